@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DrsGraph.DrsClient;
+
+/// <summary>Settings of the DRS client, bound from the <c>Drs</c> section.</summary>
+public sealed class DrsClientOptions
+{
+    public const string SectionName = "Drs";
+
+    /// <summary>
+    /// Base URL of the DRS API, e.g. <c>https://drs.eu-de.otc.t-systems.com</c>. Default: none, which
+    /// makes the gateway host the built-in emulator and use it.
+    /// </summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>Project used when a caller names none (<c>X-Project-Id</c>). Default: the emulator's demo project.</summary>
+    [RegularExpression("^[0-9a-zA-Z_-]{1,64}$")]
+    public string ProjectId { get; set; } = "054ba152d480d55b2f5dc0069e7ddef0";
+
+    /// <summary>
+    /// Most IDs sent in one call, and the <c>per_page</c> sent with it. Default 100: the most DRS
+    /// pages allow; no public source states a cap on IDs per call.
+    /// </summary>
+    [Range(1, 100)]
+    public int ChunkSize { get; set; } = 100;
+
+    /// <summary>Chunks of one batch sent at once. Default 4: enough for 400 IDs in one round trip.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentChunks { get; set; } = 4;
+}
+
+/// <summary>Where the DRS API is. Resolved per HTTP client, so an embedded emulator started later can provide it.</summary>
+public interface IDrsEndpointProvider
+{
+    Uri BaseAddress { get; }
+}

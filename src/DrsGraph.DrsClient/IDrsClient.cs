@@ -1,0 +1,30 @@
+using DrsGraph.DrsClient.Wire;
+
+namespace DrsGraph.DrsClient;
+
+/// <summary>Who is asking. Forwarded to DRS on every call; the token is never logged.</summary>
+/// <param name="AuthToken">The caller's IAM token, sent as <c>X-Auth-Token</c>.</param>
+/// <param name="ProjectId">The DRS project the jobs belong to (path segment).</param>
+/// <param name="Language">Sent as <c>X-Language</c> when set (<c>en-us</c> or <c>zh-cn</c>).</param>
+public sealed record DrsCaller(string AuthToken, string ProjectId, string? Language = null)
+{
+    /// <summary>Keeps the token out of logs and exception messages.</summary>
+    public override string ToString() => $"DrsCaller {{ ProjectId = {ProjectId}, Language = {Language}, AuthToken = *** }}";
+}
+
+/// <summary>
+/// The three DRS v3 batch calls. Every method takes any number of IDs (duplicates and malformed
+/// ones included) and answers every distinct ID exactly once, with a value or an error: it never
+/// throws for upstream failures, only for cancellation.
+/// </summary>
+public interface IDrsClient
+{
+    /// <summary><c>POST /v3/{project_id}/jobs/batch-status</c>, paged and chunked.</summary>
+    Task<DrsBatch<JobStatusWire>> GetStatusesAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default);
+
+    /// <summary><c>POST /v3/{project_id}/jobs/batch-progress</c>, chunked (this call has no paging).</summary>
+    Task<DrsBatch<JobProgressWire>> GetProgressAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default);
+
+    /// <summary><c>POST /v3/{project_id}/jobs/batch-detail</c>, paged and chunked.</summary>
+    Task<DrsBatch<JobDetailWire>> GetDetailsAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default);
+}
