@@ -1,0 +1,77 @@
+using DrsGraph.DrsClient;
+using GraphQL;
+
+namespace DrsGraph.Gateway.Jobs;
+
+/// <summary>
+/// <c>extensions.code</c> values the gateway raises itself. Errors DRS reports keep DRS's own code
+/// (<c>DRS.M00289</c>, <c>APIGW.0308</c>) so callers can look them up in the DRS documentation.
+/// </summary>
+public static class GatewayErrorCodes
+{
+    public const string Unauthenticated = "UNAUTHENTICATED";
+    public const string InvalidProjectId = "INVALID_PROJECT_ID";
+    public const string InvalidLanguage = "INVALID_LANGUAGE";
+    public const string InvalidJobId = "INVALID_JOB_ID";
+    public const string TooManyJobIds = "TOO_MANY_JOB_IDS";
+    public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
+    public const string UpstreamTimeout = "UPSTREAM_TIMEOUT";
+    public const string UpstreamThrottled = "UPSTREAM_THROTTLED";
+    public const string UpstreamProtocol = "UPSTREAM_PROTOCOL_ERROR";
+}
+
+/// <summary>Turns a DRS error into the GraphQL error placed on the field that needed the job.</summary>
+public static class GatewayErrors
+{
+    public static ExecutionError FromDrs(string jobId, DrsError error)
+    {
+        // What a job's own answer says keeps DRS's code; trouble reaching DRS gets one clear code of ours.
+        var own = error.Kind is DrsErrorKind.Throttled or DrsErrorKind.Unavailable or DrsErrorKind.Timeout or DrsErrorKind.Protocol or DrsErrorKind.InvalidJobId
+            || error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal);
+        var executionError = new ExecutionError($"Job '{jobId}': {error.Message}") { Code = own ? OwnCode(error) : error.Code };
+        executionError.Data["kind"] = KindName(error.Kind);
+        if (own && !error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal))
+        {
+            executionError.Data["upstreamCode"] = error.Code;
+        }
+
+        executionError.Data["jobId"] = jobId;
+        if (error.HttpStatus is { } status)
+        {
+            executionError.Data["upstreamStatus"] = status;
+        }
+
+        if (error.RequestId is { } requestId)
+        {
+            executionError.Data["upstreamRequestId"] = requestId;
+        }
+
+        return executionError;
+    }
+
+    public static ExecutionError Create(string code, string message) => new(message) { Code = code };
+
+    private static string OwnCode(DrsError error) => error.Kind switch
+    {
+        DrsErrorKind.InvalidJobId => GatewayErrorCodes.InvalidJobId,
+        DrsErrorKind.Timeout => GatewayErrorCodes.UpstreamTimeout,
+        DrsErrorKind.Throttled => GatewayErrorCodes.UpstreamThrottled,
+        DrsErrorKind.Protocol => GatewayErrorCodes.UpstreamProtocol,
+        _ => GatewayErrorCodes.UpstreamUnavailable,
+    };
+
+    private static string KindName(DrsErrorKind kind) => kind switch
+    {
+        DrsErrorKind.InvalidJobId => "INVALID_JOB_ID",
+        DrsErrorKind.NotFound => "NOT_FOUND",
+        DrsErrorKind.Deleted => "DELETED",
+        DrsErrorKind.ItemError => "ITEM_ERROR",
+        DrsErrorKind.BadRequest => "BAD_REQUEST",
+        DrsErrorKind.Unauthorized => "UNAUTHORIZED",
+        DrsErrorKind.Forbidden => "FORBIDDEN",
+        DrsErrorKind.Throttled => "THROTTLED",
+        DrsErrorKind.Unavailable => "UNAVAILABLE",
+        DrsErrorKind.Timeout => "TIMEOUT",
+        _ => "PROTOCOL",
+    };
+}

@@ -1,0 +1,42 @@
+using DrsGraph.DrsClient;
+
+namespace DrsGraph.Gateway.Jobs;
+
+/// <summary>
+/// Where the DataLoaders get jobs from: the DRS client, with wire records mapped to the gateway's
+/// vocabulary. The seam where caching plugs in.
+/// </summary>
+public interface IJobDataSource
+{
+    Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken);
+
+    Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken);
+
+    Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken);
+}
+
+/// <summary>Straight to DRS: one batch call per endpoint (chunked by the client).</summary>
+public sealed class DrsJobDataSource(IDrsClient client) : IJobDataSource
+{
+    public async Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        Map(await client.GetStatusesAsync(caller, jobIds, cancellationToken), (_, wire) => JobMapper.ToStatus(wire));
+
+    public async Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        Map(await client.GetProgressAsync(caller, jobIds, cancellationToken), (_, wire) => JobMapper.ToProgress(wire));
+
+    public async Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        Map(await client.GetDetailsAsync(caller, jobIds, cancellationToken), JobMapper.ToDetail);
+
+    private static Dictionary<string, DrsResult<TOut>> Map<TWire, TOut>(DrsBatch<TWire> batch, Func<string, TWire, TOut> map)
+        where TWire : class
+        where TOut : class
+    {
+        var mapped = new Dictionary<string, DrsResult<TOut>>(batch.Results.Count, StringComparer.Ordinal);
+        foreach (var (id, result) in batch.Results)
+        {
+            mapped[id] = result.Value is { } wire ? DrsResult<TOut>.Success(map(id, wire)) : DrsResult<TOut>.Failure(result.Error!);
+        }
+
+        return mapped;
+    }
+}

@@ -1,0 +1,88 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Jobs;
+
+/// <summary>Limits of the job queries, bound from the <c>Gateway:Jobs</c> section.</summary>
+public sealed class JobQueryOptions
+{
+    public const string SectionName = "Gateway:Jobs";
+
+    /// <summary>Most IDs one <c>jobs(ids:)</c> field accepts. Default 500 (five DRS calls per endpoint).</summary>
+    [Range(1, 10_000)]
+    public int MaxIdsPerField { get; set; } = 500;
+}
+
+/// <summary>The root query: look jobs up by ID. Nothing is fetched here; the Job fields load in batches.</summary>
+public sealed partial class JobsQuery : ObjectGraphType
+{
+    public JobsQuery(IOptions<JobQueryOptions> options)
+    {
+        Name = "Query";
+        var maxIds = options.Value.MaxIdsPerField;
+
+        Field<JobGraphType>("job")
+            .Description("One job by ID. A malformed ID is an INVALID_JOB_ID error; an unknown one fails the fields that need DRS.")
+            .Argument<NonNullGraphType<IdGraphType>>("id", "A DRS job ID, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21.")
+            .Resolve(context =>
+            {
+                var id = context.GetArgument<string>("id");
+                return IsJobId(id) ? new JobRef(id) : throw InvalidId(id);
+            });
+
+        Field<NonNullGraphType<ListGraphType<JobGraphType>>>("jobs")
+            .Description($"Jobs by ID, in the order given; duplicates allowed; at most {maxIds} IDs. A malformed ID gives null at its position with an INVALID_JOB_ID error.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
+            .Resolve(context =>
+            {
+                var ids = context.GetArgument<List<string>>("ids");
+                if (ids.Count > maxIds)
+                {
+                    throw new ExecutionError($"At most {maxIds} job IDs per jobs field; {ids.Count} were given.") { Code = GatewayErrorCodes.TooManyJobIds };
+                }
+
+                var jobs = new JobRef?[ids.Count];
+                for (var i = 0; i < ids.Count; i++)
+                {
+                    if (IsJobId(ids[i]))
+                    {
+                        jobs[i] = new JobRef(ids[i]);
+                    }
+                    else
+                    {
+                        // One bad ID must not fail the list: null at its position, the error on its path.
+                        var error = InvalidId(ids[i]);
+                        error.AddLocation(context.FieldAst, context.Document);
+                        error.Path = context.ResponsePath.Append(i);
+                        context.Errors.Add(error);
+                    }
+                }
+
+                return jobs;
+            });
+    }
+
+    /// <summary>FACTS.md: 8-4-4-4-12, lower-case hex except the last group, which ends in "jb" and more.</summary>
+    public static bool IsJobId(string? id) => id is not null && JobIdPattern().IsMatch(id);
+
+    private static ExecutionError InvalidId(string id) =>
+        new($"'{Truncate(id)}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).") { Code = GatewayErrorCodes.InvalidJobId };
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+
+    [GeneratedRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-z]{12}$")]
+    private static partial Regex JobIdPattern();
+}
+
+/// <summary>The DrsGraph schema.</summary>
+public sealed class JobSchema : Schema
+{
+    public JobSchema(IServiceProvider services, JobsQuery query) : base(services)
+    {
+        Query = query;
+        Description = "DrsGraph: DRS replication jobs in GraphQL.";
+    }
+}

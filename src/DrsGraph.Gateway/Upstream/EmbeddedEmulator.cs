@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using DrsGraph.DrsClient;
+using DrsGraph.Emulator;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Upstream;
+
+/// <summary>Where the embedded emulator listens, bound from <c>Gateway:EmbeddedEmulator</c>.</summary>
+public sealed class EmbeddedEmulatorOptions
+{
+    public const string SectionName = "Gateway:EmbeddedEmulator";
+
+    /// <summary>
+    /// Address of the in-process emulator. Default <c>http://127.0.0.1:0</c>: loopback only, on a free
+    /// port (logged at start-up), so it never clashes with the gateway's own port.
+    /// </summary>
+    [Required]
+    public string Urls { get; set; } = "http://127.0.0.1:0";
+}
+
+/// <summary>
+/// Hosts the DRS emulator in the gateway's process when no <c>Drs:Endpoint</c> is configured, and
+/// points the DRS client at it: one command runs everything, over real HTTP on loopback.
+/// </summary>
+public sealed partial class EmbeddedEmulator(
+    IConfiguration configuration,
+    IOptions<EmbeddedEmulatorOptions> options,
+    TimeProvider timeProvider,
+    ILogger<EmbeddedEmulator> logger) : IHostedService, IDrsEndpointProvider, IAsyncDisposable
+{
+    private WebApplication? _app;
+    private Uri? _baseAddress;
+
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The embedded DRS emulator has not started yet.");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The emulator reads its own "Emulator" section; hand it the gateway's, and the gateway's clock.
+        var emulatorSettings = configuration.GetSection("Emulator").AsEnumerable().Where(pair => pair.Value is not null);
+        _app = EmulatorApplication.Create(["--urls", options.Value.Urls], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(emulatorSettings);
+            builder.Services.AddSingleton(timeProvider);
+        });
+        await _app.StartAsync(cancellationToken);
+        _baseAddress = new Uri(_app.Urls.First());
+        LogStarted(logger, _baseAddress);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No Drs:Endpoint configured: the embedded DRS emulator serves on {BaseAddress} (control API under /_emulator).")]
+    private static partial void LogStarted(ILogger logger, Uri baseAddress);
+}

@@ -1,0 +1,39 @@
+using DrsGraph.Gateway.Jobs;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DrsGraph.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway's real Program on a real Kestrel (loopback, free port). Owns every test substitution:
+/// the upstream it talks to, the clock, and any extra settings.
+/// </summary>
+public sealed class GatewayFactory(Uri? drsEndpoint, TimeProvider timeProvider, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<JobSchema>
+{
+    /// <summary>Starts the server and returns a client whose base address is the gateway's loopback URL.</summary>
+    public HttpClient StartAndCreateClient()
+    {
+        UseKestrel(0);
+        StartServer();
+        return CreateClient();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        if (drsEndpoint is not null)
+        {
+            builder.UseSetting("Drs:Endpoint", drsEndpoint.ToString());
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureServices(services => services.AddSingleton(timeProvider));
+    }
+}
