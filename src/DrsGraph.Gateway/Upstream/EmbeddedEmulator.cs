@@ -43,7 +43,7 @@ public sealed partial class EmbeddedEmulator(
             builder.Services.AddSingleton(timeProvider);
         });
         await _app.StartAsync(cancellationToken);
-        _baseAddress = new Uri(_app.Urls.First());
+        _baseAddress = _app.GetBaseAddress();
         LogStarted(logger, _baseAddress);
     }
 
