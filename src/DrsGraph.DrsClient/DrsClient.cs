@@ -40,6 +40,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(jobIds);
+        cancellationToken.ThrowIfCancellationRequested();
 
         var distinct = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
