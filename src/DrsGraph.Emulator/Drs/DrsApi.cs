@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.Json;
+using DrsGraph.Emulator.Faults;
+using DrsGraph.Emulator.Infrastructure;
+using DrsGraph.Emulator.Jobs;
+using DrsGraph.Emulator.Requests;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Emulator.Drs;
+
+/// <summary>The three DRS v3 batch endpoints.</summary>
+public static class DrsApi
+{
+    public const string Status = "status";
+    public const string Progress = "progress";
+    public const string Detail = "detail";
+
+    public static IEndpointRouteBuilder MapDrsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/v3/{projectId}/jobs/batch-status", (HttpContext context, string projectId, DrsCallHandler handler) =>
+            handler.HandleAsync(context, projectId, Status));
+        routes.MapPost("/v3/{projectId}/jobs/batch-progress", (HttpContext context, string projectId, DrsCallHandler handler) =>
+            handler.HandleAsync(context, projectId, Progress));
+        routes.MapPost("/v3/{projectId}/jobs/batch-detail", (HttpContext context, string projectId, DrsCallHandler handler) =>
+            handler.HandleAsync(context, projectId, Detail));
+        return routes;
+    }
+}
+
+/// <summary>
+/// One /v3 call, in the service's order: log it, authenticate, inject faults, validate the whole batch,
+/// then answer per item.
+/// </summary>
+public sealed partial class DrsCallHandler(
+    JobStore store,
+    RequestLog log,
+    FaultInjector faults,
+    TenantAuthorizer authorizer,
+    TimeProvider time,
+    IOptionsMonitor<EmulatorOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<DrsCallHandler> logger)
+{
+    // A hung call's answer when the client gave up: nginx's "client closed request", for the log only.
+    private const int ClientClosedRequest = 499;
+
+    public async Task HandleAsync(HttpContext context, string projectId, string endpoint)
+    {
+        var cancellationToken = context.RequestAborted;
+        var raw = await RawBatchRequest.ReadAsync(context.Request, cancellationToken);
+        var language = context.Request.Headers["X-Language"].ToString();
+        var entry = log.Add(sequence => new LoggedRequest
+        {
+            Sequence = sequence,
+            ReceivedAt = time.GetUtcNow(),
+            Endpoint = endpoint,
+            ProjectId = projectId,
+            JobIds = raw.JobIds,
+            PageReq = raw.PageReq,
+            Language = string.IsNullOrEmpty(language) ? null : language,
+        });
+
+        var denied = authorizer.Check(context.Request.Headers["X-Auth-Token"].ToString(), projectId);
+        if (denied is { } d)
+        {
+            entry.StatusCode = d.Status;
+            await WriteErrorAsync(context, d.Status, d.Code, d.Message, cancellationToken);
+            return;
+        }
+
+        var (kind, delay, settings) = faults.Decide(endpoint);
+        entry.Fault = kind.ToString().ToLowerInvariant();
+        if (delay > TimeSpan.Zero)
+        {
+            // Real time on purpose: latency is about the client's timeouts, not the jobs' lifecycle.
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        switch (kind)
+        {
+            case FaultKind.Hang:
+                LogHanging(logger, endpoint);
+                entry.StatusCode = await HangAsync(context);
+                return;
+            case FaultKind.Throttle:
+                entry.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.Response.Headers.RetryAfter = settings.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, DrsErrors.Throttled, DrsErrors.ThrottledMessage, cancellationToken);
+                return;
+            case FaultKind.Failure:
+                entry.StatusCode = settings.FailureStatus;
+                await WriteErrorAsync(context, settings.FailureStatus, settings.FailureCode, DrsErrors.MessageFor(settings.FailureCode), cancellationToken);
+                return;
+            default:
+                break;
+        }
+
+        var o = options.CurrentValue;
+        var (batch, code, message) = BatchValidator.Validate(raw, paged: endpoint != DrsApi.Progress, o.MaxJobsPerCall);
+        if (batch is null)
+        {
+            entry.StatusCode = StatusCodes.Status400BadRequest;
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, code!, message!, cancellationToken);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var jobs = batch.PageIds.Select(id => (Id: id, Job: store.Find(projectId, id))).ToList();
+        var (results, anyFound) = endpoint switch
+        {
+            DrsApi.Status => (Serialize(jobs.Select(j => StatusOf(j.Id, j.Job, now))), jobs.Exists(j => j.Job is not null)),
+            DrsApi.Progress => (Serialize(jobs.Select(j => ProgressOf(j.Id, j.Job, now))), jobs.Exists(j => j.Job is { Deleted: false })),
+            _ => (Serialize(jobs.Select(j => DetailOf(j.Id, j.Job, now))), jobs.Exists(j => j.Job is { Deleted: false })),
+        };
+
+        // When nothing of the batch exists DRS answers 400, still batch-shaped.
+        var status = !anyFound ? StatusCodes.Status400BadRequest
+            : endpoint == DrsApi.Progress ? o.ProgressStatusCode
+            : StatusCodes.Status200OK;
+        entry.StatusCode = status;
+        await WriteAsync(context, status, new BatchResponse<JsonElement>(results.Count, results), cancellationToken);
+    }
+
+    private static StatusItem StatusOf(string id, JobDefinition? job, DateTimeOffset now) => job is null
+        ? new StatusItem(id, ErrorCode: DrsErrors.JobNotFound, ErrorMessage: DrsErrors.JobNotFoundMessage)
+        : JobLifecycle.ToStatus(job, now);
+
+    private static ProgressItem ProgressOf(string id, JobDefinition? job, DateTimeOffset now) => job switch
+    {
+        null => new ProgressItem { JobId = id, ErrorCode = DrsErrors.JobNotFound, ErrorMsg = DrsErrors.JobNotFoundMessage },
+        { Deleted: true } => new ProgressItem { JobId = id, ErrorCode = DrsErrors.JobDeleted, ErrorMsg = DrsErrors.JobDeletedMessage },
+        _ => JobLifecycle.ToProgress(job, now),
+    };
+
+    private static DetailItem DetailOf(string id, JobDefinition? job, DateTimeOffset now) => job switch
+    {
+        null => new DetailItem { Id = id, ErrorCode = DrsErrors.JobNotFound, ErrorMessage = DrsErrors.JobNotFoundMessage },
+        { Deleted: true } => new DetailItem { Id = id, ErrorCode = DrsErrors.JobDeleted, ErrorMessage = DrsErrors.JobDeletedMessage },
+        _ => JobLifecycle.ToDetail(job, now),
+    };
+
+    private static List<JsonElement> Serialize<T>(IEnumerable<T> items) =>
+        [.. items.Select(i => JsonSerializer.SerializeToElement(i, EmulatorJson.Drs))];
+
+    private async Task<int> HangAsync(HttpContext context)
+    {
+        // Never answers: waits for the client to give up (or the emulator to stop, so shutdown is not held up).
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        context.Abort();
+        return ClientClosedRequest;
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, string code, string message, CancellationToken cancellationToken) =>
+        WriteAsync(context, status, new ErrorBody(code, message, context.GetRequestId()), cancellationToken);
+
+    private static async Task WriteAsync<T>(HttpContext context, int status, T body, CancellationToken cancellationToken)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json;charset=UTF-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, EmulatorJson.Drs, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Injected hang on {Endpoint}: answering only when the client gives up")]
+    private static partial void LogHanging(ILogger logger, string endpoint);
+}

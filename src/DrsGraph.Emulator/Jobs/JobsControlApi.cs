@@ -1,0 +1,117 @@
+using System.Text.Json;
+using DrsGraph.Emulator.Drs;
+using DrsGraph.Emulator.Faults;
+using DrsGraph.Emulator.Requests;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Emulator.Jobs;
+
+/// <summary>Body of <c>POST /_emulator/jobs</c>; every member optional.</summary>
+public sealed record CreateJobsRequest(
+    string? ProjectId, IReadOnlyList<string>? Ids, int? Count, string? Status, string? TaskMode, bool? Frozen, string? Name);
+
+/// <summary>A job as the control API shows it.</summary>
+public sealed record JobSummary(string Id, string ProjectId, string Name, string Status, string TaskMode, bool Deleted);
+
+/// <summary><c>/_emulator/jobs</c> and <c>/_emulator/reset</c>: shape the data tests run against.</summary>
+public static class JobsControlApi
+{
+    // More than any test needs, few enough that one call cannot exhaust memory.
+    private const int MaxCreatePerCall = 10_000;
+
+    public static IEndpointRouteBuilder MapJobsControlApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/_emulator/jobs", CreateAsync);
+        routes.MapGet("/_emulator/jobs", (string? projectId, JobStore store, TimeProvider time) =>
+        {
+            var now = time.GetUtcNow();
+            return Results.Json(new { jobs = store.List(projectId).Select(j => Summarize(j, now)) });
+        });
+        routes.MapDelete("/_emulator/jobs/{id}", (string id, JobStore store) =>
+            store.MarkDeleted(id) ? Results.NoContent() : Results.NotFound(new { error = $"No job {id}." }));
+        routes.MapPost("/_emulator/reset", (JobStore store, FaultInjector faults, RequestLog log) =>
+        {
+            store.Reset();
+            faults.Clear();
+            log.Clear();
+            return Results.NoContent();
+        });
+        return routes;
+    }
+
+    private static async Task<IResult> CreateAsync(
+        HttpRequest request, JobStore store, TimeProvider time, IOptionsMonitor<EmulatorOptions> options, CancellationToken cancellationToken)
+    {
+        CreateJobsRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<CreateJobsRequest>(request.Body, JsonSerializerOptions.Web, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return Results.BadRequest(new { error = "The body is not a valid jobs request: " + e.Message });
+        }
+
+        body ??= new CreateJobsRequest(null, null, null, null, null, null, null);
+        var projectId = string.IsNullOrWhiteSpace(body.ProjectId) ? JobFactory.DemoProjectId : body.ProjectId;
+        var status = body.Status ?? JobStatuses.Creating;
+        var taskMode = body.TaskMode ?? TaskModes.FullIncremental;
+        if (!JobStatuses.All.Contains(status))
+        {
+            return Results.BadRequest(new { error = $"Unknown status {status}." });
+        }
+
+        if (!TaskModes.All.Contains(taskMode))
+        {
+            return Results.BadRequest(new { error = $"Unknown taskMode {taskMode}; use FULL_TRANS, INCR_TRANS or FULL_INCR_TRANS." });
+        }
+
+        List<string> ids;
+        if (body.Ids is { } given)
+        {
+            if (given.Count is 0 or > MaxCreatePerCall || given.Any(id => id is null || !BatchValidator.IsValidJobId(id)))
+            {
+                return Results.BadRequest(new { error = $"ids must hold 1..{MaxCreatePerCall} job IDs matching ^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-z]{{12}}$." });
+            }
+
+            if (given.Distinct(StringComparer.Ordinal).Count() != given.Count)
+            {
+                return Results.BadRequest(new { error = "ids holds duplicates." });
+            }
+
+            ids = [.. given];
+        }
+        else
+        {
+            var count = body.Count ?? 1;
+            if (count is < 1 or > MaxCreatePerCall)
+            {
+                return Results.BadRequest(new { error = $"count must be 1..{MaxCreatePerCall}." });
+            }
+
+            ids = [];
+            var taken = new HashSet<string>(StringComparer.Ordinal);
+            while (ids.Count < count)
+            {
+                var id = store.NewId(projectId);
+                if (taken.Add(id))
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var o = options.CurrentValue;
+        var jobs = ids.Select(id => JobFactory.Create(id, projectId, body.Name, status, taskMode, body.Frozen ?? false, now, o.Seed, o.TimeScale)).ToList();
+        if (!store.TryAdd(jobs))
+        {
+            return Results.BadRequest(new { error = $"A job with one of these IDs already exists in project {projectId}." });
+        }
+
+        return Results.Json(new { jobs = jobs.Select(j => Summarize(j, now)) }, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static JobSummary Summarize(JobDefinition job, DateTimeOffset now) =>
+        new(job.Id, job.ProjectId, job.Name, job.Deleted ? JobStatuses.Deleted : JobLifecycle.Compute(job, now).Status, job.TaskMode, job.Deleted);
+}
