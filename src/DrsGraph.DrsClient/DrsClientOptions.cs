@@ -18,11 +18,19 @@ public sealed class DrsClientOptions
     public string ProjectId { get; set; } = "054ba152d480d55b2f5dc0069e7ddef0";
 
     /// <summary>
-    /// Most IDs sent in one call, and the <c>per_page</c> sent with it. Default 100: the most DRS
-    /// pages allow; no public source states a cap on IDs per call.
+    /// Most IDs sent in one call. Default 100: the most one DRS page holds (per_page 0..100), so a
+    /// chunk normally fits one page; no public source states a cap on IDs per call.
     /// </summary>
     [Range(1, 100)]
     public int ChunkSize { get; set; } = 100;
+
+    /// <summary>
+    /// The <c>per_page</c> sent to batch-status and batch-detail (always sent: DRS's own default is 5).
+    /// Default 100, the most DRS allows. When smaller than <see cref="ChunkSize"/> a chunk takes
+    /// several pages, all of which are fetched.
+    /// </summary>
+    [Range(1, 100)]
+    public int PageSize { get; set; } = 100;
 
     /// <summary>Chunks of one batch sent at once. Default 4: enough for 400 IDs in one round trip.</summary>
     [Range(1, 64)]

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using DrsGraph.DrsClient.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace DrsGraph.DrsClient;
+
+/// <summary>
+/// Typed client for the DRS v3 batch calls. Validates and deduplicates IDs, splits them into chunks
+/// and pages, sends those concurrently and maps every answer, HTTP error or resilience outcome to
+/// a per-ID <see cref="DrsResult{T}"/>. Only the caller's own cancellation escapes as an exception.
+/// </summary>
+public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientOptions> options, ILogger<DrsClient> logger) : IDrsClient
+{
+    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
+
+    public Task<DrsBatch<JobStatusWire>> GetStatusesAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default) =>
+        FetchAsync(DrsEndpoints.Status, caller, jobIds, cancellationToken);
+
+    public Task<DrsBatch<JobProgressWire>> GetProgressAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default) =>
+        FetchAsync(DrsEndpoints.Progress, caller, jobIds, cancellationToken);
+
+    public Task<DrsBatch<JobDetailWire>> GetDetailsAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default) =>
+        FetchAsync(DrsEndpoints.Detail, caller, jobIds, cancellationToken);
+
+    /// <summary>True when <paramref name="jobId"/> has the shape DRS accepts; DRS rejects a whole batch for one bad ID.</summary>
+    public static bool IsValidJobId(string jobId) => jobId is not null && JobIdPattern().IsMatch(jobId);
+
+    // FACTS.md's pattern, anchored with \z so a trailing newline cannot slip through as `$` would allow.
+    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-z]{12}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex JobIdPattern();
+
+    private async Task<DrsBatch<T>> FetchAsync<T>(DrsEndpoint<T> endpoint, DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(jobIds);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var distinct = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var valid = new List<string>();
+        foreach (var id in jobIds)
+        {
+            if (id is null || !seen.Add(id))
+            {
+                continue;
+            }
+
+            distinct.Add(id);
+            if (IsValidJobId(id))
+            {
+                valid.Add(id);
+            }
+        }
+
+        var requests = valid.Count == 0 ? [] : Plan(valid, options.Value, endpoint.IsPaged);
+        var outcomes = new DrsClientPage<T>[requests.Count];
+        if (requests.Count == 1)
+        {
+            outcomes[0] = await SendAsync(endpoint, caller, requests[0], cancellationToken);
+        }
+        else if (requests.Count > 1)
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrentChunks, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count), parallel, async (i, token) =>
+                outcomes[i] = await SendAsync(endpoint, caller, requests[i], token));
+        }
+
+        var answered = Merge(endpoint, valid, outcomes);
+        var pageOf = new Dictionary<string, int>(valid.Count, StringComparer.Ordinal);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            foreach (var id in requests[i].PageIds)
+            {
+                pageOf[id] = i;
+            }
+        }
+
+        var results = new Dictionary<string, DrsResult<T>>(distinct.Count, StringComparer.Ordinal);
+        foreach (var id in distinct)
+        {
+            results[id] = answered.TryGetValue(id, out var result) ? result
+                : pageOf.TryGetValue(id, out var page) ? Unanswered(outcomes[page])
+                : InvalidId<T>(id);
+        }
+
+        return new DrsBatch<T>(results, requests.Count);
+    }
+
+    /// <summary>One HTTP call: all IDs of a chunk in <c>jobs</c>, and which of them this page should answer.</summary>
+    private sealed record PageRequest(IReadOnlyList<string> ChunkIds, IReadOnlyList<string> PageIds, PageReqWire? PageReq);
+
+    private static List<PageRequest> Plan(List<string> valid, DrsClientOptions settings, bool paged)
+    {
+        var requests = new List<PageRequest>();
+        foreach (var chunk in valid.Chunk(settings.ChunkSize))
+        {
+            if (!paged)
+            {
+                requests.Add(new PageRequest(chunk, chunk, null));
+                continue;
+            }
+
+            // Explicit per_page on every call: DRS's default is 5, so omitting it silently drops jobs.
+            var perPage = Math.Min(settings.PageSize, chunk.Length);
+            var pages = (chunk.Length + perPage - 1) / perPage;
+            for (var page = 1; page <= pages; page++)
+            {
+                var pageIds = chunk.Skip((page - 1) * perPage).Take(perPage).ToArray();
+                requests.Add(new PageRequest(chunk, pageIds, new PageReqWire(page, perPage)));
+            }
+        }
+
+        return requests;
+    }
+
+    private async Task<DrsClientPage<T>> SendAsync<T>(DrsEndpoint<T> endpoint, DrsCaller caller, PageRequest page, CancellationToken cancellationToken)
+        where T : class
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new BatchRequestWire(page.ChunkIds, page.PageReq), DrsWireJsonContext.Default.BatchRequestWire);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/{Uri.EscapeDataString(caller.ProjectId)}/jobs/{endpoint.Path}")
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = JsonMediaType } },
+        };
+        request.Headers.TryAddWithoutValidation("X-Auth-Token", caller.AuthToken);
+        if (!string.IsNullOrWhiteSpace(caller.Language))
+        {
+            request.Headers.TryAddWithoutValidation("X-Language", caller.Language);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        DrsClientPage<T> outcome;
+        Exception? exception = null;
+        try
+        {
+            using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var headerRequestId = response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null;
+            outcome = DrsResponseReader.Read(endpoint, (int)response.StatusCode, content, headerRequestId);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            exception = ex;
+            outcome = Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout);
+        }
+        catch (OperationCanceledException ex)
+        {
+            // Not the caller's token: HttpClient.Timeout or a timeout strategy surfacing as cancellation.
+            exception = ex;
+            outcome = Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            exception = ex;
+            outcome = Failed<T>(DrsErrorCodes.CircuitOpen, "DRS is failing; calls are paused by the circuit breaker.", DrsErrorKind.Unavailable);
+        }
+        catch (HttpRequestException ex)
+        {
+            exception = ex;
+            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, $"DRS could not be reached: {ex.Message}", DrsErrorKind.Unavailable);
+        }
+        catch (IOException ex)
+        {
+            exception = ex;
+            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, $"The connection to DRS failed: {ex.Message}", DrsErrorKind.Unavailable);
+        }
+
+        var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (outcome.Failure is { } failure)
+        {
+            DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId, elapsedMs, exception);
+        }
+        else
+        {
+            DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus ?? 0, outcome.RequestId, elapsedMs);
+        }
+
+        return outcome;
+    }
+
+    private static DrsClientPage<T> Failed<T>(string code, string message, DrsErrorKind kind)
+        where T : class => new(null, new DrsError(code, message, kind), null, null);
+
+    /// <summary>Matches every answered item to a requested ID; items for IDs not asked for are ignored.</summary>
+    private static Dictionary<string, DrsResult<T>> Merge<T>(DrsEndpoint<T> endpoint, List<string> valid, DrsClientPage<T>[] outcomes)
+        where T : class
+    {
+        var asked = valid.ToHashSet(StringComparer.Ordinal);
+        var answered = new Dictionary<string, DrsResult<T>>(StringComparer.Ordinal);
+        foreach (var outcome in outcomes)
+        {
+            foreach (var item in outcome.Items ?? [])
+            {
+                if (item is null || endpoint.IdOf(item) is not { } id || !asked.Contains(id))
+                {
+                    continue;
+                }
+
+                var result = Classify(endpoint, item, outcome);
+
+                // An ID answered twice (overlapping pages) keeps its best answer.
+                if (!answered.TryGetValue(id, out var existing) || (!existing.IsSuccess && result.IsSuccess))
+                {
+                    answered[id] = result;
+                }
+            }
+        }
+
+        return answered;
+    }
+
+    /// <summary>An item with an error code and no data is a failure; with data, it is a job explaining why it failed.</summary>
+    private static DrsResult<T> Classify<T>(DrsEndpoint<T> endpoint, T item, DrsClientPage<T> outcome)
+        where T : class
+    {
+        var code = endpoint.ErrorCodeOf(item);
+        if (string.IsNullOrEmpty(code) || endpoint.HasData(item))
+        {
+            return DrsResult<T>.Success(item);
+        }
+
+        var message = endpoint.ErrorMessageOf(item) is { Length: > 0 } text ? text : $"DRS answered {code} for this job.";
+        return DrsResult<T>.Failure(new DrsError(code, message, DrsResponseReader.ItemErrorKind(code), outcome.HttpStatus, outcome.RequestId));
+    }
+
+    /// <summary>A valid ID nobody answered: its page failed, or DRS left it out.</summary>
+    private static DrsResult<T> Unanswered<T>(DrsClientPage<T> outcome)
+        where T : class =>
+        DrsResult<T>.Failure(outcome.Failure ?? new DrsError(
+            DrsErrorCodes.MissingFromResponse,
+            "DRS answered the call but left this job out of its answer.",
+            DrsErrorKind.Protocol,
+            outcome.HttpStatus,
+            outcome.RequestId));
+
+    private static DrsResult<T> InvalidId<T>(string id)
+        where T : class
+    {
+        // Echo a bounded prefix only: the ID is caller input and may be anything.
+        var shown = id.Length > 64 ? string.Concat(id.AsSpan(0, 64), "...") : id;
+        return DrsResult<T>.Failure(new DrsError(
+            DrsErrorCodes.InvalidJobId,
+            $"'{shown}' is not a DRS job ID (8-4-4-4-12 lower-case hex, the last group e.g. '1040402fjb21'); it was not sent to DRS.",
+            DrsErrorKind.InvalidJobId));
+    }
+}

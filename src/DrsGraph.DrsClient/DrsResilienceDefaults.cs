@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace DrsGraph.DrsClient;
+
+/// <summary>
+/// Resilience defaults tuned for the DRS batch calls; <c>Drs:Resilience</c> overrides any of them
+/// (same shape as <see cref="HttpStandardResilienceOptions"/>).
+/// </summary>
+/// <remarks>
+/// The batch POSTs only read, so retrying them is safe. The budget is sized for an interactive
+/// GraphQL request: a caller waits at most <see cref="TotalTimeout"/>, not the library's 30 s.
+/// </remarks>
+public static class DrsResilienceDefaults
+{
+    public const string SectionName = "Drs:Resilience";
+
+    /// <summary>Retries after the first attempt. 3: rides out a short burst of 5xx/429 without piling on.</summary>
+    public const int MaxRetryAttempts = 3;
+
+    /// <summary>Base of the exponential backoff (with jitter). 200 ms: batch calls are cheap and callers are waiting.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Cap on one retry delay, including a 429's Retry-After. 4 s: longer waits cannot fit the total budget anyway.</summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(4);
+
+    /// <summary>One HTTP attempt. 3 s: a healthy batch call answers in well under a second.</summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>Everything, retries included. 8 s: two slow attempts plus backoff, then give up.</summary>
+    public static readonly TimeSpan TotalTimeout = TimeSpan.FromSeconds(8);
+
+    /// <summary>Circuit breaker: open when half the calls fail...</summary>
+    public const double FailureRatio = 0.5;
+
+    /// <summary>...among at least 10 calls...</summary>
+    public const int MinimumThroughput = 10;
+
+    /// <summary>...within 30 s (must be at least twice the attempt timeout)...</summary>
+    public static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>...and stay open 15 s before letting a probe through.</summary>
+    public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(15);
+
+    /// <summary>Applies the defaults; configuration is bound on top afterwards.</summary>
+    public static void Apply(HttpStandardResilienceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        // The standard handler already retries 5xx, 408, 429, HttpRequestException and attempt timeouts.
+        options.Retry.MaxRetryAttempts = MaxRetryAttempts;
+        options.Retry.BackoffType = DelayBackoffType.Exponential;
+        options.Retry.UseJitter = true;
+        options.Retry.Delay = RetryDelay;
+        options.Retry.MaxDelay = MaxRetryDelay;
+        options.Retry.ShouldRetryAfterHeader = true;
+
+        options.AttemptTimeout.Timeout = AttemptTimeout;
+        options.TotalRequestTimeout.Timeout = TotalTimeout;
+
+        options.CircuitBreaker.FailureRatio = FailureRatio;
+        options.CircuitBreaker.MinimumThroughput = MinimumThroughput;
+        options.CircuitBreaker.SamplingDuration = SamplingDuration;
+        options.CircuitBreaker.BreakDuration = BreakDuration;
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace DrsGraph.DrsClient.Wire;
+
+/// <summary>
+/// Source-generated System.Text.Json metadata for every wire record, so the hot path neither
+/// reflects nor allocates converters. Names come from the records' <c>[JsonPropertyName]</c>s.
+/// </summary>
+/// <remarks>
+/// Reading is lenient where DRS is inconsistent (numbers in strings, per the records' attributes)
+/// and writing omits nulls, matching DRS's "empty fields are omitted".
+/// </remarks>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BatchRequestWire))]
+[JsonSerializable(typeof(BatchResponseWire<JobStatusWire>))]
+[JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]
+[JsonSerializable(typeof(BatchResponseWire<JobDetailWire>))]
+[JsonSerializable(typeof(ErrorWire))]
+public sealed partial class DrsWireJsonContext : JsonSerializerContext;
