@@ -5,6 +5,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DrsGraph.Gateway.Jobs;
 
+internal static partial class GraphLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception while resolving field {Field}")]
+    public static partial void UnhandledResolverException(ILogger logger, string? field, Exception exception);
+}
+
 public static class JobGraphExtensions
 {
     /// <summary>The Job schema, its DataLoaders' data source, and the caller context read from headers.</summary>
@@ -19,6 +25,20 @@ public static class JobGraphExtensions
             .AddSchema<JobSchema>()
             .AddGraphTypes(typeof(JobSchema).Assembly)
             .AddSystemTextJson()
+            .ConfigureExecutionOptions(options =>
+            {
+                // Clients get "Error trying to resolve field"; operators get the exception, in the log.
+                var logger = options.RequestServices?.GetService<ILogger<JobSchema>>();
+                options.UnhandledExceptionDelegate = context =>
+                {
+                    if (logger is not null)
+                    {
+                        GraphLog.UnhandledResolverException(logger, context.FieldContext?.FieldDefinition.Name, context.OriginalException);
+                    }
+
+                    return Task.CompletedTask;
+                };
+            })
             .AddErrorInfoProvider(errors =>
             {
                 // extensions.code plus our data (kind, jobId, upstream request id); no duplicate "codes" array.

@@ -33,7 +33,7 @@ public sealed class GatewayFactory(Uri? drsEndpoint, TimeProvider timeProvider, 
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddConsole());
         builder.ConfigureServices(services => services.AddSingleton(timeProvider));
     }
 }

@@ -101,6 +101,13 @@ public sealed record GraphQLAnswer(int Status, JsonObject Body, string Raw)
     public JsonArray Errors => Body["errors"]?.AsArray() ?? [];
 
     public JsonNode? Data => Body["data"];
+
+    /// <summary>Fails with the whole response in the message, which is what one wants to read then.</summary>
+    public GraphQLAnswer AssertNoErrors()
+    {
+        Assert.True(Errors.Count == 0, $"Expected no errors, got: {Raw}");
+        return this;
+    }
 }
 
 public sealed record UpstreamLog(IReadOnlyList<UpstreamCall> Requests);
