@@ -39,12 +39,7 @@ public static class JobGraphExtensions
                     return Task.CompletedTask;
                 };
             })
-            .AddErrorInfoProvider(errors =>
-            {
-                // extensions.code plus our data (kind, jobId, upstream request id); no duplicate "codes" array.
-                errors.ExposeCodes = false;
-                errors.ExposeData = true;
-            }));
+            .AddErrorInfoProvider<GatewayErrorInfoProvider>());
         return builder;
     }
 }

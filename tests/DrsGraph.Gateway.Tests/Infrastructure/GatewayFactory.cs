@@ -1,7 +1,6 @@
 using DrsGraph.Gateway.Jobs;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace DrsGraph.Gateway.Tests.Infrastructure;
@@ -10,7 +9,11 @@ namespace DrsGraph.Gateway.Tests.Infrastructure;
 /// The gateway's real Program on a real Kestrel (loopback, free port). Owns every test substitution:
 /// the upstream it talks to, the clock, and any extra settings.
 /// </summary>
-public sealed class GatewayFactory(Uri? drsEndpoint, TimeProvider timeProvider, IReadOnlyDictionary<string, string?>? settings = null)
+/// <remarks>
+/// The gateway keeps the system clock: its resilience pipeline (retry delays, timeouts) runs on the
+/// TimeProvider in DI, and a frozen one would make every retry wait forever.
+/// </remarks>
+public sealed class GatewayFactory(Uri? drsEndpoint, IReadOnlyDictionary<string, string?>? settings = null)
     : WebApplicationFactory<JobSchema>
 {
     /// <summary>Starts the server and returns a client whose base address is the gateway's loopback URL.</summary>
@@ -18,7 +21,9 @@ public sealed class GatewayFactory(Uri? drsEndpoint, TimeProvider timeProvider, 
     {
         UseKestrel(0);
         StartServer();
-        return CreateClient();
+        var client = CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+        return client;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -34,6 +39,5 @@ public sealed class GatewayFactory(Uri? drsEndpoint, TimeProvider timeProvider, 
         }
 
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddConsole());
-        builder.ConfigureServices(services => services.AddSingleton(timeProvider));
     }
 }

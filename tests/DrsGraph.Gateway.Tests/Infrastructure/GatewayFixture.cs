@@ -33,7 +33,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         Emulator = EmulatorApplication.Create(["--urls", "http://127.0.0.1:0"], b => b.Services.AddSingleton<TimeProvider>(Time));
         await Emulator.StartAsync();
         EmulatorClient = new HttpClient { BaseAddress = Emulator.GetBaseAddress() };
-        Gateway = new GatewayFactory(Emulator.GetBaseAddress(), Time);
+        Gateway = new GatewayFactory(Emulator.GetBaseAddress());
         Client = Gateway.StartAndCreateClient();
     }
 

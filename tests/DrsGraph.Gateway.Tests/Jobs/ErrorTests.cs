@@ -1,0 +1,134 @@
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Jobs;
+
+[Collection(GatewayTestGroup.Name)]
+public sealed class ErrorTests(GatewayFixture fixture)
+{
+    private const string Unknown = "00000000-0000-0000-0000-00000000jb00";
+
+    [Fact]
+    public async Task An_unknown_job_fails_only_its_own_fields_with_the_drs_code()
+    {
+        var ids = await fixture.CreateJobsAsync(2);
+
+        var answer = await fixture.QueryAsync($"{{ jobs(ids: [\"{ids[0]}\", \"{Unknown}\", \"{ids[1]}\"]) {{ id status detail {{ name }} }} }}");
+
+        Assert.Equal(200, answer.Status);
+        var jobs = answer.Data!["jobs"]!.AsArray();
+        Assert.Equal("FULL_TRANSFER_STARTED", jobs[0]!["status"]!.GetValue<string>());
+        Assert.Equal("FULL_TRANSFER_STARTED", jobs[2]!["status"]!.GetValue<string>());
+        Assert.NotNull(jobs[2]!["detail"]!["name"]);
+        Assert.Equal(Unknown, jobs[1]!["id"]!.GetValue<string>());
+        Assert.Null(jobs[1]!["status"]);
+        Assert.Null(jobs[1]!["detail"]);
+        Assert.Equal(2, answer.Errors.Count);
+        Assert.All(answer.Errors, error =>
+        {
+            Assert.Equal("DRS.M00289", error!["extensions"]!["code"]!.GetValue<string>());
+            Assert.Equal("NOT_FOUND", error["extensions"]!["kind"]!.GetValue<string>());
+            Assert.Equal(1, error["path"]![1]!.GetValue<int>());
+        });
+        Assert.Equal(["detail", "status"], answer.Errors.Select(e => e!["path"]![2]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
+    public async Task A_malformed_id_is_null_in_the_list_with_its_own_error_and_is_never_sent_upstream()
+    {
+        var ids = await fixture.CreateJobsAsync(1);
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = await fixture.QueryAsync($"{{ jobs(ids: [\"not-a-job\", \"{ids[0]}\"]) {{ status }} }}");
+
+        var jobs = answer.Data!["jobs"]!.AsArray();
+        Assert.Null(jobs[0]);
+        Assert.Equal("FULL_TRANSFER_STARTED", jobs[1]!["status"]!.GetValue<string>());
+        var error = Assert.Single(answer.Errors)!;
+        Assert.Equal("INVALID_JOB_ID", error["extensions"]!["code"]!.GetValue<string>());
+        Assert.Equal("[\"jobs\",0]", error["path"]!.ToJsonString());
+        var call = Assert.Single(await fixture.UpstreamCallsAsync());
+        Assert.Equal([ids[0]], call.JobIds);
+    }
+
+    [Fact]
+    public async Task A_malformed_id_for_job_is_an_invalid_job_id_error()
+    {
+        var answer = await fixture.QueryAsync("{ job(id: \"9A470239-2308-4BB5-A6BC-1040402FJB21\") { status } }");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Null(answer.Data!["job"]);
+        Assert.Equal("INVALID_JOB_ID", answer.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Without_a_token_every_drs_field_says_unauthenticated_and_nothing_is_sent()
+    {
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = await fixture.QueryAsync($"{{ job(id: \"{Unknown}\") {{ id status progress {{ percent }} }} }}", token: null);
+
+        Assert.Equal(Unknown, answer.Data!["job"]!["id"]!.GetValue<string>());
+        Assert.Equal(2, answer.Errors.Count);
+        Assert.All(answer.Errors, e => Assert.Equal("UNAUTHENTICATED", e!["extensions"]!["code"]!.GetValue<string>()));
+        Assert.Contains("X-Auth-Token", answer.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+    }
+
+    [Fact]
+    public async Task A_bad_project_header_is_reported_clearly()
+    {
+        var answer = await fixture.QueryAsync($"{{ job(id: \"{Unknown}\") {{ status }} }}", headers: new Dictionary<string, string> { ["X-Project-Id"] = "../etc" });
+
+        Assert.Equal("INVALID_PROJECT_ID", answer.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Project_and_language_headers_are_forwarded_upstream()
+    {
+        await fixture.ClearUpstreamLogAsync();
+
+        await fixture.QueryAsync($"{{ job(id: \"{Unknown}\") {{ status }} }}", headers: new Dictionary<string, string> { ["X-Project-Id"] = "0123456789abcdef0123456789abcdef", ["X-Language"] = "zh-cn" });
+
+        var call = Assert.Single(await fixture.UpstreamCallsAsync());
+        Assert.Equal("0123456789abcdef0123456789abcdef", call.ProjectId);
+        Assert.Equal("zh-cn", call.Language);
+    }
+
+    [Fact]
+    public async Task Too_many_ids_in_one_jobs_field_are_refused_before_any_upstream_call()
+    {
+        await fixture.ClearUpstreamLogAsync();
+        var ids = Enumerable.Range(0, 501).Select(i => $"00000000-0000-0000-0000-{i:x8}jb00");
+
+        var answer = await fixture.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}");
+
+        Assert.Equal("TOO_MANY_JOB_IDS", answer.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+    }
+
+    [Fact]
+    public async Task A_failing_upstream_fails_the_fields_with_a_clear_code_and_the_failure_is_not_remembered()
+    {
+        var ids = await fixture.CreateJobsAsync(2);
+        await fixture.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 503, failureCode = "DRS.M00004", endpoints = new[] { "status" } });
+        try
+        {
+            var failed = await fixture.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status detail {{ name }} }} }}");
+
+            Assert.Equal(2, failed.Errors.Count);
+            Assert.All(failed.Errors, e =>
+            {
+                Assert.Equal("UPSTREAM_UNAVAILABLE", e!["extensions"]!["code"]!.GetValue<string>());
+                Assert.Equal("status", e["path"]![2]!.GetValue<string>());
+            });
+            Assert.All(failed.Data!["jobs"]!.AsArray(), job => Assert.NotNull(job!["detail"]!["name"]));
+        }
+        finally
+        {
+            await fixture.ClearFaultsAsync();
+        }
+
+        var recovered = await fixture.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}");
+        recovered.AssertNoErrors();
+    }
+}
