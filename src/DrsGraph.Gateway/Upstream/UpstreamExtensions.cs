@@ -1,5 +1,6 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Callers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DrsGraph.Gateway.Upstream;
 
@@ -11,6 +12,7 @@ public static class UpstreamExtensions
     /// </summary>
     public static WebApplicationBuilder AddDrsUpstream(this WebApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDrsClient();
         if (IsEmbedded(builder.Configuration))
         {

@@ -91,7 +91,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         return [.. created!["jobs"]!.AsArray().Select(job => job!["id"]!.GetValue<string>())];
     }
 
-    public static string Pretty(JsonNode node) => node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public static string Pretty(JsonNode node) =>
+        node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     public static string IdList(IEnumerable<string> ids) => "[" + string.Join(", ", ids.Select(id => $"\"{id}\"")) + "]";
 }
