@@ -48,8 +48,22 @@ public sealed partial class DrsCallHandler(
     {
         var cancellationToken = context.RequestAborted;
         var raw = await RawBatchRequest.ReadAsync(context.Request, cancellationToken);
+        var entry = Log(context, projectId, endpoint, raw);
+        try
+        {
+            await AnswerAsync(context, projectId, endpoint, raw, entry, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client gave up (e.g. during injected latency): nothing to answer, but the log says so.
+            entry.StatusCode = ClientClosedRequest;
+        }
+    }
+
+    private LoggedRequest Log(HttpContext context, string projectId, string endpoint, RawBatchRequest raw)
+    {
         var language = context.Request.Headers["X-Language"].ToString();
-        var entry = log.Add(sequence => new LoggedRequest
+        return log.Add(sequence => new LoggedRequest
         {
             Sequence = sequence,
             ReceivedAt = time.GetUtcNow(),
@@ -59,7 +73,10 @@ public sealed partial class DrsCallHandler(
             PageReq = raw.PageReq,
             Language = string.IsNullOrEmpty(language) ? null : language,
         });
+    }
 
+    private async Task AnswerAsync(HttpContext context, string projectId, string endpoint, RawBatchRequest raw, LoggedRequest entry, CancellationToken cancellationToken)
+    {
         var denied = authorizer.Check(context.Request.Headers["X-Auth-Token"].ToString(), projectId);
         if (denied is { } d)
         {
