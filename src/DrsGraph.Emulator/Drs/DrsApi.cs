@@ -17,12 +17,12 @@ public static class DrsApi
 
     public static IEndpointRouteBuilder MapDrsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/v3/{projectId}/jobs/batch-status", (HttpContext context, string projectId, DrsCallHandler handler) =>
-            handler.HandleAsync(context, projectId, Status));
-        routes.MapPost("/v3/{projectId}/jobs/batch-progress", (HttpContext context, string projectId, DrsCallHandler handler) =>
-            handler.HandleAsync(context, projectId, Progress));
-        routes.MapPost("/v3/{projectId}/jobs/batch-detail", (HttpContext context, string projectId, DrsCallHandler handler) =>
-            handler.HandleAsync(context, projectId, Detail));
+        routes.MapPost("/v3/{projectId}/jobs/batch-status", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, projectId, Status, cancellationToken));
+        routes.MapPost("/v3/{projectId}/jobs/batch-progress", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, projectId, Progress, cancellationToken));
+        routes.MapPost("/v3/{projectId}/jobs/batch-detail", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, projectId, Detail, cancellationToken));
         return routes;
     }
 }
@@ -44,9 +44,9 @@ public sealed partial class DrsCallHandler(
     // A hung call's answer when the client gave up: nginx's "client closed request", for the log only.
     private const int ClientClosedRequest = 499;
 
-    public async Task HandleAsync(HttpContext context, string projectId, string endpoint)
+    /// <summary>Answers one call; <paramref name="cancellationToken"/> is the request's (fires when the client gives up).</summary>
+    public async Task HandleAsync(HttpContext context, string projectId, string endpoint, CancellationToken cancellationToken)
     {
-        var cancellationToken = context.RequestAborted;
         var raw = await RawBatchRequest.ReadAsync(context.Request, cancellationToken);
         var entry = Log(context, projectId, endpoint, raw);
         try
@@ -97,7 +97,7 @@ public sealed partial class DrsCallHandler(
         {
             case FaultKind.Hang:
                 LogHanging(logger, endpoint);
-                entry.StatusCode = await HangAsync(context);
+                entry.StatusCode = await HangAsync(context, cancellationToken);
                 return;
             case FaultKind.Throttle:
                 entry.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -159,10 +159,10 @@ public sealed partial class DrsCallHandler(
     private static List<JsonElement> Serialize<T>(IEnumerable<T> items) =>
         [.. items.Select(i => JsonSerializer.SerializeToElement(i, EmulatorJson.Drs))];
 
-    private async Task<int> HangAsync(HttpContext context)
+    private async Task<int> HangAsync(HttpContext context, CancellationToken cancellationToken)
     {
         // Never answers: waits for the client to give up (or the emulator to stop, so shutdown is not held up).
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, linked.Token);

@@ -223,6 +223,11 @@ public static class JobFactory
             SecurityGroupId = "d90c971b-4b9d-402c-9c59-5c239389b8dd",
             IssueCoupon = false,
             SupportIpV6 = false,
+
+            // Not in the page's example, but the SDKs show them on every job; clients should see them here too.
+            NodeNum = 1,
+            NetType = "eip",
+            Tags = [new TagItem("env", "demo")],
         };
 
     private static string GeneratedName(Random rng) =>
