@@ -135,7 +135,7 @@ public sealed partial class DrsCallHandler(
             : endpoint == DrsApi.Progress ? o.ProgressStatusCode
             : StatusCodes.Status200OK;
         entry.StatusCode = status;
-        await WriteAsync(context, status, new BatchResponse<JsonElement>(results.Count, results), cancellationToken);
+        await WriteAsync(context, status, new BatchResponse<object>(results.Count, results), cancellationToken);
     }
 
     private static StatusItem StatusOf(string id, JobDefinition? job, DateTimeOffset now) => job is null
@@ -156,8 +156,9 @@ public sealed partial class DrsCallHandler(
         _ => JobLifecycle.ToDetail(job, now),
     };
 
-    private static List<JsonElement> Serialize<T>(IEnumerable<T> items) =>
-        [.. items.Select(i => JsonSerializer.SerializeToElement(i, EmulatorJson.Drs))];
+    // Items typed as object: System.Text.Json then writes each by its runtime type (status, progress or detail item).
+    private static List<object> Serialize<T>(IEnumerable<T> items)
+        where T : notnull => [.. items.Cast<object>()];
 
     private async Task<int> HangAsync(HttpContext context, CancellationToken cancellationToken)
     {
