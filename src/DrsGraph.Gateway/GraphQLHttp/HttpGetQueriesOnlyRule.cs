@@ -15,7 +15,8 @@ internal sealed class HttpGetQueriesOnlyRule : ValidationRuleBase
     {
         if (context.Operation.Operation != OperationType.Query)
         {
-            context.ReportError(new HttpMethodNotAllowedError(context, $"{context.Operation.Operation.ToString().ToLowerInvariant()} operations are not allowed over GET; send them with POST."));
+            var kind = context.Operation.Operation == OperationType.Mutation ? "Mutations" : "Subscriptions";
+            context.ReportError(new HttpMethodNotAllowedError(context, $"{kind} are not allowed over GET; send them with POST."));
         }
 
         return default;

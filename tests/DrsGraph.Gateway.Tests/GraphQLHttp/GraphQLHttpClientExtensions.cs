@@ -32,7 +32,7 @@ public static class GraphQLHttpClientExtensions
     public static Task<Answer> PostJsonAsync(this HttpClient client, string json, string? accept = GraphQLResponseJson, params (string Name, string Value)[] headers) =>
         client.PostRawAsync(Encoding.UTF8.GetBytes(json), Json, accept, headers);
 
-    public static Task<Answer> GetAsync(this HttpClient client, string pathAndQuery, string? accept = GraphQLResponseJson, params (string Name, string Value)[] headers) =>
+    public static Task<Answer> GetWithAsync(this HttpClient client, string pathAndQuery, string? accept = GraphQLResponseJson, params (string Name, string Value)[] headers) =>
         client.SendWithAsync(new HttpRequestMessage(HttpMethod.Get, pathAndQuery), accept, headers);
 
     public static async Task<Answer> SendWithAsync(this HttpClient client, HttpRequestMessage request, string? accept, params (string Name, string Value)[] headers)
