@@ -55,7 +55,16 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
 
         var app = builder.Build();
         app.MapGraphQLEndpoint<TestSchema>();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new GraphQLHttpTestHost(app, probe);
     }
 
