@@ -332,11 +332,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     }
 
     /// <summary>
-    /// A malformed request. The spec's audit wants 400 with application/graphql-response+json and
-    /// 200 (errors, no data) with the legacy application/json, whose clients only read the body.
+    /// A request that is not a well-formed GraphQL-over-HTTP request (body, JSON, parameters): 400 with
+    /// either media type, as the spec's current draft and the graphql-http audit (1.23) expect. Requests
+    /// that are well-formed but fail parsing or validation of the document are not this: see HandleSingleAsync.
     /// </summary>
     private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message) =>
-        WriteErrorAsync(context, mediaType == GraphQLMediaTypes.GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK, mediaType, message);
+        WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, message);
 
     private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message) =>
         WriteAsync(context, status, mediaType, ErrorResult(message));

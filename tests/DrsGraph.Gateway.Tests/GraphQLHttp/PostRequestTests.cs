@@ -114,14 +114,15 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
     [InlineData("""{"query":"{ hello }","extensions":false}""", "The \\u0027extensions\\u0027 parameter must be a JSON object.")]
     [InlineData("42", "Each GraphQL request must be a JSON object with a \\u0027query\\u0027 member.")]
     [InlineData("""{ "not a JSON""", "The request body is not valid JSON (line 1, byte 14).")]
-    public async Task A_malformed_request_is_400_naming_the_problem_with_graphql_response_json_and_200_with_json(string body, string message)
+    public async Task A_malformed_request_is_400_naming_the_problem_with_either_media_type(string body, string message)
     {
         var strict = await _client.PostJsonAsync(body, GraphQLResponseJson);
         var legacy = await _client.PostJsonAsync(body, Json);
 
         var expected = $$"""{"errors":[{"message":"{{message}}"}]}""";
         Assert.Equal((HttpStatusCode.BadRequest, expected), (strict.Status, strict.Body));
-        Assert.Equal((HttpStatusCode.OK, expected), (legacy.Status, legacy.Body));
+        Assert.Equal((HttpStatusCode.BadRequest, expected), (legacy.Status, legacy.Body));
+        Assert.Equal("application/json; charset=utf-8", legacy.ContentType);
     }
 
     [Fact]
