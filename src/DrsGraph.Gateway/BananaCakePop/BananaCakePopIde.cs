@@ -29,7 +29,7 @@ internal sealed class BananaCakePopIde(IWebHostEnvironment environment)
     private static readonly JsonSerializerOptions ConfigJson = new(JsonSerializerDefaults.Web);
 
     private readonly string _root = Path.Combine(environment.ContentRootPath, "wwwroot", "bcp");
-    private PhysicalFileProvider? _files;
+    private IFileProvider? _files;
     private string? _indexHtml;
 
     /// <summary>The IDE's page, with a base href so its relative asset URLs resolve below the endpoint.</summary>
@@ -90,7 +90,8 @@ internal sealed class BananaCakePopIde(IWebHostEnvironment environment)
         await context.Response.SendFileAsync(file, context.RequestAborted);
     }
 
-    private PhysicalFileProvider Files => _files ??= new PhysicalFileProvider(Directory.Exists(_root) ? _root : environment.ContentRootPath);
+    // Never fall back to a wider folder: without the IDE every asset is simply not found.
+    private IFileProvider Files => _files ??= Directory.Exists(_root) ? new PhysicalFileProvider(_root) : new NullFileProvider();
 
     /// <summary>
     /// What HotChocolate serves: use the URL the IDE was opened at as the endpoint, so it works behind

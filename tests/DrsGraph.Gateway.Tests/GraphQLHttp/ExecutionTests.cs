@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using DrsGraph.Gateway.GraphQLHttp;
+using GraphQL;
 using Microsoft.Extensions.Options;
 using static DrsGraph.Gateway.Tests.GraphQLHttp.GraphQLHttpClientExtensions;
 
@@ -108,5 +109,35 @@ public sealed class ExecutionTests
     private sealed class UnknownLengthStream(byte[] content) : MemoryStream(content)
     {
         public override bool CanSeek => false;
+    }
+}
+
+public sealed class GraphQLConfigurationTests
+{
+    [Fact]
+    public async Task Validation_rules_added_with_add_graphql_apply_to_get_and_post()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(graphQL => graphQL.AddValidationRule<GraphQL.Validation.Rules.Custom.NoIntrospectionValidationRule>());
+        const string Introspection = "{ __schema { queryType { name } } }";
+
+        var get = await host.Client.GetWithAsync($"/graphql?query={Query(Introspection)}");
+        var post = await host.Client.PostJsonAsync($$"""{"query":"{{Introspection}}"}""");
+        var plain = await host.Client.GetWithAsync($"/graphql?query={Query("{ hello }")}");
+
+        const string Refused = """{"errors":[{"message":"Introspection queries are not allowed.","locations":[{"line":1,"column":3}],"extensions":{"code":"NO_INTROSPECTION","codes":["NO_INTROSPECTION"]}}]}""";
+        Assert.Equal((HttpStatusCode.BadRequest, Refused), (get.Status, get.Body));
+        Assert.Equal((HttpStatusCode.BadRequest, Refused), (post.Status, post.Body));
+        Assert.Equal((HttpStatusCode.OK, """{"data":{"hello":"Hello, world!"}}"""), (plain.Status, plain.Body));
+    }
+
+    [Fact]
+    public async Task A_get_mutation_is_still_405_when_add_graphql_adds_its_own_rules()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(graphQL => graphQL.AddValidationRule<GraphQL.Validation.Rules.Custom.NoIntrospectionValidationRule>());
+
+        var answer = await host.Client.GetWithAsync($"/graphql?query={Query("mutation { bump }")}");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, answer.Status);
+        Assert.Equal(0, host.Probe.Bumps);
     }
 }

@@ -1,5 +1,6 @@
 using DrsGraph.Gateway.GraphQLHttp;
 using GraphQL;
+using GraphQL.DI;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,7 +37,12 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
     public TestProbe Probe { get; }
 
     /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>.</param>
-    public static async Task<GraphQLHttpTestHost> StartAsync(params (string Key, string Value)[] settings)
+    public static Task<GraphQLHttpTestHost> StartAsync(params (string Key, string Value)[] settings) =>
+        StartAsync(_ => { }, settings);
+
+    /// <param name="configureGraphQL">More GraphQL.NET configuration, as the gateway's AddGraphQL would add.</param>
+    /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>.</param>
+    public static async Task<GraphQLHttpTestHost> StartAsync(Action<IGraphQLBuilder> configureGraphQL, params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -50,7 +56,7 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
         var probe = new TestProbe();
         builder.Services.AddSingleton(probe);
         builder.Services.AddSingleton<IGraphQLUserContextBuilder, HeaderUserContextBuilder>();
-        builder.Services.AddGraphQL(graphQL => graphQL.AddSchema<TestSchema>().AddSystemTextJson());
+        builder.Services.AddGraphQL(graphQL => configureGraphQL(graphQL.AddSchema<TestSchema>().AddSystemTextJson()));
         builder.Services.AddGraphQLHttp();
 
         var app = builder.Build();

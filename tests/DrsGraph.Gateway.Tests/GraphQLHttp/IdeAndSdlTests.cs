@@ -53,6 +53,18 @@ public sealed partial class IdeAndSdlTests(DefaultHostFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task The_ide_also_opens_at_the_trailing_slash_url_and_that_url_executes_posts()
+    {
+        var page = await _client.GetWithAsync("/graphql/", BrowserAccept);
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/graphql/") { Content = new StringContent("""{"query":"{ hello }"}""", System.Text.Encoding.UTF8, Json) };
+        var answer = await _client.SendWithAsync(post, GraphQLResponseJson);
+
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("""<base href="/graphql/"/>""", page.Body, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.OK, """{"data":{"hello":"Hello, world!"}}"""), (answer.Status, answer.Body));
+    }
+
+    [Fact]
     public async Task A_path_outside_the_ide_folder_is_not_served()
     {
         var answer = await _client.GetWithAsync("/graphql/..%2F..%2FDrsGraph.Gateway.dll", "*/*");
