@@ -52,10 +52,12 @@ internal static class CsrfGuard
 
     private static bool LooksCrossSite(HttpRequest request)
     {
+        // Browsers compute Sec-Fetch-Site themselves and pages cannot forge it, so when present it decides
+        // alone: comparing Origin with our own scheme and host would misfire behind a TLS-terminating proxy.
         var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
-        if (fetchSite.Equals("cross-site", StringComparison.OrdinalIgnoreCase) || fetchSite.Equals("same-site", StringComparison.OrdinalIgnoreCase))
+        if (fetchSite.Length > 0)
         {
-            return true;
+            return fetchSite.Equals("cross-site", StringComparison.OrdinalIgnoreCase) || fetchSite.Equals("same-site", StringComparison.OrdinalIgnoreCase);
         }
 
         var origin = request.Headers.Origin.ToString();

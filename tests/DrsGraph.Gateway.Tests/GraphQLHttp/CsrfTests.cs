@@ -58,6 +58,14 @@ public sealed class CsrfTests(DefaultHostFixture fixture) : IClassFixture<Defaul
     }
 
     [Fact]
+    public async Task Sec_fetch_site_same_origin_wins_over_an_origin_rewritten_by_a_proxy()
+    {
+        var answer = await _client.GetWithAsync($"/graphql?query={Query("{ hello }")}", GraphQLResponseJson, ("Sec-Fetch-Site", "same-origin"), ("Origin", "https://gateway.example"));
+
+        Assert.Equal((HttpStatusCode.OK, """{"data":{"hello":"Hello, world!"}}"""), (answer.Status, answer.Body));
+    }
+
+    [Fact]
     public async Task A_cross_site_json_post_runs_because_browsers_preflight_it()
     {
         var answer = await _client.PostJsonAsync("""{"query":"{ hello }"}""", GraphQLResponseJson, ("Sec-Fetch-Site", "cross-site"), ("Origin", "https://app.example"));
