@@ -6,6 +6,7 @@ using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
 using GraphQL.Validation;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -308,6 +309,13 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return null;
         }
 
+        // Our limit, not the server-wide one (Kestrel's 30 MB default), governs this endpoint.
+        var serverLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (serverLimit is { IsReadOnly: false })
+        {
+            serverLimit.MaxRequestBodySize = limit + 1;
+        }
+
         using var buffer = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
@@ -322,6 +330,10 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
                 buffer.Write(chunk, 0, read);
             }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
         }
         finally
         {
