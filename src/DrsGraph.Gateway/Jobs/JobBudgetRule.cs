@@ -77,13 +77,13 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
         {
             context.ReportError(new ValidationError(context.Document.Source, TooManyJobReferences,
                 $"The operation references {references} jobs (job fields count 1, jobs fields the length of their list, across aliases); at most {limits.MaxJobReferences} are allowed.",
-                worst!));
+                worst!) { Code = TooManyJobReferences });
         }
         else if (distinct.Count > limits.MaxDistinctJobIds)
         {
             context.ReportError(new ValidationError(context.Document.Source, TooManyDistinctJobIds,
                 $"The operation asks for {distinct.Count} distinct job IDs; at most {limits.MaxDistinctJobIds} are allowed.",
-                worst!));
+                worst!) { Code = TooManyDistinctJobIds });
         }
 
         return default;
