@@ -59,7 +59,8 @@ public sealed record JobDetailWire
     [JsonPropertyName("tags")] public IReadOnlyList<TagWire>? Tags { get; init; }
 
     /// <summary>Fields this client does not know yet; kept so nothing DRS sends is silently dropped.</summary>
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+    /// <remarks>A setter, not init: source-generated JSON cannot fill extension data through an initializer.</remarks>
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Source or target database endpoint of a job. <c>db_password</c> is never returned.</summary>
@@ -83,7 +84,7 @@ public sealed record EndpointWire
     [JsonPropertyName("kafka_security_config")] public JsonElement? KafkaSecurityConfig { get; init; }
     [JsonPropertyName("cluster_mode")] public string? ClusterMode { get; init; }
 
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>The replication instance running the job. <c>status</c> comes as "ACTIVE" or "active".</summary>
@@ -97,7 +98,7 @@ public sealed record InstInfoWire
     [JsonPropertyName("status")] public string? Status { get; init; }
     [JsonPropertyName("volume_size"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] public int? VolumeSize { get; init; }
 
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>A speed-limit window: times are "HH:mm" in UTC, speed in MB/s as a string.</summary>
