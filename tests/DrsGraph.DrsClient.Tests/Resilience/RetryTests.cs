@@ -57,6 +57,22 @@ public sealed class RetryTests(EmulatorFixture emulator) : EmulatorTest(emulator
     }
 
     [Fact]
+    public async Task A_retry_after_longer_than_the_max_delay_is_not_waited_for_and_fails_as_throttled()
+    {
+        var ids = await ExistingJobIdsAsync(1);
+        await Control.SetFaultsAsync(new { throttleNext = 1, retryAfterSeconds = 30 });
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var batch = await NewClient().GetStatusesAsync(Caller, ids);
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Assert.Equal(DrsErrorKind.Throttled, batch[ids[0]].Error?.Kind);
+        Assert.Equal("APIGW.0308", batch[ids[0]].Error?.Code);
+        Assert.Single(await Control.GetRequestsAsync());
+        Assert.True(elapsed < TimeSpan.FromSeconds(3), $"The call took {elapsed.TotalMilliseconds:0} ms.");
+    }
+
+    [Fact]
     public async Task Faults_on_one_endpoint_leave_the_others_alone()
     {
         var ids = await ExistingJobIdsAsync(2);
