@@ -37,6 +37,23 @@ public sealed class StubbedAnswerTests
     }
 
     [Fact]
+    public async Task One_item_with_an_unreadable_field_fails_only_that_job()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"count":2,"results":[
+              {"id":"{{A}}","name":"ok","status":"CONFIGURATION","node_num":2},
+              {"id":"{{B}}","name":"odd","status":"CONFIGURATION","node_num":["unexpected"]}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B]);
+
+        Assert.Equal("ok", batch[A].Value?.Name);
+        Assert.Equal(DrsErrorKind.Protocol, batch[B].Error?.Kind);
+        Assert.Equal(DrsErrorCodes.UnreadableResponse, batch[B].Error?.Code);
+    }
+
+    [Fact]
     public async Task An_unreadable_success_body_fails_every_id_as_unreadable_response()
     {
         await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, "<html>maintenance</html>", contentType: "text/html"));
@@ -169,6 +186,7 @@ public sealed class StubbedAnswerTests
         Assert.All(ids, id => Assert.Equal("5", batch[id].Value?.Progress));
         Assert.Equal(5, batch.UpstreamCalls);
         Assert.Equal(2, maxInFlight);
+        Assert.Equal(5, stub.Requests.Count);
     }
 
     [Fact]
