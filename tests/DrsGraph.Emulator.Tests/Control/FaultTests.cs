@@ -70,6 +70,15 @@ public sealed class FaultTests
         Assert.Equal(200, next.Status);
         var hung = (await RequestsAsync(host))[0];
         Assert.Equal("hang", hung.GetProperty("fault").GetString());
+
+        // The server notices the disconnect asynchronously; give it generous time to log it.
+        for (var i = 0; i < 100 && hung.GetProperty("statusCode").ValueKind == JsonValueKind.Null; i++)
+        {
+            await Task.Delay(50);
+            hung = (await RequestsAsync(host))[0];
+        }
+
+        Assert.Equal(499, hung.GetProperty("statusCode").GetInt32());
     }
 
     [Fact]

@@ -100,6 +100,24 @@ public sealed class JobsApiTests
     }
 
     [Fact]
+    public async Task Some_seeded_jobs_are_deleted_and_answer_as_deleted_jobs_do()
+    {
+        await using var host = await EmulatorHost.StartAsync();
+        var deleted = (await host.ControlAsync(HttpMethod.Get, "/_emulator/jobs")).GetProperty("jobs").EnumerateArray()
+            .Where(j => j.GetProperty("deleted").GetBoolean())
+            .Select(j => j.GetProperty("id").GetString()!)
+            .ToList();
+
+        var status = await host.CallAsync("status", deleted);
+        var progress = await host.CallAsync("progress", deleted);
+
+        Assert.NotEmpty(deleted);
+        Assert.All(status.Results, r => Assert.Equal("DELETED", r.GetProperty("status").GetString()));
+        Assert.Equal(400, progress.Status);
+        Assert.All(progress.Results, r => Assert.Equal("DRS.M05004", r.GetProperty("error_code").GetString()));
+    }
+
+    [Fact]
     public async Task Deleting_an_unknown_job_is_404()
     {
         await using var host = await EmulatorHost.StartAsync();

@@ -332,11 +332,15 @@ public sealed partial class BatchEndpointTests(SharedEmulator emulator) : IClass
             Assert.False(item.TryGetProperty("error_msg", out _), "detail says error_message, never error_msg");
         }
 
-        var generated = answer.Results.Where(r => r.TryGetProperty("node_num", out _)).ToList();
-        Assert.NotEmpty(generated);
-        Assert.All(generated, g => Assert.Equal(JsonValueKind.Number, g.GetProperty("node_num").ValueKind));
-        Assert.Contains(answer.Results, r => r.TryGetProperty("tags", out var t) && t.GetArrayLength() > 0);
-        Assert.Contains(answer.Results, r => r.TryGetProperty("net_type", out _));
+        Assert.All(answer.Results, r =>
+        {
+            Assert.Equal(JsonValueKind.Number, r.GetProperty("node_num").ValueKind);
+            Assert.Contains(r.GetProperty("net_type").GetString(), new[] { "vpn", "vpc", "eip" });
+            Assert.Contains(r.GetProperty("db_use_type").GetString(), new[] { "migration", "sync", "cloudDataGuard" });
+            Assert.NotEqual(0, r.GetProperty("tags").GetArrayLength());
+            Assert.Contains(r.GetProperty("source_endpoint").GetProperty("db_type").GetString(), new[] { "mysql", "mongodb", "gaussdbv5", "postgresql", "kafka", "gaussdbv5ha", "taurus" });
+        });
+        Assert.True(answer.Results.Select(r => r.GetProperty("source_endpoint").GetProperty("db_type").GetString()).Distinct().Count() >= 3, "several engines");
     }
 
     [Fact]

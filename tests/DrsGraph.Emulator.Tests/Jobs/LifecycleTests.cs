@@ -182,6 +182,28 @@ public sealed partial class LifecycleTests
     }
 
     [Fact]
+    public async Task The_incremental_delay_of_an_example_job_starts_at_the_pages_zero_and_then_moves()
+    {
+        await using var host = await EmulatorHost.StartAsync();
+        const string id = "8d0e8e36-a618-490d-8a46-8c61ac9jb502";
+        var delays = new List<long>();
+        var processTimes = new List<long>();
+
+        for (var i = 0; i < 10; i++)
+        {
+            var progress = (await host.CallAsync("progress", [id])).Results[0];
+            delays.Add(Long(progress, "incre_trans_delay_millis"));
+            processTimes.Add(Long(progress, "process_time"));
+            Assert.Equal(Ms(host.Time.GetUtcNow()) - delays[^1], processTimes[^1]);
+            host.Time.Advance(TimeSpan.FromSeconds(20));
+        }
+
+        Assert.Equal(0, delays[0]);
+        Assert.True(delays.Distinct().Count() > 5, "the delay moves");
+        Assert.Equal(processTimes.Order(), processTimes);
+    }
+
+    [Fact]
     public async Task Two_emulators_started_at_the_same_fake_time_serve_identical_data()
     {
         await using var first = await EmulatorHost.StartAsync();
