@@ -167,12 +167,13 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         catch (HttpRequestException ex)
         {
             exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, $"DRS could not be reached: {ex.Message}", DrsErrorKind.Unavailable);
+            // The exception (with addresses callers need not see) goes to the log, not into the error.
+            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, "DRS could not be reached.", DrsErrorKind.Unavailable);
         }
         catch (IOException ex)
         {
             exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, $"The connection to DRS failed: {ex.Message}", DrsErrorKind.Unavailable);
+            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable);
         }
 
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
