@@ -59,7 +59,6 @@ public sealed record JobDetailWire
     [JsonPropertyName("tags")] public IReadOnlyList<TagWire>? Tags { get; init; }
 
     /// <summary>Fields this client does not know yet; kept so nothing DRS sends is silently dropped.</summary>
-    /// <remarks>A setter, not init: source-generated JSON cannot fill extension data through an initializer.</remarks>
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
