@@ -176,14 +176,12 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable);
         }
 
+        // One debug line for every call, and a warning on top when the whole call failed.
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus, outcome.RequestId, elapsedMs);
         if (outcome.Failure is { } failure)
         {
             DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId, elapsedMs, exception);
-        }
-        else
-        {
-            DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus ?? 0, outcome.RequestId, elapsedMs);
         }
 
         return outcome;
