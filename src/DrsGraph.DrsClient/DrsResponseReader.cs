@@ -68,6 +68,8 @@ internal static class DrsResponseReader
     {
         401 => DrsErrorKind.Unauthorized,
         403 => DrsErrorKind.Forbidden,
+        // 408 is a timeout, not a bad request: it must stay transient so nobody caches it.
+        408 => DrsErrorKind.Timeout,
         429 => DrsErrorKind.Throttled,
         _ when string.Equals(code, "DRS.M01503", StringComparison.OrdinalIgnoreCase) => DrsErrorKind.Throttled,
         >= 500 => DrsErrorKind.Unavailable,
@@ -83,6 +85,7 @@ internal static class DrsResponseReader
     {
         401 => new(DrsErrorCodes.UnreadableResponse, "DRS refused the token (HTTP 401) with an unreadable body.", DrsErrorKind.Unauthorized, status, requestId),
         403 => new(DrsErrorCodes.UnreadableResponse, "DRS refused access (HTTP 403) with an unreadable body.", DrsErrorKind.Forbidden, status, requestId),
+        408 => new(DrsErrorCodes.UpstreamTimeout, "DRS timed out the call (HTTP 408).", DrsErrorKind.Timeout, status, requestId),
         429 => new(DrsErrorCodes.UpstreamThrottled, "DRS throttled the call (HTTP 429).", DrsErrorKind.Throttled, status, requestId),
         >= 500 => new(DrsErrorCodes.UpstreamUnavailable, $"DRS failed with HTTP {status}.", DrsErrorKind.Unavailable, status, requestId),
         _ => new(DrsErrorCodes.UnreadableResponse, $"DRS answered HTTP {status} with a body this client cannot read.", DrsErrorKind.Protocol, status, requestId),

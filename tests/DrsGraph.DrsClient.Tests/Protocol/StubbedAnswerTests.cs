@@ -109,6 +109,34 @@ public sealed class StubbedAnswerTests
         Assert.Equal(2, stub.Requests.Count);
     }
 
+    [Theory]
+    [InlineData(408, "", DrsErrorKind.Timeout, DrsErrorCodes.UpstreamTimeout)]
+    [InlineData(429, "", DrsErrorKind.Throttled, DrsErrorCodes.UpstreamThrottled)]
+    [InlineData(401, "", DrsErrorKind.Unauthorized, DrsErrorCodes.UnreadableResponse)]
+    [InlineData(404, "", DrsErrorKind.Protocol, DrsErrorCodes.UnreadableResponse)]
+    [InlineData(404, """{"error_code":"APIGW.0101","error_msg":"The API does not exist."}""", DrsErrorKind.BadRequest, "APIGW.0101")]
+    [InlineData(500, """{"error_code":"DRS.M00004","error_msg":"Service abnormal."}""", DrsErrorKind.Unavailable, "DRS.M00004")]
+    public async Task Plain_answers_map_by_status_and_keep_the_drs_code(int status, string body, DrsErrorKind kind, string code)
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, status, body));
+        await using var host = ClientHost.Create(stub.BaseAddress, new Dictionary<string, string?>
+        {
+            ["Drs:Resilience:Retry:MaxRetryAttempts"] = "1",
+            ["Drs:Resilience:Retry:Delay"] = "00:00:00.010",
+            ["Drs:Resilience:Retry:ShouldRetryAfterHeader"] = "false",
+        });
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.All(batch.Results.Values, r =>
+        {
+            Assert.Equal(kind, r.Error?.Kind);
+            Assert.Equal(code, r.Error?.Code);
+            Assert.Equal(status, r.Error?.HttpStatus);
+            Assert.Equal("stubrequest0000000000000000000001", r.Error?.RequestId);
+        });
+    }
+
     [Fact]
     public async Task Item_errors_map_by_code_and_a_job_with_data_and_an_error_code_is_a_value()
     {
