@@ -73,6 +73,38 @@ public sealed class RetryTests(EmulatorFixture emulator) : EmulatorTest(emulator
     }
 
     [Fact]
+    public async Task A_chunk_that_keeps_failing_fails_only_its_own_ids()
+    {
+        var ids = await ExistingJobIdsAsync(6);
+        // Four failures exhaust the first chunk's attempts (1 + 3 retries); the next chunks meet none.
+        await Control.SetFaultsAsync(new { failNext = 4, failureStatus = 500, failureCode = "DRS.M00004" });
+        var client = NewClient(new Dictionary<string, string?>
+        {
+            ["Drs:ChunkSize"] = "2",
+            ["Drs:MaxConcurrentChunks"] = "1",
+            ["Drs:Resilience:Retry:Delay"] = "00:00:00.010",
+        });
+
+        var batch = await client.GetStatusesAsync(Caller, ids);
+
+        var calls = await Control.GetRequestsAsync();
+        var failedIds = calls.Where(c => c.StatusCode == 500).SelectMany(c => c.JobIds!).Distinct().ToList();
+        Assert.Equal(2, failedIds.Count);
+        Assert.All(ids, id =>
+        {
+            if (failedIds.Contains(id))
+            {
+                Assert.Equal("DRS.M00004", batch[id].Error?.Code);
+            }
+            else
+            {
+                Assert.True(batch[id].IsSuccess, batch[id].Error?.ToString());
+            }
+        });
+        Assert.Equal(6, calls.Count);
+    }
+
+    [Fact]
     public async Task Faults_on_one_endpoint_leave_the_others_alone()
     {
         var ids = await ExistingJobIdsAsync(2);
