@@ -14,13 +14,14 @@ internal sealed class BananaCakePopIde(IWebHostEnvironment environment)
     public const string ConfigFileName = "bcp-config.json";
 
     /// <summary>
-    /// Checked against BCP 18.0.0's bundles: no inline scripts, and its only eval/new Function calls are
-    /// fallbacks for old browsers, so script-src stays 'self'. Its CSS-in-JS injects style tags
+    /// Checked in headless Chromium against BCP 18.0.0: no inline scripts, but its settings validation
+    /// (ajv) compiles JSON schemas with <c>new Function</c>, so script-src needs 'unsafe-eval' or the
+    /// page stays blank. That is the IDE page only; the API responses carry no script. Its CSS-in-JS injects style tags
     /// ('unsafe-inline' styles), its editor may start workers from blob: URLs, and it may talk to
     /// ChilliCream's cloud (sign-in, shared workspaces). Everything else stays same-origin.
     /// </summary>
     private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
         + "img-src 'self' data: blob: https:; font-src 'self' data:; worker-src 'self' blob:; "
         + "connect-src 'self' https://*.chillicream.com https://tunnel.bananacakepop.com; "
         + "manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";

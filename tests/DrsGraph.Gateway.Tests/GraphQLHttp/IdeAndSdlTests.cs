@@ -24,7 +24,7 @@ public sealed partial class IdeAndSdlTests(DefaultHostFixture fixture) : IClassF
         Assert.Equal("DENY", answer.Header("X-Frame-Options"));
         Assert.Equal("no-referrer", answer.Header("Referrer-Policy"));
         Assert.Equal(
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self' data:; "
+            "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self' data:; "
             + "worker-src 'self' blob:; connect-src 'self' https://*.chillicream.com https://tunnel.bananacakepop.com; manifest-src 'self'; "
             + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
             answer.Header("Content-Security-Policy"));
