@@ -36,7 +36,6 @@ public sealed class JobCacheOptions : IValidatableObject
     /// draws a random secret per process; then replicas cannot share Redis entries (each hashes tokens
     /// differently), so set the same secret on every replica that shares a Redis.
     /// </summary>
-    [MinLength(32)]
     public string? KeySecret { get; set; }
 
     /// <summary>Prefix of every Redis key, so deployments can share a Redis. Default "drsgraph".</summary>
@@ -98,6 +97,12 @@ public sealed class JobCacheOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Empty counts as unset, so a blank value in a settings file means "random per process".
+        if (!string.IsNullOrEmpty(KeySecret) && KeySecret.Length < 32)
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(KeySecret)} must be at least 32 characters (or unset).", [nameof(KeySecret)]);
+        }
+
         if (!Enum.IsDefined(Partition))
         {
             yield return new ValidationResult($"{SectionName}:{nameof(Partition)} must be Token or Project.", [nameof(Partition)]);

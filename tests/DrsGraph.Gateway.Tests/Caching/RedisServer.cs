@@ -65,10 +65,10 @@ public sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>A short-lived admin connection for inspecting and resetting the server.</summary>
+    /// <summary>A short-lived admin connection for inspecting and resetting the server (no tie-breaker GET, so command counts stay exact).</summary>
     public async Task<T> WithServerAsync<T>(Func<IServer, IDatabase, Task<T>> action)
     {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},allowAdmin=true");
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},allowAdmin=true,tiebreaker=");
         return await action(connection.GetServer(ConnectionString), connection.GetDatabase());
     }
 
