@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Caching;
@@ -37,7 +38,10 @@ public sealed class CacheGateway : WebApplicationFactory<JobSchema>
     public static CacheGateway Start(Uri drs, FakeTimeProvider clock, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var gateway = new CacheGateway(drs, clock, settings ?? new Dictionary<string, string?>());
-        gateway.UseKestrel(0);
+        // Listen() rather than UseKestrel(0): the port overload edits the server addresses after build,
+        // racing Kestrel's own bind ("Addresses cannot be modified after the server has started",
+        // dotnet/aspnetcore#67714).
+        gateway.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         gateway.StartServer();
         gateway._client = gateway.CreateClient();
         gateway._client.Timeout = TimeSpan.FromSeconds(30);
