@@ -20,6 +20,9 @@ public static class EmulatorApplication
         // Quiet by default: hosted in-process, the emulator must not flood the gateway's console.
         builder.Logging.AddFilter(null, LogLevel.Warning);
 
+        // Host substitutions first, so the TryAdd registrations below keep them.
+        configure?.Invoke(builder);
+
         // Options, validated at start-up so a bad setting fails fast.
         builder.Services.AddOptions<EmulatorOptions>()
             .BindConfiguration(EmulatorOptions.SectionName)
@@ -37,7 +40,6 @@ public static class EmulatorApplication
         // Seeds the demo data at start-up, so its epoch is "now" when the host starts.
         builder.Services.AddHostedService<SeedOnStart>();
 
-        configure?.Invoke(builder);
         var app = builder.Build();
 
         // Every response, errors included, carries an X-Request-Id.

@@ -17,12 +17,12 @@ public static class DrsApi
 
     public static IEndpointRouteBuilder MapDrsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/v3/{projectId}/jobs/batch-status", (HttpContext context, string projectId, DrsCallHandler handler) =>
-            handler.HandleAsync(context, projectId, Status));
-        routes.MapPost("/v3/{projectId}/jobs/batch-progress", (HttpContext context, string projectId, DrsCallHandler handler) =>
-            handler.HandleAsync(context, projectId, Progress));
-        routes.MapPost("/v3/{projectId}/jobs/batch-detail", (HttpContext context, string projectId, DrsCallHandler handler) =>
-            handler.HandleAsync(context, projectId, Detail));
+        routes.MapPost("/v3/{projectId}/jobs/batch-status", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, projectId, Status, cancellationToken));
+        routes.MapPost("/v3/{projectId}/jobs/batch-progress", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, projectId, Progress, cancellationToken));
+        routes.MapPost("/v3/{projectId}/jobs/batch-detail", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, projectId, Detail, cancellationToken));
         return routes;
     }
 }
@@ -44,12 +44,26 @@ public sealed partial class DrsCallHandler(
     // A hung call's answer when the client gave up: nginx's "client closed request", for the log only.
     private const int ClientClosedRequest = 499;
 
-    public async Task HandleAsync(HttpContext context, string projectId, string endpoint)
+    /// <summary>Answers one call; <paramref name="cancellationToken"/> is the request's (fires when the client gives up).</summary>
+    public async Task HandleAsync(HttpContext context, string projectId, string endpoint, CancellationToken cancellationToken)
     {
-        var cancellationToken = context.RequestAborted;
         var raw = await RawBatchRequest.ReadAsync(context.Request, cancellationToken);
+        var entry = Log(context, projectId, endpoint, raw);
+        try
+        {
+            await AnswerAsync(context, projectId, endpoint, raw, entry, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client gave up (e.g. during injected latency): nothing to answer, but the log says so.
+            entry.StatusCode = ClientClosedRequest;
+        }
+    }
+
+    private LoggedRequest Log(HttpContext context, string projectId, string endpoint, RawBatchRequest raw)
+    {
         var language = context.Request.Headers["X-Language"].ToString();
-        var entry = log.Add(sequence => new LoggedRequest
+        return log.Add(sequence => new LoggedRequest
         {
             Sequence = sequence,
             ReceivedAt = time.GetUtcNow(),
@@ -59,7 +73,10 @@ public sealed partial class DrsCallHandler(
             PageReq = raw.PageReq,
             Language = string.IsNullOrEmpty(language) ? null : language,
         });
+    }
 
+    private async Task AnswerAsync(HttpContext context, string projectId, string endpoint, RawBatchRequest raw, LoggedRequest entry, CancellationToken cancellationToken)
+    {
         var denied = authorizer.Check(context.Request.Headers["X-Auth-Token"].ToString(), projectId);
         if (denied is { } d)
         {
@@ -80,7 +97,7 @@ public sealed partial class DrsCallHandler(
         {
             case FaultKind.Hang:
                 LogHanging(logger, endpoint);
-                entry.StatusCode = await HangAsync(context);
+                entry.StatusCode = await HangAsync(context, cancellationToken);
                 return;
             case FaultKind.Throttle:
                 entry.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -118,7 +135,7 @@ public sealed partial class DrsCallHandler(
             : endpoint == DrsApi.Progress ? o.ProgressStatusCode
             : StatusCodes.Status200OK;
         entry.StatusCode = status;
-        await WriteAsync(context, status, new BatchResponse<JsonElement>(results.Count, results), cancellationToken);
+        await WriteAsync(context, status, new BatchResponse<object>(results.Count, results), cancellationToken);
     }
 
     private static StatusItem StatusOf(string id, JobDefinition? job, DateTimeOffset now) => job is null
@@ -139,13 +156,14 @@ public sealed partial class DrsCallHandler(
         _ => JobLifecycle.ToDetail(job, now),
     };
 
-    private static List<JsonElement> Serialize<T>(IEnumerable<T> items) =>
-        [.. items.Select(i => JsonSerializer.SerializeToElement(i, EmulatorJson.Drs))];
+    // Items typed as object: System.Text.Json then writes each by its runtime type (status, progress or detail item).
+    private static List<object> Serialize<T>(IEnumerable<T> items)
+        where T : notnull => [.. items.Cast<object>()];
 
-    private async Task<int> HangAsync(HttpContext context)
+    private async Task<int> HangAsync(HttpContext context, CancellationToken cancellationToken)
     {
         // Never answers: waits for the client to give up (or the emulator to stop, so shutdown is not held up).
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, linked.Token);

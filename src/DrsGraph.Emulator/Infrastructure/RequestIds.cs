@@ -11,6 +11,13 @@ public static class RequestIds
         var id = Guid.NewGuid().ToString("N");
         context.Items[ItemKey] = id;
         context.Response.Headers[Header] = id;
+
+        // Again just before the headers go out: an exception handler may have cleared them.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[Header] = id;
+            return Task.CompletedTask;
+        });
         await next(context);
     });
 

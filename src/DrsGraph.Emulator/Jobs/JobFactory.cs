@@ -153,8 +153,17 @@ public static class JobFactory
         {
             var job = Create(id, DemoProjectId, name, status, mode, frozen: false, epoch, seed, timeScale);
 
-            // The page shows no delay for these jobs.
-            return job with { ExampleProgressQuirk = quirk, DelayBaseMs = 0, DelayAmplitudeMs = 0 };
+            // A job in a lasting status has been in it for a while; one in a passing status has just entered
+            // it, so it keeps the page's status as long as possible for clients that test against it.
+            if (job.Segments.First(s => s.Status == status).Duration == Segment.Forever)
+            {
+                job = job with { Anchor = job.Anchor - TimeSpan.FromHours(3) };
+            }
+
+            // The page shows a delay of 0 at seed time; from then on it moves (a wave starting at its trough).
+            const double period = 300;
+            var phase = (-Math.PI / 2) - (2 * Math.PI * (epoch - job.Anchor).TotalSeconds / period);
+            return job with { ExampleProgressQuirk = quirk, DelayBaseMs = 0, DelayAmplitudeMs = 4000, DelayPeriodSeconds = period, DelayPhase = phase };
         }
 
         var lws = Example("24834eb6-be30-464e-a299-f7aa730jb101", JobStatuses.StartJobing, TaskModes.FullIncremental, "DRS-3999-lws");
@@ -216,6 +225,11 @@ public static class JobFactory
             SecurityGroupId = "d90c971b-4b9d-402c-9c59-5c239389b8dd",
             IssueCoupon = false,
             SupportIpV6 = false,
+
+            // Not in the page's example, but the SDKs show them on every job; clients should see them here too.
+            NodeNum = 1,
+            NetType = "eip",
+            Tags = [new TagItem("env", "demo")],
         };
 
     private static string GeneratedName(Random rng) =>

@@ -217,7 +217,8 @@ public static class JobLifecycle
 
     private static long DelayMillis(JobDefinition job, DateTimeOffset t)
     {
-        var wave = (1 + Math.Sin((2 * Math.PI * t.ToUnixTimeMilliseconds() / 1000.0 / job.DelayPeriodSeconds) + job.DelayPhase)) / 2;
+        // Relative to the anchor, so the sine's argument stays small and precise.
+        var wave = (1 + Math.Sin((2 * Math.PI * (t - job.Anchor).TotalSeconds / job.DelayPeriodSeconds) + job.DelayPhase)) / 2;
         return job.DelayBaseMs + (long)(job.DelayAmplitudeMs * wave);
     }
 

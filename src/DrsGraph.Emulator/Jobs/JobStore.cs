@@ -8,7 +8,7 @@ public sealed partial class JobStore(TimeProvider time, IOptions<EmulatorOptions
     private readonly Lock gate = new();
     private readonly Dictionary<(string Project, string Id), JobDefinition> byKey = [];
     private readonly List<(string Project, string Id)> order = [];
-    private Random idRandom = new(options.Value.Seed);
+    private Random idRandom = NewIdRandom(options.Value.Seed);
     private bool seeded;
 
     /// <summary>Replaces every job with the seed data, its "epoch" being now.</summary>
@@ -20,7 +20,7 @@ public sealed partial class JobStore(TimeProvider time, IOptions<EmulatorOptions
         {
             byKey.Clear();
             order.Clear();
-            idRandom = new Random(o.Seed);
+            idRandom = NewIdRandom(o.Seed);
             foreach (var job in jobs)
             {
                 byKey[(job.ProjectId, job.Id)] = job;
@@ -106,6 +106,9 @@ public sealed partial class JobStore(TimeProvider time, IOptions<EmulatorOptions
             return keys.Count > 0;
         }
     }
+
+    // Its own stream, not the seed's: with the same seed it would hand out the seeded jobs' IDs again.
+    private static Random NewIdRandom(int seed) => new(seed ^ 0x5eed1d5);
 
     private void EnsureSeeded()
     {

@@ -25,7 +25,7 @@ public static class JobsControlApi
         routes.MapGet("/_emulator/jobs", (string? projectId, JobStore store, TimeProvider time) =>
         {
             var now = time.GetUtcNow();
-            return Results.Json(new { jobs = store.List(projectId).Select(j => Summarize(j, now)) });
+            return Results.Json(new { jobs = store.List(string.IsNullOrEmpty(projectId) ? null : projectId).Select(j => Summarize(j, now)) });
         });
         routes.MapDelete("/_emulator/jobs/{id}", (string id, JobStore store) =>
             store.MarkDeleted(id) ? Results.NoContent() : Results.NotFound(new { error = $"No job {id}." }));
