@@ -91,7 +91,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         var now = _clock.GetUtcNow();
         var results = new Dictionary<string, DrsResult<T>>(jobIds.Count, StringComparer.Ordinal);
         List<Miss<T>>? owned = null;
-        List<(string Id, Task<DrsResult<T>> Answer)>? waits = null;
+        List<(string Id, string Key, Task<DrsResult<T>> Answer, bool Joined)>? waits = null;
         var coalesced = 0;
         foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
         {
@@ -113,7 +113,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             {
                 if (field.InFlight.TryGetValue(key, out var inFlight))
                 {
-                    (waits ??= []).Add((id, inFlight.Task));
+                    (waits ??= []).Add((id, key, inFlight.Task, true));
                     coalesced++;
                     break;
                 }
@@ -122,7 +122,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 if (field.InFlight.TryAdd(key, completion))
                 {
                     (owned ??= []).Add(new Miss<T>(id, key, completion, stale));
-                    (waits ??= []).Add((id, completion.Task));
+                    (waits ??= []).Add((id, key, completion.Task, false));
                     break;
                 }
             }
@@ -138,12 +138,46 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             _ = FetchAsync(field, caller, owned, fetch);
         }
 
-        foreach (var (id, answer) in waits ?? [])
+        List<(string Id, string Key)>? refetch = null;
+        foreach (var (id, key, answer, joined) in waits ?? [])
         {
-            results[id] = await answer.WaitAsync(cancellationToken);
+            var result = await answer.WaitAsync(cancellationToken);
+            if (joined && result.Error is { Kind: DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden } && _options.Partition == CachePartition.Project)
+            {
+                // Partitioned by project, the fetch we joined may have been another token's, and DRS's
+                // refusal of that token says nothing about ours: ask with our own.
+                (refetch ??= []).Add((id, key));
+                continue;
+            }
+
+            results[id] = result;
+        }
+
+        if (refetch is not null)
+        {
+            await RefetchAsync(field, caller, refetch, fetch, results, cancellationToken);
         }
 
         return results;
+    }
+
+    private async Task RefetchAsync<T>(
+        CachedField<T> field, DrsCaller caller, List<(string Id, string Key)> misses, Fetch<T> fetch, Dictionary<string, DrsResult<T>> results, CancellationToken cancellationToken)
+        where T : class
+    {
+        _metrics.Upstream(field.Name, misses.Count);
+        var answers = await fetch(caller, [.. misses.Select(m => m.Id)], cancellationToken);
+        var fetchedAt = _clock.GetUtcNow();
+        var writes = _shared.IsConfigured ? new List<SharedCacheWrite>(misses.Count) : null;
+        foreach (var (id, key) in misses)
+        {
+            results[id] = Settle(field, key, null, AnswerOrMissing(answers, id), fetchedAt, writes);
+        }
+
+        if (writes is { Count: > 0 })
+        {
+            _shared.Write(writes);
+        }
     }
 
     private async Task FetchAsync<T>(CachedField<T> field, DrsCaller caller, List<Miss<T>> misses, Fetch<T> fetch)
@@ -178,10 +212,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             var writes = _shared.IsConfigured ? new List<SharedCacheWrite>(toFetch.Count) : null;
             foreach (var miss in toFetch)
             {
-                var answer = answers.TryGetValue(miss.Id, out var found)
-                    ? found
-                    : DrsResult<T>.Failure(new DrsError(DrsErrorCodes.MissingFromResponse, $"No answer for job '{miss.Id}'.", DrsErrorKind.Protocol));
-                miss.Completion.TrySetResult(Settle(field, miss, answer, fetchedAt, writes));
+                miss.Completion.TrySetResult(Settle(field, miss.Key, miss.Stale, AnswerOrMissing(answers, miss.Id), fetchedAt, writes));
             }
 
             if (writes is { Count: > 0 })
@@ -251,14 +282,14 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     /// <summary>Caches what DRS said when it is worth caching, and picks what the waiters get.</summary>
-    private DrsResult<T> Settle<T>(CachedField<T> field, Miss<T> miss, DrsResult<T> answer, DateTimeOffset fetchedAt, List<SharedCacheWrite>? writes)
+    private DrsResult<T> Settle<T>(CachedField<T> field, string key, JobCacheEntry<T>? fallback, DrsResult<T> answer, DateTimeOffset fetchedAt, List<SharedCacheWrite>? writes)
         where T : class
     {
         if (answer.Value is { } value)
         {
             var ttl = field.TtlOf(value, _options);
             var entry = new JobCacheEntry<T>(field.WithFreshness(value, null), null, fetchedAt, fetchedAt + ttl, fetchedAt + ttl + _options.StaleGrace);
-            Store(field, miss.Key, entry, fetchedAt, writes);
+            Store(field, key, entry, fetchedAt, writes);
             return Answer(field, entry, stale: false);
         }
 
@@ -266,12 +297,12 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         if (error.Kind is DrsErrorKind.NotFound or DrsErrorKind.Deleted)
         {
             // Briefly: a job created a moment ago may not be visible yet, and must show up soon.
-            Store(field, miss.Key, new JobCacheEntry<T>(null, error, fetchedAt, fetchedAt + _options.NegativeTtl, fetchedAt + _options.NegativeTtl), fetchedAt, writes);
+            Store(field, key, new JobCacheEntry<T>(null, error, fetchedAt, fetchedAt + _options.NegativeTtl, fetchedAt + _options.NegativeTtl), fetchedAt, writes);
             return answer;
         }
 
         // Only transient trouble gets the stale value: a 401/403 must never be papered over with data.
-        if (error.IsTransient && miss.Stale is { } stale && stale.CanServeStaleAt(fetchedAt))
+        if (error.IsTransient && fallback is { } stale && stale.CanServeStaleAt(fetchedAt))
         {
             _metrics.Stale(field.Name);
             return Answer(field, stale, stale: true);
@@ -302,6 +333,12 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             _memory.Set(key, entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = keep });
         }
     }
+
+    private static DrsResult<T> AnswerOrMissing<T>(IReadOnlyDictionary<string, DrsResult<T>> answers, string id)
+        where T : class =>
+        answers.TryGetValue(id, out var found)
+            ? found
+            : DrsResult<T>.Failure(new DrsError(DrsErrorCodes.MissingFromResponse, $"No answer for job '{id}'.", DrsErrorKind.Protocol));
 
     private JobCacheEntry<T>? Deserialize<T>(CachedField<T> field, byte[]? bytes)
         where T : class

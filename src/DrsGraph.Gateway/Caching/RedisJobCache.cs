@@ -15,6 +15,9 @@ public sealed class RedisJobCache(
     JobCacheMetrics metrics,
     ILogger<RedisJobCache> logger) : BackgroundService, ISharedJobCache
 {
+    // Bounds one pipelined round, so a long queue drains in steps rather than one huge burst.
+    private const int MaxWritesPerRound = 5000;
+
     private readonly TimeSpan _timeout = options.Value.RedisTimeout;
 
     private readonly Channel<IReadOnlyList<SharedCacheWrite>> _writes = Channel.CreateBounded<IReadOnlyList<SharedCacheWrite>>(
@@ -94,9 +97,17 @@ public sealed class RedisJobCache(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await ConnectAsync(stoppingToken);
-        await foreach (var batch in _writes.Reader.ReadAllAsync(stoppingToken))
+        var pending = new List<SharedCacheWrite>();
+        while (await _writes.Reader.WaitToReadAsync(stoppingToken))
         {
-            await WriteBatchAsync(batch, stoppingToken);
+            // Everything queued so far goes out in one pipelined round, however many requests queued it.
+            pending.Clear();
+            while (pending.Count < MaxWritesPerRound && _writes.Reader.TryRead(out var batch))
+            {
+                pending.AddRange(batch);
+            }
+
+            await WriteBatchAsync(pending, stoppingToken);
         }
     }
 
@@ -151,7 +162,7 @@ public sealed class RedisJobCache(
         }
     }
 
-    private async Task WriteBatchAsync(IReadOnlyList<SharedCacheWrite> batch, CancellationToken stoppingToken)
+    private async Task WriteBatchAsync(List<SharedCacheWrite> batch, CancellationToken stoppingToken)
     {
         var connection = _connection;
         if (connection is null || !connection.IsConnected)

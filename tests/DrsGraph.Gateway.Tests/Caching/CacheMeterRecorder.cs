@@ -9,7 +9,7 @@ namespace DrsGraph.Gateway.Tests.Caching;
 public sealed class CacheMeterRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<(string Instrument, string? Level, string? Field), long> _totals = new();
+    private readonly ConcurrentDictionary<(string Instrument, string? Level, string? Field, string? Operation), long> _totals = new();
 
     public CacheMeterRecorder(IServiceProvider services)
     {
@@ -23,7 +23,7 @@ public sealed class CacheMeterRecorder : IDisposable
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            string? level = null, field = null;
+            string? level = null, field = null, operation = null;
             foreach (var tag in tags)
             {
                 if (tag.Key == "level")
@@ -34,16 +34,23 @@ public sealed class CacheMeterRecorder : IDisposable
                 {
                     field = tag.Value as string;
                 }
+                else if (tag.Key == "operation")
+                {
+                    operation = tag.Value as string;
+                }
             }
 
-            _totals.AddOrUpdate((instrument.Name, level, field), value, (_, total) => total + value);
+            _totals.AddOrUpdate((instrument.Name, level, field, operation), value, (_, total) => total + value);
         });
         _listener.Start();
     }
 
-    /// <summary>The sum of an instrument's measurements, optionally for one level and/or one field.</summary>
-    public long Total(string instrument, string? level = null, string? field = null) =>
-        _totals.Where(pair => pair.Key.Instrument == instrument && (level is null || pair.Key.Level == level) && (field is null || pair.Key.Field == field))
+    /// <summary>The sum of an instrument's measurements, optionally for one level, field and/or operation.</summary>
+    public long Total(string instrument, string? level = null, string? field = null, string? operation = null) =>
+        _totals.Where(pair => pair.Key.Instrument == instrument
+                && (level is null || pair.Key.Level == level)
+                && (field is null || pair.Key.Field == field)
+                && (operation is null || pair.Key.Operation == operation))
             .Sum(pair => pair.Value);
 
     public void Dispose() => _listener.Dispose();

@@ -119,6 +119,30 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_redis_that_stops_answering_costs_a_request_a_short_timeout_and_drs_answers()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var first = fixture.StartGateway(clock, redis: true);
+        await using var second = fixture.StartGateway(clock, redis: true);
+        using var metrics = new CacheMeterRecorder(second.Services);
+        var ids = await fixture.CreateJobsAsync(5);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+        await WaitUntilConnectedAsync(first, second);
+        (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 15, "15 entries written");
+        await fixture.ClearUpstreamLogAsync();
+
+        // Twelve times the 250 ms Redis timeout: room for a slow machine to get the request to Redis meanwhile.
+        await fixture.Redis.PauseAsync(TimeSpan.FromSeconds(3));
+        var answer = await second.QueryAsync(query, CacheFixture.TokenA);
+
+        answer.AssertNoErrors();
+        Assert.Equal(["detail", "progress", "status"], (await fixture.UpstreamCallsAsync()).Select(c => c.Endpoint).Order());
+        Assert.Equal(3, metrics.Total("drsgraph.cache.redis.errors", operation: "read"));
+        Assert.Equal(0, metrics.Total("drsgraph.cache.hits", CacheLevels.Redis));
+    }
+
+    [Fact]
     public async Task An_unreachable_redis_leaves_memory_and_drs_serving()
     {
         var clock = CacheFixture.NewCacheClock();

@@ -12,6 +12,7 @@ namespace DrsGraph.Gateway.Tests.Caching;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    private readonly List<ConnectionMultiplexer> _lingering = [];
     private Process? _process;
 
     private RedisServer(int port) => Port = port;
@@ -72,12 +73,21 @@ public sealed class RedisServer : IAsyncDisposable
         return await action(connection.GetServer(ConnectionString), connection.GetDatabase());
     }
 
-    public Task FlushAsync() => WithServerAsync(async (server, _) =>
+    public async Task FlushAsync()
     {
-        await server.FlushAllDatabasesAsync();
-        await server.ConfigResetStatisticsAsync();
-        return true;
-    });
+        foreach (var connection in _lingering)
+        {
+            await connection.DisposeAsync();
+        }
+
+        _lingering.Clear();
+        await WithServerAsync(async (server, _) =>
+        {
+            await server.FlushAllDatabasesAsync();
+            await server.ConfigResetStatisticsAsync();
+            return true;
+        });
+    }
 
     /// <summary>Zeroes the command statistics only.</summary>
     public Task FlushStatsAsync() => WithServerAsync(async (server, _) =>
@@ -85,6 +95,18 @@ public sealed class RedisServer : IAsyncDisposable
         await server.ConfigResetStatisticsAsync();
         return true;
     });
+
+    /// <summary>
+    /// Makes the server hold every client's commands for a while (CLIENT PAUSE ... ALL): a Redis that is
+    /// up but does not answer. It cannot be lifted early (UNPAUSE would be held too).
+    /// </summary>
+    public async Task PauseAsync(TimeSpan duration)
+    {
+        // Closing this connection now would wait for the pause to end: close it at the next flush instead.
+        var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},allowAdmin=true,tiebreaker=");
+        _lingering.Add(connection);
+        await connection.GetServer(ConnectionString).ExecuteAsync("CLIENT", "PAUSE", (long)duration.TotalMilliseconds, "ALL");
+    }
 
     /// <summary>Every key with its value, as text.</summary>
     public Task<Dictionary<string, string>> DumpAsync() => WithServerAsync(async (server, database) =>
@@ -130,7 +152,14 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await StopProcessAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopProcessAsync();
+        foreach (var connection in _lingering)
+        {
+            await connection.DisposeAsync();
+        }
+    }
 
     private async Task WaitUntilAnsweringAsync()
     {
