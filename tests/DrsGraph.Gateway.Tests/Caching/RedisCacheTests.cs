@@ -113,6 +113,7 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
 
         // Back on its own: new answers land in the restarted Redis.
         await RedisServer.WaitUntilAsync(() => Task.FromResult(gateway.Redis.IsConnected), "the gateway reconnected");
+        await fixture.Redis.FlushAsync();
         clock.Advance(TimeSpan.FromMinutes(1.5));
         (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
         await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 30, "30 entries written after the restart");
