@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Jobs;
 using DrsGraph.Gateway.Upstream;
@@ -11,6 +12,10 @@ builder.AddDrsUpstream();
 
 // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
 builder.AddJobGraph();
+
+// A tenant-safe cache in front of DRS (memory, plus Redis when ConnectionStrings:Redis is set): polling
+// frontends would otherwise cost three DRS calls per poll and get throttled.
+builder.AddJobCache();
 
 // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl.
 builder.Services.AddGraphQLHttp();
