@@ -7,7 +7,7 @@ using DrsGraph.Gateway.Upstream;
 // Docker's HEALTHCHECK runs the binary itself (`--health-probe`): the runtime image has no curl.
 if (HealthProbe.IsRequested(args))
 {
-    Environment.ExitCode = await HealthProbe.RunAsync(CancellationToken.None);
+    Environment.ExitCode = await HealthProbe.RunAsync(HealthProbe.DefaultUrl(), CancellationToken.None);
     return;
 }
 

@@ -17,10 +17,12 @@ public static class HealthProbe
 
     public static bool IsRequested(string[] args) => args.Contains(Argument, StringComparer.Ordinal);
 
+    /// <summary>The URL probed when none is given: <see cref="UrlVariable"/>, else this container's liveness endpoint.</summary>
+    public static Uri DefaultUrl() => new(Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } configured ? configured : LocalLiveUrl());
+
     /// <returns>The process exit code: 0 when the gateway answered 2xx.</returns>
-    public static async Task<int> RunAsync(CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Uri url, CancellationToken cancellationToken)
     {
-        var url = new Uri(Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } configured ? configured : DefaultUrl());
         using var http = new HttpClient { Timeout = Timeout };
         try
         {
@@ -35,7 +37,7 @@ public static class HealthProbe
         }
     }
 
-    private static string DefaultUrl()
+    private static string LocalLiveUrl()
     {
         // The aspnet images set ASPNETCORE_HTTP_PORTS=8080; it may list several ports ("8080;8081").
         var ports = Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS") ?? "";
