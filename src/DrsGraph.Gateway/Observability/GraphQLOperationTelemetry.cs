@@ -69,7 +69,7 @@ public sealed class GraphQLOperationTelemetry(TimeProvider timeProvider, ILogger
         {
             var codes = ErrorCodes(result);
             var requestIds = DrsRequestIds(result);
-            ObservabilityLog.OperationErrors(logger, type, result.Operation?.Name?.StringValue, errors, codes, requestIds);
+            ObservabilityLog.OperationErrors(logger, type, result.Operation?.Name?.StringValue ?? "(anonymous)", errors, codes, requestIds);
         }
 
         return result;
