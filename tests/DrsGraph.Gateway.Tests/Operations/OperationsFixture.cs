@@ -16,8 +16,8 @@ namespace DrsGraph.Gateway.Tests.Operations;
 /// frozen so both replicas must give the same answers.
 /// </summary>
 /// <remarks>
-/// Both replicas live in this one test process, so they share its static meters: each replica's
-/// /metrics also counts the other's DRS calls. Tests therefore assert counters that grow by at least
+/// Both replicas live in this one test process, so they share its meters: each replica's /metrics also
+/// counts the other's requests and DRS calls. Tests therefore assert counters that grow by at least
 /// what they caused, never exact totals.
 /// </remarks>
 public sealed class OperationsFixture : IAsyncLifetime
@@ -106,7 +106,11 @@ public sealed class OperationsFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// Runs alone, after the parallel collections: ASP.NET Core's request-duration instruments belong to
+/// each host, and a host disposed by a concurrent test would reset the series this group counts.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class OperationsTestGroup : ICollectionFixture<OperationsFixture>
 {
     public const string Name = "operations";
