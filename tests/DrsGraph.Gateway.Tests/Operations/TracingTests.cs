@@ -35,8 +35,15 @@ public sealed class TracingTests(OperationsFixture fixture)
             (await OperationsFixture.QueryAsync(fixture.A, $"query StatusOfThree {{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}", token)).AssertNoErrors();
         }
 
+        var operation = Assert.Single(stopped, span => span.Source.Name == "DrsGraph.GraphQL");
+
+        // The server's request span ends after the response is sent, so possibly after the client has read it.
+        for (var wait = 0; wait < 100 && !stopped.Any(span => span.SpanId == operation.ParentSpanId); wait++)
+        {
+            await Task.Delay(50);
+        }
+
         var spans = stopped.ToArray();
-        var operation = Assert.Single(spans, span => span.Source.Name == "DrsGraph.GraphQL");
         Assert.Equal("query StatusOfThree", operation.DisplayName);
         Assert.Equal("query", operation.GetTagItem("graphql.operation.type"));
         Assert.Equal("StatusOfThree", operation.GetTagItem("graphql.operation.name"));
