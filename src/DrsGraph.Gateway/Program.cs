@@ -1,7 +1,16 @@
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Upstream;
+
+// Docker's HEALTHCHECK runs the binary itself (`--health-probe`): the runtime image has no curl.
+if (HealthProbe.IsRequested(args))
+{
+    Environment.ExitCode = await HealthProbe.RunAsync(HealthProbe.DefaultUrl(), CancellationToken.None);
+    return;
+}
 
 // The content root is the output folder: appsettings.json and the IDE's files are copied there,
 // so the gateway finds them whatever directory it is started from.
@@ -20,7 +29,18 @@ builder.AddJobCache();
 // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl.
 builder.Services.AddGraphQLHttp();
 
+// Operations: OpenTelemetry traces and metrics (Prometheus at /metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
+// is set) and JSON-switchable logs, so replicas can be watched and paged on like any ASP.NET Core service.
+builder.AddObservability();
+
+// Operations: /health/live and /health/ready (Redis, DRS circuit) for load balancers and Kubernetes, and a
+// shutdown timeout that lets in-flight requests drain.
+builder.AddGatewayHealth();
+
 var app = builder.Build();
+
+app.MapGatewayHealth();
+app.MapObservability();
 
 app.MapGraphQLEndpoint<JobSchema>("/graphql");
 
