@@ -11,13 +11,18 @@ public static class SecurityExtensions
     public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "Content-Type", "GraphQL-Require-Preflight"];
 
     /// <summary>
-    /// <c>Gateway:Security</c>: the introspection switch, the CORS allow-list and the per-caller rate limiter.
+    /// <c>Gateway:Security</c>: document size limits, the introspection switch, the CORS allow-list and the per-caller rate limiter.
     /// Pair with <see cref="UseGatewaySecurity"/>.
     /// </summary>
     public static WebApplicationBuilder AddGatewaySecurity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<GatewaySecurityOptions>().BindConfiguration(GatewaySecurityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // Size limits on the parsed document, before validation (which is itself costly on huge documents).
+        services.AddOptions<DocumentLimitOptions>().BindConfiguration(DocumentLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddGraphQL(graphQL => graphQL.ConfigureExecution((options, next) =>
+            DocumentLimits.EnforceAsync(options, o => next(o), options.RequestServices!.GetRequiredService<IOptions<DocumentLimitOptions>>().Value)));
 
         // GraphQL.NET's own rule: __schema and __type are refused at validation, __typename still works.
         services.AddGraphQL(graphQL => graphQL.ConfigureExecutionOptions(options =>

@@ -36,6 +36,8 @@ public sealed class GatewayRig : IAsyncDisposable
         ["Drs:Resilience:AttemptTimeout:Timeout"] = "00:00:10",
         ["Drs:Resilience:TotalRequestTimeout:Timeout"] = "00:00:20",
         ["Drs:Resilience:CircuitBreaker:SamplingDuration"] = "00:00:30",
+        // Out of the way unless a test is about it: one test's faults must not open the circuit for the next.
+        ["Drs:Resilience:CircuitBreaker:MinimumThroughput"] = "1000000",
     };
 
     private GatewayRig(WebApplication? emulator, WebApplicationFactory<JobSchema> gateway, HttpClient client, LogCapture logs)
