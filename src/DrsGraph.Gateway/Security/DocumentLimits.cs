@@ -37,6 +37,7 @@ public static class DocumentLimits
 {
     public const string TooManyFields = "TOO_MANY_FIELDS";
     public const string ResultTooLarge = "RESULT_TOO_LARGE";
+    public const string DocumentTooDeep = "DOCUMENT_TOO_DEEP";
 
     public static async Task<ExecutionResult> EnforceAsync(ExecutionOptions options, Func<ExecutionOptions, Task<ExecutionResult>> next, DocumentLimitOptions limits)
     {
@@ -47,9 +48,15 @@ public static class DocumentLimits
             {
                 document = builder.Build(query);
             }
-            catch (GraphQLParser.Exceptions.GraphQLParserException)
+            catch (GraphQLParser.Exceptions.GraphQLMaxDepthExceededException)
             {
-                // The executer parses again and reports the syntax error the usual way.
+                // The executer would report this as an unhandled exception (logged at Error): a client
+                // could flood the logs with it. It is the client's problem, so say so plainly.
+                return Refuse(DocumentTooDeep, "The document is nested too deeply to parse (more than 128 levels); no query of this schema needs more than 15.");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Syntax errors, too deep a document: the executer parses again and reports them the usual way.
                 return await next(options);
             }
 

@@ -20,17 +20,17 @@ public sealed class ConnectionAndCircuitTests
         Assert.All(answer.Codes, code => Assert.Equal("UPSTREAM_UNAVAILABLE", code));
         Assert.Contains("could not be reached", answer.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.InRange(answer.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
-        Assert.Equal(0, rig.Logs.Count("Unhandled exception"));
+        rig.Logs.AssertNone("Unhandled exception");
     }
 
     [Fact]
     public async Task The_circuit_opens_on_persistent_5xx_fails_fast_and_closes_again_after_the_break()
     {
-        await using var rig = await GatewayRig.StartAsync(
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
             GatewayRig.FastFaults,
             ("Drs:Resilience:CircuitBreaker:MinimumThroughput", "2"),
             ("Drs:Resilience:CircuitBreaker:FailureRatio", "0.5"),
-            ("Drs:Resilience:CircuitBreaker:BreakDuration", "00:00:01"));
+            ("Drs:Resilience:CircuitBreaker:BreakDuration", "00:00:01")));
         var query = $"{{ job(id: \"{JobId}\") {{ status }} }}";
         await rig.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 500, failureCode = "DRS.M00004" });
 

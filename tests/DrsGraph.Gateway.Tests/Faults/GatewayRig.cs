@@ -10,6 +10,7 @@ using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -60,12 +61,28 @@ public sealed class GatewayRig : IAsyncDisposable
     public LogCapture Logs { get; }
 
     /// <summary>An emulator on a frozen clock and a gateway in front of it, with <paramref name="settings"/> on top of appsettings.json.</summary>
-    public static async Task<GatewayRig> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, params (string Key, string? Value)[] more)
+    public static async Task<GatewayRig> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, string?>? emulatorSettings = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 15, 8, 0, 0, TimeSpan.Zero));
-        var emulator = EmulatorApplication.Create(["--urls", "http://127.0.0.1:0"], b => b.Services.AddSingleton<TimeProvider>(time));
+        var emulator = EmulatorApplication.Create(["--urls", "http://127.0.0.1:0"], b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(time);
+            b.Configuration.AddInMemoryCollection(emulatorSettings ?? new Dictionary<string, string?>());
+        });
         await emulator.StartAsync();
-        return Start(emulator, emulator.GetBaseAddress(), Merge(settings, more));
+        return Start(emulator, emulator.GetBaseAddress(), With(settings));
+    }
+
+    /// <summary><paramref name="settings"/> with <paramref name="more"/> on top.</summary>
+    public static Dictionary<string, string?> With(IReadOnlyDictionary<string, string?>? settings, params (string Key, string? Value)[] more)
+    {
+        var merged = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        foreach (var (key, value) in more)
+        {
+            merged[key] = value;
+        }
+
+        return merged;
     }
 
     /// <summary>A gateway whose DRS endpoint is a loopback port nobody listens on.</summary>
@@ -75,7 +92,7 @@ public sealed class GatewayRig : IAsyncDisposable
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        return Start(null, new Uri($"http://127.0.0.1:{port}/"), Merge(settings, []));
+        return Start(null, new Uri($"http://127.0.0.1:{port}/"), With(settings));
     }
 
     private static GatewayRig Start(WebApplication? emulator, Uri drsEndpoint, Dictionary<string, string?> settings)
@@ -87,17 +104,6 @@ public sealed class GatewayRig : IAsyncDisposable
         var client = factory.CreateClient();
         client.Timeout = TimeSpan.FromSeconds(60);
         return new GatewayRig(emulator, factory, client, logs);
-    }
-
-    private static Dictionary<string, string?> Merge(IReadOnlyDictionary<string, string?>? settings, (string Key, string? Value)[] more)
-    {
-        var merged = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
-        foreach (var (key, value) in more)
-        {
-            merged[key] = value;
-        }
-
-        return merged;
     }
 
     public async ValueTask DisposeAsync()
@@ -115,6 +121,8 @@ public sealed class GatewayRig : IAsyncDisposable
     public async Task<TimedAnswer> QueryAsync(string query, string? token = Token, object? variables = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query, variables }) };
+        // The spec's media type: requests that cannot execute are 400 instead of 200.
+        request.Headers.Accept.ParseAdd("application/graphql-response+json");
         if (token is not null)
         {
             request.Headers.Add("X-Auth-Token", token);

@@ -14,6 +14,13 @@ public sealed class LogCapture : ILoggerProvider
 
     public int Count(string fragment) => _entries.Count(e => e.Contains(fragment, StringComparison.Ordinal));
 
+    /// <summary>Asserts no entry contains <paramref name="fragment"/>, showing the first few that do.</summary>
+    public void AssertNone(string fragment)
+    {
+        var found = _entries.Where(e => e.Contains(fragment, StringComparison.Ordinal)).Take(3).ToList();
+        Assert.True(found.Count == 0, $"{found.Count}+ log entries contain '{fragment}':\n{string.Join("\n", found)}");
+    }
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
 
     public void Dispose()

@@ -187,7 +187,7 @@ public sealed class UpstreamFaultTests(FaultRigFixture fixture) : IClassFixture<
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Rig.QueryAsync(Query)));
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
-        Assert.Equal(0, Rig.Logs.Count("Unhandled exception"));
-        Assert.Equal(0, Rig.Logs.Count("failed outside the executer"));
+        Rig.Logs.AssertNone("Unhandled exception");
+        Rig.Logs.AssertNone("failed outside the executer");
     }
 }
