@@ -38,6 +38,7 @@ public static class DocumentLimits
     public const string TooManyFields = "TOO_MANY_FIELDS";
     public const string ResultTooLarge = "RESULT_TOO_LARGE";
     public const string DocumentTooDeep = "DOCUMENT_TOO_DEEP";
+    public const string SyntaxError = "SYNTAX_ERROR";
 
     public static async Task<ExecutionResult> EnforceAsync(ExecutionOptions options, Func<ExecutionOptions, Task<ExecutionResult>> next, DocumentLimitOptions limits)
     {
@@ -52,12 +53,18 @@ public static class DocumentLimits
             {
                 // The executer would report this as an unhandled exception (logged at Error): a client
                 // could flood the logs with it. It is the client's problem, so say so plainly.
-                return Refuse(DocumentTooDeep, "The document is nested too deeply to parse (more than 128 levels); no query of this schema needs more than 15.");
+                return Refuse(DocumentTooDeep, "The document exceeds the parser's maximum depth (128 nested levels); no query of this schema needs more than 15.");
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
             {
-                // Syntax errors, too deep a document: the executer parses again and reports them the usual way.
+                // The executer parses again and reports the syntax error with its usual message and location.
                 return await next(options);
+            }
+            catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+            {
+                // GraphQL-Parser 9.5.1 can throw while composing some syntax errors' messages (found by the
+                // fuzz test: IndexOutOfRangeException in HighlightSourceAtLocation). Still the client's bad syntax.
+                return Refuse(SyntaxError, "The query is not valid GraphQL (syntax error).");
             }
 
             var fields = CountFieldNodes(document, limits.MaxFieldNodes);
