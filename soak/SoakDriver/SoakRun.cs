@@ -212,19 +212,19 @@ public sealed class Tally
     {
         var latencies = _latenciesMs.Order().ToArray();
         double Percentile(double p) => latencies.Length == 0 ? 0 : latencies[Math.Min(latencies.Length - 1, (int)(p * latencies.Length))];
-        output.WriteLine(CultureInfo.InvariantCulture, $"requests: {_requests}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"requests: {_requests}"));
         foreach (var outcome in new[] { "200 data", "200 with errors", "4xx", "4xx (429 rate limited)", "5xx", "timeouts (no answer in 20 s)" })
         {
-            output.WriteLine(CultureInfo.InvariantCulture, $"  {outcome}: {_byOutcome.GetValueOrDefault(outcome)}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {outcome}: {_byOutcome.GetValueOrDefault(outcome)}"));
         }
 
         foreach (var (outcome, count) in _byOutcome.Where(p => p.Key.StartsWith("transport", StringComparison.Ordinal)))
         {
-            output.WriteLine(CultureInfo.InvariantCulture, $"  {outcome}: {count}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {outcome}: {count}"));
         }
 
-        output.WriteLine(CultureInfo.InvariantCulture, $"5xx: {_byOutcome.GetValueOrDefault("5xx")}");
-        output.WriteLine(CultureInfo.InvariantCulture, $"latency ms: p50 {Percentile(0.5):0} p99 {Percentile(0.99):0} max {(latencies.Length == 0 ? 0 : latencies[^1]):0}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"5xx: {_byOutcome.GetValueOrDefault("5xx")}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"latency ms: p50 {Percentile(0.5):0} p99 {Percentile(0.99):0} max {(latencies.Length == 0 ? 0 : latencies[^1]):0}"));
         output.WriteLine("request kinds: " + string.Join(", ", _byKind.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}")));
         output.WriteLine("error codes in 200s: " + string.Join(", ", _errorCodes.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}")));
         foreach (var sample in _samples5xx)

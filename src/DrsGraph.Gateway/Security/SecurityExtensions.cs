@@ -22,7 +22,7 @@ public static class SecurityExtensions
         // Size limits on the parsed document, before validation (which is itself costly on huge documents).
         services.AddOptions<DocumentLimitOptions>().BindConfiguration(DocumentLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddGraphQL(graphQL => graphQL.ConfigureExecution((options, next) =>
-            DocumentLimits.EnforceAsync(options, o => next(o), options.RequestServices!.GetRequiredService<IOptions<DocumentLimitOptions>>().Value)));
+            DocumentLimits.EnforceAsync(options, o => next(o), options.RequestServices?.GetService<IOptions<DocumentLimitOptions>>()?.Value ?? new DocumentLimitOptions())));
 
         // GraphQL.NET's own rule: __schema and __type are refused at validation, __typename still works.
         services.AddGraphQL(graphQL => graphQL.ConfigureExecutionOptions(options =>

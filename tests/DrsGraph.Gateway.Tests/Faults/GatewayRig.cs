@@ -99,8 +99,18 @@ public sealed class GatewayRig : IAsyncDisposable
     {
         var logs = new LogCapture();
         var factory = new RigFactory(drsEndpoint, settings, logs);
-        factory.UseKestrel(0);
-        factory.StartServer();
+        try
+        {
+            factory.UseKestrel(0);
+            factory.StartServer();
+        }
+        catch
+        {
+            // A gateway that refuses to start (bad options) must not leave its host behind.
+            factory.Dispose();
+            throw;
+        }
+
         var client = factory.CreateClient();
         client.Timeout = TimeSpan.FromSeconds(60);
         return new GatewayRig(emulator, factory, client, logs);

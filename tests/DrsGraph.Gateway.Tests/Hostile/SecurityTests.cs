@@ -69,6 +69,18 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
         Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
+    [Theory]
+    [InlineData("Gateway:Security:Cors:AllowedOrigins:0", "https://app.example.com/path", "is not an origin")]
+    [InlineData("Gateway:Security:RateLimit:BurstLimit", "0", "BurstLimit")]
+    [InlineData("Gateway:RequestTimeout", "00:00:00", "RequestTimeout")]
+    [InlineData("Gateway:Limits:MaxFieldNodes", "1", "MaxFieldNodes")]
+    public void A_bad_security_setting_stops_the_gateway_at_start(string key, string value, string named)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayRig.StartAgainstClosedPort(GatewayRig.With(null, (key, value))));
+
+        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_caller_over_its_rate_gets_429_with_retry_after_and_a_graphql_error_while_others_go_on()
     {
