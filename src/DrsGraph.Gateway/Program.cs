@@ -3,6 +3,7 @@ using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Jobs;
 using DrsGraph.Gateway.Observability;
+using DrsGraph.Gateway.Security;
 using DrsGraph.Gateway.Upstream;
 
 // Docker's HEALTHCHECK runs the binary itself (`--health-probe`): the runtime image has no curl.
@@ -29,6 +30,13 @@ builder.AddJobCache();
 // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl.
 builder.Services.AddGraphQLHttp();
 
+// Security: introspection switch, CORS allow-list, per-caller rate limit on /graphql (Gateway:Security).
+builder.AddGatewaySecurity();
+
+// Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
+// Keep it after anything that registers an IJobDataSource (it wraps the last one).
+builder.AddRequestBudget();
+
 // Operations: OpenTelemetry traces and metrics (Prometheus at /metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
 // is set) and JSON-switchable logs, so replicas can be watched and paged on like any ASP.NET Core service.
 builder.AddObservability();
@@ -38,6 +46,12 @@ builder.AddObservability();
 builder.AddGatewayHealth();
 
 var app = builder.Build();
+
+// nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
+app.UseGatewaySecurity();
+
+// Starts each request's budget clock as it arrives.
+app.UseRequestBudget();
 
 app.MapGatewayHealth();
 app.MapObservability();
