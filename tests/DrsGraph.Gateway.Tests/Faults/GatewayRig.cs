@@ -180,6 +180,9 @@ internal sealed class RigFactory(Uri drsEndpoint, IReadOnlyDictionary<string, st
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Drs:Endpoint", drsEndpoint.ToString());
+        // These tests are about the road to DRS: a cache answering from memory would hide every fault.
+        // The cache's own stale-on-error behaviour is tested in Caching/. A test may turn it back on.
+        builder.UseSetting("Gateway:Cache:Enabled", "false");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
