@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace DrsGraph.Gateway.Caching;
 
@@ -19,10 +20,12 @@ public sealed class JobCacheMetrics
     private readonly Counter<long> _redisErrors;
     private readonly Counter<long> _writesDropped;
 
+    private readonly Meter _meter;
+
     public JobCacheMetrics(IMeterFactory meterFactory)
     {
         // From the DI meter factory, so each host (and each test's gateway) has its own meter instance.
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _hits = meter.CreateCounter<long>("drsgraph.cache.hits", "{lookup}", "Job fields answered by a cache level (tags: level = memory|redis, field).");
         _misses = meter.CreateCounter<long>("drsgraph.cache.misses", "{lookup}", "Job fields a cache level could not answer (tags: level = memory|redis, field).");
         _coalesced = meter.CreateCounter<long>("drsgraph.cache.coalesced", "{lookup}", "Job fields that waited for another request's in-flight fetch instead of fetching (tag: field).");
@@ -30,6 +33,13 @@ public sealed class JobCacheMetrics
         _upstream = meter.CreateCounter<long>("drsgraph.cache.upstream", "{lookup}", "Job fields fetched from DRS (tag: field).");
         _redisErrors = meter.CreateCounter<long>("drsgraph.cache.redis.errors", "{operation}", "Redis reads or writes that failed or timed out; the request went on without Redis (tag: operation = read|write).");
         _writesDropped = meter.CreateCounter<long>("drsgraph.cache.redis.writes_dropped", "{entry}", "Entries not written to Redis because the write queue was full or Redis was unreachable.");
+    }
+
+    /// <summary>Publishes the memory level's size, read when metrics are collected.</summary>
+    public void ObserveMemory(Func<MemoryCacheStatistics?> statistics)
+    {
+        _meter.CreateObservableGauge("drsgraph.cache.memory.entries", () => statistics()?.CurrentEntryCount ?? 0, "{entry}", "Job fields held in process memory.");
+        _meter.CreateObservableGauge("drsgraph.cache.memory.size", () => statistics()?.CurrentEstimatedSize ?? 0, "By", "Estimated bytes of the job fields held in process memory (bounded by Gateway:Cache:MaxMemoryMegabytes).");
     }
 
     public void Hit(string level, string field, int count = 1) => Add(_hits, count, level, field);

@@ -67,18 +67,51 @@ public sealed class CachingJobDataSourceTests : IDisposable
         Assert.Equal(["other-token", "owner-token"], _upstream.Calls.Select(c => c.AuthToken).Order());
     }
 
+    [Fact]
+    public async Task The_memory_level_stays_within_its_byte_budget_and_keeps_caching_once_full()
+    {
+        var upstream = new CountingUpstream();
+        using var cache = Cache(CachePartition.Token, upstream, maxMemoryMegabytes: 1);
+        const long budget = 1024 * 1024;
+
+        // ~700 estimated bytes per status: 20 000 of them are ~14 budgets' worth.
+        for (var batch = 0; batch < 200; batch++)
+        {
+            await cache.GetStatusesAsync(Owner, Ids(batch * 100, 100), CancellationToken.None);
+            Assert.InRange(cache.MemoryStatistics!.CurrentEstimatedSize!.Value, 1, budget);
+        }
+
+        // Compaction runs in the background: wait for it to make room, as the next request would.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (cache.MemoryStatistics!.CurrentEstimatedSize > budget * 0.8 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.InRange(cache.MemoryStatistics!.CurrentEstimatedSize!.Value, 1, (long)(budget * 0.8));
+        var fresh = Ids(1_000_000, 100);
+        await cache.GetStatusesAsync(Owner, fresh, CancellationToken.None);
+        var calls = upstream.Calls;
+        await cache.GetStatusesAsync(Owner, fresh, CancellationToken.None);
+        Assert.Equal(calls, upstream.Calls);
+        Assert.InRange(cache.MemoryStatistics!.CurrentEntryCount, 100, 2000);
+    }
+
     public void Dispose()
     {
         _services.Dispose();
     }
 
+    private static string[] Ids(int from, int count) =>
+        [.. Enumerable.Range(from, count).Select(i => $"{i:x8}-0000-4000-8000-00000000jb{i % 100:d2}")];
+
     private static JobStatusInfo Running => new(JobStatus.FullTransferStarted, "FULL_TRANSFER_STARTED", JobPhase.FullTransfer, false, false, null, null);
 
-    private CachingJobDataSource Cache(CachePartition partition)
+    private CachingJobDataSource Cache(CachePartition partition, IJobDataSource? upstream = null, int maxMemoryMegabytes = 64)
     {
-        var options = Options.Create(new JobCacheOptions { Partition = partition, KeySecret = new string('k', 32) });
+        var options = Options.Create(new JobCacheOptions { Partition = partition, KeySecret = new string('k', 32), MaxMemoryMegabytes = maxMemoryMegabytes });
         return new CachingJobDataSource(
-            _upstream,
+            upstream ?? _upstream,
             new JobCacheKeys(options, new FixedEndpoint()),
             new NoSharedJobCache(),
             new JobCacheMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
@@ -90,6 +123,26 @@ public sealed class CachingJobDataSourceTests : IDisposable
     private sealed class FixedEndpoint : IDrsEndpointProvider
     {
         public Uri BaseAddress { get; } = new("https://drs.eu-de.otc.t-systems.com");
+    }
+
+    /// <summary>Answers every status at once, counting calls.</summary>
+    private sealed class CountingUpstream : IJobDataSource
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>>(jobIds.ToDictionary(id => id, _ => DrsResult<JobStatusInfo>.Success(Running)));
+        }
+
+        public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
     }
 
     /// <summary>Answers status calls only when the test releases them, each with what the test says for its caller.</summary>

@@ -55,6 +55,9 @@ public sealed class TopologyTests(OperationsFixture fixture)
             Assert.NotNull(PrometheusText.Sum(after[replica], "drsgraph_upstream_duration_seconds_count", ("drs_endpoint", "status")));
             Assert.NotNull(PrometheusText.Sum(after[replica], "drsgraph_dataloader_batch_size_count", ("loader", "JobStatusInfo")));
             Assert.NotNull(PrometheusText.Sum(after[replica], "drsgraph_graphql_operation_duration_seconds_count", ("graphql_operation_type", "query")));
+            // Each replica now holds at least the statuses it fetched, within its memory budget.
+            Assert.True(PrometheusText.Sum(after[replica], "drsgraph_cache_memory_entries") >= Burst / 2, $"replica {replica}: memory entries gauge");
+            Assert.InRange(PrometheusText.Sum(after[replica], "drsgraph_cache_memory_size_bytes") ?? 0, 1, 64 * 1024 * 1024);
             Assert.DoesNotContain(GatewayFixture.Token, after[replica], StringComparison.Ordinal);
         }
     }
