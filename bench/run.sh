@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# DrsGraph load benchmark: one command, loopback only, bounded in time (about 4-5 minutes).
+#
+#   bench/run.sh                      # the full run: Release build, every scenario, results + README table
+#   BENCH_DURATION=3 BENCH_WARMUP=1 BENCH_APPEND=0 bench/run.sh     # a quick smoke run of the harness
+#
+# It builds Release, starts the emulator standalone (no added latency; one scenario adds 30 +/- 5 ms via
+# its faults API), Redis (only when the gateway on this checkout has the Redis cache), and the gateway
+# (restarted per scenario, so CPU and peak RSS are per scenario), drives each scenario with wrk + Lua,
+# counts upstream calls from the emulator's request log, and writes bench/results/<timestamp>.json plus
+# a markdown table appended to bench/README.md. See bench/README.md for what each figure means.
+#
+# Knobs (environment): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (32),
+# BENCH_THREADS (2), BENCH_POLLERS (200), BENCH_APPEND (1: append to bench/README.md),
+# BENCH_RESULTS_DIR (bench/results), BENCH_SKIP_BUILD (0), BENCH_ONLY (space-separated scenario names).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+DURATION="${BENCH_DURATION:-10}"
+WARMUP="${BENCH_WARMUP:-3}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+THREADS="${BENCH_THREADS:-2}"
+POLLERS="${BENCH_POLLERS:-200}"
+APPEND="${BENCH_APPEND:-1}"
+RESULTS_DIR="${BENCH_RESULTS_DIR:-$BENCH/results}"
+SKIP_BUILD="${BENCH_SKIP_BUILD:-0}"
+ONLY="${BENCH_ONLY:-}"
+PROJECT_ID="054ba152d480d55b2f5dc0069e7ddef0"   # the emulator's demo project (its seed data)
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+# The exact command, knobs included, for the report.
+COMMAND="$(env | grep -E '^BENCH_(DURATION|WARMUP|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY)=' | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
+WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
+CLK_TCK="$(getconf CLK_TCK)"
+export BENCH_LUA_DIR="$BENCH/lua"
+
+EMU_PID=""; GW_PID=""; REDIS_PID=""
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Only the processes this script started, by PID.
+stop_pid() {
+  local pid="$1"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() { stop_pid "$GW_PID"; stop_pid "$EMU_PID"; stop_pid "$REDIS_PID"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- tools
+need_install=()
+command -v wrk >/dev/null || need_install+=(wrk)
+command -v jq >/dev/null || need_install+=(jq)
+command -v curl >/dev/null || need_install+=(curl)
+if ((${#need_install[@]})); then
+  log "installing ${need_install[*]} (Debian packages)"
+  apt-get install -y "${need_install[@]}" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "${need_install[@]}" >/dev/null; }
+fi
+command -v dotnet >/dev/null || die "dotnet not found"
+
+# A free loopback port; ss tells which are taken (a tiny race is acceptable on a quiet box).
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    [[ -z "$(ss -Htln "sport = :$port" 2>/dev/null)" ]] && { echo "$port"; return; }
+  done
+}
+
+wait_http() { # url, seconds, [curl args...]
+  local url="$1" seconds="$2"; shift 2
+  for _ in $(seq $((seconds * 10))); do
+    if curl -fsS -o /dev/null --max-time 1 "$@" "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }           # utime + stime, all threads
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; } # VmHWM / VmRSS in kB
+
+# ---------------------------------------------------------------- build
+cd "$ROOT"
+EMU_DLL="$ROOT/src/DrsGraph.Emulator/bin/Release/net10.0/DrsGraph.Emulator.dll"
+GW_DLL="$ROOT/src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll"
+if [[ "$SKIP_BUILD" != 1 ]]; then
+  log "building Release (emulator, gateway)"
+  dotnet build -c Release -nologo -v q src/DrsGraph.Emulator/DrsGraph.Emulator.csproj >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "emulator build failed"; }
+  dotnet build -c Release -nologo -v q src/DrsGraph.Gateway/DrsGraph.Gateway.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "gateway build failed"; }
+fi
+[[ -f "$EMU_DLL" && -f "$GW_DLL" ]] || die "Release build output missing"
+
+# ---------------------------------------------------------------- what is on this checkout
+# Detect, don't assume: the Redis+memory cache binds Gateway:Cache and ConnectionStrings:Redis.
+CACHE=no
+if grep -rqs --include='*.cs' '"Gateway:Cache"' src/DrsGraph.Gateway; then CACHE=yes; fi
+REDIS_ARG=(); REDIS_VERSION=""; REDIS_PORT=""
+if [[ "$CACHE" == yes ]]; then
+  if ! command -v redis-server >/dev/null; then
+    log "installing redis-server (Debian)"
+    apt-get install -y redis-server >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y redis-server >/dev/null; }
+  fi
+  REDIS_PORT="$(free_port)"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$REDIS_PORT" ping >/dev/null || die "redis did not start (see $WORK/redis.log)"
+  REDIS_VERSION="$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
+  REDIS_ARG=("--ConnectionStrings:Redis=127.0.0.1:$REDIS_PORT")
+fi
+# Freshness of a cached status, for "upstream calls per TTL"; the cache's documented default is 5 s.
+STATUS_TTL_S=""
+if [[ "$CACHE" == yes ]]; then
+  ttl="$(jq -r '.Gateway.Cache.StatusTtl // empty' appsettings.json 2>/dev/null || true)"
+  if [[ -z "$ttl" ]]; then
+    ttl="$(grep -rhoE 'StatusTtl \{ get; set; \} = TimeSpan\.FromSeconds\([0-9.]+\)' src/DrsGraph.Gateway | grep -oE '[0-9.]+' | head -1 || true)"
+  else
+    ttl="$(awk -F: '{print $1 * 3600 + $2 * 60 + $3}' <<<"$ttl")"
+  fi
+  STATUS_TTL_S="${ttl:-}"
+fi
+log "cache on this checkout: $CACHE${REDIS_PORT:+ (redis on 127.0.0.1:$REDIS_PORT)}${STATUS_TTL_S:+, status TTL ${STATUS_TTL_S}s}"
+
+# ---------------------------------------------------------------- emulator
+EMU_PORT="$(free_port)"
+EMU="http://127.0.0.1:$EMU_PORT"
+dotnet "$EMU_DLL" --urls "$EMU" >"$WORK/emulator.log" 2>&1 &
+EMU_PID=$!
+wait_http "$EMU/_emulator/faults" 30 || die "emulator did not start (see $WORK/emulator.log)"
+curl -fsS -X DELETE "$EMU/_emulator/faults" >/dev/null
+log "emulator pid $EMU_PID on $EMU"
+
+# The same real, existing (not deleted) seed jobs for every scenario, in the emulator's order.
+curl -fsS "$EMU/_emulator/jobs?projectId=$PROJECT_ID" >"$WORK/jobs.json"
+IDS20="$(jq -c '[.jobs[] | select(.deleted | not) | .id][:20]' "$WORK/jobs.json")"
+IDS100="$(jq -c '[.jobs[] | select(.deleted | not) | .id][:100]' "$WORK/jobs.json")"
+[[ "$(jq length <<<"$IDS100")" == 100 ]] || die "the emulator has fewer than 100 live jobs"
+
+Q_STATUS1='query($id: ID!) { job(id: $id) { id status } }'
+Q_FULL20='query($ids: [ID!]!) { jobs(ids: $ids) { id status phase isTerminal isFailed progress { percent incrementalDelaySeconds remainingSeconds phases { name percent } } detail { name taskType createdAt source { dbType host port } target { dbType instanceName } } } }'
+Q_DETAIL100='query($ids: [ID!]!) { jobs(ids: $ids) { id detail { name status taskType createdAt updatedAt source { dbType host port } target { dbType host port instanceName } } } }'
+Q_POLL20='query($ids: [ID!]!) { jobs(ids: $ids) { id status progress { percent } } }'
+jq -nc --arg q "$Q_STATUS1" --argjson ids "$IDS20" '{query: $q, variables: {id: $ids[0]}}' >"$WORK/status1.json"
+jq -nc --arg q "$Q_FULL20" --argjson ids "$IDS20" '{query: $q, variables: {ids: $ids}}' >"$WORK/full20.json"
+jq -nc --arg q "$Q_DETAIL100" --argjson ids "$IDS100" '{query: $q, variables: {ids: $ids}}' >"$WORK/detail100.json"
+jq -nc --arg q "$Q_POLL20" --argjson ids "$IDS20" '{query: $q, variables: {ids: $ids}}' >"$WORK/poll20.json"
+# What the gateway's client sends: explicit paging (progress ignores page_req).
+jq -nc --argjson ids "$IDS20" '{jobs: $ids, page_req: {cur_page: 1, per_page: 100}}' >"$WORK/batch20.json"
+
+# ---------------------------------------------------------------- gateway
+GW_PORT="$(free_port)"
+GW="http://127.0.0.1:$GW_PORT"
+start_gateway() {
+  [[ -n "$REDIS_PORT" ]] && redis-cli -p "$REDIS_PORT" flushall >/dev/null
+  dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" "${REDIS_ARG[@]}" >"$WORK/gateway.$1.log" 2>&1 &
+  GW_PID=$!
+  wait_http "$GW/graphql" 30 -X POST -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' \
+    || die "gateway did not start (see $WORK/gateway.$1.log)"
+}
+stop_gateway() { stop_pid "$GW_PID"; GW_PID=""; }
+
+# One request by hand before the load: the scenario must return 200, data, and no GraphQL errors.
+check_gateway() { # body, expected job count
+  local out
+  out="$(curl -sS --max-time 10 -H 'Content-Type: application/json' -H 'X-Auth-Token: bench-check' -d @"$1" "$GW/graphql")"
+  jq -e --argjson n "$2" '(.errors | not) and ((.data.jobs // [.data.job]) | length == $n) and all((.data.jobs // [.data.job])[]; . != null)' >/dev/null <<<"$out" \
+    || die "check failed for $(basename "$1"): $(head -c 600 <<<"$out")"
+}
+
+# wrk's JSON line (from lua/common.lua's done()).
+run_wrk() { # connections, seconds, script, url, output file
+  wrk -t"$THREADS" -c"$1" -d"$2s" --timeout 10s --latency -s "$BENCH/lua/$3" "$4" >"$5" 2>&1 || { cat "$5" >&2; die "wrk failed"; }
+  grep '^BENCH_JSON ' "$5" | tail -1 | cut -d' ' -f2-
+}
+
+# Upstream calls since the last clear: the log's last sequence number is the total (it keeps only the
+# last 10 000 entries, so the per-endpoint split and non-2xx count are over those).
+upstream_counts() {
+  sleep 0.3 # let calls of requests still in flight when wrk stopped be logged and answered
+  curl -fsS "$EMU/_emulator/requests" | jq -c '.requests as $r | {
+      total: (if ($r | length) == 0 then 0 else $r[-1].sequence end),
+      kept: ($r | length),
+      by_endpoint: (reduce $r[] as $x ({}; .[$x.endpoint] += 1)),
+      non_2xx: ([$r[] | select(.statusCode != null and (.statusCode < 200 or .statusCode > 299))] | length) }'
+}
+
+SCENARIOS="$WORK/scenarios.jsonl"; : >"$SCENARIOS"
+selected() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
+
+# name, description, target (gateway|emulator), lua, body, token, connections, [delay ms]
+scenario() {
+  local name="$1" desc="$2" target="$3" lua="$4" body="$5" token="$6" conns="$7" delay="${8:-0}"
+  local url pid t0 t1 e0 e1 wrk_json up hwm rss
+  selected "$name" || return 0
+  log "scenario $name: $desc"
+  if [[ "$target" == gateway ]]; then
+    start_gateway "$name"; pid="$GW_PID"; url="$GW/graphql"
+  else
+    pid="$EMU_PID"; url="$EMU/v3/$PROJECT_ID/jobs/batch-status"
+  fi
+  export BENCH_BODY="$body" BENCH_TOKEN="$token" BENCH_DELAY_MS="$delay" BENCH_BATCH_PREFIX="/v3/$PROJECT_ID/jobs/batch-"
+  [[ "$target" == gateway ]] && check_gateway "$body" "$(jq '.variables.ids // [1] | length' "$body")"
+  run_wrk "$conns" "$WARMUP" "$lua" "$url" "$WORK/$name.warmup.txt" >"$WORK/$name.warmup.json"
+  if [[ -n "${SCENARIO_CALIBRATE:-}" ]]; then
+    # Hold a target rate: shorten the pause by the latency seen in the warm-up (closed loop, see README).
+    delay="$(jq -r --argjson c "$conns" --argjson rate "$SCENARIO_CALIBRATE" --argjson d "$delay" \
+      '($c / .rps * 1000 - $d) as $lat | ([($c / $rate * 1000 - $lat), 0] | max)' "$WORK/$name.warmup.json")"
+    export BENCH_DELAY_MS="$delay"
+  fi
+  sleep 1 # requests the warm-up left in flight may still call upstream: let them finish before counting
+  curl -fsS -X DELETE "$EMU/_emulator/requests" >/dev/null
+  t0="$(cpu_ticks "$pid")"; e0="$(cpu_ticks "$EMU_PID")"
+  wrk_json="$(run_wrk "$conns" "$DURATION" "$lua" "$url" "$WORK/$name.txt")"
+  t1="$(cpu_ticks "$pid")"; e1="$(cpu_ticks "$EMU_PID")"
+  up="$(upstream_counts)"
+  hwm="$(status_kb "$pid" VmHWM)"; rss="$(status_kb "$pid" VmRSS)"
+  [[ "$target" == gateway ]] && check_gateway "$body" "$(jq '.variables.ids // [1] | length' "$body")"
+  [[ "$target" == gateway ]] && stop_gateway
+  jq -nc --arg name "$name" --arg desc "$desc" --arg target "$target" --arg token "$token" \
+    --argjson conns "$conns" --argjson delay "$delay" --argjson wrk "$wrk_json" --argjson up "$up" \
+    --argjson cpu "$(( t1 - t0 ))" --argjson ecpu "$(( e1 - e0 ))" --argjson tck "$CLK_TCK" \
+    --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" '
+    {name: $name, description: $desc, target: $target, connections: $conns, threads: '"$THREADS"',
+     token: (if $token == "unique" then "unique per request (cold cache)" else "fixed" end),
+     delay_ms: $delay, upstream_latency: $latency,
+     rps: $wrk.rps, p50_ms: $wrk.p50_ms, p90_ms: $wrk.p90_ms, p99_ms: $wrk.p99_ms, max_ms: $wrk.max_ms,
+     requests: $wrk.requests, duration_s: $wrk.duration_s, errors: $wrk.errors,
+     upstream: $up,
+     # wrk counts the responses it got; each connection may have one more request in flight when it
+     # stops, and that request's upstream calls are in the log too: count those requests as well.
+     upstream_calls_per_request: (if $target == "gateway" and $wrk.requests > 0 then $up.total / ($wrk.requests + $conns) else null end),
+     upstream_calls_per_completed_request: (if $target == "gateway" and $wrk.requests > 0 then $up.total / $wrk.requests else null end),
+     upstream_calls_per_s: ($up.total / $wrk.duration_s),
+     cpu_s: ($cpu / $tck), cpu_pct_of_one_core: ($cpu / $tck / $wrk.duration_s * 100),
+     cpu_ms_per_request: (if $wrk.requests > 0 then $cpu / $tck * 1000 / $wrk.requests else null end),
+     emulator_cpu_s: (if $target == "gateway" then $ecpu / $tck else null end),
+     peak_rss_mb: ($hwm / 1024), rss_end_mb: ($rss / 1024)}' >>"$SCENARIOS"
+  log "  $(tail -1 "$SCENARIOS" | jq -r '"\(.rps | floor) req/s, p50 \(.p50_ms * 100 | round / 100) ms, p99 \(.p99_ms * 100 | round / 100) ms, upstream/req \(.upstream_calls_per_request // "-"), cpu \(.cpu_pct_of_one_core | round)%, peak rss \(.peak_rss_mb | round) MB, bad \(.errors.bad_responses + .errors.status + .errors.timeout)"')"
+}
+rps_of() { jq -r --arg n "$1" 'select(.name == $n) | .rps' "$SCENARIOS"; }
+
+# ---------------------------------------------------------------- scenarios
+scenario baseline "emulator batch endpoints called directly, 20 IDs, status/progress/detail in turn" \
+  emulator batch.lua "$WORK/batch20.json" fixed "$CONNECTIONS"
+scenario status1 "one job's status" gateway graphql.lua "$WORK/status1.json" bench-token "$CONNECTIONS"
+scenario cold20 "20 jobs x status+progress+detail, cold: a new X-Auth-Token per request" \
+  gateway graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
+scenario warm20 "20 jobs x status+progress+detail, warm: one token" \
+  gateway graphql.lua "$WORK/full20.json" bench-token "$CONNECTIONS"
+if selected warm20_half && [[ -n "$(rps_of warm20)" ]]; then
+  HALF="$(jq -n --argjson r "$(rps_of warm20)" '$r / 2')"
+  HALF_CONNS=$(( CONNECTIONS / 2 ))
+  SCENARIO_CALIBRATE="$HALF" scenario warm20_half "warm20 held at half its peak rate ($(printf '%.0f' "$HALF") req/s target, paced wrk)" \
+    gateway graphql.lua "$WORK/full20.json" bench-token "$HALF_CONNS" "$(jq -n --argjson c "$HALF_CONNS" --argjson r "$HALF" '$c / $r * 1000')"
+fi
+scenario detail100 "100 jobs x detail, one token" gateway graphql.lua "$WORK/detail100.json" bench-token "$CONNECTIONS"
+scenario poll200 "$POLLERS clients polling the same 20 jobs (status+progress), one token, no pause" \
+  gateway graphql.lua "$WORK/poll20.json" bench-token "$POLLERS"
+if selected cold20_30ms; then
+  curl -fsS -X PUT -H 'Content-Type: application/json' -d '{"latencyMs":25,"jitterMs":10}' "$EMU/_emulator/faults" >/dev/null
+  SCENARIO_LATENCY='{"latencyMs":25,"jitterMs":10}' scenario cold20_30ms "cold20 against a 30 +/- 5 ms upstream (emulator faults: 25 ms + 0..10 ms)" \
+    gateway graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
+  curl -fsS -X DELETE "$EMU/_emulator/faults" >/dev/null
+fi
+EMU_HWM_MB="$(( $(status_kb "$EMU_PID" VmHWM) / 1024 ))"
+
+# ---------------------------------------------------------------- results
+mkdir -p "$RESULTS_DIR"
+RESULT="$RESULTS_DIR/$STAMP.json"
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+dirty-src')"
+CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+MEM_TOTAL="$(free -h | awk '/^Mem:/ {print $2}')"
+DOTNET_VERSION="$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')"
+GC_MODE="$(jq -r '.runtimeOptions.configProperties["System.GC.Server"] // false | if . then "server" else "workstation" end' \
+  "${GW_DLL%.dll}.runtimeconfig.json")"
+jq -s --arg stamp "$STAMP" --arg commit "$COMMIT" --arg cpu "$CPU_MODEL" --arg mem "$MEM_TOTAL" \
+  --argjson nproc "$(nproc)" --arg kernel "$(uname -r)" --arg dotnet "$DOTNET_VERSION" --arg gc "$GC_MODE" \
+  --arg wrk "$(wrk -v 2>&1 | head -1 | awk '{print $2}')" --arg redis "$REDIS_VERSION" --arg cache "$CACHE" \
+  --arg ttl "$STATUS_TTL_S" --argjson duration "$DURATION" --argjson warmup "$WARMUP" --argjson emuhwm "$EMU_HWM_MB" \
+  --arg command "$COMMAND" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
+  def by($n): (map(select(.name == $n)) | first);
+  . as $s
+  | (by("baseline").rps) as $base
+  | (if $ttl == "" then null else ($ttl | tonumber) end) as $ttl_s
+  | {
+    timestamp: $stamp, commit: $commit, command: $command,
+    machine: {nproc: $nproc, cpu: $cpu, memory: $mem, kernel: $kernel, dotnet_runtime: $dotnet, gc: $gc,
+              wrk: $wrk, redis: (if $redis == "" then null else $redis end), loadavg_at_end: $load},
+    config: {duration_s: $duration, warmup_s: $warmup, cache_on_checkout: ($cache == "yes"),
+             redis: ($redis != ""), status_ttl_s: $ttl_s, emulator_peak_rss_mb: $emuhwm},
+    baseline: (if $base then {batch_calls_per_s: $base, query_equivalents_per_s: ($base / 3)} else null end),
+    scenarios: $s,
+    targets: [
+      (by("warm20") as $w | by("cold20") as $c | if $w and $c then
+        {target: "warm 20-job throughput >= 10x cold", value: ($w.rps / $c.rps), unit: "x", met: ($w.rps >= 10 * $c.rps)} else empty end),
+      (by("cold20") as $c | if $c and $base then
+        {target: "cold 20-job throughput >= 60% of direct batch calls/s / 3", value: ($c.rps / ($base / 3) * 100), unit: "%", met: ($c.rps >= 0.6 * $base / 3)} else empty end),
+      (by("warm20_half") as $h | if $h then
+        {target: "warm p99 < 20 ms at half of peak throughput", value: $h.p99_ms, unit: "ms", achieved_rps: $h.rps, met: ($h.p99_ms < 20)} else empty end),
+      (by("poll200") as $p | if $p then
+        (if $ttl_s then ($p.upstream.total / ($p.duration_s / $ttl_s)) else null end) as $per_ttl
+        | {target: "200 pollers cost at most a few upstream calls per TTL", value: ($per_ttl // $p.upstream.total),
+           unit: (if $per_ttl then "upstream calls per \($ttl_s) s status TTL (2 endpoints polled)" else "upstream calls in \($p.duration_s | round) s (no cache: no TTL)" end),
+           met: ($per_ttl != null and $per_ttl <= 6)} else empty end),
+      ({target: "peak RSS < 250 MB", value: ($s | map(select(.target == "gateway") | .peak_rss_mb) | max), unit: "MB",
+        met: (($s | map(select(.target == "gateway") | .peak_rss_mb) | max) < 250)})
+    ]
+  }' "$SCENARIOS" >"$RESULT"
+log "results: $RESULT"
+
+# ---------------------------------------------------------------- table
+TABLE="$(jq -r -f "$BENCH/table.jq" "$RESULT")"
+printf '\n%s\n' "$TABLE"
+if [[ "$APPEND" == 1 ]]; then
+  printf '\n%s\n' "$TABLE" >>"$BENCH/README.md"
+  log "table appended to bench/README.md"
+fi

@@ -1,0 +1,45 @@
+# Markdown for one results file (bench/results/<timestamp>.json): jq -r -f bench/table.jq <file>
+def r1: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
+def r2: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
+def r0: if . == null then "-" else (round | tostring) end;
+def by($n): (.scenarios | map(select(.name == $n)) | first);
+def bad: (.errors.bad_responses + .errors.status + .errors.timeout + .errors.connect + .errors.read + .errors.write);
+
+. as $r
+| [
+  "### Run \($r.timestamp) (commit \($r.commit))",
+  "",
+  "Machine: \($r.machine.nproc) cores (`nproc`), \($r.machine.cpu), \($r.machine.memory) RAM (`free -h`), Linux \($r.machine.kernel), ASP.NET Core \($r.machine.dotnet_runtime) (\($r.machine.gc) GC), wrk \($r.machine.wrk)\(if $r.machine.redis then ", Redis \($r.machine.redis)" else "" end); load average at the end \($r.machine.loadavg_at_end). Gateway, emulator\(if $r.config.redis then ", Redis" else "" end) and wrk share these cores.",
+  "",
+  "Command: `\($r.command)` (\($r.config.duration_s) s measured per scenario after \($r.config.warmup_s) s warm-up; gateway restarted per scenario). Cache on this checkout: \(if $r.config.cache_on_checkout then "yes\(if $r.config.redis then " (memory + Redis)" else "" end), status TTL \($r.config.status_ttl_s // "?") s" else "**no** (every GraphQL request goes upstream)" end). Raw figures: `bench/results/\($r.timestamp).json`.",
+  "",
+  "| scenario | conns | req/s | p50 ms | p99 ms | upstream calls / req | gateway CPU (% of 1 core) | CPU ms / req | peak RSS MB | bad responses |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ($r.scenarios[] | select(.target == "gateway") |
+    "| `\(.name)`: \(.description) | \(.connections) | \(.rps | r0) | \(.p50_ms | r2) | \(.p99_ms | r2) | \(.upstream_calls_per_request | r2) | \(.cpu_pct_of_one_core | r0) | \(.cpu_ms_per_request | r2) | \(.peak_rss_mb | r0) | \(bad) |"),
+  "",
+  (by("baseline") as $b | if $b then
+    "Baseline (emulator alone, \($b.connections) connections, same 20 IDs): **\($b.rps | r0) batch calls/s**, i.e. \($b.rps / 3 | r0) status+progress+detail sets/s; p50 \($b.p50_ms | r2) ms, p99 \($b.p99_ms | r2) ms; emulator CPU \($b.cpu_pct_of_one_core | r0) % of a core; \($b | bad) bad responses."
+  else "Baseline not run." end),
+  "",
+  "| target | measured | met? | why |",
+  "|---|---|---|---|",
+  ($r.targets[] as $t |
+    (if ($t.target | startswith("warm 20-job")) then
+       (by("warm20")) as $w
+       | if $r.config.cache_on_checkout | not then "no cache on this checkout: warm requests cost \($w.upstream_calls_per_request | r2) upstream calls each, like cold ones"
+         else "warm costs \($w.upstream_calls_per_request | r2) upstream calls/req and \($w.cpu_ms_per_request | r2) CPU ms/req; cold \(by("cold20").cpu_ms_per_request | r2) CPU ms/req plus the emulator's work" end
+     elif ($t.target | startswith("cold 20-job")) then
+       (by("cold20")) as $c
+       | "per query the gateway spends \($c.cpu_ms_per_request | r2) CPU ms, the emulator \(($c.emulator_cpu_s * 1000 / $c.requests) | r2) CPU ms for its 3 calls (baseline: \(by("baseline") | (.cpu_s * 1000 * 3 / .requests) | r2) ms per 3 calls); all share \($r.machine.nproc) cores with wrk"
+     elif ($t.target | startswith("warm p99")) then
+       "closed-loop paced wrk at \($t.achieved_rps | r0) req/s (target \(by("warm20").rps / 2 | r0)), p50 \(by("warm20_half").p50_ms | r2) ms"
+     elif ($t.target | startswith("200 pollers")) then
+       (by("poll200")) as $p
+       | if $r.config.cache_on_checkout | not then "no cache: \($p.upstream_calls_per_request | r2) upstream calls per poll, \($p.upstream.total) in \($p.duration_s | r0) s"
+         else "\($p.upstream.total) upstream calls in \($p.duration_s | r0) s for \($p.requests) polls" end
+     else
+       "highest VmHWM of the gateway over its scenarios (`\($r.scenarios | map(select(.target == "gateway")) | max_by(.peak_rss_mb) | .name)`); emulator \($r.config.emulator_peak_rss_mb) MB"
+     end) as $why
+    | "| \($t.target) | \($t.value | r2) \($t.unit) | \(if $t.met then "met" else "**missed**" end) | \($why) |")
+] | join("\n")
