@@ -187,13 +187,26 @@ upstream_counts() {
       non_2xx: ([$r[] | select(.statusCode != null and (.statusCode < 200 or .statusCode > 299))] | length) }'
 }
 
+# The exact upstream cost of one request on its own, after the load: 5 sequential requests with the
+# scenario's token mode (a new token each for cold scenarios), log cleared before, counted after.
+probe_calls() { # body, token mode
+  local i token
+  curl -fsS -X DELETE "$EMU/_emulator/requests" >/dev/null
+  for i in 1 2 3 4 5; do
+    token="$2"; [[ "$token" == unique ]] && token="bench-probe-$RANDOM-$i"
+    curl -fsS -o /dev/null --max-time 10 -H 'Content-Type: application/json' -H "X-Auth-Token: $token" -d @"$1" "$GW/graphql"
+  done
+  sleep 0.2
+  curl -fsS "$EMU/_emulator/requests" | jq '(.requests | length) / 5'
+}
+
 SCENARIOS="$WORK/scenarios.jsonl"; : >"$SCENARIOS"
 selected() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
 
 # name, description, target (gateway|emulator), lua, body, token, connections, [delay ms]
 scenario() {
   local name="$1" desc="$2" target="$3" lua="$4" body="$5" token="$6" conns="$7" delay="${8:-0}"
-  local url pid t0 t1 e0 e1 wrk_json up hwm rss
+  local url pid t0 t1 e0 e1 wrk_json up hwm rss alone
   selected "$name" || return 0
   log "scenario $name: $desc"
   if [[ "$target" == gateway ]]; then
@@ -217,28 +230,33 @@ scenario() {
   t1="$(cpu_ticks "$pid")"; e1="$(cpu_ticks "$EMU_PID")"
   up="$(upstream_counts)"
   hwm="$(status_kb "$pid" VmHWM)"; rss="$(status_kb "$pid" VmRSS)"
-  [[ "$target" == gateway ]] && check_gateway "$body" "$(jq '.variables.ids // [1] | length' "$body")"
-  [[ "$target" == gateway ]] && stop_gateway
+  alone=null
+  if [[ "$target" == gateway ]]; then
+    check_gateway "$body" "$(jq '.variables.ids // [1] | length' "$body")"
+    alone="$(probe_calls "$body" "$token")"
+    stop_gateway
+  fi
+  # Upstream calls per request under load = calls logged / requests wrk saw answered. Each connection may
+  # have one more request in flight when wrk stops, whose calls are logged too: a slight over-count,
+  # which the sequential probe (upstream_calls_per_request_alone) does not have.
   jq -nc --arg name "$name" --arg desc "$desc" --arg target "$target" --arg token "$token" \
     --argjson conns "$conns" --argjson delay "$delay" --argjson wrk "$wrk_json" --argjson up "$up" \
     --argjson cpu "$(( t1 - t0 ))" --argjson ecpu "$(( e1 - e0 ))" --argjson tck "$CLK_TCK" \
-    --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" '
+    --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" --argjson alone "$alone" '
     {name: $name, description: $desc, target: $target, connections: $conns, threads: '"$THREADS"',
      token: (if $token == "unique" then "unique per request (cold cache)" else "fixed" end),
      delay_ms: $delay, upstream_latency: $latency,
      rps: $wrk.rps, p50_ms: $wrk.p50_ms, p90_ms: $wrk.p90_ms, p99_ms: $wrk.p99_ms, max_ms: $wrk.max_ms,
      requests: $wrk.requests, duration_s: $wrk.duration_s, errors: $wrk.errors,
      upstream: $up,
-     # wrk counts the responses it got; each connection may have one more request in flight when it
-     # stops, and that request's upstream calls are in the log too: count those requests as well.
-     upstream_calls_per_request: (if $target == "gateway" and $wrk.requests > 0 then $up.total / ($wrk.requests + $conns) else null end),
-     upstream_calls_per_completed_request: (if $target == "gateway" and $wrk.requests > 0 then $up.total / $wrk.requests else null end),
+     upstream_calls_per_request: (if $target == "gateway" and $wrk.requests > 0 then $up.total / $wrk.requests else null end),
+     upstream_calls_per_request_alone: $alone,
      upstream_calls_per_s: ($up.total / $wrk.duration_s),
      cpu_s: ($cpu / $tck), cpu_pct_of_one_core: ($cpu / $tck / $wrk.duration_s * 100),
      cpu_ms_per_request: (if $wrk.requests > 0 then $cpu / $tck * 1000 / $wrk.requests else null end),
      emulator_cpu_s: (if $target == "gateway" then $ecpu / $tck else null end),
      peak_rss_mb: ($hwm / 1024), rss_end_mb: ($rss / 1024)}' >>"$SCENARIOS"
-  log "  $(tail -1 "$SCENARIOS" | jq -r '"\(.rps | floor) req/s, p50 \(.p50_ms * 100 | round / 100) ms, p99 \(.p99_ms * 100 | round / 100) ms, upstream/req \(.upstream_calls_per_request // "-"), cpu \(.cpu_pct_of_one_core | round)%, peak rss \(.peak_rss_mb | round) MB, bad \(.errors.bad_responses + .errors.status + .errors.timeout)"')"
+  log "  $(tail -1 "$SCENARIOS" | jq -r '"\(.rps | floor) req/s, p50 \(.p50_ms * 100 | round / 100) ms, p99 \(.p99_ms * 100 | round / 100) ms, upstream/req \(.upstream_calls_per_request // "-" | if type == "number" then (. * 100 | round / 100) else . end) (alone \(.upstream_calls_per_request_alone // "-")), cpu \(.cpu_pct_of_one_core | round)%, peak rss \(.peak_rss_mb | round) MB, bad \(.errors.bad_responses + .errors.status + .errors.timeout)"')"
 }
 rps_of() { jq -r --arg n "$1" 'select(.name == $n) | .rps' "$SCENARIOS"; }
 
