@@ -12,7 +12,8 @@
 #
 # Knobs (environment): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (2), BENCH_POLLERS (200), BENCH_APPEND (1: append to bench/README.md),
-# BENCH_RESULTS_DIR (bench/results), BENCH_SKIP_BUILD (0), BENCH_ONLY (space-separated scenario names).
+# BENCH_RESULTS_DIR (bench/results), BENCH_SKIP_BUILD (0), BENCH_ONLY (space-separated scenario names),
+# BENCH_GATEWAY_ENV (NAME=value words set for the gateway process only, e.g. DOTNET_gcServer=0).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +30,7 @@ ONLY="${BENCH_ONLY:-}"
 PROJECT_ID="054ba152d480d55b2f5dc0069e7ddef0"   # the emulator's demo project (its seed data)
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # The exact command, knobs included, for the report.
-COMMAND="$(env | grep -E '^BENCH_(DURATION|WARMUP|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY)=' | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
+COMMAND="$(env | grep -E '^BENCH_(DURATION|WARMUP|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
 WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 export BENCH_LUA_DIR="$BENCH/lua"
@@ -155,7 +156,8 @@ GW_PORT="$(free_port)"
 GW="http://127.0.0.1:$GW_PORT"
 start_gateway() {
   [[ -n "$REDIS_PORT" ]] && redis-cli -p "$REDIS_PORT" flushall >/dev/null
-  dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" "${REDIS_ARG[@]}" >"$WORK/gateway.$1.log" 2>&1 &
+  # shellcheck disable=SC2086 # BENCH_GATEWAY_ENV is a list of NAME=value words, for runtime experiments
+  env ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" "${REDIS_ARG[@]}" >"$WORK/gateway.$1.log" 2>&1 &
   GW_PID=$!
   wait_http "$GW/graphql" 30 -X POST -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' \
     || die "gateway did not start (see $WORK/gateway.$1.log)"
