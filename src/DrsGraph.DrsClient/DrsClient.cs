@@ -72,7 +72,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
                 outcomes[i] = await SendAsync(endpoint, caller, requests[i], token));
         }
 
-        var answered = Merge(endpoint, valid, outcomes);
+        var answered = Merge(valid, outcomes);
         var pageOf = new Dictionary<string, int>(valid.Count, StringComparer.Ordinal);
         for (var i = 0; i < requests.Count; i++)
         {
@@ -167,22 +167,21 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         catch (HttpRequestException ex)
         {
             exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, $"DRS could not be reached: {ex.Message}", DrsErrorKind.Unavailable);
+            // The exception (with addresses callers need not see) goes to the log, not into the error.
+            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, "DRS could not be reached.", DrsErrorKind.Unavailable);
         }
         catch (IOException ex)
         {
             exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, $"The connection to DRS failed: {ex.Message}", DrsErrorKind.Unavailable);
+            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable);
         }
 
+        // One debug line for every call, and a warning on top when the whole call failed.
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus, outcome.RequestId, elapsedMs);
         if (outcome.Failure is { } failure)
         {
             DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId, elapsedMs, exception);
-        }
-        else
-        {
-            DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus ?? 0, outcome.RequestId, elapsedMs);
         }
 
         return outcome;
@@ -191,25 +190,18 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
     private static DrsClientPage<T> Failed<T>(string code, string message, DrsErrorKind kind)
         where T : class => new(null, new DrsError(code, message, kind), null, null);
 
-    /// <summary>Matches every answered item to a requested ID; items for IDs not asked for are ignored.</summary>
-    private static Dictionary<string, DrsResult<T>> Merge<T>(DrsEndpoint<T> endpoint, List<string> valid, DrsClientPage<T>[] outcomes)
+    /// <summary>Matches every answer to a requested ID; answers for IDs not asked for are ignored.</summary>
+    private static Dictionary<string, DrsResult<T>> Merge<T>(List<string> valid, DrsClientPage<T>[] outcomes)
         where T : class
     {
         var asked = valid.ToHashSet(StringComparer.Ordinal);
         var answered = new Dictionary<string, DrsResult<T>>(StringComparer.Ordinal);
         foreach (var outcome in outcomes)
         {
-            foreach (var item in outcome.Items ?? [])
+            foreach (var (id, result) in outcome.Answers ?? [])
             {
-                if (item is null || endpoint.IdOf(item) is not { } id || !asked.Contains(id))
-                {
-                    continue;
-                }
-
-                var result = Classify(endpoint, item, outcome);
-
                 // An ID answered twice (overlapping pages) keeps its best answer.
-                if (!answered.TryGetValue(id, out var existing) || (!existing.IsSuccess && result.IsSuccess))
+                if (asked.Contains(id) && (!answered.TryGetValue(id, out var existing) || (!existing.IsSuccess && result.IsSuccess)))
                 {
                     answered[id] = result;
                 }
@@ -217,20 +209,6 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         }
 
         return answered;
-    }
-
-    /// <summary>An item with an error code and no data is a failure; with data, it is a job explaining why it failed.</summary>
-    private static DrsResult<T> Classify<T>(DrsEndpoint<T> endpoint, T item, DrsClientPage<T> outcome)
-        where T : class
-    {
-        var code = endpoint.ErrorCodeOf(item);
-        if (string.IsNullOrEmpty(code) || endpoint.HasData(item))
-        {
-            return DrsResult<T>.Success(item);
-        }
-
-        var message = endpoint.ErrorMessageOf(item) is { Length: > 0 } text ? text : $"DRS answered {code} for this job.";
-        return DrsResult<T>.Failure(new DrsError(code, message, DrsResponseReader.ItemErrorKind(code), outcome.HttpStatus, outcome.RequestId));
     }
 
     /// <summary>A valid ID nobody answered: its page failed, or DRS left it out.</summary>

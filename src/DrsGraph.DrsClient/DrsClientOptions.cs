@@ -32,7 +32,11 @@ public sealed class DrsClientOptions
     [Range(1, 100)]
     public int PageSize { get; set; } = 100;
 
-    /// <summary>Chunks of one batch sent at once. Default 4: enough for 400 IDs in one round trip.</summary>
+    /// <summary>
+    /// HTTP calls of one batch in flight at once (each chunk, or each page of a chunk when
+    /// <see cref="PageSize"/> &lt; <see cref="ChunkSize"/>). Default 4: enough for 400 IDs in one round trip.
+    /// The bound is per batch; concurrent batches each get their own.
+    /// </summary>
     [Range(1, 64)]
     public int MaxConcurrentChunks { get; set; } = 4;
 }

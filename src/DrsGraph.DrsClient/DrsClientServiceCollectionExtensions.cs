@@ -43,6 +43,7 @@ public static class DrsClientServiceCollectionExtensions
         {
             DrsResilienceDefaults.Apply(options);
             sp.GetRequiredService<IConfiguration>().GetSection(DrsResilienceDefaults.SectionName).Bind(options);
+            DrsResilienceDefaults.GiveUpOnLongRetryAfter(options, sp.GetService<TimeProvider>() ?? TimeProvider.System);
         });
 
         // A bad Drs:Resilience section should stop the host at start, not fail the first query.

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 
@@ -21,7 +22,10 @@ public static class DrsResilienceDefaults
     /// <summary>Base of the exponential backoff (with jitter). 200 ms: batch calls are cheap and callers are waiting.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Cap on one retry delay, including a 429's Retry-After. 4 s: longer waits cannot fit the total budget anyway.</summary>
+    /// <summary>
+    /// Cap on one retry delay. 4 s: longer waits cannot fit the total budget anyway. A 429 whose
+    /// Retry-After asks for more is not retried at all (see <see cref="GiveUpOnLongRetryAfter"/>).
+    /// </summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(4);
 
     /// <summary>One HTTP attempt. 3 s: a healthy batch call answers in well under a second.</summary>
@@ -62,5 +66,35 @@ public static class DrsResilienceDefaults
         options.CircuitBreaker.MinimumThroughput = MinimumThroughput;
         options.CircuitBreaker.SamplingDuration = SamplingDuration;
         options.CircuitBreaker.BreakDuration = BreakDuration;
+    }
+
+    /// <summary>
+    /// Polly waits for any Retry-After, however long, and <c>MaxDelay</c> does not cap it. Waiting
+    /// past <c>MaxDelay</c> would only burn the caller's budget into a timeout, and retrying earlier
+    /// than DRS asked would be refused again, so such a 429 is answered at once as Throttled.
+    /// </summary>
+    public static void GiveUpOnLongRetryAfter(HttpStandardResilienceOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        if (options.Retry.MaxDelay is not { } maxDelay)
+        {
+            return;
+        }
+
+        var shouldHandle = options.Retry.ShouldHandle;
+        options.Retry.ShouldHandle = async args =>
+            await shouldHandle(args) && !AsksToWaitLongerThan(args.Outcome.Result, maxDelay, time);
+    }
+
+    private static bool AsksToWaitLongerThan(HttpResponseMessage? response, TimeSpan maxDelay, TimeProvider time)
+    {
+        if (response is not { StatusCode: HttpStatusCode.TooManyRequests } || response.Headers.RetryAfter is not { } retryAfter)
+        {
+            return false;
+        }
+
+        var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : TimeSpan.Zero);
+        return wait > maxDelay;
     }
 }

@@ -10,7 +10,7 @@ namespace DrsGraph.DrsClient;
 /// </summary>
 internal static class DrsResponseReader
 {
-    public static DrsErrorKind ItemErrorKind(string code) => code.ToUpperInvariant() switch
+    private static DrsErrorKind ItemErrorKind(string code) => code.ToUpperInvariant() switch
     {
         "DRS.M00289" or "DRS.M05003" => DrsErrorKind.NotFound,
         "DRS.M05004" => DrsErrorKind.Deleted,
@@ -36,11 +36,19 @@ internal static class DrsResponseReader
             var root = document?.RootElement;
             if (root is { ValueKind: JsonValueKind.Object } obj
                 && obj.TryGetProperty("results", out var results)
-                && results.ValueKind == JsonValueKind.Array
-                && TryDeserialize(obj, endpoint) is { Results: { } items })
+                && results.ValueKind == JsonValueKind.Array)
             {
                 // A success, or the batch-shaped 400: either way the items speak for each ID.
-                return new(items, null, status, headerRequestId);
+                var answers = new List<KeyValuePair<string, DrsResult<T>>>(results.GetArrayLength());
+                foreach (var element in results.EnumerateArray())
+                {
+                    if (ReadItem(endpoint, element, status, headerRequestId) is { } answer)
+                    {
+                        answers.Add(answer);
+                    }
+                }
+
+                return new(answers, null, status, headerRequestId);
             }
 
             if (!success && root is { ValueKind: JsonValueKind.Object } errorObj
@@ -60,6 +68,8 @@ internal static class DrsResponseReader
     {
         401 => DrsErrorKind.Unauthorized,
         403 => DrsErrorKind.Forbidden,
+        // 408 is a timeout, not a bad request: it must stay transient so nobody caches it.
+        408 => DrsErrorKind.Timeout,
         429 => DrsErrorKind.Throttled,
         _ when string.Equals(code, "DRS.M01503", StringComparison.OrdinalIgnoreCase) => DrsErrorKind.Throttled,
         >= 500 => DrsErrorKind.Unavailable,
@@ -75,6 +85,7 @@ internal static class DrsResponseReader
     {
         401 => new(DrsErrorCodes.UnreadableResponse, "DRS refused the token (HTTP 401) with an unreadable body.", DrsErrorKind.Unauthorized, status, requestId),
         403 => new(DrsErrorCodes.UnreadableResponse, "DRS refused access (HTTP 403) with an unreadable body.", DrsErrorKind.Forbidden, status, requestId),
+        408 => new(DrsErrorCodes.UpstreamTimeout, "DRS timed out the call (HTTP 408).", DrsErrorKind.Timeout, status, requestId),
         429 => new(DrsErrorCodes.UpstreamThrottled, "DRS throttled the call (HTTP 429).", DrsErrorKind.Throttled, status, requestId),
         >= 500 => new(DrsErrorCodes.UpstreamUnavailable, $"DRS failed with HTTP {status}.", DrsErrorKind.Unavailable, status, requestId),
         _ => new(DrsErrorCodes.UnreadableResponse, $"DRS answered HTTP {status} with a body this client cannot read.", DrsErrorKind.Protocol, status, requestId),
@@ -83,17 +94,48 @@ internal static class DrsResponseReader
     private static DrsClientPage<T> Failed<T>(DrsError error)
         where T : class => new(null, error, error.HttpStatus, error.RequestId);
 
-    private static BatchResponseWire<T>? TryDeserialize<T>(JsonElement element, DrsEndpoint<T> endpoint)
+    /// <summary>
+    /// Reads one item on its own, so a field of an unexpected type fails only that job (as a
+    /// protocol error) instead of every job of the call. Items without an ID are dropped.
+    /// </summary>
+    private static KeyValuePair<string, DrsResult<T>>? ReadItem<T>(DrsEndpoint<T> endpoint, JsonElement element, int status, string? requestId)
         where T : class
     {
-        try
-        {
-            return element.Deserialize(endpoint.ResponseType);
-        }
-        catch (JsonException)
+        if (element.ValueKind != JsonValueKind.Object)
         {
             return null;
         }
+
+        T? item;
+        try
+        {
+            item = element.Deserialize(endpoint.ItemType);
+        }
+        catch (JsonException ex)
+        {
+            if (element.TryGetProperty(endpoint.IdProperty, out var idElement) && idElement.ValueKind == JsonValueKind.String && idElement.GetString() is { } badId)
+            {
+                var error = new DrsError(DrsErrorCodes.UnreadableResponse, $"DRS answered this job with data this client cannot read: {ex.Message}", DrsErrorKind.Protocol, status, requestId);
+                return new(badId, DrsResult<T>.Failure(error));
+            }
+
+            return null;
+        }
+
+        if (item is null || endpoint.IdOf(item) is not { } id)
+        {
+            return null;
+        }
+
+        // An error code with no data is a failed lookup; with data, it is a job explaining why it failed.
+        var code = endpoint.ErrorCodeOf(item);
+        if (string.IsNullOrEmpty(code) || endpoint.HasData(item))
+        {
+            return new(id, DrsResult<T>.Success(item));
+        }
+
+        var message = endpoint.ErrorMessageOf(item) is { Length: > 0 } text ? text : $"DRS answered {code} for this job.";
+        return new(id, DrsResult<T>.Failure(new DrsError(code, message, ItemErrorKind(code), status, requestId)));
     }
 
     private static ErrorWire? TryDeserializeError(JsonElement element)
@@ -109,6 +151,6 @@ internal static class DrsResponseReader
     }
 }
 
-/// <summary>What one HTTP call produced: items to match by ID, or a failure for all its IDs.</summary>
-internal sealed record DrsClientPage<T>(IReadOnlyList<T>? Items, DrsError? Failure, int? HttpStatus, string? RequestId)
+/// <summary>What one HTTP call produced: an answer per job ID it mentions, or a failure for all its IDs.</summary>
+internal sealed record DrsClientPage<T>(IReadOnlyList<KeyValuePair<string, DrsResult<T>>>? Answers, DrsError? Failure, int? HttpStatus, string? RequestId)
     where T : class;

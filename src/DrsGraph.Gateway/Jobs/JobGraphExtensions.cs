@@ -2,6 +2,7 @@ using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.GraphQLHttp;
 using GraphQL;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Jobs;
 
@@ -18,6 +19,7 @@ public static class JobGraphExtensions
     {
         var services = builder.Services;
         services.AddOptions<JobQueryOptions>().BindConfiguration(JobQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QueryLimitOptions>().BindConfiguration(QueryLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CallerOptions>().BindConfiguration(CallerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IJobDataSource, DrsJobDataSource>();
         services.AddSingleton<IGraphQLUserContextBuilder, CallerContextBuilder>();
@@ -39,7 +41,14 @@ public static class JobGraphExtensions
                     return Task.CompletedTask;
                 };
             })
-            .AddErrorInfoProvider<GatewayErrorInfoProvider>());
+            .AddErrorInfoProvider<GatewayErrorInfoProvider>()
+            .AddValidationRule<JobBudgetRule>()
+            .AddComplexityAnalyzer((complexity, sp) =>
+            {
+                // Depth only: the per-field impact model cannot see list lengths, JobBudgetRule can.
+                complexity.MaxDepth = sp.GetRequiredService<IOptions<QueryLimitOptions>>().Value.MaxDepth;
+                complexity.MaxComplexity = null;
+            }));
         return builder;
     }
 }

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.Options;
@@ -17,7 +16,7 @@ public sealed class JobQueryOptions
 }
 
 /// <summary>The root query: look jobs up by ID. Nothing is fetched here; the Job fields load in batches.</summary>
-public sealed partial class JobsQuery : ObjectGraphType
+public sealed class JobsQuery : ObjectGraphType
 {
     public JobsQuery(IOptions<JobQueryOptions> options)
     {
@@ -65,16 +64,13 @@ public sealed partial class JobsQuery : ObjectGraphType
             });
     }
 
-    /// <summary>FACTS.md: 8-4-4-4-12, lower-case hex except the last group, which ends in "jb" and more.</summary>
-    public static bool IsJobId(string? id) => id is not null && JobIdPattern().IsMatch(id);
+    /// <summary>The client's own check (FACTS.md's pattern), so the gateway and the client never disagree.</summary>
+    private static bool IsJobId(string? id) => id is not null && DrsClient.DrsClient.IsValidJobId(id);
 
     private static ExecutionError InvalidId(string id) =>
         new($"'{Truncate(id)}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).") { Code = GatewayErrorCodes.InvalidJobId };
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
-
-    [GeneratedRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-z]{12}$")]
-    private static partial Regex JobIdPattern();
 }
 
 /// <summary>The DrsGraph schema.</summary>

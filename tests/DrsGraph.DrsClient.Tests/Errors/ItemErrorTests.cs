@@ -110,12 +110,17 @@ public sealed class ItemErrorTests(EmulatorFixture emulator) : EmulatorTest(emul
     [Fact]
     public async Task Jobs_of_another_project_do_not_exist_for_this_one()
     {
-        var theirs = (await Control.CreateJobsAsync(1, projectId: EmulatorFixture.OtherProject))[0].Id;
+        const string theirs = "0badc0de-1111-4222-8333-4444444jb55x";
+        await Control.CreateJobsAsync([theirs], EmulatorFixture.OtherProject);
         var ours = await ExistingJobIdsAsync(1);
 
-        var batch = await NewClient().GetStatusesAsync(Caller, [theirs, ours[0]]);
+        var client = NewClient();
+
+        var batch = await client.GetStatusesAsync(Caller, [theirs, ours[0]]);
+        var asOwner = await client.GetStatusesAsync(new DrsCaller(EmulatorFixture.OtherToken, EmulatorFixture.OtherProject), [theirs]);
 
         Assert.Equal(DrsErrorKind.NotFound, batch[theirs].Error?.Kind);
         Assert.True(batch[ours[0]].IsSuccess);
+        Assert.Equal("CREATING", asOwner[theirs].Value?.Status);
     }
 }

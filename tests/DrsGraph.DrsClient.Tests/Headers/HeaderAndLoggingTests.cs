@@ -62,7 +62,9 @@ public sealed class HeaderAndLoggingTests(EmulatorFixture emulator) : EmulatorTe
 
         await host.Client.GetStatusesAsync(new DrsCaller(EmulatorFixture.OtherToken, EmulatorFixture.DemoProject), ids);
 
-        var line = Assert.Single(host.Logs.Entries, e => e.Category == typeof(DrsClient).FullName && e.Level == LogLevel.Warning);
-        Assert.Contains("DRS.M00261", line.Message, StringComparison.Ordinal);
+        var ours = host.Logs.Entries.Where(e => e.Category == typeof(DrsClient).FullName).ToList();
+        var warning = Assert.Single(ours, e => e.Level == LogLevel.Warning);
+        Assert.Contains("DRS.M00261", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("StatusCode=403", Assert.Single(ours, e => e.Level == LogLevel.Debug).Values, StringComparison.Ordinal);
     }
 }

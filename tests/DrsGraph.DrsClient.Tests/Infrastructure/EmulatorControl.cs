@@ -38,12 +38,16 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     /// <summary>The request log as raw text, to prove what is NOT in it.</summary>
     public Task<string> GetRequestsRawAsync() => _http.GetStringAsync(new Uri("_emulator/requests", UriKind.Relative));
 
-    public async Task<IReadOnlyList<EmulatorJob>> CreateJobsAsync(int count, string status = "CREATING", bool frozen = true, string projectId = EmulatorFixture.DemoProject)
+    public Task<IReadOnlyList<EmulatorJob>> CreateJobsAsync(int count, string status = "CREATING", bool frozen = true, string projectId = EmulatorFixture.DemoProject) =>
+        CreateJobsAsync(new { projectId, count, status, frozen });
+
+    /// <summary>Creates jobs with the given IDs (the emulator's own ID generator is per project, so IDs can repeat across projects).</summary>
+    public Task<IReadOnlyList<EmulatorJob>> CreateJobsAsync(IReadOnlyList<string> ids, string projectId, string status = "CREATING") =>
+        CreateJobsAsync(new { projectId, ids, status, frozen = true });
+
+    private async Task<IReadOnlyList<EmulatorJob>> CreateJobsAsync(object request)
     {
-        using var response = await _http.PostAsJsonAsync(
-            new Uri("_emulator/jobs", UriKind.Relative),
-            new { projectId, count, status, frozen },
-            Json);
+        using var response = await _http.PostAsJsonAsync(new Uri("_emulator/jobs", UriKind.Relative), request, Json);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = await response.Content.ReadFromJsonAsync<JobList>(Json);
         return created?.Jobs ?? [];

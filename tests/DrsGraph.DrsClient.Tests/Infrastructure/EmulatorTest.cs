@@ -13,7 +13,7 @@ public abstract class EmulatorTest(EmulatorFixture emulator) : IAsyncLifetime
 
     protected EmulatorControl Control => Emulator.Control;
 
-    protected DrsCaller Caller => EmulatorFixture.DemoCaller;
+    protected static DrsCaller Caller => EmulatorFixture.DemoCaller;
 
     public Task InitializeAsync() => Control.ResetAsync();
 

@@ -78,6 +78,41 @@ public sealed class RegistrationTests
         var monitor = host.Services.GetRequiredService<IOptionsMonitor<HttpStandardResilienceOptions>>();
 
         Assert.Throws<OptionsValidationException>(() => monitor.Get($"{typeof(IDrsClient).Name}-standard"));
+        Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+    }
+
+    [Fact]
+    public async Task The_appsettings_snippet_from_the_readme_binds_and_passes_validation()
+    {
+        const string snippet = """
+            {
+              "Drs": {
+                "Endpoint": "http://127.0.0.1:1",
+                "ProjectId": "054ba152d480d55b2f5dc0069e7ddef0",
+                "ChunkSize": 100,
+                "PageSize": 100,
+                "MaxConcurrentChunks": 4,
+                "Resilience": {
+                  "Retry": { "MaxRetryAttempts": 3, "BackoffType": "Exponential", "UseJitter": true, "Delay": "00:00:00.200", "MaxDelay": "00:00:04", "ShouldRetryAfterHeader": true },
+                  "AttemptTimeout": { "Timeout": "00:00:03" },
+                  "TotalRequestTimeout": { "Timeout": "00:00:08" },
+                  "CircuitBreaker": { "FailureRatio": 0.5, "MinimumThroughput": 10, "SamplingDuration": "00:00:30", "BreakDuration": "00:00:15" }
+                }
+              }
+            }
+            """;
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(snippet))).Build());
+        services.AddLogging();
+        services.AddDrsClient();
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var resilience = provider.GetRequiredService<IOptionsMonitor<HttpStandardResilienceOptions>>().Get($"{typeof(IDrsClient).Name}-standard");
+
+        Assert.Equal(TimeSpan.FromSeconds(4), resilience.Retry.MaxDelay);
+        Assert.Equal(10, resilience.CircuitBreaker.MinimumThroughput);
+        Assert.NotNull(provider.GetRequiredService<IDrsClient>());
     }
 
     private sealed class FixedEndpoint(Uri uri) : IDrsEndpointProvider

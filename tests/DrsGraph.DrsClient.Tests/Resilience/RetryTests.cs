@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DrsGraph.DrsClient.Tests.Infrastructure;
 
 namespace DrsGraph.DrsClient.Tests.Resilience;
@@ -18,27 +17,6 @@ public sealed class RetryTests(EmulatorFixture emulator) : EmulatorTest(emulator
         var calls = await Control.GetRequestsAsync();
         Assert.Equal([500, 500, 200], calls.Select(c => c.StatusCode));
         Assert.All(calls, c => Assert.Equal(ids, c.JobIds));
-    }
-
-    [Fact]
-    public async Task A_429_is_retried_after_the_retry_after_delay_and_then_succeeds()
-    {
-        var ids = await ExistingJobIdsAsync(2);
-        await Control.SetFaultsAsync(new { throttleNext = 1, retryAfterSeconds = 1 });
-        var started = Stopwatch.GetTimestamp();
-
-        var batch = await NewClient().GetProgressAsync(Caller, ids);
-
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        Assert.All(ids, id => Assert.True(batch[id].IsSuccess, batch[id].Error?.ToString()));
-        var calls = await Control.GetRequestsAsync();
-        Assert.Equal(2, calls.Count);
-        Assert.Equal(429, calls[0].StatusCode);
-        Assert.True(calls[1].StatusCode is 200 or 202);
-        // The default backoff is 200 ms, so a gap near 1 s can only come from Retry-After.
-        Assert.True(elapsed >= TimeSpan.FromMilliseconds(950), $"The retry came after {elapsed.TotalMilliseconds:0} ms.");
-        var gap = calls[1].ReceivedAt - calls[0].ReceivedAt;
-        Assert.True(gap >= TimeSpan.FromMilliseconds(950), $"The emulator saw the retry {gap.TotalMilliseconds:0} ms after the 429.");
     }
 
     [Fact]
@@ -76,6 +54,54 @@ public sealed class RetryTests(EmulatorFixture emulator) : EmulatorTest(emulator
         Assert.Equal("APIGW.0308", error.Code);
         Assert.Equal(429, error.HttpStatus);
         Assert.Equal(2, (await Control.GetRequestsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_retry_after_longer_than_the_max_delay_is_not_waited_for_and_fails_as_throttled()
+    {
+        var ids = await ExistingJobIdsAsync(1);
+        await Control.SetFaultsAsync(new { throttleNext = 1, retryAfterSeconds = 30 });
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var batch = await NewClient().GetStatusesAsync(Caller, ids);
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Assert.Equal(DrsErrorKind.Throttled, batch[ids[0]].Error?.Kind);
+        Assert.Equal("APIGW.0308", batch[ids[0]].Error?.Code);
+        Assert.Single(await Control.GetRequestsAsync());
+        Assert.True(elapsed < TimeSpan.FromSeconds(3), $"The call took {elapsed.TotalMilliseconds:0} ms.");
+    }
+
+    [Fact]
+    public async Task A_chunk_that_keeps_failing_fails_only_its_own_ids()
+    {
+        var ids = await ExistingJobIdsAsync(6);
+        // Four failures exhaust the first chunk's attempts (1 + 3 retries); the next chunks meet none.
+        await Control.SetFaultsAsync(new { failNext = 4, failureStatus = 500, failureCode = "DRS.M00004" });
+        var client = NewClient(new Dictionary<string, string?>
+        {
+            ["Drs:ChunkSize"] = "2",
+            ["Drs:MaxConcurrentChunks"] = "1",
+            ["Drs:Resilience:Retry:Delay"] = "00:00:00.010",
+        });
+
+        var batch = await client.GetStatusesAsync(Caller, ids);
+
+        var calls = await Control.GetRequestsAsync();
+        var failedIds = calls.Where(c => c.StatusCode == 500).SelectMany(c => c.JobIds!).Distinct().ToList();
+        Assert.Equal(2, failedIds.Count);
+        Assert.All(ids, id =>
+        {
+            if (failedIds.Contains(id))
+            {
+                Assert.Equal("DRS.M00004", batch[id].Error?.Code);
+            }
+            else
+            {
+                Assert.True(batch[id].IsSuccess, batch[id].Error?.ToString());
+            }
+        });
+        Assert.Equal(6, calls.Count);
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public sealed class ErrorTests(GatewayFixture fixture)
     public async Task Too_many_ids_in_one_jobs_field_are_refused_before_any_upstream_call()
     {
         await fixture.ClearUpstreamLogAsync();
-        var ids = Enumerable.Range(0, 501).Select(i => $"00000000-0000-0000-0000-{i:x8}jb00");
+        var ids = Enumerable.Range(0, 501).Select(i => $"00000000-0000-0000-0000-{i % 7:x8}jb00");
 
         var answer = await fixture.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}");
 
@@ -130,5 +130,32 @@ public sealed class ErrorTests(GatewayFixture fixture)
 
         var recovered = await fixture.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}");
         recovered.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task An_alias_flood_is_refused_whole_before_anything_runs()
+    {
+        await fixture.ClearUpstreamLogAsync();
+        var aliases = string.Join(" ", Enumerable.Range(0, 1001).Select(i => $"a{i}: job(id: \"{Unknown}\") {{ status }}"));
+
+        var answer = await fixture.QueryAsync($"{{ {aliases} }}");
+
+        Assert.Equal(400, answer.Status);
+        Assert.Null(answer.Data);
+        Assert.Equal("TOO_MANY_JOB_REFERENCES", answer.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+    }
+
+    [Fact]
+    public async Task Ids_passed_as_variables_count_towards_the_distinct_id_limit()
+    {
+        var ids = Enumerable.Range(0, 501).Select(i => $"00000000-0000-0000-0000-{i:x8}jb00").ToArray();
+
+        var answer = await fixture.QueryAsync("query($ids: [ID!]!) { jobs(ids: $ids) { id } }", new { ids });
+
+        Assert.Equal(400, answer.Status);
+        var error = answer.Errors.Single()!;
+        Assert.Equal("TOO_MANY_DISTINCT_JOB_IDS", error["extensions"]!["code"]!.GetValue<string>());
+        Assert.Contains("501", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

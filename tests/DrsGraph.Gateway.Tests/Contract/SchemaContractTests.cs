@@ -1,6 +1,6 @@
 using DrsGraph.Gateway.Tests.Infrastructure;
 
-namespace DrsGraph.Gateway.Tests.Schema;
+namespace DrsGraph.Gateway.Tests.Contract;
 
 /// <summary>The SDL checked in under schema/ is the contract: it must equal what the gateway serves.</summary>
 [Collection(GatewayTestGroup.Name)]

@@ -1,0 +1,263 @@
+using System.Text.Json;
+using DrsGraph.DrsClient.Tests.Infrastructure;
+
+namespace DrsGraph.DrsClient.Tests.Protocol;
+
+/// <summary>Answers the emulator never gives, from a scripted DRS over real HTTP.</summary>
+public sealed class StubbedAnswerTests
+{
+    private const string A = "9a470239-2308-4bb5-a6bc-1040402fjb21";
+    private const string B = "dc67695a-ee3e-49b8-a022-a099bd81jb21";
+    private const string C = "24834eb6-be30-464e-a299-f7aa730jb101";
+    private static readonly DrsCaller Caller = new("stub-token-1b2c", "054ba152d480d55b2f5dc0069e7ddef0", "en-us");
+
+    private static readonly Dictionary<string, string?> FastRetries = new()
+    {
+        ["Drs:Resilience:Retry:MaxRetryAttempts"] = "1",
+        ["Drs:Resilience:Retry:Delay"] = "00:00:00.010",
+    };
+
+    [Fact]
+    public async Task An_id_drs_leaves_out_is_a_protocol_error_and_items_nobody_asked_for_are_ignored()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200,
+            $$"""{"count":2,"results":[{"id":"{{A}}","status":"CONFIGURATION"},{"id":"{{C}}","status":"CREATING"}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.Equal([A, B], batch.Results.Keys);
+        Assert.Equal("CONFIGURATION", batch[A].Value?.Status);
+        var error = batch[B].Error;
+        Assert.NotNull(error);
+        Assert.Equal(DrsErrorKind.Protocol, error.Kind);
+        Assert.Equal(DrsErrorCodes.MissingFromResponse, error.Code);
+        Assert.Equal(200, error.HttpStatus);
+        Assert.Equal("stubrequest0000000000000000000001", error.RequestId);
+    }
+
+    [Fact]
+    public async Task One_item_with_an_unreadable_field_fails_only_that_job()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"count":2,"results":[
+              {"id":"{{A}}","name":"ok","status":"CONFIGURATION","node_num":2},
+              {"id":"{{B}}","name":"odd","status":"CONFIGURATION","node_num":["unexpected"]}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B]);
+
+        Assert.Equal("ok", batch[A].Value?.Name);
+        Assert.Equal(DrsErrorKind.Protocol, batch[B].Error?.Kind);
+        Assert.Equal(DrsErrorCodes.UnreadableResponse, batch[B].Error?.Code);
+    }
+
+    [Fact]
+    public async Task An_unreadable_success_body_fails_every_id_as_unreadable_response()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, "<html>maintenance</html>", contentType: "text/html"));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B]);
+
+        Assert.All(batch.Results.Values, r =>
+        {
+            Assert.Equal(DrsErrorKind.Protocol, r.Error?.Kind);
+            Assert.Equal(DrsErrorCodes.UnreadableResponse, r.Error?.Code);
+        });
+    }
+
+    [Fact]
+    public async Task A_plain_error_with_error_message_keeps_the_code_message_and_body_request_id()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 400,
+            """{"error_code":"DRS.M00211","error_message":"The page is over the limit.","request_id":"body-request-id-42"}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+
+        Assert.Equal(new DrsError("DRS.M00211", "The page is over the limit.", DrsErrorKind.BadRequest, 400, "body-request-id-42"), batch[A].Error);
+        Assert.Single(stub.Requests);
+    }
+
+    [Fact]
+    public async Task Operation_too_frequent_is_throttling_even_as_a_400()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 400,
+            """{"error_code":"DRS.M01503","error_msg":"Operation too frequent."}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetProgressAsync(Caller, [A]);
+
+        Assert.Equal(DrsErrorKind.Throttled, batch[A].Error?.Kind);
+        Assert.Equal("DRS.M01503", batch[A].Error?.Code);
+        Assert.Equal("stubrequest0000000000000000000001", batch[A].Error?.RequestId);
+    }
+
+    [Fact]
+    public async Task A_bad_gateway_page_without_json_fails_as_upstream_unavailable()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 502, "<html>bad gateway</html>", contentType: "text/html"));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+
+        Assert.Equal(DrsErrorKind.Unavailable, batch[A].Error?.Kind);
+        Assert.Equal(DrsErrorCodes.UpstreamUnavailable, batch[A].Error?.Code);
+        Assert.Equal(502, batch[A].Error?.HttpStatus);
+        Assert.Equal(2, stub.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(408, "", DrsErrorKind.Timeout, DrsErrorCodes.UpstreamTimeout)]
+    [InlineData(429, "", DrsErrorKind.Throttled, DrsErrorCodes.UpstreamThrottled)]
+    [InlineData(401, "", DrsErrorKind.Unauthorized, DrsErrorCodes.UnreadableResponse)]
+    [InlineData(404, "", DrsErrorKind.Protocol, DrsErrorCodes.UnreadableResponse)]
+    [InlineData(404, """{"error_code":"APIGW.0101","error_msg":"The API does not exist."}""", DrsErrorKind.BadRequest, "APIGW.0101")]
+    [InlineData(500, """{"error_code":"DRS.M00004","error_msg":"Service abnormal."}""", DrsErrorKind.Unavailable, "DRS.M00004")]
+    public async Task Plain_answers_map_by_status_and_keep_the_drs_code(int status, string body, DrsErrorKind kind, string code)
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, status, body));
+        await using var host = ClientHost.Create(stub.BaseAddress, new Dictionary<string, string?>
+        {
+            ["Drs:Resilience:Retry:MaxRetryAttempts"] = "1",
+            ["Drs:Resilience:Retry:Delay"] = "00:00:00.010",
+            ["Drs:Resilience:Retry:ShouldRetryAfterHeader"] = "false",
+        });
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.All(batch.Results.Values, r =>
+        {
+            Assert.Equal(kind, r.Error?.Kind);
+            Assert.Equal(code, r.Error?.Code);
+            Assert.Equal(status, r.Error?.HttpStatus);
+            Assert.Equal("stubrequest0000000000000000000001", r.Error?.RequestId);
+        });
+    }
+
+    [Fact]
+    public async Task Item_errors_map_by_code_and_a_job_with_data_and_an_error_code_is_a_value()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"count":3,"results":[
+              {"id":"{{A}}","status":"FULL_TRANSFER_FAILED","error_code":"DRS.M03040","error_message":"Source database disconnected."},
+              {"id":"{{B}}","error_code":"DRS.M05003","error_message":"Not found."},
+              {"id":"{{C}}","error_code":"DRS.M99999","error_message":"Something new."}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B, C]);
+
+        Assert.Equal("FULL_TRANSFER_FAILED", batch[A].Value?.Status);
+        Assert.Equal("DRS.M03040", batch[A].Value?.ErrorCode);
+        Assert.Equal(DrsErrorKind.NotFound, batch[B].Error?.Kind);
+        Assert.Equal(new DrsError("DRS.M99999", "Something new.", DrsErrorKind.ItemError, 200, "stubrequest0000000000000000000001"), batch[C].Error);
+    }
+
+    [Fact]
+    public async Task Requests_carry_the_documented_body_and_headers()
+    {
+        await using var stub = await StubDrs.StartAsync((req, ctx) => StubDrs.WriteAsync(ctx, req.Operation == "batch-progress" ? 202 : 200, """{"count":0,"results":[]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, new Dictionary<string, string?> { ["Drs:PageSize"] = "2" });
+
+        await host.Client.GetStatusesAsync(Caller, [A, B, C]);
+        await host.Client.GetProgressAsync(Caller with { Language = null }, [A, B, C]);
+
+        var requests = stub.Requests.ToList();
+        Assert.Equal(3, requests.Count);
+        var statusBodies = requests.Where(r => r.Operation == "batch-status").Select(r => r.Body).Order(StringComparer.Ordinal);
+        Assert.Equal(
+            [
+                $$$"""{"jobs":["{{{A}}}","{{{B}}}","{{{C}}}"],"page_req":{"cur_page":1,"per_page":2}}""",
+                $$$"""{"jobs":["{{{A}}}","{{{B}}}","{{{C}}}"],"page_req":{"cur_page":2,"per_page":2}}""",
+            ],
+            statusBodies);
+        var progress = Assert.Single(requests, r => r.Operation == "batch-progress");
+        Assert.Equal($$"""{"jobs":["{{A}}","{{B}}","{{C}}"]}""", progress.Body);
+        Assert.All(requests, r =>
+        {
+            Assert.Equal(Caller.ProjectId, r.ProjectId);
+            Assert.Equal("application/json", r.Headers["Content-Type"]);
+            Assert.Contains("application/json", r.Headers["Accept"], StringComparison.Ordinal);
+            Assert.Equal(Caller.AuthToken, r.Headers["X-Auth-Token"]);
+        });
+        Assert.Equal("en-us", requests.First(r => r.Operation == "batch-status").Headers["X-Language"]);
+        Assert.False(progress.Headers.ContainsKey("X-Language"));
+    }
+
+    [Fact]
+    public async Task Chunks_are_sent_concurrently_but_never_more_than_the_configured_number_at_once()
+    {
+        var inFlight = 0;
+        var maxInFlight = 0;
+        await using var stub = await StubDrs.StartAsync(async (req, ctx) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref maxInFlight, now);
+            await Task.Delay(150, ctx.RequestAborted);
+            var ids = JsonDocument.Parse(req.Body).RootElement.GetProperty("jobs").EnumerateArray().Select(e => e.GetString());
+            var items = string.Join(",", ids.Select(id => $$"""{"job_id":"{{id}}","progress":"5","transfer_status":"FULL_TRANSFER_STARTED"}"""));
+            Interlocked.Decrement(ref inFlight);
+            await StubDrs.WriteAsync(ctx, 202, $$"""{"count":0,"results":[{{items}}]}""");
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress, new Dictionary<string, string?>
+        {
+            ["Drs:ChunkSize"] = "2",
+            ["Drs:MaxConcurrentChunks"] = "2",
+        });
+        var ids = Enumerable.Range(0, 9).Select(i => $"0000000{i}-0000-4000-8000-0000000jb001").ToList();
+
+        var batch = await host.Client.GetProgressAsync(Caller, ids);
+
+        Assert.All(ids, id => Assert.Equal("5", batch[id].Value?.Progress));
+        Assert.Equal(5, batch.UpstreamCalls);
+        Assert.Equal(2, maxInFlight);
+        Assert.Equal(5, stub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task The_documented_examples_are_read_with_their_quirks()
+    {
+        await using var stub = await StubDrs.StartAsync((req, ctx) => StubDrs.WriteAsync(ctx, 200, req.Operation switch
+        {
+            "batch-progress" => """
+                {"count":1,"results":[{"progress":"0","job_id":"JOB_A","incre_trans_delay":"-1","task_mode":"FULL_INCR_TRANS",
+                 "transfer_status":"FULL_TRANSFER_COMPLETE","process_time":"0","remaining_time":"0",
+                 "progress_map":{"struct":{"completed":"94%","remaining_time":null},"data":{"completed":"100%","remaining_time":null}}}]}
+                """.Replace("JOB_A", A, StringComparison.Ordinal),
+            _ => $$"""
+                {"count":2,"results":[
+                 {"id":"{{A}}","name":"DRS-3999-lws","status":"STARTJOBING","node_num":"2","brand_new_field":{"x":1},
+                  "source_endpoint":{"db_type":"mysql","db_port":3306,"ssl_link":false},
+                  "inst_info":{"volume_size":100,"status":"active"},"speed_limit":[],"tags":[{"key":"env","value":"prod"}]},
+                 {"id":"{{B}}","name":"DRS-0042","status":"CONFIGURATION","node_num":3}]}
+                """,
+        }));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var progress = await host.Client.GetProgressAsync(Caller, [A]);
+        var details = await host.Client.GetDetailsAsync(Caller, [A, B]);
+
+        var p = progress[A].Value!;
+        Assert.Equal("-1", p.IncreTransDelay);
+        Assert.Equal("94%", p.ProgressMap!["struct"].Completed);
+        Assert.Null(p.ProgressMap["data"].RemainingTime);
+        var d = details[A].Value!;
+        Assert.Equal(2, d.NodeNum);
+        Assert.Equal(3, details[B].Value!.NodeNum);
+        Assert.Equal(3306, d.SourceEndpoint!.DbPort);
+        Assert.Equal(100, d.InstInfo!.VolumeSize);
+        Assert.Equal("prod", d.Tags![0].Value);
+        Assert.True(d.Extra!.ContainsKey("brand_new_field"));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using static DrsGraph.Gateway.Tests.GraphQLHttp.GraphQLHttpClientExtensions;
+
+namespace DrsGraph.Gateway.Tests.GraphQLHttp;
+
+public sealed class ContentNegotiationTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
+{
+    private readonly HttpClient _client = fixture.Host.Client;
+
+    [Theory]
+    [InlineData(null, Json)]
+    [InlineData("application/json", Json)]
+    [InlineData("application/graphql-response+json", GraphQLResponseJson)]
+    [InlineData("application/graphql-response+json, application/json", GraphQLResponseJson)]
+    [InlineData("application/json, application/graphql-response+json", GraphQLResponseJson)]
+    [InlineData("application/json;q=0.9, application/graphql-response+json;q=0.5", Json)]
+    [InlineData("application/graphql-response+json;q=0.1, application/json", Json)]
+    [InlineData("*/*", Json)]
+    [InlineData("application/*", Json)]
+    [InlineData("text/html, */*;q=0.8", Json)]
+    [InlineData("application/graphql-response+json;q=0, */*;q=0.1", Json)]
+    [InlineData("APPLICATION/GRAPHQL-RESPONSE+JSON; charset=utf-8", GraphQLResponseJson)]
+    public async Task The_response_media_type_follows_the_accept_header(string? accept, string expected)
+    {
+        var answer = await _client.PostJsonAsync("""{"query":"{ hello }"}""", accept);
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal($"{expected}; charset=utf-8", answer.ContentType);
+        Assert.Equal("""{"data":{"hello":"Hello, world!"}}""", answer.Body);
+    }
+
+    [Theory]
+    [InlineData("text/csv")]
+    [InlineData("application/xml, text/plain;q=0.5")]
+    [InlineData("application/json;q=0")]
+    public async Task An_accept_header_without_a_graphql_media_type_is_406(string accept)
+    {
+        var answer = await _client.PostJsonAsync("""{"query":"{ hello }"}""", accept);
+
+        Assert.Equal(HttpStatusCode.NotAcceptable, answer.Status);
+        Assert.Equal(
+            """{"errors":[{"message":"None of the media types in the Accept header is supported; accept \u0027application/graphql-response\u002Bjson\u0027 or \u0027application/json\u0027."}]}""",
+            answer.Body);
+    }
+}

@@ -1,0 +1,105 @@
+using DrsGraph.Gateway.GraphQLHttp;
+using GraphQL;
+using GraphQL.DI;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DrsGraph.Gateway.Tests.GraphQLHttp;
+
+/// <summary>
+/// The test schema behind <see cref="GraphQLHttpExtensions.MapGraphQLEndpoint{TSchema}"/> on real Kestrel
+/// (127.0.0.1, port 0), with the content root at the test output folder, where the build put the IDE.
+/// </summary>
+public sealed class GraphQLHttpTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GraphQLHttpTestHost(WebApplication app, TestProbe probe)
+    {
+        _app = app;
+        Probe = probe;
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        BaseAddress = new Uri(address);
+        Client = new HttpClient { BaseAddress = BaseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public TestProbe Probe { get; }
+
+    /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>.</param>
+    public static Task<GraphQLHttpTestHost> StartAsync(params (string Key, string Value)[] settings) =>
+        StartAsync(_ => { }, settings);
+
+    /// <param name="configureGraphQL">More GraphQL.NET configuration, as the gateway's AddGraphQL would add.</param>
+    /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>.</param>
+    public static async Task<GraphQLHttpTestHost> StartAsync(Action<IGraphQLBuilder> configureGraphQL, params (string Key, string Value)[] settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = "Development",
+        });
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>($"{GraphQLHttpOptions.SectionName}:{s.Key}", s.Value)));
+
+        var probe = new TestProbe();
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddSingleton<IGraphQLUserContextBuilder, HeaderUserContextBuilder>();
+        builder.Services.AddGraphQL(graphQL => configureGraphQL(graphQL.AddSchema<TestSchema>().AddSystemTextJson()));
+        builder.Services.AddGraphQLHttp();
+
+        var app = builder.Build();
+        app.MapGraphQLEndpoint<TestSchema>();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return new GraphQLHttpTestHost(app, probe);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Puts the X-Caller header in the user context; X-Fail makes it throw; counts its calls.</summary>
+    private sealed class HeaderUserContextBuilder : IGraphQLUserContextBuilder
+    {
+        private int _calls;
+
+        public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, CancellationToken cancellationToken)
+        {
+            if (context.Request.Headers.ContainsKey("X-Fail"))
+            {
+                throw new InvalidOperationException("user context store is down: secret internal detail");
+            }
+
+            var call = Interlocked.Increment(ref _calls);
+            var caller = context.Request.Headers["X-Caller"].ToString();
+            IDictionary<string, object?> userContext = new Dictionary<string, object?>
+            {
+                ["caller"] = caller.Length == 0 ? null : $"{caller}#{call}",
+            };
+            return ValueTask.FromResult(userContext);
+        }
+    }
+}
