@@ -20,7 +20,7 @@ args=("$@")
 ((${#args[@]})) || args=(--filter '*')
 # Quiet: the emulator that captures the wire samples logs warnings only; BenchmarkDotNet prints progress.
 dotnet "$ROOT/bench/DrsGraph.Benchmarks/bin/Release/net10.0/DrsGraph.Benchmarks.dll" "${args[@]}" --artifacts "$ARTIFACTS" \
-  | tee "$ARTIFACTS/console.log" | grep -E '^(// \*|\| |Run time|Summary|//.*Benchmark Process)' || true
+  | tee "$ARTIFACTS/console.log" | grep -E '^(\| |Run time|// \* Summary)' || true
 
 # One markdown file per run: the machine, the command, and BenchmarkDotNet's GitHub-flavoured tables.
 mkdir -p "$RESULTS"

@@ -16,6 +16,5 @@ public static class BenchConfig
     /// </summary>
     public static IConfig Create() => DefaultConfig.Instance
         .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortRun-InProcess"))
-        .AddDiagnoser(MemoryDiagnoser.Default)
-        .WithOptions(ConfigOptions.JoinSummary);
+        .AddDiagnoser(MemoryDiagnoser.Default);
 }
