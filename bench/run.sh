@@ -205,9 +205,9 @@ probe_calls() { # body, token mode
 SCENARIOS="$WORK/scenarios.jsonl"; : >"$SCENARIOS"
 selected() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
 
-# name, description, target (gateway|emulator), lua, body, token, connections, [delay ms]
+# name, description, target (gateway|emulator), lua, body, token, connections, [rate to hold, req/s]
 scenario() {
-  local name="$1" desc="$2" target="$3" lua="$4" body="$5" token="$6" conns="$7" delay="${8:-0}"
+  local name="$1" desc="$2" target="$3" lua="$4" body="$5" token="$6" conns="$7" rate="${8:-0}"
   local url pid t0 t1 e0 e1 wrk_json up hwm rss alone
   selected "$name" || return 0
   log "scenario $name: $desc"
@@ -216,15 +216,9 @@ scenario() {
   else
     pid="$EMU_PID"; url="$EMU/v3/$PROJECT_ID/jobs/batch-status"
   fi
-  export BENCH_BODY="$body" BENCH_TOKEN="$token" BENCH_DELAY_MS="$delay" BENCH_BATCH_PREFIX="/v3/$PROJECT_ID/jobs/batch-"
+  export BENCH_BODY="$body" BENCH_TOKEN="$token" BENCH_RATE="$rate" BENCH_THREADS="$THREADS" BENCH_BATCH_PREFIX="/v3/$PROJECT_ID/jobs/batch-"
   [[ "$target" == gateway ]] && check_gateway "$body" "$(jq '.variables.ids // [1] | length' "$body")"
   run_wrk "$conns" "$WARMUP" "$lua" "$url" "$WORK/$name.warmup.txt" >"$WORK/$name.warmup.json"
-  if [[ -n "${SCENARIO_CALIBRATE:-}" ]]; then
-    # Hold a target rate: shorten the pause by the latency seen in the warm-up (closed loop, see README).
-    delay="$(jq -r --argjson c "$conns" --argjson rate "$SCENARIO_CALIBRATE" --argjson d "$delay" \
-      '($c / .rps * 1000 - $d) as $lat | ([($c / $rate * 1000 - $lat), 0] | max)' "$WORK/$name.warmup.json")"
-    export BENCH_DELAY_MS="$delay"
-  fi
   sleep 1 # requests the warm-up left in flight may still call upstream: let them finish before counting
   curl -fsS -X DELETE "$EMU/_emulator/requests" >/dev/null
   t0="$(cpu_ticks "$pid")"; e0="$(cpu_ticks "$EMU_PID")"
@@ -242,12 +236,12 @@ scenario() {
   # have one more request in flight when wrk stops, whose calls are logged too: a slight over-count,
   # which the sequential probe (upstream_calls_per_request_alone) does not have.
   jq -nc --arg name "$name" --arg desc "$desc" --arg target "$target" --arg token "$token" \
-    --argjson conns "$conns" --argjson delay "$delay" --argjson wrk "$wrk_json" --argjson up "$up" \
+    --argjson conns "$conns" --argjson rate "$rate" --argjson wrk "$wrk_json" --argjson up "$up" \
     --argjson cpu "$(( t1 - t0 ))" --argjson ecpu "$(( e1 - e0 ))" --argjson tck "$CLK_TCK" \
     --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" --argjson alone "$alone" '
     {name: $name, description: $desc, target: $target, connections: $conns, threads: '"$THREADS"',
      token: (if $token == "unique" then "unique per request (cold cache)" else "fixed" end),
-     delay_ms: $delay, upstream_latency: $latency,
+     target_rps: (if $rate > 0 then $rate else null end), upstream_latency: $latency,
      rps: $wrk.rps, p50_ms: $wrk.p50_ms, p90_ms: $wrk.p90_ms, p99_ms: $wrk.p99_ms, max_ms: $wrk.max_ms,
      requests: $wrk.requests, duration_s: $wrk.duration_s, errors: $wrk.errors,
      upstream: $up,
@@ -273,8 +267,8 @@ scenario warm20 "20 jobs x status+progress+detail, warm: one token" \
 if selected warm20_half && [[ -n "$(rps_of warm20)" ]]; then
   HALF="$(jq -n --argjson r "$(rps_of warm20)" '$r / 2')"
   HALF_CONNS=$(( CONNECTIONS / 2 ))
-  SCENARIO_CALIBRATE="$HALF" scenario warm20_half "warm20 held at half its peak rate ($(printf '%.0f' "$HALF") req/s target, paced wrk)" \
-    gateway graphql.lua "$WORK/full20.json" bench-token "$HALF_CONNS" "$(jq -n --argjson c "$HALF_CONNS" --argjson r "$HALF" '$c / $r * 1000')"
+  scenario warm20_half "warm20 held at half its peak rate ($(printf '%.0f' "$HALF") req/s, wrk paced by lua/graphql.lua)" \
+    gateway graphql.lua "$WORK/full20.json" bench-token "$HALF_CONNS" "$HALF"
 fi
 scenario detail100 "100 jobs x detail, one token" gateway graphql.lua "$WORK/detail100.json" bench-token "$CONNECTIONS"
 scenario poll200 "$POLLERS clients polling the same 20 jobs (status+progress), one token, no pause" \
