@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DrsGraph load benchmark: one command, loopback only, bounded in time (about 4-5 minutes).
+# DrsGraph load benchmark: one command, loopback only, bounded in time (5-8 minutes).
 #
 #   bench/run.sh                      # the full run: Release build, every scenario, results + README table
 #   BENCH_DURATION=3 BENCH_WARMUP=1 BENCH_APPEND=0 bench/run.sh     # a quick smoke run of the harness
@@ -10,7 +10,8 @@
 # counts upstream calls from the emulator's request log, and writes bench/results/<timestamp>.json plus
 # a markdown table appended to bench/README.md. See bench/README.md for what each figure means.
 #
-# Knobs (environment): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (32),
+# Knobs (environment): BENCH_DURATION (s, default 10), BENCH_WARMUP (s per warm-up round, 5),
+# BENCH_WARMUP_MIN (s, 20) and BENCH_WARMUP_MAX (s, 40): bounds of the warm-up (see warm_up()), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (2), BENCH_POLLERS (200), BENCH_APPEND (1: append to bench/README.md),
 # BENCH_RESULTS_DIR (bench/results), BENCH_SKIP_BUILD (0), BENCH_ONLY (space-separated scenario names),
 # BENCH_GATEWAY_ENV (NAME=value words set for the gateway process only, e.g. DOTNET_gcServer=0).
@@ -19,7 +20,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
 DURATION="${BENCH_DURATION:-10}"
-WARMUP="${BENCH_WARMUP:-3}"
+WARMUP="${BENCH_WARMUP:-5}"
+WARMUP_MIN="${BENCH_WARMUP_MIN:-20}"
+WARMUP_MAX="${BENCH_WARMUP_MAX:-40}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 THREADS="${BENCH_THREADS:-2}"
 POLLERS="${BENCH_POLLERS:-200}"
@@ -30,7 +33,7 @@ ONLY="${BENCH_ONLY:-}"
 PROJECT_ID="054ba152d480d55b2f5dc0069e7ddef0"   # the emulator's demo project (its seed data)
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # The exact command, knobs included, for the report.
-COMMAND="$(env | grep -E '^BENCH_(DURATION|WARMUP|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
+COMMAND="$(env | grep -E '^BENCH_(DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
 WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 export BENCH_LUA_DIR="$BENCH/lua"
@@ -202,6 +205,32 @@ probe_calls() { # body, token mode
   curl -fsS "$EMU/_emulator/requests" | jq '(.requests | length) / 5'
 }
 
+# Warm-up until steady: the JIT (tiered compilation with dynamic PGO) keeps recompiling hot code for
+# 10-20 s of load after start on 2 busy cores, and CPU per request falls 2-3x meanwhile. So warm up in
+# BENCH_WARMUP-second rounds for at least BENCH_WARMUP_MIN seconds (the drop comes in steps, so two
+# similar early rounds prove nothing), then until the CPU per request of two rounds in a row is within
+# 10 %, or BENCH_WARMUP_MAX seconds. The rounds are recorded in the JSON.
+warm_up() { # connections, lua, url, pid, name
+  local conns="$1" lua="$2" url="$3" pid="$4" name="$5" elapsed=0 round=0 c0 c1 json prev="" now
+  : >"$WORK/$name.warmup.jsonl"
+  while :; do
+    round=$((round + 1))
+    c0="$(cpu_ticks "$pid")"
+    json="$(run_wrk "$conns" "$WARMUP" "$lua" "$url" "$WORK/$name.warmup.$round.txt")"
+    c1="$(cpu_ticks "$pid")"
+    elapsed=$((elapsed + WARMUP))
+    now="$(jq -n --argjson w "$json" --argjson cpu "$((c1 - c0))" --argjson tck "$CLK_TCK" \
+      'if $w.requests > 0 then $cpu / $tck * 1000 / $w.requests else 0 end')"
+    jq -nc --argjson w "$json" --argjson cpu_ms "$now" '{rps: $w.rps, p50_ms: $w.p50_ms, cpu_ms_per_request: $cpu_ms}' >>"$WORK/$name.warmup.jsonl"
+    if [[ -n "$prev" && "$elapsed" -ge "$WARMUP_MIN" ]] && jq -en --argjson a "$prev" --argjson b "$now" '$a > 0 and (($b - $a) | fabs) / $a < 0.10' >/dev/null; then
+      break
+    fi
+    ((elapsed + WARMUP > WARMUP_MAX)) && break
+    prev="$now"
+  done
+  log "  warm-up: $round rounds of ${WARMUP}s, CPU ms/req $(jq -r '.cpu_ms_per_request * 100 | round / 100' "$WORK/$name.warmup.jsonl" | paste -sd' ')"
+}
+
 SCENARIOS="$WORK/scenarios.jsonl"; : >"$SCENARIOS"
 selected() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
 
@@ -218,7 +247,7 @@ scenario() {
   fi
   export BENCH_BODY="$body" BENCH_TOKEN="$token" BENCH_RATE="$rate" BENCH_THREADS="$THREADS" BENCH_BATCH_PREFIX="/v3/$PROJECT_ID/jobs/batch-"
   [[ "$target" == gateway ]] && check_gateway "$body" "$(jq '.variables.ids // [1] | length' "$body")"
-  run_wrk "$conns" "$WARMUP" "$lua" "$url" "$WORK/$name.warmup.txt" >"$WORK/$name.warmup.json"
+  warm_up "$conns" "$lua" "$url" "$pid" "$name"
   sleep 1 # requests the warm-up left in flight may still call upstream: let them finish before counting
   curl -fsS -X DELETE "$EMU/_emulator/requests" >/dev/null
   t0="$(cpu_ticks "$pid")"; e0="$(cpu_ticks "$EMU_PID")"
@@ -238,13 +267,13 @@ scenario() {
   jq -nc --arg name "$name" --arg desc "$desc" --arg target "$target" --arg token "$token" \
     --argjson conns "$conns" --argjson rate "$rate" --argjson wrk "$wrk_json" --argjson up "$up" \
     --argjson cpu "$(( t1 - t0 ))" --argjson ecpu "$(( e1 - e0 ))" --argjson tck "$CLK_TCK" \
-    --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" --argjson alone "$alone" '
+    --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" --argjson alone "$alone" --slurpfile warmup "$WORK/$name.warmup.jsonl" '
     {name: $name, description: $desc, target: $target, connections: $conns, threads: '"$THREADS"',
      token: (if $token == "unique" then "unique per request (cold cache)" else "fixed" end),
      target_rps: (if $rate > 0 then $rate else null end), upstream_latency: $latency,
      rps: $wrk.rps, p50_ms: $wrk.p50_ms, p90_ms: $wrk.p90_ms, p99_ms: $wrk.p99_ms, max_ms: $wrk.max_ms,
      requests: $wrk.requests, duration_s: $wrk.duration_s, errors: $wrk.errors,
-     upstream: $up,
+     upstream: $up, warmup_rounds: $warmup,
      upstream_calls_per_request: (if $target == "gateway" and $wrk.requests > 0 then $up.total / $wrk.requests else null end),
      upstream_calls_per_request_alone: $alone,
      upstream_calls_per_s: ($up.total / $wrk.duration_s),
@@ -293,7 +322,7 @@ GC_MODE="$(jq -r '.runtimeOptions.configProperties["System.GC.Server"] // false 
 jq -s --arg stamp "$STAMP" --arg commit "$COMMIT" --arg cpu "$CPU_MODEL" --arg mem "$MEM_TOTAL" \
   --argjson nproc "$(nproc)" --arg kernel "$(uname -r)" --arg dotnet "$DOTNET_VERSION" --arg gc "$GC_MODE" \
   --arg wrk "$(wrk -v 2>&1 | head -1 | awk '{print $2}')" --arg redis "$REDIS_VERSION" --arg cache "$CACHE" \
-  --arg ttl "$STATUS_TTL_S" --argjson duration "$DURATION" --argjson warmup "$WARMUP" --argjson emuhwm "$EMU_HWM_MB" \
+  --arg ttl "$STATUS_TTL_S" --argjson duration "$DURATION" --argjson warmup "$WARMUP" --argjson warmupmin "$WARMUP_MIN" --argjson warmupmax "$WARMUP_MAX" --argjson emuhwm "$EMU_HWM_MB" \
   --arg command "$COMMAND" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
   def by($n): (map(select(.name == $n)) | first);
   . as $s
@@ -303,7 +332,7 @@ jq -s --arg stamp "$STAMP" --arg commit "$COMMIT" --arg cpu "$CPU_MODEL" --arg m
     timestamp: $stamp, commit: $commit, command: $command,
     machine: {nproc: $nproc, cpu: $cpu, memory: $mem, kernel: $kernel, dotnet_runtime: $dotnet, gc: $gc,
               wrk: $wrk, redis: (if $redis == "" then null else $redis end), loadavg_at_end: $load},
-    config: {duration_s: $duration, warmup_s: $warmup, cache_on_checkout: ($cache == "yes"),
+    config: {duration_s: $duration, warmup_round_s: $warmup, warmup_min_s: $warmupmin, warmup_max_s: $warmupmax, cache_on_checkout: ($cache == "yes"),
              redis: ($redis != ""), status_ttl_s: $ttl_s, emulator_peak_rss_mb: $emuhwm},
     baseline: (if $base then {batch_calls_per_s: $base, query_equivalents_per_s: ($base / 3)} else null end),
     scenarios: $s,

@@ -11,7 +11,7 @@ def bad: (.errors.bad_responses + .errors.status + .errors.timeout + .errors.con
   "",
   "Machine: \($r.machine.nproc) cores (`nproc`), \($r.machine.cpu), \($r.machine.memory) RAM (`free -h`), Linux \($r.machine.kernel), ASP.NET Core \($r.machine.dotnet_runtime) (\($r.machine.gc) GC), wrk \($r.machine.wrk)\(if $r.machine.redis then ", Redis \($r.machine.redis)" else "" end); load average at the end \($r.machine.loadavg_at_end). Gateway, emulator\(if $r.config.redis then ", Redis" else "" end) and wrk share these cores.",
   "",
-  "Command: `\($r.command)` (\($r.config.duration_s) s measured per scenario after \($r.config.warmup_s) s warm-up; gateway restarted per scenario). Cache on this checkout: \(if $r.config.cache_on_checkout then "yes\(if $r.config.redis then " (memory + Redis)" else "" end), status TTL \($r.config.status_ttl_s // "?") s" else "**no** (every GraphQL request goes upstream)" end). Raw figures: `bench/results/\($r.timestamp).json`.",
+  "Command: `\($r.command)` (\($r.config.duration_s) s measured per scenario after a warm-up of \($r.config.warmup_min_s)-\($r.config.warmup_max_s) s (\($r.config.warmup_round_s) s rounds until CPU/request is steady); gateway restarted per scenario). Cache on this checkout: \(if $r.config.cache_on_checkout then "yes\(if $r.config.redis then " (memory + Redis)" else "" end), status TTL \($r.config.status_ttl_s // "?") s" else "**no** (every GraphQL request goes upstream)" end). Raw figures: `bench/results/\($r.timestamp).json`.",
   "",
   "| scenario | conns | req/s | p50 ms | p99 ms | upstream calls / req (load; alone) | gateway CPU (% of 1 core) | CPU ms / req | peak RSS MB | bad responses |",
   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
