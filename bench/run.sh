@@ -2,7 +2,7 @@
 # DrsGraph load benchmark: one command, loopback only, bounded in time (5-8 minutes).
 #
 #   bench/run.sh                      # the full run: Release build, every scenario, results + README table
-#   BENCH_DURATION=3 BENCH_WARMUP=1 BENCH_APPEND=0 bench/run.sh     # a quick smoke run of the harness
+#   BENCH_DURATION=2 BENCH_WARMUP=1 BENCH_WARMUP_MIN=1 BENCH_APPEND=0 bench/run.sh   # a smoke run of the harness
 #
 # It builds Release, starts the emulator standalone (no added latency; one scenario adds 30 +/- 5 ms via
 # its faults API), Redis (only when the gateway on this checkout has the Redis cache), and the gateway
