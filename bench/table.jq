@@ -11,9 +11,9 @@ def bad: (.errors.bad_responses + .errors.status + .errors.timeout + .errors.con
   "",
   "Machine: \($r.machine.nproc) cores (`nproc`), \($r.machine.cpu), \($r.machine.memory) RAM (`free -h`), Linux \($r.machine.kernel), ASP.NET Core \($r.machine.dotnet_runtime) (\($r.machine.gc) GC), wrk \($r.machine.wrk)\(if $r.machine.redis then ", Redis \($r.machine.redis)" else "" end); load average at the end \($r.machine.loadavg_at_end). Gateway, emulator\(if $r.config.redis then ", Redis" else "" end) and wrk share these cores.",
   "",
-  "Command: `\($r.command)` (\($r.config.duration_s) s measured per scenario after a warm-up of \($r.config.warmup_min_s)-\($r.config.warmup_max_s) s (\($r.config.warmup_round_s) s rounds until CPU/request is steady); gateway restarted per scenario). Cache on this checkout: \(if $r.config.cache_on_checkout then "yes\(if $r.config.redis then " (memory + Redis)" else "" end), status TTL \($r.config.status_ttl_s // "?") s" else "**no** (every GraphQL request goes upstream)" end). Raw figures: `bench/results/\($r.timestamp).json`.",
+  "Command: `\($r.command)` (\($r.config.duration_s) s measured per scenario after a warm-up of \($r.config.warmup_min_s)-\($r.config.warmup_max_s) s in \($r.config.warmup_round_s) s rounds until CPU/request is steady; one gateway process for all scenarios, warmed up for \($r.config.start_warmup_min_s)-\($r.config.start_warmup_max_s) s after start). Cache on this checkout: \(if $r.config.cache_on_checkout then "yes\(if $r.config.redis then " (memory + Redis)" else "" end), status TTL \($r.config.status_ttl_s // "?") s" else "**no** (every GraphQL request goes upstream)" end). Raw figures: `bench/results/\($r.timestamp).json`.",
   "",
-  "| scenario | conns | req/s | p50 ms | p99 ms | upstream calls / req (load; alone) | gateway CPU (% of 1 core) | CPU ms / req | peak RSS MB | bad responses |",
+  "| scenario | conns | req/s | p50 ms | p99 ms | upstream calls / req (load; alone) | gateway CPU (% of 1 core) | CPU ms / req | peak RSS MB (scenario) | bad responses |",
   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ($r.scenarios[] | select(.target == "gateway") |
     "| `\(.name)`: \(.description) | \(.connections) | \(.rps | r0) | \(.p50_ms | r2) | \(.p99_ms | r2) | \(.upstream_calls_per_request | r2); \(.upstream_calls_per_request_alone | r2) | \(.cpu_pct_of_one_core | r0) | \(.cpu_ms_per_request | r2) | \(.peak_rss_mb | r0) | \(bad) |"),
@@ -39,7 +39,7 @@ def bad: (.errors.bad_responses + .errors.status + .errors.timeout + .errors.con
        | if $r.config.cache_on_checkout | not then "no cache: \($p.upstream_calls_per_request | r2) upstream calls per poll, \($p.upstream.total) in \($p.duration_s | r0) s"
          else "\($p.upstream.total) upstream calls in \($p.duration_s | r0) s for \($p.requests) polls" end
      else
-       "highest VmHWM of the gateway over its scenarios (`\($r.scenarios | map(select(.target == "gateway")) | max_by(.peak_rss_mb) | .name)`); emulator \($r.config.emulator_peak_rss_mb) MB"
+       "VmHWM of the one gateway process over the whole run, start-up and warm-ups included (highest scenario: `\($r.scenarios | map(select(.target == "gateway")) | max_by(.peak_rss_mb) | .name)`); emulator \($r.config.emulator_peak_rss_mb) MB"
      end) as $why
     | "| \($t.target) | \($t.value | r2) \($t.unit) | \(if $t.met then "met" else "**missed**" end) | \($why) |")
 ] | join("\n")
