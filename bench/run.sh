@@ -7,7 +7,7 @@
 #
 # It builds Release, starts the emulator standalone (no added latency; one scenario adds 30 +/- 5 ms via
 # its faults API), Redis (only when the gateway on this checkout has the Redis cache), and the gateway
-# (restarted per scenario, so CPU and peak RSS are per scenario), drives each scenario with wrk + Lua,
+# (one process for every scenario, warmed up once; peak RSS reset per scenario), drives each scenario with wrk + Lua,
 # counts upstream calls from the emulator's request log, and writes bench/results/<timestamp>.json plus
 # a markdown table appended to bench/README.md. See bench/README.md for what each figure means.
 #
