@@ -60,6 +60,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         }
 
         var requests = valid.Count == 0 ? [] : Plan(valid, options.Value, endpoint.IsPaged);
+        using var activity = DrsClientTelemetry.StartBatch(endpoint.Name, valid.Count, requests.Count);
         var outcomes = new DrsClientPage<T>[requests.Count];
         if (requests.Count == 1)
         {
@@ -134,6 +135,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             request.Headers.TryAddWithoutValidation("X-Language", caller.Language);
         }
 
+        using var activity = DrsClientTelemetry.StartCall(endpoint.Name, caller.ProjectId, page.PageIds.Count);
         var started = Stopwatch.GetTimestamp();
         DrsClientPage<T> outcome;
         Exception? exception = null;
@@ -179,6 +181,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         // One debug line for every call, and a warning on top when the whole call failed.
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus, outcome.RequestId, elapsedMs);
+        DrsClientTelemetry.CallEnded(activity, endpoint.Name, outcome, elapsedMs);
         if (outcome.Failure is { } failure)
         {
             DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId, elapsedMs, exception);

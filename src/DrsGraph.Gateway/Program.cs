@@ -1,6 +1,17 @@
+using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Observability;
+using DrsGraph.Gateway.Security;
 using DrsGraph.Gateway.Upstream;
+
+// Docker's HEALTHCHECK runs the binary itself (`--health-probe`): the runtime image has no curl.
+if (HealthProbe.IsRequested(args))
+{
+    Environment.ExitCode = await HealthProbe.RunAsync(HealthProbe.DefaultUrl(), CancellationToken.None);
+    return;
+}
 
 // The content root is the output folder: appsettings.json and the IDE's files are copied there,
 // so the gateway finds them whatever directory it is started from.
@@ -12,10 +23,38 @@ builder.AddDrsUpstream();
 // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
 builder.AddJobGraph();
 
+// A tenant-safe cache in front of DRS (memory, plus Redis when ConnectionStrings:Redis is set): polling
+// frontends would otherwise cost three DRS calls per poll and get throttled.
+builder.AddJobCache();
+
 // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl.
 builder.Services.AddGraphQLHttp();
 
+// Security: introspection switch, CORS allow-list, per-caller rate limit on /graphql (Gateway:Security).
+builder.AddGatewaySecurity();
+
+// Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
+// Keep it after anything that registers an IJobDataSource (it wraps the last one).
+builder.AddRequestBudget();
+
+// Operations: OpenTelemetry traces and metrics (Prometheus at /metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
+// is set) and JSON-switchable logs, so replicas can be watched and paged on like any ASP.NET Core service.
+builder.AddObservability();
+
+// Operations: /health/live and /health/ready (Redis, DRS circuit) for load balancers and Kubernetes, and a
+// shutdown timeout that lets in-flight requests drain.
+builder.AddGatewayHealth();
+
 var app = builder.Build();
+
+// nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
+app.UseGatewaySecurity();
+
+// Starts each request's budget clock as it arrives.
+app.UseRequestBudget();
+
+app.MapGatewayHealth();
+app.MapObservability();
 
 app.MapGraphQLEndpoint<JobSchema>("/graphql");
 

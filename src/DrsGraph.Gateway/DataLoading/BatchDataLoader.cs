@@ -1,4 +1,5 @@
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Observability;
 using GraphQL.DataLoader;
 
 namespace DrsGraph.Gateway.DataLoading;
@@ -64,6 +65,7 @@ public sealed class BatchDataLoader<TValue>(BatchFetch<TValue> fetch) where TVal
 
     private async Task RunAsync(Dictionary<string, TaskCompletionSource<DrsResult<TValue>>> batch, CancellationToken cancellationToken)
     {
+        using var activity = GatewayTelemetry.StartDataLoaderBatch<TValue>(batch.Count);
         try
         {
             var results = await fetch([.. batch.Keys], cancellationToken);

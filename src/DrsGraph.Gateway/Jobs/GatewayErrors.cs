@@ -30,7 +30,8 @@ public static class GatewayErrors
             || error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal);
         var executionError = new ExecutionError($"Job '{jobId}': {error.Message}") { Code = own ? OwnCode(error) : error.Code };
         executionError.Data["kind"] = KindName(error.Kind);
-        if (own && !error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal))
+        // Keep what was said underneath: DRS's own code (APIGW.0308, DRS.M00004), or that the circuit is open.
+        if (own && (!error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal) || error.Code == DrsErrorCodes.CircuitOpen))
         {
             executionError.Data["upstreamCode"] = error.Code;
         }

@@ -1,4 +1,5 @@
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.DataLoading;
 using GraphQL;
@@ -98,6 +99,9 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             .Resolve(c => FromStatus(c, s => s.ErrorCode));
         Field<StringGraphType>("errorMessage").Description("Error message DRS reports with the status of a failed job.")
             .Resolve(c => FromStatus(c, s => s.ErrorMessage));
+        // Freshness (Caching/): how old the status answer is, and whether it is a stale fallback.
+        Field<FreshnessGraphType>("statusFreshness").Description("When the status fields above were fetched from DRS, and whether they are a stale fallback served because DRS failed.")
+            .Resolve(c => FromStatus(c, s => s.Freshness));
 
         Field<JobProgressGraphType>("progress").Description("Full-migration progress and incremental delay (batch-progress).")
             .Resolve(c => Load(c, loaders => loaders.Progress));
@@ -144,6 +148,7 @@ public sealed class JobProgressGraphType : ObjectGraphType<JobProgress>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProgressPhaseGraphType>>>>("phases").Description("Structure, data and index progress (DRS progress_map).").Resolve(c => c.Source.Phases);
         Field(x => x.ErrorCode, nullable: true);
         Field(x => x.ErrorMessage, nullable: true);
+        Field<FreshnessGraphType>("freshness").Description("When this progress was fetched from DRS, and whether it is a stale fallback served because DRS failed.").Resolve(c => c.Source.Freshness);
     }
 }
 
@@ -208,6 +213,7 @@ public sealed class JobDetailGraphType : ObjectGraphType<JobDetail>
         Field(x => x.FailedReason, nullable: true);
         Field(x => x.ErrorCode, nullable: true);
         Field(x => x.ErrorMessage, nullable: true);
+        Field<FreshnessGraphType>("freshness").Description("When this detail was fetched from DRS, and whether it is a stale fallback served because DRS failed.").Resolve(c => c.Source.Freshness);
     }
 }
 

@@ -81,7 +81,7 @@ public sealed record LoggedRequest(
     IReadOnlyList<string>? JobIds,
     LoggedPageReq? PageReq,
     string? Language,
-    int StatusCode,
+    int? StatusCode, // null while the emulator is still answering (a hang the client has just given up on)
     string? Fault);
 
 public sealed record LoggedPageReq(int? CurPage, int? PerPage);

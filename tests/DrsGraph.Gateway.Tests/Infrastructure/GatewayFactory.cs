@@ -1,3 +1,4 @@
+using System.Net;
 using DrsGraph.Gateway.Jobs;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -19,7 +20,9 @@ public sealed class GatewayFactory(Uri? drsEndpoint, IReadOnlyDictionary<string,
     /// <summary>Starts the server and returns a client whose base address is the gateway's loopback URL.</summary>
     public HttpClient StartAndCreateClient()
     {
-        UseKestrel(0);
+        // Listen() rather than UseKestrel(0): the port overload edits the server addresses after the
+        // host is built, which races Kestrel's start (seen failing under load).
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         StartServer();
         var client = CreateClient();
         client.Timeout = TimeSpan.FromSeconds(30);

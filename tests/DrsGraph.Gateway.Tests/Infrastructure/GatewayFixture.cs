@@ -113,7 +113,7 @@ public sealed record GraphQLAnswer(int Status, JsonObject Body, string Raw)
 
 public sealed record UpstreamLog(IReadOnlyList<UpstreamCall> Requests);
 
-public sealed record UpstreamCall(long Sequence, string Endpoint, string ProjectId, IReadOnlyList<string>? JobIds, string? Language, int StatusCode);
+public sealed record UpstreamCall(long Sequence, string Endpoint, string ProjectId, IReadOnlyList<string>? JobIds, string? Language, int? StatusCode);
 
 [CollectionDefinition(Name)]
 public sealed class GatewayTestGroup : ICollectionFixture<GatewayFixture>

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# DrsGraph gateway image. Build from the repository root:
+#   docker build -t drsgraph-gateway .
+# The same image also runs the DRS emulator (entrypoint `dotnet DrsGraph.Emulator.dll`), see deploy/.
+
+# --- build: .NET SDK plus Node/npm (the gateway's build installs its GraphQL IDE from npm) -------------
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Everything at once (no restore-only layer): the gateway project imports build files from its own
+# folder, so restoring from the .csproj files alone would fail. The cache mounts keep NuGet and npm
+# downloads across builds instead.
+COPY . .
+RUN --mount=type=cache,id=drsgraph-nuget,target=/root/.nuget/packages \
+    --mount=type=cache,id=drsgraph-npm,target=/root/.npm \
+    dotnet publish src/DrsGraph.Gateway/DrsGraph.Gateway.csproj -c Release -o /app -p:UseAppHost=false
+
+# --- run: ASP.NET Core runtime only, as the image's non-root user --------------------------------------
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# Configuration comes from environment variables (Drs__Endpoint, ConnectionStrings__Redis, ...; see
+# deploy/README.md). Containers log JSON lines; set Logging__Console__FormatterName=simple to read them by eye.
+ENV ASPNETCORE_HTTP_PORTS=8080 \
+    Logging__Console__FormatterName=json \
+    DOTNET_NOLOGO=1
+EXPOSE 8080
+# APP_UID (1654) is the non-root "app" user the .NET images ship.
+USER $APP_UID
+# No curl or wget in this image: the gateway's own binary probes /health/live and exits 0 or 1.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["dotnet", "DrsGraph.Gateway.dll", "--health-probe"]
+ENTRYPOINT ["dotnet", "DrsGraph.Gateway.dll"]

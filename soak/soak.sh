@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Soak test: minutes of mixed load against a Release gateway in front of a Release emulator, with the
+# emulator's faults switched on and off in phases. Loopback only. Usage: soak/soak.sh [duration]
+# where duration is seconds or minutes ("150", "3m"); default 3m. Prints requests, answers by kind,
+# 5xx, unhandled exceptions in the gateway's log and the gateway's RSS at start and end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+duration=${1:-3m}
+case "$duration" in
+  *m) seconds=$(( ${duration%m} * 60 )) ;;
+  *s) seconds=${duration%s} ;;
+  *) seconds=$duration ;;
+esac
+concurrency=${SOAK_CONCURRENCY:-16}
+
+work=$(mktemp -d /tmp/drsgraph-soak.XXXXXX)
+pids=()
+cleanup() {
+  # Only the processes this script started, by their id.
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+echo "soak: building Release (emulator, gateway, driver) ..."
+dotnet build -c Release -v quiet --nologo src/DrsGraph.Emulator/DrsGraph.Emulator.csproj >"$work/build.log" 2>&1 \
+  && dotnet build -c Release -v quiet --nologo src/DrsGraph.Gateway/DrsGraph.Gateway.csproj >>"$work/build.log" 2>&1 \
+  && dotnet build -c Release -v quiet --nologo soak/SoakDriver/SoakDriver.csproj >>"$work/build.log" 2>&1 \
+  || { tail -30 "$work/build.log"; exit 1; }
+
+# Waits until a log file shows a line matching the pattern and prints the URL in it.
+wait_for_url() {
+  local log=$1 pattern=$2
+  for _ in $(seq 1 300); do
+    if url=$(grep -oE "$pattern" "$log" | head -1 | grep -oE 'http://127\.0\.0\.1:[0-9]+'); then
+      echo "$url"; return 0
+    fi
+    sleep 0.1
+  done
+  echo "soak: no URL in $log:" >&2; cat "$log" >&2; return 1
+}
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+dotnet src/DrsGraph.Emulator/bin/Release/net10.0/DrsGraph.Emulator.dll --urls http://127.0.0.1:0 >"$work/emulator.log" 2>&1 &
+pids+=($!)
+emulator=$(wait_for_url "$work/emulator.log" 'listening on http://127\.0\.0\.1:[0-9]+')
+
+dotnet src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll --urls http://127.0.0.1:0 --Drs:Endpoint="$emulator" >"$work/gateway.log" 2>&1 &
+gateway_pid=$!
+pids+=("$gateway_pid")
+gateway=$(wait_for_url "$work/gateway.log" 'Now listening on: http://127\.0\.0\.1:[0-9]+')
+echo "soak: emulator $emulator, gateway $gateway (pid $gateway_pid), $seconds s, $concurrency workers, logs in $work"
+
+curl -sf -o /dev/null -H 'Content-Type: application/json' -H 'X-Auth-Token: warm-up' \
+  -d '{"query":"{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }"}' "$gateway/graphql"
+rss_start=$(rss_kb "$gateway_pid")
+
+dotnet soak/SoakDriver/bin/Release/net10.0/SoakDriver.dll "$gateway" "$emulator" "$seconds" "$concurrency" | tee "$work/driver.log"
+
+rss_end=$(rss_kb "$gateway_pid")
+alive=yes; kill -0 "$gateway_pid" 2>/dev/null || alive=NO
+echo "unhandled exceptions (gateway log lines with 'Unhandled exception'): $(grep -c 'Unhandled exception' "$work/gateway.log" || true)"
+echo "error-level log lines (fail:) in the gateway log: $(grep -c '^fail:' "$work/gateway.log" || true)"
+echo "gateway still running: $alive"
+echo "gateway RSS: start $((rss_start / 1024)) MB, end $((rss_end / 1024)) MB"

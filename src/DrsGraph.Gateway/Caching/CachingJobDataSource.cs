@@ -1,0 +1,371 @@
+using System.Text.Json;
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Jobs;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary>
+/// The job cache, as a decorator of the DataLoaders' <see cref="IJobDataSource"/>. For each batch of
+/// one field: fresh entries from process memory; for the rest, join another request's fetch in flight
+/// or own a new one, which reads Redis with one MGET, asks DRS once for what is still missing, stores
+/// the answers (memory at once, Redis in the background) and hands them to everyone waiting.
+/// </summary>
+/// <remarks>
+/// Keys are partitioned by DRS endpoint, project, caller token (keyed hash) and language: see
+/// <see cref="JobCacheKeys"/>. Values and "not found"/"deleted" answers are cached; every other error
+/// is not. When DRS fails transiently, an expired value still within its grace period is served with
+/// <see cref="Freshness.Stale"/> set. Nothing here throws because of Redis.
+/// </remarks>
+public sealed class CachingJobDataSource : IJobDataSource, IDisposable
+{
+    private readonly IJobDataSource _inner;
+    private readonly JobCacheKeys _keys;
+    private readonly ISharedJobCache _shared;
+    private readonly JobCacheMetrics _metrics;
+    private readonly JobCacheOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly MemoryCache _memory;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CachedField<JobStatusInfo> _status = CachedFields.Status();
+    private readonly CachedField<JobProgress> _progress = CachedFields.Progress();
+    private readonly CachedField<JobDetail> _detail = CachedFields.Detail();
+
+    // inner: where misses are fetched, normally DrsJobDataSource. clock: the expiry clock, separate from
+    // the app's so tests can move it without stalling the DRS client's retries.
+    public CachingJobDataSource(
+        IJobDataSource inner,
+        JobCacheKeys keys,
+        ISharedJobCache shared,
+        JobCacheMetrics metrics,
+        IOptions<JobCacheOptions> options,
+        TimeProvider clock,
+        ILogger<CachingJobDataSource> logger)
+    {
+        _inner = inner;
+        _keys = keys;
+        _shared = shared;
+        _metrics = metrics;
+        _options = options.Value;
+        _clock = clock;
+        _logger = logger;
+        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.MaxMemoryEntries });
+        JobCacheLog.Started(logger, shared.IsConfigured ? " + Redis" : " only", _options.Partition);
+        if (shared.IsConfigured && keys.UsesRandomSecret && _options.Partition == CachePartition.Token)
+        {
+            JobCacheLog.RandomSecretWithRedis(logger);
+        }
+
+        if (_options.Partition == CachePartition.Project)
+        {
+            JobCacheLog.ProjectPartition(logger);
+        }
+    }
+
+    private delegate Task<IReadOnlyDictionary<string, DrsResult<T>>> Fetch<T>(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+        where T : class;
+
+    public Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        GetAsync(_status, caller, jobIds, _inner.GetStatusesAsync, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        GetAsync(_progress, caller, jobIds, _inner.GetProgressAsync, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        GetAsync(_detail, caller, jobIds, _inner.GetDetailsAsync, cancellationToken);
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _memory.Dispose();
+    }
+
+    private async Task<IReadOnlyDictionary<string, DrsResult<T>>> GetAsync<T>(
+        CachedField<T> field, DrsCaller caller, IReadOnlyList<string> jobIds, Fetch<T> fetch, CancellationToken cancellationToken)
+        where T : class
+    {
+        var scope = _keys.ScopeOf(caller);
+        var now = _clock.GetUtcNow();
+        var results = new Dictionary<string, DrsResult<T>>(jobIds.Count, StringComparer.Ordinal);
+        List<Miss<T>>? owned = null;
+        List<(string Id, string Key, Task<DrsResult<T>> Answer, bool Joined)>? waits = null;
+        var coalesced = 0;
+        foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
+        {
+            var key = JobCacheKeys.KeyOf(scope, field.Name, id);
+            JobCacheEntry<T>? stale = null;
+            if (_memory.TryGetValue(key, out JobCacheEntry<T>? entry) && entry is not null)
+            {
+                if (entry.IsFreshAt(now))
+                {
+                    results[id] = Answer(field, entry, stale: false);
+                    continue;
+                }
+
+                stale = entry.CanServeStaleAt(now) ? entry : null;
+            }
+
+            // Join the fetch another request has in flight for this key, or claim the key and fetch it ourselves.
+            while (true)
+            {
+                if (field.InFlight.TryGetValue(key, out var inFlight))
+                {
+                    (waits ??= []).Add((id, key, inFlight.Task, true));
+                    coalesced++;
+                    break;
+                }
+
+                var completion = new TaskCompletionSource<DrsResult<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (field.InFlight.TryAdd(key, completion))
+                {
+                    (owned ??= []).Add(new Miss<T>(id, key, completion, stale));
+                    (waits ??= []).Add((id, key, completion.Task, false));
+                    break;
+                }
+            }
+        }
+
+        _metrics.Hit(CacheLevels.Memory, field.Name, results.Count);
+        _metrics.Miss(CacheLevels.Memory, field.Name, waits?.Count ?? 0);
+        _metrics.Coalesced(field.Name, coalesced);
+        if (owned is not null)
+        {
+            // Not tied to this request's token: others may be waiting for the same fetch. The DRS
+            // client's own timeouts bound it; waiters give up on their own tokens below.
+            _ = FetchAsync(field, caller, owned, fetch);
+        }
+
+        List<(string Id, string Key)>? refetch = null;
+        foreach (var (id, key, answer, joined) in waits ?? [])
+        {
+            var result = await answer.WaitAsync(cancellationToken);
+            if (joined && result.Error is { Kind: DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden } && _options.Partition == CachePartition.Project)
+            {
+                // Partitioned by project, the fetch we joined may have been another token's, and DRS's
+                // refusal of that token says nothing about ours: ask with our own.
+                (refetch ??= []).Add((id, key));
+                continue;
+            }
+
+            results[id] = result;
+        }
+
+        if (refetch is not null)
+        {
+            await RefetchAsync(field, caller, refetch, fetch, results, cancellationToken);
+        }
+
+        return results;
+    }
+
+    private async Task RefetchAsync<T>(
+        CachedField<T> field, DrsCaller caller, List<(string Id, string Key)> misses, Fetch<T> fetch, Dictionary<string, DrsResult<T>> results, CancellationToken cancellationToken)
+        where T : class
+    {
+        _metrics.Upstream(field.Name, misses.Count);
+        var answers = await fetch(caller, [.. misses.Select(m => m.Id)], cancellationToken);
+        var fetchedAt = _clock.GetUtcNow();
+        var writes = _shared.IsConfigured ? new List<SharedCacheWrite>(misses.Count) : null;
+        foreach (var (id, key) in misses)
+        {
+            results[id] = Settle(field, key, null, AnswerOrMissing(answers, id), fetchedAt, writes);
+        }
+
+        if (writes is { Count: > 0 })
+        {
+            _shared.Write(writes);
+        }
+    }
+
+    private async Task FetchAsync<T>(CachedField<T> field, DrsCaller caller, List<Miss<T>> misses, Fetch<T> fetch)
+        where T : class
+    {
+        try
+        {
+            var now = _clock.GetUtcNow();
+            var toRead = new List<Miss<T>>(misses.Count);
+            foreach (var miss in misses)
+            {
+                // A fetch that finished between our memory lookup and our claim has stored the answer already.
+                if (_memory.TryGetValue(miss.Key, out JobCacheEntry<T>? entry) && entry is not null && entry.IsFreshAt(now))
+                {
+                    miss.Completion.TrySetResult(Answer(field, entry, stale: false));
+                }
+                else
+                {
+                    toRead.Add(miss);
+                }
+            }
+
+            var toFetch = await ReadSharedAsync(field, toRead, now);
+            if (toFetch.Count == 0)
+            {
+                return;
+            }
+
+            _metrics.Upstream(field.Name, toFetch.Count);
+            var answers = await fetch(caller, [.. toFetch.Select(m => m.Id)], _stopping.Token);
+            var fetchedAt = _clock.GetUtcNow();
+            var writes = _shared.IsConfigured ? new List<SharedCacheWrite>(toFetch.Count) : null;
+            foreach (var miss in toFetch)
+            {
+                miss.Completion.TrySetResult(Settle(field, miss.Key, miss.Stale, AnswerOrMissing(answers, miss.Id), fetchedAt, writes));
+            }
+
+            if (writes is { Count: > 0 })
+            {
+                _shared.Write(writes);
+            }
+        }
+        catch (Exception exception)
+        {
+            if (exception is not OperationCanceledException)
+            {
+                JobCacheLog.FetchFailed(_logger, field.Name, misses.Count, exception);
+            }
+
+            foreach (var miss in misses)
+            {
+                miss.Completion.TrySetException(exception);
+            }
+        }
+        finally
+        {
+            foreach (var miss in misses)
+            {
+                field.InFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<T>>>(miss.Key, miss.Completion));
+            }
+        }
+    }
+
+    /// <summary>Answers what Redis holds fresh (one MGET); returns the misses, each with the newest stale fallback known.</summary>
+    private async Task<List<Miss<T>>> ReadSharedAsync<T>(CachedField<T> field, List<Miss<T>> misses, DateTimeOffset now)
+        where T : class
+    {
+        if (misses.Count == 0 || !_shared.IsConfigured)
+        {
+            return misses;
+        }
+
+        var stored = await _shared.ReadAsync([.. misses.Select(m => m.Key)], _stopping.Token);
+        if (stored is null)
+        {
+            _metrics.Miss(CacheLevels.Redis, field.Name, misses.Count);
+            return misses;
+        }
+
+        var remaining = new List<Miss<T>>(misses.Count);
+        for (var i = 0; i < misses.Count; i++)
+        {
+            var miss = misses[i];
+            var entry = Deserialize(field, stored[i]);
+            if (entry is not null && entry.IsFreshAt(now))
+            {
+                // Keep it close for the next poll; it expires when it would have in Redis.
+                Remember(miss.Key, entry, now);
+                _metrics.Hit(CacheLevels.Redis, field.Name);
+                miss.Completion.TrySetResult(Answer(field, entry, stale: false));
+                continue;
+            }
+
+            _metrics.Miss(CacheLevels.Redis, field.Name);
+            var fallback = entry is not null && entry.CanServeStaleAt(now) && (miss.Stale is null || entry.FetchedAt > miss.Stale.FetchedAt)
+                ? entry
+                : miss.Stale;
+            remaining.Add(miss with { Stale = fallback });
+        }
+
+        return remaining;
+    }
+
+    /// <summary>Caches what DRS said when it is worth caching, and picks what the waiters get.</summary>
+    private DrsResult<T> Settle<T>(CachedField<T> field, string key, JobCacheEntry<T>? fallback, DrsResult<T> answer, DateTimeOffset fetchedAt, List<SharedCacheWrite>? writes)
+        where T : class
+    {
+        if (answer.Value is { } value)
+        {
+            var ttl = field.TtlOf(value, _options);
+            var entry = new JobCacheEntry<T>(field.WithFreshness(value, null), null, fetchedAt, fetchedAt + ttl, fetchedAt + ttl + _options.StaleGrace);
+            Store(field, key, entry, fetchedAt, writes);
+            return Answer(field, entry, stale: false);
+        }
+
+        var error = answer.Error!;
+        if (error.Kind is DrsErrorKind.NotFound or DrsErrorKind.Deleted)
+        {
+            // Briefly: a job created a moment ago may not be visible yet, and must show up soon.
+            Store(field, key, new JobCacheEntry<T>(null, error, fetchedAt, fetchedAt + _options.NegativeTtl, fetchedAt + _options.NegativeTtl), fetchedAt, writes);
+            return answer;
+        }
+
+        // Only transient trouble gets the stale value: a 401/403 must never be papered over with data.
+        if (error.IsTransient && fallback is { } stale && stale.CanServeStaleAt(fetchedAt))
+        {
+            _metrics.Stale(field.Name);
+            return Answer(field, stale, stale: true);
+        }
+
+        return answer;
+    }
+
+    private void Store<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now, List<SharedCacheWrite>? writes)
+        where T : class
+    {
+        var keep = entry.StaleUntil - now;
+        if (keep <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        Remember(key, entry, now);
+        writes?.Add(new SharedCacheWrite(key, JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), keep));
+    }
+
+    private void Remember<T>(string key, JobCacheEntry<T> entry, DateTimeOffset now)
+        where T : class
+    {
+        var keep = entry.StaleUntil - now;
+        if (keep > TimeSpan.Zero)
+        {
+            _memory.Set(key, entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = keep });
+        }
+    }
+
+    private static DrsResult<T> AnswerOrMissing<T>(IReadOnlyDictionary<string, DrsResult<T>> answers, string id)
+        where T : class =>
+        answers.TryGetValue(id, out var found)
+            ? found
+            : DrsResult<T>.Failure(new DrsError(DrsErrorCodes.MissingFromResponse, $"No answer for job '{id}'.", DrsErrorKind.Protocol));
+
+    private JobCacheEntry<T>? Deserialize<T>(CachedField<T> field, byte[]? bytes)
+        where T : class
+    {
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, field.Json);
+        }
+        catch (JsonException exception)
+        {
+            JobCacheLog.UnreadableEntry(_logger, exception);
+            return null;
+        }
+    }
+
+    private static DrsResult<T> Answer<T>(CachedField<T> field, JobCacheEntry<T> entry, bool stale)
+        where T : class =>
+        entry.Value is { } value
+            ? DrsResult<T>.Success(field.WithFreshness(value, new Freshness(entry.FetchedAt.UtcDateTime, stale)))
+            : DrsResult<T>.Failure(entry.Error!);
+
+    /// <summary>A key this request claimed, and the expired value to fall back on if DRS fails.</summary>
+    private sealed record Miss<T>(string Id, string Key, TaskCompletionSource<DrsResult<T>> Completion, JobCacheEntry<T>? Stale)
+        where T : class;
+}

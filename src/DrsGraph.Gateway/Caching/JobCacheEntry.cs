@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Jobs;
+
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary>
+/// One cached answer for one job field: a value, or a "not found"/"deleted" error. Times come from the
+/// cache's clock; an entry is fresh until <see cref="FreshUntil"/> and may be served as stale (only when
+/// DRS fails transiently) until <see cref="StaleUntil"/>. The same shape in memory and, as JSON, in Redis.
+/// </summary>
+public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil, DateTimeOffset StaleUntil)
+    where T : class
+{
+    public bool IsFreshAt(DateTimeOffset now) => now < FreshUntil;
+
+    /// <summary>Only values are served stale: a stale "not found" would only hide the real error.</summary>
+    public bool CanServeStaleAt(DateTimeOffset now) => Value is not null && now < StaleUntil;
+}
+
+/// <summary>Source-generated JSON for Redis: no reflection, enums by name so a reordered enum cannot misread.</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(JobCacheEntry<JobStatusInfo>))]
+[JsonSerializable(typeof(JobCacheEntry<JobProgress>))]
+[JsonSerializable(typeof(JobCacheEntry<JobDetail>))]
+internal sealed partial class JobCacheJsonContext : JsonSerializerContext;

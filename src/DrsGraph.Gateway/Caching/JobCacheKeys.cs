@@ -1,0 +1,80 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using DrsGraph.DrsClient;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary>
+/// Cache keys that keep tenants apart:
+/// <c>{prefix}:v1:{endpoint:project:partition:language}:{field}:{jobId}</c>, where <c>endpoint</c> is
+/// a hash of the DRS base URL and <c>partition</c> an HMAC-SHA256 of the caller's token (or
+/// <c>project</c> when <see cref="CachePartition.Project"/> is chosen). The token itself is never part
+/// of a key. The braces are a Redis Cluster hash tag: all keys of one batch live on one node, so one
+/// MGET reads them.
+/// </summary>
+public sealed class JobCacheKeys
+{
+    // Bump when the stored shape changes, so a rolling deploy never reads the other version's entries.
+    private const string Version = "v1";
+
+    private readonly byte[] _secret;
+    private readonly CachePartition _partition;
+    private readonly string _prefix;
+    private readonly IDrsEndpointProvider _endpoint;
+    private readonly ConditionalWeakTable<DrsCaller, string> _scopes = [];
+    private EndpointHashEntry? _endpointHash;
+
+    public JobCacheKeys(IOptions<JobCacheOptions> options, IDrsEndpointProvider endpoint)
+    {
+        var value = options.Value;
+        _secret = value.KeySecret is { Length: > 0 } secret ? Encoding.UTF8.GetBytes(secret) : RandomNumberGenerator.GetBytes(32);
+        UsesRandomSecret = value.KeySecret is not { Length: > 0 };
+        _partition = value.Partition;
+        _prefix = value.KeyPrefix;
+        _endpoint = endpoint;
+    }
+
+    /// <summary>True when no <c>KeySecret</c> is configured: keys differ from every other process's.</summary>
+    public bool UsesRandomSecret { get; }
+
+    /// <summary>The part of every key shared by one caller's lookups (memoized per caller object: one per operation).</summary>
+    public string ScopeOf(DrsCaller caller) => _scopes.GetValue(caller, BuildScope);
+
+    /// <summary>The key of one job field within a scope.</summary>
+    public static string KeyOf(string scope, string field, string jobId) => string.Concat(scope, field, ":", jobId);
+
+    private string BuildScope(DrsCaller caller)
+    {
+        var partition = _partition == CachePartition.Project ? "project" : "t." + TokenHash(caller.AuthToken);
+        // DRS answers en-us when no language is sent, so both share entries.
+        var language = caller.Language ?? "en-us";
+        return $"{_prefix}:{Version}:{{{EndpointHash()}:{caller.ProjectId}:{partition}:{language}}}:";
+    }
+
+    private string TokenHash(string token)
+    {
+        // 128 bits of a keyed hash: unguessable without the secret, so Redis contents do not reveal or confirm tokens.
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(token), mac);
+        return Convert.ToHexStringLower(mac[..16]);
+    }
+
+    private string EndpointHash()
+    {
+        var uri = _endpoint.BaseAddress;
+        if (_endpointHash is { } known && known.Uri.Equals(uri))
+        {
+            return known.Hash;
+        }
+
+        // Two DRS regions (or an emulator and a real DRS) can hold the same job ID and project: keep them apart.
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uri.AbsoluteUri.TrimEnd('/').ToLowerInvariant()))[..8]);
+        _endpointHash = new EndpointHashEntry(uri, hash);
+        return hash;
+    }
+
+    // A reference, so concurrent readers never see a torn pair.
+    private sealed record EndpointHashEntry(Uri Uri, string Hash);
+}

@@ -1,0 +1,40 @@
+using StackExchange.Redis;
+
+namespace DrsGraph.Gateway.Caching;
+
+// Never a token here: keys carry only a keyed hash of it, and no log message takes a caller.
+internal static partial class JobCacheLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job cache: memory{Redis}, partitioned by {Partition}.")]
+    public static partial void Started(ILogger logger, string redis, CachePartition partition);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis is configured but Gateway:Cache:KeySecret is not: this replica hashes tokens with its own random secret, so replicas will not share entries.")]
+    public static partial void RandomSecretWithRedis(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: partitioned by project, so callers of a project share cached jobs without DRS checking their tokens.")]
+    public static partial void ProjectPartition(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis connection to {Endpoint} lost ({FailureType}); serving from memory and DRS until it is back.")]
+    public static partial void RedisConnectionLost(ILogger logger, string? endpoint, ConnectionFailureType failureType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job cache: Redis connection to {Endpoint} restored.")]
+    public static partial void RedisConnectionRestored(ILogger logger, string? endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: could not connect to Redis; retrying in the background.")]
+    public static partial void RedisConnectFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job cache: Redis read of {Count} keys failed or timed out; treated as misses.")]
+    public static partial void RedisReadFailed(ILogger logger, int count, Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write of {Count} entries failed.")]
+    public static partial void RedisWriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write queue full; {Count} entries not written.")]
+    public static partial void RedisWriteDropped(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis entry was ignored.")]
+    public static partial void UnreadableEntry(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job cache: fetching {Field} for {Count} jobs failed unexpectedly.")]
+    public static partial void FetchFailed(ILogger logger, string field, int count, Exception exception);
+}

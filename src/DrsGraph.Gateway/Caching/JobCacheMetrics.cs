@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary>
+/// The cache's counters on the <c>DrsGraph.Cache</c> meter, ready for OpenTelemetry or Prometheus
+/// (<c>AddMeter("DrsGraph.Cache")</c>). One lookup is one job field.
+/// </summary>
+public sealed class JobCacheMetrics
+{
+    public const string MeterName = "DrsGraph.Cache";
+
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+    private readonly Counter<long> _coalesced;
+    private readonly Counter<long> _stale;
+    private readonly Counter<long> _upstream;
+    private readonly Counter<long> _redisErrors;
+    private readonly Counter<long> _writesDropped;
+
+    public JobCacheMetrics(IMeterFactory meterFactory)
+    {
+        // From the DI meter factory, so each host (and each test's gateway) has its own meter instance.
+        var meter = meterFactory.Create(MeterName);
+        _hits = meter.CreateCounter<long>("drsgraph.cache.hits", "{lookup}", "Job fields answered by a cache level (tags: level = memory|redis, field).");
+        _misses = meter.CreateCounter<long>("drsgraph.cache.misses", "{lookup}", "Job fields a cache level could not answer (tags: level = memory|redis, field).");
+        _coalesced = meter.CreateCounter<long>("drsgraph.cache.coalesced", "{lookup}", "Job fields that waited for another request's in-flight fetch instead of fetching (tag: field).");
+        _stale = meter.CreateCounter<long>("drsgraph.cache.stale", "{lookup}", "Expired job fields served, marked stale, because DRS failed transiently (tag: field).");
+        _upstream = meter.CreateCounter<long>("drsgraph.cache.upstream", "{lookup}", "Job fields fetched from DRS (tag: field).");
+        _redisErrors = meter.CreateCounter<long>("drsgraph.cache.redis.errors", "{operation}", "Redis reads or writes that failed or timed out; the request went on without Redis (tag: operation = read|write).");
+        _writesDropped = meter.CreateCounter<long>("drsgraph.cache.redis.writes_dropped", "{entry}", "Entries not written to Redis because the write queue was full or Redis was unreachable.");
+    }
+
+    public void Hit(string level, string field, int count = 1) => Add(_hits, count, level, field);
+
+    public void Miss(string level, string field, int count = 1) => Add(_misses, count, level, field);
+
+    public void Coalesced(string field, int count) => Add(_coalesced, count, null, field);
+
+    public void Stale(string field) => Add(_stale, 1, null, field);
+
+    public void Upstream(string field, int count) => Add(_upstream, count, null, field);
+
+    public void RedisError(string operation) => _redisErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
+
+    public void WritesDropped(int count) => _writesDropped.Add(count);
+
+    private static void Add(Counter<long> counter, int count, string? level, string field)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        var tags = new TagList { { "field", field } };
+        if (level is not null)
+        {
+            tags.Add("level", level);
+        }
+
+        counter.Add(count, tags);
+    }
+}
+
+/// <summary>Tag values of <see cref="JobCacheMetrics"/>.</summary>
+public static class CacheLevels
+{
+    public const string Memory = "memory";
+    public const string Redis = "redis";
+}

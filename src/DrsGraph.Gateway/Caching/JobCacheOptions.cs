@@ -1,0 +1,111 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary>Who may share a cached answer.</summary>
+public enum CachePartition
+{
+    /// <summary>
+    /// Per caller token (a keyed hash of it): an answer is only ever served to the token that fetched it,
+    /// so DRS's own authorization decides what each caller sees. The default.
+    /// </summary>
+    Token,
+
+    /// <summary>
+    /// Per project: every caller of a project shares what any of them fetched. RISK: a caller whose token
+    /// DRS would refuse (expired, revoked, or without rights on the project) is served the project's
+    /// cached jobs without DRS being asked. Only for deployments where every caller of a project may see
+    /// all of its jobs and the gateway sits behind its own authentication.
+    /// </summary>
+    Project,
+}
+
+/// <summary>The job cache, bound from the <c>Gateway:Cache</c> section. Redis comes from <c>ConnectionStrings:Redis</c>.</summary>
+public sealed class JobCacheOptions : IValidatableObject
+{
+    public const string SectionName = "Gateway:Cache";
+
+    /// <summary>Default true. False sends every DataLoader batch straight to DRS (no memory, no Redis).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Default <see cref="CachePartition.Token"/>; see <see cref="CachePartition.Project"/> for its risk before changing it.</summary>
+    public CachePartition Partition { get; set; } = CachePartition.Token;
+
+    /// <summary>
+    /// HMAC-SHA256 key for the token part of cache keys, at least 32 characters. Default: none, which
+    /// draws a random secret per process; then replicas cannot share Redis entries (each hashes tokens
+    /// differently), so set the same secret on every replica that shares a Redis.
+    /// </summary>
+    public string? KeySecret { get; set; }
+
+    /// <summary>Prefix of every Redis key, so deployments can share a Redis. Default "drsgraph".</summary>
+    [Required]
+    [RegularExpression("^[0-9A-Za-z_.-]{1,32}$")]
+    public string KeyPrefix { get; set; } = "drsgraph";
+
+    /// <summary>How long a status stays fresh. Default 5 s: frontends poll every few seconds, so about one DRS call per poll period.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan StatusTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long progress stays fresh. Default 5 s, like the status it moves with.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ProgressTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a detail stays fresh. Default 60 s: configuration and endpoints rarely change.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan DetailTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Freshness of any field of a job in a terminal status (CREATE_FAILED, RELEASE_RESOURCE_COMPLETE,
+    /// RELEASE_CHILD_TRANSFER_COMPLETE, DELETED). Default 5 min: such jobs no longer change, except
+    /// that a released job may still be deleted.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan TerminalTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Freshness of a "does not exist" (DRS.M00289/M05003) or "deleted" (DRS.M05004) answer. Default
+    /// 10 s: short, because a job just created may not be visible everywhere yet.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan NegativeTtl { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a value is kept after its TTL to be served, marked stale, when DRS fails transiently
+    /// (5xx, timeout, open circuit, throttling). Default 5 min. Zero disables stale answers.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan StaleGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most entries in process memory (one per job and field). Default 100 000 (tens of MB at most).</summary>
+    [Range(100, 10_000_000)]
+    public int MaxMemoryEntries { get; set; } = 100_000;
+
+    /// <summary>
+    /// Longest wait for one Redis round trip before the cache treats it as a miss. Default 250 ms: a slow
+    /// Redis must cost a request little more than going to DRS would.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Batches of Redis writes waiting to be sent. Default 1024. When full, new writes are dropped
+    /// (counted and logged): responses never wait for Redis.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int WriteQueueCapacity { get; set; } = 1024;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Empty counts as unset, so a blank value in a settings file means "random per process".
+        if (!string.IsNullOrEmpty(KeySecret) && KeySecret.Length < 32)
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(KeySecret)} must be at least 32 characters (or unset).", [nameof(KeySecret)]);
+        }
+
+        if (!Enum.IsDefined(Partition))
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(Partition)} must be Token or Project.", [nameof(Partition)]);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary>One entry to write to the shared level.</summary>
+public readonly record struct SharedCacheWrite(string Key, byte[] Value, TimeSpan TimeToLive);
+
+/// <summary>
+/// The level shared by replicas (Redis). Fails open: it never throws for its own failures, so a down,
+/// slow or restarting store costs a request a bounded wait at most, never an error.
+/// </summary>
+public interface ISharedJobCache
+{
+    /// <summary>False when there is no shared level at all (its hits and misses are then not counted).</summary>
+    bool IsConfigured { get; }
+
+    /// <summary>
+    /// Reads many keys in one round trip: the stored bytes per key (null when absent), or null
+    /// altogether when the store is unavailable or too slow. Throws only for cancellation.
+    /// </summary>
+    Task<byte[]?[]?> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
+    /// <summary>Queues entries to store; returns at once. Failures are logged and counted, never thrown.</summary>
+    void Write(IReadOnlyList<SharedCacheWrite> writes);
+}
+
+/// <summary>No shared level (no <c>ConnectionStrings:Redis</c>): memory only.</summary>
+public sealed class NoSharedJobCache : ISharedJobCache
+{
+    public bool IsConfigured => false;
+
+    public Task<byte[]?[]?> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => Task.FromResult<byte[]?[]?>(null);
+
+    public void Write(IReadOnlyList<SharedCacheWrite> writes)
+    {
+    }
+}

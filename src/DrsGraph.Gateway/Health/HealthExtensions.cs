@@ -1,0 +1,95 @@
+using System.Text.Json;
+using DrsGraph.DrsClient;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Health;
+
+public static class HealthExtensions
+{
+    public const string BasePath = "/health";
+    public const string LivePath = BasePath + "/live";
+    public const string ReadyPath = BasePath + "/ready";
+
+    /// <summary>Tag of the checks <see cref="ReadyPath"/> runs; <see cref="LivePath"/> runs none.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>The connection string the cache uses for its shared level, and the readiness check PINGs.</summary>
+    public const string RedisConnectionName = Caching.JobCacheExtensions.RedisConnectionName;
+
+    /// <summary>
+    /// Options name of the DRS client's standard resilience pipeline: the typed client's name
+    /// (<c>IDrsClient</c>) plus the standard handler's suffix. A test opens the circuit to keep it true.
+    /// </summary>
+    public const string DrsPipelineName = nameof(IDrsClient) + "-standard";
+
+    /// <summary>
+    /// Health checks for <see cref="LivePath"/> and <see cref="ReadyPath"/> (Redis when configured, the
+    /// DRS circuit), and the shutdown timeout that lets in-flight requests drain.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayHealth(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // On SIGTERM Kestrel stops accepting connections, then waits this long for requests in flight.
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Timeout);
+
+        services.AddSingleton<UpstreamCircuitState>();
+        services.AddOptions<HttpStandardResilienceOptions>(DrsPipelineName)
+            .PostConfigure<UpstreamCircuitState>((resilience, circuit) => circuit.Observe(resilience.CircuitBreaker));
+
+        var checks = services.AddHealthChecks()
+            .AddCheck<UpstreamCircuitHealthCheck>("drs-circuit", tags: [ReadyTag]);
+
+        var redis = builder.Configuration.GetConnectionString(RedisConnectionName);
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            services.AddSingleton(sp => new RedisHealthCheck(redis, sp.GetRequiredService<IOptions<HealthOptions>>()));
+            checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag]);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// <see cref="LivePath"/>: 200 while the process serves requests (no dependency is checked, so a
+    /// Redis or DRS outage never gets replicas restarted). <see cref="ReadyPath"/>: 200 when Healthy or
+    /// Degraded, 503 when a check is Unhealthy; a JSON body names each check's status.
+    /// </summary>
+    public static WebApplication MapGatewayHealth(this WebApplication app)
+    {
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = WriteJsonAsync });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = static check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteJsonAsync });
+        return app;
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteStartObject(name);
+            json.WriteString("status", entry.Status.ToString());
+            json.WriteString("description", entry.Description);
+            foreach (var (key, value) in entry.Data)
+            {
+                json.WriteString(key, value is DateTimeOffset at ? at.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : value.ToString());
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
+    }
+}

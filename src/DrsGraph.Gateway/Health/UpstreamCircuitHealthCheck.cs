@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polly.CircuitBreaker;
+
+namespace DrsGraph.Gateway.Health;
+
+/// <summary>
+/// Reports the DRS circuit: healthy when closed, <see cref="HealthStatus.Degraded"/> (still HTTP 200)
+/// when open or probing.
+/// </summary>
+/// <remarks>
+/// Never unhealthy on purpose: every replica shares the one DRS, so an open circuit would take all of
+/// them out of the load balancer at once, and a replica that gets no traffic never lets the probe call
+/// through that closes its circuit again. Degraded is visible on the endpoint and to alerting instead.
+/// </remarks>
+public sealed class UpstreamCircuitHealthCheck(UpstreamCircuitState circuit) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var current = circuit.Current;
+        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["state"] = current.State.ToString() };
+        if (current.Since is { } since)
+        {
+            data["since"] = since;
+        }
+
+        var result = current.State switch
+        {
+            CircuitState.Closed => HealthCheckResult.Healthy("The DRS circuit is closed.", data),
+            CircuitState.HalfOpen => HealthCheckResult.Degraded("The DRS circuit is half-open: a probe call decides whether DRS is back.", data: data),
+            _ => HealthCheckResult.Degraded($"The DRS circuit is open: DRS calls fail at once for {current.BreakDuration} after each failure burst.", data: data),
+        };
+        return Task.FromResult(result);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace DrsGraph.Gateway.Observability;
+
+/// <summary>
+/// The gateway's own spans and instruments. Static, like every library's: the DataLoader and the
+/// GraphQL execution hook call them in one line, and OpenTelemetry subscribes by name.
+/// </summary>
+public static class GatewayTelemetry
+{
+    /// <summary>Spans around GraphQL operations.</summary>
+    public const string GraphQLSourceName = "DrsGraph.GraphQL";
+
+    /// <summary>Spans around DataLoader batches.</summary>
+    public const string DataLoaderSourceName = "DrsGraph.DataLoader";
+
+    /// <summary>Operation durations and DataLoader batch sizes.</summary>
+    public const string MeterName = "DrsGraph.Gateway";
+
+    internal static readonly ActivitySource GraphQLSource = new(GraphQLSourceName);
+    private static readonly ActivitySource DataLoaderSource = new(DataLoaderSourceName);
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
+        "drsgraph.dataloader.batch.size", "{key}", "Distinct keys one DataLoader dispatch fetched together, by loader.");
+
+    internal static readonly Histogram<double> OperationDuration = Meter.CreateHistogram<double>(
+        "drsgraph.graphql.operation.duration", "s", "Time to execute one GraphQL operation, by operation type and whether it had errors.");
+
+    /// <summary>
+    /// Starts the span of one DataLoader dispatch and records its size. <typeparamref name="TValue"/>
+    /// names the loader (JobStatusInfo, JobProgress, JobDetail): the DRS endpoint, chunks and pages
+    /// are on the client's child spans, because a cache may answer part of the batch without DRS.
+    /// </summary>
+    public static Activity? StartDataLoaderBatch<TValue>(int keys)
+    {
+        var loader = typeof(TValue).Name;
+        BatchSize.Record(keys, new KeyValuePair<string, object?>("loader", loader));
+        var activity = DataLoaderSource.StartActivity($"DataLoader {loader}");
+        activity?.SetTag("drsgraph.dataloader.loader", loader);
+        activity?.SetTag("drsgraph.dataloader.batch_size", keys);
+        return activity;
+    }
+}

@@ -1,0 +1,97 @@
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Health;
+using GraphQL.DI;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace DrsGraph.Gateway.Observability;
+
+public static class ObservabilityExtensions
+{
+    /// <summary>Where Prometheus scrapes. Fixed: dashboards, compose and Kubernetes annotations rely on it.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The OpenTelemetry variable that switches OTLP export on (standard name, so collectors' docs apply).</summary>
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>Meter of the job cache (owned by Caching/); subscribed by name so this file does not depend on it.</summary>
+    public const string CacheMeterName = "DrsGraph.Cache";
+
+    /// <summary>Service name on every span and metric unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
+    public const string DefaultServiceName = "drsgraph-gateway";
+
+    /// <summary>
+    /// OpenTelemetry traces and metrics for the gateway, its DataLoaders, the DRS client and the cache;
+    /// Prometheus scraping always, OTLP export (traces, metrics, logs) when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; JSON console logs that carry their trace scope.
+    /// </summary>
+    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<IConfigureExecution, GraphQLOperationTelemetry>();
+
+        // Logging:Console:FormatterName=json switches to JSON (the standard .NET key). JSON lines then
+        // carry their scopes (TraceId, SpanId, RequestPath) by default, so a line leads to its trace and
+        // the DRS request IDs on it; Logging:Console:FormatterOptions still overrides these defaults.
+        services.AddOptions<JsonConsoleFormatterOptions>()
+            .Configure(static options =>
+            {
+                options.IncludeScopes = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            })
+            .BindConfiguration("Logging:Console:FormatterOptions");
+
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : DefaultServiceName;
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName))
+            .WithTracing(tracing => tracing
+                .AddSource(GatewayTelemetry.GraphQLSourceName, GatewayTelemetry.DataLoaderSourceName, DrsClientTelemetry.SourceName)
+                // Probes and scrapes every few seconds per replica would drown the traces that matter.
+                // Neither instrumentation records headers, so X-Auth-Token never reaches a span.
+                .AddAspNetCoreInstrumentation(options => options.Filter = static http => !IsOperationsPath(http.Request.Path))
+                .AddHttpClientInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName, CacheMeterName)
+                // Resilience events (retries, circuit opened) from the DRS client's pipeline.
+                .AddMeter("Polly")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                // Scrapes are seconds apart; a cached answer would only hide fresh counts from tests and operators.
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        if (IsOtlpEnabled(builder.Configuration))
+        {
+            // Endpoint, protocol and headers come from the standard OTEL_EXPORTER_OTLP_* variables.
+            otel.WithLogging(logging => { }, options =>
+            {
+                options.IncludeScopes = true;
+                options.IncludeFormattedMessage = true;
+            });
+            otel.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Maps the Prometheus scrape endpoint at <see cref="MetricsPath"/>.</summary>
+    public static WebApplication MapObservability(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        if (IsOtlpEnabled(app.Configuration))
+        {
+            ObservabilityLog.OtlpEnabled(app.Logger, app.Configuration[OtlpEndpointKey]!, MetricsPath);
+        }
+
+        return app;
+    }
+
+    private static bool IsOtlpEnabled(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
+
+    private static bool IsOperationsPath(PathString path) =>
+        path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments(HealthExtensions.BasePath, StringComparison.OrdinalIgnoreCase);
+}

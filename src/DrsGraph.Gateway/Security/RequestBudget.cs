@@ -1,0 +1,127 @@
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Jobs;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Security;
+
+/// <summary>
+/// The time one HTTP request may still spend waiting for DRS. Set by <see cref="RequestBudgetExtensions.UseRequestBudget"/>
+/// as a request feature, read by <see cref="BudgetedJobDataSource"/>.
+/// </summary>
+public sealed class RequestBudget(TimeSpan budget, CancellationToken expired)
+{
+    /// <summary>The configured total (<c>Gateway:RequestTimeout</c>).</summary>
+    public TimeSpan Budget { get; } = budget;
+
+    /// <summary>Cancelled when the budget runs out. Never the request's own abort token.</summary>
+    public CancellationToken Expired { get; } = expired;
+}
+
+/// <summary>
+/// Wraps whatever <see cref="IJobDataSource"/> is registered (DRS, a cache) so that every fetch ends
+/// when the request's budget does: the IDs still pending then get a <see cref="DrsErrorKind.Timeout"/>
+/// result, which the schema turns into per-field <c>UPSTREAM_TIMEOUT</c> errors. Cancelling the
+/// execution instead would fail the whole request and throw away what already arrived.
+/// </summary>
+public sealed partial class BudgetedJobDataSource(IJobDataSource inner, IHttpContextAccessor accessor, ILogger<BudgetedJobDataSource> logger) : IJobDataSource
+{
+    public Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        WithinBudgetAsync(jobIds, token => inner.GetStatusesAsync(caller, jobIds, token), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        WithinBudgetAsync(jobIds, token => inner.GetProgressAsync(caller, jobIds, token), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        WithinBudgetAsync(jobIds, token => inner.GetDetailsAsync(caller, jobIds, token), cancellationToken);
+
+    private async Task<IReadOnlyDictionary<string, DrsResult<T>>> WithinBudgetAsync<T>(
+        IReadOnlyList<string> jobIds,
+        Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<T>>>> fetch,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        if (accessor.HttpContext?.Features.Get<RequestBudget>() is not { } budget)
+        {
+            return await fetch(cancellationToken);
+        }
+
+        if (budget.Expired.IsCancellationRequested)
+        {
+            return TimedOut<T>(jobIds, budget);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Expired);
+        try
+        {
+            // WaitAsync: the answer is due at the deadline even if a layer below is slow to honour cancellation.
+            return await fetch(linked.Token).WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (budget.Expired.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogBudgetExhausted(logger, budget.Budget.TotalSeconds, jobIds.Count);
+            return TimedOut<T>(jobIds, budget);
+        }
+    }
+
+    private static Dictionary<string, DrsResult<T>> TimedOut<T>(IReadOnlyList<string> jobIds, RequestBudget budget)
+        where T : class
+    {
+        var error = new DrsError(
+            DrsErrorCodes.UpstreamTimeout,
+            $"DRS did not answer within the gateway's {budget.Budget.TotalSeconds:0.###} s request budget (Gateway:RequestTimeout).",
+            DrsErrorKind.Timeout);
+        var results = new Dictionary<string, DrsResult<T>>(jobIds.Count, StringComparer.Ordinal);
+        foreach (var id in jobIds)
+        {
+            results[id] = DrsResult<T>.Failure(error);
+        }
+
+        return results;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {BudgetSeconds} s request budget ran out while {IdCount} job IDs were still waiting for DRS; they answer UPSTREAM_TIMEOUT")]
+    private static partial void LogBudgetExhausted(ILogger logger, double budgetSeconds, int idCount);
+}
+
+public static class RequestBudgetExtensions
+{
+    /// <summary>
+    /// Binds <see cref="RequestBudgetOptions"/> and wraps the registered <see cref="IJobDataSource"/> in a
+    /// <see cref="BudgetedJobDataSource"/>. Call it after everything that registers an <see cref="IJobDataSource"/>
+    /// (AddJobGraph, a cache): it decorates the last registration.
+    /// </summary>
+    public static WebApplicationBuilder AddRequestBudget(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RequestBudgetOptions>().BindConfiguration(RequestBudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpContextAccessor();
+
+        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IJobDataSource) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException("AddRequestBudget wraps the IJobDataSource: call it after AddJobGraph (and after any cache that replaces the data source).");
+        services.Remove(inner);
+        services.Add(ServiceDescriptor.Describe(
+            typeof(IJobDataSource),
+            sp => new BudgetedJobDataSource(Create(sp, inner), sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<ILogger<BudgetedJobDataSource>>()),
+            inner.Lifetime));
+        return builder;
+    }
+
+    /// <summary>Starts each request's budget clock as it arrives (on the injected <see cref="TimeProvider"/>).</summary>
+    public static WebApplication UseRequestBudget(this WebApplication app)
+    {
+        var budget = app.Services.GetRequiredService<IOptions<RequestBudgetOptions>>().Value.RequestTimeout;
+        var timeProvider = app.Services.GetRequiredService<TimeProvider>();
+        app.Use(async (context, next) =>
+        {
+            using var expiry = new CancellationTokenSource(budget, timeProvider);
+            context.Features.Set(new RequestBudget(budget, expiry.Token));
+            await next(context);
+        });
+        return app;
+    }
+
+    private static IJobDataSource Create(IServiceProvider services, ServiceDescriptor descriptor) =>
+        (IJobDataSource)(descriptor.ImplementationInstance
+            ?? descriptor.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
+}

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace DrsGraph.Gateway.Tests.Caching;
+
+/// <summary>
+/// The decorator on its own, over an upstream the test holds open, for orderings an emulator cannot
+/// pin down: who owns a shared fetch, and what the others get.
+/// </summary>
+public sealed class CachingJobDataSourceTests : IDisposable
+{
+    private const string JobId = "9a470239-2308-4bb5-a6bc-1040402fjb21";
+    private static readonly DrsCaller Owner = new("owner-token", "project-1");
+    private static readonly DrsCaller Other = new("other-token", "project-1");
+
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly HeldUpstream _upstream = new();
+
+    [Fact]
+    public async Task A_request_that_gives_up_does_not_cancel_the_fetch_another_request_is_waiting_for()
+    {
+        using var cache = Cache(CachePartition.Token);
+        using var gaveUp = new CancellationTokenSource();
+        var first = cache.GetStatusesAsync(Owner, [JobId], gaveUp.Token);
+        var second = cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
+
+        await gaveUp.CancelAsync();
+        _upstream.Release(_ => DrsResult<JobStatusInfo>.Success(Running));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.Equal(JobStatus.FullTransferStarted, (await second)[JobId].Value!.Status);
+        Assert.Single(_upstream.Calls);
+    }
+
+    [Fact]
+    public async Task Partitioned_by_project_a_joined_fetch_refused_for_another_token_is_asked_again_with_the_callers_own()
+    {
+        using var cache = Cache(CachePartition.Project);
+        var refused = cache.GetStatusesAsync(Other, [JobId], CancellationToken.None);
+        var allowed = cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
+
+        _upstream.Release(caller => caller == Other
+            ? DrsResult<JobStatusInfo>.Failure(new DrsError("DRS.M00261", "Invalid project ID.", DrsErrorKind.Forbidden, 403))
+            : DrsResult<JobStatusInfo>.Success(Running));
+
+        Assert.Equal(DrsErrorKind.Forbidden, (await refused)[JobId].Error!.Kind);
+        Assert.Equal(JobStatus.FullTransferStarted, (await allowed)[JobId].Value!.Status);
+        Assert.Equal(["other-token", "owner-token"], _upstream.Calls.Select(c => c.AuthToken));
+    }
+
+    [Fact]
+    public async Task Partitioned_by_token_a_second_token_never_joins_the_first_tokens_fetch()
+    {
+        using var cache = Cache(CachePartition.Token);
+        var first = cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
+        var second = cache.GetStatusesAsync(Other, [JobId], CancellationToken.None);
+
+        _upstream.Release(_ => DrsResult<JobStatusInfo>.Success(Running));
+        await Task.WhenAll(first, second);
+
+        Assert.Equal(["other-token", "owner-token"], _upstream.Calls.Select(c => c.AuthToken).Order());
+    }
+
+    public void Dispose()
+    {
+        _services.Dispose();
+    }
+
+    private static JobStatusInfo Running => new(JobStatus.FullTransferStarted, "FULL_TRANSFER_STARTED", JobPhase.FullTransfer, false, false, null, null);
+
+    private CachingJobDataSource Cache(CachePartition partition)
+    {
+        var options = Options.Create(new JobCacheOptions { Partition = partition, KeySecret = new string('k', 32) });
+        return new CachingJobDataSource(
+            _upstream,
+            new JobCacheKeys(options, new FixedEndpoint()),
+            new NoSharedJobCache(),
+            new JobCacheMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            options,
+            new FakeTimeProvider(),
+            NullLogger<CachingJobDataSource>.Instance);
+    }
+
+    private sealed class FixedEndpoint : IDrsEndpointProvider
+    {
+        public Uri BaseAddress { get; } = new("https://drs.eu-de.otc.t-systems.com");
+    }
+
+    /// <summary>Answers status calls only when the test releases them, each with what the test says for its caller.</summary>
+    private sealed class HeldUpstream : IJobDataSource
+    {
+        private readonly TaskCompletionSource<Func<DrsCaller, DrsResult<JobStatusInfo>>> _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ConcurrentQueue<DrsCaller> Calls { get; } = new();
+
+        public void Release(Func<DrsCaller, DrsResult<JobStatusInfo>> answer) => _release.TrySetResult(answer);
+
+        public async Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue(caller);
+            var answer = await _release.Task.WaitAsync(cancellationToken);
+            return jobIds.ToDictionary(id => id, _ => answer(caller));
+        }
+
+        public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+    }
+}

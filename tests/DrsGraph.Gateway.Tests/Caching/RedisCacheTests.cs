@@ -1,0 +1,208 @@
+using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Caching;
+
+/// <summary>The Redis level against a real redis-server: sharing between replicas, batching, failing open.</summary>
+[Collection(CacheTestGroup.Name)]
+public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
+{
+    private const string Fields = "id status progress { percent } detail { name freshness { fetchedAt stale } }";
+
+    public Task InitializeAsync() => fixture.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_second_replica_serves_from_redis_what_the_first_fetched_with_one_mget_per_field()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var first = fixture.StartGateway(clock, redis: true);
+        await using var second = fixture.StartGateway(clock, redis: true);
+        using var metrics = new CacheMeterRecorder(second.Services);
+        var ids = await fixture.CreateJobsAsync(100);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+        await WaitUntilConnectedAsync(first, second);
+
+        var fetched = (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        Assert.Equal(3, (await fixture.UpstreamCallsAsync()).Count);
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 300, "300 entries written");
+        await fixture.Redis.FlushStatsAsync();
+        await fixture.ClearUpstreamLogAsync();
+
+        var shared = (await second.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+        Assert.Equal(fetched.Data!.ToJsonString(), shared.Data!.ToJsonString());
+        var commands = await fixture.Redis.CommandCallsAsync();
+        Assert.Equal(3, commands.GetValueOrDefault("mget"));
+        Assert.Equal(0, commands.GetValueOrDefault("get"));
+        Assert.Equal(300, metrics.Total("drsgraph.cache.hits", CacheLevels.Redis));
+        Assert.Equal(300, metrics.Total("drsgraph.cache.misses", CacheLevels.Memory));
+    }
+
+    [Fact]
+    public async Task Redis_holds_neither_the_token_nor_anything_that_reveals_it()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, redis: true);
+        var ids = await fixture.CreateJobsAsync(2);
+        await WaitUntilConnectedAsync(gateway);
+
+        (await gateway.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}", CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 6, "6 entries written");
+
+        var dump = await fixture.Redis.DumpAsync();
+        Assert.All(dump, pair =>
+        {
+            Assert.DoesNotContain(CacheFixture.TokenA, pair.Key, StringComparison.Ordinal);
+            Assert.DoesNotContain(CacheFixture.TokenA, pair.Value, StringComparison.Ordinal);
+            Assert.DoesNotContain(CacheFixture.Secret, pair.Value, StringComparison.Ordinal);
+            Assert.StartsWith($"drsgraph:v1:{{", pair.Key, StringComparison.Ordinal);
+            Assert.Contains($":{CacheFixture.Project}:t.", pair.Key, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task Replicas_without_a_shared_secret_do_not_share_entries()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        var noSecret = new Dictionary<string, string?> { ["Gateway:Cache:KeySecret"] = null };
+        await using var first = fixture.StartGateway(clock, redis: true, settings: noSecret);
+        await using var second = fixture.StartGateway(clock, redis: true, settings: noSecret);
+        var ids = await fixture.CreateJobsAsync(2);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}";
+        await WaitUntilConnectedAsync(first, second);
+
+        (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 2, "2 entries written");
+        await fixture.ClearUpstreamLogAsync();
+        (await second.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+
+        Assert.Single(await fixture.UpstreamCallsAsync());
+    }
+
+    [Fact]
+    public async Task Redis_killed_and_restarted_during_a_burst_of_queries_fails_no_request_and_the_gateway_reconnects()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, redis: true);
+        var ids = await fixture.CreateJobsAsync(10);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+        await WaitUntilConnectedAsync(gateway);
+
+        var answers = new List<GraphQLAnswer>();
+        for (var round = 0; round < 30; round++)
+        {
+            if (round == 10)
+            {
+                await fixture.Redis.StopProcessAsync();
+            }
+            else if (round == 20)
+            {
+                await fixture.Redis.StartProcessAsync();
+            }
+
+            // Past every TTL each round, so every query reads Redis, asks DRS and writes Redis.
+            clock.Advance(TimeSpan.FromMinutes(1.5));
+            answers.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => gateway.QueryAsync(query, CacheFixture.TokenA))));
+        }
+
+        Assert.Equal(90, answers.Count);
+        Assert.All(answers, answer => answer.AssertNoErrors());
+
+        // Back on its own: new answers land in the restarted Redis.
+        await RedisServer.WaitUntilAsync(() => Task.FromResult(gateway.Redis.IsConnected), "the gateway reconnected");
+        await fixture.Redis.FlushAsync();
+        clock.Advance(TimeSpan.FromMinutes(1.5));
+        (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 30, "30 entries written after the restart");
+    }
+
+    [Fact]
+    public async Task A_redis_that_stops_answering_costs_a_request_a_short_timeout_and_drs_answers()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var first = fixture.StartGateway(clock, redis: true);
+        await using var second = fixture.StartGateway(clock, redis: true);
+        using var metrics = new CacheMeterRecorder(second.Services);
+        var ids = await fixture.CreateJobsAsync(5);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+        await WaitUntilConnectedAsync(first, second);
+        (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 15, "15 entries written");
+        await fixture.ClearUpstreamLogAsync();
+
+        // Twelve times the 250 ms Redis timeout: room for a slow machine to get the request to Redis meanwhile.
+        await fixture.Redis.PauseAsync(TimeSpan.FromSeconds(3));
+        var answer = await second.QueryAsync(query, CacheFixture.TokenA);
+
+        answer.AssertNoErrors();
+        Assert.Equal(["detail", "progress", "status"], (await fixture.UpstreamCallsAsync()).Select(c => c.Endpoint).Order());
+        Assert.Equal(3, metrics.Total("drsgraph.cache.redis.errors", operation: "read"));
+        Assert.Equal(0, metrics.Total("drsgraph.cache.hits", CacheLevels.Redis));
+    }
+
+    [Fact]
+    public async Task An_unreachable_redis_leaves_memory_and_drs_serving()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        var nowhere = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = "127.0.0.1:1,connectTimeout=500" };
+        await using var gateway = fixture.StartGateway(clock, redis: true, settings: nowhere);
+        var ids = await fixture.CreateJobsAsync(5);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+
+        (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await fixture.ClearUpstreamLogAsync();
+        (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+
+        Assert.False(gateway.Redis.IsConnected);
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+    }
+
+    [Fact]
+    public async Task A_stale_entry_from_redis_is_served_when_drs_fails_on_another_replica()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var first = fixture.StartGateway(clock, redis: true);
+        await using var second = fixture.StartGateway(clock, redis: true);
+        var ids = await fixture.CreateJobsAsync(2);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ detail {{ name freshness {{ fetchedAt stale }} }} }} }}";
+        await WaitUntilConnectedAsync(first, second);
+        (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 2, "2 entries written");
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await fixture.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 503, failureCode = "DRS.M00004" });
+        GraphQLAnswer answer;
+        try
+        {
+            answer = await second.QueryAsync(query, CacheFixture.TokenA);
+        }
+        finally
+        {
+            await fixture.ClearFaultsAsync();
+        }
+
+        answer.AssertNoErrors();
+        Assert.All(answer.Data!["jobs"]!.AsArray(), job => Assert.True(job!["detail"]!["freshness"]!["stale"]!.GetValue<bool>()));
+    }
+
+    private static Task WaitUntilConnectedAsync(params CacheGateway[] gateways)
+    {
+        // The connection is made in the background after start; the tests that count Redis traffic need it up.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        return Task.Run(async () =>
+        {
+            while (!gateways.All(g => g.Redis.IsConnected))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException("A gateway never connected to Redis.");
+                }
+
+                await Task.Delay(20);
+            }
+        });
+    }
+}

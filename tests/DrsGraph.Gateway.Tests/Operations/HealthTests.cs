@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using DrsGraph.Emulator;
+using DrsGraph.Gateway.Health;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Operations;
+
+public sealed class HealthTests
+{
+    [Fact]
+    public async Task Readiness_is_503_and_liveness_still_200_when_Redis_is_configured_but_nothing_listens()
+    {
+        await using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"127.0.0.1:{OperationsFixture.UnusedPort()}" });
+        using var client = gateway.StartAndCreateClient();
+
+        var (readyStatus, ready) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyStatus);
+        Assert.Equal("Unhealthy", ready["status"]!.GetValue<string>());
+        Assert.Equal("Unhealthy", ready["checks"]!["redis"]!["status"]!.GetValue<string>());
+        Assert.Equal("Healthy", ready["checks"]!["drs-circuit"]!["status"]!.GetValue<string>());
+
+        var (liveStatus, live) = await OperationsFixture.HealthAsync(client, HealthExtensions.LivePath);
+        Assert.Equal(HttpStatusCode.OK, liveStatus);
+        Assert.Equal("Healthy", live["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Readiness_is_200_when_Redis_answers_PING()
+    {
+        var port = OperationsFixture.UnusedPort();
+        using var redis = await StartRedisAsync(port);
+        await using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"127.0.0.1:{port}" });
+        using var client = gateway.StartAndCreateClient();
+
+        var (status, body) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", body["checks"]!["redis"]!["status"]!.GetValue<string>());
+        Assert.StartsWith("Redis answered PING", body["checks"]!["redis"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_Redis_readiness_checks_only_the_DRS_circuit()
+    {
+        await using var gateway = new GatewayFactory(null);
+        using var client = gateway.StartAndCreateClient();
+
+        var (status, body) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["drs-circuit"], body["checks"]!.AsObject().Select(check => check.Key));
+        Assert.Equal("Closed", body["checks"]!["drs-circuit"]!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_open_DRS_circuit_makes_readiness_degraded_but_still_200_and_its_closing_makes_it_healthy_again()
+    {
+        var (emulator, control) = await OperationsFixture.StartEmulatorAsync();
+        await using var _ = emulator;
+        using var __ = control;
+        var id = (await OperationsFixture.CreateJobsAsync(control, 1))[0];
+        await using var gateway = new GatewayFactory(emulator.GetBaseAddress(), new Dictionary<string, string?>
+        {
+            // One failing query (two attempts) is enough to open the circuit, which then probes again after half a second.
+            ["Drs:Resilience:Retry:MaxRetryAttempts"] = "1",
+            ["Drs:Resilience:Retry:Delay"] = "00:00:00.001",
+            ["Drs:Resilience:CircuitBreaker:MinimumThroughput"] = "2",
+            ["Drs:Resilience:CircuitBreaker:BreakDuration"] = "00:00:00.500",
+        });
+        using var client = gateway.StartAndCreateClient();
+        (await control.PutAsJsonAsync("/_emulator/faults", new { failureRate = 1.0, failureStatus = 500 })).EnsureSuccessStatusCode();
+
+        var failed = await OperationsFixture.QueryAsync(client, $"{{ job(id: \"{id}\") {{ status }} }}");
+        Assert.Equal("UPSTREAM_UNAVAILABLE", failed.Errors[0]!["extensions"]!["code"]!.GetValue<string>());
+
+        var (openStatus, open) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
+        Assert.Equal(HttpStatusCode.OK, openStatus);
+        Assert.Equal("Degraded", open["status"]!.GetValue<string>());
+        Assert.Equal("Open", open["checks"]!["drs-circuit"]!["state"]!.GetValue<string>());
+
+        // DRS recovers; after the break the next call is the probe that closes the circuit.
+        (await control.DeleteAsync(new Uri("/_emulator/faults", UriKind.Relative))).EnsureSuccessStatusCode();
+        var deadline = Stopwatch.StartNew();
+        string state;
+        do
+        {
+            // Fails at once while the circuit is open; the first call after the break goes through.
+            await Task.Delay(200);
+            await OperationsFixture.QueryAsync(client, $"{{ job(id: \"{id}\") {{ status }} }}");
+            state = (await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath)).Body["checks"]!["drs-circuit"]!["state"]!.GetValue<string>();
+        }
+        while (state != "Closed" && deadline.Elapsed < TimeSpan.FromSeconds(15));
+
+        Assert.Equal("Closed", state);
+        (await OperationsFixture.QueryAsync(client, $"{{ job(id: \"{id}\") {{ status }} }}")).AssertNoErrors();
+        Assert.Equal("Healthy", (await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath)).Body["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_health_probe_exits_0_for_a_live_gateway_and_1_when_nothing_listens()
+    {
+        await using var gateway = new GatewayFactory(null);
+        using var client = gateway.StartAndCreateClient();
+
+        Assert.Equal(0, await HealthProbe.RunAsync(new Uri(client.BaseAddress!, HealthExtensions.LivePath), CancellationToken.None));
+        Assert.Equal(1, await HealthProbe.RunAsync(new Uri($"http://127.0.0.1:{OperationsFixture.UnusedPort()}{HealthExtensions.LivePath}"), CancellationToken.None));
+    }
+
+    /// <summary>A throwaway redis-server (installed by .ci/run) on <paramref name="port"/>, killed on dispose.</summary>
+    private static async Task<RedisProcess> StartRedisAsync(int port)
+    {
+        var process = Process.Start(new ProcessStartInfo("redis-server", ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        var started = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, port);
+                return new RedisProcess(process);
+            }
+            catch (SocketException) when (started.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private sealed class RedisProcess(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            process.Kill();
+            process.WaitForExit();
+            process.Dispose();
+        }
+    }
+}

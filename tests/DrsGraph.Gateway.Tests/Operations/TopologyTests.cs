@@ -1,0 +1,64 @@
+using System.Net;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Operations;
+
+[Collection(OperationsTestGroup.Name)]
+public sealed class TopologyTests(OperationsFixture fixture)
+{
+    [Fact]
+    public async Task Two_replicas_in_front_of_one_DRS_give_the_same_answers_and_are_both_ready()
+    {
+        var ids = await OperationsFixture.CreateJobsAsync(fixture.EmulatorClient, 3);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id status phase progress {{ percent }} detail {{ name }} }} }}";
+
+        var fromA = (await OperationsFixture.QueryAsync(fixture.A, query)).AssertNoErrors();
+        var fromB = (await OperationsFixture.QueryAsync(fixture.B, query)).AssertNoErrors();
+
+        Assert.Equal(3, fromA.Data!["jobs"]!.AsArray().Count);
+        Assert.Equal(fromA.Data!.ToJsonString(), fromB.Data!.ToJsonString());
+        foreach (var replica in new[] { fixture.A, fixture.B })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await OperationsFixture.HealthAsync(replica, "/health/live")).Status);
+            var (status, body) = await OperationsFixture.HealthAsync(replica, "/health/ready");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("Healthy", body["status"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task A_query_burst_spread_over_both_replicas_moves_their_upstream_call_and_request_duration_series()
+    {
+        // Distinct jobs per query: a cache in front of DRS cannot answer any of them.
+        const int Burst = 12;
+        var ids = await OperationsFixture.CreateJobsAsync(fixture.EmulatorClient, Burst);
+        var before = await ScrapeAsync();
+
+        // Round robin, as the load balancer does.
+        var replicas = new[] { fixture.A, fixture.B };
+        await Task.WhenAll(ids.Select((id, i) =>
+            OperationsFixture.QueryAsync(replicas[i % 2], $"{{ job(id: \"{id}\") {{ status }} }}")));
+
+        var after = await ScrapeAsync();
+        for (var replica = 0; replica < 2; replica++)
+        {
+            var upstreamBefore = PrometheusText.Sum(before[replica], "drsgraph_upstream_calls_total", ("drs_endpoint", "status"), ("outcome", "success")) ?? 0;
+            var upstreamAfter = PrometheusText.Sum(after[replica], "drsgraph_upstream_calls_total", ("drs_endpoint", "status"), ("outcome", "success"));
+            Assert.NotNull(upstreamAfter);
+            Assert.True(upstreamAfter - upstreamBefore >= Burst, $"replica {replica}: upstream status calls went from {upstreamBefore} to {upstreamAfter}");
+
+            var requestsBefore = PrometheusText.Sum(before[replica], "http_server_request_duration_seconds_count", ("http_request_method", "POST")) ?? 0;
+            var requestsAfter = PrometheusText.Sum(after[replica], "http_server_request_duration_seconds_count", ("http_request_method", "POST"));
+            Assert.NotNull(requestsAfter);
+            Assert.True(requestsAfter - requestsBefore >= Burst / 2, $"replica {replica}: POST request count went from {requestsBefore} to {requestsAfter}");
+
+            Assert.NotNull(PrometheusText.Sum(after[replica], "drsgraph_upstream_duration_seconds_count", ("drs_endpoint", "status")));
+            Assert.NotNull(PrometheusText.Sum(after[replica], "drsgraph_dataloader_batch_size_count", ("loader", "JobStatusInfo")));
+            Assert.NotNull(PrometheusText.Sum(after[replica], "drsgraph_graphql_operation_duration_seconds_count", ("graphql_operation_type", "query")));
+            Assert.DoesNotContain(GatewayFixture.Token, after[replica], StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<string[]> ScrapeAsync() =>
+        await Task.WhenAll(fixture.A.GetStringAsync(new Uri("/metrics", UriKind.Relative)), fixture.B.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+}
