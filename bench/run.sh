@@ -209,7 +209,7 @@ check_gateway() { # body, expected job count
 
 # wrk's JSON line (from lua/common.lua's done()).
 run_wrk() { # connections, seconds, script, url, output file
-  wrk -t"$THREADS" -c"$1" -d"$2s" --timeout 10s --latency -s "$BENCH/lua/$3" "$4" >"$5" 2>&1 || { cat "$5" >&2; die "wrk failed"; }
+  BENCH_RUN_ID="$(date +%s%N)" wrk -t"$THREADS" -c"$1" -d"$2s" --timeout 10s --latency -s "$BENCH/lua/$3" "$4" >"$5" 2>&1 || { cat "$5" >&2; die "wrk failed"; }
   grep '^BENCH_JSON ' "$5" | tail -1 | cut -d' ' -f2-
 }
 

@@ -11,6 +11,9 @@ local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 local body = common.slurp(os.getenv("BENCH_BODY"))
 local token = os.getenv("BENCH_TOKEN") or "bench-token"
 local unique = token == "unique"
+-- Distinct per wrk run (run.sh sets it): LuaJIT's random sequence and our counters restart with every
+-- run, so without it a warm-up round and the measured run would send the same "unique" tokens.
+local run_id = os.getenv("BENCH_RUN_ID") or tostring(os.time())
 local rate = tonumber(os.getenv("BENCH_RATE") or "0") or 0
 local threads = tonumber(os.getenv("BENCH_THREADS") or "1") or 1
 local sent = 0
@@ -28,7 +31,7 @@ function request()
   if unique then
     sent = sent + 1
     -- thread_id is set by setup(); tokens stay visible ASCII as the gateway requires.
-    wrk.headers["X-Auth-Token"] = string.format("bench-cold-%d-%d-%d", thread_id, sent, math.random(1, 1e9))
+    wrk.headers["X-Auth-Token"] = string.format("bench-cold-%s-%d-%d", run_id, thread_id, sent)
   end
   return wrk.format()
 end
