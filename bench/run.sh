@@ -15,7 +15,8 @@
 # BENCH_WARMUP_MIN/MAX (s, 5/20: per scenario), BENCH_START_WARMUP_MIN/MAX (s, 20/60: per process; see warm_up()), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (2), BENCH_POLLERS (200), BENCH_APPEND (1: append to bench/README.md),
 # BENCH_RESULTS_DIR (bench/results), BENCH_SKIP_BUILD (0), BENCH_ONLY (space-separated scenario names),
-# BENCH_GATEWAY_ENV (NAME=value words set for the gateway process only, e.g. DOTNET_gcServer=0).
+# BENCH_GATEWAY_ENV (NAME=value words set for the gateway process only, e.g. DOTNET_gcServer=0),
+# BENCH_REDIS (1; 0: no Redis even when the cache supports it, memory level only).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +37,7 @@ ONLY="${BENCH_ONLY:-}"
 PROJECT_ID="054ba152d480d55b2f5dc0069e7ddef0"   # the emulator's demo project (its seed data)
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # The exact command, knobs included, for the report.
-COMMAND="$(env | grep -E '^BENCH_(DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|START_WARMUP_MIN|START_WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
+COMMAND="$(env | grep -E '^BENCH_(REDIS|DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|START_WARMUP_MIN|START_WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
 WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 export BENCH_LUA_DIR="$BENCH/lua"
@@ -105,7 +106,7 @@ fi
 CACHE=no
 if grep -rqs --include='*.cs' '"Gateway:Cache"' src/DrsGraph.Gateway; then CACHE=yes; fi
 REDIS_ARG=(); REDIS_VERSION=""; REDIS_PORT=""
-if [[ "$CACHE" == yes ]]; then
+if [[ "$CACHE" == yes && "${BENCH_REDIS:-1}" == 1 ]]; then
   if ! command -v redis-server >/dev/null; then
     log "installing redis-server (Debian)"
     apt-get install -y redis-server >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y redis-server >/dev/null; }
