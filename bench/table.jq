@@ -4,6 +4,14 @@ def r2: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
 def r0: if . == null then "-" else (round | tostring) end;
 def by($n): (.scenarios | map(select(.name == $n)) | first);
 def bad: (.errors.bad_responses + .errors.status + .errors.timeout + .errors.connect + .errors.read + .errors.write);
+# A row of the comparison with bench/yoga, and a ratio of two scenarios (DrsGraph's / yoga's).
+def row($what; $gw; $s):
+  if $s == null then empty
+  elif $s.skipped then "| \($what) | \($gw): `\($s.name)` | skipped: \($s.skip_reason) | | | | | | | |"
+  else "| \($what) | \($gw): `\($s.name)` | \($s.rps | r0) | \($s.p50_ms | r2) | \($s.p99_ms | r2) | \($s.upstream_calls_per_request | r2); \($s.upstream_calls_per_request_alone | r2) | \($s.cpu_pct_of_one_core | r0) | \($s.cpu_ms_per_request | r2) | \($s.peak_rss_mb | r0) | \($s | bad) |" end;
+def ratio($what; $a; $b):
+  if $a == null or $b == null or $a.skipped or $b.skipped then empty
+  else "\($what) \($a.rps / $b.rps | r2)x the req/s, \($a.cpu_ms_per_request / $b.cpu_ms_per_request | r2)x the CPU ms per request" end;
 
 . as $r
 | [
@@ -41,5 +49,32 @@ def bad: (.errors.bad_responses + .errors.status + .errors.timeout + .errors.con
      else
        "VmHWM of the one gateway process over the whole run, start-up and warm-ups included (highest scenario: `\($r.scenarios | map(select(.target == "gateway")) | max_by(.peak_rss_mb) | .name)`); emulator \($r.config.emulator_peak_rss_mb) MB"
      end) as $why
-    | "| \($t.target) | \($t.value | r2) \($t.unit) | \(if $t.met then "met" else "**missed**" end) | \($why) |")
+    | "| \($t.target) | \($t.value | r2) \($t.unit) | \(if $t.met then "met" else "**missed**" end) | \($why) |"),
+  # The comparison gateway (bench/yoga), when its scenarios were asked for: ran, or skipped and why.
+  ($r.scenarios | map(select(.target == "yoga"))) as $yoga
+  | if ($yoga | length) == 0 then empty
+    elif ($yoga | all(.skipped)) then
+      "", "**Versus graphql-yoga + dataloader: skipped** (\($yoga[0].skip_reason)): \($yoga | map("`\(.name)`") | join(", ")) not measured."
+    else
+      ($r.machine.yoga) as $v
+      | "",
+      "Versus graphql-yoga + dataloader (`bench/yoga`: Node \($v.node), graphql-yoga \($v["graphql-yoga"]), graphql \($v.graphql), dataloader \($v.dataloader); one Node process, per-request batching, **no cache**: every request goes upstream), measured after DrsGraph's gateway stopped, against the same emulator with the same queries, Lua, warm-up and sampling. Peak RSS of the yoga process over its run: \($r.config.yoga_process_peak_rss_mb // "-") MB.",
+      "",
+      "| query | gateway: scenario | req/s | p50 ms | p99 ms | upstream calls / req (load; alone) | process CPU (% of 1 core) | CPU ms / req | peak RSS MB (scenario) | bad responses |",
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      row("1 job, status"; "DrsGraph (from its cache)"; by("status1")),
+      row("1 job, status"; "yoga"; by("yoga_status1")),
+      row("20 jobs x 3 fields, new token per request"; "DrsGraph"; by("cold20")),
+      row("20 jobs x 3 fields, new token per request"; "yoga"; by("yoga_cold20")),
+      row("20 jobs x 3 fields, one token"; "DrsGraph (from its cache)"; by("warm20")),
+      (if by("warm20") and by("yoga_cold20") then "| 20 jobs x 3 fields, one token | yoga: as `yoga_cold20` (no cache) | | | | | | | | |" else empty end),
+      row("20 jobs x 3 fields, 30 ms upstream, new token per request"; "DrsGraph"; by("cold20_30ms")),
+      row("20 jobs x 3 fields, 30 ms upstream, new token per request"; "yoga"; by("yoga_cold20_30ms")),
+      "",
+      ([ratio("cold 20-job"; by("cold20"); by("yoga_cold20")),
+        ratio("`warm20` (DrsGraph's cache) against `yoga_cold20`"; by("warm20"); by("yoga_cold20")),
+        ratio("30 ms upstream"; by("cold20_30ms"); by("yoga_cold20_30ms")),
+        ratio("1 job (DrsGraph's cache)"; by("status1"); by("yoga_status1"))] | map(select(. != null))
+       | if length > 0 then "DrsGraph / yoga: " + join("; ") + "." else empty end)
+    end
 ] | join("\n")
