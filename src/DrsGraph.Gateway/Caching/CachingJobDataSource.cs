@@ -29,6 +29,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     private readonly ILogger _logger;
     private readonly MemoryCache _memory;
     private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _disposed;
     private readonly CachedField<JobStatusInfo> _status = CachedFields.Status();
     private readonly CachedField<JobProgress> _progress = CachedFields.Progress();
     private readonly CachedField<JobDetail> _detail = CachedFields.Detail();
@@ -59,7 +60,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             CompactionPercentage = 0.25,
             TrackStatistics = true,
         });
-        metrics.ObserveMemory(_memory.GetCurrentStatistics);
+        metrics.ObserveMemory(() => MemoryStatistics);
         JobCacheLog.Started(logger, shared.IsConfigured ? " + Redis" : " only", _options.Partition);
         if (shared.IsConfigured && keys.UsesRandomSecret && _options.Partition == CachePartition.Token)
         {
@@ -85,10 +86,12 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         GetAsync(_detail, caller, jobIds, _inner.GetDetailsAsync, cancellationToken);
 
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics).</summary>
-    public MemoryCacheStatistics? MemoryStatistics => _memory.GetCurrentStatistics();
+    // Null once disposed: the meter, disposed after this singleton, may still be scraped in between.
+    public MemoryCacheStatistics? MemoryStatistics => _disposed ? null : _memory.GetCurrentStatistics();
 
     public void Dispose()
     {
+        _disposed = true;
         _stopping.Cancel();
         _stopping.Dispose();
         _memory.Dispose();
