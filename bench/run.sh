@@ -395,15 +395,18 @@ fi
 scenario detail100 "100 jobs x detail, one token" gateway graphql.lua "$WORK/detail100.json" bench-token "$CONNECTIONS"
 scenario poll200 "$POLLERS clients polling the same 20 jobs (status+progress), one token, no pause" \
   gateway graphql.lua "$WORK/poll20.json" bench-token "$POLLERS"
+# The cold 20-job load while the emulator answers 30 +/- 5 ms late (its faults API), then on time again.
+LATENCY_30MS='{"latencyMs":25,"jitterMs":10}'
+scenario_30ms() { # name, description, target (gateway | yoga)
+  selected "$1" || return 0
+  curl -fsS -X PUT -H 'Content-Type: application/json' -d "$LATENCY_30MS" "$EMU/_emulator/faults" >/dev/null
+  SCENARIO_LATENCY="$LATENCY_30MS" scenario "$1" "$2" "$3" graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
+  curl -fsS -X DELETE "$EMU/_emulator/faults" >/dev/null
+}
 # Cold scenarios last: each request leaves a new token's entries in the cache.
 scenario cold20 "20 jobs x status+progress+detail, cold: a new X-Auth-Token per request" \
   gateway graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
-if selected cold20_30ms; then
-  curl -fsS -X PUT -H 'Content-Type: application/json' -d '{"latencyMs":25,"jitterMs":10}' "$EMU/_emulator/faults" >/dev/null
-  SCENARIO_LATENCY='{"latencyMs":25,"jitterMs":10}' scenario cold20_30ms "cold20 against a 30 +/- 5 ms upstream (emulator faults: 25 ms + 0..10 ms)" \
-    gateway graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
-  curl -fsS -X DELETE "$EMU/_emulator/faults" >/dev/null
-fi
+scenario_30ms cold20_30ms "cold20 against a 30 +/- 5 ms upstream (emulator faults: 25 ms + 0..10 ms)" gateway
 if [[ -n "$GW_PID" ]]; then
   reset_peak "$GW_PID"
   stop_gateway
@@ -415,12 +418,7 @@ scenario yoga_status1 "status1 through graphql-yoga + dataloader (no cache: one 
   yoga graphql.lua "$WORK/status1.json" bench-token "$CONNECTIONS"
 scenario yoga_cold20 "cold20 through graphql-yoga + dataloader (no cache: every request is cold)" \
   yoga graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
-if selected yoga_cold20_30ms; then
-  curl -fsS -X PUT -H 'Content-Type: application/json' -d '{"latencyMs":25,"jitterMs":10}' "$EMU/_emulator/faults" >/dev/null
-  SCENARIO_LATENCY='{"latencyMs":25,"jitterMs":10}' scenario yoga_cold20_30ms "cold20_30ms through graphql-yoga + dataloader" \
-    yoga graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
-  curl -fsS -X DELETE "$EMU/_emulator/faults" >/dev/null
-fi
+scenario_30ms yoga_cold20_30ms "cold20_30ms through graphql-yoga + dataloader" yoga
 if [[ -n "$YOGA_PID" ]]; then
   reset_peak "$YOGA_PID"
   stop_pid "$YOGA_PID"; YOGA_PID=""

@@ -42,7 +42,8 @@ public static class JobGraphExtensions
                 };
             })
             .AddErrorInfoProvider<GatewayErrorInfoProvider>()
-            .AddValidationRule<JobBudgetRule>()
+            // Also on cached documents: the job budget depends on the variables (the ids lists).
+            .AddValidationRule<JobBudgetRule>(useForCachedDocuments: true)
             .AddComplexityAnalyzer((complexity, sp) =>
             {
                 // Depth only: the per-field impact model cannot see list lengths, JobBudgetRule can.

@@ -27,6 +27,14 @@ public sealed class DocumentLimitOptions
     /// </summary>
     [Range(100, 100_000_000)]
     public int MaxResultFields { get; set; } = 250_000;
+
+    /// <summary>
+    /// Budget of the cache of parsed, validated documents, in megabytes of estimated size (about 16 bytes per
+    /// character of query text). Default 8: thousands of typical queries. 0 turns it off: every request is
+    /// parsed and fully validated. See <see cref="ValidatedDocumentCache"/>.
+    /// </summary>
+    [Range(0, 1024)]
+    public int ValidatedDocumentCacheMegabytes { get; set; } = 8;
 }
 
 /// <summary>
@@ -40,14 +48,29 @@ public static class DocumentLimits
     public const string DocumentTooDeep = "DOCUMENT_TOO_DEEP";
     public const string SyntaxError = "SYNTAX_ERROR";
 
-    public static async Task<ExecutionResult> EnforceAsync(ExecutionOptions options, Func<ExecutionOptions, Task<ExecutionResult>> next, DocumentLimitOptions limits)
+    public static async Task<ExecutionResult> EnforceAsync(
+        ExecutionOptions options, Func<ExecutionOptions, Task<ExecutionResult>> next, DocumentLimitOptions limits, ValidatedDocumentCache? cache)
     {
-        if (options.Document is null && options.Query is { } query && options.RequestServices?.GetService<IDocumentBuilder>() is { } builder)
+        if (options.Document is null && options.Query is { } query && cache?.Find(query) is { } known)
+        {
+            // Parsed, counted and fully validated before: what depends on this request is checked again.
+            var knownEstimate = EstimateResultFields(known, options.OperationName, options.Variables);
+            if (knownEstimate > limits.MaxResultFields)
+            {
+                return ResultTooLargeError(knownEstimate, limits);
+            }
+
+            options.Document = known;
+            options.ValidationRules = options.CachedDocumentValidationRules ?? [];
+            return await next(options);
+        }
+
+        if (options.Document is null && options.Query is { } text && options.RequestServices?.GetService<IDocumentBuilder>() is { } builder)
         {
             GraphQLDocument document;
             try
             {
-                document = builder.Build(query);
+                document = builder.Build(text);
             }
             catch (GraphQLParser.Exceptions.GraphQLMaxDepthExceededException)
             {
@@ -76,14 +99,25 @@ public static class DocumentLimits
             var estimate = EstimateResultFields(document, options.OperationName, options.Variables);
             if (estimate > limits.MaxResultFields)
             {
-                return Refuse(ResultTooLarge, $"The answer would have about {Math.Min(estimate, 1e15):0} fields (each field times the jobs it applies to); at most {limits.MaxResultFields} are allowed. Ask for fewer jobs or fewer fields.");
+                return ResultTooLargeError(estimate, limits);
             }
 
             options.Document = document;
+            var result = await next(options);
+            if (result.Executed)
+            {
+                // Executed means every validation rule passed.
+                cache?.Add(text, document);
+            }
+
+            return result;
         }
 
         return await next(options);
     }
+
+    private static ExecutionResult ResultTooLargeError(double estimate, DocumentLimitOptions limits) =>
+        Refuse(ResultTooLarge, $"The answer would have about {Math.Min(estimate, 1e15):0} fields (each field times the jobs it applies to); at most {limits.MaxResultFields} are allowed. Ask for fewer jobs or fewer fields.");
 
     private static ExecutionResult Refuse(string code, string message) =>
         new() { Errors = [new ExecutionError(message) { Code = code }] };

@@ -20,9 +20,15 @@ public static class SecurityExtensions
         services.AddOptions<GatewaySecurityOptions>().BindConfiguration(GatewaySecurityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Size limits on the parsed document, before validation (which is itself costly on huge documents).
+        // Validated documents are cached: repeated queries skip parsing and the document-only rules.
         services.AddOptions<DocumentLimitOptions>().BindConfiguration(DocumentLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ValidatedDocumentCache>();
         services.AddGraphQL(graphQL => graphQL.ConfigureExecution((options, next) =>
-            DocumentLimits.EnforceAsync(options, o => next(o), options.RequestServices?.GetService<IOptions<DocumentLimitOptions>>()?.Value ?? new DocumentLimitOptions())));
+            DocumentLimits.EnforceAsync(
+                options,
+                o => next(o),
+                options.RequestServices?.GetService<IOptions<DocumentLimitOptions>>()?.Value ?? new DocumentLimitOptions(),
+                options.RequestServices?.GetService<ValidatedDocumentCache>())));
 
         // GraphQL.NET's own rule: __schema and __type are refused at validation, __typename still works.
         services.AddGraphQL(graphQL => graphQL.ConfigureExecutionOptions(options =>

@@ -94,6 +94,30 @@ public sealed class HostileInputTests(HostileRigFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_cached_document_still_gets_every_check_that_depends_on_the_request()
+    {
+        // Each document is validated once, cached (ValidatedDocumentCache), then sent with hostile variables.
+        const string Ids = "query($ids: [ID!]!) { jobs(ids: $ids) { id } }";
+        var details = "query($ids: [ID!]!) { jobs(ids: $ids) { " + string.Join(" ", Enumerable.Range(0, 300).Select(i => $"d{i}: detail {{ name }}")) + " } }";
+        var many = Enumerable.Range(0, 501).Select(i => $"00000000-0000-0000-0000-{i:x8}jb00").ToArray();
+        (await fixture.Rig.QueryAsync(Ids, variables: new { ids = new[] { JobId } })).AssertNoErrors();
+        (await fixture.Rig.QueryAsync(details, variables: new { ids = new[] { JobId } })).AssertNoErrors();
+
+        var tooManyIds = await fixture.Rig.QueryAsync(Ids, variables: new { ids = many });
+        var wrongType = await fixture.Rig.QueryAsync(Ids, variables: new { ids = new { a = 1 } });
+        var missing = await fixture.Rig.QueryAsync(Ids);
+        var tooLarge = await fixture.Rig.QueryAsync(details, variables: new { ids = many[..500] });
+        var fine = await fixture.Rig.QueryAsync(Ids, variables: new { ids = new[] { JobId, JobId } });
+
+        Assert.Equal("TOO_MANY_DISTINCT_JOB_IDS", Assert.Single(tooManyIds.Codes));
+        Assert.Contains("Variable '$ids' is invalid", wrongType.Errors.Single()!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("No value provided for a non-null variable", missing.Errors.Single()!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("RESULT_TOO_LARGE", Assert.Single(tooLarge.Codes));
+        fine.AssertNoErrors();
+        Assert.Equal(2, fine.Data!["jobs"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task The_gateway_still_answers_normally_after_the_hostile_requests()
     {
         var answer = await fixture.Rig.QueryAsync($"{{ job(id: \"{JobId}\") {{ status }} }}");
