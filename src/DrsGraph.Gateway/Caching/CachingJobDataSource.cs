@@ -9,14 +9,21 @@ namespace DrsGraph.Gateway.Caching;
 /// <summary>
 /// The job cache, as a decorator of the DataLoaders' <see cref="IJobDataSource"/>. For each batch of
 /// one field: fresh entries from process memory; for the rest, join another request's fetch in flight
-/// or own a new one, which reads Redis with one MGET, asks DRS once for what is still missing, stores
-/// the answers (memory at once, Redis in the background) and hands them to everyone waiting.
+/// or own a new one, which reads Redis with one MGET, asks DRS once for what is still missing, hands
+/// the answers to everyone waiting and stores them.
 /// </summary>
 /// <remarks>
 /// Keys are partitioned by DRS endpoint, project, caller token (keyed hash) and language: see
 /// <see cref="JobCacheKeys"/>. Values and "not found"/"deleted" answers are cached; every other error
 /// is not. When DRS fails transiently, an expired value still within its grace period is served with
 /// <see cref="Freshness.Stale"/> set. Nothing here throws because of Redis.
+/// <para>
+/// With Redis up, an answer from DRS goes to Redis only, and enters process memory on its second use
+/// (a Redis hit): a caller that asks once (a new token, a one-off query) then costs no long-lived heap,
+/// which is what kept a busy gateway's memory high (bench/README.md, Findings 1 and 2). The fetch keeps
+/// its keys claimed until Redis has stored them, so a request arriving meanwhile joins the finished
+/// fetch rather than missing both levels. Without Redis, or when a write fails, answers go to memory.
+/// </para>
 /// </remarks>
 public sealed class CachingJobDataSource : IJobDataSource, IDisposable
 {
@@ -89,8 +96,19 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     // Null once disposed: the meter, disposed after this singleton, may still be scraped in between.
     public MemoryCacheStatistics? MemoryStatistics => _disposed ? null : _memory.GetCurrentStatistics();
 
+    /// <summary>
+    /// Keys claimed by fetches in flight: asked of DRS, or answered and not yet stored. Zero when idle
+    /// (for tests and diagnostics: counting locks every map).
+    /// </summary>
+    public int KeysInFlight => _status.InFlight.Count + _progress.InFlight.Count + _detail.InFlight.Count;
+
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
         _stopping.Cancel();
         _stopping.Dispose();
@@ -182,15 +200,16 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         _metrics.Upstream(field.Name, misses.Count);
         var answers = await fetch(caller, [.. misses.Select(m => m.Id)], cancellationToken);
         var fetchedAt = _clock.GetUtcNow();
-        var writes = _shared.IsConfigured ? new List<SharedCacheWrite>(misses.Count) : null;
+        var writeBack = _shared.IsConfigured ? new List<(string Key, JobCacheEntry<T> Entry)>(misses.Count) : null;
         foreach (var (id, key) in misses)
         {
-            results[id] = Settle(field, key, null, AnswerOrMissing(answers, id), fetchedAt, writes);
+            results[id] = Settle(field, key, null, AnswerOrMissing(answers, id), fetchedAt, writeBack);
         }
 
-        if (writes is { Count: > 0 })
+        if (writeBack is { Count: > 0 })
         {
-            _shared.Write(writes);
+            // These keys were not claimed (another token's fetch held them), so nothing waits for the write.
+            _ = WriteBackAsync(field, writeBack, fetchedAt);
         }
     }
 
@@ -203,7 +222,8 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             var toRead = new List<Miss<T>>(misses.Count);
             foreach (var miss in misses)
             {
-                // A fetch that finished between our memory lookup and our claim has stored the answer already.
+                // A fetch that finished between our memory lookup and our claim has stored the answer already
+                // (in memory, or in Redis, which is read next).
                 if (_memory.TryGetValue(miss.Key, out JobCacheEntry<T>? entry) && entry is not null && entry.IsFreshAt(now))
                 {
                     miss.Completion.TrySetResult(Answer(field, entry, stale: false));
@@ -223,15 +243,16 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             _metrics.Upstream(field.Name, toFetch.Count);
             var answers = await fetch(caller, [.. toFetch.Select(m => m.Id)], _stopping.Token);
             var fetchedAt = _clock.GetUtcNow();
-            var writes = _shared.IsConfigured ? new List<SharedCacheWrite>(toFetch.Count) : null;
+            var writeBack = _shared.IsConfigured ? new List<(string Key, JobCacheEntry<T> Entry)>(toFetch.Count) : null;
             foreach (var miss in toFetch)
             {
-                miss.Completion.TrySetResult(Settle(field, miss.Key, miss.Stale, AnswerOrMissing(answers, miss.Id), fetchedAt, writes));
+                miss.Completion.TrySetResult(Settle(field, miss.Key, miss.Stale, AnswerOrMissing(answers, miss.Id), fetchedAt, writeBack));
             }
 
-            if (writes is { Count: > 0 })
+            if (writeBack is { Count: > 0 })
             {
-                _shared.Write(writes);
+                // The answers are out; the keys stay claimed until a level holds them (see the remarks).
+                await WriteBackAsync(field, writeBack, fetchedAt);
             }
         }
         catch (Exception exception)
@@ -278,7 +299,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             var entry = Deserialize(field, stored[i]);
             if (entry is not null && entry.IsFreshAt(now))
             {
-                // Keep it close for the next poll; it expires when it would have in Redis.
+                // Its second use: keep it close for the next poll; it expires when it would have in Redis.
                 Remember(field, miss.Key, entry, now);
                 _metrics.Hit(CacheLevels.Redis, field.Name);
                 miss.Completion.TrySetResult(Answer(field, entry, stale: false));
@@ -295,15 +316,18 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         return remaining;
     }
 
-    /// <summary>Caches what DRS said when it is worth caching, and picks what the waiters get.</summary>
-    private DrsResult<T> Settle<T>(CachedField<T> field, string key, JobCacheEntry<T>? fallback, DrsResult<T> answer, DateTimeOffset fetchedAt, List<SharedCacheWrite>? writes)
+    /// <summary>
+    /// Caches what DRS said when it is worth caching (in memory now, or into <paramref name="writeBack"/>
+    /// for Redis when there is one), and picks what the waiters get.
+    /// </summary>
+    private DrsResult<T> Settle<T>(CachedField<T> field, string key, JobCacheEntry<T>? fallback, DrsResult<T> answer, DateTimeOffset fetchedAt, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
         where T : class
     {
         if (answer.Value is { } value)
         {
             var ttl = field.TtlOf(value, _options);
             var entry = new JobCacheEntry<T>(field.WithFreshness(value, null), null, fetchedAt, fetchedAt + ttl, fetchedAt + ttl + _options.StaleGrace);
-            Store(field, key, entry, fetchedAt, writes);
+            Store(field, key, entry, fetchedAt, writeBack);
             return Answer(field, entry, stale: false);
         }
 
@@ -311,7 +335,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         if (error.Kind is DrsErrorKind.NotFound or DrsErrorKind.Deleted)
         {
             // Briefly: a job created a moment ago may not be visible yet, and must show up soon.
-            Store(field, key, new JobCacheEntry<T>(null, error, fetchedAt, fetchedAt + _options.NegativeTtl, fetchedAt + _options.NegativeTtl), fetchedAt, writes);
+            Store(field, key, new JobCacheEntry<T>(null, error, fetchedAt, fetchedAt + _options.NegativeTtl, fetchedAt + _options.NegativeTtl), fetchedAt, writeBack);
             return answer;
         }
 
@@ -325,24 +349,61 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         return answer;
     }
 
-    private void Store<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now, List<SharedCacheWrite>? writes)
+    private void Store<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
         where T : class
     {
-        var keep = entry.StaleUntil - now;
-        if (keep <= TimeSpan.Zero)
+        if (entry.StaleUntil <= now)
         {
             return;
         }
 
-        Remember(field, key, entry, now);
-        writes?.Add(new SharedCacheWrite(key, JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), keep));
+        if (writeBack is null)
+        {
+            Remember(field, key, entry, now);
+        }
+        else
+        {
+            writeBack.Add((key, entry));
+        }
+    }
+
+    /// <summary>Writes fetched entries to Redis; those it could not store go to memory instead. Never throws.</summary>
+    private async Task WriteBackAsync<T>(CachedField<T> field, List<(string Key, JobCacheEntry<T> Entry)> entries, DateTimeOffset fetchedAt)
+        where T : class
+    {
+        try
+        {
+            var writes = new SharedCacheWrite[entries.Count];
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var (key, entry) = entries[i];
+                writes[i] = new SharedCacheWrite(key, JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), entry.StaleUntil - fetchedAt);
+            }
+
+            if (await _shared.WriteAsync(writes))
+            {
+                return;
+            }
+        }
+        catch (Exception exception)
+        {
+            JobCacheLog.WriteBackFailed(_logger, field.Name, entries.Count, exception);
+        }
+
+        // Redis is down, full or failing: without this the next request would have to ask DRS again.
+        var now = _clock.GetUtcNow();
+        foreach (var (key, entry) in entries)
+        {
+            Remember(field, key, entry, now);
+        }
     }
 
     private void Remember<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now)
         where T : class
     {
         var keep = entry.StaleUntil - now;
-        if (keep > TimeSpan.Zero)
+        // A fetch may finish while the gateway stops: the memory level is gone by then.
+        if (keep > TimeSpan.Zero && !_disposed)
         {
             _memory.Set(key, entry, new MemoryCacheEntryOptions { Size = field.SizeOf(key), AbsoluteExpirationRelativeToNow = keep });
         }

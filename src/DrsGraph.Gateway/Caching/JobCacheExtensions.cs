@@ -57,7 +57,8 @@ public static class JobCacheExtensions
         var inner = services.LastOrDefault(d => d.ServiceType == typeof(IJobDataSource) && !d.IsKeyedService)
             ?? throw new InvalidOperationException($"No {nameof(IJobDataSource)} to cache: call AddJobGraph() before AddJobCache().");
         services.Remove(inner);
-        services.AddSingleton<IJobDataSource>(sp => new CachingJobDataSource(
+        // Resolvable as itself too, for its statistics (other decorators may wrap the IJobDataSource).
+        services.AddSingleton(sp => new CachingJobDataSource(
             Create(sp, inner),
             sp.GetRequiredService<JobCacheKeys>(),
             sp.GetRequiredService<ISharedJobCache>(),
@@ -65,6 +66,7 @@ public static class JobCacheExtensions
             sp.GetRequiredService<IOptions<JobCacheOptions>>(),
             sp.GetRequiredKeyedService<TimeProvider>(ClockKey),
             sp.GetRequiredService<ILogger<CachingJobDataSource>>()));
+        services.AddSingleton<IJobDataSource>(sp => sp.GetRequiredService<CachingJobDataSource>());
     }
 
     private static IJobDataSource Create(IServiceProvider services, ServiceDescriptor descriptor) => (IJobDataSource)(

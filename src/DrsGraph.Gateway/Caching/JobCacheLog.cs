@@ -35,6 +35,9 @@ internal static partial class JobCacheLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis entry was ignored.")]
     public static partial void UnreadableEntry(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job cache: storing {Count} fetched {Field} entries failed unexpectedly; they go to memory only.")]
+    public static partial void WriteBackFailed(ILogger logger, string field, int count, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Job cache: fetching {Field} for {Count} jobs failed unexpectedly.")]
     public static partial void FetchFailed(ILogger logger, string field, int count, Exception exception);
 }

@@ -18,8 +18,11 @@ public interface ISharedJobCache
     /// </summary>
     Task<byte[]?[]?> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken);
 
-    /// <summary>Queues entries to store; returns at once. Failures are logged and counted, never thrown.</summary>
-    void Write(IReadOnlyList<SharedCacheWrite> writes);
+    /// <summary>
+    /// Queues entries to store and returns at once, with a task that completes when they are stored (true)
+    /// or were dropped or failed to store (false). Failures are logged and counted; the task never faults.
+    /// </summary>
+    Task<bool> WriteAsync(IReadOnlyList<SharedCacheWrite> writes);
 }
 
 /// <summary>No shared level (no <c>ConnectionStrings:Redis</c>): memory only.</summary>
@@ -29,7 +32,5 @@ public sealed class NoSharedJobCache : ISharedJobCache
 
     public Task<byte[]?[]?> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => Task.FromResult<byte[]?[]?>(null);
 
-    public void Write(IReadOnlyList<SharedCacheWrite> writes)
-    {
-    }
+    public Task<bool> WriteAsync(IReadOnlyList<SharedCacheWrite> writes) => Task.FromResult(false);
 }

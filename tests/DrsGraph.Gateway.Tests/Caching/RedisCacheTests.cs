@@ -1,5 +1,6 @@
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DrsGraph.Gateway.Tests.Caching;
 
@@ -39,6 +40,40 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.Equal(0, commands.GetValueOrDefault("get"));
         Assert.Equal(300, metrics.Total("drsgraph.cache.hits", CacheLevels.Redis));
         Assert.Equal(300, metrics.Total("drsgraph.cache.misses", CacheLevels.Memory));
+    }
+
+    [Fact]
+    public async Task With_redis_up_what_drs_answered_goes_to_redis_and_into_memory_on_its_second_use()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, redis: true);
+        using var metrics = new CacheMeterRecorder(gateway.Services);
+        var cache = gateway.Services.GetRequiredService<CachingJobDataSource>();
+        var ids = await fixture.CreateJobsAsync(20);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+        await WaitUntilConnectedAsync(gateway);
+        await fixture.Redis.FlushStatsAsync();
+
+        var fetched = (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        // The fetch lets go of its keys once Redis has stored them.
+        await RedisServer.WaitUntilAsync(() => Task.FromResult(cache.KeysInFlight == 0), "the fetch released its keys");
+        var writes = await fixture.Redis.CommandCallsAsync();
+        Assert.Equal(60, writes.GetValueOrDefault("set") + writes.GetValueOrDefault("setex") + writes.GetValueOrDefault("psetex"));
+        Assert.Equal(60, (await fixture.Redis.DumpAsync()).Count);
+        Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
+        Assert.Equal(3, (await fixture.UpstreamCallsAsync()).Count);
+
+        var second = (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        Assert.Equal(60, metrics.Total("drsgraph.cache.hits", CacheLevels.Redis));
+        Assert.Equal(60, cache.MemoryStatistics!.CurrentEntryCount);
+
+        await fixture.Redis.FlushStatsAsync();
+        var third = (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        Assert.Equal(60, metrics.Total("drsgraph.cache.hits", CacheLevels.Memory));
+        Assert.Equal(0, (await fixture.Redis.CommandCallsAsync()).GetValueOrDefault("mget"));
+        Assert.Equal(3, (await fixture.UpstreamCallsAsync()).Count);
+        Assert.Equal(fetched.Data!.ToJsonString(), second.Data!.ToJsonString());
+        Assert.Equal(fetched.Data!.ToJsonString(), third.Data!.ToJsonString());
     }
 
     [Fact]
