@@ -3,45 +3,21 @@
 // page, a wrong bcp-config.json, an IDE that cannot reach the endpoint).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { startGateway } from './gateway.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const gatewayDll = path.join(root, 'src/DrsGraph.Gateway/bin/Debug/net10.0/DrsGraph.Gateway.dll');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let gateway;
 let baseUrl;
 
-const freePort = () => new Promise((resolve, reject) => {
-  const server = createServer();
-  server.once('error', reject);
-  server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
-});
-
 before(async () => {
-  assert.ok(existsSync(gatewayDll), `${gatewayDll} is missing: run dotnet build (or dotnet test) first`);
   assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install chromium`);
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  gateway = spawn('dotnet', [gatewayDll, '--urls', baseUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
-  gateway.stdout.resume();
-  gateway.stderr.resume();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${baseUrl}/graphql?sdl`);
-      if (response.ok) return;
-    } catch { /* not listening yet */ }
-    await new Promise(r => setTimeout(r, 250));
-  }
-  throw new Error('the gateway did not start within 60 s');
+  gateway = await startGateway();
+  ({ baseUrl } = gateway);
 });
 
-after(() => gateway?.kill());
+after(() => gateway?.stop());
 
 test('Banana Cake Pop loads at /graphql and runs a query against the embedded emulator', { timeout: 120_000 }, async () => {
   const browser = await chromium.launch({

@@ -1,0 +1,36 @@
+// Starts the built gateway (with its embedded DRS emulator) on a free port, for one test file.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const gatewayDll = path.join(root, 'src/DrsGraph.Gateway/bin/Debug/net10.0/DrsGraph.Gateway.dll');
+
+const freePort = () => new Promise((resolve, reject) => {
+  const server = createServer();
+  server.once('error', reject);
+  server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
+});
+
+/** Resolves to { baseUrl, stop } once GET /graphql?sdl answers 200. */
+export async function startGateway() {
+  assert.ok(existsSync(gatewayDll), `${gatewayDll} is missing: run dotnet build (or dotnet test) first`);
+  const baseUrl = `http://127.0.0.1:${await freePort()}`;
+  const gateway = spawn('dotnet', [gatewayDll, '--urls', baseUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+  gateway.stdout.resume();
+  gateway.stderr.resume();
+  const stop = () => gateway.kill();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${baseUrl}/graphql?sdl`);
+      if (response.ok) return { baseUrl, stop };
+    } catch { /* not listening yet */ }
+    await new Promise(r => setTimeout(r, 250));
+  }
+  stop();
+  throw new Error('the gateway did not start within 60 s');
+}
