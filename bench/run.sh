@@ -101,6 +101,9 @@ status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; } # VmHWM /
 cd "$ROOT"
 EMU_DLL="$ROOT/src/DrsGraph.Emulator/bin/Release/net10.0/DrsGraph.Emulator.dll"
 GW_DLL="$ROOT/src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll"
+# The runtime settings the gateway ships with (the Dockerfile's ENV, launchSettings.json), so the figures
+# are those of a deployed gateway; BENCH_GATEWAY_ENV comes after and can override them.
+GATEWAY_RUNTIME_ENV="DOTNET_GCgen0size=0x4000000"
 if [[ "$SKIP_BUILD" != 1 ]]; then
   log "building Release (emulator, gateway)"
   dotnet build -c Release -nologo -v q src/DrsGraph.Emulator/DrsGraph.Emulator.csproj >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "emulator build failed"; }
@@ -207,7 +210,7 @@ GW="http://127.0.0.1:$GW_PORT"
 start_gateway() {
   [[ -n "$REDIS_PORT" ]] && redis-cli -p "$REDIS_PORT" flushall >/dev/null
   # shellcheck disable=SC2086 # BENCH_GATEWAY_ENV is a list of NAME=value words, for runtime experiments
-  env ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" "${REDIS_ARG[@]}" "${GW_ARGS[@]}" >"$WORK/gateway.$1.log" 2>&1 &
+  env $GATEWAY_RUNTIME_ENV ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" "${REDIS_ARG[@]}" "${GW_ARGS[@]}" >"$WORK/gateway.$1.log" 2>&1 &
   GW_PID=$!
   wait_http "$GW/graphql" 30 -X POST -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' \
     || die "gateway did not start (see $WORK/gateway.$1.log)"
@@ -434,6 +437,7 @@ MEM_TOTAL="$(free -h | awk '/^Mem:/ {print $2}')"
 DOTNET_VERSION="$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')"
 GC_MODE="$(jq -r '.runtimeOptions.configProperties["System.GC.Server"] // false | if . then "server" else "workstation" end' \
   "${GW_DLL%.dll}.runtimeconfig.json")"
+GC_MODE="$GC_MODE GC, $GATEWAY_RUNTIME_ENV"
 jq -s --arg stamp "$STAMP" --arg commit "$COMMIT" --arg cpu "$CPU_MODEL" --arg mem "$MEM_TOTAL" \
   --argjson nproc "$(nproc)" --arg kernel "$(uname -r)" --arg dotnet "$DOTNET_VERSION" --arg gc "$GC_MODE" \
   --arg wrk "$(wrk -v 2>&1 | head -1 | awk '{print $2}')" --arg redis "$REDIS_VERSION" --arg cache "$CACHE" \

@@ -17,7 +17,7 @@ def ratio($what; $a; $b):
 | [
   "### Run \($r.timestamp) (commit \($r.commit))",
   "",
-  "Machine: \($r.machine.nproc) cores (`nproc`), \($r.machine.cpu), \($r.machine.memory) RAM (`free -h`), Linux \($r.machine.kernel), ASP.NET Core \($r.machine.dotnet_runtime) (\($r.machine.gc) GC), wrk \($r.machine.wrk)\(if $r.machine.redis then ", Redis \($r.machine.redis)" else "" end); load average at the end \($r.machine.loadavg_at_end). Gateway, emulator\(if $r.config.redis then ", Redis" else "" end) and wrk share these cores.",
+  "Machine: \($r.machine.nproc) cores (`nproc`), \($r.machine.cpu), \($r.machine.memory) RAM (`free -h`), Linux \($r.machine.kernel), ASP.NET Core \($r.machine.dotnet_runtime) (\($r.machine.gc | if test("GC") then . else . + " GC" end)), wrk \($r.machine.wrk)\(if $r.machine.redis then ", Redis \($r.machine.redis)" else "" end); load average at the end \($r.machine.loadavg_at_end). Gateway, emulator\(if $r.config.redis then ", Redis" else "" end) and wrk share these cores.",
   "",
   "Command: `\($r.command)` (\($r.config.duration_s) s measured per scenario after a warm-up of \($r.config.warmup_min_s)-\($r.config.warmup_max_s) s in \($r.config.warmup_round_s) s rounds until CPU/request is steady; one gateway process for all scenarios, warmed up for \($r.config.start_warmup_min_s)-\($r.config.start_warmup_max_s) s after start). Cache on this checkout: \(if $r.config.cache_on_checkout then "yes\(if $r.config.redis then " (memory + Redis)" else "" end), status TTL \($r.config.status_ttl_s // "?") s" else "**no** (every GraphQL request goes upstream)" end). Per-caller rate limit: \($r.config.rate_limit // "none"). Raw figures: `bench/results/\($r.timestamp).json`.",
   "",
