@@ -51,26 +51,23 @@ public static class DocumentLimits
     public static async Task<ExecutionResult> EnforceAsync(
         ExecutionOptions options, Func<ExecutionOptions, Task<ExecutionResult>> next, DocumentLimitOptions limits, ValidatedDocumentCache? cache)
     {
-        if (options.Document is null && options.Query is { } query && cache?.Find(query) is { } known)
+        if (options.Document is not null || options.Query is not { } query)
         {
-            // Parsed, counted and fully validated before: what depends on this request is checked again.
-            var knownEstimate = EstimateResultFields(known, options.OperationName, options.Variables);
-            if (knownEstimate > limits.MaxResultFields)
-            {
-                return ResultTooLargeError(knownEstimate, limits);
-            }
-
-            options.Document = known;
-            options.ValidationRules = options.CachedDocumentValidationRules ?? [];
             return await next(options);
         }
 
-        if (options.Document is null && options.Query is { } text && options.RequestServices?.GetService<IDocumentBuilder>() is { } builder)
+        var known = cache?.Find(query);
+        var document = known;
+        if (document is null)
         {
-            GraphQLDocument document;
+            if (options.RequestServices?.GetService<IDocumentBuilder>() is not { } builder)
+            {
+                return await next(options);
+            }
+
             try
             {
-                document = builder.Build(text);
+                document = builder.Build(query);
             }
             catch (GraphQLParser.Exceptions.GraphQLMaxDepthExceededException)
             {
@@ -95,29 +92,32 @@ public static class DocumentLimits
             {
                 return Refuse(TooManyFields, $"The document has more than {limits.MaxFieldNodes} fields (aliases and fragments included); split it into smaller operations.");
             }
-
-            var estimate = EstimateResultFields(document, options.OperationName, options.Variables);
-            if (estimate > limits.MaxResultFields)
-            {
-                return ResultTooLargeError(estimate, limits);
-            }
-
-            options.Document = document;
-            var result = await next(options);
-            if (result.Executed)
-            {
-                // Executed means every validation rule passed.
-                cache?.Add(text, document);
-            }
-
-            return result;
         }
 
-        return await next(options);
-    }
+        // Depends on the variables, so checked for a cached document too.
+        var estimate = EstimateResultFields(document, options.OperationName, options.Variables);
+        if (estimate > limits.MaxResultFields)
+        {
+            return Refuse(ResultTooLarge, $"The answer would have about {Math.Min(estimate, 1e15):0} fields (each field times the jobs it applies to); at most {limits.MaxResultFields} are allowed. Ask for fewer jobs or fewer fields.");
+        }
 
-    private static ExecutionResult ResultTooLargeError(double estimate, DocumentLimitOptions limits) =>
-        Refuse(ResultTooLarge, $"The answer would have about {Math.Min(estimate, 1e15):0} fields (each field times the jobs it applies to); at most {limits.MaxResultFields} are allowed. Ask for fewer jobs or fewer fields.");
+        options.Document = document;
+        if (known is not null)
+        {
+            // Parsed, counted and fully validated before: only the rules that depend on the request run again.
+            options.ValidationRules = options.CachedDocumentValidationRules ?? [];
+            return await next(options);
+        }
+
+        var result = await next(options);
+        if (result.Executed)
+        {
+            // Executed means every validation rule passed.
+            cache?.Add(query, document);
+        }
+
+        return result;
+    }
 
     private static ExecutionResult Refuse(string code, string message) =>
         new() { Errors = [new ExecutionError(message) { Code = code }] };
