@@ -74,14 +74,9 @@ if ((${#need_install[@]})); then
 fi
 command -v dotnet >/dev/null || die "dotnet not found"
 
-# A free loopback port; ss tells which are taken (a tiny race is acceptable on a quiet box).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    [[ -z "$(ss -Htln "sport = :$port" 2>/dev/null)" ]] && { echo "$port"; return; }
-  done
-}
+# free_port: a free loopback port; ss tells which are taken (a tiny race is acceptable on a quiet box).
+# shellcheck source=scripts/loopback.sh
+source "$ROOT/scripts/loopback.sh"
 
 wait_http() { # url, seconds, [curl args...]
   local url="$1" seconds="$2"; shift 2

@@ -46,13 +46,8 @@ wait_for_url() {
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    [[ -z "$(ss -Htln "sport = :$port" 2>/dev/null)" ]] && { echo "$port"; return; }
-  done
-}
+# shellcheck source=scripts/loopback.sh
+source scripts/loopback.sh
 
 gateway_args=()
 redis=${SOAK_REDIS:-0}

@@ -23,13 +23,8 @@ WORK="$(mktemp -d /tmp/drsgraph-yoga-check.XXXX)"
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    [[ -z "$(ss -Htln "sport = :$port" 2>/dev/null)" ]] && { echo "$port"; return; }
-  done
-}
+# shellcheck source=scripts/loopback.sh
+source "$ROOT/scripts/loopback.sh"
 wait_up() { # url, what
   for _ in $(seq 300); do
     curl -fsS -o /dev/null --max-time 1 -X POST -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' "$1" 2>/dev/null && return 0
