@@ -205,7 +205,7 @@ GW="http://127.0.0.1:$GW_PORT"
 start_gateway() {
   [[ -n "$REDIS_PORT" ]] && redis-cli -p "$REDIS_PORT" flushall >/dev/null
   # shellcheck disable=SC2086 # BENCH_GATEWAY_ENV is a list of NAME=value words, for runtime experiments
-  env $GATEWAY_RUNTIME_ENV ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" "${REDIS_ARG[@]}" "${GW_ARGS[@]}" >"$WORK/gateway.$1.log" 2>&1 &
+  env $GATEWAY_RUNTIME_ENV ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" --Drs:AllowInsecureEndpoint=true "${REDIS_ARG[@]}" "${GW_ARGS[@]}" >"$WORK/gateway.$1.log" 2>&1 &
   GW_PID=$!
   wait_http "$GW/graphql" 30 -X POST -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' \
     || die "gateway did not start (see $WORK/gateway.$1.log)"

@@ -69,7 +69,7 @@ pids+=($!)
 emulator=$(wait_for_url "$work/emulator.log" 'listening on http://127\.0\.0\.1:[0-9]+')
 
 # The runtime setting the Dockerfile ships (DOTNET_GCgen0size), so the soak runs the deployed configuration.
-DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000} dotnet src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll --urls http://127.0.0.1:0 --Drs:Endpoint="$emulator" "${gateway_args[@]}" >"$work/gateway.log" 2>&1 &
+DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000} dotnet src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll --urls http://127.0.0.1:0 --Drs:Endpoint="$emulator" --Drs:AllowInsecureEndpoint=true "${gateway_args[@]}" >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
 pids+=("$gateway_pid")
 gateway=$(wait_for_url "$work/gateway.log" 'Now listening on: http://127\.0\.0\.1:[0-9]+')

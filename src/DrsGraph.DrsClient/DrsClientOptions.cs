@@ -8,10 +8,18 @@ public sealed class DrsClientOptions
     public const string SectionName = "Drs";
 
     /// <summary>
-    /// Base URL of the DRS API, e.g. <c>https://drs.eu-de.otc.t-systems.com</c>. Default: none, which
-    /// makes the gateway host the built-in emulator and use it.
+    /// Base URL of the DRS API, e.g. <c>https://drs.eu-de.otc.t-systems.com</c>: an absolute http(s) URL.
+    /// Default: none. The gateway then refuses to start, except in the Development environment or with
+    /// <c>Gateway:EmbeddedEmulator:Enabled=true</c>, where it hosts the built-in emulator and uses it.
     /// </summary>
     public Uri? Endpoint { get; set; }
+
+    /// <summary>
+    /// Accept a plain <c>http://</c> <see cref="Endpoint"/> outside the Development environment. Default
+    /// false: callers' IAM tokens would cross the network in clear text. Set it only for an upstream on a
+    /// private network (an emulator beside the gateway, a TLS-terminating sidecar).
+    /// </summary>
+    public bool AllowInsecureEndpoint { get; set; }
 
     /// <summary>Project used when a caller names none (<c>X-Project-Id</c>). Default: the emulator's demo project.</summary>
     [RegularExpression("^[0-9a-zA-Z_-]{1,64}$")]

@@ -47,6 +47,13 @@ builder.AddGatewayHealth();
 
 var app = builder.Build();
 
+// A bad setting (a Drs:Endpoint that is no https URL, ...) stops start-up with one line naming it, exit code 1.
+if (!await StartupValidation.ValidateAsync(app))
+{
+    Environment.ExitCode = 1;
+    return;
+}
+
 // nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
 app.UseGatewaySecurity();
 

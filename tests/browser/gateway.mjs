@@ -19,7 +19,8 @@ const freePort = () => new Promise((resolve, reject) => {
 export async function startGateway() {
   assert.ok(existsSync(gatewayDll), `${gatewayDll} is missing: run dotnet build (or dotnet test) first`);
   const baseUrl = `http://127.0.0.1:${await freePort()}`;
-  const gateway = spawn('dotnet', [gatewayDll, '--urls', baseUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The embedded emulator serves only when asked for (or in Development): the test asks explicitly.
+  const gateway = spawn('dotnet', [gatewayDll, '--urls', baseUrl, '--Gateway:EmbeddedEmulator:Enabled=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
   gateway.stdout.resume();
   gateway.stderr.resume();
   const stop = () => gateway.kill();

@@ -5,10 +5,21 @@ using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Upstream;
 
-/// <summary>Where the embedded emulator listens, bound from <c>Gateway:EmbeddedEmulator</c>.</summary>
+/// <summary>Whether and where the embedded emulator runs, bound from <c>Gateway:EmbeddedEmulator</c>.</summary>
 public sealed class EmbeddedEmulatorOptions
 {
     public const string SectionName = "Gateway:EmbeddedEmulator";
+
+    public const string EnabledSetting = SectionName + ":" + nameof(Enabled);
+
+    /// <summary>
+    /// Host the DRS emulator (invented jobs, and a demo token for callers that send none) when no
+    /// <c>Drs:Endpoint</c> is set. Default: unset, which means on in the Development environment only
+    /// (<c>dotnet run</c>), so a deployment whose endpoint is missing or misspelt stops at start-up instead
+    /// of serving invented jobs. <c>true</c> turns it on anywhere; <c>false</c> off everywhere. A set
+    /// <c>Drs:Endpoint</c> always wins.
+    /// </summary>
+    public bool? Enabled { get; set; }
 
     /// <summary>
     /// Address of the in-process emulator. Default <c>http://127.0.0.1:0</c>: loopback only, on a free
@@ -19,7 +30,8 @@ public sealed class EmbeddedEmulatorOptions
 }
 
 /// <summary>
-/// Hosts the DRS emulator in the gateway's process when no <c>Drs:Endpoint</c> is configured, and
+/// Hosts the DRS emulator in the gateway's process when no <c>Drs:Endpoint</c> is configured (and
+/// <see cref="EmbeddedEmulatorOptions.Enabled"/> allows it), and
 /// points the DRS client at it: one command runs everything, over real HTTP on loopback.
 /// </summary>
 public sealed partial class EmbeddedEmulator(
@@ -64,6 +76,6 @@ public sealed partial class EmbeddedEmulator(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "No Drs:Endpoint configured: the embedded DRS emulator serves on {BaseAddress} (control API under /_emulator).")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "No Drs:Endpoint configured: the embedded DRS emulator serves invented jobs on {BaseAddress} (control API under /_emulator), and callers without a token get a demo token.")]
     private static partial void LogStarted(ILogger logger, Uri baseAddress);
 }

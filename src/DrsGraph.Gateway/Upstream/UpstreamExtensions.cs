@@ -1,20 +1,25 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Callers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Upstream;
 
 public static class UpstreamExtensions
 {
     /// <summary>
-    /// The typed DRS client, pointed at <c>Drs:Endpoint</c>; without one, at an emulator hosted in
-    /// this process, with a demo token so the first query needs no IAM token.
+    /// The typed DRS client, pointed at <c>Drs:Endpoint</c> (checked at start-up by
+    /// <see cref="DrsEndpointValidation"/>); without one, in Development or when
+    /// <c>Gateway:EmbeddedEmulator:Enabled</c> is true, at an emulator hosted in this process, with a demo
+    /// token so the first query needs no IAM token. Anywhere else a missing endpoint stops start-up.
     /// </summary>
     public static WebApplicationBuilder AddDrsUpstream(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDrsClient();
-        if (IsEmbedded(builder.Configuration))
+        var embedded = IsEmbedded(builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton<IValidateOptions<DrsClientOptions>>(new DrsEndpointValidation(builder.Environment.IsDevelopment(), embedded));
+        if (embedded)
         {
             builder.Services.AddOptions<EmbeddedEmulatorOptions>()
                 .BindConfiguration(EmbeddedEmulatorOptions.SectionName)
@@ -30,7 +35,11 @@ public static class UpstreamExtensions
         return builder;
     }
 
-    /// <summary>True when no upstream is configured and the gateway runs its own emulator.</summary>
-    public static bool IsEmbedded(IConfiguration configuration) =>
-        string.IsNullOrWhiteSpace(configuration[$"{DrsClientOptions.SectionName}:{nameof(DrsClientOptions.Endpoint)}"]);
+    /// <summary>
+    /// True when no upstream is configured and the emulator may serve instead: explicitly
+    /// (<c>Gateway:EmbeddedEmulator:Enabled</c>), else only in the Development environment.
+    /// </summary>
+    public static bool IsEmbedded(IConfiguration configuration, IHostEnvironment environment) =>
+        string.IsNullOrWhiteSpace(configuration[DrsEndpointValidation.EndpointSetting])
+        && (configuration.GetValue<bool?>(EmbeddedEmulatorOptions.EnabledSetting) ?? environment.IsDevelopment());
 }

@@ -1,0 +1,53 @@
+using System.Reflection;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Health;
+
+/// <summary>
+/// Runs every <c>ValidateOnStart</c> check before the host starts, so a bad setting stops the gateway
+/// with one log line per problem, naming the setting, and exit code 1, instead of the host's
+/// "Hosting failed to start" and an unhandled exception, each with a stack trace.
+/// </summary>
+public static partial class StartupValidation
+{
+    /// <returns>False (the problems logged) when a setting is invalid; the caller then exits.</returns>
+    public static async Task<bool> ValidateAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (Assembly.GetEntryAssembly() != typeof(StartupValidation).Assembly)
+        {
+            // Hosted by a test (WebApplicationFactory): the host must start, and throw, as usual for the test to see it.
+            return true;
+        }
+
+        try
+        {
+            app.Services.GetService<IStartupValidator>()?.Validate();
+            return true;
+        }
+        catch (OptionsValidationException invalid)
+        {
+            Log(app, invalid.Failures);
+        }
+        catch (AggregateException invalid) when (invalid.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            Log(app, invalid.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures));
+        }
+
+        // Flushes the console logger before the process exits.
+        await app.DisposeAsync();
+        return false;
+    }
+
+    private static void Log(WebApplication app, IEnumerable<string> failures)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupValidation));
+        foreach (var failure in failures)
+        {
+            LogInvalidSetting(logger, failure);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Critical, Message = "Invalid configuration, not starting: {Failure}")]
+    private static partial void LogInvalidSetting(ILogger logger, string failure);
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.Faults;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Hosting;
+
+/// <summary>
+/// A bad or missing <c>Drs:Endpoint</c> stops start-up with a message naming it; the embedded emulator
+/// (invented jobs, a demo token) serves only in Development or when asked for.
+/// </summary>
+public sealed class StartupConfigurationTests
+{
+    private const string ReadmeJob = "9a470239-2308-4bb5-a6bc-1040402fjb21";
+
+    [Theory]
+    [InlineData("notaurl", "Development", "not an absolute http(s) URL")]
+    [InlineData("ftp://x", "Development", "not an absolute http(s) URL")]
+    [InlineData("/drs/v3", "Development", "not an absolute http(s) URL")]
+    [InlineData("file:///etc/passwd", "Production", "not an absolute http(s) URL")]
+    [InlineData("http://127.0.0.1:9", "Production", "plain http outside the Development environment")]
+    [InlineData("http://drs.example.com", "Staging", "Drs:AllowInsecureEndpoint")]
+    public void A_bad_drs_endpoint_stops_start_up_naming_the_setting(string endpoint, string environment, string reason)
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = environment, ["Drs:Endpoint"] = endpoint });
+
+        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+
+        Assert.Contains("Drs:Endpoint", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Development", null)]
+    [InlineData("Production", "true")]
+    public async Task A_plain_http_endpoint_works_in_Development_or_when_explicitly_allowed(string environment, string? allowInsecure)
+    {
+        var settings = GatewayRig.With(null, ("environment", environment));
+        if (allowInsecure is not null)
+        {
+            settings["Drs:AllowInsecureEndpoint"] = allowInsecure;
+        }
+
+        await using var rig = await GatewayRig.StartAsync(settings);
+
+        var answer = await rig.QueryAsync($"{{ job(id: \"{ReadmeJob}\") {{ status }} }}");
+
+        answer.AssertNoErrors();
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public void Outside_Development_a_missing_endpoint_stops_start_up_instead_of_serving_the_emulator(string environment)
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = environment });
+
+        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+
+        Assert.Contains("Drs:Endpoint is not set", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Gateway:EmbeddedEmulator:Enabled", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_whitespace_endpoint_counts_as_missing()
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = "Production", ["Drs:Endpoint"] = "  " });
+
+        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+
+        Assert.Contains("Drs:Endpoint", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Switching_the_emulator_off_makes_the_endpoint_required_even_in_Development()
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = "Development", ["Gateway:EmbeddedEmulator:Enabled"] = "false" });
+
+        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+
+        Assert.Contains("Drs:Endpoint is not set", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Production", "true")]
+    [InlineData("Development", null)]
+    public async Task The_emulator_serves_with_its_demo_token_in_Development_or_when_explicitly_enabled(string environment, string? enabled)
+    {
+        var settings = new Dictionary<string, string?> { ["environment"] = environment };
+        if (enabled is not null)
+        {
+            settings["Gateway:EmbeddedEmulator:Enabled"] = enabled;
+        }
+
+        await using var gateway = new GatewayFactory(null, settings);
+        using var client = gateway.StartAndCreateClient();
+
+        var body = await PostWithoutTokenAsync(client);
+
+        Assert.Null(body["errors"]);
+        Assert.NotNull(body["data"]!["job"]!["status"]);
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Development")]
+    public async Task In_front_of_a_real_endpoint_a_caller_without_a_token_is_refused_not_given_the_demo_token(string environment)
+    {
+        // Enabled=true only allows the emulator when no endpoint is set: a configured endpoint always wins.
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null, ("environment", environment), ("Drs:AllowInsecureEndpoint", "true"), ("Gateway:EmbeddedEmulator:Enabled", "true")));
+
+        var answer = await rig.QueryAsync($"{{ job(id: \"{ReadmeJob}\") {{ status }} }}", token: null);
+
+        Assert.Equal(["UNAUTHENTICATED"], answer.Codes.Distinct());
+        Assert.Equal(0, await rig.UpstreamCallCountAsync());
+        rig.Logs.AssertNone("embedded DRS emulator");
+    }
+
+    [Fact]
+    public async Task The_real_program_with_a_bad_endpoint_exits_1_with_one_line_naming_the_setting_and_no_stack_trace()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", "--Drs:Endpoint=ftp://x" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_ENVIRONMENT"] = null, ["Logging__Console__FormatterName"] = "simple" },
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+
+        var output = await stdout + await stderr;
+        Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}:\n{output}");
+        Assert.Single(output.Split('\n'), line => line.Contains("Drs:Endpoint 'ftp://x' is not an absolute http(s) URL", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonNode> PostWithoutTokenAsync(HttpClient client)
+    {
+        using var response = await client.PostAsJsonAsync("/graphql", new { query = $"{{ job(id: \"{ReadmeJob}\") {{ status }} }}" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+}
