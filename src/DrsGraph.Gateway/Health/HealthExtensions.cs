@@ -48,8 +48,15 @@ public static class HealthExtensions
         var redis = builder.Configuration.GetConnectionString(RedisConnectionName);
         if (!string.IsNullOrWhiteSpace(redis))
         {
-            services.AddSingleton(sp => new RedisHealthCheck(redis, sp.GetRequiredService<IOptions<HealthOptions>>()));
-            checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [ReadyTag]);
+            services.AddMetrics();
+            services.AddSingleton(sp => new RedisHealthCheck(
+                redis,
+                sp.GetRequiredService<IOptions<HealthOptions>>(),
+                sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+                sp.GetRequiredService<ILogger<RedisHealthCheck>>(),
+                sp.GetService<Caching.RedisJobCache>()));
+            // Degraded, never Unhealthy: the cache fails open, and one Redis outage must not take every replica out of the load balancer.
+            checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag]);
         }
 
         return builder;
@@ -58,10 +65,13 @@ public static class HealthExtensions
     /// <summary>
     /// <see cref="LivePath"/>: 200 while the process serves requests (no dependency is checked, so a
     /// Redis or DRS outage never gets replicas restarted). <see cref="ReadyPath"/>: 200 when Healthy or
-    /// Degraded, 503 when a check is Unhealthy; a JSON body names each check's status.
+    /// Degraded (a Redis outage or an open DRS circuit), 503 when a check is Unhealthy; a JSON body names
+    /// each check's status.
     /// </summary>
     public static WebApplication MapGatewayHealth(this WebApplication app)
     {
+        // Created now, not at the first probe, so its up/down gauge is published from the start.
+        _ = app.Services.GetService<RedisHealthCheck>();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = static _ => false, ResponseWriter = WriteJsonAsync });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = static check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteJsonAsync });
         return app;

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using DrsGraph.Emulator;
 using DrsGraph.Gateway.Health;
+using DrsGraph.Gateway.Tests.Caching;
+using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Operations;
@@ -11,20 +13,63 @@ namespace DrsGraph.Gateway.Tests.Operations;
 public sealed class HealthTests
 {
     [Fact]
-    public async Task Readiness_is_503_and_liveness_still_200_when_Redis_is_configured_but_nothing_listens()
+    public async Task Readiness_stays_200_and_reports_Redis_degraded_when_Redis_is_configured_but_nothing_listens()
     {
         await using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"127.0.0.1:{OperationsFixture.UnusedPort()}" });
         using var client = gateway.StartAndCreateClient();
 
         var (readyStatus, ready) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyStatus);
-        Assert.Equal("Unhealthy", ready["status"]!.GetValue<string>());
-        Assert.Equal("Unhealthy", ready["checks"]!["redis"]!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, readyStatus);
+        Assert.Equal("Degraded", ready["status"]!.GetValue<string>());
+        Assert.Equal("Degraded", ready["checks"]!["redis"]!["status"]!.GetValue<string>());
         Assert.Equal("Healthy", ready["checks"]!["drs-circuit"]!["status"]!.GetValue<string>());
 
         var (liveStatus, live) = await OperationsFixture.HealthAsync(client, HealthExtensions.LivePath);
         Assert.Equal(HttpStatusCode.OK, liveStatus);
         Assert.Equal("Healthy", live["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_Redis_outage_keeps_readiness_200_degraded_and_is_logged_once_per_change_with_an_up_gauge()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("ConnectionStrings:Redis", redis.ConnectionString), ("Gateway:Cache:Enabled", "true")));
+        using var gauge = new RedisUpGauge(rig.GatewayFactory.Services);
+        var (healthyStatus, healthy) = await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
+        Assert.Equal(HttpStatusCode.OK, healthyStatus);
+        Assert.Equal("Healthy", healthy["checks"]!["redis"]!["status"]!.GetValue<string>());
+        Assert.Equal(1, await gauge.WaitForAsync(1));
+
+        await redis.StopProcessAsync();
+        var outage = new List<(HttpStatusCode Status, System.Text.Json.Nodes.JsonObject Body)>();
+        for (var probe = 0; probe < 4; probe++)
+        {
+            outage.Add(await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath));
+        }
+
+        Assert.All(outage, probe => Assert.Equal(HttpStatusCode.OK, probe.Status));
+        Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["status"]!.GetValue<string>()));
+        Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["checks"]!["redis"]!["status"]!.GetValue<string>()));
+        Assert.Equal(0, await gauge.WaitForAsync(0));
+        Assert.Equal(1, rig.Logs.Count("Redis is down:"));
+        // Queries go on without Redis.
+        (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }")).AssertNoErrors();
+
+        await redis.StartProcessAsync();
+        var deadline = Stopwatch.StartNew();
+        string status;
+        do
+        {
+            await Task.Delay(200);
+            status = (await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath)).Body["checks"]!["redis"]!["status"]!.GetValue<string>();
+        }
+        while (status != "Healthy" && deadline.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal("Healthy", status);
+        await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
+        Assert.Equal(1, rig.Logs.Count("Redis is back:"));
+        Assert.Equal(1, rig.Logs.Count("Redis is down:"));
+        Assert.Equal(1, await gauge.WaitForAsync(1));
     }
 
     [Fact]
@@ -141,5 +186,48 @@ public sealed class HealthTests
             process.WaitForExit();
             process.Dispose();
         }
+    }
+
+    /// <summary>Reads one gateway's <c>drsgraph.cache.redis.up</c> gauge (its own meter factory: other hosts in this process have their own).</summary>
+    private sealed class RedisUpGauge : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private int? _last;
+
+        public RedisUpGauge(IServiceProvider services)
+        {
+            var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(services);
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == RedisHealthCheck.UpGaugeName && ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<int>((_, value, _, _) => _last = value);
+            _listener.Start();
+        }
+
+        /// <summary>The gauge's value once it reads <paramref name="expected"/>, or its last value after 10 s.</summary>
+        public async Task<int?> WaitForAsync(int expected)
+        {
+            var deadline = Stopwatch.StartNew();
+            do
+            {
+                _last = null;
+                _listener.RecordObservableInstruments();
+                if (_last == expected)
+                {
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+            while (deadline.Elapsed < TimeSpan.FromSeconds(10));
+
+            return _last;
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 }
