@@ -1,6 +1,8 @@
+using System.Net;
 using GraphQL;
 using GraphQL.Validation;
 using GraphQL.Validation.Rules.Custom;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Security;
@@ -30,6 +32,11 @@ public static class SecurityExtensions
                 options.RequestServices?.GetService<IOptions<DocumentLimitOptions>>()?.Value ?? new DocumentLimitOptions(),
                 options.RequestServices?.GetService<ValidatedDocumentCache>())));
 
+        // Rate limit, second step: each operation is charged by the job IDs it names, once parsed (see RequestCost).
+        // Registered after the document limits, which hand it the parsed document.
+        services.AddHttpContextAccessor();
+        services.AddGraphQL(graphQL => graphQL.ConfigureExecution((options, next) => RequestCost.ChargeAsync(options, o => next(o))));
+
         // GraphQL.NET's own rule: __schema and __type are refused at validation, __typename still works.
         services.AddGraphQL(graphQL => graphQL.ConfigureExecutionOptions(options =>
         {
@@ -51,15 +58,46 @@ public static class SecurityExtensions
                 .SetPreflightMaxAge(cors.PreflightMaxAge)));
         }
 
+        // Rate limit, first step: one permit per request at the door, per caller and per client address.
+        services.AddSingleton<CallerRateLimiter>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
-            .Configure<IOptions<GatewaySecurityOptions>>((options, security) => CallerRateLimiting.Configure(options, security.Value.RateLimit));
+            .Configure<CallerRateLimiter>((options, limiter) => limiter.Configure(options));
+
+        // The client address behind trusted proxies (X-Forwarded-For), for the per-address limit and the logs.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewaySecurityOptions>>((options, security) =>
+        {
+            var trusted = security.Value.ForwardedHeaders;
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            options.ForwardLimit = trusted.ForwardLimit;
+            // ASP.NET Core trusts loopback by default; only what is configured is trusted here.
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var proxy in trusted.KnownProxies)
+            {
+                options.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in trusted.KnownNetworks)
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
         return builder;
     }
 
-    /// <summary><c>X-Content-Type-Options: nosniff</c> everywhere, then CORS (when origins are allowed), then the rate limiter.</summary>
+    /// <summary>
+    /// The client address from trusted proxies (when any are configured), <c>X-Content-Type-Options: nosniff</c>
+    /// everywhere, then CORS (when origins are allowed), then the rate limiter.
+    /// </summary>
     public static WebApplication UseGatewaySecurity(this WebApplication app)
     {
+        // Without trusted proxies X-Forwarded-For is ignored: any client could write it.
+        if (app.Services.GetRequiredService<IOptions<GatewaySecurityOptions>>().Value.ForwardedHeaders.Enabled)
+        {
+            app.UseForwardedHeaders();
+        }
+
         // Set first thing, so even error answers of later middleware carry it: no browser should ever
         // guess a JSON error body to be HTML.
         app.Use((context, next) =>

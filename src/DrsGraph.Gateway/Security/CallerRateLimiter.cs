@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.Callers;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Security;
+
+/// <summary>
+/// The limiter on the GraphQL endpoint: a token bucket per caller, then a ceiling per client address (see
+/// <see cref="RateLimitSettings"/>). Callers are told apart by a keyed hash of their <c>X-Auth-Token</c>
+/// (HMAC-SHA256 with <c>Gateway:Cache:KeySecret</c>, the cache's, else a random per-process secret): the
+/// limiter keeps its keys in memory and logs them, and a plain hash would let anyone with the logs confirm
+/// a guessed token. Requests without a token are limited by address.
+/// </summary>
+public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpContext>
+{
+    public const string RateLimitedCode = "RATE_LIMITED";
+
+    /// <summary>The path the limiter guards; the IDE's static assets below it are not counted.</summary>
+    private static readonly PathString GraphQLPath = new("/graphql");
+
+    private static readonly object RefusedByKey = new();
+
+    private readonly RateLimitSettings _settings;
+    private readonly byte[] _secret;
+    private readonly IPNetwork[] _exempt;
+    private readonly PartitionedRateLimiter<HttpContext> _callers;
+    private readonly PartitionedRateLimiter<HttpContext> _addresses;
+
+    public CallerRateLimiter(IOptions<GatewaySecurityOptions> security, IOptions<JobCacheOptions> cache)
+    {
+        _settings = security.Value.RateLimit;
+        _secret = cache.Value.KeySecret is { Length: > 0 } secret ? Encoding.UTF8.GetBytes(secret) : RandomNumberGenerator.GetBytes(32);
+        _exempt = [.. _settings.ExemptAddresses.Select(entry => AddressRanges.TryParse(entry, out var network) ? network : throw new FormatException(entry))];
+        var settings = _settings;
+        _callers = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            settings.Enabled && IsGraphQL(context.Request.Path)
+                ? RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => Bucket(settings.BurstLimit, settings.TokensPerPeriod, settings.ReplenishmentPeriod))
+                : RateLimitPartition.GetNoLimiter("unlimited"));
+        _addresses = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            settings.Enabled && settings.AddressBurstLimit > 0 && IsGraphQL(context.Request.Path) && AddressKey(context) is { } address
+                ? RateLimitPartition.GetTokenBucketLimiter(address, _ => Bucket(settings.AddressBurstLimit, settings.AddressTokensPerPeriod, settings.ReplenishmentPeriod))
+                : RateLimitPartition.GetNoLimiter("unlimited"));
+    }
+
+    /// <summary>Limit callers at all (<see cref="RateLimitSettings.Enabled"/>).</summary>
+    public bool Enabled => _settings.Enabled;
+
+    public RateLimitSettings Settings => _settings;
+
+    /// <summary>Wires this limiter into ASP.NET Core's rate-limiting middleware, which charges one permit per request.</summary>
+    public void Configure(RateLimiterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.GlobalLimiter = this;
+        options.OnRejected = (context, cancellationToken) => RejectAsync(context, cancellationToken);
+    }
+
+    public override RateLimiterStatistics? GetStatistics(HttpContext resource) => _callers.GetStatistics(resource);
+
+    /// <summary>
+    /// The caller's bucket first, then the address's: a caller over its own limit does not also spend its
+    /// address's (which others behind the same NAT share), while a client rotating tokens gets fresh caller
+    /// buckets and is stopped by its address's. A request asks at most a full bucket of either.
+    /// </summary>
+    protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
+    {
+        var caller = _callers.AttemptAcquire(resource, Math.Min(permitCount, _settings.BurstLimit));
+        if (!caller.IsAcquired)
+        {
+            resource.Items[RefusedByKey] = "caller";
+            return caller;
+        }
+
+        var address = _addresses.AttemptAcquire(resource, Math.Min(permitCount, Math.Max(1, _settings.AddressBurstLimit)));
+        if (!address.IsAcquired)
+        {
+            caller.Dispose();
+            resource.Items[RefusedByKey] = "address";
+            return address;
+        }
+
+        address.Dispose();
+        return caller;
+    }
+
+    // Never queued (QueueLimit 0): waiting would only hold connections open and hide the limit from the caller.
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AttemptAcquireCore(resource, permitCount));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _callers.Dispose();
+            _addresses.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Seconds to tell a refused caller to wait: the lease's own estimate, else one period.</summary>
+    public int RetryAfterSeconds(RateLimitLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _settings.ReplenishmentPeriod;
+        return Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+    }
+
+    /// <summary>The message a refused request gets, naming the bucket that refused it.</summary>
+    public string RefusalMessage(HttpContext context, int retryAfterSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var period = _settings.ReplenishmentPeriod.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        return RefusedBy(context) == "address"
+            ? $"Too many requests from this client address: at most {_settings.AddressBurstLimit} at once and {_settings.AddressTokensPerPeriod} per {period} s, whatever the token. Retry after {retryAfterSeconds} s."
+            : $"Too many requests from this caller: at most {_settings.BurstLimit} at once and {_settings.TokensPerPeriod} per {period} s. Retry after {retryAfterSeconds} s.";
+    }
+
+    /// <summary>Logs a refusal: the keyed partition key (never the token or a plain hash of it) and the address.</summary>
+    public void LogRefusal(ILogger logger, HttpContext context, int permits, int retryAfterSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(context);
+        var bucket = RefusedBy(context);
+        var partition = PartitionKey(context);
+        var address = AddressKey(context) ?? "exempt or unknown";
+        LogRejected(logger, bucket, partition, address, permits, retryAfterSeconds);
+    }
+
+    private static string RefusedBy(HttpContext context) => context.Items[RefusedByKey] as string ?? "caller";
+
+    private static TokenBucketRateLimiterOptions Bucket(int size, int perPeriod, TimeSpan period) => new()
+    {
+        TokenLimit = size,
+        TokensPerPeriod = perPeriod,
+        ReplenishmentPeriod = period,
+        AutoReplenishment = true,
+        QueueLimit = 0,
+    };
+
+    private static bool IsGraphQL(PathString path) => path.Equals(GraphQLPath, StringComparison.OrdinalIgnoreCase)
+        || path.Equals(GraphQLPath.Add("/"), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><c>t:</c> + the first 128 bits of HMAC-SHA256(secret, token), or <c>ip:</c> + the client address.</summary>
+    internal string PartitionKey(HttpContext context)
+    {
+        var token = context.Request.Headers[CallerContextBuilder.AuthTokenHeader].ToString();
+        if (token.Length > 0)
+        {
+            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(token), mac);
+            return "t:" + Convert.ToHexStringLower(mac[..16]);
+        }
+
+        return "ip:" + (AddressKey(context) ?? "unknown");
+    }
+
+    /// <summary>
+    /// The client's address as the per-address ceiling counts it (after the forwarded-headers middleware,
+    /// when proxies are trusted): IPv4 as is, IPv6 by its /64. Null when exempt or unknown.
+    /// </summary>
+    private string? AddressKey(HttpContext context)
+    {
+        if (context.Connection.RemoteIpAddress is not { } address)
+        {
+            return null;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var exempt in _exempt)
+        {
+            if (exempt.Contains(address))
+            {
+                return null;
+            }
+        }
+
+        return address.AddressFamily == AddressFamily.InterNetworkV6
+            ? new IPNetwork(Prefix64(address), 64).ToString()
+            : address.ToString();
+    }
+
+    private static IPAddress Prefix64(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
+    }
+
+    private async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var context = rejected.HttpContext;
+        var seconds = RetryAfterSeconds(rejected.Lease);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        response.ContentType = "application/json; charset=utf-8";
+        LogRefusal(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<CallerRateLimiter>(), context, 1, seconds);
+
+        // GraphQL-shaped, so clients that only read `errors` still learn what happened and when to retry.
+        await using var writer = new Utf8JsonWriter(response.Body);
+        writer.WriteStartObject();
+        writer.WriteStartArray("errors");
+        writer.WriteStartObject();
+        writer.WriteString("message", RefusalMessage(context, seconds));
+        writer.WriteStartObject("extensions");
+        writer.WriteString("code", RateLimitedCode);
+        writer.WriteNumber("retryAfterSeconds", seconds);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rate limited by the {Bucket} bucket: caller {Partition} at {ClientAddress} asked {Permits} permits; told to retry after {RetryAfterSeconds} s")]
+    private static partial void LogRejected(ILogger logger, string bucket, string partition, string clientAddress, int permits, int retryAfterSeconds);
+}

@@ -1,0 +1,235 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using DrsGraph.Gateway.Tests.Faults;
+
+namespace DrsGraph.Gateway.Tests.Hostile;
+
+/// <summary>
+/// The rate limit cannot be escaped by rotating tokens (a ceiling per client address, honouring
+/// X-Forwarded-For only from trusted proxies), charges batches and many-job queries by their size, and
+/// never logs a token or a plain hash of one.
+/// </summary>
+public sealed class RateLimitTests
+{
+    private const string Query = "{ __typename }";
+
+    /// <summary>Per-token limits out of the way; an address may send 5 requests, then 1 per 30 s.</summary>
+    private static readonly Dictionary<string, string?> AddressCeilingOfFive = GatewayRig.With(
+        null,
+        ("Gateway:Security:RateLimit:BurstLimit", "100"),
+        ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+        ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:00:30"),
+        ("Gateway:Security:RateLimit:AddressBurstLimit", "5"),
+        ("Gateway:Security:RateLimit:AddressTokensPerPeriod", "1"));
+
+    [Fact]
+    public async Task A_client_sending_a_new_token_with_every_request_is_refused_once_its_address_ceiling_is_spent()
+    {
+        await using var rig = await GatewayRig.StartAsync(AddressCeilingOfFive);
+
+        var statuses = await SendWithNewTokensAsync(rig, 8);
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 5), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3)], statuses.Select(s => s.Status));
+        var refused = statuses[^1];
+        Assert.Equal("RATE_LIMITED", refused.Codes.Single());
+        Assert.Contains("client address", refused.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotNull(refused.RetryAfter);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.0/8")]
+    public async Task An_exempt_address_keeps_only_its_per_token_limits(string exempt)
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(AddressCeilingOfFive, ("Gateway:Security:RateLimit:ExemptAddresses:0", exempt)));
+
+        var statuses = await SendWithNewTokensAsync(rig, 8);
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s.Status));
+    }
+
+    [Fact]
+    public async Task An_exempt_address_still_has_per_token_limits()
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            AddressCeilingOfFive, ("Gateway:Security:RateLimit:BurstLimit", "2"), ("Gateway:Security:RateLimit:ExemptAddresses:0", "127.0.0.1")));
+
+        var answers = new List<TimedAnswer>();
+        for (var i = 0; i < 3; i++)
+        {
+            answers.Add(await SendAsync(rig, "one-tenant", forwardedFor: null));
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], answers.Select(a => a.Status));
+        Assert.Contains("from this caller", answers[^1].Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task X_Forwarded_For_from_an_unknown_proxy_is_ignored()
+    {
+        await using var rig = await GatewayRig.StartAsync(AddressCeilingOfFive);
+
+        // Each request claims another client address: a client can write the header itself.
+        var statuses = await SendWithNewTokensAsync(rig, 8, i => $"10.9.0.{i + 1}");
+
+        Assert.Equal(5, statuses.Count(s => s.Status == HttpStatusCode.OK));
+        Assert.Equal(3, statuses.Count(s => s.Status == HttpStatusCode.TooManyRequests));
+    }
+
+    [Theory]
+    [InlineData("Gateway:Security:ForwardedHeaders:KnownProxies:0", "127.0.0.1")]
+    [InlineData("Gateway:Security:ForwardedHeaders:KnownNetworks:0", "127.0.0.0/8")]
+    public async Task X_Forwarded_For_from_a_known_proxy_is_honoured(string key, string proxy)
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(AddressCeilingOfFive, (key, proxy)));
+
+        // Behind the proxy, eight clients with one request each: none is over its ceiling.
+        var clients = await SendWithNewTokensAsync(rig, 8, i => $"10.9.0.{i + 1}");
+        // One client behind the proxy rotating tokens: refused after its five.
+        var rotating = await SendWithNewTokensAsync(rig, 8, _ => "10.9.1.1", tokenPrefix: "rotating");
+        // A client whose network is exempt, behind the same proxy.
+        var exemptRig = await GatewayRig.StartAsync(GatewayRig.With(AddressCeilingOfFive, (key, proxy), ("Gateway:Security:RateLimit:ExemptAddresses:0", "10.20.0.0/16")));
+        await using var _ = exemptRig;
+        var exempt = await SendWithNewTokensAsync(exemptRig, 8, _ => "10.20.3.4");
+        var notExempt = await SendWithNewTokensAsync(exemptRig, 8, _ => "10.21.3.4", tokenPrefix: "other");
+
+        Assert.All(clients, s => Assert.Equal(HttpStatusCode.OK, s.Status));
+        Assert.Equal(5, rotating.Count(s => s.Status == HttpStatusCode.OK));
+        Assert.Equal(3, rotating.Count(s => s.Status == HttpStatusCode.TooManyRequests));
+        Assert.All(exempt, s => Assert.Equal(HttpStatusCode.OK, s.Status));
+        Assert.Equal(3, notExempt.Count(s => s.Status == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task IPv6_clients_share_one_ceiling_per_64_network()
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(AddressCeilingOfFive, ("Gateway:Security:ForwardedHeaders:KnownProxies:0", "127.0.0.1")));
+
+        var statuses = await SendWithNewTokensAsync(rig, 8, i => $"2001:db8:1:2::{i + 1:x}");
+
+        Assert.Equal(3, statuses.Count(s => s.Status == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task A_batch_of_ten_operations_over_many_jobs_spends_more_than_one_permit()
+    {
+        // 30 permits; each batched operation names 10 jobs: 1 + 10/5 = 3 permits, 30 for the batch.
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null,
+            ("Gateway:Security:RateLimit:BurstLimit", "32"),
+            ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+            ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00"),
+            ("Gateway:Security:RateLimit:JobsPerPermit", "5")));
+        var ids = await rig.CreateJobsAsync(10);
+        var batch = Enumerable.Range(0, 10).Select(_ => new { query = "query($ids: [ID!]!) { jobs(ids: $ids) { id status } }", variables = new { ids } }).ToArray();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(batch) };
+        request.Headers.Add("X-Auth-Token", GatewayRig.Token);
+        var batchAnswer = await rig.SendAsync(request);
+        var after = new List<TimedAnswer>();
+        for (var i = 0; i < 10 && (after.Count == 0 || after[^1].Status == HttpStatusCode.OK); i++)
+        {
+            after.Add(await rig.QueryAsync(Query));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, batchAnswer.Status);
+        Assert.DoesNotContain("RATE_LIMITED", batchAnswer.Raw, StringComparison.Ordinal);
+        // 32 - 30 = 2 permits were left: two one-job queries, then 429.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], after.Select(a => a.Status));
+    }
+
+    [Fact]
+    public async Task An_operation_over_the_remaining_permits_answers_429_without_calling_DRS()
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null,
+            ("Gateway:Security:RateLimit:BurstLimit", "10"),
+            ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+            ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00"),
+            ("Gateway:Security:RateLimit:JobsPerPermit", "2")));
+        var ids = await rig.CreateJobsAsync(10);
+        await rig.ClearUpstreamLogAsync();
+
+        // 1 + 10/2 = 6 permits of 10: fine. The second needs 6 of the 4 left: refused before any DRS call.
+        var first = await rig.QueryAsync("query($ids: [ID!]!) { jobs(ids: $ids) { id status } }", variables: new { ids });
+        var callsAfterFirst = await rig.UpstreamCallCountAsync();
+        var second = await rig.QueryAsync("query($ids: [ID!]!) { jobs(ids: $ids) { id progress { percent } } }", variables: new { ids });
+
+        first.AssertNoErrors();
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.Status);
+        Assert.Equal("RATE_LIMITED", second.Codes.Single());
+        Assert.NotNull(second.RetryAfter);
+        Assert.Equal(callsAfterFirst, await rig.UpstreamCallCountAsync());
+    }
+
+    [Fact]
+    public async Task A_rate_limited_caller_is_logged_without_its_token_or_a_plain_hash_of_it()
+    {
+        const string Token = "guessable-token-4711";
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null,
+            ("Gateway:Security:RateLimit:BurstLimit", "1"),
+            ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+            ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00")));
+
+        var answers = new List<TimedAnswer>();
+        for (var i = 0; i < 3; i++)
+        {
+            answers.Add(await rig.QueryAsync(Query, token: Token));
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, answers[^1].Status);
+        var refusals = rig.Logs.Entries.Where(e => e.Contains("Rate limited", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, refusals.Count);
+        var logs = rig.Logs.All;
+        Assert.DoesNotContain(Token, logs, StringComparison.Ordinal);
+        var sha256 = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Token)));
+        for (var start = 0; start + 12 <= sha256.Length; start++)
+        {
+            Assert.DoesNotContain(sha256.Substring(start, 12), logs, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Still one partition per token: both refusals name the same caller.
+        Assert.Single(refusals.Select(e => e[e.IndexOf("caller t:", StringComparison.Ordinal)..].Split(' ')[1]).Distinct());
+    }
+
+    [Theory]
+    [InlineData("Gateway:Security:RateLimit:ExemptAddresses:0", "10.0.0.300", "ExemptAddresses")]
+    [InlineData("Gateway:Security:RateLimit:ExemptAddresses:0", "office", "ExemptAddresses")]
+    [InlineData("Gateway:Security:ForwardedHeaders:KnownProxies:0", "10.0.0.0/8", "KnownProxies")]
+    [InlineData("Gateway:Security:ForwardedHeaders:KnownNetworks:0", "10.0.0.1", "KnownNetworks")]
+    [InlineData("Gateway:Security:RateLimit:JobsPerPermit", "0", "JobsPerPermit")]
+    [InlineData("Gateway:Security:RateLimit:AddressBurstLimit", "-1", "AddressBurstLimit")]
+    public void A_bad_rate_limit_or_proxy_setting_stops_the_gateway_at_start(string key, string value, string named)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayRig.StartAgainstClosedPort(GatewayRig.With(null, (key, value))));
+
+        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<List<TimedAnswer>> SendWithNewTokensAsync(GatewayRig rig, int count, Func<int, string>? forwardedFor = null, string tokenPrefix = "rotated")
+    {
+        var answers = new List<TimedAnswer>();
+        for (var i = 0; i < count; i++)
+        {
+            answers.Add(await SendAsync(rig, $"{tokenPrefix}-token-{i}", forwardedFor?.Invoke(i)));
+        }
+
+        return answers;
+    }
+
+    private static async Task<TimedAnswer> SendAsync(GatewayRig rig, string token, string? forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query = Query }) };
+        request.Headers.Accept.ParseAdd("application/graphql-response+json");
+        request.Headers.Add("X-Auth-Token", token);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return await rig.SendAsync(request);
+    }
+}
