@@ -161,6 +161,7 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.TooManyRequests, second.Status);
         Assert.Equal("RATE_LIMITED", second.Codes.Single());
         Assert.NotNull(second.RetryAfter);
+        Assert.True(second.Errors[0]!["extensions"]!["retryAfterSeconds"]!.GetValue<int>() >= 1);
         Assert.Equal(callsAfterFirst, await rig.UpstreamCallCountAsync());
     }
 
