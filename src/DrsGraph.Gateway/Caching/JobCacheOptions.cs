@@ -34,7 +34,8 @@ public sealed class JobCacheOptions : IValidatableObject
     /// <summary>
     /// HMAC-SHA256 key for the token part of cache keys, at least 32 characters. Default: none, which
     /// draws a random secret per process; then replicas cannot share Redis entries (each hashes tokens
-    /// differently), so set the same secret on every replica that shares a Redis.
+    /// differently), so set the same secret on every replica that shares a Redis. The rate limiter keys
+    /// its per-token partitions (which it logs) with it too, so no log holds a plain hash of a token.
     /// </summary>
     public string? KeySecret { get; set; }
 

@@ -33,6 +33,11 @@ public static partial class StartupValidation
         {
             Log(app, invalid.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures));
         }
+        catch (InvalidOperationException unbindable)
+        {
+            // The binder's own refusal ("Failed to convert configuration value 'https://' at 'Drs:Endpoint' to type 'System.Uri'").
+            Log(app, [unbindable.Message]);
+        }
 
         // Flushes the console logger before the process exits.
         await app.DisposeAsync();

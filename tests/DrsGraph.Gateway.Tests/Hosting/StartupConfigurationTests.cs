@@ -19,6 +19,7 @@ public sealed class StartupConfigurationTests
     [InlineData("notaurl", "Development", "not an absolute http(s) URL")]
     [InlineData("ftp://x", "Development", "not an absolute http(s) URL")]
     [InlineData("/drs/v3", "Development", "not an absolute http(s) URL")]
+    [InlineData("https://", "Production", "https://")]
     [InlineData("file:///etc/passwd", "Production", "not an absolute http(s) URL")]
     [InlineData("http://127.0.0.1:9", "Production", "plain http outside the Development environment")]
     [InlineData("http://drs.example.com", "Staging", "Drs:AllowInsecureEndpoint")]
@@ -119,12 +120,14 @@ public sealed class StartupConfigurationTests
         rig.Logs.AssertNone("embedded DRS emulator");
     }
 
-    [Fact]
-    public async Task The_real_program_with_a_bad_endpoint_exits_1_with_one_line_naming_the_setting_and_no_stack_trace()
+    [Theory]
+    [InlineData("ftp://x", "Drs:Endpoint 'ftp://x' is not an absolute http(s) URL")]
+    [InlineData("https://", "'https://' at 'Drs:Endpoint'")]
+    public async Task The_real_program_with_a_bad_endpoint_exits_1_with_one_line_naming_the_setting_and_no_stack_trace(string endpoint, string line)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", "--Drs:Endpoint=ftp://x" },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", $"--Drs:Endpoint={endpoint}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -148,7 +151,7 @@ public sealed class StartupConfigurationTests
 
         var output = await stdout + await stderr;
         Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}:\n{output}");
-        Assert.Single(output.Split('\n'), line => line.Contains("Drs:Endpoint 'ftp://x' is not an absolute http(s) URL", StringComparison.Ordinal));
+        Assert.Single(output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
     }
