@@ -170,7 +170,7 @@ GW_ARGS=(); RATE_LIMIT="none on this checkout"
 if jq -e '.Gateway.Security.RateLimit' appsettings.json >/dev/null 2>&1; then
   GW_ARGS+=("--Gateway:Security:RateLimit:BurstLimit=1000000" "--Gateway:Security:RateLimit:TokensPerPeriod=1000000"
     "--Gateway:Security:RateLimit:AddressBurstLimit=1000000" "--Gateway:Security:RateLimit:AddressTokensPerPeriod=1000000")
-  RATE_LIMIT="on, limits raised to 1000000 per caller and period"
+  RATE_LIMIT="on, limits raised to 1000000 per caller, per address and period"
 fi
 log "cache on this checkout: $CACHE${REDIS_PORT:+ (redis on 127.0.0.1:$REDIS_PORT)}${STATUS_TTL_S:+, status TTL ${STATUS_TTL_S}s}"
 
