@@ -30,7 +30,7 @@ builder.AddJobCache();
 // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl.
 builder.Services.AddGraphQLHttp();
 
-// Security: introspection switch, CORS allow-list, per-caller rate limit on /graphql (Gateway:Security).
+// Security: introspection switch, CORS allow-list, rate limits per caller and per client address on /graphql (Gateway:Security).
 builder.AddGatewaySecurity();
 
 // Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
@@ -54,7 +54,7 @@ if (!await StartupValidation.ValidateAsync(app))
     return;
 }
 
-// nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
+// The client address from trusted proxies, nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
 app.UseGatewaySecurity();
 
 // Starts each request's budget clock as it arrives.

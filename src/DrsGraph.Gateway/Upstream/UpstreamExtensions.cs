@@ -19,12 +19,13 @@ public static class UpstreamExtensions
         builder.Services.AddDrsClient();
         var embedded = IsEmbedded(builder.Configuration, builder.Environment);
         builder.Services.AddSingleton<IValidateOptions<DrsClientOptions>>(new DrsEndpointValidation(builder.Environment.IsDevelopment(), embedded));
+        // Bound and validated even when not embedded, so a bad Enabled value ("yes") stops start-up naming it.
+        builder.Services.AddOptions<EmbeddedEmulatorOptions>()
+            .BindConfiguration(EmbeddedEmulatorOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         if (embedded)
         {
-            builder.Services.AddOptions<EmbeddedEmulatorOptions>()
-                .BindConfiguration(EmbeddedEmulatorOptions.SectionName)
-                .ValidateDataAnnotations()
-                .ValidateOnStart();
             builder.Services.AddSingleton<EmbeddedEmulator>();
             builder.Services.AddSingleton<IDrsEndpointProvider>(sp => sp.GetRequiredService<EmbeddedEmulator>());
             // Registered before any other hosted service so the emulator is up before the first request.
@@ -39,7 +40,15 @@ public static class UpstreamExtensions
     /// True when no upstream is configured and the emulator may serve instead: explicitly
     /// (<c>Gateway:EmbeddedEmulator:Enabled</c>), else only in the Development environment.
     /// </summary>
-    public static bool IsEmbedded(IConfiguration configuration, IHostEnvironment environment) =>
-        string.IsNullOrWhiteSpace(configuration[DrsEndpointValidation.EndpointSetting])
-        && (configuration.GetValue<bool?>(EmbeddedEmulatorOptions.EnabledSetting) ?? environment.IsDevelopment());
+    public static bool IsEmbedded(IConfiguration configuration, IHostEnvironment environment)
+    {
+        if (!string.IsNullOrWhiteSpace(configuration[DrsEndpointValidation.EndpointSetting]))
+        {
+            return false;
+        }
+
+        // Anything but true/false is off here (never demo mode by a typo) and refused by the options' binding at start-up.
+        var enabled = configuration[EmbeddedEmulatorOptions.EnabledSetting];
+        return string.IsNullOrWhiteSpace(enabled) ? environment.IsDevelopment() : bool.TryParse(enabled, out var on) && on;
+    }
 }

@@ -74,6 +74,18 @@ public sealed class StartupConfigurationTests
         Assert.Contains("Drs:Endpoint", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Development")]
+    [InlineData("Production")]
+    public void A_misspelt_emulator_switch_stops_start_up_naming_it_and_never_starts_demo_mode(string environment)
+    {
+        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = environment, ["Gateway:EmbeddedEmulator:Enabled"] = "yes" });
+
+        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+
+        Assert.Contains("Gateway:EmbeddedEmulator:Enabled", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Switching_the_emulator_off_makes_the_endpoint_required_even_in_Development()
     {
