@@ -87,6 +87,19 @@ public static class DrsResilienceDefaults
             await shouldHandle(args) && !AsksToWaitLongerThan(args.Outcome.Result, maxDelay, time);
     }
 
+    /// <summary>
+    /// The breaker counts only what shows DRS itself failing: 5xx, 408, attempt timeouts and connection
+    /// errors. Not 429: DRS throttles per user (APIGW.0308), and one tenant's throttling opened the shared
+    /// circuit for every tenant. Each caller's 429 is handled by the retry instead (Retry-After honoured).
+    /// </summary>
+    public static void BreakOnlyOnDrsFailures(HttpStandardResilienceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.CircuitBreaker.ShouldHandle = static args => ValueTask.FromResult(
+            HttpClientResiliencePredicates.IsTransient(args.Outcome)
+            && args.Outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests });
+    }
+
     private static bool AsksToWaitLongerThan(HttpResponseMessage? response, TimeSpan maxDelay, TimeProvider time)
     {
         if (response is not { StatusCode: HttpStatusCode.TooManyRequests } || response.Headers.RetryAfter is not { } retryAfter)
