@@ -41,9 +41,9 @@ public sealed class DrsClientOptions
     public int MaxConcurrentChunks { get; set; } = 4;
 
     /// <summary>
-    /// Largest DRS answer read, in bytes. Default 4 MiB: a batch-detail page of 100 jobs from the emulator,
-    /// every field filled, is about 160 KB, so this is many times any genuine answer while a hostile or
-    /// broken upstream cannot make the gateway hold hundreds of megabytes. Enforced on the declared
+    /// Largest DRS answer read, in bytes. Default 4 MiB: a batch-detail page of 100 jobs, as the emulator
+    /// fills it, is about 145 KB (measured by a test), so this is almost thirty times a genuine answer,
+    /// while a hostile or broken upstream cannot make the gateway hold hundreds of megabytes. Enforced on the declared
     /// Content-Length and again while reading (chunked bodies declare none); a larger answer fails its
     /// call as <c>DRSGRAPH.RESPONSE_TOO_LARGE</c> (a protocol error: not retried, not cached).
     /// </summary>

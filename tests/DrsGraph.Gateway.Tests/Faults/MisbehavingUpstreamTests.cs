@@ -45,6 +45,7 @@ public sealed class MisbehavingUpstreamTests
         Assert.Empty(elsewhere.Calls);
         Assert.Equal(["UPSTREAM_PROTOCOL_ERROR", "UPSTREAM_PROTOCOL_ERROR"], answer.Codes);
         Assert.Contains("redirect", answer.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(answer.Errors, e => Assert.Equal("DRSGRAPH.UPSTREAM_REDIRECT", e!["extensions"]!["upstreamCode"]!.GetValue<string>()));
         // Not retried: one call per endpoint.
         Assert.Equal(2, drs.Calls.Count);
         rig.Logs.AssertNone(GatewayRig.Token);
@@ -82,7 +83,11 @@ public sealed class MisbehavingUpstreamTests
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal(["UPSTREAM_PROTOCOL_ERROR", "UPSTREAM_PROTOCOL_ERROR"], answer.Codes);
-        Assert.All(answer.Errors, e => Assert.Contains("Drs:MaxResponseBytes", e!["message"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.All(answer.Errors, e =>
+        {
+            Assert.Contains("Drs:MaxResponseBytes", e!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal("DRSGRAPH.RESPONSE_TOO_LARGE", e["extensions"]!["upstreamCode"]!.GetValue<string>());
+        });
         Assert.Equal(2, drs.Calls.Count);
         Assert.InRange(answer.Raw.Length, 1, 8 * 1024);
 
