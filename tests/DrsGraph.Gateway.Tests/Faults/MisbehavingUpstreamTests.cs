@@ -269,6 +269,9 @@ public sealed class MisbehavingUpstreamTests
     {
         var loud = rig.Logs.Entries.Where(e => e.StartsWith("Warning ", StringComparison.Ordinal) || e.StartsWith("Error ", StringComparison.Ordinal) || e.StartsWith("Critical ", StringComparison.Ordinal)).ToList();
         Assert.True(loud.Count <= attempts + 2, $"{loud.Count} lines at Warning or above for {attempts} attempts:\n{string.Join("\n", loud)}");
+        // Each failed call says so once, with how many attempts it made; each retried attempt has its own line.
+        Assert.Equal(2, loud.Count(e => e.Contains("after 3 attempt(s)", StringComparison.Ordinal)));
+        Assert.Equal(4, rig.Logs.Count("retrying in"));
         Assert.DoesNotContain(loud, e => e.Contains("   at ", StringComparison.Ordinal));
         rig.Logs.AssertNone(GatewayRig.Token);
     }
