@@ -25,6 +25,9 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
     internal sealed class AttemptCounter
     {
         public int Retries { get; set; }
+
+        /// <summary>When the current pass through the pipeline began (Stopwatch ticks): what is left of its total timeout.</summary>
+        public long Started { get; set; }
     }
 
     public Task<DrsBatch<JobStatusWire>> GetStatusesAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default) =>
@@ -172,6 +175,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             request.Headers.TryAddWithoutValidation("X-Language", caller.Language);
         }
 
+        attempts.Started = Stopwatch.GetTimestamp();
         request.Options.Set(AttemptsKey, attempts);
         try
         {
