@@ -126,41 +126,51 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         List<Miss<T>>? owned = null;
         List<(string Id, string Key, Task<DrsResult<T>> Answer, bool Joined)>? waits = null;
         var coalesced = 0;
-        // One batch claims its keys at a time: two batches for the same IDs arriving together would
-        // otherwise interleave, each claiming some keys and joining the rest, and ask DRS twice.
-        lock (_claiming)
+        List<(string Id, string Key, JobCacheEntry<T>? Stale)>? misses = null;
+        foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
         {
-            foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
+            var key = JobCacheKeys.KeyOf(scope, field.Name, id);
+            JobCacheEntry<T>? stale = null;
+            if (_memory.TryGetValue(key, out JobCacheEntry<T>? entry) && entry is not null)
             {
-                var key = JobCacheKeys.KeyOf(scope, field.Name, id);
-                JobCacheEntry<T>? stale = null;
-                if (_memory.TryGetValue(key, out JobCacheEntry<T>? entry) && entry is not null)
+                if (entry.IsFreshAt(now))
                 {
-                    if (entry.IsFreshAt(now))
-                    {
-                        results[id] = Answer(field, entry, stale: false);
-                        continue;
-                    }
-
-                    stale = entry.CanServeStaleAt(now) ? entry : null;
+                    results[id] = Answer(field, entry, stale: false);
+                    continue;
                 }
 
-                // Join the fetch another request has in flight for this key, or claim the key and fetch it ourselves.
-                while (true)
-                {
-                    if (field.InFlight.TryGetValue(key, out var inFlight))
-                    {
-                        (waits ??= []).Add((id, key, inFlight.Task, true));
-                        coalesced++;
-                        break;
-                    }
+                stale = entry.CanServeStaleAt(now) ? entry : null;
+            }
 
-                    var completion = new TaskCompletionSource<DrsResult<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    if (field.InFlight.TryAdd(key, completion))
+            (misses ??= []).Add((id, key, stale));
+        }
+
+        if (misses is not null)
+        {
+            // One batch claims its keys at a time: two batches for the same IDs arriving together would
+            // otherwise interleave, each claiming some keys and joining the rest, and ask DRS twice.
+            // (A fetch finishing meanwhile is caught by FetchAsync's second look at memory.)
+            lock (_claiming)
+            {
+                foreach (var (id, key, stale) in misses)
+                {
+                    // Join the fetch another request has in flight for this key, or claim the key and fetch it ourselves.
+                    while (true)
                     {
-                        (owned ??= []).Add(new Miss<T>(id, key, completion, stale));
-                        (waits ??= []).Add((id, key, completion.Task, false));
-                        break;
+                        if (field.InFlight.TryGetValue(key, out var inFlight))
+                        {
+                            (waits ??= []).Add((id, key, inFlight.Task, true));
+                            coalesced++;
+                            break;
+                        }
+
+                        var completion = new TaskCompletionSource<DrsResult<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        if (field.InFlight.TryAdd(key, completion))
+                        {
+                            (owned ??= []).Add(new Miss<T>(id, key, completion, stale));
+                            (waits ??= []).Add((id, key, completion.Task, false));
+                            break;
+                        }
                     }
                 }
             }
