@@ -15,9 +15,20 @@ namespace DrsGraph.DrsClient;
 /// and pages, sends those concurrently and maps every answer, HTTP error or resilience outcome to
 /// a per-ID <see cref="DrsResult{T}"/>. Only the caller's own cancellation escapes as an exception.
 /// </summary>
-public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientOptions> options, ILogger<DrsClient> logger) : IDrsClient
+public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientOptions> options, ILogger<DrsClient> logger, DrsCircuitGate circuit) : IDrsClient
 {
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
+
+    /// <summary>Where the resilience pipeline counts the retries of one call, for the call's log line.</summary>
+    internal static readonly HttpRequestOptionsKey<AttemptCounter> AttemptsKey = new("DrsGraph.Attempts");
+
+    internal sealed class AttemptCounter
+    {
+        public int Retries { get; set; }
+
+        /// <summary>When the current pass through the pipeline began (Stopwatch ticks): what is left of its total timeout.</summary>
+        public long Started { get; set; }
+    }
 
     public Task<DrsBatch<JobStatusWire>> GetStatusesAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default) =>
         FetchAsync(DrsEndpoints.Status, caller, jobIds, cancellationToken);
@@ -125,6 +136,35 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         where T : class
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new BatchRequestWire(page.ChunkIds, page.PageReq), DrsWireJsonContext.Default.BatchRequestWire);
+        using var activity = DrsClientTelemetry.StartCall(endpoint.Name, caller.ProjectId, page.PageIds.Count);
+        var started = Stopwatch.GetTimestamp();
+        var attempts = new AttemptCounter();
+        var (outcome, exception) = await AttemptAsync(endpoint, caller, body, attempts, cancellationToken);
+        if (exception is BrokenCircuitException && await circuit.ShouldSendAgainAsync(cancellationToken))
+        {
+            // Rejected while the half-open probe was in flight, and the probe closed the circuit: send it now.
+            (outcome, exception) = await AttemptAsync(endpoint, caller, body, attempts, cancellationToken);
+        }
+
+        // One debug line for every call, and one warning line when the whole call failed (no stack trace:
+        // these faults are handled; the exception's type and message say what happened).
+        var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus, outcome.RequestId, elapsedMs);
+        DrsClientTelemetry.CallEnded(activity, endpoint.Name, outcome, elapsedMs);
+        if (outcome.Failure is { } failure)
+        {
+            DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
+                exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, DrsClientLog.Describe(exception));
+        }
+
+        return outcome;
+    }
+
+    /// <summary>One call through the resilience pipeline (its retries included); a fault becomes a typed failure.</summary>
+    private async Task<(DrsClientPage<T> Outcome, Exception? Exception)> AttemptAsync<T>(
+        DrsEndpoint<T> endpoint, DrsCaller caller, byte[] body, AttemptCounter attempts, CancellationToken cancellationToken)
+        where T : class
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/{Uri.EscapeDataString(caller.ProjectId)}/jobs/{endpoint.Path}")
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = JsonMediaType } },
@@ -135,16 +175,15 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             request.Headers.TryAddWithoutValidation("X-Language", caller.Language);
         }
 
-        using var activity = DrsClientTelemetry.StartCall(endpoint.Name, caller.ProjectId, page.PageIds.Count);
-        var started = Stopwatch.GetTimestamp();
-        DrsClientPage<T> outcome;
-        Exception? exception = null;
+        attempts.Started = Stopwatch.GetTimestamp();
+        request.Options.Set(AttemptsKey, attempts);
         try
         {
-            using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            // Headers only: the body was already read, bounded, inside the pipeline (DrsResponseBuffer).
+            using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             var headerRequestId = response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null;
-            outcome = DrsResponseReader.Read(endpoint, (int)response.StatusCode, content, headerRequestId);
+            return (DrsResponseReader.Read(endpoint, (int)response.StatusCode, content, headerRequestId), null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -152,42 +191,30 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         }
         catch (TimeoutRejectedException ex)
         {
-            exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout);
+            return (Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
         }
         catch (OperationCanceledException ex)
         {
             // Not the caller's token: HttpClient.Timeout or a timeout strategy surfacing as cancellation.
-            exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout);
+            return (Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
         }
         catch (BrokenCircuitException ex)
         {
-            exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.CircuitOpen, "DRS is failing; calls are paused by the circuit breaker.", DrsErrorKind.Unavailable);
+            return (Failed<T>(DrsErrorCodes.CircuitOpen, "DRS is failing; calls are paused by the circuit breaker.", DrsErrorKind.Unavailable), ex);
+        }
+        catch (DrsResponseTooLargeException ex)
+        {
+            return (Failed<T>(DrsErrorCodes.ResponseTooLarge, $"DRS sent an answer larger than the {ex.Limit} bytes this gateway reads (Drs:MaxResponseBytes).", DrsErrorKind.Protocol), ex);
         }
         catch (HttpRequestException ex)
         {
-            exception = ex;
             // The exception (with addresses callers need not see) goes to the log, not into the error.
-            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, "DRS could not be reached.", DrsErrorKind.Unavailable);
+            return (Failed<T>(DrsErrorCodes.UpstreamUnavailable, "DRS could not be reached.", DrsErrorKind.Unavailable), ex);
         }
         catch (IOException ex)
         {
-            exception = ex;
-            outcome = Failed<T>(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable);
+            return (Failed<T>(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable), ex);
         }
-
-        // One debug line for every call, and a warning on top when the whole call failed.
-        var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus, outcome.RequestId, elapsedMs);
-        DrsClientTelemetry.CallEnded(activity, endpoint.Name, outcome, elapsedMs);
-        if (outcome.Failure is { } failure)
-        {
-            DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId, elapsedMs, exception);
-        }
-
-        return outcome;
     }
 
     private static DrsClientPage<T> Failed<T>(string code, string message, DrsErrorKind kind)

@@ -2,7 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace DrsGraph.DrsClient;
 
-/// <summary>Source-generated logs of <see cref="DrsClient"/>. None of them takes the caller's token.</summary>
+/// <summary>
+/// Source-generated logs of <see cref="DrsClient"/>. None of them takes the caller's token. A handled
+/// fault is one line: its cause as exception type and message, never a stack trace (stack traces are
+/// for bugs, and a connection reset once logged 327 lines for one GraphQL request).
+/// </summary>
 internal static partial class DrsClientLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug,
@@ -10,6 +14,18 @@ internal static partial class DrsClientLog
     public static partial void CallCompleted(ILogger logger, string endpoint, string projectId, int idCount, int? statusCode, string? requestId, double elapsedMs);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
-        Message = "DRS {Endpoint} for project {ProjectId} failed for {IdCount} IDs: {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms")]
-    public static partial void CallFailed(ILogger logger, string endpoint, string projectId, int idCount, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, double elapsedMs, Exception? exception);
+        Message = "DRS {Endpoint} for project {ProjectId} failed for {IdCount} IDs: {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {Attempts} attempt(s), {ElapsedMs:0} ms; cause: {Cause}")]
+    public static partial void CallFailed(ILogger logger, string endpoint, string projectId, int idCount, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, int attempts, double elapsedMs, string cause);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information,
+        Message = "DRS {Endpoint} attempt {Attempt} failed: {Outcome} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms; retrying in {DelayMs:0} ms")]
+    public static partial void AttemptFailed(ILogger logger, string endpoint, int attempt, string outcome, int? statusCode, string? requestId, double elapsedMs, double delayMs);
+
+    /// <summary>An exception as one line: its type and message, and those of its inner exception (the socket error under an HttpRequestException).</summary>
+    public static string Describe(Exception? exception) => exception switch
+    {
+        null => "-",
+        { InnerException: { } inner } => $"{exception.GetType().Name}: {exception.Message} ({inner.GetType().Name}: {inner.Message})",
+        _ => $"{exception.GetType().Name}: {exception.Message}",
+    };
 }

@@ -47,6 +47,19 @@ public sealed class DrsClientOptions
     /// </summary>
     [Range(1, 64)]
     public int MaxConcurrentChunks { get; set; } = 4;
+
+    /// <summary>
+    /// Largest DRS answer read, in bytes. Default 4 MiB: a batch-detail page of 100 jobs, as the emulator
+    /// fills it, is about 145 KB (measured by a test), so this is almost thirty times a genuine answer,
+    /// while a hostile or broken upstream cannot make the gateway hold hundreds of megabytes. Enforced on the declared
+    /// Content-Length and again while reading (chunked bodies declare none); a larger answer fails its
+    /// call as <c>DRSGRAPH.RESPONSE_TOO_LARGE</c> (a protocol error: not retried, not cached).
+    /// </summary>
+    [Range(65_536, 268_435_456)]
+    public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
+
+    /// <summary>Default of <see cref="MaxResponseBytes"/>: 4 MiB.</summary>
+    public const long DefaultMaxResponseBytes = 4 * 1024 * 1024;
 }
 
 /// <summary>Where the DRS API is. Resolved per HTTP client, so an embedded emulator started later can provide it.</summary>

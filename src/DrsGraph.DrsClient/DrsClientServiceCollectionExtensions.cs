@@ -3,6 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Telemetry;
 
 namespace DrsGraph.DrsClient;
 
@@ -26,6 +29,8 @@ public static class DrsClientServiceCollectionExtensions
 
         // TryAdd: a host that provides its own upstream (the gateway's embedded emulator) registers first.
         services.TryAddSingleton<IDrsEndpointProvider, ConfiguredDrsEndpointProvider>();
+        services.TryAddSingleton(sp => new DrsCircuitGate(sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddTransient<DrsResponseBuffer>();
 
         var builder = services
             .AddHttpClient<IDrsClient, DrsClient>()
@@ -35,22 +40,87 @@ public static class DrsClientServiceCollectionExtensions
                 client.BaseAddress = WithTrailingSlash(sp.GetRequiredService<IDrsEndpointProvider>().BaseAddress);
                 client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             })
+            // Never follow a redirect: HttpClient would send the caller's X-Auth-Token to wherever it points.
+            // A 3xx is answered as a protocol error instead (DrsResponseReader).
+            .ConfigurePrimaryHttpMessageHandler(static (handler, _) =>
+            {
+                switch (handler)
+                {
+                    case SocketsHttpHandler sockets:
+                        sockets.AllowAutoRedirect = false;
+                        break;
+                    case HttpClientHandler client:
+                        client.AllowAutoRedirect = false;
+                        break;
+                }
+            })
             // The token must never reach a log, whatever level the host turns on.
             .RedactLoggedHeaders(static _ => true);
 
         var resilience = builder.AddStandardResilienceHandler();
+        var pipelineName = resilience.PipelineName;
         resilience.Configure(static (options, sp) =>
         {
             DrsResilienceDefaults.Apply(options);
             sp.GetRequiredService<IConfiguration>().GetSection(DrsResilienceDefaults.SectionName).Bind(options);
             DrsResilienceDefaults.GiveUpOnLongRetryAfter(options, sp.GetService<TimeProvider>() ?? TimeProvider.System);
+            DrsResilienceDefaults.BreakOnlyOnDrsFailures(options);
+            LogRetriedAttempts(options.Retry, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DrsClient>());
         });
 
         // A bad Drs:Resilience section should stop the host at start, not fail the first query.
-        services.AddOptions<HttpStandardResilienceOptions>(resilience.PipelineName).ValidateOnStart();
+        services.AddOptions<HttpStandardResilienceOptions>(pipelineName)
+            .PostConfigure<DrsCircuitGate>(static (options, gate) => gate.Observe(options))
+            .ValidateOnStart();
+
+        // Polly reports every retry, attempt and timeout of this pipeline at Warning or Error, each with the
+        // exception's stack trace; the client logs each handled fault once itself (DrsClientLog). Polly's
+        // events of this pipeline go to Debug: still there when asked for, and its metrics are unchanged.
+        services.Configure<TelemetryOptions>(telemetry =>
+        {
+            var previous = telemetry.SeverityProvider;
+            telemetry.SeverityProvider = args => args.Source.PipelineName == pipelineName
+                ? ResilienceEventSeverity.Debug
+                : previous?.Invoke(args) ?? args.Event.Severity;
+        });
+
+        // Innermost, inside the resilience handler: the attempt timeout covers reading the body.
+        builder.AddHttpMessageHandler<DrsResponseBuffer>();
 
         return builder;
     }
+
+    /// <summary>One line per attempt that is retried; the call's final failure is logged by <see cref="DrsClient"/>.</summary>
+    private static void LogRetriedAttempts(HttpRetryStrategyOptions retry, ILogger logger)
+    {
+        var onRetry = retry.OnRetry;
+        retry.OnRetry = args =>
+        {
+            var request = args.Context.GetRequestMessage();
+            if (request is not null && request.Options.TryGetValue(DrsClient.AttemptsKey, out var attempts))
+            {
+                attempts.Retries++;
+            }
+
+            if (!logger.IsEnabled(LogLevel.Information))
+            {
+                return onRetry?.Invoke(args) ?? ValueTask.CompletedTask;
+            }
+
+            var response = args.Outcome.Result;
+            var requestId = response?.Headers.TryGetValues("X-Request-Id", out var values) == true ? values.FirstOrDefault() : null;
+            var outcome = args.Outcome.Exception is { } exception ? DrsClientLog.Describe(exception) : $"HTTP {(int?)response?.StatusCode}";
+            var endpoint = EndpointOf(request);
+            var status = (int?)response?.StatusCode;
+            DrsClientLog.AttemptFailed(logger, endpoint, args.AttemptNumber + 1, outcome, status, requestId,
+                args.Duration.TotalMilliseconds, args.RetryDelay.TotalMilliseconds);
+            return onRetry?.Invoke(args) ?? ValueTask.CompletedTask;
+        };
+    }
+
+    // The last path segment (batch-status, ...): the URL's project ID is in the call's own log line.
+    private static string EndpointOf(HttpRequestMessage? request) =>
+        request?.RequestUri is { } uri ? uri.Segments[^1] : "(unknown)";
 
     // Without it, a base address with a path ("https://host/drs") would lose its last segment.
     private static Uri WithTrailingSlash(Uri uri) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -70,21 +71,41 @@ public static class DrsResilienceDefaults
 
     /// <summary>
     /// Polly waits for any Retry-After, however long, and <c>MaxDelay</c> does not cap it. Waiting
-    /// past <c>MaxDelay</c> would only burn the caller's budget into a timeout, and retrying earlier
-    /// than DRS asked would be refused again, so such a 429 is answered at once as Throttled.
+    /// past <c>MaxDelay</c>, or past what is left of the call's total timeout, would only burn the
+    /// caller's budget into a timeout, and retrying earlier than DRS asked would be refused again, so
+    /// such a 429 is answered at once as Throttled.
     /// </summary>
     public static void GiveUpOnLongRetryAfter(HttpStandardResilienceOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        if (options.Retry.MaxDelay is not { } maxDelay)
-        {
-            return;
-        }
-
+        var maxDelay = options.Retry.MaxDelay ?? TimeSpan.MaxValue;
+        var total = options.TotalRequestTimeout.Timeout;
         var shouldHandle = options.Retry.ShouldHandle;
         options.Retry.ShouldHandle = async args =>
-            await shouldHandle(args) && !AsksToWaitLongerThan(args.Outcome.Result, maxDelay, time);
+        {
+            var limit = maxDelay;
+            if (args.Context.GetRequestMessage()?.Options.TryGetValue(DrsClient.AttemptsKey, out var attempts) == true)
+            {
+                var left = total - Stopwatch.GetElapsedTime(attempts.Started);
+                limit = left < limit ? left : limit;
+            }
+
+            return await shouldHandle(args) && !AsksToWaitLongerThan(args.Outcome.Result, limit, time);
+        };
+    }
+
+    /// <summary>
+    /// The breaker counts only what shows DRS itself failing: 5xx, 408, attempt timeouts and connection
+    /// errors. Not 429: DRS throttles per user (APIGW.0308), and one tenant's throttling opened the shared
+    /// circuit for every tenant. Each caller's 429 is handled by the retry instead (Retry-After honoured).
+    /// </summary>
+    public static void BreakOnlyOnDrsFailures(HttpStandardResilienceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.CircuitBreaker.ShouldHandle = static args => ValueTask.FromResult(
+            HttpClientResiliencePredicates.IsTransient(args.Outcome)
+            && args.Outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests });
     }
 
     private static bool AsksToWaitLongerThan(HttpResponseMessage? response, TimeSpan maxDelay, TimeProvider time)

@@ -20,6 +20,14 @@ internal static class DrsResponseReader
     public static DrsClientPage<T> Read<T>(DrsEndpoint<T> endpoint, int status, byte[] content, string? headerRequestId)
         where T : class
     {
+        if (status is >= 300 and < 400)
+        {
+            // Redirects are never followed (the token would go wherever they point), nor is what they carry read.
+            return Failed<T>(new DrsError(DrsErrorCodes.Redirected,
+                $"DRS answered HTTP {status}, a redirect; the gateway does not follow redirects (the caller's token would go with them).",
+                DrsErrorKind.Protocol, status, headerRequestId));
+        }
+
         var success = status is >= 200 and < 300;
         JsonDocument? document = null;
         try

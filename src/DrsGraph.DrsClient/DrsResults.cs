@@ -49,6 +49,8 @@ public static class DrsErrorCodes
     public const string CircuitOpen = "DRSGRAPH.CIRCUIT_OPEN";
     public const string MissingFromResponse = "DRSGRAPH.MISSING_FROM_RESPONSE";
     public const string UnreadableResponse = "DRSGRAPH.UNREADABLE_RESPONSE";
+    public const string Redirected = "DRSGRAPH.UPSTREAM_REDIRECT";
+    public const string ResponseTooLarge = "DRSGRAPH.RESPONSE_TOO_LARGE";
 }
 
 /// <summary>The answer for one job ID: exactly one of <see cref="Value"/> and <see cref="Error"/> is set.</summary>

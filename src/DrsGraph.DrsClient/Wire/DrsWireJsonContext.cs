@@ -8,9 +8,10 @@ namespace DrsGraph.DrsClient.Wire;
 /// </summary>
 /// <remarks>
 /// Reading is lenient where DRS is inconsistent (numbers in strings, per the records' attributes)
-/// and writing omits nulls, matching DRS's "empty fields are omitted".
+/// and writing omits nulls, matching DRS's "empty fields are omitted". Every string read is bounded by
+/// <see cref="BoundedStringConverter"/>.
 /// </remarks>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(BoundedStringConverter)])]
 [JsonSerializable(typeof(BatchRequestWire))]
 [JsonSerializable(typeof(BatchResponseWire<JobStatusWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]

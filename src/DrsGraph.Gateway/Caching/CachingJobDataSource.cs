@@ -36,6 +36,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     private readonly ILogger _logger;
     private readonly MemoryCache _memory;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _claiming = new();
     private volatile bool _disposed;
     private readonly CachedField<JobStatusInfo> _status = CachedFields.Status();
     private readonly CachedField<JobProgress> _progress = CachedFields.Progress();
@@ -125,6 +126,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         List<Miss<T>>? owned = null;
         List<(string Id, string Key, Task<DrsResult<T>> Answer, bool Joined)>? waits = null;
         var coalesced = 0;
+        List<(string Id, string Key, JobCacheEntry<T>? Stale)>? misses = null;
         foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
         {
             var key = JobCacheKeys.KeyOf(scope, field.Name, id);
@@ -140,22 +142,36 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 stale = entry.CanServeStaleAt(now) ? entry : null;
             }
 
-            // Join the fetch another request has in flight for this key, or claim the key and fetch it ourselves.
-            while (true)
-            {
-                if (field.InFlight.TryGetValue(key, out var inFlight))
-                {
-                    (waits ??= []).Add((id, key, inFlight.Task, true));
-                    coalesced++;
-                    break;
-                }
+            (misses ??= []).Add((id, key, stale));
+        }
 
-                var completion = new TaskCompletionSource<DrsResult<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (field.InFlight.TryAdd(key, completion))
+        if (misses is not null)
+        {
+            // One batch claims its keys at a time: two batches for the same IDs arriving together would
+            // otherwise interleave, each claiming some keys and joining the rest, and ask DRS twice.
+            // (A fetch finishing meanwhile is caught by FetchAsync's second look at memory.)
+            lock (_claiming)
+            {
+                foreach (var (id, key, stale) in misses)
                 {
-                    (owned ??= []).Add(new Miss<T>(id, key, completion, stale));
-                    (waits ??= []).Add((id, key, completion.Task, false));
-                    break;
+                    // Join the fetch another request has in flight for this key, or claim the key and fetch it ourselves.
+                    while (true)
+                    {
+                        if (field.InFlight.TryGetValue(key, out var inFlight))
+                        {
+                            (waits ??= []).Add((id, key, inFlight.Task, true));
+                            coalesced++;
+                            break;
+                        }
+
+                        var completion = new TaskCompletionSource<DrsResult<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        if (field.InFlight.TryAdd(key, completion))
+                        {
+                            (owned ??= []).Add(new Miss<T>(id, key, completion, stale));
+                            (waits ??= []).Add((id, key, completion.Task, false));
+                            break;
+                        }
+                    }
                 }
             }
         }
@@ -166,14 +182,25 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         if (owned is not null)
         {
             // Not tied to this request's token: others may be waiting for the same fetch. The DRS
-            // client's own timeouts bound it; waiters give up on their own tokens below.
+            // client's own timeouts bound it; waiters give up on their own tokens below, and when this
+            // request gives up, its claims go with it (Release).
             _ = FetchAsync(field, caller, owned, fetch);
         }
 
         List<(string Id, string Key)>? refetch = null;
         foreach (var (id, key, answer, joined) in waits ?? [])
         {
-            var result = await answer.WaitAsync(cancellationToken);
+            DrsResult<T> result;
+            try
+            {
+                result = await answer.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (owned is not null)
+            {
+                Release(field, owned);
+                throw;
+            }
+
             if (joined && result.Error is { Kind: DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden } && _options.Partition == CachePartition.Project)
             {
                 // Partitioned by project, the fetch we joined may have been another token's, and DRS's
@@ -273,6 +300,21 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             {
                 field.InFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<T>>>(miss.Key, miss.Completion));
             }
+        }
+    }
+
+    /// <summary>
+    /// The request that owns a fetch gave up (its budget ran out, or it was cancelled): its keys are
+    /// unclaimed, so the next request for them starts a fetch of its own instead of joining one that may
+    /// hang until the DRS client's own timeouts end it (a stalled body once kept a job's key claimed for
+    /// 400 s). Whoever already joined still gets the fetch's answer, and the fetch still stores it.
+    /// </summary>
+    private static void Release<T>(CachedField<T> field, List<Miss<T>> owned)
+        where T : class
+    {
+        foreach (var miss in owned)
+        {
+            field.InFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<T>>>(miss.Key, miss.Completion));
         }
     }
 

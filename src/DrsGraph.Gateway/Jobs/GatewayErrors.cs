@@ -30,8 +30,10 @@ public static class GatewayErrors
             || error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal);
         var executionError = new ExecutionError($"Job '{jobId}': {error.Message}") { Code = own ? OwnCode(error) : error.Code };
         executionError.Data["kind"] = KindName(error.Kind);
-        // Keep what was said underneath: DRS's own code (APIGW.0308, DRS.M00004), or that the circuit is open.
-        if (own && (!error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal) || error.Code == DrsErrorCodes.CircuitOpen))
+        // Keep what was said underneath: DRS's own code (APIGW.0308, DRS.M00004), that the circuit is open,
+        // or which protocol error it was (a redirect, an answer too large).
+        if (own && (!error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal)
+            || error.Code is DrsErrorCodes.CircuitOpen or DrsErrorCodes.Redirected or DrsErrorCodes.ResponseTooLarge))
         {
             executionError.Data["upstreamCode"] = error.Code;
         }

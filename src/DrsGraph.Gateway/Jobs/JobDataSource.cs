@@ -34,9 +34,28 @@ public sealed class DrsJobDataSource(IDrsClient client) : IJobDataSource
         var mapped = new Dictionary<string, DrsResult<TOut>>(batch.Results.Count, StringComparer.Ordinal);
         foreach (var (id, result) in batch.Results)
         {
-            mapped[id] = result.Value is { } wire ? DrsResult<TOut>.Success(map(id, wire)) : DrsResult<TOut>.Failure(result.Error!);
+            mapped[id] = result.Value is { } wire ? MapOne(id, wire, map) : DrsResult<TOut>.Failure(result.Error!);
         }
 
         return mapped;
+    }
+
+    /// <summary>
+    /// A job whose answer cannot be mapped fails alone, as a protocol error: transient, so never cached,
+    /// where an exception would fail the whole batch.
+    /// </summary>
+    private static DrsResult<TOut> MapOne<TWire, TOut>(string id, TWire wire, Func<string, TWire, TOut> map)
+        where TWire : class
+        where TOut : class
+    {
+        try
+        {
+            return DrsResult<TOut>.Success(map(id, wire));
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or InvalidOperationException)
+        {
+            return DrsResult<TOut>.Failure(new DrsError(DrsErrorCodes.UnreadableResponse,
+                $"DRS answered this job with data the gateway could not map ({ex.GetType().Name}).", DrsErrorKind.Protocol));
+        }
     }
 }

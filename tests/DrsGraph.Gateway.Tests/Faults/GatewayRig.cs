@@ -85,6 +85,10 @@ public sealed class GatewayRig : IAsyncDisposable
         return merged;
     }
 
+    /// <summary>A gateway in front of <paramref name="drsEndpoint"/> (a <see cref="StubUpstream"/>), with <paramref name="settings"/>.</summary>
+    public static GatewayRig StartAgainst(Uri drsEndpoint, IReadOnlyDictionary<string, string?>? settings = null) =>
+        Start(null, drsEndpoint, With(settings));
+
     /// <summary>A gateway whose DRS endpoint is a loopback port nobody listens on.</summary>
     public static GatewayRig StartAgainstClosedPort(IReadOnlyDictionary<string, string?>? settings = null)
     {
