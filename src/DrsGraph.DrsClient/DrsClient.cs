@@ -42,7 +42,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
     /// <summary>True when <paramref name="jobId"/> has the shape DRS accepts; DRS rejects a whole batch for one bad ID.</summary>
     public static bool IsValidJobId(string jobId) => jobId is not null && JobIdPattern().IsMatch(jobId);
 
-    // FACTS.md's pattern, anchored with \z so a trailing newline cannot slip through as `$` would allow.
+    // The pattern in docs/drs-api.md#job-ids, anchored with \z so a trailing newline cannot slip through as `$` would allow.
     [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-z]{12}\z", RegexOptions.CultureInvariant)]
     private static partial Regex JobIdPattern();
 

@@ -50,7 +50,7 @@ public static partial class BatchValidator
     [GeneratedRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-z]{12}$")]
     private static partial Regex JobIdPattern();
 
-    /// <summary>True for an ID DRS would accept (FACTS.md's pattern; not a strict UUID).</summary>
+    /// <summary>True for an ID DRS would accept (docs/drs-api.md#job-ids; not a strict UUID).</summary>
     public static bool IsValidJobId(string id) => JobIdPattern().IsMatch(id);
 
     /// <summary>Either the page to answer or an (error_code, error_msg) rejecting the whole batch.</summary>

@@ -11,7 +11,7 @@ public static class JobFactory
 
     private const string Region = "eu-de";
 
-    // Source -> target engine pairs DRS supports, with db_type spellings from FACTS.md.
+    // Source -> target engine pairs DRS supports, with db_type spellings from docs/drs-api.md.
     private static readonly (string Source, string Target, int SourcePort, int TargetPort, string Engine)[] Pairs =
     [
         ("mysql", "mysql", 3306, 3306, "mysql"),

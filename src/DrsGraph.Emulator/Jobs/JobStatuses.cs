@@ -1,6 +1,6 @@
 namespace DrsGraph.Emulator.Jobs;
 
-/// <summary>DRS job statuses (FACTS.md) and task modes.</summary>
+/// <summary>DRS job statuses (docs/drs-api.md#statuses-and-lifecycle) and task modes.</summary>
 public static class JobStatuses
 {
     public const string Creating = "CREATING";
@@ -20,7 +20,7 @@ public static class JobStatuses
     public const string ReleaseResourceComplete = "RELEASE_RESOURCE_COMPLETE";
     public const string Deleted = "DELETED";
 
-    /// <summary>Every status FACTS.md lists; the jobs control API accepts exactly these.</summary>
+    /// <summary>Every status docs/drs-api.md lists; the jobs control API accepts exactly these.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         Creating, CreateFailed, Configuration, StartJobing, WaitingForStart, StartJobFailed, Pausing,

@@ -15,7 +15,7 @@ public static class JobMapper
 
     private static readonly FrozenSet<JobStatus> Terminal = new[]
     {
-        // FACTS.md: effectively terminal; infrastructure tools stop polling here.
+        // docs/drs-api.md#statuses-and-lifecycle: effectively terminal; infrastructure tools stop polling here.
         JobStatus.CreateFailed, JobStatus.ReleaseResourceComplete, JobStatus.ReleaseChildTransferComplete, JobStatus.Deleted,
     }.ToFrozenSet();
 

@@ -3,7 +3,7 @@ namespace DrsGraph.Gateway.Jobs;
 // The gateway's own vocabulary for a job: typed, named for people, free of the wire's sentinels.
 // Every value here is produced by JobMapper from the DRS wire records, and only there.
 
-/// <summary>Every status FACTS.md lists, plus <see cref="Unknown"/> for values DRS adds later.</summary>
+/// <summary>Every status docs/drs-api.md lists, plus <see cref="Unknown"/> for values DRS adds later.</summary>
 public enum JobStatus
 {
     Unknown,

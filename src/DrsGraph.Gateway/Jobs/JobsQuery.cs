@@ -64,7 +64,7 @@ public sealed class JobsQuery : ObjectGraphType
             });
     }
 
-    /// <summary>The client's own check (FACTS.md's pattern), so the gateway and the client never disagree.</summary>
+    /// <summary>The client's own check (docs/drs-api.md#job-ids), so the gateway and the client never disagree.</summary>
     private static bool IsJobId(string? id) => id is not null && DrsClient.DrsClient.IsValidJobId(id);
 
     private static ExecutionError InvalidId(string id) =>
