@@ -34,7 +34,6 @@ builder.Services.AddGraphQLHttp();
 builder.AddGatewaySecurity();
 
 // Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
-// Keep it after anything that registers an IJobDataSource (it wraps the last one).
 builder.AddRequestBudget();
 
 // Operations: OpenTelemetry traces and metrics (Prometheus at /metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Callers;
@@ -14,6 +15,7 @@ public sealed class GatewayUserContext : Dictionary<string, object?>
 {
     private JobLoaders? _loaders;
 
+    // dataSource: where this operation's loaders fetch, already bounded by the operation's budget.
     public GatewayUserContext(DrsCaller? caller, CallerProblem? problem, IJobDataSource dataSource)
     {
         Caller = caller;
@@ -40,7 +42,8 @@ public sealed record CallerProblem(string Code, string Message);
 public sealed partial class CallerContextBuilder(
     IOptions<CallerOptions> callerOptions,
     IOptions<DrsClientOptions> drsOptions,
-    IJobDataSource dataSource) : IGraphQLUserContextBuilder
+    IJobDataSource dataSource,
+    ILogger<BudgetedJobDataSource> budgetLogger) : IGraphQLUserContextBuilder
 {
     public const string AuthTokenHeader = "X-Auth-Token";
     public const string ProjectIdHeader = "X-Project-Id";
@@ -49,7 +52,11 @@ public sealed partial class CallerContextBuilder(
     public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var (caller, problem) = Identify(context.Request.Headers);
-        return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, problem, dataSource));
+        // The request's budget (UseRequestBudget) is handed down here, the last layer that sees the request.
+        var source = context.Features.Get<RequestBudget>() is { } budget
+            ? new BudgetedJobDataSource(dataSource, budget, budgetLogger)
+            : dataSource;
+        return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, problem, source));
     }
 
     private (DrsCaller? Caller, CallerProblem? Problem) Identify(IHeaderDictionary headers)
