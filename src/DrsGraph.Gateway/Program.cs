@@ -23,6 +23,9 @@ builder.AddDrsUpstream();
 // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
 builder.AddJobGraph();
 
+// Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
+builder.AddJobDataSourceChain();
+
 // A tenant-safe cache in front of DRS (memory, plus Redis when ConnectionStrings:Redis is set): polling
 // frontends would otherwise cost three DRS calls per poll and get throttled.
 builder.AddJobCache();

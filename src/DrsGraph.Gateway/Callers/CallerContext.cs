@@ -42,8 +42,7 @@ public sealed record CallerProblem(string Code, string Message);
 public sealed partial class CallerContextBuilder(
     IOptions<CallerOptions> callerOptions,
     IOptions<DrsClientOptions> drsOptions,
-    IJobDataSource dataSource,
-    ILogger<BudgetedJobDataSource> budgetLogger) : IGraphQLUserContextBuilder
+    JobDataSourceChain dataSources) : IGraphQLUserContextBuilder
 {
     public const string AuthTokenHeader = "X-Auth-Token";
     public const string ProjectIdHeader = "X-Project-Id";
@@ -53,9 +52,7 @@ public sealed partial class CallerContextBuilder(
     {
         var (caller, problem) = Identify(context.Request.Headers);
         // The request's budget (UseRequestBudget) is handed down here, the last layer that sees the request.
-        var source = context.Features.Get<RequestBudget>() is { } budget
-            ? new BudgetedJobDataSource(dataSource, budget, budgetLogger)
-            : dataSource;
+        var source = dataSources.ForOperation(context.Features.Get<RequestBudget>());
         return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, problem, source));
     }
 
