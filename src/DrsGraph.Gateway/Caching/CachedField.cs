@@ -7,13 +7,12 @@ namespace DrsGraph.Gateway.Caching;
 
 /// <summary>
 /// What differs between the three cached job fields: name (part of the key), TTL, how to tell a
-/// terminal job, how to stamp freshness, how to store it. Each field owns its map of in-flight fetches.
+/// terminal job, how to store it. Each field owns its map of in-flight fetches.
 /// </summary>
 internal sealed class CachedField<T>(
     string name,
     Func<JobCacheOptions, TimeSpan> ttl,
     Func<T, bool> isTerminal,
-    Func<T, Freshness?, T> withFreshness,
     int valueBytes,
     JsonTypeInfo<JobCacheEntry<T>> json)
     where T : class
@@ -33,12 +32,10 @@ internal sealed class CachedField<T>(
     public long SizeOf(string key) => valueBytes + (2L * key.Length) + EntryOverheadBytes;
 
     /// <summary>Cache key to the fetch in progress for it: concurrent requests of one partition share it.</summary>
-    public ConcurrentDictionary<string, TaskCompletionSource<DrsResult<T>>> InFlight { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, TaskCompletionSource<DrsResult<Fetched<T>>>> InFlight { get; } = new(StringComparer.Ordinal);
 
     /// <summary>How long a value stays fresh: long once the job no longer changes.</summary>
     public TimeSpan TtlOf(T value, JobCacheOptions options) => isTerminal(value) ? options.TerminalTtl : ttl(options);
-
-    public T WithFreshness(T value, Freshness? freshness) => withFreshness(value, freshness);
 }
 
 /// <summary>New fields per cache instance: in-flight maps must never be shared by two caches (two gateways in one process).</summary>
@@ -48,7 +45,6 @@ internal static class CachedFields
         "status",
         static o => o.StatusTtl,
         static s => s.IsTerminal,
-        static (s, f) => s with { Freshness = f },
         256, // measured ~220 B
         JobCacheJsonContext.Default.JobCacheEntryJobStatusInfo);
 
@@ -56,7 +52,6 @@ internal static class CachedFields
         "progress",
         static o => o.ProgressTtl,
         static p => JobMapper.IsTerminal(p.TransferStatus),
-        static (p, f) => p with { Freshness = f },
         512, // measured ~440 B; more with many progress phases
         JobCacheJsonContext.Default.JobCacheEntryJobProgress);
 
@@ -64,7 +59,6 @@ internal static class CachedFields
         "detail",
         static o => o.DetailTtl,
         static d => JobMapper.IsTerminal(d.Status),
-        static (d, f) => d with { Freshness = f },
         3072, // measured ~2.9 KB with endpoints, tags and speed limits
         JobCacheJsonContext.Default.JobCacheEntryJobDetail);
 }

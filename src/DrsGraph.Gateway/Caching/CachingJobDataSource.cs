@@ -81,16 +81,16 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
     }
 
-    private delegate Task<IReadOnlyDictionary<string, DrsResult<T>>> Fetch<T>(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+    private delegate Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> Fetch<T>(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
         where T : class;
 
-    public Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         GetAsync(_status, caller, jobIds, _inner.GetStatusesAsync, cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         GetAsync(_progress, caller, jobIds, _inner.GetProgressAsync, cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         GetAsync(_detail, caller, jobIds, _inner.GetDetailsAsync, cancellationToken);
 
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics).</summary>
@@ -116,15 +116,15 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         _memory.Dispose();
     }
 
-    private async Task<IReadOnlyDictionary<string, DrsResult<T>>> GetAsync<T>(
+    private async Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> GetAsync<T>(
         CachedField<T> field, DrsCaller caller, IReadOnlyList<string> jobIds, Fetch<T> fetch, CancellationToken cancellationToken)
         where T : class
     {
         var scope = _keys.ScopeOf(caller);
         var now = _clock.GetUtcNow();
-        var results = new Dictionary<string, DrsResult<T>>(jobIds.Count, StringComparer.Ordinal);
+        var results = new Dictionary<string, DrsResult<Fetched<T>>>(jobIds.Count, StringComparer.Ordinal);
         List<Miss<T>>? owned = null;
-        List<(string Id, string Key, Task<DrsResult<T>> Answer, bool Joined)>? waits = null;
+        List<(string Id, string Key, Task<DrsResult<Fetched<T>>> Answer, bool Joined)>? waits = null;
         var coalesced = 0;
         List<(string Id, string Key, JobCacheEntry<T>? Stale)>? misses = null;
         foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
@@ -135,7 +135,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             {
                 if (entry.IsFreshAt(now))
                 {
-                    results[id] = Answer(field, entry, stale: false);
+                    results[id] = Answer(entry, stale: false);
                     continue;
                 }
 
@@ -164,7 +164,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                             break;
                         }
 
-                        var completion = new TaskCompletionSource<DrsResult<T>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        var completion = new TaskCompletionSource<DrsResult<Fetched<T>>>(TaskCreationOptions.RunContinuationsAsynchronously);
                         if (field.InFlight.TryAdd(key, completion))
                         {
                             (owned ??= []).Add(new Miss<T>(id, key, completion, stale));
@@ -190,7 +190,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         List<(string Id, string Key)>? refetch = null;
         foreach (var (id, key, answer, joined) in waits ?? [])
         {
-            DrsResult<T> result;
+            DrsResult<Fetched<T>> result;
             try
             {
                 result = await answer.WaitAsync(cancellationToken);
@@ -221,7 +221,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     private async Task RefetchAsync<T>(
-        CachedField<T> field, DrsCaller caller, List<(string Id, string Key)> misses, Fetch<T> fetch, Dictionary<string, DrsResult<T>> results, CancellationToken cancellationToken)
+        CachedField<T> field, DrsCaller caller, List<(string Id, string Key)> misses, Fetch<T> fetch, Dictionary<string, DrsResult<Fetched<T>>> results, CancellationToken cancellationToken)
         where T : class
     {
         _metrics.Upstream(field.Name, misses.Count);
@@ -253,7 +253,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 // (in memory, or in Redis, which is read next).
                 if (_memory.TryGetValue(miss.Key, out JobCacheEntry<T>? entry) && entry is not null && entry.IsFreshAt(now))
                 {
-                    miss.Completion.TrySetResult(Answer(field, entry, stale: false));
+                    miss.Completion.TrySetResult(Answer(entry, stale: false));
                 }
                 else
                 {
@@ -298,7 +298,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         {
             foreach (var miss in misses)
             {
-                field.InFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<T>>>(miss.Key, miss.Completion));
+                field.InFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<Fetched<T>>>>(miss.Key, miss.Completion));
             }
         }
     }
@@ -314,7 +314,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     {
         foreach (var miss in owned)
         {
-            field.InFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<T>>>(miss.Key, miss.Completion));
+            field.InFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<Fetched<T>>>>(miss.Key, miss.Completion));
         }
     }
 
@@ -344,7 +344,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 // Its second use: keep it close for the next poll; it expires when it would have in Redis.
                 Remember(field, miss.Key, entry, now);
                 _metrics.Hit(CacheLevels.Redis, field.Name);
-                miss.Completion.TrySetResult(Answer(field, entry, stale: false));
+                miss.Completion.TrySetResult(Answer(entry, stale: false));
                 continue;
             }
 
@@ -362,15 +362,15 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     /// Caches what DRS said when it is worth caching (in memory now, or into <paramref name="writeBack"/>
     /// for Redis when there is one), and picks what the waiters get.
     /// </summary>
-    private DrsResult<T> Settle<T>(CachedField<T> field, string key, JobCacheEntry<T>? fallback, DrsResult<T> answer, DateTimeOffset fetchedAt, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
+    private DrsResult<Fetched<T>> Settle<T>(CachedField<T> field, string key, JobCacheEntry<T>? fallback, DrsResult<Fetched<T>> answer, DateTimeOffset fetchedAt, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
         where T : class
     {
-        if (answer.Value is { } value)
+        if (answer.Value is { Value: var value })
         {
             var ttl = field.TtlOf(value, _options);
-            var entry = new JobCacheEntry<T>(field.WithFreshness(value, null), null, fetchedAt, fetchedAt + ttl, fetchedAt + ttl + _options.StaleGrace);
+            var entry = new JobCacheEntry<T>(value, null, fetchedAt, fetchedAt + ttl, fetchedAt + ttl + _options.StaleGrace);
             Store(field, key, entry, fetchedAt, writeBack);
-            return Answer(field, entry, stale: false);
+            return Answer(entry, stale: false);
         }
 
         var error = answer.Error!;
@@ -385,7 +385,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         if (error.IsTransient && fallback is { } stale && stale.CanServeStaleAt(fetchedAt))
         {
             _metrics.Stale(field.Name);
-            return Answer(field, stale, stale: true);
+            return Answer(stale, stale: true);
         }
 
         return answer;
@@ -451,11 +451,11 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
     }
 
-    private static DrsResult<T> AnswerOrMissing<T>(IReadOnlyDictionary<string, DrsResult<T>> answers, string id)
+    private static DrsResult<Fetched<T>> AnswerOrMissing<T>(IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers, string id)
         where T : class =>
         answers.TryGetValue(id, out var found)
             ? found
-            : DrsResult<T>.Failure(new DrsError(DrsErrorCodes.MissingFromResponse, $"No answer for job '{id}'.", DrsErrorKind.Protocol));
+            : DrsResult<Fetched<T>>.Failure(new DrsError(DrsErrorCodes.MissingFromResponse, $"No answer for job '{id}'.", DrsErrorKind.Protocol));
 
     private JobCacheEntry<T>? Deserialize<T>(CachedField<T> field, byte[]? bytes)
         where T : class
@@ -476,13 +476,13 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
     }
 
-    private static DrsResult<T> Answer<T>(CachedField<T> field, JobCacheEntry<T> entry, bool stale)
+    private static DrsResult<Fetched<T>> Answer<T>(JobCacheEntry<T> entry, bool stale)
         where T : class =>
         entry.Value is { } value
-            ? DrsResult<T>.Success(field.WithFreshness(value, new Freshness(entry.FetchedAt.UtcDateTime, stale)))
-            : DrsResult<T>.Failure(entry.Error!);
+            ? DrsResult<Fetched<T>>.Success(new Fetched<T>(value, new Freshness(entry.FetchedAt.UtcDateTime, stale)))
+            : DrsResult<Fetched<T>>.Failure(entry.Error!);
 
     /// <summary>A key this request claimed, and the expired value to fall back on if DRS fails.</summary>
-    private sealed record Miss<T>(string Id, string Key, TaskCompletionSource<DrsResult<T>> Completion, JobCacheEntry<T>? Stale)
+    private sealed record Miss<T>(string Id, string Key, TaskCompletionSource<DrsResult<Fetched<T>>> Completion, JobCacheEntry<T>? Stale)
         where T : class;
 }

@@ -29,13 +29,13 @@ public sealed class RequestBudget(TimeSpan budget, CancellationToken expired)
 /// </remarks>
 public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestBudget budget, ILogger<BudgetedJobDataSource> logger) : IJobDataSource
 {
-    public Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         WithinBudgetAsync(jobIds, token => inner.GetStatusesAsync(caller, jobIds, token), cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         WithinBudgetAsync(jobIds, token => inner.GetProgressAsync(caller, jobIds, token), cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         WithinBudgetAsync(jobIds, token => inner.GetDetailsAsync(caller, jobIds, token), cancellationToken);
 
     private async Task<IReadOnlyDictionary<string, DrsResult<T>>> WithinBudgetAsync<T>(
