@@ -20,7 +20,8 @@ public static class JobGraphExtensions
         services.AddOptions<JobQueryOptions>().BindConfiguration(JobQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueryLimitOptions>().BindConfiguration(QueryLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CallerOptions>().BindConfiguration(CallerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IGraphQLUserContextBuilder, CallerContextBuilder>();
+        services.AddSingleton<CallerContextBuilder>();
+        services.AddSingleton<IGraphQLUserContextBuilder, GatewayUserContextBuilder>();
         services.AddGraphQL(graphQL => graphQL
             .AddSchema<JobSchema>()
             .AddGraphTypes(typeof(JobSchema).Assembly)

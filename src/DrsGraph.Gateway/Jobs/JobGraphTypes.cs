@@ -115,14 +115,8 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
         where TValue : class
     {
         var id = context.Source.Id;
-        var user = context.UserContext as GatewayUserContext
-            ?? throw new InvalidOperationException("The gateway's user context is missing.");
-        if (user.Problem is { } problem)
-        {
-            throw GatewayErrors.Create(problem.Code, problem.Message);
-        }
-
-        return loader(user.Loaders).Load(id).Then(result => (object?)Unwrap(id, result));
+        // A header problem never gets here: the root field reported it (GatewayUserContext.ThrowIfNoCaller).
+        return loader(GatewayUserContext.Of(context).Loaders).Load(id).Then(result => (object?)Unwrap(id, result));
     }
 
     private static TValue Unwrap<TValue>(string id, DrsResult<TValue> result) where TValue : class =>

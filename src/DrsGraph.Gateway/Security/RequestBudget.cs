@@ -86,7 +86,7 @@ public static class RequestBudgetExtensions
 {
     /// <summary>
     /// Binds <see cref="RequestBudgetOptions"/>. The budget itself is handed to each operation's loaders
-    /// by the GraphQL layer (see <see cref="Callers.CallerContextBuilder"/>).
+    /// by the GraphQL layer (see <see cref="GraphQLHttp.GatewayUserContextBuilder"/>).
     /// </summary>
     public static WebApplicationBuilder AddRequestBudget(this WebApplicationBuilder builder)
     {
