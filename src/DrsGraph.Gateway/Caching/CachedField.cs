@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Serialization.Metadata;
-using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Jobs;
 
 namespace DrsGraph.Gateway.Caching;
@@ -31,8 +29,8 @@ internal sealed class CachedField<T>(
     /// </summary>
     public long SizeOf(string key) => valueBytes + (2L * key.Length) + EntryOverheadBytes;
 
-    /// <summary>Cache key to the fetch in progress for it: concurrent requests of one partition share it.</summary>
-    public ConcurrentDictionary<string, TaskCompletionSource<DrsResult<Fetched<T>>>> InFlight { get; } = new(StringComparer.Ordinal);
+    /// <summary>The field's fetches in flight: concurrent requests of one partition share them.</summary>
+    public SingleFlight<T> InFlight { get; } = new();
 
     /// <summary>How long a value stays fresh: long once the job no longer changes.</summary>
     public TimeSpan TtlOf(T value, JobCacheOptions options) => isTerminal(value) ? options.TerminalTtl : ttl(options);
