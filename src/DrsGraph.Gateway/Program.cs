@@ -23,6 +23,9 @@ builder.AddDrsUpstream();
 // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
 builder.AddJobGraph();
 
+// Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
+builder.AddJobDataSourceChain();
+
 // A tenant-safe cache in front of DRS (memory, plus Redis when ConnectionStrings:Redis is set): polling
 // frontends would otherwise cost three DRS calls per poll and get throttled.
 builder.AddJobCache();
@@ -34,7 +37,6 @@ builder.Services.AddGraphQLHttp();
 builder.AddGatewaySecurity();
 
 // Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
-// Keep it after anything that registers an IJobDataSource (it wraps the last one).
 builder.AddRequestBudget();
 
 // Operations: OpenTelemetry traces and metrics (Prometheus at /metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT

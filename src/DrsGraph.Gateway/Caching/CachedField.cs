@@ -1,19 +1,16 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Serialization.Metadata;
-using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Jobs;
 
 namespace DrsGraph.Gateway.Caching;
 
 /// <summary>
 /// What differs between the three cached job fields: name (part of the key), TTL, how to tell a
-/// terminal job, how to stamp freshness, how to store it. Each field owns its map of in-flight fetches.
+/// terminal job, how to store it. Each field owns its map of in-flight fetches.
 /// </summary>
 internal sealed class CachedField<T>(
     string name,
     Func<JobCacheOptions, TimeSpan> ttl,
     Func<T, bool> isTerminal,
-    Func<T, Freshness?, T> withFreshness,
     int valueBytes,
     JsonTypeInfo<JobCacheEntry<T>> json)
     where T : class
@@ -32,13 +29,11 @@ internal sealed class CachedField<T>(
     /// </summary>
     public long SizeOf(string key) => valueBytes + (2L * key.Length) + EntryOverheadBytes;
 
-    /// <summary>Cache key to the fetch in progress for it: concurrent requests of one partition share it.</summary>
-    public ConcurrentDictionary<string, TaskCompletionSource<DrsResult<T>>> InFlight { get; } = new(StringComparer.Ordinal);
+    /// <summary>The field's fetches in flight: concurrent requests of one partition share them.</summary>
+    public SingleFlight<T> InFlight { get; } = new();
 
     /// <summary>How long a value stays fresh: long once the job no longer changes.</summary>
     public TimeSpan TtlOf(T value, JobCacheOptions options) => isTerminal(value) ? options.TerminalTtl : ttl(options);
-
-    public T WithFreshness(T value, Freshness? freshness) => withFreshness(value, freshness);
 }
 
 /// <summary>New fields per cache instance: in-flight maps must never be shared by two caches (two gateways in one process).</summary>
@@ -48,7 +43,6 @@ internal static class CachedFields
         "status",
         static o => o.StatusTtl,
         static s => s.IsTerminal,
-        static (s, f) => s with { Freshness = f },
         256, // measured ~220 B
         JobCacheJsonContext.Default.JobCacheEntryJobStatusInfo);
 
@@ -56,7 +50,6 @@ internal static class CachedFields
         "progress",
         static o => o.ProgressTtl,
         static p => JobMapper.IsTerminal(p.TransferStatus),
-        static (p, f) => p with { Freshness = f },
         512, // measured ~440 B; more with many progress phases
         JobCacheJsonContext.Default.JobCacheEntryJobProgress);
 
@@ -64,7 +57,6 @@ internal static class CachedFields
         "detail",
         static o => o.DetailTtl,
         static d => JobMapper.IsTerminal(d.Status),
-        static (d, f) => d with { Freshness = f },
         3072, // measured ~2.9 KB with endpoints, tags and speed limits
         JobCacheJsonContext.Default.JobCacheEntryJobDetail);
 }

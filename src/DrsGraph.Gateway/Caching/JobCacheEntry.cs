@@ -17,6 +17,12 @@ public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset 
 
     /// <summary>Only values are served stale: a stale "not found" would only hide the real error.</summary>
     public bool CanServeStaleAt(DateTimeOffset now) => Value is not null && now < StaleUntil;
+
+    /// <summary>What a request gets from this entry: the value with its age, or the cached error.</summary>
+    public DrsResult<Fetched<T>> ToAnswer(bool stale) =>
+        Value is { } value
+            ? DrsResult<Fetched<T>>.Success(new Fetched<T>(value, new Freshness(FetchedAt.UtcDateTime, stale)))
+            : DrsResult<Fetched<T>>.Failure(Error!);
 }
 
 /// <summary>Source-generated JSON for Redis: no reflection, enums by name so a reordered enum cannot misread.</summary>

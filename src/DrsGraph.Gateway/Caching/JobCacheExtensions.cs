@@ -13,14 +13,14 @@ public static class JobCacheExtensions
     public const string RedisConnectionName = "Redis";
 
     /// <summary>
-    /// Wraps the registered <see cref="IJobDataSource"/> in <see cref="CachingJobDataSource"/>: memory,
-    /// plus Redis when <c>ConnectionStrings:Redis</c> is set. Call after <c>AddJobGraph()</c>.
+    /// The levels of the job cache: memory, plus Redis when <c>ConnectionStrings:Redis</c> is set. The
+    /// <see cref="CachingJobDataSource"/> itself is put in front of DRS by <see cref="JobDataSourceChainExtensions.AddJobDataSourceChain"/>.
     /// </summary>
     public static WebApplicationBuilder AddJobCache(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<JobCacheOptions>().BindConfiguration(JobCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        if (!builder.Configuration.GetValue($"{JobCacheOptions.SectionName}:{nameof(JobCacheOptions.Enabled)}", true))
+        if (!IsEnabled(builder.Configuration))
         {
             return builder;
         }
@@ -48,29 +48,20 @@ public static class JobCacheExtensions
             services.AddHostedService(sp => sp.GetRequiredService<RedisJobCache>());
         }
 
-        Decorate(services);
         return builder;
     }
 
-    private static void Decorate(IServiceCollection services)
-    {
-        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IJobDataSource) && !d.IsKeyedService)
-            ?? throw new InvalidOperationException($"No {nameof(IJobDataSource)} to cache: call AddJobGraph() before AddJobCache().");
-        services.Remove(inner);
-        // Resolvable as itself too, for its statistics (other decorators may wrap the IJobDataSource).
-        services.AddSingleton(sp => new CachingJobDataSource(
-            Create(sp, inner),
-            sp.GetRequiredService<JobCacheKeys>(),
-            sp.GetRequiredService<ISharedJobCache>(),
-            sp.GetRequiredService<JobCacheMetrics>(),
-            sp.GetRequiredService<IOptions<JobCacheOptions>>(),
-            sp.GetRequiredKeyedService<TimeProvider>(ClockKey),
-            sp.GetRequiredService<ILogger<CachingJobDataSource>>()));
-        services.AddSingleton<IJobDataSource>(sp => sp.GetRequiredService<CachingJobDataSource>());
-    }
+    /// <summary><c>Gateway:Cache:Enabled</c>, true unless set.</summary>
+    public static bool IsEnabled(IConfiguration configuration) =>
+        configuration.GetValue($"{JobCacheOptions.SectionName}:{nameof(JobCacheOptions.Enabled)}", true);
 
-    private static IJobDataSource Create(IServiceProvider services, ServiceDescriptor descriptor) => (IJobDataSource)(
-        descriptor.ImplementationInstance
-        ?? descriptor.ImplementationFactory?.Invoke(services)
-        ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
+    /// <summary>The cache in front of <paramref name="inner"/>, on the levels <see cref="AddJobCache"/> registered.</summary>
+    public static CachingJobDataSource CreateCache(IServiceProvider services, IJobDataSource inner) => new(
+        inner,
+        services.GetRequiredService<JobCacheKeys>(),
+        services.GetRequiredService<ISharedJobCache>(),
+        services.GetRequiredService<JobCacheMetrics>(),
+        services.GetRequiredService<IOptions<JobCacheOptions>>(),
+        services.GetRequiredKeyedService<TimeProvider>(ClockKey),
+        services.GetRequiredService<ILogger<CachingJobDataSource>>());
 }

@@ -1,55 +1,60 @@
 using System.Text.RegularExpressions;
 using DrsGraph.DrsClient;
-using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Jobs;
+using GraphQL;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Callers;
 
 /// <summary>
-/// The GraphQL user context of one operation: who is calling (from the request headers) and the
-/// operation's own DataLoaders, so batching never mixes two operations or two callers.
+/// The GraphQL user context of one operation: who is calling (decided once, from the request headers)
+/// and the operation's own DataLoaders, so batching never mixes two operations or two callers.
+/// Built by the execution layer (<see cref="GraphQLHttp.GatewayUserContextBuilder"/>).
 /// </summary>
-public sealed class GatewayUserContext : Dictionary<string, object?>
+public sealed class GatewayUserContext(CallerContext caller, JobLoaders? loaders) : Dictionary<string, object?>
 {
-    private JobLoaders? _loaders;
+    /// <summary>The caller, or the problem with the request's headers.</summary>
+    public CallerContext Caller { get; } = caller;
 
-    public GatewayUserContext(DrsCaller? caller, CallerProblem? problem, IJobDataSource dataSource)
+    /// <summary>The operation's loaders; none when the headers do not identify a caller.</summary>
+    public JobLoaders Loaders => loaders ?? throw new InvalidOperationException("No caller: the root fields report the header problem before any job field runs.");
+
+    /// <summary>The user context of a resolver's operation.</summary>
+    public static GatewayUserContext Of(IResolveFieldContext context) =>
+        context.UserContext as GatewayUserContext ?? throw new InvalidOperationException("The gateway's user context is missing.");
+
+    /// <summary>
+    /// Fails the calling (root) field with the header problem, if any: reported once there, with the field
+    /// null, rather than once per DRS-backed field of every job below it.
+    /// </summary>
+    public void ThrowIfNoCaller()
     {
-        Caller = caller;
-        Problem = problem;
-        DataSource = dataSource;
+        if (Caller.Problem is { } problem)
+        {
+            throw GatewayErrors.Create(problem.Code, problem.Message);
+        }
     }
-
-    /// <summary>The caller, or null when the headers do not identify one (see <see cref="Problem"/>).</summary>
-    public DrsCaller? Caller { get; }
-
-    /// <summary>Why the headers do not identify a caller; surfaced on every field that needs DRS.</summary>
-    public CallerProblem? Problem { get; }
-
-    private IJobDataSource DataSource { get; }
-
-    /// <summary>The operation's loaders, created on first use.</summary>
-    public JobLoaders Loaders => _loaders ??= new JobLoaders(DataSource, Caller ?? throw new InvalidOperationException("No caller."));
 }
 
-/// <summary>A header problem: the error code and message each DRS-backed field reports.</summary>
+/// <summary>Who is calling, or why the headers do not say: exactly one of the two is set.</summary>
+public sealed record CallerContext(DrsCaller? Caller, CallerProblem? Problem);
+
+/// <summary>A header problem: the error code and message the operation's root fields report.</summary>
 public sealed record CallerProblem(string Code, string Message);
 
-/// <summary>Reads <c>X-Auth-Token</c>, <c>X-Project-Id</c> and <c>X-Language</c> into a <see cref="GatewayUserContext"/>.</summary>
+/// <summary>Reads <c>X-Auth-Token</c>, <c>X-Project-Id</c> and <c>X-Language</c> into a <see cref="CallerContext"/>.</summary>
 public sealed partial class CallerContextBuilder(
     IOptions<CallerOptions> callerOptions,
-    IOptions<DrsClientOptions> drsOptions,
-    IJobDataSource dataSource) : IGraphQLUserContextBuilder
+    IOptions<DrsClientOptions> drsOptions)
 {
     public const string AuthTokenHeader = "X-Auth-Token";
     public const string ProjectIdHeader = "X-Project-Id";
     public const string LanguageHeader = "X-Language";
 
-    public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, CancellationToken cancellationToken)
+    public CallerContext Build(IHeaderDictionary headers)
     {
-        var (caller, problem) = Identify(context.Request.Headers);
-        return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, problem, dataSource));
+        var (caller, problem) = Identify(headers);
+        return new CallerContext(caller, problem);
     }
 
     private (DrsCaller? Caller, CallerProblem? Problem) Identify(IHeaderDictionary headers)

@@ -33,15 +33,38 @@ public sealed class BatchDataLoader<TValue>(BatchFetch<TValue> fetch) where TVal
     {
         lock (_gate)
         {
-            if (!_known.TryGetValue(key, out var task))
-            {
-                var completion = new TaskCompletionSource<DrsResult<TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
-                (_pending ??= new Dictionary<string, TaskCompletionSource<DrsResult<TValue>>>(StringComparer.Ordinal))[key] = completion;
-                _known[key] = task = completion.Task;
-            }
-
-            return new PendingResult(this, task);
+            return new PendingResult(this, Register(key));
         }
+    }
+
+    /// <summary>
+    /// Registers every key for the next dispatch, like <see cref="Load"/> for each; the result answers them
+    /// in the order given, duplicates included. For a root field that needs many jobs at once (to filter
+    /// or sort them), batched with whatever else the phase loads.
+    /// </summary>
+    public IDataLoaderResult<IReadOnlyList<DrsResult<TValue>>> LoadMany(IEnumerable<string> keys)
+    {
+        lock (_gate)
+        {
+            return new PendingManyResult(this, [.. keys.Select(Register)]);
+        }
+    }
+
+    /// <summary>Loads <paramref name="keys"/> now: registers them and dispatches every key registered so far.</summary>
+    public Task<IReadOnlyList<DrsResult<TValue>>> LoadManyAsync(IEnumerable<string> keys, CancellationToken cancellationToken) =>
+        LoadMany(keys).GetResultAsync(cancellationToken);
+
+    // Under _gate.
+    private Task<DrsResult<TValue>> Register(string key)
+    {
+        if (!_known.TryGetValue(key, out var task))
+        {
+            var completion = new TaskCompletionSource<DrsResult<TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            (_pending ??= new Dictionary<string, TaskCompletionSource<DrsResult<TValue>>>(StringComparer.Ordinal))[key] = completion;
+            _known[key] = task = completion.Task;
+        }
+
+        return task;
     }
 
     private void Dispatch(CancellationToken cancellationToken)
@@ -117,6 +140,17 @@ public sealed class BatchDataLoader<TValue>(BatchFetch<TValue> fetch) where TVal
         {
             owner.Dispatch(cancellationToken);
             return task;
+        }
+
+        async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await GetResultAsync(cancellationToken);
+    }
+
+    private sealed class PendingManyResult(BatchDataLoader<TValue> owner, Task<DrsResult<TValue>>[] tasks) : IDataLoaderResult<IReadOnlyList<DrsResult<TValue>>>
+    {
+        public async Task<IReadOnlyList<DrsResult<TValue>>> GetResultAsync(CancellationToken cancellationToken = default)
+        {
+            owner.Dispatch(cancellationToken);
+            return await Task.WhenAll(tasks);
         }
 
         async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await GetResultAsync(cancellationToken);

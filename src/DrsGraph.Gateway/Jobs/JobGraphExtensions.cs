@@ -1,7 +1,6 @@
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.GraphQLHttp;
 using GraphQL;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Jobs;
@@ -14,15 +13,15 @@ internal static partial class GraphLog
 
 public static class JobGraphExtensions
 {
-    /// <summary>The Job schema, its DataLoaders' data source, and the caller context read from headers.</summary>
+    /// <summary>The Job schema and the caller context read from headers (the loaders' data sources: <see cref="JobDataSourceChainExtensions.AddJobDataSourceChain"/>).</summary>
     public static WebApplicationBuilder AddJobGraph(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<JobQueryOptions>().BindConfiguration(JobQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueryLimitOptions>().BindConfiguration(QueryLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CallerOptions>().BindConfiguration(CallerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<IJobDataSource, DrsJobDataSource>();
-        services.AddSingleton<IGraphQLUserContextBuilder, CallerContextBuilder>();
+        services.AddSingleton<CallerContextBuilder>();
+        services.AddSingleton<IGraphQLUserContextBuilder, GatewayUserContextBuilder>();
         services.AddGraphQL(graphQL => graphQL
             .AddSchema<JobSchema>()
             .AddGraphTypes(typeof(JobSchema).Assembly)

@@ -1,5 +1,4 @@
 using DrsGraph.DrsClient;
-using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.DataLoading;
 using GraphQL;
@@ -86,20 +85,20 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
         Field<NonNullGraphType<IdGraphType>>("id").Description("The DRS job ID.").Resolve(c => c.Source.Id);
 
         Field<JobStatusGraphType>("status").Description("Current status (batch-status).")
-            .Resolve(c => FromStatus(c, s => s.Status));
+            .Resolve(c => FromStatus(c, s => s.Value.Status));
         Field<StringGraphType>("rawStatus").Description("The status exactly as DRS sent it.")
-            .Resolve(c => FromStatus(c, s => s.RawStatus));
+            .Resolve(c => FromStatus(c, s => s.Value.RawStatus));
         Field<JobPhaseGraphType>("phase").Description("Coarse phase derived from the status.")
-            .Resolve(c => FromStatus(c, s => s.Phase));
+            .Resolve(c => FromStatus(c, s => s.Value.Phase));
         Field<BooleanGraphType>("isTerminal").Description("True when the job will not change any more (CREATE_FAILED, RELEASE_RESOURCE_COMPLETE, RELEASE_CHILD_TRANSFER_COMPLETE, DELETED): stop polling.")
-            .Resolve(c => FromStatus(c, s => s.IsTerminal));
+            .Resolve(c => FromStatus(c, s => s.Value.IsTerminal));
         Field<BooleanGraphType>("isFailed").Description("True for every *_FAILED status.")
-            .Resolve(c => FromStatus(c, s => s.IsFailed));
+            .Resolve(c => FromStatus(c, s => s.Value.IsFailed));
         Field<StringGraphType>("errorCode").Description("Error code DRS reports with the status of a failed job.")
-            .Resolve(c => FromStatus(c, s => s.ErrorCode));
+            .Resolve(c => FromStatus(c, s => s.Value.ErrorCode));
         Field<StringGraphType>("errorMessage").Description("Error message DRS reports with the status of a failed job.")
-            .Resolve(c => FromStatus(c, s => s.ErrorMessage));
-        // Freshness (Caching/): how old the status answer is, and whether it is a stale fallback.
+            .Resolve(c => FromStatus(c, s => s.Value.ErrorMessage));
+        // Freshness: how old the status answer is (the cache's), and whether it is a stale fallback.
         Field<FreshnessGraphType>("statusFreshness").Description("When the status fields above were fetched from DRS, and whether they are a stale fallback served because DRS failed.")
             .Resolve(c => FromStatus(c, s => s.Freshness));
 
@@ -109,45 +108,40 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             .Resolve(c => Load(c, loaders => loaders.Detail));
     }
 
-    private static IDataLoaderResult<object?> FromStatus<T>(IResolveFieldContext<JobRef> context, Func<JobStatusInfo, T> pick) =>
-        Load(context, loaders => loaders.Status).Then(status => (object?)pick((JobStatusInfo)status!));
+    private static IDataLoaderResult<object?> FromStatus<T>(IResolveFieldContext<JobRef> context, Func<Fetched<JobStatusInfo>, T> pick) =>
+        Load(context, loaders => loaders.Status).Then(status => (object?)pick((Fetched<JobStatusInfo>)status!));
 
     private static IDataLoaderResult<object?> Load<TValue>(IResolveFieldContext<JobRef> context, Func<JobLoaders, BatchDataLoader<TValue>> loader)
         where TValue : class
     {
         var id = context.Source.Id;
-        var user = context.UserContext as GatewayUserContext
-            ?? throw new InvalidOperationException("The gateway's user context is missing.");
-        if (user.Problem is { } problem)
-        {
-            throw GatewayErrors.Create(problem.Code, problem.Message);
-        }
-
-        return loader(user.Loaders).Load(id).Then(result => (object?)Unwrap(id, result));
+        // A header problem never gets here: the root field reported it (GatewayUserContext.ThrowIfNoCaller).
+        return loader(GatewayUserContext.Of(context).Loaders).Load(id).Then(result => (object?)Unwrap(id, result));
     }
 
     private static TValue Unwrap<TValue>(string id, DrsResult<TValue> result) where TValue : class =>
         result.Value ?? throw GatewayErrors.FromDrs(id, result.Error!);
 }
 
-public sealed class JobProgressGraphType : ObjectGraphType<JobProgress>
+/// <summary>A job's progress; its source is the loaded value with its freshness.</summary>
+public sealed class JobProgressGraphType : ObjectGraphType<Fetched<JobProgress>>
 {
     public JobProgressGraphType()
     {
         Name = "JobProgress";
         Description = "Progress of a job, typed: numbers instead of strings, null where DRS says \"not applicable\".";
-        Field(x => x.Percent, nullable: true).Description("Overall full-migration progress, 0 to 100.");
-        Field<NonNullGraphType<JobStatusGraphType>>("transferStatus").Description("Status as seen by batch-progress.").Resolve(c => c.Source.TransferStatus);
-        Field(x => x.RawTransferStatus, nullable: true).Description("transfer_status exactly as DRS sent it.");
-        Field<NonNullGraphType<TaskModeGraphType>>("taskMode").Resolve(c => c.Source.TaskMode);
-        Field(x => x.RawTaskMode, nullable: true).Description("task_mode exactly as DRS sent it.");
-        Field(x => x.IncrementalDelaySeconds, nullable: true).Description("Incremental replication delay in seconds; null before the incremental phase (DRS sends \"-1\").");
-        Field(x => x.IncrementalDelayMilliseconds, nullable: true).Description("The same delay in milliseconds, when DRS sends it.");
-        Field(x => x.ProcessedAt, nullable: true).Description("Time of the latest change applied to the target; null when not applicable (DRS sends \"0\").");
-        Field(x => x.RemainingSeconds, nullable: true).Description("Estimated seconds until the full migration completes.");
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProgressPhaseGraphType>>>>("phases").Description("Structure, data and index progress (DRS progress_map).").Resolve(c => c.Source.Phases);
-        Field(x => x.ErrorCode, nullable: true);
-        Field(x => x.ErrorMessage, nullable: true);
+        Field(x => x.Value.Percent, nullable: true).Description("Overall full-migration progress, 0 to 100.");
+        Field<NonNullGraphType<JobStatusGraphType>>("transferStatus").Description("Status as seen by batch-progress.").Resolve(c => c.Source.Value.TransferStatus);
+        Field(x => x.Value.RawTransferStatus, nullable: true).Description("transfer_status exactly as DRS sent it.");
+        Field<NonNullGraphType<TaskModeGraphType>>("taskMode").Resolve(c => c.Source.Value.TaskMode);
+        Field(x => x.Value.RawTaskMode, nullable: true).Description("task_mode exactly as DRS sent it.");
+        Field(x => x.Value.IncrementalDelaySeconds, nullable: true).Description("Incremental replication delay in seconds; null before the incremental phase (DRS sends \"-1\").");
+        Field(x => x.Value.IncrementalDelayMilliseconds, nullable: true).Description("The same delay in milliseconds, when DRS sends it.");
+        Field(x => x.Value.ProcessedAt, nullable: true).Description("Time of the latest change applied to the target; null when not applicable (DRS sends \"0\").");
+        Field(x => x.Value.RemainingSeconds, nullable: true).Description("Estimated seconds until the full migration completes.");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ProgressPhaseGraphType>>>>("phases").Description("Structure, data and index progress (DRS progress_map).").Resolve(c => c.Source.Value.Phases);
+        Field(x => x.Value.ErrorCode, nullable: true);
+        Field(x => x.Value.ErrorMessage, nullable: true);
         Field<FreshnessGraphType>("freshness").Description("When this progress was fetched from DRS, and whether it is a stale fallback served because DRS failed.").Resolve(c => c.Source.Freshness);
     }
 }
@@ -164,55 +158,56 @@ public sealed class ProgressPhaseGraphType : ObjectGraphType<ProgressPhase>
     }
 }
 
-public sealed class JobDetailGraphType : ObjectGraphType<JobDetail>
+/// <summary>A job's detail; its source is the loaded value with its freshness.</summary>
+public sealed class JobDetailGraphType : ObjectGraphType<Fetched<JobDetail>>
 {
     public JobDetailGraphType()
     {
         Name = "JobDetail";
         Description = "What batch-detail says about a job, typed.";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field(x => x.ParentId, nullable: true).Description("Parent job of a subtask.");
-        Field(x => x.Name, nullable: true);
-        Field(x => x.Description, nullable: true);
-        Field<NonNullGraphType<JobStatusGraphType>>("status").Resolve(c => c.Source.Status);
-        Field(x => x.RawStatus, nullable: true);
-        Field<NonNullGraphType<TaskModeGraphType>>("taskType").Resolve(c => c.Source.TaskType);
-        Field(x => x.RawTaskType, nullable: true);
-        Field(x => x.CreatedAt, nullable: true);
-        Field(x => x.StartedAt, nullable: true).Description("When the job actually started.");
-        Field(x => x.FullTransferCompletedAt, nullable: true);
-        Field(x => x.UpdatedAt, nullable: true);
-        Field(x => x.Direction, nullable: true).Description("up (to the cloud), down (out of the cloud) or non-dbs.");
-        Field<NonNullGraphType<DbUseTypeGraphType>>("useType").Resolve(c => c.Source.UseType);
-        Field(x => x.RawUseType, nullable: true);
-        Field<NonNullGraphType<NetTypeGraphType>>("netType").Resolve(c => c.Source.NetType);
-        Field(x => x.RawNetType, nullable: true);
-        Field<DatabaseEndpointGraphType>("source").Resolve(c => c.Source.Source);
-        Field<DatabaseEndpointGraphType>("target").Resolve(c => c.Source.Target);
-        Field<ReplicationInstanceGraphType>("replicationInstance").Resolve(c => c.Source.ReplicationInstance);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SpeedLimitGraphType>>>>("speedLimits").Resolve(c => c.Source.SpeedLimits);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<TagGraphType>>>>("tags").Resolve(c => c.Source.Tags);
-        Field(x => x.NodeCount, nullable: true);
-        Field(x => x.NeedsRestart, nullable: true);
-        Field(x => x.IsTargetReadOnly, nullable: true);
-        Field(x => x.ObjectSwitch, nullable: true);
-        Field(x => x.ReplaceDefiner, nullable: true);
-        Field(x => x.MigrateUser, nullable: true);
-        Field(x => x.MultiWrite, nullable: true);
-        Field(x => x.SupportsIpV6, nullable: true);
-        Field(x => x.ConflictPolicy, nullable: true);
-        Field(x => x.FilterDdlPolicy, nullable: true);
-        Field(x => x.SchemaType, nullable: true);
-        Field(x => x.AvailabilityZone, nullable: true);
-        Field(x => x.VpcId, nullable: true);
-        Field(x => x.SubnetId, nullable: true);
-        Field(x => x.SecurityGroupId, nullable: true);
-        Field(x => x.MasterJobId, nullable: true);
-        Field(x => x.AlarmNotify, nullable: true);
-        Field(x => x.IncrementalStartPosition, nullable: true);
-        Field(x => x.FailedReason, nullable: true);
-        Field(x => x.ErrorCode, nullable: true);
-        Field(x => x.ErrorMessage, nullable: true);
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Value.Id);
+        Field(x => x.Value.ParentId, nullable: true).Description("Parent job of a subtask.");
+        Field(x => x.Value.Name, nullable: true);
+        Field(x => x.Value.Description, nullable: true);
+        Field<NonNullGraphType<JobStatusGraphType>>("status").Resolve(c => c.Source.Value.Status);
+        Field(x => x.Value.RawStatus, nullable: true);
+        Field<NonNullGraphType<TaskModeGraphType>>("taskType").Resolve(c => c.Source.Value.TaskType);
+        Field(x => x.Value.RawTaskType, nullable: true);
+        Field(x => x.Value.CreatedAt, nullable: true);
+        Field(x => x.Value.StartedAt, nullable: true).Description("When the job actually started.");
+        Field(x => x.Value.FullTransferCompletedAt, nullable: true);
+        Field(x => x.Value.UpdatedAt, nullable: true);
+        Field(x => x.Value.Direction, nullable: true).Description("up (to the cloud), down (out of the cloud) or non-dbs.");
+        Field<NonNullGraphType<DbUseTypeGraphType>>("useType").Resolve(c => c.Source.Value.UseType);
+        Field(x => x.Value.RawUseType, nullable: true);
+        Field<NonNullGraphType<NetTypeGraphType>>("netType").Resolve(c => c.Source.Value.NetType);
+        Field(x => x.Value.RawNetType, nullable: true);
+        Field<DatabaseEndpointGraphType>("source").Resolve(c => c.Source.Value.Source);
+        Field<DatabaseEndpointGraphType>("target").Resolve(c => c.Source.Value.Target);
+        Field<ReplicationInstanceGraphType>("replicationInstance").Resolve(c => c.Source.Value.ReplicationInstance);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SpeedLimitGraphType>>>>("speedLimits").Resolve(c => c.Source.Value.SpeedLimits);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<TagGraphType>>>>("tags").Resolve(c => c.Source.Value.Tags);
+        Field(x => x.Value.NodeCount, nullable: true);
+        Field(x => x.Value.NeedsRestart, nullable: true);
+        Field(x => x.Value.IsTargetReadOnly, nullable: true);
+        Field(x => x.Value.ObjectSwitch, nullable: true);
+        Field(x => x.Value.ReplaceDefiner, nullable: true);
+        Field(x => x.Value.MigrateUser, nullable: true);
+        Field(x => x.Value.MultiWrite, nullable: true);
+        Field(x => x.Value.SupportsIpV6, nullable: true);
+        Field(x => x.Value.ConflictPolicy, nullable: true);
+        Field(x => x.Value.FilterDdlPolicy, nullable: true);
+        Field(x => x.Value.SchemaType, nullable: true);
+        Field(x => x.Value.AvailabilityZone, nullable: true);
+        Field(x => x.Value.VpcId, nullable: true);
+        Field(x => x.Value.SubnetId, nullable: true);
+        Field(x => x.Value.SecurityGroupId, nullable: true);
+        Field(x => x.Value.MasterJobId, nullable: true);
+        Field(x => x.Value.AlarmNotify, nullable: true);
+        Field(x => x.Value.IncrementalStartPosition, nullable: true);
+        Field(x => x.Value.FailedReason, nullable: true);
+        Field(x => x.Value.ErrorCode, nullable: true);
+        Field(x => x.Value.ErrorMessage, nullable: true);
         Field<FreshnessGraphType>("freshness").Description("When this detail was fetched from DRS, and whether it is a stale fallback served because DRS failed.").Resolve(c => c.Source.Freshness);
     }
 }
@@ -276,5 +271,16 @@ public sealed class TagGraphType : ObjectGraphType<Tag>
         Name = "Tag";
         Field(x => x.Key);
         Field(x => x.Value, nullable: true);
+    }
+}
+
+public sealed class FreshnessGraphType : ObjectGraphType<Freshness>
+{
+    public FreshnessGraphType()
+    {
+        Name = "Freshness";
+        Description = "How old an answer is. The gateway caches DRS answers for a few seconds (status, progress), a minute (detail) or minutes (jobs in a terminal status). When DRS fails transiently it serves the last answer it has, with `stale: true`, instead of an error.";
+        Field<NonNullGraphType<DateTimeGraphType>>("fetchedAt").Description("When the gateway got this answer from DRS (UTC).").Resolve(c => c.Source.FetchedAt);
+        Field<NonNullGraphType<BooleanGraphType>>("stale").Description("True when this answer is past its cache lifetime and was served only because DRS could not be reached (5xx, timeout, throttling); show it as possibly outdated.").Resolve(c => c.Source.Stale);
     }
 }

@@ -111,11 +111,7 @@ public sealed record JobStatusInfo(
     bool IsTerminal,
     bool IsFailed,
     string? ErrorCode,
-    string? ErrorMessage)
-{
-    /// <inheritdoc cref="Jobs.Freshness"/>
-    public Freshness? Freshness { get; init; }
-}
+    string? ErrorMessage);
 
 /// <summary>The batch-progress answer for one job.</summary>
 public sealed record JobProgress(
@@ -130,11 +126,7 @@ public sealed record JobProgress(
     int? RemainingSeconds,
     IReadOnlyList<ProgressPhase> Phases,
     string? ErrorCode,
-    string? ErrorMessage)
-{
-    /// <inheritdoc cref="Jobs.Freshness"/>
-    public Freshness? Freshness { get; init; }
-}
+    string? ErrorMessage);
 
 /// <summary>One entry of <c>progress_map</c>: structure, data or index migration.</summary>
 public sealed record ProgressPhase(string Name, ProgressPhaseKind Kind, double? Percent, int? RemainingSeconds);
@@ -185,9 +177,6 @@ public sealed record JobDetail
     public string? FailedReason { get; init; }
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
-
-    /// <inheritdoc cref="Jobs.Freshness"/>
-    public Freshness? Freshness { get; init; }
 }
 
 /// <summary>A source or target database of a job.</summary>
@@ -226,9 +215,3 @@ public sealed record ReplicationInstance
 public sealed record SpeedLimit(double? MegabytesPerSecond, string? Begin, string? End, bool? IsUtc);
 
 public sealed record Tag(string Key, string? Value);
-
-/// <summary>
-/// How old an answer is: set by the cache (Caching/), null when an answer did not pass through it.
-/// <see cref="Stale"/> is true only when DRS failed transiently and an expired answer was served instead.
-/// </summary>
-public sealed record Freshness(DateTime FetchedAt, bool Stale);

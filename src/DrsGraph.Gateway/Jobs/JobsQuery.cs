@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using DrsGraph.Gateway.Callers;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ public sealed class JobsQuery : ObjectGraphType
             .Argument<NonNullGraphType<IdGraphType>>("id", "A DRS job ID, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21.")
             .Resolve(context =>
             {
+                GatewayUserContext.Of(context).ThrowIfNoCaller();
                 var id = context.GetArgument<string>("id");
                 return IsJobId(id) ? new JobRef(id) : throw InvalidId(id);
             });
@@ -37,6 +39,7 @@ public sealed class JobsQuery : ObjectGraphType
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
             .Resolve(context =>
             {
+                GatewayUserContext.Of(context).ThrowIfNoCaller();
                 var ids = context.GetArgument<List<string>>("ids");
                 if (ids.Count > maxIds)
                 {

@@ -35,11 +35,15 @@ public static class GatewayTelemetry
     /// </summary>
     public static Activity? StartDataLoaderBatch<TValue>(int keys)
     {
-        var loader = typeof(TValue).Name;
+        var loader = LoaderName(typeof(TValue));
         BatchSize.Record(keys, new KeyValuePair<string, object?>("loader", loader));
         var activity = DataLoaderSource.StartActivity($"DataLoader {loader}");
         activity?.SetTag("drsgraph.dataloader.loader", loader);
         activity?.SetTag("drsgraph.dataloader.batch_size", keys);
         return activity;
     }
+
+    /// <summary>A loader is named after the job field it loads (JobStatusInfo), not the envelope that carries its freshness.</summary>
+    private static string LoaderName(Type value) =>
+        value.IsGenericType && value.GetGenericTypeDefinition() == typeof(Jobs.Fetched<>) ? value.GetGenericArguments()[0].Name : value.Name;
 }

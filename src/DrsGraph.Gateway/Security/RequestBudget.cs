@@ -6,7 +6,7 @@ namespace DrsGraph.Gateway.Security;
 
 /// <summary>
 /// The time one HTTP request may still spend waiting for DRS. Set by <see cref="RequestBudgetExtensions.UseRequestBudget"/>
-/// as a request feature, read by <see cref="BudgetedJobDataSource"/>.
+/// as a request feature; the GraphQL layer hands it to each operation's loaders (<see cref="BudgetedJobDataSource"/>).
 /// </summary>
 public sealed class RequestBudget(TimeSpan budget, CancellationToken expired)
 {
@@ -18,20 +18,24 @@ public sealed class RequestBudget(TimeSpan budget, CancellationToken expired)
 }
 
 /// <summary>
-/// Wraps whatever <see cref="IJobDataSource"/> is registered (DRS, a cache) so that every fetch ends
-/// when the request's budget does: the IDs still pending then get a <see cref="DrsErrorKind.Timeout"/>
+/// Wraps the shared <see cref="IJobDataSource"/> (cache, DRS) for one operation so that every fetch ends
+/// when the budget it was given does: the IDs still pending then get a <see cref="DrsErrorKind.Timeout"/>
 /// result, which the schema turns into per-field <c>UPSTREAM_TIMEOUT</c> errors. Cancelling the
 /// execution instead would fail the whole request and throw away what already arrived.
 /// </summary>
-public sealed partial class BudgetedJobDataSource(IJobDataSource inner, IHttpContextAccessor accessor, ILogger<BudgetedJobDataSource> logger) : IJobDataSource
+/// <remarks>
+/// The budget is handed in, never looked up from the HTTP request: an operation that outlives one
+/// request (a subscription) gives each of its upstream polls a budget of its own.
+/// </remarks>
+public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestBudget budget, ILogger<BudgetedJobDataSource> logger) : IJobDataSource
 {
-    public Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         WithinBudgetAsync(jobIds, token => inner.GetStatusesAsync(caller, jobIds, token), cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         WithinBudgetAsync(jobIds, token => inner.GetProgressAsync(caller, jobIds, token), cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         WithinBudgetAsync(jobIds, token => inner.GetDetailsAsync(caller, jobIds, token), cancellationToken);
 
     private async Task<IReadOnlyDictionary<string, DrsResult<T>>> WithinBudgetAsync<T>(
@@ -40,14 +44,9 @@ public sealed partial class BudgetedJobDataSource(IJobDataSource inner, IHttpCon
         CancellationToken cancellationToken)
         where T : class
     {
-        if (accessor.HttpContext?.Features.Get<RequestBudget>() is not { } budget)
-        {
-            return await fetch(cancellationToken);
-        }
-
         if (budget.Expired.IsCancellationRequested)
         {
-            return TimedOut<T>(jobIds, budget);
+            return TimedOut<T>(jobIds);
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Expired);
@@ -59,11 +58,11 @@ public sealed partial class BudgetedJobDataSource(IJobDataSource inner, IHttpCon
         catch (OperationCanceledException) when (budget.Expired.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             LogBudgetExhausted(logger, budget.Budget.TotalSeconds, jobIds.Count);
-            return TimedOut<T>(jobIds, budget);
+            return TimedOut<T>(jobIds);
         }
     }
 
-    private static Dictionary<string, DrsResult<T>> TimedOut<T>(IReadOnlyList<string> jobIds, RequestBudget budget)
+    private Dictionary<string, DrsResult<T>> TimedOut<T>(IReadOnlyList<string> jobIds)
         where T : class
     {
         var error = new DrsError(
@@ -86,23 +85,12 @@ public sealed partial class BudgetedJobDataSource(IJobDataSource inner, IHttpCon
 public static class RequestBudgetExtensions
 {
     /// <summary>
-    /// Binds <see cref="RequestBudgetOptions"/> and wraps the registered <see cref="IJobDataSource"/> in a
-    /// <see cref="BudgetedJobDataSource"/>. Call it after everything that registers an <see cref="IJobDataSource"/>
-    /// (AddJobGraph, a cache): it decorates the last registration.
+    /// Binds <see cref="RequestBudgetOptions"/>. The budget itself is handed to each operation's loaders
+    /// by the GraphQL layer (see <see cref="GraphQLHttp.GatewayUserContextBuilder"/>).
     /// </summary>
     public static WebApplicationBuilder AddRequestBudget(this WebApplicationBuilder builder)
     {
-        var services = builder.Services;
-        services.AddOptions<RequestBudgetOptions>().BindConfiguration(RequestBudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpContextAccessor();
-
-        var inner = services.LastOrDefault(d => d.ServiceType == typeof(IJobDataSource) && !d.IsKeyedService)
-            ?? throw new InvalidOperationException("AddRequestBudget wraps the IJobDataSource: call it after AddJobGraph (and after any cache that replaces the data source).");
-        services.Remove(inner);
-        services.Add(ServiceDescriptor.Describe(
-            typeof(IJobDataSource),
-            sp => new BudgetedJobDataSource(Create(sp, inner), sp.GetRequiredService<IHttpContextAccessor>(), sp.GetRequiredService<ILogger<BudgetedJobDataSource>>()),
-            inner.Lifetime));
+        builder.Services.AddOptions<RequestBudgetOptions>().BindConfiguration(RequestBudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 
@@ -119,9 +107,4 @@ public static class RequestBudgetExtensions
         });
         return app;
     }
-
-    private static IJobDataSource Create(IServiceProvider services, ServiceDescriptor descriptor) =>
-        (IJobDataSource)(descriptor.ImplementationInstance
-            ?? descriptor.ImplementationFactory?.Invoke(services)
-            ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
 }

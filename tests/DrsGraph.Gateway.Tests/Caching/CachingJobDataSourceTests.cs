@@ -31,10 +31,10 @@ public sealed class CachingJobDataSourceTests : IDisposable
         var second = cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
 
         await gaveUp.CancelAsync();
-        _upstream.Release(_ => DrsResult<JobStatusInfo>.Success(Running));
+        _upstream.Release(_ => DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null)));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
-        Assert.Equal(JobStatus.FullTransferStarted, (await second)[JobId].Value!.Status);
+        Assert.Equal(JobStatus.FullTransferStarted, (await second)[JobId].Value!.Value.Status);
         Assert.Single(_upstream.Calls);
     }
 
@@ -46,11 +46,11 @@ public sealed class CachingJobDataSourceTests : IDisposable
         var allowed = cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
 
         _upstream.Release(caller => caller == Other
-            ? DrsResult<JobStatusInfo>.Failure(new DrsError("DRS.M00261", "Invalid project ID.", DrsErrorKind.Forbidden, 403))
-            : DrsResult<JobStatusInfo>.Success(Running));
+            ? DrsResult<Fetched<JobStatusInfo>>.Failure(new DrsError("DRS.M00261", "Invalid project ID.", DrsErrorKind.Forbidden, 403))
+            : DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null)));
 
         Assert.Equal(DrsErrorKind.Forbidden, (await refused)[JobId].Error!.Kind);
-        Assert.Equal(JobStatus.FullTransferStarted, (await allowed)[JobId].Value!.Status);
+        Assert.Equal(JobStatus.FullTransferStarted, (await allowed)[JobId].Value!.Value.Status);
         Assert.Equal(["other-token", "owner-token"], _upstream.Calls.Select(c => c.AuthToken));
     }
 
@@ -61,7 +61,7 @@ public sealed class CachingJobDataSourceTests : IDisposable
         var first = cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
         var second = cache.GetStatusesAsync(Other, [JobId], CancellationToken.None);
 
-        _upstream.Release(_ => DrsResult<JobStatusInfo>.Success(Running));
+        _upstream.Release(_ => DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null)));
         await Task.WhenAll(first, second);
 
         Assert.Equal(["other-token", "owner-token"], _upstream.Calls.Select(c => c.AuthToken).Order());
@@ -138,39 +138,39 @@ public sealed class CachingJobDataSourceTests : IDisposable
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
-            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>>(jobIds.ToDictionary(id => id, _ => DrsResult<JobStatusInfo>.Success(Running)));
+            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>>(jobIds.ToDictionary(id => id, _ => DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null))));
         }
 
-        public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
-        public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
     }
 
     /// <summary>Answers status calls only when the test releases them, each with what the test says for its caller.</summary>
     private sealed class HeldUpstream : IJobDataSource
     {
-        private readonly TaskCompletionSource<Func<DrsCaller, DrsResult<JobStatusInfo>>> _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Func<DrsCaller, DrsResult<Fetched<JobStatusInfo>>>> _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ConcurrentQueue<DrsCaller> Calls { get; } = new();
 
-        public void Release(Func<DrsCaller, DrsResult<JobStatusInfo>> answer) => _release.TrySetResult(answer);
+        public void Release(Func<DrsCaller, DrsResult<Fetched<JobStatusInfo>>> answer) => _release.TrySetResult(answer);
 
-        public async Task<IReadOnlyDictionary<string, DrsResult<JobStatusInfo>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+        public async Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
         {
             Calls.Enqueue(caller);
             var answer = await _release.Task.WaitAsync(cancellationToken);
             return jobIds.ToDictionary(id => id, _ => answer(caller));
         }
 
-        public Task<IReadOnlyDictionary<string, DrsResult<JobProgress>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
-        public Task<IReadOnlyDictionary<string, DrsResult<JobDetail>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
     }
 }

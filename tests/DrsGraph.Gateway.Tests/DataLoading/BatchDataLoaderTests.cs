@@ -86,4 +86,36 @@ public sealed class BatchDataLoaderTests
 
         Assert.Equal(DrsErrorKind.Protocol, result.Error!.Kind);
     }
+
+    [Fact]
+    public async Task Many_keys_load_in_one_fetch_answered_in_the_order_given_with_duplicates()
+    {
+        var loader = Loader(k => k == "gone"
+            ? DrsResult<string>.Failure(new DrsError("DRS.M00289", "no such job", DrsErrorKind.NotFound, 400))
+            : DrsResult<string>.Success("value-" + k));
+
+        var answers = await loader.LoadManyAsync(["b", "a", "gone", "b"], CancellationToken.None);
+
+        Assert.Equal(["value-b", "value-a", null, "value-b"], answers.Select(a => a.Value));
+        Assert.Equal(DrsErrorKind.NotFound, answers[2].Error!.Kind);
+        var fetch = Assert.Single(_fetches);
+        Assert.Equal(["a", "b", "gone"], fetch.Order());
+    }
+
+    [Fact]
+    public async Task A_many_key_load_joins_the_phase_batch_and_known_keys_are_not_fetched_again()
+    {
+        var loader = Loader();
+        await loader.Load("a").GetResultAsync();
+        var single = loader.Load("c");
+        var many = loader.LoadMany(["a", "b", "c"]);
+        Assert.Single(_fetches);
+
+        var answers = await many.GetResultAsync();
+
+        Assert.Equal(["value-a", "value-b", "value-c"], answers.Select(a => a.Value));
+        Assert.Equal("value-c", (await single.GetResultAsync()).Value);
+        Assert.Equal(2, _fetches.Count);
+        Assert.Equal(["b", "c"], _fetches[1].Order());
+    }
 }

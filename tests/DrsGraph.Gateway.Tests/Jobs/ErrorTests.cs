@@ -61,16 +61,36 @@ public sealed class ErrorTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task Without_a_token_every_drs_field_says_unauthenticated_and_nothing_is_sent()
+    public async Task Without_a_token_the_root_field_says_unauthenticated_once_and_nothing_is_sent()
     {
         await fixture.ClearUpstreamLogAsync();
 
         var answer = await fixture.QueryAsync($"{{ job(id: \"{Unknown}\") {{ id status progress {{ percent }} }} }}", token: null);
 
-        Assert.Equal(Unknown, answer.Data!["job"]!["id"]!.GetValue<string>());
-        Assert.Equal(2, answer.Errors.Count);
-        Assert.All(answer.Errors, e => Assert.Equal("UNAUTHENTICATED", e!["extensions"]!["code"]!.GetValue<string>()));
-        Assert.Contains("X-Auth-Token", answer.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        // Decided once per operation and reported at the root field, which is null: not once per DRS field.
+        Assert.Null(answer.Data!["job"]);
+        var error = Assert.Single(answer.Errors)!;
+        Assert.Equal("UNAUTHENTICATED", error["extensions"]!["code"]!.GetValue<string>());
+        Assert.Equal("[\"job\"]", error["path"]!.ToJsonString());
+        Assert.Contains("X-Auth-Token", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+    }
+
+    [Fact]
+    public async Task A_header_problem_is_one_error_for_a_list_of_jobs_not_one_per_job_and_field()
+    {
+        await fixture.ClearUpstreamLogAsync();
+        string[] ids = [Unknown, "00000000-0000-0000-0000-00000001jb00", "00000000-0000-0000-0000-00000002jb00"];
+
+        var answer = await fixture.QueryAsync(
+            $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status progress {{ percent }} }} }}",
+            headers: new Dictionary<string, string> { ["X-Project-Id"] = "../etc" });
+
+        var error = Assert.Single(answer.Errors)!;
+        Assert.Equal("INVALID_PROJECT_ID", error["extensions"]!["code"]!.GetValue<string>());
+        Assert.Equal("[\"jobs\"]", error["path"]!.ToJsonString());
+        // jobs is non-null, so its null is the whole answer's.
+        Assert.Null(answer.Data);
         Assert.Empty(await fixture.UpstreamCallsAsync());
     }
 
