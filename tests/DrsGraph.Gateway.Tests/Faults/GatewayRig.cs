@@ -105,7 +105,9 @@ public sealed class GatewayRig : IAsyncDisposable
         var factory = new RigFactory(drsEndpoint, settings, logs);
         try
         {
-            factory.UseKestrel(0);
+            // Listen() rather than UseKestrel(0): the port overload edits the server addresses after the host
+            // is built, which races Kestrel's start under load ("Addresses cannot be modified after the server has started").
+            factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
             factory.StartServer();
         }
         catch
