@@ -51,7 +51,7 @@ public sealed class DocumentLimitOptions
 
     /// <summary>
     /// Fragment spreads and inline fragments in the document. Default 1000: the IDE's introspection query has
-    /// 16. Field counts do not see them, and validation compares the fields each one brings with its neighbours'.
+    /// 8. Field counts do not see them, and validation compares the fields each one brings with its neighbours'.
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxFragments { get; set; } = 1000;
