@@ -229,8 +229,11 @@ public sealed class FuzzTests(HostileRigFixture fixture) : IClassFixture<Hostile
     /// <summary>A small request that asks for a huge answer or huge validation work, at a random size (issue 12).</summary>
     private static byte[] Amplifier(Random random)
     {
-        string One() => random.Next(9) switch
+        string One() => random.Next(12) switch
         {
+            9 => Amplifiers.RepeatedInputFields(random.Next(1, 100_000)),
+            10 => Amplifiers.ListLiteral(random.Next(0, 300_000)),
+            11 => Amplifiers.UnusedFragments(random.Next(1, 5000)),
             0 => Amplifiers.IntrospectionBomb(random.Next(2, 10)),
             1 => Amplifiers.IntrospectionWidthBomb(random.Next(1, 40)),
             2 => Amplifiers.DeepOfType(random.Next(1, 40)),

@@ -56,6 +56,9 @@ public sealed class HostileInputTests(HostileRigFixture fixture) : IClassFixture
             { "40 000 unused variables", Json, Query(Amplifiers.UnusedVariables(40_000)), 400, "TOO_MANY_VARIABLES" },
             { "40 000 unknown arguments", Json, Query(Amplifiers.UnknownArguments(40_000)), 400, "TOO_MANY_ARGUMENTS" },
             { "40 000 fragment spreads", Json, Query(Amplifiers.FragmentSpreads(40_000)), 400, "TOO_MANY_FRAGMENTS" },
+            { "4900 unused fragment definitions", Json, Query(Amplifiers.UnusedFragments(4900)), 400, "TOO_MANY_FRAGMENTS" },
+            { "an input object repeating one field 100 000 times", Json, Query(Amplifiers.RepeatedInputFields(100_000)), 400, "TOO_MANY_INPUT_VALUES" },
+            { "a list literal of 300 000 items", Json, Query(Amplifiers.ListLiteral(300_000)), 400, "TOO_MANY_INPUT_VALUES" },
             { "selections 20 deep", Json, Query("{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } } } }"), 400, "depth" },
         };
     }
