@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using DrsGraph.Gateway.Security;
 using DrsGraph.Gateway.Tests.Faults;
+using GraphQL.Types;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DrsGraph.Gateway.Tests.Hostile;
 
@@ -23,6 +26,20 @@ public sealed class ResultSizeTests(HostileRigFixture fixture) : IClassFixture<H
         Assert.Contains("__Type", types);
         var job = answer.Data!["__schema"]!["types"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "Query");
         Assert.Contains(job!["fields"]!.AsArray(), f => f!["name"]!.GetValue<string>() == "jobs");
+    }
+
+    [Fact]
+    public void List_fields_carry_their_sizes_as_metadata_computed_from_the_built_schema()
+    {
+        var schema = fixture.Rig.GatewayFactory.Services.GetRequiredService<ISchema>();
+        int SizeOf(string type, string field) => ((IComplexGraphType)schema.AllTypes[type]!).GetField(field)!.GetMetadata<int>(ListSizes.MaxItemsKey);
+        var outputTypes = schema.AllTypes.OfType<IComplexGraphType>().Where(t => t is not IInputObjectGraphType).ToList();
+
+        Assert.Equal(schema.AllTypes.Count, SizeOf("__Schema", "types"));
+        Assert.Equal(outputTypes.Max(t => t.Fields.Count), SizeOf("__Type", "fields"));
+        Assert.Equal(outputTypes.SelectMany(t => t.Fields).Max(f => f.Arguments?.Count ?? 0), SizeOf("__Field", "args"));
+        Assert.Equal(schema.AllTypes.OfType<EnumerationGraphType>().Max(t => t.Values.Count), SizeOf("__Type", "enumValues"));
+        Assert.Equal("ids", schema.Query.GetField("jobs")!.GetMetadata<string>(ListSizes.ArgumentKey));
     }
 
     [Fact]
