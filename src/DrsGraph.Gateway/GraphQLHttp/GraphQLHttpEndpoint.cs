@@ -28,6 +28,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     private static readonly IValidationRule[] GetValidationRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance];
     private static readonly IValidationRule[] GetCachedDocumentValidationRules = [HttpGetQueriesOnlyRule.Instance];
 
+    /// <summary>The answer passed <see cref="GraphQLHttpOptions.MaxResponseBytes"/>.</summary>
+    public const string ResponseTooLargeCode = "RESPONSE_TOO_LARGE";
+
     private readonly GraphQLRequestReader _reader = new(serializer);
     private readonly GraphQLHttpOptions _options = options.Value;
     private string? _sdl;
@@ -356,9 +359,36 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     private async Task WriteAsync<TResult>(HttpContext context, int status, string mediaType, TResult result)
     {
+        // Serialized into a bounded buffer first: past GraphQL:Http:MaxResponseBytes the whole answer becomes
+        // one clear error, never an out-of-memory or a half-written 200 the client cannot parse.
+        using var buffer = new BoundedResponseBuffer(_options.MaxResponseBytes);
+        try
+        {
+            await serializer.WriteAsync(buffer, result, context.RequestAborted);
+        }
+        catch (ResponseTooLargeException ex)
+        {
+            LogResponseTooLarge(logger, ex.Ceiling, context.Request.Path);
+            var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = ResponseTooLargeCode }] };
+            buffer.SetLength(0);
+            if (result is ExecutionResult[] batch)
+            {
+                // A batch keeps its shape (and its 200): one refusal per operation.
+                await serializer.WriteAsync(buffer, batch.Select(_ => refusal).ToArray(), context.RequestAborted);
+            }
+            else
+            {
+                // As a refusal by the result-size estimate: 400 with graphql-response+json, 200 with json.
+                status = mediaType == GraphQLMediaTypes.GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+                await serializer.WriteAsync(buffer, refusal, context.RequestAborted);
+            }
+        }
+
         context.Response.StatusCode = status;
         context.Response.ContentType = GraphQLMediaTypes.ContentTypeOf(mediaType);
-        await serializer.WriteAsync(context.Response.Body, result, context.RequestAborted);
+        context.Response.ContentLength = buffer.Length;
+        buffer.Position = 0;
+        await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 
     private static Task WriteNotFoundAsync(HttpContext context)
@@ -374,6 +404,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a possible CSRF {Method} request (Origin '{Origin}', Sec-Fetch-Site '{FetchSite}')")]
     private static partial void LogCsrfRefused(ILogger logger, string method, StringValues origin, StringValues fetchSite);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to send a GraphQL answer to {Path} larger than the {Ceiling}-byte response ceiling")]
+    private static partial void LogResponseTooLarge(ILogger logger, long ceiling, PathString path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation '{OperationName}' failed outside the executer")]
     private static partial void LogExecutionFailed(ILogger logger, Exception exception, string? operationName);

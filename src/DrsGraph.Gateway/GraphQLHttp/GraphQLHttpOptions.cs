@@ -25,6 +25,16 @@ public sealed class GraphQLHttpOptions
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Largest response written, in bytes; a larger one is replaced by a <c>RESPONSE_TOO_LARGE</c> error. Default
+    /// 16 MiB: all fields of 500 jobs are a few MB, the full introspection about 50 KB. The result-size estimate
+    /// (<c>Gateway:Limits:MaxResultFields</c>) refuses most oversized queries before they run; this is the
+    /// backstop for what it cannot foresee (long DRS strings, long lists), so that no answer costs unbounded
+    /// memory to serialize and no client gets a half-written 200.
+    /// </summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
     /// Refuse cross-site GETs and simple-content-type POSTs unless they carry a preflight header.
     /// Default true. See <see cref="CsrfGuard"/> for why.
     /// </summary>

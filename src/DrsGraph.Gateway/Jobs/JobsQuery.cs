@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.Security;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,8 @@ public sealed class JobsQuery : ObjectGraphType
         Field<NonNullGraphType<ListGraphType<JobGraphType>>>("jobs")
             .Description($"Jobs by ID, in the order given; duplicates allowed; at most {maxIds} IDs. A malformed ID gives null at its position with an INVALID_JOB_ID error.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
+            // The result-size estimate multiplies what is below by the length of the ids list.
+            .WithMetadata(ListSizes.ArgumentKey, "ids")
             .Resolve(context =>
             {
                 GatewayUserContext.Of(context).ThrowIfNoCaller();

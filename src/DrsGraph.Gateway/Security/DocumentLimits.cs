@@ -1,4 +1,3 @@
-using System.Collections;
 using System.ComponentModel.DataAnnotations;
 using GraphQL;
 using GraphQL.Execution;
@@ -21,12 +20,67 @@ public sealed class DocumentLimitOptions
     public int MaxFieldNodes { get; set; } = 5000;
 
     /// <summary>
-    /// Estimated fields in the answer: every field times the length of the <c>jobs(ids:)</c> lists above
-    /// it, fragments expanded. Default 250 000: every field of 500 jobs is about 75 000. Stops a small
-    /// query that aliases <c>detail</c> a thousand times under 500 jobs from building a gigabyte answer.
+    /// Estimated fields in the answer, for the whole HTTP request (a batch counts the sum of its operations):
+    /// every field times the items of the lists above it (the length of <c>jobs(ids:)</c>, introspection's
+    /// real list sizes for this schema), fragments expanded. Default 250 000: every field of 500 jobs is about
+    /// 75 000, the IDE's full introspection query about 100 000 (its lists counted at their longest). Stops a small query that aliases <c>detail</c>
+    /// a thousand times under 500 jobs, or nests fragments over introspection, from building a gigabyte answer.
     /// </summary>
     [Range(100, 100_000_000)]
     public int MaxResultFields { get; set; } = 250_000;
+
+    /// <summary>
+    /// Directives in the document (<c>@include</c>, <c>@skip</c>, unknown ones). Default 200: real queries use a
+    /// handful. Validation walks every directive of a field against every other (40 000 repeated
+    /// <c>@include(if: true)</c> cost 12 s of CPU), so they are counted before it runs.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxDirectives { get; set; } = 200;
+
+    /// <summary>
+    /// Arguments in the document, of fields and directives. Default 1500: a query may name up to
+    /// <c>MaxJobReferences</c> (1000) jobs one <c>job(id:)</c> at a time. Validating unknown arguments grows
+    /// faster than their number: 1500 on one field cost about 25 ms, 40 000 cost 2.3 s.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxArguments { get; set; } = 1500;
+
+    /// <summary>Variable definitions in the document. Default 100: real queries declare a few. 40 000 unused ones cost 2.9 s to validate.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxVariables { get; set; } = 100;
+
+    /// <summary>
+    /// Fragment definitions, spreads and inline fragments in the document. Default 1000: the IDE's introspection
+    /// query has 12. Field counts do not see spreads, and validation compares the fields each one brings with its
+    /// neighbours'; 4900 unused or same-named fragment definitions answered 0.8 to 1.7 MB of errors.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxFragments { get; set; } = 1000;
+
+    /// <summary>
+    /// Values written in the document's arguments and variable defaults: every scalar, list item and input
+    /// object field, nested ones included. Default 2500: 1000 job IDs, one <c>job(id:)</c> or <c>ids</c> item
+    /// each, fit with room to spare. An input object literal repeating one field 100 000 times (500 KB) cost
+    /// 20 s of validation CPU; a list literal of 300 000 items 0.4 s.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInputValues { get; set; } = 2500;
+
+    /// <summary>
+    /// Times one path may pass through each of introspection's recursive lists (<c>__Type.fields</c>,
+    /// <c>inputFields</c>, <c>interfaces</c>, <c>possibleTypes</c>), fragments followed. Default 1, as
+    /// HotChocolate's <c>MaxAllowedListRecursiveDepth</c>: IDEs ask each once; asking
+    /// <c>fields { type { fields ... } }</c> is how a 1 KB query asked for 42 MB.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxIntrospectionListRecursion { get; set; } = 1;
+
+    /// <summary>
+    /// Nested <c>__Type.ofType</c> on one path, fragments followed. Default 16, as HotChocolate's
+    /// <c>MaxAllowedOfTypeDepth</c>: graphql-js's introspection query nests it 9 deep, enough for <c>[[[T!]!]!]!</c>.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxIntrospectionOfTypeDepth { get; set; } = 16;
 
     /// <summary>
     /// Budget of the cache of parsed, validated documents, in megabytes of estimated size (about 16 bytes per
@@ -39,11 +93,19 @@ public sealed class DocumentLimitOptions
 
 /// <summary>
 /// Parses the query once, refuses documents over <see cref="DocumentLimitOptions"/> with a clear error, and
-/// hands the parsed document on so the executer does not parse it again.
+/// hands the parsed document on so the executer does not parse it again. Every count here is one linear walk
+/// of the parsed document, done before GraphQL.NET's validation, whose rules are the costly part on hostile
+/// documents (quadratic in repeated fields, directives, ...).
 /// </summary>
 public static class DocumentLimits
 {
     public const string TooManyFields = "TOO_MANY_FIELDS";
+    public const string TooManyDirectives = "TOO_MANY_DIRECTIVES";
+    public const string TooManyArguments = "TOO_MANY_ARGUMENTS";
+    public const string TooManyVariables = "TOO_MANY_VARIABLES";
+    public const string TooManyFragments = "TOO_MANY_FRAGMENTS";
+    public const string TooManyInputValues = "TOO_MANY_INPUT_VALUES";
+    public const string IntrospectionTooDeep = "INTROSPECTION_TOO_DEEP";
     public const string ResultTooLarge = "RESULT_TOO_LARGE";
     public const string DocumentTooDeep = "DOCUMENT_TOO_DEEP";
     public const string SyntaxError = "SYNTAX_ERROR";
@@ -56,6 +118,7 @@ public static class DocumentLimits
             return await next(options);
         }
 
+        var shape = options.RequestServices?.GetService<DocumentShape>();
         var known = cache?.Find(query);
         var document = known;
         if (document is null)
@@ -87,20 +150,32 @@ public static class DocumentLimits
                 return Refuse(SyntaxError, "The query is not valid GraphQL (syntax error).");
             }
 
-            var fields = CountFieldNodes(document, limits.MaxFieldNodes);
-            if (fields > limits.MaxFieldNodes)
+            if (Check(DocumentCounts.Of(document), limits) is { } refusal)
             {
-                return Refuse(TooManyFields, $"The document has more than {limits.MaxFieldNodes} fields (aliases and fragments included); split it into smaller operations.");
+                return refusal;
+            }
+
+            if (shape?.FindIntrospectionOverflow(document, limits.MaxIntrospectionListRecursion, limits.MaxIntrospectionOfTypeDepth) is { } field)
+            {
+                return Refuse(IntrospectionTooDeep, field == "ofType"
+                    ? $"The introspection query nests __Type.ofType more than {limits.MaxIntrospectionOfTypeDepth} deep on one path (fragments followed); the IDE's query needs 9. Depth limit: Gateway:Limits:MaxIntrospectionOfTypeDepth."
+                    : $"The introspection query asks __Type.{field} inside __Type.{field} (more than {limits.MaxIntrospectionListRecursion} on one path, fragments followed); its answer grows exponentially. Ask each type's {field} once, from __schema.types or __type(name:).");
             }
         }
 
-        // Depends on the variables, so checked for a cached document too.
-        var estimate = EstimateResultFields(document, options.OperationName, options.Variables);
-        if (estimate > limits.MaxResultFields)
+        // Depends on the variables, so checked for a cached document too. One budget for the whole HTTP request:
+        // a batch of ten large operations is ten times one.
+        var estimate = shape?.EstimateResultFields(document, options.OperationName, options.Variables) ?? 0;
+        var spent = options.RequestServices?.GetService<IHttpContextAccessor>()?.HttpContext is { } http
+            ? http.Features.Get<ResultFieldsSpent>() ?? Set(http, new ResultFieldsSpent())
+            : new ResultFieldsSpent();
+        if (spent.Fields + estimate > limits.MaxResultFields)
         {
-            return Refuse(ResultTooLarge, $"The answer would have about {Math.Min(estimate, 1e15):0} fields (each field times the jobs it applies to); at most {limits.MaxResultFields} are allowed. Ask for fewer jobs or fewer fields.");
+            var earlier = spent.Fields > 0 ? $" on top of the {spent.Fields:0} of this request's earlier operations" : "";
+            return Refuse(ResultTooLarge, $"The answer would have about {Math.Min(estimate, 1e15):0} fields{earlier} (each field times the items of the lists above it); at most {limits.MaxResultFields} are allowed per request. Ask for fewer jobs or fewer fields.");
         }
 
+        spent.Fields += estimate;
         options.Document = document;
         if (known is not null)
         {
@@ -117,148 +192,157 @@ public static class DocumentLimits
         }
 
         return result;
+
+        static ResultFieldsSpent Set(HttpContext http, ResultFieldsSpent spent)
+        {
+            http.Features.Set(spent);
+            return spent;
+        }
+    }
+
+    private static ExecutionResult? Check(DocumentCounts counts, DocumentLimitOptions limits)
+    {
+        if (counts.Fields > limits.MaxFieldNodes)
+        {
+            return Refuse(TooManyFields, $"The document has more than {limits.MaxFieldNodes} fields (aliases and fragments included); split it into smaller operations.");
+        }
+
+        if (counts.Directives > limits.MaxDirectives)
+        {
+            return Refuse(TooManyDirectives, $"The document has {counts.Directives} directives; at most {limits.MaxDirectives} are allowed.");
+        }
+
+        if (counts.Arguments > limits.MaxArguments)
+        {
+            return Refuse(TooManyArguments, $"The document has {counts.Arguments} arguments (of fields and directives); at most {limits.MaxArguments} are allowed.");
+        }
+
+        if (counts.Variables > limits.MaxVariables)
+        {
+            return Refuse(TooManyVariables, $"The document declares {counts.Variables} variables; at most {limits.MaxVariables} are allowed.");
+        }
+
+        if (counts.Fragments > limits.MaxFragments)
+        {
+            return Refuse(TooManyFragments, $"The document has {counts.Fragments} fragment definitions, spreads and inline fragments; at most {limits.MaxFragments} are allowed.");
+        }
+
+        return counts.InputValues > limits.MaxInputValues
+            ? Refuse(TooManyInputValues, $"The document writes {counts.InputValues} values in its arguments and variable defaults (list items and input object fields included); at most {limits.MaxInputValues} are allowed. Pass long lists as variables.")
+            : null;
     }
 
     private static ExecutionResult Refuse(string code, string message) =>
         new() { Errors = [new ExecutionError(message) { Code = code }] };
 
-    /// <summary>Field nodes in every definition, stopping as soon as the count passes <paramref name="stopAfter"/>.</summary>
-    internal static int CountFieldNodes(GraphQLDocument document, int stopAfter)
+    /// <summary>Estimated result fields of the HTTP request's operations so far (a request feature).</summary>
+    private sealed class ResultFieldsSpent
     {
-        var count = 0;
+        public double Fields { get; set; }
+    }
+}
+
+/// <summary>What validation will have to walk, counted in one pass over the parsed document.</summary>
+internal readonly record struct DocumentCounts(int Fields, int Directives, int Arguments, int Variables, int Fragments, int InputValues)
+{
+    public static DocumentCounts Of(GraphQLDocument document)
+    {
+        int fields = 0, directives = 0, arguments = 0, variables = 0, fragments = 0, values = 0;
         foreach (var definition in document.Definitions)
         {
-            var set = definition switch
+            switch (definition)
             {
-                GraphQLOperationDefinition operation => operation.SelectionSet,
-                GraphQLFragmentDefinition fragment => fragment.SelectionSet,
-                _ => null,
-            };
-            if (set is not null && (count += Count(set, stopAfter - count)) > stopAfter)
-            {
-                break;
+                case GraphQLOperationDefinition operation:
+                    foreach (var variable in operation.Variables?.Items ?? [])
+                    {
+                        variables++;
+                        Value(variable.DefaultValue);
+                        Directives(variable.Directives);
+                    }
+
+                    Directives(operation.Directives);
+                    Selections(operation.SelectionSet);
+                    break;
+                case GraphQLFragmentDefinition fragment:
+                    fragments++;
+                    Directives(fragment.Directives);
+                    Selections(fragment.SelectionSet);
+                    break;
             }
         }
 
-        return count;
+        return new DocumentCounts(fields, directives, arguments, variables, fragments, values);
 
         // Recursion is bounded by the parser's depth limit (GraphQLDocumentBuilder.MaxDepth, 128).
-        static int Count(GraphQLSelectionSet set, int budget)
+        void Selections(GraphQLSelectionSet? set)
         {
-            var n = 0;
-            foreach (var selection in set.Selections)
+            foreach (var selection in set?.Selections ?? [])
             {
-                GraphQLSelectionSet? child = null;
-                if (selection is GraphQLField field)
+                switch (selection)
                 {
-                    n++;
-                    child = field.SelectionSet;
+                    case GraphQLField field:
+                        fields++;
+                        Arguments(field.Arguments);
+                        Directives(field.Directives);
+                        Selections(field.SelectionSet);
+                        break;
+                    case GraphQLInlineFragment inline:
+                        fragments++;
+                        Directives(inline.Directives);
+                        Selections(inline.SelectionSet);
+                        break;
+                    case GraphQLFragmentSpread spread:
+                        fragments++;
+                        Directives(spread.Directives);
+                        break;
                 }
-                else if (selection is GraphQLInlineFragment inline)
-                {
-                    child = inline.SelectionSet;
-                }
+            }
+        }
 
-                if (child is not null)
-                {
-                    n += Count(child, budget - n);
-                }
+        void Directives(GraphQLDirectives? list)
+        {
+            foreach (var directive in list?.Items ?? [])
+            {
+                directives++;
+                Arguments(directive.Arguments);
+            }
+        }
 
-                if (n > budget)
-                {
+        void Arguments(GraphQLArguments? list)
+        {
+            foreach (var argument in list?.Items ?? [])
+            {
+                arguments++;
+                Value(argument.Value);
+            }
+        }
+
+        void Value(GraphQLValue? value)
+        {
+            switch (value)
+            {
+                case null:
+                    return;
+                case GraphQLListValue list:
+                    values++;
+                    foreach (var item in list.Values ?? [])
+                    {
+                        Value(item);
+                    }
+
                     break;
-                }
+                case GraphQLObjectValue inputObject:
+                    values++;
+                    foreach (var field in inputObject.Fields ?? [])
+                    {
+                        Value(field.Value);
+                    }
+
+                    break;
+                default:
+                    values++;
+                    break;
             }
-
-            return n;
-        }
-    }
-
-    /// <summary>
-    /// Fields the answer can hold: 1 per field, times the list length of each <c>jobs(ids:)</c> above it
-    /// (from the literal or the variable). Linear: fragments are costed once and cycles count 0 (validation
-    /// refuses them anyway). Other lists (phases, tags) are short DRS data and count once.
-    /// </summary>
-    internal static double EstimateResultFields(GraphQLDocument document, string? operationName, Inputs? variables)
-    {
-        var fragments = new Dictionary<string, GraphQLFragmentDefinition>(StringComparer.Ordinal);
-        foreach (var fragment in document.Definitions.OfType<GraphQLFragmentDefinition>())
-        {
-            fragments.TryAdd(fragment.FragmentName.Name.StringValue, fragment);
-        }
-
-        var memo = new Dictionary<string, double>(StringComparer.Ordinal);
-        var inProgress = new HashSet<string>(StringComparer.Ordinal);
-        var worst = 0d;
-        foreach (var operation in document.Definitions.OfType<GraphQLOperationDefinition>())
-        {
-            if (operationName is null || operation.Name?.StringValue == operationName)
-            {
-                worst = Math.Max(worst, Cost(operation.SelectionSet));
-            }
-        }
-
-        return worst;
-
-        double Cost(GraphQLSelectionSet set)
-        {
-            var total = 0d;
-            foreach (var selection in set.Selections)
-            {
-                total += selection switch
-                {
-                    GraphQLField field => 1 + (field.SelectionSet is { } child ? ListLength(field) * Cost(child) : 0),
-                    GraphQLInlineFragment inline => Cost(inline.SelectionSet),
-                    GraphQLFragmentSpread spread => FragmentCost(spread.FragmentName.Name.StringValue),
-                    _ => 0,
-                };
-            }
-
-            return total;
-        }
-
-        double FragmentCost(string name)
-        {
-            if (memo.TryGetValue(name, out var known))
-            {
-                return known;
-            }
-
-            if (!fragments.TryGetValue(name, out var fragment) || !inProgress.Add(name))
-            {
-                return 0;
-            }
-
-            var cost = Cost(fragment.SelectionSet);
-            inProgress.Remove(name);
-            return memo[name] = cost;
-        }
-
-        double ListLength(GraphQLField field)
-        {
-            if (field.Name.StringValue != "jobs" || field.Arguments?.Items is not { } arguments)
-            {
-                return 1;
-            }
-
-            foreach (var argument in arguments)
-            {
-                if (argument.Name.StringValue != "ids")
-                {
-                    continue;
-                }
-
-                return argument.Value switch
-                {
-                    GraphQLListValue list => Math.Max(1, list.Values?.Count ?? 0),
-                    GraphQLVariable variable when variables is not null
-                        && variables.TryGetValue(variable.Name.StringValue, out var value)
-                        && value is IEnumerable items and not string => Math.Max(1, items.Cast<object?>().Count()),
-                    _ => 1,
-                };
-            }
-
-            return 1;
         }
     }
 }

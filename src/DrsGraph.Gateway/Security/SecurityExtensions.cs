@@ -25,6 +25,8 @@ public static class SecurityExtensions
         // Validated documents are cached: repeated queries skip parsing and the document-only rules.
         services.AddOptions<DocumentLimitOptions>().BindConfiguration(DocumentLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ValidatedDocumentCache>();
+        // The schema's list sizes and introspection shape, for the result-size estimate (one instance per schema).
+        services.AddSingleton<DocumentShape>();
         services.AddGraphQL(graphQL => graphQL.ConfigureExecution((options, next) =>
             DocumentLimits.EnforceAsync(
                 options,
@@ -92,6 +94,9 @@ public static class SecurityExtensions
     /// </summary>
     public static WebApplication UseGatewaySecurity(this WebApplication app)
     {
+        // Builds the schema and sizes its introspection lists now, not on the first request.
+        app.Services.GetRequiredService<DocumentShape>();
+
         // Without trusted proxies X-Forwarded-For is ignored: any client could write it.
         if (app.Services.GetRequiredService<IOptions<GatewaySecurityOptions>>().Value.ForwardedHeaders.Enabled)
         {

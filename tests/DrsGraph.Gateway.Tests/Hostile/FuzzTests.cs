@@ -25,6 +25,7 @@ public sealed class FuzzTests(HostileRigFixture fixture) : IClassFixture<Hostile
         "query($ids: [ID!]!) { jobs(ids: $ids) { id errorCode errorMessage } }",
         "{ __typename __schema { queryType { name } } }",
         "query { __type(name: \"Job\") { fields { name type { name kind } } } }",
+        Amplifiers.IdeIntrospectionQuery,
     ];
 
     private static readonly string[] ContentTypes =
@@ -119,6 +120,7 @@ public sealed class FuzzTests(HostileRigFixture fixture) : IClassFixture<Hostile
                 FuzzKind.DeepNesting => Post(kind, Nested(random), "application/json", accept),
                 FuzzKind.WrongVariables => Post(kind, Body(ValidQueries[random.Next(2) == 0 ? 2 : 4], RandomVariables(random)), "application/json", accept),
                 FuzzKind.Batch => Post(kind, Batch(random), "application/json", accept),
+                FuzzKind.Amplifier => Post(kind, Amplifier(random), "application/json", accept),
                 _ => new FuzzSample(kind, HttpMethod.Get, null, null, accept, "/graphql?query=" + Uri.EscapeDataString(Mutate(random, valid)) + (random.Next(2) == 0 ? "&variables=" + Uri.EscapeDataString(Mutate(random, "{\"id\":\"x\"}")) : "")),
             };
         }
@@ -224,6 +226,41 @@ public sealed class FuzzTests(HostileRigFixture fixture) : IClassFixture<Hostile
         return Encoding.UTF8.GetBytes(entries.ToJsonString());
     }
 
+    /// <summary>A small request that asks for a huge answer or huge validation work, at a random size (issue 12).</summary>
+    private static byte[] Amplifier(Random random)
+    {
+        string One() => random.Next(12) switch
+        {
+            9 => Amplifiers.RepeatedInputFields(random.Next(1, 100_000)),
+            10 => Amplifiers.ListLiteral(random.Next(0, 300_000)),
+            11 => Amplifiers.UnusedFragments(random.Next(1, 5000)),
+            0 => Amplifiers.IntrospectionBomb(random.Next(2, 10)),
+            1 => Amplifiers.IntrospectionWidthBomb(random.Next(1, 40)),
+            2 => Amplifiers.DeepOfType(random.Next(1, 40)),
+            3 => Amplifiers.Directives(random.Next(0, 45_000)),
+            4 => Amplifiers.UnusedVariables(random.Next(1, 45_000)),
+            5 => Amplifiers.UnknownArguments(random.Next(0, 45_000)),
+            6 => Amplifiers.FragmentSpreads(random.Next(1, 45_000)),
+            7 => random.Next(2) == 0 ? Amplifiers.FieldsInsideFields : Amplifiers.InterfacesInsideInterfaces,
+            _ => Amplifiers.IdeIntrospectionQuery,
+        };
+
+        if (random.Next(4) > 0)
+        {
+            return Body(One(), null);
+        }
+
+        // A batch of small amplifiers: together they share one result budget.
+        var entries = new JsonArray();
+        for (var n = random.Next(1, 11); n > 0; n--)
+        {
+            var query = One();
+            entries.Add(new JsonObject { ["query"] = query.Length < 20_000 ? query : Amplifiers.IntrospectionBomb() });
+        }
+
+        return Encoding.UTF8.GetBytes(entries.ToJsonString());
+    }
+
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
     private enum FuzzKind
@@ -236,6 +273,7 @@ public sealed class FuzzTests(HostileRigFixture fixture) : IClassFixture<Hostile
         WrongVariables,
         Batch,
         Get,
+        Amplifier,
     }
 
     private sealed record FuzzSample(FuzzKind Kind, HttpMethod Method, byte[]? Body, string? ContentType, string Accept, string Path)

@@ -47,6 +47,18 @@ public sealed class HostileInputTests(HostileRigFixture fixture) : IClassFixture
             { "501 distinct IDs", Json, Query($"{{ jobs(ids: [{string.Join(",", Enumerable.Range(0, 501).Select(i => $"\"00000000-0000-0000-0000-{i:x8}jb00\""))}]) {{ id }} }}"), 400, "TOO_MANY_DISTINCT_JOB_IDS" },
             { "500 jobs times 300 aliased details", Json, Query($"{{ jobs(ids: [{string.Join(",", Enumerable.Range(0, 500).Select(i => $"\"00000000-0000-0000-0000-{i:x8}jb00\""))}]) {{ {string.Join(" ", Enumerable.Range(0, 300).Select(i => $"d{i}: detail {{ name }}"))} }} }}"), 400, "RESULT_TOO_LARGE" },
             { "a fragment bomb", Json, Query(FragmentBomb(40)), 400, "RESULT_TOO_LARGE" },
+            { "an introspection bomb of nested fragments (42 MB before)", Json, Query(Amplifiers.IntrospectionBomb()), 400, "INTROSPECTION_TOO_DEEP" },
+            { "fields inside fields in introspection", Json, Query(Amplifiers.FieldsInsideFields), 400, "INTROSPECTION_TOO_DEEP" },
+            { "interfaces inside interfaces in introspection", Json, Query(Amplifiers.InterfacesInsideInterfaces), 400, "__Type.interfaces inside __Type.interfaces" },
+            { "ofType 17 deep through fragments", Json, Query(Amplifiers.DeepOfType(17)), 400, "INTROSPECTION_TOO_DEEP" },
+            { "an introspection width bomb", Json, Query(Amplifiers.IntrospectionWidthBomb()), 400, "RESULT_TOO_LARGE" },
+            { "40 000 @include directives", Json, Query(Amplifiers.Directives(40_000)), 400, "TOO_MANY_DIRECTIVES" },
+            { "40 000 unused variables", Json, Query(Amplifiers.UnusedVariables(40_000)), 400, "TOO_MANY_VARIABLES" },
+            { "40 000 unknown arguments", Json, Query(Amplifiers.UnknownArguments(40_000)), 400, "TOO_MANY_ARGUMENTS" },
+            { "40 000 fragment spreads", Json, Query(Amplifiers.FragmentSpreads(40_000)), 400, "TOO_MANY_FRAGMENTS" },
+            { "4900 unused fragment definitions", Json, Query(Amplifiers.UnusedFragments(4900)), 400, "TOO_MANY_FRAGMENTS" },
+            { "an input object repeating one field 100 000 times", Json, Query(Amplifiers.RepeatedInputFields(100_000)), 400, "TOO_MANY_INPUT_VALUES" },
+            { "a list literal of 300 000 items", Json, Query(Amplifiers.ListLiteral(300_000)), 400, "TOO_MANY_INPUT_VALUES" },
             { "selections 20 deep", Json, Query("{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } } } }"), 400, "depth" },
         };
     }

@@ -1,0 +1,105 @@
+using System.Collections;
+using GraphQL;
+using GraphQL.Types;
+using GraphQLParser.AST;
+
+namespace DrsGraph.Gateway.Security;
+
+/// <summary>
+/// How many items a list field can return, as metadata on the field, read by the result-size estimate
+/// (<see cref="DocumentShape"/>). A list field without it counts as one item.
+/// </summary>
+public static class ListSizes
+{
+    /// <summary>An <c>int</c>: the field returns at most this many items.</summary>
+    public const string MaxItemsKey = "drsgraph:listSize:maxItems";
+
+    /// <summary>A <c>string</c>: the field returns as many items as the list argument of that name holds (<c>jobs(ids:)</c>).</summary>
+    public const string ArgumentKey = "drsgraph:listSize:argument";
+
+    /// <summary>
+    /// Gives each list field of the introspection types its real worst case for this schema (the most fields
+    /// of any type, the most arguments of any field, ...). Computed from the built schema, so the estimate
+    /// follows the schema as it grows. Idempotent; initializes the schema.
+    /// </summary>
+    public static void AnnotateIntrospection(ISchema schema)
+    {
+        schema.Initialize();
+        var types = schema.AllTypes.ToList();
+        var complex = types.OfType<IComplexGraphType>().ToList();
+        var directives = schema.Directives.ToList();
+        var sizes = new Dictionary<(string Type, string Field), int>
+        {
+            [("__Schema", "types")] = types.Count,
+            [("__Schema", "directives")] = directives.Count,
+            [("__Type", "fields")] = MaxOf(complex.Where(t => t is not IInputObjectGraphType), t => t.Fields.Count),
+            [("__Type", "inputFields")] = MaxOf(types.OfType<IInputObjectGraphType>(), t => t.Fields.Count),
+            [("__Type", "interfaces")] = MaxOf(types.OfType<IImplementInterfaces>(), t => t.ResolvedInterfaces.Count),
+            [("__Type", "possibleTypes")] = MaxOf(types.OfType<IAbstractGraphType>(), t => t.PossibleTypes.Count),
+            [("__Type", "enumValues")] = MaxOf(types.OfType<EnumerationGraphType>(), t => t.Values.Count),
+            [("__Field", "args")] = MaxOf(complex.SelectMany(t => t.Fields), f => f.Arguments?.Count ?? 0),
+            [("__Directive", "args")] = MaxOf(directives, d => d.Arguments?.Count ?? 0),
+            [("__Directive", "locations")] = MaxOf(directives, d => d.Locations.Count),
+        };
+
+        // Any other introspection list (appliedDirectives, a field a later GraphQL.NET adds) gets the largest
+        // size above: too high is a refused query, too low an answer we did not expect.
+        var fallback = sizes.Values.Max();
+        foreach (var type in complex.Where(t => t.Name.StartsWith("__", StringComparison.Ordinal)))
+        {
+            foreach (var field in type.Fields)
+            {
+                if (field.ResolvedType is { } resolved && IsList(resolved))
+                {
+                    field.Metadata[MaxItemsKey] = sizes.TryGetValue((type.Name, field.Name), out var size) ? size : fallback;
+                }
+            }
+        }
+    }
+
+    /// <summary>Items the field can return: its metadata, else 1 (not a list, or a list of DRS data the estimate cannot know).</summary>
+    internal static double ItemsOf(FieldType? definition, GraphQLField field, Inputs? variables)
+    {
+        if (definition is null)
+        {
+            return 1;
+        }
+
+        if (definition.GetMetadata<int?>(MaxItemsKey) is { } items)
+        {
+            return items;
+        }
+
+        if (definition.GetMetadata<string?>(ArgumentKey) is not { } argumentName || field.Arguments?.Items is not { } arguments)
+        {
+            return 1;
+        }
+
+        foreach (var argument in arguments)
+        {
+            if (argument.Name.StringValue == argumentName)
+            {
+                return argument.Value switch
+                {
+                    GraphQLListValue list => Math.Max(1, list.Values?.Count ?? 0),
+                    GraphQLVariable variable when variables is not null
+                        && variables.TryGetValue(variable.Name.StringValue, out var value)
+                        && value is IEnumerable values and not string => Math.Max(1, values.Cast<object?>().Count()),
+                    _ => 1,
+                };
+            }
+        }
+
+        return 1;
+    }
+
+    // At least 1: a list empty in today's schema still costs its field.
+    private static int MaxOf<T>(IEnumerable<T> items, Func<T, int> size) => Math.Max(1, items.Select(size).DefaultIfEmpty(0).Max());
+
+    private static bool IsList(IGraphType type) => type switch
+    {
+        NonNullGraphType nonNull => nonNull.ResolvedType is { } inner && IsList(inner),
+        ListGraphType => true,
+        _ => false,
+    };
+}
