@@ -30,7 +30,8 @@ builder.AddJobDataSourceChain();
 // frontends would otherwise cost three DRS calls per poll and get throttled.
 builder.AddJobCache();
 
-// GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl.
+// GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl; subscriptions
+// (and queries) over WebSocket (graphql-transport-ws) and SSE on the same path, limits in GraphQL:Streaming.
 builder.Services.AddGraphQLHttp();
 
 // Security: introspection switch, CORS allow-list, rate limits per caller and per client address on /graphql (Gateway:Security).
@@ -61,6 +62,9 @@ app.UseGatewaySecurity();
 
 // Starts each request's budget clock as it arrives.
 app.UseRequestBudget();
+
+// WebSocket upgrades (graphql-transport-ws on /graphql), after the limiter so each upgrade costs a permit.
+app.UseWebSockets();
 
 app.MapGatewayHealth();
 app.MapObservability();

@@ -12,13 +12,23 @@ namespace DrsGraph.Gateway.GraphQLHttp;
 /// </summary>
 public sealed class GatewayUserContextBuilder(CallerContextBuilder callers, JobDataSourceChain dataSources) : IGraphQLUserContextBuilder
 {
-    public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, CancellationToken cancellationToken)
+    public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken)
     {
-        var caller = callers.Build(context.Request.Headers);
-        // The request's budget (UseRequestBudget) is handed down here, the last layer that sees the request.
+        var caller = callers.Build(callerHeaders);
+        // The request's budget (UseRequestBudget) is handed down here, the last layer that sees the request. A
+        // WebSocket outlives it: the budget started at the upgrade would have run out for every later operation,
+        // so a socket's queries are bounded by the DRS client's own total timeout instead.
+        var budget = context.WebSockets.IsWebSocketRequest ? null : context.Features.Get<RequestBudget>();
         var loaders = caller.Caller is { } drsCaller
-            ? new JobLoaders(dataSources.ForOperation(context.Features.Get<RequestBudget>()), drsCaller)
+            ? new JobLoaders(dataSources.ForOperation(budget), drsCaller)
             : null;
         return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, loaders));
     }
+
+    /// <summary>
+    /// A WebSocket's caller is decided once, at <c>connection_init</c>: a missing or malformed token, project or
+    /// language refuses the connection (4403) rather than failing each of its operations.
+    /// </summary>
+    public ValueTask<string?> RefuseConnectionAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(callers.Build(callerHeaders).Problem is { } problem ? $"{problem.Code}: {problem.Message}" : null);
 }

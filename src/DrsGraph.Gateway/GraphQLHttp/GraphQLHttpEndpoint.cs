@@ -2,10 +2,9 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
 using DrsGraph.Gateway.BananaCakePop;
+using DrsGraph.Gateway.GraphQLStreaming;
 using GraphQL;
-using GraphQL.Transport;
 using GraphQL.Types;
-using GraphQL.Validation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -16,18 +15,18 @@ namespace DrsGraph.Gateway.GraphQLHttp;
 /// <summary>
 /// The GraphQL over HTTP endpoint for one schema: request parsing, content negotiation, status codes
 /// (https://graphql.github.io/graphql-over-http/draft/), batching, CSRF refusal, the IDE and the SDL.
+/// WebSocket upgrades and <c>Accept: text/event-stream</c> requests go to their own transports first.
 /// </summary>
 internal sealed partial class GraphQLHttpEndpoint<TSchema>(
-    IDocumentExecuter<TSchema> executer,
+    GraphQLOperationExecutor<TSchema> executor,
+    GraphQLWebSocketHandler<TSchema> webSockets,
+    GraphQLEventStreamHandler<TSchema> eventStreams,
     IGraphQLSerializer serializer,
     IOptions<GraphQLHttpOptions> options,
     BananaCakePopIde ide,
     ILogger<GraphQLHttpEndpoint<TSchema>> logger)
     where TSchema : ISchema
 {
-    private static readonly IValidationRule[] GetValidationRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance];
-    private static readonly IValidationRule[] GetCachedDocumentValidationRules = [HttpGetQueriesOnlyRule.Instance];
-
     /// <summary>The answer passed <see cref="GraphQLHttpOptions.MaxResponseBytes"/>.</summary>
     public const string ResponseTooLargeCode = "RESPONSE_TOO_LARGE";
 
@@ -54,6 +53,13 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     private async Task HandleAsync(HttpContext context)
     {
+        // A transport is a seam: a WebSocket goes to its handler before anything HTTP is looked at.
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            await webSockets.HandleAsync(context);
+            return;
+        }
+
         var request = context.Request;
         var isGet = HttpMethods.IsGet(request.Method);
         if (!isGet && !HttpMethods.IsPost(request.Method))
@@ -65,6 +71,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
         if (isGet && await TryServeToolingAsync(context))
         {
+            return;
+        }
+
+        if (GraphQLMediaTypes.AcceptsEventStream(request.Headers.Accept))
+        {
+            await HandleEventStreamAsync(context, isGet);
             return;
         }
 
@@ -117,52 +129,43 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         return false;
     }
 
-    private async Task HandlePostAsync(HttpContext context, string mediaType)
+    /// <summary>
+    /// GraphQL over SSE (graphql-sse's distinct connections mode). The CSRF rules hold as for JSON answers: an
+    /// EventSource GET is exactly what a hostile page can make a browser send. After that every problem is an
+    /// event on the accepted stream (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
+    /// </summary>
+    private async Task HandleEventStreamAsync(HttpContext context, bool isGet)
     {
         var request = context.Request;
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals(GraphQLMediaTypes.Json, StringComparison.OrdinalIgnoreCase))
+        if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
         {
-            await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, mediaType,
-                $"Content-Type '{request.ContentType}' is not supported; send '{GraphQLMediaTypes.Json}'.");
+            LogCsrfRefused(logger, request.Method, request.Headers.Origin, request.Headers["Sec-Fetch-Site"]);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, GraphQLMediaTypes.Json, CsrfGuard.RefusalMessage);
             return;
         }
 
-        if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        if (isGet)
         {
-            await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, mediaType,
-                $"Charset '{contentType.Charset}' is not supported; send UTF-8.");
+            await eventStreams.HandleAsync(context, _reader.FromQueryString(request.Query), GraphQLTransport.EventStreamGet);
             return;
         }
 
-        var body = await ReadBodyAsync(context);
-        if (body is null)
+        var (_, error, document) = await ReadPostAsync(context);
+        using (document)
         {
-            await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, mediaType,
-                $"The request body is larger than the {_options.MaxRequestBodyBytes}-byte limit.");
-            return;
+            var parsed = document is null ? ParsedRequest.Invalid(error!)
+                : document.RootElement.ValueKind == JsonValueKind.Array ? ParsedRequest.Invalid("Batches are not supported over an event stream; send one JSON object.")
+                : _reader.FromJson(document.RootElement);
+            await eventStreams.HandleAsync(context, parsed, GraphQLTransport.EventStreamPost);
         }
+    }
 
-        if (body.Length == 0)
+    private async Task HandlePostAsync(HttpContext context, string mediaType)
+    {
+        var (status, error, document) = await ReadPostAsync(context);
+        if (document is null)
         {
-            await WriteRequestErrorAsync(context, mediaType, "The request body is empty; send a JSON object with a 'query' member.");
-            return;
-        }
-
-        if (!Utf8.IsValid(body))
-        {
-            await WriteRequestErrorAsync(context, mediaType, "The request body is not valid UTF-8.");
-            return;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            await WriteRequestErrorAsync(context, mediaType, $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
+            await WriteErrorAsync(context, status, mediaType, error!);
             return;
         }
 
@@ -176,6 +179,51 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             }
 
             await HandleSingleAsync(context, mediaType, _reader.FromJson(root), isGet: false);
+        }
+    }
+
+    /// <summary>
+    /// A POST's body as JSON, or the status and message of why it is not (415, 413, 400). Requests that are not
+    /// well-formed GraphQL-over-HTTP requests get 400 with either media type, as the spec's current draft and
+    /// the graphql-http audit (1.23) expect.
+    /// </summary>
+    private async Task<(int Status, string? Error, JsonDocument? Document)> ReadPostAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals(GraphQLMediaTypes.Json, StringComparison.OrdinalIgnoreCase))
+        {
+            return (StatusCodes.Status415UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not supported; send '{GraphQLMediaTypes.Json}'.", null);
+        }
+
+        if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return (StatusCodes.Status415UnsupportedMediaType, $"Charset '{contentType.Charset}' is not supported; send UTF-8.", null);
+        }
+
+        var body = await ReadBodyAsync(context);
+        if (body is null)
+        {
+            return (StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the {_options.MaxRequestBodyBytes}-byte limit.", null);
+        }
+
+        if (body.Length == 0)
+        {
+            return (StatusCodes.Status400BadRequest, "The request body is empty; send a JSON object with a 'query' member.", null);
+        }
+
+        if (!Utf8.IsValid(body))
+        {
+            return (StatusCodes.Status400BadRequest, "The request body is not valid UTF-8.", null);
+        }
+
+        try
+        {
+            return (StatusCodes.Status200OK, null, JsonDocument.Parse(body));
+        }
+        catch (JsonException ex)
+        {
+            return (StatusCodes.Status400BadRequest, $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).", null);
         }
     }
 
@@ -244,50 +292,8 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         await WriteAsync(context, StatusCodes.Status200OK, mediaType, results);
     }
 
-    private async Task<(ExecutionResult Result, bool Faulted)> ExecuteAsync(HttpContext context, GraphQLRequest request, bool isGet)
-    {
-        var cancellationToken = context.RequestAborted;
-        try
-        {
-            var userContextBuilder = context.RequestServices.GetService<IGraphQLUserContextBuilder>();
-            var userContext = userContextBuilder is null
-                ? new Dictionary<string, object?>()
-                : await userContextBuilder.BuildUserContextAsync(context, cancellationToken);
-
-            var executionOptions = new ExecutionOptions
-            {
-                Query = request.Query,
-                OperationName = request.OperationName,
-                Variables = request.Variables,
-                Extensions = request.Extensions,
-                RequestServices = context.RequestServices,
-                UserContext = userContext,
-                CancellationToken = cancellationToken,
-            };
-            if (isGet)
-            {
-                // AddGraphQL's own rules (complexity, ...) are appended to these by ConfigureExecutionOptions.
-                executionOptions.ValidationRules = GetValidationRules;
-                executionOptions.CachedDocumentValidationRules = GetCachedDocumentValidationRules;
-            }
-
-            return (await executer.ExecuteAsync(executionOptions), false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            // Whatever escaped the executer (user context, configuration, ThrowOnUnhandledException)
-            // becomes this operation's GraphQL error; other entries of a batch still run.
-            LogExecutionFailed(logger, ex, request.OperationName);
-            var message = _options.ExposeExceptionDetails
-                ? $"The request could not be executed: {ex.GetType().Name}: {ex.Message}"
-                : "The request could not be executed because of an internal error.";
-            return (ErrorResult(message), true);
-        }
-    }
+    private Task<(ExecutionResult Result, bool Faulted)> ExecuteAsync(HttpContext context, GraphQL.Transport.GraphQLRequest request, bool isGet) =>
+        executor.ExecuteAsync(context, request, isGet ? GraphQLTransport.HttpGet : GraphQLTransport.HttpPost, context.Request.Headers, context.RequestServices, context.RequestAborted);
 
     private async Task WriteSdlAsync(HttpContext context)
     {
@@ -407,7 +413,4 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to send a GraphQL answer to {Path} larger than the {Ceiling}-byte response ceiling")]
     private static partial void LogResponseTooLarge(ILogger logger, long ceiling, PathString path);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation '{OperationName}' failed outside the executer")]
-    private static partial void LogExecutionFailed(ILogger logger, Exception exception, string? operationName);
 }

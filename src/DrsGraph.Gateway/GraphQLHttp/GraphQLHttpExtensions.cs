@@ -1,4 +1,5 @@
 using DrsGraph.Gateway.BananaCakePop;
+using DrsGraph.Gateway.GraphQLStreaming;
 using GraphQL.Types;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,6 +18,17 @@ public static class GraphQLHttpExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<BananaCakePopIde>();
+
+        // One execution path for every transport; WebSockets and SSE on the same endpoint (GraphQL:Streaming).
+        services.AddOptions<GraphQLStreamingOptions>()
+            .BindConfiguration(GraphQLStreamingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(typeof(GraphQLOperationExecutor<>));
+        services.TryAddSingleton(typeof(GraphQLWebSocketHandler<>));
+        services.TryAddSingleton(typeof(GraphQLEventStreamHandler<>));
+        services.TryAddSingleton<StreamingConnections>();
         return services;
     }
 

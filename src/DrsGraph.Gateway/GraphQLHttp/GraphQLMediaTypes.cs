@@ -59,6 +59,14 @@ internal static class GraphQLMediaTypes
         MediaTypeHeaderValue.TryParseList(acceptHeaders, out var accepted)
         && accepted.Any(m => (m.Quality ?? 1.0) > 0 && m.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// True when the client names <c>text/event-stream</c> (graphql-sse, EventSource): it wants GraphQL over SSE.
+    /// Wildcards do not count, so plain clients sending <c>*/*</c> keep getting JSON.
+    /// </summary>
+    public static bool AcceptsEventStream(StringValues acceptHeaders) =>
+        MediaTypeHeaderValue.TryParseList(acceptHeaders, out var accepted)
+        && accepted.Any(m => (m.Quality ?? 1.0) > 0 && m.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
+
     public static string ContentTypeOf(string mediaType) => mediaType + "; charset=utf-8";
 
     private static (string? MediaType, int Rank) Classify(MediaTypeHeaderValue mediaType)

@@ -28,6 +28,18 @@ public static class GatewayTelemetry
     internal static readonly Histogram<double> OperationDuration = Meter.CreateHistogram<double>(
         "drsgraph.graphql.operation.duration", "s", "Time to execute one GraphQL operation, by operation type and whether it had errors.");
 
+    /// <summary>Open long-lived GraphQL connections, by <c>transport</c> (websocket, sse).</summary>
+    internal static readonly UpDownCounter<long> OpenConnections = Meter.CreateUpDownCounter<long>(
+        "drsgraph.graphql.connections", "{connection}", "Open GraphQL WebSocket and SSE connections, by transport.");
+
+    /// <summary>Subscriptions streaming results, by <c>transport</c>.</summary>
+    internal static readonly UpDownCounter<long> ActiveSubscriptions = Meter.CreateUpDownCounter<long>(
+        "drsgraph.graphql.subscriptions", "{subscription}", "Active GraphQL subscriptions, by transport.");
+
+    /// <summary>Results sent on long-lived connections (every next message or event), by <c>transport</c>.</summary>
+    internal static readonly Counter<long> EventsSent = Meter.CreateCounter<long>(
+        "drsgraph.graphql.events.sent", "{event}", "GraphQL results sent over WebSocket and SSE connections, by transport.");
+
     /// <summary>
     /// Starts the span of one DataLoader dispatch and records its size. <typeparamref name="TValue"/>
     /// names the loader (JobStatusInfo, JobProgress, JobDetail): the DRS endpoint, chunks and pages

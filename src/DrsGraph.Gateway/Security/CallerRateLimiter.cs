@@ -150,10 +150,14 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
     private static bool IsGraphQL(PathString path) => path.Equals(GraphQLPath, StringComparison.OrdinalIgnoreCase)
         || path.Equals(GraphQLPath.Add("/"), StringComparison.OrdinalIgnoreCase);
 
-    /// <summary><c>t:</c> + the first 128 bits of HMAC-SHA256(secret, token), or <c>ip:</c> + the client address.</summary>
+    /// <summary>
+    /// <c>t:</c> + the first 128 bits of HMAC-SHA256(secret, token), or <c>ip:</c> + the client address. The token
+    /// is the caller's (<see cref="CallerHeaders.Of"/>): a WebSocket's operations are keyed by the token of its
+    /// <c>connection_init</c>, as its per-caller connection count is.
+    /// </summary>
     internal string PartitionKey(HttpContext context)
     {
-        var token = context.Request.Headers[CallerContextBuilder.AuthTokenHeader].ToString();
+        var token = CallerHeaders.Of(context)[CallerContextBuilder.AuthTokenHeader].ToString();
         if (token.Length > 0)
         {
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];

@@ -164,9 +164,10 @@ public static class DocumentLimits
         }
 
         // Depends on the variables, so checked for a cached document too. One budget for the whole HTTP request:
-        // a batch of ten large operations is ten times one.
+        // a batch of ten large operations is ten times one. A WebSocket's operations each have their own: the
+        // socket is one request that lives for hours.
         var estimate = shape?.EstimateResultFields(document, options.OperationName, options.Variables) ?? 0;
-        var spent = options.RequestServices?.GetService<IHttpContextAccessor>()?.HttpContext is { } http
+        var spent = options.RequestServices?.GetService<IHttpContextAccessor>()?.HttpContext is { WebSockets.IsWebSocketRequest: false } http
             ? http.Features.Get<ResultFieldsSpent>() ?? Set(http, new ResultFieldsSpent())
             : new ResultFieldsSpent();
         if (spent.Fields + estimate > limits.MaxResultFields)

@@ -56,7 +56,8 @@ public static partial class RequestCost
 
         var seconds = limiter.RetryAfterSeconds(lease);
         limiter.LogRefusal(services.GetRequiredService<ILoggerFactory>().CreateLogger<CallerRateLimiter>(), context, permits, seconds);
-        if (charge.Refused++ == 0)
+        // A WebSocket's operations run after its upgrade was answered: no status or header can be set any more.
+        if (charge.Refused++ == 0 && !context.Response.HasStarted)
         {
             context.Response.OnStarting(() =>
             {
@@ -70,7 +71,11 @@ public static partial class RequestCost
             });
         }
 
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
         var error = new ExecutionError($"{limiter.RefusalMessage(context, seconds)} This operation names {permits + (charge.Operations == 1 ? 1 : 0)} permits' worth of work (1 + 1 per {limiter.Settings.JobsPerPermit} job IDs).")
         {
             Code = CallerRateLimiter.RateLimitedCode,

@@ -1,4 +1,5 @@
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.Security;
 using GraphQL;
 using GraphQL.DI;
 using Microsoft.AspNetCore.Builder;
@@ -36,12 +37,12 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
 
     public TestProbe Probe { get; }
 
-    /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>.</param>
+    /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>; a key with a colon is a full key (<c>GraphQL:Streaming:...</c>).</param>
     public static Task<GraphQLHttpTestHost> StartAsync(params (string Key, string Value)[] settings) =>
         StartAsync(_ => { }, settings);
 
     /// <param name="configureGraphQL">More GraphQL.NET configuration, as the gateway's AddGraphQL would add.</param>
-    /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>.</param>
+    /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>; a key with a colon is a full key (<c>GraphQL:Streaming:...</c>).</param>
     public static async Task<GraphQLHttpTestHost> StartAsync(Action<IGraphQLBuilder> configureGraphQL, params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -51,15 +52,19 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
         });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>($"{GraphQLHttpOptions.SectionName}:{s.Key}", s.Value)));
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(
+            s.Key.Contains(':', StringComparison.Ordinal) ? s.Key : $"{GraphQLHttpOptions.SectionName}:{s.Key}", s.Value)));
 
         var probe = new TestProbe();
         builder.Services.AddSingleton(probe);
         builder.Services.AddSingleton<IGraphQLUserContextBuilder, HeaderUserContextBuilder>();
         builder.Services.AddGraphQL(graphQL => configureGraphQL(graphQL.AddSchema<TestSchema>().AddSystemTextJson()));
         builder.Services.AddGraphQLHttp();
+        // The CORS allow-list the WebSocket Origin check reads (Gateway:Security:Cors:AllowedOrigins).
+        builder.Services.AddOptions<GatewaySecurityOptions>().BindConfiguration(GatewaySecurityOptions.SectionName);
 
         var app = builder.Build();
+        app.UseWebSockets();
         app.MapGraphQLEndpoint<TestSchema>();
         try
         {
@@ -74,6 +79,12 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
         return new GraphQLHttpTestHost(app, probe);
     }
 
+    /// <summary>The WebSocket address of the endpoint (<c>ws://127.0.0.1:port/graphql</c>).</summary>
+    public Uri WebSocketAddress => new($"ws://{BaseAddress.Authority}/graphql");
+
+    /// <summary>Stops the host the way SIGTERM would (ApplicationStopping first), without disposing it.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
@@ -81,20 +92,26 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    /// <summary>Puts the X-Caller header in the user context; X-Fail makes it throw; counts its calls.</summary>
+    /// <summary>
+    /// Puts the caller's X-Caller header in the user context; X-Fail makes it throw; counts its calls. A WebSocket
+    /// whose X-Caller is <c>refused</c> is refused at connection_init.
+    /// </summary>
     private sealed class HeaderUserContextBuilder : IGraphQLUserContextBuilder
     {
         private int _calls;
 
-        public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, CancellationToken cancellationToken)
+        public ValueTask<string?> RefuseConnectionAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(callerHeaders["X-Caller"] == "refused" ? "X-Caller 'refused' is not welcome" : null);
+
+        public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken)
         {
-            if (context.Request.Headers.ContainsKey("X-Fail"))
+            if (callerHeaders.ContainsKey("X-Fail"))
             {
                 throw new InvalidOperationException("user context store is down: secret internal detail");
             }
 
             var call = Interlocked.Increment(ref _calls);
-            var caller = context.Request.Headers["X-Caller"].ToString();
+            var caller = callerHeaders["X-Caller"].ToString();
             IDictionary<string, object?> userContext = new Dictionary<string, object?>
             {
                 ["caller"] = caller.Length == 0 ? null : $"{caller}#{call}",

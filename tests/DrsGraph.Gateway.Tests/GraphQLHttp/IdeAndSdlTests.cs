@@ -116,6 +116,12 @@ public sealed partial class IdeAndSdlTests(DefaultHostFixture fixture) : IClassF
               bump: Int
             }
 
+            type Subscription {
+              ticks(count: Int!, intervalMs: Int = 10): Int!
+              forever: Int!
+              broken: Int!
+            }
+
             """.ReplaceLineEndings("\n"),
             answer.Body);
     }

@@ -5,7 +5,8 @@ namespace DrsGraph.Gateway.Tests.GraphQLHttp;
 
 /// <summary>
 /// The tiny schema the endpoint tests run against:
-/// <c>type Query { hello(name: String): String  boom: String  slow: String  caller: String }  type Mutation { bump: Int }</c>.
+/// <c>type Query { hello(name: String): String  boom: String  slow: String  caller: String }  type Mutation { bump: Int }
+/// type Subscription { ticks(count: Int!, intervalMs: Int = 10): Int!  forever: Int!  broken: Int! }</c>.
 /// </summary>
 public sealed class TestSchema : Schema
 {
@@ -14,6 +15,7 @@ public sealed class TestSchema : Schema
     {
         Query = new TestQuery(probe);
         Mutation = new TestMutation(probe);
+        Subscription = new TestSubscription(probe);
     }
 }
 
@@ -28,7 +30,19 @@ public sealed class TestProbe
 
     public TaskCompletionSource SlowCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private int _activeStreams;
+
     public int Bump() => Interlocked.Increment(ref _bumps);
+
+    /// <summary>Observers subscribed to a test stream and not yet disposed.</summary>
+    public int ActiveStreams => Volatile.Read(ref _activeStreams);
+
+    /// <summary>Set when a <c>forever</c> subscription is disposed (its client unsubscribed or went away).</summary>
+    public TaskCompletionSource ForeverDisposed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal void StreamOpened() => Interlocked.Increment(ref _activeStreams);
+
+    internal void StreamClosed() => Interlocked.Decrement(ref _activeStreams);
 }
 
 public sealed class TestQuery : ObjectGraphType
@@ -68,5 +82,76 @@ public sealed class TestMutation : ObjectGraphType
     {
         Name = "Mutation";
         Field<IntGraphType>("bump").Resolve(_ => probe.Bump());
+    }
+}
+
+public sealed class TestSubscription : ObjectGraphType
+{
+    public TestSubscription(TestProbe probe)
+    {
+        Name = "Subscription";
+        Field<NonNullGraphType<IntGraphType>>("ticks")
+            .Argument<NonNullGraphType<IntGraphType>>("count")
+            .Argument<IntGraphType>("intervalMs", a => a.DefaultValue = 10)
+            .Resolve(context => context.Source)
+            .ResolveStream(context => new TestSource(probe, context.GetArgument<int>("count"), TimeSpan.FromMilliseconds(context.GetArgument("intervalMs", 10)), onDisposed: null));
+        Field<NonNullGraphType<IntGraphType>>("forever")
+            .Resolve(context => context.Source)
+            .ResolveStream(_ => new TestSource(probe, count: 1, TimeSpan.Zero, onDisposed: () => probe.ForeverDisposed.TrySetResult(), complete: false));
+        Field<NonNullGraphType<IntGraphType>>("broken")
+            .Resolve(context => context.Source)
+            .ResolveStream(_ => new TestSource(probe, count: 1, TimeSpan.Zero, onDisposed: null, fail: true));
+    }
+}
+
+/// <summary>
+/// Emits 1..count, one per interval, then completes (or stays open, or fails); counts its live observers.
+/// </summary>
+public sealed class TestSource(TestProbe probe, int count, TimeSpan interval, Action? onDisposed, bool complete = true, bool fail = false) : IObservable<object?>
+{
+    public IDisposable Subscribe(IObserver<object?> observer)
+    {
+        probe.StreamOpened();
+        var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                for (var i = 1; i <= count; i++)
+                {
+                    if (interval > TimeSpan.Zero)
+                    {
+                        await Task.Delay(interval, stop.Token);
+                    }
+
+                    observer.OnNext(i);
+                }
+
+                if (fail)
+                {
+                    observer.OnError(new InvalidOperationException("the test stream broke"));
+                }
+                else if (complete)
+                {
+                    observer.OnCompleted();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        return new Unsubscriber(() =>
+        {
+            stop.Cancel();
+            probe.StreamClosed();
+            onDisposed?.Invoke();
+        });
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        private Action? _dispose = dispose;
+
+        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
     }
 }

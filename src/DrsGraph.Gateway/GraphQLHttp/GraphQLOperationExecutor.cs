@@ -1,0 +1,108 @@
+using GraphQL;
+using GraphQL.Transport;
+using GraphQL.Types;
+using GraphQL.Validation;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.GraphQLHttp;
+
+/// <summary>How an operation arrived; decides which operation types it may run.</summary>
+internal enum GraphQLTransport
+{
+    /// <summary>POST with a JSON answer: queries and mutations.</summary>
+    HttpPost,
+
+    /// <summary>GET with a JSON answer: queries only.</summary>
+    HttpGet,
+
+    /// <summary>POST with <c>Accept: text/event-stream</c>: everything.</summary>
+    EventStreamPost,
+
+    /// <summary>GET with <c>Accept: text/event-stream</c>: queries and subscriptions.</summary>
+    EventStreamGet,
+
+    /// <summary>A <c>subscribe</c> message on a graphql-transport-ws socket: everything.</summary>
+    WebSocket,
+}
+
+/// <summary>
+/// One GraphQL operation through the gateway's pipeline, whatever the transport: the user context from the
+/// caller's headers, the transport's validation rules, then the executer with every hook AddGraphQL configured
+/// (document limits, cost, telemetry). What escapes the executer becomes the operation's error.
+/// </summary>
+internal sealed partial class GraphQLOperationExecutor<TSchema>(
+    IDocumentExecuter<TSchema> executer,
+    IOptions<GraphQLHttpOptions> options,
+    ILogger<GraphQLOperationExecutor<TSchema>> logger)
+    where TSchema : ISchema
+{
+    private static readonly IValidationRule[] GetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance];
+    private static readonly IValidationRule[] GetCachedRules = [HttpGetQueriesOnlyRule.Instance];
+    private static readonly IValidationRule[] PostRules = [.. DocumentValidator.CoreRules, SubscriptionsNeedStreamRule.Instance];
+    private static readonly IValidationRule[] PostCachedRules = [SubscriptionsNeedStreamRule.Instance];
+    private static readonly IValidationRule[] EventStreamGetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.EventStream];
+    private static readonly IValidationRule[] EventStreamGetCachedRules = [HttpGetQueriesOnlyRule.EventStream];
+
+    /// <summary>
+    /// Runs <paramref name="request"/> for the caller of <paramref name="callerHeaders"/>. <paramref name="context"/> is
+    /// the request, or a WebSocket's upgrade request; <paramref name="services"/> the request's, or a scope of the
+    /// operation's own on a socket. Returns the result (with <see cref="ExecutionResult.Streams"/> for a
+    /// subscription) and whether it failed outside the executer.
+    /// </summary>
+    public async Task<(ExecutionResult Result, bool Faulted)> ExecuteAsync(
+        HttpContext context,
+        GraphQLRequest request,
+        GraphQLTransport transport,
+        IHeaderDictionary callerHeaders,
+        IServiceProvider services,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var userContextBuilder = services.GetService<IGraphQLUserContextBuilder>();
+            var userContext = userContextBuilder is null
+                ? new Dictionary<string, object?>()
+                : await userContextBuilder.BuildUserContextAsync(context, callerHeaders, cancellationToken);
+
+            var executionOptions = new ExecutionOptions
+            {
+                Query = request.Query,
+                OperationName = request.OperationName,
+                Variables = request.Variables,
+                Extensions = request.Extensions,
+                RequestServices = services,
+                UserContext = userContext,
+                CancellationToken = cancellationToken,
+            };
+
+            // AddGraphQL's own rules (complexity, ...) are appended to these by ConfigureExecutionOptions.
+            // A cached document (DocumentLimits) runs only the cached rules, so each list has its twin.
+            (executionOptions.ValidationRules, executionOptions.CachedDocumentValidationRules) = transport switch
+            {
+                GraphQLTransport.HttpGet => (GetRules, GetCachedRules),
+                GraphQLTransport.HttpPost => (PostRules, PostCachedRules),
+                GraphQLTransport.EventStreamGet => (EventStreamGetRules, EventStreamGetCachedRules),
+                _ => (null, null),
+            };
+
+            return (await executer.ExecuteAsync(executionOptions), false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Whatever escaped the executer (user context, configuration, ThrowOnUnhandledException)
+            // becomes this operation's GraphQL error; other entries of a batch still run.
+            LogExecutionFailed(logger, ex, request.OperationName);
+            var message = options.Value.ExposeExceptionDetails
+                ? $"The request could not be executed: {ex.GetType().Name}: {ex.Message}"
+                : "The request could not be executed because of an internal error.";
+            return (new ExecutionResult { Errors = [new ExecutionError(message)] }, true);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation '{OperationName}' failed outside the executer")]
+    private static partial void LogExecutionFailed(ILogger logger, Exception exception, string? operationName);
+}

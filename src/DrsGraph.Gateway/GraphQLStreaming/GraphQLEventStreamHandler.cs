@@ -1,0 +1,200 @@
+using DrsGraph.Gateway.GraphQLHttp;
+using GraphQL;
+using GraphQL.Transport;
+using GraphQL.Types;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.GraphQLStreaming;
+
+/// <summary>
+/// GraphQL over Server-Sent Events, the graphql-sse protocol's distinct connections mode: one request, one
+/// operation, its results as <c>next</c> events, then <c>complete</c>. Everything after the request is
+/// accepted, problems found before execution included, is an event on the stream: a browser's EventSource
+/// shows nothing of a 400. The client closing the stream ends the subscription.
+/// </summary>
+internal sealed partial class GraphQLEventStreamHandler<TSchema>(
+    GraphQLOperationExecutor<TSchema> executor,
+    IGraphQLSerializer serializer,
+    StreamingConnections connections,
+    IOptions<GraphQLStreamingOptions> options,
+    IOptions<GraphQLHttpOptions> httpOptions,
+    IHostApplicationLifetime lifetime,
+    TimeProvider timeProvider,
+    ILogger<GraphQLEventStreamHandler<TSchema>> logger)
+    where TSchema : ISchema
+{
+    public const string MediaType = "text/event-stream";
+
+    private static readonly byte[] KeepAlive = ":\n\n"u8.ToArray();
+    private static readonly byte[] Complete = "event: complete\ndata: \n\n"u8.ToArray();
+    private static readonly byte[] NextPrefix = "event: next\ndata: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+
+    private readonly ResultWriter _writer = new(serializer, httpOptions.Value.MaxResponseBytes);
+
+    /// <summary>Streams the answer to <paramref name="request"/>: the operation, or why the request could not be read (sent as an error event).</summary>
+    public async Task HandleAsync(HttpContext context, ParsedRequest request, GraphQLTransport transport)
+    {
+        using var open = StreamingConnections.Open(StreamingConnections.ServerSentEvents);
+        // Ends on shutdown too: the stream completes and the client reconnects to another replica.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var cancellationToken = ending.Token;
+
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = MediaType + "; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        // nginx buffers proxied answers unless told not to; an event stream must flow as it is written.
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        try
+        {
+            await response.StartAsync(cancellationToken);
+            var callerKey = connections.CallerKey(context);
+            using var slot = connections.TryAcquire(callerKey);
+            if (slot is null)
+            {
+                LogTooManyConnections(logger, callerKey);
+                await WriteNextAsync(response, ResultWriter.Error($"This caller already holds {options.Value.MaxConnectionsPerCaller} open subscription connections (GraphQL:Streaming:MaxConnectionsPerCaller); close one first.", StreamingErrorCodes.TooManyConnections), cancellationToken);
+            }
+            else if (request.Error is not null)
+            {
+                await WriteNextAsync(response, ResultWriter.Error(request.Error), cancellationToken);
+            }
+            else
+            {
+                await RunAsync(context, request.Request!, transport, cancellationToken);
+            }
+
+            await response.Body.WriteAsync(Complete, cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client closed the stream: that is how graphql-sse unsubscribes.
+            LogClientClosed(logger);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            await EndOnShutdownAsync(response, context.RequestAborted);
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, GraphQLRequest request, GraphQLTransport transport, CancellationToken cancellationToken)
+    {
+        var (result, _) = await executor.ExecuteAsync(context, request, transport, context.Request.Headers, context.RequestServices, cancellationToken);
+        if (result.Streams is not { Count: > 0 } streams)
+        {
+            // A query or mutation, or an operation refused before execution: one result.
+            await WriteNextAsync(context.Response, result, cancellationToken);
+            StreamingConnections.CountSent(StreamingConnections.ServerSentEvents);
+            return;
+        }
+
+        // A subscription has exactly one root field, so exactly one stream.
+        using var stream = ResultStream.Subscribe(streams.Values.Single(), options.Value.MaxPendingResults, StreamingConnections.ServerSentEvents);
+        var reader = stream.Results;
+        var keepAlive = options.Value.KeepAliveInterval;
+        Task<bool>? waiting = null;
+        try
+        {
+            while (true)
+            {
+                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
+                if (keepAlive > TimeSpan.Zero && !waiting.IsCompleted)
+                {
+                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    var delay = Task.Delay(keepAlive, timeProvider, idle.Token);
+                    if (await Task.WhenAny(waiting, delay) != waiting)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        await context.Response.Body.WriteAsync(KeepAlive, cancellationToken);
+                        await context.Response.Body.FlushAsync(cancellationToken);
+                        continue;
+                    }
+
+                    await idle.CancelAsync();
+                }
+
+                if (!await waiting)
+                {
+                    return;
+                }
+
+                waiting = null;
+                while (reader.TryRead(out var next))
+                {
+                    await WriteNextAsync(context.Response, next, cancellationToken);
+                    stream.CountSent();
+                }
+            }
+        }
+        catch (ResultStreamException ex)
+        {
+            if (ex.InnerException is { } cause)
+            {
+                LogSourceFailed(logger, cause);
+            }
+            else
+            {
+                LogStreamEnded(logger, ex.Message);
+            }
+
+            await WriteNextAsync(context.Response, ResultWriter.Error(ex.Message, StreamingErrorCodes.SubscriptionEnded), cancellationToken);
+        }
+    }
+
+    private async Task WriteNextAsync(HttpResponse response, ExecutionResult result, CancellationToken cancellationToken)
+    {
+        // Compact JSON has no raw line breaks, so the whole result fits one data: line.
+        var json = await _writer.SerializeAsync(result, cancellationToken);
+        await response.Body.WriteAsync(NextPrefix, cancellationToken);
+        await response.Body.WriteAsync(json, cancellationToken);
+        await response.Body.WriteAsync(EventEnd, cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    private async Task EndOnShutdownAsync(HttpResponse response, CancellationToken requestAborted)
+    {
+        LogShutdown(logger);
+        try
+        {
+            await response.Body.WriteAsync(Complete, requestAborted);
+            await response.Body.FlushAsync(requestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client left at the same moment; nothing to end.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL event stream closed by the client")]
+    private static partial void LogClientClosed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream completed because the gateway is shutting down")]
+    private static partial void LogShutdown(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream: caller {CallerKey} holds too many connections")]
+    private static partial void LogTooManyConnections(ILogger logger, string callerKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream's subscription ended early: {Reason}")]
+    private static partial void LogStreamEnded(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A GraphQL subscription's source failed; the client got an error")]
+    private static partial void LogSourceFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Error codes of the streaming transports.</summary>
+public static class StreamingErrorCodes
+{
+    /// <summary>The caller holds <c>GraphQL:Streaming:MaxConnectionsPerCaller</c> connections already.</summary>
+    public const string TooManyConnections = "TOO_MANY_CONNECTIONS";
+
+    /// <summary>The socket runs <c>GraphQL:Streaming:MaxSubscriptionsPerConnection</c> operations already.</summary>
+    public const string TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
+
+    /// <summary>The subscription's source failed or the client read too slowly.</summary>
+    public const string SubscriptionEnded = "SUBSCRIPTION_ENDED";
+}

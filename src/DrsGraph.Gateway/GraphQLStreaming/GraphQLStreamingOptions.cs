@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DrsGraph.Gateway.GraphQLStreaming;
+
+/// <summary>
+/// Limits of the long-lived transports on the GraphQL endpoint (graphql-transport-ws WebSockets and GraphQL over
+/// SSE), bound from <c>GraphQL:Streaming</c>.
+/// </summary>
+public sealed class GraphQLStreamingOptions
+{
+    public const string SectionName = "GraphQL:Streaming";
+
+    /// <summary>
+    /// Operations one WebSocket may run at once; one more gets an <c>error</c> message with
+    /// <c>TOO_MANY_SUBSCRIPTIONS</c> (the socket stays open). Default 100: a screen watches a handful of job
+    /// lists; a client that opens more is leaking subscriptions.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxSubscriptionsPerConnection { get; set; } = 100;
+
+    /// <summary>
+    /// WebSockets and SSE streams one caller (keyed hash of its token, else its address) may hold open on this
+    /// replica. One more is refused: the socket closes with 1013 (try again later), the stream answers a
+    /// <c>TOO_MANY_CONNECTIONS</c> error event. Default 50: a user's browser tabs and a few services.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerCaller { get; set; } = 50;
+
+    /// <summary>
+    /// How long a WebSocket may stay open without <c>connection_init</c>; then it closes with 4408. Default
+    /// 10 s, graphql-ws's own: idle sockets that never say who they are cost a connection each.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
+    public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often an idle connection gets a keep-alive: a <c>ping</c> message on a WebSocket (graphql-ws clients
+    /// answer <c>pong</c>), a <c>:</c> comment line on an SSE stream. Default 15 s: under the 60 s idle timeouts
+    /// of nginx and most load balancers. 0 turns keep-alives off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Results one subscription may have waiting for a slow client. Past it the subscription ends with an error
+    /// rather than buffering without bound (the results come from a shared poller that must not wait). Default 256.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxPendingResults { get; set; } = 256;
+}

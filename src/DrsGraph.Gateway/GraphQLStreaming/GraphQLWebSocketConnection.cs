@@ -1,0 +1,531 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using System.Threading.Channels;
+using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.GraphQLHttp;
+using GraphQL;
+using GraphQL.Types;
+
+namespace DrsGraph.Gateway.GraphQLStreaming;
+
+/// <summary>
+/// One graphql-transport-ws socket: <c>connection_init</c> (the caller's headers in its payload) and
+/// <c>connection_ack</c>, then any number of <c>subscribe</c>d operations, each answered by <c>next</c> messages
+/// and a <c>complete</c> (or an <c>error</c>), until either side completes it; <c>ping</c>/<c>pong</c> both ways.
+/// Protocol violations close the socket with the protocol's 44xx codes; shutdown closes it with 1001.
+/// </summary>
+/// <remarks>
+/// Every message is sent by one loop from one queue: a WebSocket allows one send at a time, and results
+/// arrive from many subscriptions at once.
+/// </remarks>
+internal sealed partial class GraphQLWebSocketConnection<TSchema>(
+    HttpContext context,
+    WebSocket socket,
+    GraphQLOperationExecutor<TSchema> executor,
+    ResultWriter writer,
+    IGraphQLSerializer serializer,
+    StreamingConnections connections,
+    GraphQLStreamingOptions options,
+    long maxMessageBytes,
+    TimeProvider timeProvider,
+    ILogger logger,
+    CancellationToken stopping)
+    where TSchema : ISchema
+{
+    /// <summary>How long the client has to answer our close frame before the socket is dropped.</summary>
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly GraphQLRequestReader _reader = new(serializer);
+    private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, Operation> _operations = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+    private int _initialised;
+    private volatile bool _acknowledged;
+    private int _closing;
+    private IHeaderDictionary _callerHeaders = context.Request.Headers;
+    private IDisposable? _callerSlot;
+
+    public async Task RunAsync(bool subProtocolAccepted)
+    {
+        var sending = SendLoopAsync();
+        using var onStopping = stopping.Register(() => Close(WebSocketCloseStatus.EndpointUnavailable, "The server is shutting down; reconnect."));
+        try
+        {
+            if (!subProtocolAccepted)
+            {
+                LogBadMessage(logger, "no graphql-transport-ws subprotocol");
+                Close(4406, "Subprotocol not acceptable");
+            }
+
+            using var initTimer = timeProvider.CreateTimer(_ => OnInitTimeout(), null, options.ConnectionInitTimeout, Timeout.InfiniteTimeSpan);
+            using var keepAlive = options.KeepAliveInterval > TimeSpan.Zero
+                ? timeProvider.CreateTimer(_ => Send(PingMessage), null, options.KeepAliveInterval, options.KeepAliveInterval)
+                : null;
+            await ReceiveLoopAsync();
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The client went away or the close handshake ended the read: nothing left to answer.
+            LogSocketEnded(logger, ex);
+        }
+        catch (Exception ex)
+        {
+            LogInternalError(logger, ex);
+            Close(4500, "Internal server error");
+        }
+        finally
+        {
+            foreach (var id in _operations.Keys)
+            {
+                Stop(id);
+            }
+
+            _outbox.Writer.TryComplete();
+            // Bounded: after our close frame the client has a few seconds to answer before the socket is dropped.
+            _lifetime.CancelAfter(CloseHandshakeTimeout);
+            await sending;
+            _callerSlot?.Dispose();
+            _lifetime.Dispose();
+        }
+    }
+
+    private void OnInitTimeout()
+    {
+        if (Volatile.Read(ref _initialised) == 0)
+        {
+            LogInitTimeout(logger, options.ConnectionInitTimeout.TotalSeconds);
+            Close(4408, "Connection initialisation timeout");
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        using var message = new MemoryStream();
+        try
+        {
+            // Until the client's close frame: after ours, it is the answer to it; messages in between are ignored.
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                message.SetLength(0);
+                ValueWebSocketReceiveResult received;
+                do
+                {
+                    received = await socket.ReceiveAsync(buffer.AsMemory(), _lifetime.Token);
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        Close(WebSocketCloseStatus.NormalClosure, "");
+                        return;
+                    }
+
+                    if (message.Length + received.Count > maxMessageBytes)
+                    {
+                        if (Volatile.Read(ref _closing) == 0)
+                        {
+                            LogBadMessage(logger, "too large");
+                            Close(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {maxMessageBytes} bytes");
+                        }
+
+                        message.SetLength(0);
+                        continue;
+                    }
+
+                    message.Write(buffer, 0, received.Count);
+                }
+                while (!received.EndOfMessage);
+
+                if (Volatile.Read(ref _closing) != 0)
+                {
+                    continue;
+                }
+
+                if (received.MessageType != WebSocketMessageType.Text || !Utf8.IsValid(message.GetBuffer().AsSpan(0, (int)message.Length)))
+                {
+                    Close(4400, "Messages must be UTF-8 JSON text");
+                    return;
+                }
+
+                await DispatchAsync(message.GetBuffer().AsMemory(0, (int)message.Length));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task DispatchAsync(ReadOnlyMemory<byte> json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            BadMessage("Invalid message received: not JSON");
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var typeProperty) || typeProperty.ValueKind != JsonValueKind.String)
+            {
+                BadMessage("Invalid message received: no type");
+                return;
+            }
+
+            JsonElement? payload = root.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p : null;
+            switch (typeProperty.GetString())
+            {
+                case "connection_init":
+                    await InitialiseAsync(payload);
+                    break;
+                case "ping":
+                    Send(PongMessage);
+                    break;
+                case "pong":
+                    break;
+                case "subscribe":
+                    Subscribe(root, payload);
+                    break;
+                case "complete":
+                    if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } completed)
+                    {
+                        Stop(completed);
+                    }
+                    else
+                    {
+                        BadMessage("Invalid message received: complete without an id");
+                    }
+
+                    break;
+                default:
+                    BadMessage($"Invalid message received: unexpected type '{Truncate(typeProperty.GetString()!, 40)}'");
+                    break;
+            }
+        }
+    }
+
+    private async Task InitialiseAsync(JsonElement? payload)
+    {
+        if (Interlocked.Exchange(ref _initialised, 1) != 0)
+        {
+            LogBadMessage(logger, "repeated connection_init");
+            Close(4429, "Too many initialisation requests");
+            return;
+        }
+
+        if (payload is { ValueKind: not JsonValueKind.Object })
+        {
+            BadMessage("Invalid message received: the connection_init payload must be an object");
+            return;
+        }
+
+        var headers = CallerHeaders.Merge(context.Request.Headers, payload);
+        if (context.RequestServices.GetService<IGraphQLUserContextBuilder>() is { } builder
+            && await builder.RefuseConnectionAsync(context, headers, _lifetime.Token) is { } refusal)
+        {
+            LogRefused(logger, refusal);
+            Close(4403, "Forbidden: " + refusal);
+            return;
+        }
+
+        // From here on the connection's caller is this one, for the rate limiter and the connection count too.
+        _callerHeaders = headers;
+        context.Features.Set(new CallerHeadersFeature(headers));
+        var callerKey = connections.CallerKey(context);
+        _callerSlot = connections.TryAcquire(callerKey);
+        if (_callerSlot is null)
+        {
+            LogTooManyConnections(logger, callerKey);
+            // 1013 Try Again Later: graphql-ws clients retry it with back-off (the 44xx codes are fatal to them).
+            Close(1013, $"Too many connections for this caller (at most {options.MaxConnectionsPerCaller}); try again later");
+            return;
+        }
+
+        _acknowledged = true;
+        Send(AckMessage);
+    }
+
+    private void Subscribe(JsonElement message, JsonElement? payload)
+    {
+        if (!_acknowledged)
+        {
+            LogBadMessage(logger, "subscribe before connection_ack");
+            Close(4401, "Unauthorized");
+            return;
+        }
+
+        if (!message.TryGetProperty("id", out var idProperty) || idProperty.ValueKind != JsonValueKind.String || idProperty.GetString() is not { Length: > 0 } id)
+        {
+            BadMessage("Invalid message received: subscribe without an id");
+            return;
+        }
+
+        if (payload is not { ValueKind: JsonValueKind.Object } request)
+        {
+            BadMessage("Invalid message received: subscribe without a payload object");
+            return;
+        }
+
+        var parsed = _reader.FromJson(request);
+        var operation = new Operation(CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token));
+        if (!_operations.TryAdd(id, operation))
+        {
+            operation.Dispose();
+            LogBadMessage(logger, "duplicate subscriber id");
+            Close(4409, $"Subscriber for {Truncate(id, 80)} already exists");
+            return;
+        }
+
+        if (_operations.Count > options.MaxSubscriptionsPerConnection)
+        {
+            _operations.TryRemove(new KeyValuePair<string, Operation>(id, operation));
+            operation.Dispose();
+            LogTooManySubscriptions(logger, options.MaxSubscriptionsPerConnection);
+            _ = SendErrorAsync(id, ResultWriter.Error($"This connection already runs {options.MaxSubscriptionsPerConnection} operations (GraphQL:Streaming:MaxSubscriptionsPerConnection); complete one first.", StreamingErrorCodes.TooManySubscriptions));
+            return;
+        }
+
+        // Runs alongside the receive loop; it handles its own failures.
+        _ = RunOperationAsync(id, operation, parsed);
+    }
+
+    private async Task RunOperationAsync(string id, Operation operation, ParsedRequest parsed)
+    {
+        await Task.Yield();
+        var cancellationToken = operation.Cancellation.Token;
+        try
+        {
+            if (parsed.Error is not null)
+            {
+                await SendErrorAsync(id, ResultWriter.Error(parsed.Error), operation);
+                return;
+            }
+
+            // Each operation gets its own services: a socket's operations run concurrently, and scoped services
+            // (DataLoader contexts) are not safe to share between executions.
+            await using var scope = context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            var (result, _) = await executor.ExecuteAsync(context, parsed.Request!, GraphQLTransport.WebSocket, _callerHeaders, scope.ServiceProvider, cancellationToken);
+            if (result.Streams is { Count: > 0 } streams)
+            {
+                await StreamAsync(id, operation, streams.Values.Single(), cancellationToken);
+            }
+            else if (!result.Executed)
+            {
+                // Refused before execution (parse, validation, limits): the protocol's error message, no complete.
+                await SendErrorAsync(id, result, operation);
+                return;
+            }
+            else
+            {
+                await SendNextAsync(id, result, operation, cancellationToken);
+                StreamingConnections.CountSent(StreamingConnections.WebSocket);
+            }
+
+            if (IsCurrent(id, operation))
+            {
+                Send(Message(id, "complete", null));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Completed by the client, or the socket is closing.
+        }
+        catch (ResultStreamException ex)
+        {
+            if (ex.InnerException is { } cause)
+            {
+                LogSourceFailed(logger, cause);
+            }
+            else
+            {
+                LogStreamEnded(logger, ex.Message);
+            }
+
+            await SendErrorAsync(id, ResultWriter.Error(ex.Message, StreamingErrorCodes.SubscriptionEnded), operation);
+        }
+        catch (Exception ex)
+        {
+            LogInternalError(logger, ex);
+            await SendErrorAsync(id, ResultWriter.Error("The operation failed because of an internal error."), operation);
+        }
+        finally
+        {
+            if (_operations.TryRemove(new KeyValuePair<string, Operation>(id, operation)))
+            {
+                operation.Dispose();
+            }
+        }
+    }
+
+    private async Task StreamAsync(string id, Operation operation, IObservable<ExecutionResult> source, CancellationToken cancellationToken)
+    {
+        using var stream = ResultStream.Subscribe(source, options.MaxPendingResults, StreamingConnections.WebSocket);
+        await foreach (var next in stream.Results.ReadAllAsync(cancellationToken))
+        {
+            await SendNextAsync(id, next, operation, cancellationToken);
+            stream.CountSent();
+        }
+    }
+
+    private async Task SendNextAsync(string id, ExecutionResult result, Operation operation, CancellationToken cancellationToken)
+    {
+        var payload = await writer.SerializeAsync(result, cancellationToken);
+        if (IsCurrent(id, operation))
+        {
+            Send(Message(id, "next", payload));
+        }
+    }
+
+    private async Task SendErrorAsync(string id, ExecutionResult result, Operation? operation = null)
+    {
+        var errors = await writer.SerializeErrorsAsync(result, CancellationToken.None);
+        if (operation is null || IsCurrent(id, operation))
+        {
+            Send(Message(id, "error", errors));
+        }
+    }
+
+    /// <summary>False once the client completed the operation (or reused its id): nothing more may be sent for it.</summary>
+    private bool IsCurrent(string id, Operation operation) =>
+        _operations.TryGetValue(id, out var current) && ReferenceEquals(current, operation);
+
+    private void Stop(string id)
+    {
+        if (_operations.TryRemove(id, out var operation))
+        {
+            operation.Dispose();
+        }
+    }
+
+    private void BadMessage(string reason)
+    {
+        LogBadMessage(logger, reason);
+        Close(4400, reason);
+    }
+
+    private void Send(byte[] message) => _outbox.Writer.TryWrite(new Outgoing(message, null, null));
+
+    /// <summary>Closes after what is already queued; later messages are dropped. Only the first close counts.</summary>
+    private void Close(WebSocketCloseStatus status, string reason)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) == 0)
+        {
+            _outbox.Writer.TryWrite(new Outgoing(null, status, Truncate(reason, 120)));
+        }
+    }
+
+    private void Close(int code, string reason) => Close((WebSocketCloseStatus)code, reason);
+
+    private async Task SendLoopAsync()
+    {
+        try
+        {
+            await foreach (var outgoing in _outbox.Reader.ReadAllAsync(_lifetime.Token))
+            {
+                if (outgoing.CloseStatus is { } status)
+                {
+                    if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    {
+                        await socket.CloseOutputAsync(status, outgoing.CloseReason, _lifetime.Token);
+                    }
+
+                    // The receive loop sees the client's answer to our close frame, or gives up after the handshake timeout.
+                    _lifetime.CancelAfter(CloseHandshakeTimeout);
+                    return;
+                }
+
+                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await socket.SendAsync(outgoing.Message!, WebSocketMessageType.Text, endOfMessage: true, _lifetime.Token);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The socket is gone; the receive loop ends too.
+            _lifetime.Cancel();
+        }
+    }
+
+    private static byte[] Message(string id, string type, byte[]? payload)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            json.WriteString("type", type);
+            if (payload is not null)
+            {
+                json.WritePropertyName("payload");
+                json.WriteRawValue(payload, skipInputValidation: true);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static readonly byte[] AckMessage = """{"type":"connection_ack"}"""u8.ToArray();
+    private static readonly byte[] PingMessage = """{"type":"ping"}"""u8.ToArray();
+    private static readonly byte[] PongMessage = """{"type":"pong"}"""u8.ToArray();
+
+    /// <summary>Close reasons are limited to 123 UTF-8 bytes; ours are ASCII apart from echoed ids.</summary>
+    private static string Truncate(string text, int length) =>
+        Encoding.UTF8.GetByteCount(text) <= length ? text : string.Concat(text.AsSpan(0, Math.Min(text.Length, length / 4)), "…");
+
+    private sealed record Outgoing(byte[]? Message, WebSocketCloseStatus? CloseStatus, string? CloseReason);
+
+    private sealed class Operation(CancellationTokenSource cancellation) : IDisposable
+    {
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public void Dispose()
+        {
+            try
+            {
+                Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: a bad message ({Reason})")]
+    private static partial void LogBadMessage(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: no connection_init within {Seconds} s")]
+    private static partial void LogInitTimeout(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: its credentials were refused ({Reason})")]
+    private static partial void LogRefused(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: caller {CallerKey} holds too many connections")]
+    private static partial void LogTooManyConnections(ILogger logger, string callerKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a subscribe on a GraphQL WebSocket: it runs {Limit} operations already")]
+    private static partial void LogTooManySubscriptions(ILogger logger, int limit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A GraphQL WebSocket subscription ended early: {Reason}")]
+    private static partial void LogStreamEnded(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A GraphQL subscription's source failed; the client got an error")]
+    private static partial void LogSourceFailed(ILogger logger, Exception exception);
+
+    // Debug, and with the exception: a client dropping the connection is ordinary, and its cause is all there is to see.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL WebSocket ended without a close handshake")]
+    private static partial void LogSocketEnded(ILogger logger, Exception cause);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL WebSocket failed")]
+    private static partial void LogInternalError(ILogger logger, Exception exception);
+}
