@@ -94,14 +94,16 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
 
     /// <summary>
     /// Puts the caller's X-Caller header in the user context; X-Fail makes it throw; counts its calls. A WebSocket
-    /// whose X-Caller is <c>refused</c> is refused at connection_init.
+    /// whose X-Caller is <c>refused</c> is refused at connection_init; <c>explode</c> makes that check throw.
     /// </summary>
     private sealed class HeaderUserContextBuilder : IGraphQLUserContextBuilder
     {
         private int _calls;
 
         public ValueTask<string?> RefuseConnectionAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(callerHeaders["X-Caller"] == "refused" ? "X-Caller 'refused' is not welcome" : null);
+            callerHeaders["X-Caller"] == "explode"
+                ? throw new InvalidOperationException("credential store is down: secret internal detail")
+                : ValueTask.FromResult(callerHeaders["X-Caller"] == "refused" ? "X-Caller 'refused' is not welcome" : null);
 
         public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken)
         {

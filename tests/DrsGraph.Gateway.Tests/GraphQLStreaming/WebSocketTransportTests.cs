@@ -1,0 +1,369 @@
+using System.Net;
+using System.Net.WebSockets;
+using DrsGraph.Gateway.Tests.GraphQLHttp;
+
+namespace DrsGraph.Gateway.Tests.GraphQLStreaming;
+
+/// <summary>graphql-transport-ws on /graphql over real Kestrel, against the test schema's subscriptions.</summary>
+public sealed class WebSocketTransportTests
+{
+    private const string Ticks = "subscription { ticks(count: 3) }";
+
+    [Fact]
+    public async Task A_subscription_streams_each_result_then_completes()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SubscribeAsync("1", Ticks);
+
+        for (var tick = 1; tick <= 3; tick++)
+        {
+            var next = await client.ReceiveAsync();
+            Assert.Equal("next", (string?)next["type"]);
+            Assert.Equal("1", (string?)next["id"]);
+            Assert.Equal($$$"""{"data":{"ticks":{{{tick}}}}}""", next["payload"]!.ToJsonString());
+        }
+
+        var complete = await client.ReceiveAsync();
+        Assert.Equal("""{"id":"1","type":"complete"}""", complete.ToJsonString());
+        Assert.Equal(0, host.Probe.ActiveStreams);
+    }
+
+    [Fact]
+    public async Task The_socket_negotiates_the_graphql_transport_ws_subprotocol()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+
+        Assert.Equal("graphql-transport-ws", client.Socket.SubProtocol);
+    }
+
+    [Fact]
+    public async Task A_query_over_the_socket_answers_one_next_then_complete()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SubscribeAsync("q", "query Greet($name: String) { hello(name: $name) }", new { name = "socket" });
+
+        Assert.Equal("""{"id":"q","type":"next","payload":{"data":{"hello":"Hello, socket!"}}}""", (await client.ReceiveAsync()).ToJsonString());
+        Assert.Equal("""{"id":"q","type":"complete"}""", (await client.ReceiveAsync()).ToJsonString());
+    }
+
+    [Fact]
+    public async Task Credentials_in_the_connection_init_payload_reach_the_user_context_and_win_over_upgrade_headers()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress, headers: ("X-Caller", "from-header"));
+        await client.SendAsync(new { type = "connection_init", payload = new Dictionary<string, string> { ["X-Caller"] = "from-payload" } });
+        Assert.Equal("connection_ack", (string?)(await client.ReceiveAsync())["type"]);
+
+        await client.SubscribeAsync("1", "{ caller }");
+
+        var next = await client.ReceiveAsync();
+        Assert.StartsWith("""{"data":{"caller":"from-payload#""", next["payload"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upgrade_request_headers_identify_a_service_that_sends_an_empty_payload()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress, headers: ("X-Caller", "service"));
+        await client.SendAsync(new { type = "connection_init" });
+        Assert.Equal("connection_ack", (string?)(await client.ReceiveAsync())["type"]);
+
+        await client.SubscribeAsync("1", "{ caller }");
+
+        Assert.StartsWith("""{"data":{"caller":"service#""", (await client.ReceiveAsync())["payload"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_document_that_fails_validation_gets_an_error_message_and_the_socket_stays_open()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SubscribeAsync("bad", "subscription { nope }");
+        var error = await client.ReceiveAsync();
+        Assert.Equal("error", (string?)error["type"]);
+        Assert.Equal("bad", (string?)error["id"]);
+        Assert.Contains("nope", error["payload"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        await client.SubscribeAsync("good", "{ hello }");
+        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+    }
+
+    [Fact]
+    public async Task Ping_is_answered_with_pong()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SendAsync(new { type = "ping" });
+
+        Assert.Equal("""{"type":"pong"}""", (await client.ReceiveAsync()).ToJsonString());
+    }
+
+    [Fact]
+    public async Task The_server_pings_an_idle_socket_at_the_keep_alive_interval()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:KeepAliveInterval", "00:00:00.200"));
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        Assert.Equal("""{"type":"ping"}""", (await client.ReceiveAsync()).ToJsonString());
+        await client.SendAsync(new { type = "pong" });
+        Assert.Equal("""{"type":"ping"}""", (await client.ReceiveAsync()).ToJsonString());
+    }
+
+    [Fact]
+    public async Task Complete_from_the_client_disposes_the_subscription()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+        await client.SubscribeAsync("f", "subscription { forever }");
+        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+
+        await client.SendAsync(new { id = "f", type = "complete" });
+
+        await host.Probe.ForeverDisposed.Task.WaitAsync(GraphQLWsClient.Patience);
+        // The id is free again, and nothing more is sent for the old one.
+        await client.SubscribeAsync("f", "{ hello }");
+        Assert.Equal("""{"id":"f","type":"next","payload":{"data":{"hello":"Hello, world!"}}}""", (await client.ReceiveAsync()).ToJsonString());
+    }
+
+    [Fact]
+    public async Task Closing_the_socket_disposes_its_subscriptions()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+        await client.SubscribeAsync("f", "subscription { forever }");
+        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+
+        await client.CloseAsync();
+        await client.DisposeAsync();
+
+        await host.Probe.ForeverDisposed.Task.WaitAsync(GraphQLWsClient.Patience);
+    }
+
+    [Fact]
+    public async Task A_failing_source_ends_its_subscription_with_an_error_message()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+        await client.SubscribeAsync("b", "subscription { broken }");
+
+        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+        var error = await client.ReceiveAsync();
+        Assert.Equal("error", (string?)error["type"]);
+        Assert.Equal("SUBSCRIPTION_ENDED", (string?)error["payload"]![0]!["extensions"]!["code"]);
+    }
+
+    [Fact]
+    public async Task More_operations_than_the_connection_may_run_get_an_error_and_the_others_continue()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxSubscriptionsPerConnection", "1"));
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+        await client.SubscribeAsync("1", "subscription { forever }");
+        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+
+        await client.SubscribeAsync("2", "subscription { forever }");
+
+        var error = await client.ReceiveAsync();
+        Assert.Equal("error", (string?)error["type"]);
+        Assert.Equal("2", (string?)error["id"]);
+        Assert.Equal("TOO_MANY_SUBSCRIPTIONS", (string?)error["payload"]![0]!["extensions"]!["code"]);
+        await client.SendAsync(new { type = "ping" });
+        Assert.Equal("pong", (string?)(await client.ReceiveAsync())["type"]);
+    }
+
+    [Fact]
+    public async Task A_caller_over_its_connection_limit_is_closed_with_1013()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerCaller", "1"));
+        var token = new Dictionary<string, string> { ["X-Auth-Token"] = "token-a" };
+        await using var first = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, token);
+
+        await using var second = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+        await second.SendAsync(new { type = "connection_init", payload = token });
+        var (status, _) = await second.ReceiveCloseAsync();
+        Assert.Equal(1013, (int?)status);
+
+        // Another token is another caller.
+        await using var other = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = "token-b" });
+    }
+
+    [Theory]
+    [InlineData("not json", 4400)]
+    [InlineData("""{"type":"connection_init","payload":[1]}""", 4400)]
+    [InlineData("""{"type":"unknown"}""", 4400)]
+    [InlineData("""{"payload":{}}""", 4400)]
+    [InlineData("""{"id":"1","type":"subscribe","payload":{"query":"{ hello }"}}""", 4401)]
+    public async Task A_bad_first_message_closes_the_socket_with_the_protocol_code(string message, int code)
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+
+        await client.SendTextAsync(message);
+
+        var (status, _) = await client.ReceiveCloseAsync();
+        Assert.Equal(code, (int?)status);
+    }
+
+    [Fact]
+    public async Task A_subscribe_without_an_id_closes_with_4400()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SendAsync(new { type = "subscribe", payload = new { query = "{ hello }" } });
+
+        Assert.Equal(4400, (int?)(await client.ReceiveCloseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Refused_credentials_close_with_4403()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+
+        await client.SendAsync(new { type = "connection_init", payload = new Dictionary<string, string> { ["X-Caller"] = "refused" } });
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4403, (int?)status);
+        Assert.StartsWith("Forbidden", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_socket_without_the_subprotocol_closes_with_4406()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress, subProtocol: null);
+
+        Assert.Equal(4406, (int?)(await client.ReceiveCloseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_socket_with_another_subprotocol_closes_with_4406()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress, subProtocol: "graphql-ws");
+
+        Assert.Equal(4406, (int?)(await client.ReceiveCloseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task No_connection_init_within_the_timeout_closes_with_4408()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:ConnectionInitTimeout", "00:00:00.200"));
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4408, (int?)status);
+        Assert.Equal("Connection initialisation timeout", description);
+    }
+
+    [Fact]
+    public async Task A_duplicate_subscriber_id_closes_with_4409()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+        await client.SubscribeAsync("same", "subscription { forever }");
+        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+
+        await client.SubscribeAsync("same", "subscription { forever }");
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4409, (int?)status);
+        Assert.Equal("Subscriber for same already exists", description);
+        await host.Probe.ForeverDisposed.Task.WaitAsync(GraphQLWsClient.Patience);
+    }
+
+    [Fact]
+    public async Task A_second_connection_init_closes_with_4429()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SendAsync(new { type = "connection_init" });
+
+        Assert.Equal(4429, (int?)(await client.ReceiveCloseAsync()).Status);
+    }
+
+    [Fact]
+    public async Task An_internal_failure_closes_with_4500_without_details()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+
+        await client.SendAsync(new { type = "connection_init", payload = new Dictionary<string, string> { ["X-Caller"] = "explode" } });
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4500, (int?)status);
+        Assert.DoesNotContain("secret", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cross_site_origin_not_in_the_allow_list_is_refused_before_the_upgrade()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("Gateway:Security:Cors:AllowedOrigins:0", "https://app.example.com"));
+
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => GraphQLWsClient.ConnectAsync(host.WebSocketAddress, headers: ("Origin", "https://evil.example")));
+        Assert.Contains("403", refused.Message, StringComparison.Ordinal);
+
+        await using var listed = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress, headers: ("Origin", "https://app.example.com"));
+        await using var sameOrigin = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress, headers: ("Origin", $"http://{host.BaseAddress.Authority}"));
+        await using var service = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+        Assert.Equal(WebSocketState.Open, listed.Socket.State);
+    }
+
+    [Fact]
+    public async Task The_refused_upgrade_answers_403()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        using var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("graphql-transport-ws");
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.SetRequestHeader("Origin", "https://evil.example");
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(host.WebSocketAddress, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Forbidden, socket.HttpStatusCode);
+    }
+
+    [Fact]
+    public async Task Shutdown_closes_sockets_with_1001_and_disposes_their_subscriptions()
+    {
+        var host = await GraphQLHttpTestHost.StartAsync();
+        try
+        {
+            await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+            await client.SubscribeAsync("f", "subscription { forever }");
+            Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+
+            var stopping = host.StopAsync();
+            var (status, _) = await client.ReceiveCloseAsync();
+
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+            await host.Probe.ForeverDisposed.Task.WaitAsync(GraphQLWsClient.Patience);
+            await stopping.WaitAsync(GraphQLWsClient.Patience);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_subscription_over_plain_post_is_refused_with_a_clear_error()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+
+        var answer = await host.Client.PostJsonAsync("""{"query":"subscription { ticks(count: 1) }"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Contains("graphql-transport-ws", answer.Body, StringComparison.Ordinal);
+        Assert.Contains("text/event-stream", answer.Body, StringComparison.Ordinal);
+        Assert.Equal(0, host.Probe.ActiveStreams);
+    }
+}
