@@ -105,6 +105,7 @@ public sealed class JobUpdateHub : IDisposable
                 : null;
             if (refusal is not null)
             {
+                _metrics.Event("end");
                 observer.OnNext(JobUpdate.Ending(refusal, now));
                 observer.OnCompleted();
                 return Unsubscribed.Instance;

@@ -60,14 +60,14 @@ internal sealed class JobWatch(IReadOnlyList<string> ids, JobSelection selection
         return false;
     }
 
-    /// <summary>Completes the stream, after a last event carrying <paramref name="error"/> when given.</summary>
-    public void Complete(ExecutionError? error, DateTime at)
+    /// <summary>Completes the stream, after a last event carrying <paramref name="error"/> when given; false when it was over already.</summary>
+    public bool Complete(ExecutionError? error, DateTime at)
     {
         lock (_sync)
         {
             if (_closed)
             {
-                return;
+                return false;
             }
 
             _closed = true;
@@ -87,6 +87,7 @@ internal sealed class JobWatch(IReadOnlyList<string> ids, JobSelection selection
         }
 
         Release();
+        return true;
     }
 
     /// <summary>The subscriber unsubscribed: no completion is sent.</summary>

@@ -107,7 +107,10 @@ internal sealed class ScopePoller
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var watch in watches)
         {
-            watch.Complete(error, now);
+            if (watch.Complete(error, now) && error is not null)
+            {
+                _metrics.Event("end");
+            }
         }
     }
 

@@ -22,7 +22,7 @@ namespace DrsGraph.Gateway.Tests.Subscriptions;
 /// fast subscription ticks. Subscriptions run in-process through the gateway's own executer and services,
 /// as a transport would run them: no transport is needed to test what they produce.
 /// </summary>
-public sealed class SubscriptionRig : IAsyncLifetime
+public class SubscriptionRig : IAsyncLifetime
 {
     public const string Token = "subscriptions-token";
     public const string OtherToken = "subscriptions-other-token";
@@ -41,6 +41,9 @@ public sealed class SubscriptionRig : IAsyncLifetime
 
     public JobUpdateHub Hub => Services.GetRequiredService<JobUpdateHub>();
 
+    /// <summary>Settings on top of the rig's own (fast ticks, 30 jobs per subscription, 5000 per caller).</summary>
+    protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
+
     public async Task InitializeAsync()
     {
         Emulator = EmulatorApplication.Create(["--urls", "http://127.0.0.1:0"], b =>
@@ -57,10 +60,13 @@ public sealed class SubscriptionRig : IAsyncLifetime
         EmulatorClient = new HttpClient { BaseAddress = Emulator.GetBaseAddress() };
         Gateway = new GatewayFactory(Emulator.GetBaseAddress(), GatewayRig.With(
             GatewayRig.FastFaults,
-            ("Gateway:Subscriptions:MinTick", "00:00:00.050"),
-            ("Gateway:Subscriptions:MaxTick", "00:00:00.200"),
-            ("Gateway:Subscriptions:MaxJobsPerSubscription", "30"),
-            ("Gateway:Subscriptions:MaxJobsPerCaller", "5000")));
+            [
+                ("Gateway:Subscriptions:MinTick", "00:00:00.050"),
+                ("Gateway:Subscriptions:MaxTick", "00:00:00.200"),
+                ("Gateway:Subscriptions:MaxJobsPerSubscription", "30"),
+                ("Gateway:Subscriptions:MaxJobsPerCaller", "5000"),
+                .. Settings,
+            ]));
         Gateway.StartAndCreateClient().Dispose();
     }
 
