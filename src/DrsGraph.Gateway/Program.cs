@@ -4,6 +4,7 @@ using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Jobs;
 using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Security;
+using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Upstream;
 
 // Docker's HEALTHCHECK runs the binary itself (`--health-probe`): the runtime image has no curl.
@@ -25,6 +26,10 @@ builder.AddJobGraph();
 
 // Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
 builder.AddJobDataSourceChain();
+
+// Live job updates (the jobUpdates subscription): one shared DRS poller per cache scope, however many
+// subscribers watch its jobs, so watching costs DRS about one batch call per tick instead of one per tab.
+builder.AddJobSubscriptions();
 
 // A tenant-safe cache in front of DRS (memory, plus Redis when ConnectionStrings:Redis is set): polling
 // frontends would otherwise cost three DRS calls per poll and get throttled.

@@ -55,6 +55,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         _clock = clock;
         _logger = logger;
         _tiers = new JobCacheTiers(shared, metrics, _options, clock, logger);
+        Refreshing = new RefreshingView(this);
         JobCacheLog.Started(logger, shared.IsConfigured ? " + Redis" : " only", _options.Partition);
         if (shared.IsConfigured && keys.UsesRandomSecret && _options.Partition == CachePartition.Token)
         {
@@ -71,13 +72,21 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         where T : class;
 
     public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        GetAsync(_status, caller, jobIds, _inner.GetStatusesAsync, cancellationToken);
+        GetAsync(_status, caller, jobIds, _inner.GetStatusesAsync, refresh: false, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        GetAsync(_progress, caller, jobIds, _inner.GetProgressAsync, cancellationToken);
+        GetAsync(_progress, caller, jobIds, _inner.GetProgressAsync, refresh: false, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        GetAsync(_detail, caller, jobIds, _inner.GetDetailsAsync, cancellationToken);
+        GetAsync(_detail, caller, jobIds, _inner.GetDetailsAsync, refresh: false, cancellationToken);
+
+    /// <summary>
+    /// The same cache, read past freshness: every job is asked of DRS (or joins a fetch already in flight)
+    /// and the answer is stored for everyone, so a subscription poll sees changes within its tick rather than
+    /// a TTL, and ordinary queries are then served what the poll found. What the cache holds is still the
+    /// fallback, marked stale, when DRS fails transiently.
+    /// </summary>
+    public IJobDataSource Refreshing { get; }
 
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics); null once disposed.</summary>
     public MemoryCacheStatistics? MemoryStatistics => _tiers.MemoryStatistics;
@@ -102,7 +111,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     private async Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> GetAsync<T>(
-        CachedField<T> field, DrsCaller caller, IReadOnlyList<string> jobIds, Fetch<T> fetch, CancellationToken cancellationToken)
+        CachedField<T> field, DrsCaller caller, IReadOnlyList<string> jobIds, Fetch<T> fetch, bool refresh, CancellationToken cancellationToken)
         where T : class
     {
         var scope = _keys.ScopeOf(caller);
@@ -115,7 +124,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             JobCacheEntry<T>? stale = null;
             if (_tiers.InMemory<T>(key) is { } entry)
             {
-                if (entry.IsFreshAt(now))
+                if (!refresh && entry.IsFreshAt(now))
                 {
                     results[id] = entry.ToAnswer(stale: false);
                     continue;
@@ -136,7 +145,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             // Not tied to this request's token: others may be waiting for the same fetch. The DRS
             // client's own timeouts bound it; waiters give up on their own tokens below, and when this
             // request gives up, its claims go with it (Release).
-            _ = FetchAsync(field, caller, owned, fetch);
+            _ = FetchAsync(field, caller, owned, fetch, refresh);
         }
 
         List<(string Id, string Key)>? refetch = null;
@@ -192,28 +201,36 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
     }
 
-    private async Task FetchAsync<T>(CachedField<T> field, DrsCaller caller, List<Claim<T>> claims, Fetch<T> fetch)
+    private async Task FetchAsync<T>(CachedField<T> field, DrsCaller caller, List<Claim<T>> claims, Fetch<T> fetch, bool refresh)
         where T : class
     {
         try
         {
             var now = _clock.GetUtcNow();
             var toRead = new List<Claim<T>>(claims.Count);
-            foreach (var claim in claims)
+            if (refresh)
             {
-                // A fetch that finished between our memory lookup and our claim has stored the answer already
-                // (in memory, or in Redis, which is read next).
-                if (_tiers.InMemory<T>(claim.Key) is { } entry && entry.IsFreshAt(now))
+                // A refresh asks DRS whatever the levels hold: that is its point.
+                toRead.AddRange(claims);
+            }
+            else
+            {
+                foreach (var claim in claims)
                 {
-                    claim.Completion.TrySetResult(entry.ToAnswer(stale: false));
-                }
-                else
-                {
-                    toRead.Add(claim);
+                    // A fetch that finished between our memory lookup and our claim has stored the answer already
+                    // (in memory, or in Redis, which is read next).
+                    if (_tiers.InMemory<T>(claim.Key) is { } entry && entry.IsFreshAt(now))
+                    {
+                        claim.Completion.TrySetResult(entry.ToAnswer(stale: false));
+                    }
+                    else
+                    {
+                        toRead.Add(claim);
+                    }
                 }
             }
 
-            var toFetch = await ReadSharedAsync(field, toRead, now);
+            var toFetch = refresh ? toRead : await ReadSharedAsync(field, toRead, now);
             if (toFetch.Count == 0)
             {
                 return;
@@ -308,6 +325,19 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
 
         return answer;
+    }
+
+    /// <summary>The cache as a data source that refreshes instead of reading fresh entries (<see cref="Refreshing"/>).</summary>
+    private sealed class RefreshingView(CachingJobDataSource cache) : IJobDataSource
+    {
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+            cache.GetAsync(cache._status, caller, jobIds, cache._inner.GetStatusesAsync, refresh: true, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+            cache.GetAsync(cache._progress, caller, jobIds, cache._inner.GetProgressAsync, refresh: true, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+            cache.GetAsync(cache._detail, caller, jobIds, cache._inner.GetDetailsAsync, refresh: true, cancellationToken);
     }
 
     private static DrsResult<Fetched<T>> AnswerOrMissing<T>(IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers, string id)

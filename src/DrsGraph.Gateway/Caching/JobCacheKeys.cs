@@ -42,12 +42,24 @@ public sealed class JobCacheKeys
     /// <summary>The part of every key shared by one caller's lookups (memoized per caller object: one per operation).</summary>
     public string ScopeOf(DrsCaller caller) => _scopes.GetValue(caller, BuildScope);
 
+    /// <summary>
+    /// The scope of a subscription poll: like <see cref="ScopeOf"/>, but always split by token (keyed hash),
+    /// whatever <see cref="CachePartition"/> says. A poll is made with one caller's token, so what it finds,
+    /// and DRS refusing that token, belong to that token's subscribers alone.
+    /// </summary>
+    public string PollScopeOf(DrsCaller caller) => BuildScope(caller, byToken: true);
+
+    /// <summary>Who a caller is for per-caller limits: the keyed hash of its token, never the token.</summary>
+    public string CallerKeyOf(DrsCaller caller) => "t." + TokenHash(caller.AuthToken);
+
     /// <summary>The key of one job field within a scope.</summary>
     public static string KeyOf(string scope, string field, string jobId) => string.Concat(scope, field, ":", jobId);
 
-    private string BuildScope(DrsCaller caller)
+    private string BuildScope(DrsCaller caller) => BuildScope(caller, byToken: _partition == CachePartition.Token);
+
+    private string BuildScope(DrsCaller caller, bool byToken)
     {
-        var partition = _partition == CachePartition.Project ? "project" : "t." + TokenHash(caller.AuthToken);
+        var partition = byToken ? "t." + TokenHash(caller.AuthToken) : "project";
         // DRS answers en-us when no language is sent, so both share entries.
         var language = caller.Language ?? "en-us";
         return $"{_prefix}:{Version}:{{{EndpointHash()}:{caller.ProjectId}:{partition}:{language}}}:";

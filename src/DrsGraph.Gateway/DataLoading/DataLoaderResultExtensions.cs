@@ -9,6 +9,16 @@ public static class DataLoaderResultExtensions
     public static IDataLoaderResult<TOut> Then<TIn, TOut>(this IDataLoaderResult<TIn> result, Func<TIn, TOut> map) =>
         new MappedResult<TIn, TOut>(result, map);
 
+    /// <summary>A value known already (a subscription event's snapshot): nothing to load.</summary>
+    public static IDataLoaderResult<T> Completed<T>(T value) => new CompletedResult<T>(value);
+
+    private sealed class CompletedResult<T>(T value) : IDataLoaderResult<T>
+    {
+        public Task<T> GetResultAsync(CancellationToken cancellationToken = default) => Task.FromResult(value);
+
+        Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => Task.FromResult<object?>(value);
+    }
+
     private sealed class MappedResult<TIn, TOut>(IDataLoaderResult<TIn> inner, Func<TIn, TOut> map) : IDataLoaderResult<TOut>
     {
         public async Task<TOut> GetResultAsync(CancellationToken cancellationToken = default) =>

@@ -14,6 +14,8 @@ public static class GatewayErrorCodes
     public const string InvalidLanguage = "INVALID_LANGUAGE";
     public const string InvalidJobId = "INVALID_JOB_ID";
     public const string TooManyJobIds = "TOO_MANY_JOB_IDS";
+    public const string TooManyWatchedJobs = "TOO_MANY_WATCHED_JOBS";
+    public const string ShuttingDown = "SHUTTING_DOWN";
     public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
     public const string UpstreamTimeout = "UPSTREAM_TIMEOUT";
     public const string UpstreamThrottled = "UPSTREAM_THROTTLED";

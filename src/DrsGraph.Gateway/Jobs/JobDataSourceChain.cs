@@ -12,10 +12,19 @@ namespace DrsGraph.Gateway.Jobs;
 /// The cache and DRS are shared by every operation (the cache coalesces concurrent requests' fetches);
 /// a budget belongs to one operation, so it is put in front per operation, by the GraphQL layer.
 /// </remarks>
-public sealed class JobDataSourceChain(IJobDataSource shared, ILogger<BudgetedJobDataSource> budgetLogger)
+public sealed class JobDataSourceChain(IJobDataSource shared, IJobDataSource polling, ILogger<BudgetedJobDataSource> budgetLogger)
 {
     /// <summary>The shared part of the chain: the cache in front of DRS, or DRS alone when the cache is off.</summary>
     public IJobDataSource Shared { get; } = shared;
+
+    /// <summary>
+    /// What subscription polls read: the same cache, but past freshness (every job is asked of DRS and the
+    /// answer stored for queries too; the cached value is the stale fallback); DRS alone when the cache is off.
+    /// </summary>
+    public IJobDataSource Polling { get; } = polling;
+
+    /// <summary>The chain for one subscription poll: a refresh bounded by the poll's own <paramref name="budget"/>.</summary>
+    public IJobDataSource ForPoll(RequestBudget budget) => new BudgetedJobDataSource(Polling, budget, budgetLogger);
 
     /// <summary>The chain for one operation: every fetch ends when <paramref name="budget"/> does (none: no limit).</summary>
     public IJobDataSource ForOperation(RequestBudget? budget) =>
@@ -45,6 +54,7 @@ public static class JobDataSourceChainExtensions
 
         services.AddSingleton(sp => new JobDataSourceChain(
             cached ? sp.GetRequiredService<CachingJobDataSource>() : sp.GetRequiredService<DrsJobDataSource>(),
+            cached ? sp.GetRequiredService<CachingJobDataSource>().Refreshing : sp.GetRequiredService<DrsJobDataSource>(),
             sp.GetRequiredService<ILogger<BudgetedJobDataSource>>()));
 
         // Outermost, per operation: the request budget (JobDataSourceChain.ForOperation).

@@ -7,8 +7,11 @@ using GraphQL.Types;
 
 namespace DrsGraph.Gateway.Jobs;
 
-/// <summary>What <c>job</c> and <c>jobs</c> return: just the ID. Every other field is loaded lazily, in batches.</summary>
-public sealed record JobRef(string Id);
+/// <summary>
+/// What <c>job</c> and <c>jobs</c> return: just the ID. Every other field is loaded lazily, in batches;
+/// or, for a subscription event, read from the poll's <see cref="Snapshot"/>.
+/// </summary>
+public sealed record JobRef(string Id, JobSnapshot? Snapshot = null);
 
 public sealed class JobStatusGraphType : EnumerationGraphType<JobStatus>
 {
@@ -103,21 +106,33 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             .Resolve(c => FromStatus(c, s => s.Freshness));
 
         Field<JobProgressGraphType>("progress").Description("Full-migration progress and incremental delay (batch-progress).")
-            .Resolve(c => Load(c, loaders => loaders.Progress));
+            .Resolve(c => Load(c, loaders => loaders.Progress, snapshot => snapshot.Progress));
         Field<JobDetailGraphType>("detail").Description("Configuration and endpoints of the job (batch-detail).")
-            .Resolve(c => Load(c, loaders => loaders.Detail));
+            .Resolve(c => Load(c, loaders => loaders.Detail, snapshot => snapshot.Detail));
     }
 
     private static IDataLoaderResult<object?> FromStatus<T>(IResolveFieldContext<JobRef> context, Func<Fetched<JobStatusInfo>, T> pick) =>
-        Load(context, loaders => loaders.Status).Then(status => (object?)pick((Fetched<JobStatusInfo>)status!));
+        Load(context, loaders => loaders.Status, snapshot => snapshot.Status).Then(status => (object?)pick((Fetched<JobStatusInfo>)status!));
 
-    private static IDataLoaderResult<object?> Load<TValue>(IResolveFieldContext<JobRef> context, Func<JobLoaders, BatchDataLoader<TValue>> loader)
+    private static IDataLoaderResult<object?> Load<TValue>(
+        IResolveFieldContext<JobRef> context, Func<JobLoaders, BatchDataLoader<TValue>> loader, Func<JobSnapshot, DrsResult<TValue>?> fromSnapshot)
         where TValue : class
     {
         var id = context.Source.Id;
+        if (context.Source.Snapshot is { } snapshot)
+        {
+            // A subscription event: the poll already has the answer (or its error, which lands on this field).
+            return DataLoaderResultExtensions.Completed<object?>(Unwrap(id, fromSnapshot(snapshot) ?? NotPolled<TValue>()));
+        }
+
         // A header problem never gets here: the root field reported it (GatewayUserContext.ThrowIfNoCaller).
         return loader(GatewayUserContext.Of(context).Loaders).Load(id).Then(result => (object?)Unwrap(id, result));
     }
+
+    // Only when a poll could not fetch a field its subscribers selected (it failed as a whole).
+    private static readonly DrsError NotPolledError = new(DrsErrorCodes.UpstreamUnavailable, "The poll could not fetch this field from DRS.", DrsErrorKind.Unavailable);
+
+    private static DrsResult<TValue> NotPolled<TValue>() where TValue : class => DrsResult<TValue>.Failure(NotPolledError);
 
     private static TValue Unwrap<TValue>(string id, DrsResult<TValue> result) where TValue : class =>
         result.Value ?? throw GatewayErrors.FromDrs(id, result.Error!);

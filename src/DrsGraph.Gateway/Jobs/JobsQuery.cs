@@ -82,9 +82,10 @@ public sealed class JobsQuery : ObjectGraphType
 /// <summary>The DrsGraph schema.</summary>
 public sealed class JobSchema : Schema
 {
-    public JobSchema(IServiceProvider services, JobsQuery query) : base(services)
+    public JobSchema(IServiceProvider services, JobsQuery query, Subscriptions.JobsSubscription subscription) : base(services)
     {
         Query = query;
+        Subscription = subscription;
         Description = "DrsGraph: DRS replication jobs in GraphQL.";
     }
 }

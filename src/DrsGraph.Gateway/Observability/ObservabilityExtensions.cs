@@ -20,6 +20,9 @@ public static class ObservabilityExtensions
     /// <summary>Meter of the job cache (owned by Caching/); subscribed by name so this file does not depend on it.</summary>
     public const string CacheMeterName = "DrsGraph.Cache";
 
+    /// <summary>Meter of the subscriptions and their pollers (owned by Subscriptions/); subscribed by name too.</summary>
+    public const string SubscriptionsMeterName = "DrsGraph.Subscriptions";
+
     /// <summary>Service name on every span and metric unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
     public const string DefaultServiceName = "drsgraph-gateway";
 
@@ -55,7 +58,7 @@ public static class ObservabilityExtensions
                 .AddAspNetCoreInstrumentation(options => options.Filter = static http => !IsOperationsPath(http.Request.Path))
                 .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
-                .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName, CacheMeterName)
+                .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName, CacheMeterName, SubscriptionsMeterName)
                 // Resilience events (retries, circuit opened) from the DRS client's pipeline.
                 .AddMeter("Polly")
                 .AddAspNetCoreInstrumentation()

@@ -1,0 +1,130 @@
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Security;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Subscriptions;
+
+/// <summary>One watched job as the next poll of its scope must fetch it.</summary>
+/// <param name="Id">The job ID (valid: checked at subscribe time).</param>
+/// <param name="Progress">Someone watching it selected <c>progress</c>.</param>
+/// <param name="Detail">Someone watching it selected <c>detail</c>.</param>
+/// <param name="Initial">Someone still waits for its first event: fetch what they selected even if the job is terminal or unchanged.</param>
+public sealed record JobDemand(string Id, bool Progress, bool Detail, bool Initial);
+
+/// <summary>What one poll of a scope must fetch, with what the previous poll found (to tell a changed status).</summary>
+public sealed record ScopeDemand(DrsCaller Caller, IReadOnlyList<JobDemand> Jobs, IReadOnlyDictionary<string, JobSnapshot> Previous);
+
+/// <summary>What one poll found. <see cref="Unauthorized"/>: DRS refused the scope's token (HTTP 401), nothing else is set.</summary>
+public sealed record ScopeObservation(DateTime ObservedAt, IReadOnlyDictionary<string, JobSnapshot> Jobs, bool Unauthorized);
+
+/// <summary>
+/// Where a scope's observations come from: the seam between a <see cref="ScopePoller"/> (subscribers, diffs,
+/// events, tick timing) and DRS. Today every replica polls for its own subscribers
+/// (<see cref="DrsScopePollSource"/>); with Redis (issue 14 item 4) the lease holder of a scope would poll
+/// and publish each observation, and the other replicas' source would hand them what it published.
+/// </summary>
+public interface IScopePollSource
+{
+    Task<ScopeObservation> PollAsync(ScopeDemand demand, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Polls DRS through the data-source chain's refresh path (cache past freshness, then DRS; answers stored for
+/// queries too): one batch-status call per 100 jobs, batch-progress for moving jobs someone selected progress
+/// for, batch-detail for jobs whose status changed that someone selected detail for. Each poll has its own
+/// time budget (<see cref="SubscriptionOptions.PollTimeout"/>).
+/// </summary>
+public sealed class DrsScopePollSource(
+    JobDataSourceChain chain,
+    IOptions<SubscriptionOptions> options,
+    IOptions<DrsClientOptions> drsOptions,
+    SubscriptionMetrics metrics,
+    TimeProvider time) : IScopePollSource
+{
+    public async Task<ScopeObservation> PollAsync(ScopeDemand demand, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.PollTimeout;
+        using var budgetEnds = new CancellationTokenSource(timeout, time);
+        var source = chain.ForPoll(new RequestBudget(timeout, budgetEnds.Token));
+        var caller = demand.Caller;
+
+        var ids = demand.Jobs.Select(j => j.Id).ToArray();
+        var statuses = await FetchAsync(JobEndpoints.Status, ids, ct => source.GetStatusesAsync(caller, ids, ct), cancellationToken);
+        var observedAt = time.GetUtcNow().UtcDateTime;
+        if (statuses.Values.Any(r => r.Error is { Kind: DrsErrorKind.Unauthorized }))
+        {
+            return new ScopeObservation(observedAt, new Dictionary<string, JobSnapshot>(), Unauthorized: true);
+        }
+
+        var progressIds = new List<string>();
+        var detailIds = new List<string>();
+        foreach (var job in demand.Jobs)
+        {
+            var status = statuses[job.Id];
+            if (job.Progress && (job.Initial || !JobChanges.IsTerminal(status)))
+            {
+                progressIds.Add(job.Id);
+            }
+
+            if (job.Detail && (job.Initial || JobChanges.StatusChanged(demand.Previous.GetValueOrDefault(job.Id)?.Status, status)))
+            {
+                detailIds.Add(job.Id);
+            }
+        }
+
+        // Both depend only on the status answers: ask them at once.
+        var progressTask = progressIds.Count == 0 ? null : FetchAsync(JobEndpoints.Progress, progressIds, ct => source.GetProgressAsync(caller, progressIds, ct), cancellationToken);
+        var detailTask = detailIds.Count == 0 ? null : FetchAsync(JobEndpoints.Detail, detailIds, ct => source.GetDetailsAsync(caller, detailIds, ct), cancellationToken);
+        var progress = progressTask is null ? null : await progressTask;
+        var details = detailTask is null ? null : await detailTask;
+
+        var jobs = new Dictionary<string, JobSnapshot>(ids.Length, StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            jobs[id] = new JobSnapshot(statuses[id], Find(progress, id), Find(details, id));
+        }
+
+        return new ScopeObservation(observedAt, jobs, Unauthorized: false);
+    }
+
+    private static DrsResult<T>? Find<T>(IReadOnlyDictionary<string, DrsResult<T>>? answers, string id)
+        where T : class =>
+        answers is not null && answers.TryGetValue(id, out var answer) ? answer : null;
+
+    /// <summary>Every ID answered: a fetch that fails as a whole (not per job) fails each of its jobs, so the stream goes on.</summary>
+    private async Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> FetchAsync<T>(
+        string endpoint, IReadOnlyList<string> ids, Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>>> fetch, CancellationToken cancellationToken)
+        where T : class
+    {
+        var chunk = Math.Max(1, drsOptions.Value.ChunkSize);
+        metrics.UpstreamCalls(endpoint, (ids.Count + chunk - 1) / chunk);
+        IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers;
+        try
+        {
+            answers = await fetch(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            answers = new Dictionary<string, DrsResult<Fetched<T>>>();
+        }
+
+        var complete = new Dictionary<string, DrsResult<Fetched<T>>>(ids.Count, StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            complete[id] = answers.TryGetValue(id, out var answer)
+                ? answer
+                : DrsResult<Fetched<T>>.Failure(new DrsError(DrsErrorCodes.UpstreamUnavailable, "The poll could not get an answer for this job from DRS.", DrsErrorKind.Unavailable));
+        }
+
+        return complete;
+    }
+}
+
+/// <summary>Tag values of <c>drsgraph.subscriptions.poll.upstream_calls</c>.</summary>
+public static class JobEndpoints
+{
+    public const string Status = "status";
+    public const string Progress = "progress";
+    public const string Detail = "detail";
+}

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DrsGraph.Gateway.Subscriptions;
+
+/// <summary>Limits and timing of <c>jobUpdates</c> subscriptions and their shared pollers, bound from <c>Gateway:Subscriptions</c>.</summary>
+public sealed class SubscriptionOptions : IValidatableObject
+{
+    public const string SectionName = "Gateway:Subscriptions";
+
+    /// <summary>Most distinct job IDs one <c>jobUpdates(ids:)</c> watches. Default 100: one DRS call per endpoint per tick.</summary>
+    [Range(1, 1000)]
+    public int MaxJobsPerSubscription { get; set; } = 100;
+
+    /// <summary>
+    /// Most job IDs one caller (token) watches over all its open subscriptions on this replica, counted per
+    /// subscription (two subscriptions of the same job count twice). Default 1000.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxJobsPerCaller { get; set; } = 1000;
+
+    /// <summary>Shortest time between two polls of a scope, used while jobs change. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan MinTick { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Longest time between two polls of a scope: the gap doubles from <see cref="MinTick"/> while nothing
+    /// changes, up to this. Default 10 s, what infrastructure tools use for DRS jobs.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan MaxTick { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Time budget of one poll's DRS calls (the per-request <c>Gateway:RequestTimeout</c> does not apply to a
+    /// subscription, which lives for hours). Default 10 s, above the DRS client's own 8 s with retries.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MinTick > MaxTick)
+        {
+            yield return new ValidationResult($"{nameof(MinTick)} must not be longer than {nameof(MaxTick)}.", [nameof(MinTick), nameof(MaxTick)]);
+        }
+
+        if (MaxJobsPerSubscription > MaxJobsPerCaller)
+        {
+            yield return new ValidationResult($"{nameof(MaxJobsPerSubscription)} must not be larger than {nameof(MaxJobsPerCaller)}.", [nameof(MaxJobsPerSubscription), nameof(MaxJobsPerCaller)]);
+        }
+    }
+}

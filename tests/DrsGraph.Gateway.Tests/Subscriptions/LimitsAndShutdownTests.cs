@@ -1,0 +1,74 @@
+using DrsGraph.Gateway.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace DrsGraph.Gateway.Tests.Subscriptions;
+
+/// <summary>A caller allowed 3 watched jobs in all.</summary>
+public sealed class SmallLimitsRig : SubscriptionRig
+{
+    protected override IEnumerable<(string Key, string? Value)> Settings =>
+        [("Gateway:Subscriptions:MaxJobsPerSubscription", "3"), ("Gateway:Subscriptions:MaxJobsPerCaller", "3")];
+}
+
+public sealed class LimitsAndShutdownTests(SmallLimitsRig rig) : IClassFixture<SmallLimitsRig>
+{
+    private const string Query = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { status } changes } }";
+
+    [Fact]
+    public async Task A_caller_past_its_watched_jobs_limit_is_refused_until_its_other_subscriptions_end()
+    {
+        var ids = await rig.CreateJobsAsync(3);
+        using (var first = await rig.SubscribeAsync(Query, new { ids = ids.Take(2).ToArray() }))
+        {
+            await first.NextAsync(2);
+            using var refused = await rig.SubscribeAsync(Query, new { ids = ids.Skip(1).ToArray() });
+            Assert.False(refused.Started);
+            Assert.Equal(GatewayErrorCodes.TooManyWatchedJobs, Assert.Single(refused.Errors)!["extensions"]!["code"]!.GetValue<string>());
+
+            // Another token has its own allowance.
+            using var other = await rig.SubscribeAsync(Query, new { ids }, token: SubscriptionRig.OtherToken);
+            Assert.True(other.Started);
+            await other.NextAsync(3);
+        }
+
+        await rig.NoSubscriptionsLeftAsync();
+        using var again = await rig.SubscribeAsync(Query, new { ids });
+        Assert.True(again.Started);
+        await again.NextAsync(3);
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_completes_every_stream_and_refuses_new_ones()
+    {
+        var host = new SubscriptionRig();
+        await host.InitializeAsync();
+        try
+        {
+            await StopAndCheckAsync(host);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    private static async Task StopAndCheckAsync(SubscriptionRig host)
+    {
+        var ids = await host.CreateJobsAsync(2);
+        using var a = await host.SubscribeAsync(Query, new { ids });
+        using var b = await host.SubscribeAsync(Query, new { ids = ids.Take(1).ToArray() }, token: SubscriptionRig.OtherToken);
+        await a.NextAsync(2);
+        await b.NextAsync();
+
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        await a.CompletedAsync();
+        await b.CompletedAsync();
+        Assert.Equal(0, a.Pending);
+        Assert.Equal(0, b.Pending);
+
+        using var late = await host.SubscribeAsync(Query, new { ids });
+        Assert.False(late.Started);
+        Assert.Equal(GatewayErrorCodes.ShuttingDown, Assert.Single(late.Errors)!["extensions"]!["code"]!.GetValue<string>());
+    }
+}
