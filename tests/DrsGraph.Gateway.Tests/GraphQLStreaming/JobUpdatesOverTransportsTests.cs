@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.Subscriptions;
+
+namespace DrsGraph.Gateway.Tests.GraphQLStreaming;
+
+/// <summary>
+/// The real jobUpdates subscription through both transports of the real gateway (Program, Kestrel, the shared
+/// poller, the emulator): the initial state, a change made upstream, completion when the job is terminal, and
+/// the caller refused up front.
+/// </summary>
+public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassFixture<SubscriptionRig>
+{
+    private const string Watch = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { id status isTerminal } changes } }";
+
+    private Uri GatewayAddress
+    {
+        get
+        {
+            using var client = rig.Gateway.CreateClient();
+            return client.BaseAddress!;
+        }
+    }
+
+    private Uri WebSocketAddress => new($"ws://{GatewayAddress.Authority}/graphql");
+
+    [Fact]
+    public async Task A_websocket_client_with_its_token_in_connection_init_sees_the_initial_state_a_change_and_completion()
+    {
+        var id = (await rig.CreateJobsAsync(1)).Single();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
+
+        await client.SendAsync(new { id = "jobs", type = "subscribe", payload = new { query = Watch, variables = new { ids = new[] { id } } } });
+
+        var initial = await client.ReceiveAsync();
+        Assert.Equal("next", (string?)initial["type"]);
+        Assert.Equal(
+            $$$$"""{"data":{"jobUpdates":{"job":{"id":"{{{{id}}}}","status":"FULL_TRANSFER_STARTED","isTerminal":false},"changes":["INITIAL"]}}}""",
+            initial["payload"]!.ToJsonString());
+
+        await rig.DeleteJobAsync(id);
+
+        var change = await client.ReceiveAsync();
+        Assert.Equal(
+            $$$$"""{"data":{"jobUpdates":{"job":{"id":"{{{{id}}}}","status":"DELETED","isTerminal":true},"changes":["STATUS"]}}}""",
+            change["payload"]!.ToJsonString());
+        Assert.Equal("""{"id":"jobs","type":"complete"}""", (await client.ReceiveAsync()).ToJsonString());
+    }
+
+    [Fact]
+    public async Task An_sse_client_sees_the_initial_state_a_change_and_completion()
+    {
+        var id = (await rig.CreateJobsAsync(1)).Single();
+        using var http = rig.Gateway.CreateClient();
+        var body = JsonSerializer.Serialize(new { query = Watch, variables = new { ids = new[] { id } } });
+        using var stream = await SseReader.PostAsync(http, body, ("X-Auth-Token", SubscriptionRig.Token));
+        Assert.Equal(HttpStatusCode.OK, stream.Status);
+
+        var initial = JsonNode.Parse((await stream.ReadEventAsync()).Data!)!;
+        Assert.Equal("FULL_TRANSFER_STARTED", (string?)initial["data"]!["jobUpdates"]!["job"]!["status"]);
+
+        await rig.DeleteJobAsync(id);
+
+        var change = JsonNode.Parse((await stream.ReadEventAsync()).Data!)!;
+        Assert.Equal("DELETED", (string?)change["data"]!["jobUpdates"]!["job"]!["status"]);
+        Assert.Equal(new SseItem("complete", "", false), await stream.ReadEventAsync());
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData(SubscriptionRig.Token, "not a project!")]
+    public async Task A_websocket_without_a_token_or_with_a_malformed_project_is_refused_with_4403(string? token, string? project)
+    {
+        var payload = new Dictionary<string, string>();
+        if (token is not null)
+        {
+            payload["X-Auth-Token"] = token;
+        }
+
+        if (project is not null)
+        {
+            payload["X-Project-Id"] = project;
+        }
+
+        await using var client = await GraphQLWsClient.ConnectAsync(WebSocketAddress);
+        await client.SendAsync(new { type = "connection_init", payload });
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4403, (int?)status);
+        Assert.DoesNotContain(SubscriptionRig.Token, description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_ids_over_the_socket_get_an_error_message_with_the_gateway_s_code()
+    {
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
+
+        await client.SendAsync(new { id = "bad", type = "subscribe", payload = new { query = Watch, variables = new { ids = new[] { "not-a-job-id" } } } });
+
+        var answer = await client.ReceiveAsync();
+        Assert.Contains("INVALID_JOB_ID", answer.ToJsonString(), StringComparison.Ordinal);
+    }
+}
