@@ -207,6 +207,8 @@ public sealed class JobUpdatesTests(SubscriptionRig rig) : IClassFixture<Subscri
             var statusCalls = (await rig.UpstreamCallsAsync()).Count(c => c.Endpoint == "status" && c.JobIds!.Intersect(ids).Any());
             // One more than the ticks counted: a poll may be under way while the log is read.
             Assert.InRange(statusCalls, 5, ticks + 1);
+            // Nobody selected progress or detail: the polls never ask for them.
+            Assert.DoesNotContain(await rig.UpstreamCallsAsync(), c => c.Endpoint != "status" && c.JobIds!.Intersect(ids).Any());
             Assert.All(subscriptions, s => Assert.Equal(0, s.Pending));
         }
         finally
@@ -245,6 +247,32 @@ public sealed class JobUpdatesTests(SubscriptionRig rig) : IClassFixture<Subscri
         Assert.Equal(["STATUS"], Changes(recovered));
         Assert.False(Update(recovered)["job"]!["statusFreshness"]!["stale"]!.GetValue<bool>());
         Assert.False(subscription.IsCompleted);
+    }
+
+    [Fact]
+    public async Task What_a_poll_finds_is_in_the_cache_for_ordinary_queries()
+    {
+        var ids = await rig.CreateJobsAsync(1);
+        using (var subscription = await rig.SubscribeAsync(StatusOnly, new { ids }))
+        {
+            await subscription.NextAsync();
+            await rig.DeleteJobAsync(ids[0]);
+            Assert.Equal("DELETED", Update(await subscription.NextAsync())["job"]!["status"]!.GetValue<string>());
+            await subscription.CompletedAsync();
+        }
+
+        // Within the status TTL of the first answer a query would otherwise be served FULL_TRANSFER_STARTED
+        // from the cache: the poll stored what it found, and the query needs no DRS call.
+        await rig.ClearUpstreamLogAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { query = $"{{ job(id: \"{ids[0]}\") {{ status }} }}" }),
+        };
+        request.Headers.Add("X-Auth-Token", SubscriptionRig.Token);
+        using var response = await rig.Client.SendAsync(request);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("DELETED", answer["data"]!["job"]!["status"]!.GetValue<string>());
+        Assert.DoesNotContain(await rig.UpstreamCallsAsync(), c => c.JobIds!.Contains(ids[0]));
     }
 
     private static JsonNode Update(JsonObject e) => e["data"]!["jobUpdates"]!;

@@ -37,6 +37,9 @@ public class SubscriptionRig : IAsyncLifetime
 
     public GatewayFactory Gateway { get; private set; } = null!;
 
+    /// <summary>An HTTP client of the gateway, for ordinary queries next to the subscriptions.</summary>
+    public HttpClient Client { get; private set; } = null!;
+
     public IServiceProvider Services => Gateway.Services;
 
     public JobUpdateHub Hub => Services.GetRequiredService<JobUpdateHub>();
@@ -67,11 +70,12 @@ public class SubscriptionRig : IAsyncLifetime
                 ("Gateway:Subscriptions:MaxJobsPerCaller", "5000"),
                 .. Settings,
             ]));
-        Gateway.StartAndCreateClient().Dispose();
+        Client = Gateway.StartAndCreateClient();
     }
 
     public async Task DisposeAsync()
     {
+        Client.Dispose();
         await Gateway.DisposeAsync();
         EmulatorClient.Dispose();
         await Emulator.DisposeAsync();
