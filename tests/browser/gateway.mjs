@@ -15,12 +15,17 @@ const freePort = () => new Promise((resolve, reject) => {
   server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
 });
 
-/** Resolves to { baseUrl, stop } once GET /graphql?sdl answers 200. */
-export async function startGateway() {
+/**
+ * Resolves to { baseUrl, emulatorUrl, stop } once GET /graphql?sdl answers 200. The embedded emulator listens
+ * at emulatorUrl, so tests can use its control API (/_emulator/jobs, ...). extraArgs are more gateway settings.
+ */
+export async function startGateway(extraArgs = []) {
   assert.ok(existsSync(gatewayDll), `${gatewayDll} is missing: run dotnet build (or dotnet test) first`);
   const baseUrl = `http://127.0.0.1:${await freePort()}`;
+  const emulatorUrl = `http://127.0.0.1:${await freePort()}`;
   // The embedded emulator serves only when asked for (or in Development): the test asks explicitly.
-  const gateway = spawn('dotnet', [gatewayDll, '--urls', baseUrl, '--Gateway:EmbeddedEmulator:Enabled=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const gateway = spawn('dotnet', [gatewayDll, '--urls', baseUrl, '--Gateway:EmbeddedEmulator:Enabled=true',
+    `--Gateway:EmbeddedEmulator:Urls=${emulatorUrl}`, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   gateway.stdout.resume();
   gateway.stderr.resume();
   const stop = () => gateway.kill();
@@ -28,7 +33,7 @@ export async function startGateway() {
   while (Date.now() < deadline) {
     try {
       const response = await fetch(`${baseUrl}/graphql?sdl`);
-      if (response.ok) return { baseUrl, stop };
+      if (response.ok) return { baseUrl, emulatorUrl, stop };
     } catch { /* not listening yet */ }
     await new Promise(r => setTimeout(r, 250));
   }

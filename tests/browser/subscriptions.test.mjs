@@ -1,0 +1,116 @@
+// The jobUpdates subscription through the protocols' reference clients, graphql-ws (WebSocket,
+// graphql-transport-ws) and graphql-sse (distinct connections mode), against the built gateway and its
+// embedded emulator: the job's initial state, then the change the emulator's control API makes (deleting a
+// job moves it to DELETED at once), then completion, since DELETED is terminal.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { createClient as createWsClient } from 'graphql-ws';
+import { createClient as createSseClient } from 'graphql-sse';
+import { startGateway } from './gateway.mjs';
+
+const project = '054ba152d480d55b2f5dc0069e7ddef0';
+const credentials = { 'X-Auth-Token': 'demo' };
+const watch = 'subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { id status isTerminal } changes observedAt } }';
+
+let gateway;
+
+before(async () => { gateway = await startGateway(); });
+after(() => gateway?.stop());
+
+/** A frozen job in FULL_TRANSFER_STARTED: it changes only when a test changes it. */
+async function createJob() {
+  const response = await fetch(`${gateway.emulatorUrl}/_emulator/jobs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ projectId: project, count: 1, status: 'FULL_TRANSFER_STARTED', frozen: true }),
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return (await response.json()).jobs[0].id;
+}
+
+async function deleteJob(id) {
+  const response = await fetch(`${gateway.emulatorUrl}/_emulator/jobs/${id}`, { method: 'DELETE' });
+  assert.ok(response.ok, `DELETE job: ${response.status}`);
+}
+
+/** Reads the iterator: initial event, then (after the job is deleted) the change, then its end. */
+async function initialChangeCompletion(events, id) {
+  const initial = await events.next();
+  assert.equal(initial.done, false);
+  assert.deepEqual(initial.value.data.jobUpdates.job, { id, status: 'FULL_TRANSFER_STARTED', isTerminal: false });
+  assert.deepEqual(initial.value.data.jobUpdates.changes, ['INITIAL']);
+
+  await deleteJob(id);
+
+  const change = await events.next();
+  assert.equal(change.done, false);
+  assert.deepEqual(change.value.data.jobUpdates.job, { id, status: 'DELETED', isTerminal: true });
+  assert.ok(change.value.data.jobUpdates.changes.includes('STATUS'));
+  assert.ok(!Number.isNaN(Date.parse(change.value.data.jobUpdates.observedAt)));
+
+  const end = await events.next();
+  assert.equal(end.done, true, 'the subscription completes once every watched job is terminal');
+}
+
+test('graphql-ws: credentials in connectionParams, initial state, a change, completion', async () => {
+  const id = await createJob();
+  const client = createWsClient({ url: gateway.baseUrl.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: credentials, retryAttempts: 0 });
+  try {
+    await initialChangeCompletion(client.iterate({ query: watch, variables: { ids: [id] } }), id);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('graphql-ws: a query over the socket', async () => {
+  const client = createWsClient({ url: gateway.baseUrl.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: credentials, retryAttempts: 0 });
+  try {
+    const results = [];
+    for await (const result of client.iterate({ query: '{ job(id: "9a470239-2308-4bb5-a6bc-1040402fjb21") { status } }' })) results.push(result);
+    assert.deepEqual(results, [{ data: { job: { status: 'INCRE_TRANSFER_STARTED' } } }]);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('graphql-ws: a malformed project id in connectionParams closes the socket with 4403', async () => {
+  let closed;
+  const client = createWsClient({
+    url: gateway.baseUrl.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    connectionParams: { ...credentials, 'X-Project-Id': 'not a project!' },
+    retryAttempts: 0,
+    on: { closed: event => { closed ??= event; } },
+  });
+  try {
+    await assert.rejects(async () => {
+      for await (const _ of client.iterate({ query: '{ __typename }' })) { /* refused before any result */ }
+    });
+    assert.equal(closed?.code, 4403);
+    assert.match(closed.reason, /^Forbidden/);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('graphql-sse: credentials as headers, initial state, a change, completion', async () => {
+  const id = await createJob();
+  const client = createSseClient({ url: gateway.baseUrl + '/graphql', headers: credentials, retryAttempts: 0 });
+  try {
+    await initialChangeCompletion(client.iterate({ query: watch, variables: { ids: [id] } }), id);
+  } finally {
+    client.dispose();
+  }
+});
+
+test('graphql-sse: a query over an event stream', async () => {
+  const client = createSseClient({ url: gateway.baseUrl + '/graphql', headers: credentials, retryAttempts: 0 });
+  try {
+    const results = [];
+    for await (const result of client.iterate({ query: '{ job(id: "9a470239-2308-4bb5-a6bc-1040402fjb21") { status } }' })) results.push(result);
+    assert.deepEqual(results, [{ data: { job: { status: 'INCRE_TRANSFER_STARTED' } } }]);
+  } finally {
+    client.dispose();
+  }
+});
