@@ -92,6 +92,22 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
     }
 
     [Fact]
+    public async Task Open_connections_active_subscriptions_and_events_sent_are_in_the_metrics_by_transport()
+    {
+        var id = (await rig.CreateJobsAsync(1)).Single();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
+        await client.SendAsync(new { id = "jobs", type = "subscribe", payload = new { query = Watch, variables = new { ids = new[] { id } } } });
+        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+
+        using var http = rig.Gateway.CreateClient();
+        var metrics = await http.GetStringAsync("/metrics");
+
+        Assert.Matches("""drsgraph_graphql_connections\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
+        Assert.Matches("""drsgraph_graphql_subscriptions\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
+        Assert.Matches("""drsgraph_graphql_events_sent_total\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
+    }
+
+    [Fact]
     public async Task Malformed_ids_over_the_socket_get_an_error_message_with_the_gateway_s_code()
     {
         await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });

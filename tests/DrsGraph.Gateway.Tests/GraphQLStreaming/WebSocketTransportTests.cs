@@ -222,6 +222,17 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
+    public async Task A_message_over_the_body_limit_closes_with_1009()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("MaxRequestBodyBytes", "2048"));
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SubscribeAsync("big", "{ hello }" + new string(' ', 4096));
+
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, (await client.ReceiveCloseAsync()).Status);
+    }
+
+    [Fact]
     public async Task Refused_credentials_close_with_4403()
     {
         await using var host = await GraphQLHttpTestHost.StartAsync();
