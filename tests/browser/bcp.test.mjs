@@ -45,3 +45,36 @@ test('Banana Cake Pop loads at /graphql and runs a query against the embedded em
     await browser.close();
   }
 });
+
+test('Banana Cake Pop runs a subscription over the same endpoint and shows its first event', { timeout: 120_000 }, async t => {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const pageErrors = [];
+    page.on('pageerror', error => pageErrors.push(error.message));
+    // Which transport the IDE's "Auto" protocol picks is its business; one of ours must have carried the event.
+    const transports = [];
+    page.on('websocket', socket => transports.push(`websocket ${socket.url()}`));
+    page.on('request', request => { if ((request.headers().accept ?? '').includes('text/event-stream')) transports.push(`sse ${request.url()}`); });
+
+    await page.goto(`${baseUrl}/graphql`);
+    await page.getByText('Create Document').click({ timeout: 60_000 });
+    const editor = page.locator('.monaco-editor textarea').first();
+    await editor.waitFor({ timeout: 30_000 });
+    await editor.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('subscription { jobUpdates(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21"]) { job { id status } changes } }');
+    await page.getByRole('button', { name: /run/i }).first().click({ timeout: 10_000 });
+
+    await page.getByText('INITIAL').first().waitFor({ timeout: 30_000 });
+    assert.ok(transports.some(used => used.includes('/graphql')), `no subscription transport was used: ${transports.join(', ')}`);
+    t.diagnostic(`transport: ${transports.join(', ')}`);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await browser.close();
+  }
+});
