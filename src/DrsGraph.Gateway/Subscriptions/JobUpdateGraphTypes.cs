@@ -35,7 +35,7 @@ public sealed class JobUpdateGraphType : ObjectGraphType<JobUpdate>
 /// <summary>The subscription root: watch jobs through the scope's shared poller (<see cref="JobUpdateHub"/>).</summary>
 public sealed class JobsSubscription : ObjectGraphType
 {
-    public JobsSubscription(JobUpdateHub hub, IOptions<SubscriptionOptions> options)
+    public JobsSubscription(IServiceProvider services, IOptions<SubscriptionOptions> options)
     {
         Name = "Subscription";
         var maxIds = options.Value.MaxJobsPerSubscription;
@@ -51,6 +51,9 @@ public sealed class JobsSubscription : ObjectGraphType
                 user.ThrowIfNoCaller();
                 var caller = user.Caller.Caller!;
                 var ids = DistinctValidIds(context.GetArgument<List<string>>("ids"), maxIds);
+                // Resolved here, not injected: the schema is built at start-up, before the DRS client (and an
+                // embedded emulator) it would pull in are ready.
+                var hub = services.GetRequiredService<JobUpdateHub>();
                 if (hub.RefusalFor(caller, ids.Count) is { } refusal)
                 {
                     throw refusal;
