@@ -35,7 +35,7 @@ public sealed class JobUpdateGraphType : ObjectGraphType<JobUpdate>
 /// <summary>The subscription root: watch jobs through the scope's shared poller (<see cref="JobUpdateHub"/>).</summary>
 public sealed class JobsSubscription : ObjectGraphType
 {
-    public JobsSubscription(IOptions<SubscriptionOptions> options)
+    public JobsSubscription(IServiceProvider services, IOptions<SubscriptionOptions> options)
     {
         Name = "Subscription";
         var maxIds = options.Value.MaxJobsPerSubscription;
@@ -51,9 +51,9 @@ public sealed class JobsSubscription : ObjectGraphType
                 user.ThrowIfNoCaller();
                 var caller = user.Caller.Caller!;
                 var ids = DistinctValidIds(context.GetArgument<List<string>>("ids"), maxIds);
-                // Resolved per operation, not injected: the schema is built at start-up (DocumentShape), before the
-                // embedded emulator listens, and the hub's DRS client needs its address.
-                var hub = context.RequestServices!.GetRequiredService<JobUpdateHub>();
+                // Resolved here, not injected: the schema is built at start-up, before the DRS client (and an
+                // embedded emulator) it would pull in are ready.
+                var hub = services.GetRequiredService<JobUpdateHub>();
                 if (hub.RefusalFor(caller, ids.Count) is { } refusal)
                 {
                     throw refusal;

@@ -82,8 +82,8 @@ public sealed class JobUpdateHub : IDisposable
     public void Dispose()
     {
         _onStopping.Dispose();
+        // Cancelled, not disposed: poller loops still finishing read its token.
         Stop();
-        _stopping.Dispose();
     }
 
     private IDisposable Subscribe(DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection, IObserver<JobUpdate> observer)
