@@ -104,6 +104,21 @@ public sealed class EventStreamTransportTests
     }
 
     [Fact]
+    public async Task A_failing_source_ends_the_stream_with_an_error_event_then_complete()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        using var stream = await SseReader.PostAsync(host.Client, """{"query":"subscription { broken }"}""");
+
+        var items = await stream.ReadToEndAsync();
+
+        Assert.Equal(3, items.Count);
+        Assert.Equal("""{"data":{"broken":1}}""", items[0].Data);
+        Assert.Contains("SUBSCRIPTION_ENDED", items[1].Data, StringComparison.Ordinal);
+        Assert.DoesNotContain("the test stream broke", items[1].Data, StringComparison.Ordinal);
+        Assert.Equal(Complete, items[2]);
+    }
+
+    [Fact]
     public async Task A_cross_site_event_stream_get_is_refused_by_the_csrf_rules()
     {
         await using var host = await GraphQLHttpTestHost.StartAsync();
