@@ -5,12 +5,8 @@ namespace DrsGraph.Gateway.GraphQLHttp;
 /// </summary>
 public interface IGraphQLUserContextBuilder
 {
-    /// <summary>Called once per GraphQL operation (each entry of a batch gets its own), with the request's headers.</summary>
-    ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, CancellationToken cancellationToken) =>
-        BuildUserContextAsync(context, context.Request.Headers, cancellationToken);
-
     /// <summary>
-    /// Called once per GraphQL operation with the headers that identify its caller: the request's over HTTP and
+    /// Called once per GraphQL operation (each entry of a batch gets its own) with the headers that identify its caller: the request's over HTTP and
     /// SSE, the upgrade request's merged with <c>connection_init</c>'s payload over a WebSocket
     /// (<see cref="Callers.CallerHeaders.Merge"/>). <paramref name="context"/> is the request (or the upgrade
     /// request, shared by every operation of the socket).
