@@ -239,6 +239,11 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             _metrics.Upstream(field.Name, toFetch.Count);
             var answers = await fetch(caller, [.. toFetch.Select(m => m.Id)], _stopping.Token);
             var fetchedAt = _clock.GetUtcNow();
+            if (refresh)
+            {
+                toFetch = await WithSharedFallbacksAsync(field, toFetch, answers, fetchedAt);
+            }
+
             var writeBack = _tiers.NewWriteBack<T>(toFetch.Count);
             foreach (var claim in toFetch)
             {
@@ -267,6 +272,29 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         {
             field.InFlight.Release(claims);
         }
+    }
+
+    /// <summary>
+    /// A refresh skipped Redis; when DRS then failed transiently for jobs memory has no fallback for (with Redis
+    /// up, memory holds only what was asked twice), Redis's entries become their fallback. Healthy polls cost no MGET.
+    /// </summary>
+    private async Task<List<Claim<T>>> WithSharedFallbacksAsync<T>(CachedField<T> field, List<Claim<T>> claims, IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers, DateTimeOffset now)
+        where T : class
+    {
+        var needing = claims.Where(c => c.Stale is null && answers.TryGetValue(c.Id, out var answer) && answer.Error is { IsTransient: true }).ToList();
+        var stored = needing.Count == 0 ? null : await _tiers.ReadSharedAsync(field, [.. needing.Select(c => c.Key)], now, _stopping.Token);
+        if (stored is null)
+        {
+            return claims;
+        }
+
+        var fallbacks = new Dictionary<string, JobCacheEntry<T>?>(needing.Count, StringComparer.Ordinal);
+        for (var i = 0; i < needing.Count; i++)
+        {
+            fallbacks[needing[i].Key] = StaleFallback.Newest(null, stored[i], now);
+        }
+
+        return [.. claims.Select(c => fallbacks.TryGetValue(c.Key, out var fallback) ? c with { Stale = fallback } : c)];
     }
 
     /// <summary>Answers what Redis holds fresh; returns the rest, each with the newest stale fallback known.</summary>

@@ -13,7 +13,11 @@ public sealed class JobChangeGraphType : EnumerationGraphType<JobChange>
     public JobChangeGraphType()
     {
         Name = "JobChange";
-        Description = "What a jobUpdates event reports: INITIAL (the first event of each job), STATUS (the status fields changed, their error, or whether they are a stale fallback), PROGRESS (only when `progress` is selected), DETAIL (fetched again because the status changed; only when `detail` is selected).";
+        Description = "What a jobUpdates event reports.";
+        Values["INITIAL"]!.Description = "The first event of each job: its state when the subscription started.";
+        Values["STATUS"]!.Description = "The status fields changed: the status, its error, or whether it is a stale fallback (statusFreshness.stale).";
+        Values["PROGRESS"]!.Description = "The progress changed while the job moves; only when `progress` is selected.";
+        Values["DETAIL"]!.Description = "The detail was fetched again because the status changed; only when `detail` is selected.";
     }
 }
 

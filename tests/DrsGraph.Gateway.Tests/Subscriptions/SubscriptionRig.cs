@@ -47,8 +47,15 @@ public class SubscriptionRig : IAsyncLifetime
     /// <summary>Settings on top of the rig's own (fast ticks, 30 jobs per subscription, 5000 per caller).</summary>
     protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
 
+    /// <summary>Runs before the emulator and gateway start (a Redis to point them at, ...).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>Runs after the emulator and gateway stopped.</summary>
+    protected virtual Task AfterStopAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
+        await BeforeStartAsync();
         Emulator = EmulatorApplication.Create(["--urls", "http://127.0.0.1:0"], b =>
         {
             b.Services.AddSingleton<TimeProvider>(Time);
@@ -79,6 +86,7 @@ public class SubscriptionRig : IAsyncLifetime
         await Gateway.DisposeAsync();
         EmulatorClient.Dispose();
         await Emulator.DisposeAsync();
+        await AfterStopAsync();
     }
 
     /// <summary>Executes a subscription operation as a transport would, with the caller's headers; subscribes to its stream if it has one.</summary>
