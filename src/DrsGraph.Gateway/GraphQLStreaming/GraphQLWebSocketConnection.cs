@@ -278,7 +278,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         var operation = new Operation(CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token));
         if (!_operations.TryAdd(id, operation))
         {
-            operation.Dispose();
+            operation.Cancellation.Dispose();
             LogBadMessage(logger, "duplicate subscriber id");
             Close(4409, $"Subscriber for {Truncate(id, 80)} already exists");
             return;
@@ -287,7 +287,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         if (_operations.Count > options.MaxSubscriptionsPerConnection)
         {
             _operations.TryRemove(new KeyValuePair<string, Operation>(id, operation));
-            operation.Dispose();
+            operation.Cancellation.Dispose();
             LogTooManySubscriptions(logger, options.MaxSubscriptionsPerConnection);
             _ = SendErrorAsync(id, ResultWriter.Error($"This connection already runs {options.MaxSubscriptionsPerConnection} operations (GraphQL:Streaming:MaxSubscriptionsPerConnection); complete one first.", StreamingErrorCodes.TooManySubscriptions));
             return;
@@ -329,10 +329,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
                 StreamingConnections.CountSent(StreamingConnections.WebSocket);
             }
 
-            if (IsCurrent(id, operation))
-            {
-                Send(Message(id, "complete", null));
-            }
+            Finish(id, operation, Message(id, "complete", null));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -360,8 +357,11 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         {
             if (_operations.TryRemove(new KeyValuePair<string, Operation>(id, operation)))
             {
-                operation.Dispose();
+                operation.Cancel();
             }
+
+            // Unlinks it from the connection's lifetime: a socket may run thousands of operations.
+            operation.Cancellation.Dispose();
         }
     }
 
@@ -384,12 +384,30 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         }
     }
 
+    /// <summary>Ends the operation with an <c>error</c> message (none, unknown to this connection: only sent).</summary>
     private async Task SendErrorAsync(string id, ExecutionResult result, Operation? operation = null)
     {
-        var errors = await writer.SerializeErrorsAsync(result, CancellationToken.None);
-        if (operation is null || IsCurrent(id, operation))
+        var message = Message(id, "error", await writer.SerializeErrorsAsync(result, CancellationToken.None));
+        if (operation is null)
         {
-            Send(Message(id, "error", errors));
+            Send(message);
+        }
+        else
+        {
+            Finish(id, operation, message);
+        }
+    }
+
+    /// <summary>
+    /// Frees the operation's id, then sends its last message: a client may reuse the id as soon as it reads
+    /// the message, and must not meet 4409 for it. Nothing is sent if the client completed it first.
+    /// </summary>
+    private void Finish(string id, Operation operation, byte[] lastMessage)
+    {
+        if (_operations.TryRemove(new KeyValuePair<string, Operation>(id, operation)))
+        {
+            operation.Cancel();
+            Send(lastMessage);
         }
     }
 
@@ -401,7 +419,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     {
         if (_operations.TryRemove(id, out var operation))
         {
-            operation.Dispose();
+            operation.Cancel();
         }
     }
 
@@ -485,11 +503,12 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
     private sealed record Outgoing(byte[]? Message, WebSocketCloseStatus? CloseStatus, string? CloseReason);
 
-    private sealed class Operation(CancellationTokenSource cancellation) : IDisposable
+    /// <summary>A running operation: cancelled when it ends or is completed, disposed by its own run once it has ended.</summary>
+    private sealed class Operation(CancellationTokenSource cancellation)
     {
         public CancellationTokenSource Cancellation { get; } = cancellation;
 
-        public void Dispose()
+        public void Cancel()
         {
             try
             {

@@ -52,6 +52,20 @@ public sealed class WebSocketTransportTests
     }
 
     [Fact]
+    public async Task An_id_is_free_again_as_soon_as_its_complete_arrives()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        for (var round = 0; round < 50; round++)
+        {
+            await client.SubscribeAsync("same", "{ hello }");
+            Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
+            Assert.Equal("complete", (string?)(await client.ReceiveAsync())["type"]);
+        }
+    }
+
+    [Fact]
     public async Task Credentials_in_the_connection_init_payload_reach_the_user_context_and_win_over_upgrade_headers()
     {
         await using var host = await GraphQLHttpTestHost.StartAsync();
