@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Unicode;
 using DrsGraph.Gateway.BananaCakePop;
+using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
@@ -146,20 +146,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        if (!Utf8.IsValid(body))
+        if (!RequestJson.TryParse(body, "The request body", out var document, out var jsonError))
         {
-            await WriteRequestErrorAsync(context, mediaType, "The request body is not valid UTF-8.");
-            return;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            await WriteRequestErrorAsync(context, mediaType, $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
+            await WriteRequestErrorAsync(context, mediaType, jsonError, GatewayErrorCodes.InvalidJson);
             return;
         }
 
@@ -180,7 +169,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     {
         if (parsed.Error is not null)
         {
-            await WriteRequestErrorAsync(context, mediaType, parsed.Error);
+            await WriteRequestErrorAsync(context, mediaType, parsed.Error, parsed.Code);
             return;
         }
 
@@ -234,7 +223,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             var parsed = _reader.FromJson(entry);
             results[index++] = parsed.Error is null
                 ? (await ExecuteAsync(context, parsed.Request!, isGet: false)).Result
-                : ErrorResult(parsed.Error);
+                : ErrorResult(parsed.Error, parsed.Code);
         }
 
         // Batching is outside the spec; every entry carries its own errors, so the batch itself is 200.
@@ -348,8 +337,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     /// either media type, as the spec's current draft and the graphql-http audit (1.23) expect. Requests
     /// that are well-formed but fail parsing or validation of the document are not this: see HandleSingleAsync.
     /// </summary>
-    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message) =>
-        WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, message);
+    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message, string? code = null)
+    {
+        // The client's mistake: one line, no stack trace.
+        LogRequestRefused(logger, code, message);
+        return WriteAsync(context, StatusCodes.Status400BadRequest, mediaType, ErrorResult(message, code));
+    }
 
     private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message) =>
         WriteAsync(context, status, mediaType, ErrorResult(message));
@@ -367,13 +360,16 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         return Task.CompletedTask;
     }
 
-    private static ExecutionResult ErrorResult(string message) => new() { Errors = [new ExecutionError(message)] };
+    private static ExecutionResult ErrorResult(string message, string? code = null) => new() { Errors = [new ExecutionError(message) { Code = code }] };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL request to {Path} cancelled: the client disconnected")]
     private static partial void LogClientDisconnected(ILogger logger, PathString path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a possible CSRF {Method} request (Origin '{Origin}', Sec-Fetch-Site '{FetchSite}')")]
     private static partial void LogCsrfRefused(ILogger logger, string method, StringValues origin, StringValues fetchSite);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request ({Code}): {Reason}")]
+    private static partial void LogRequestRefused(ILogger logger, string? code, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation '{OperationName}' failed outside the executer")]
     private static partial void LogExecutionFailed(ILogger logger, Exception exception, string? operationName);
