@@ -132,7 +132,32 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        var body = await ReadBodyAsync(context);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(context);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
+        {
+            // Kestrel gave up on the body (too slow: 408, cut short: 400) or the client reset the connection:
+            // the client's trouble, so one line without a stack trace, not an unhandled-exception Error.
+            LogBodyNotRead(logger, context.Connection.RemoteIpAddress, ex.Message);
+            if (ex is BadHttpRequestException bad)
+            {
+                if (!context.Response.HasStarted)
+                {
+                    context.Response.StatusCode = bad.StatusCode;
+                }
+            }
+            else
+            {
+                // The connection is gone; without this Kestrel would still try to drain the body and log an Error.
+                context.Abort();
+            }
+
+            return;
+        }
+
         if (body is null)
         {
             await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, mediaType,
@@ -370,6 +395,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request ({Code}): {Reason}")]
     private static partial void LogRequestRefused(ILogger logger, string? code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading a GraphQL request body from {RemoteAddress}: {Reason}")]
+    private static partial void LogBodyNotRead(ILogger logger, System.Net.IPAddress? remoteAddress, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation '{OperationName}' failed outside the executer")]
     private static partial void LogExecutionFailed(ILogger logger, Exception exception, string? operationName);
