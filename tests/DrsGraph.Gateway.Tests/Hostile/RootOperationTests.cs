@@ -34,6 +34,10 @@ public sealed class RootOperationTests(HostileRigFixture fixture) : IClassFixtur
         }
 
         AssertNoErrorLevelEntry(logged);
+        // One line per request: the operation telemetry's, naming the code.
+        var lines = fixture.Rig.Logs.Entries.Skip(logged).Where(e => e.Contains("OPERATION_TYPE_NOT_SUPPORTED", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count == 2, string.Join("\n", lines));
+        Assert.All(lines, line => Assert.StartsWith("Information ", line, StringComparison.Ordinal));
     }
 
     [Fact]
