@@ -6,7 +6,7 @@ using DrsGraph.Gateway.Tests.Faults;
 namespace DrsGraph.Gateway.Tests.Hostile;
 
 /// <summary>
-/// A body Kestrel gives up on (too slow: 408) or a client that goes away mid-body is the client's trouble:
+/// A body Kestrel gives up on (too slow: 408, malformed chunks: 400) or a client that goes away mid-body is the client's trouble:
 /// one log line without a stack trace, not an Error per connection. Raw sockets, since HttpClient cannot drip.
 /// </summary>
 public sealed class SlowBodyTests : IAsyncLifetime
@@ -96,6 +96,22 @@ public sealed class SlowBodyTests : IAsyncLifetime
         }
 
         await AssertOneQuietLineAsync(null);
+    }
+
+    [Theory]
+    [InlineData("zz\r\nabc\r\n0\r\n\r\n", "chunk size")]
+    [InlineData("5\r\n{\"que\r\n3\r\nabcdef\r\n0\r\n\r\n", "chunk suffix")]
+    public async Task A_malformed_chunked_body_is_400_with_one_log_line_and_no_error(string chunks, string reason)
+    {
+        using var socket = await ConnectAsync();
+        await SendAsync(socket, "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks);
+
+        var buffer = new byte[4096];
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var read = await socket.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
+
+        Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+        await AssertOneQuietLineAsync(reason);
     }
 
     private async Task<Socket> ConnectAsync()
