@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Unicode;
 using DrsGraph.Gateway.BananaCakePop;
+using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
@@ -135,7 +135,32 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        var body = await ReadBodyAsync(context);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(context);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
+        {
+            // Kestrel gave up on the body (too slow: 408, cut short: 400) or the client reset the connection:
+            // the client's trouble, so one line without a stack trace, not an unhandled-exception Error.
+            LogBodyNotRead(logger, context.Connection.RemoteIpAddress, ex.Message);
+            if (ex is BadHttpRequestException bad)
+            {
+                if (!context.Response.HasStarted)
+                {
+                    context.Response.StatusCode = bad.StatusCode;
+                }
+            }
+            else
+            {
+                // The connection is gone; without this Kestrel would still try to drain the body and log an Error.
+                context.Abort();
+            }
+
+            return;
+        }
+
         if (body is null)
         {
             await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, mediaType,
@@ -149,20 +174,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        if (!Utf8.IsValid(body))
+        if (!RequestJson.TryParse(body, "The request body", out var document, out var jsonError))
         {
-            await WriteRequestErrorAsync(context, mediaType, "The request body is not valid UTF-8.");
-            return;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            await WriteRequestErrorAsync(context, mediaType, $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
+            await WriteRequestErrorAsync(context, mediaType, jsonError, GatewayErrorCodes.InvalidJson);
             return;
         }
 
@@ -183,7 +197,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     {
         if (parsed.Error is not null)
         {
-            await WriteRequestErrorAsync(context, mediaType, parsed.Error);
+            await WriteRequestErrorAsync(context, mediaType, parsed.Error, parsed.Code);
             return;
         }
 
@@ -237,7 +251,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             var parsed = _reader.FromJson(entry);
             results[index++] = parsed.Error is null
                 ? (await ExecuteAsync(context, parsed.Request!, isGet: false)).Result
-                : ErrorResult(parsed.Error);
+                : ErrorResult(parsed.Error, parsed.Code);
         }
 
         // Batching is outside the spec; every entry carries its own errors, so the batch itself is 200.
@@ -351,8 +365,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     /// either media type, as the spec's current draft and the graphql-http audit (1.23) expect. Requests
     /// that are well-formed but fail parsing or validation of the document are not this: see HandleSingleAsync.
     /// </summary>
-    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message) =>
-        WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, message);
+    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message, string? code = null)
+    {
+        // The client's mistake: one line, no stack trace.
+        LogRequestRefused(logger, code, message);
+        return WriteAsync(context, StatusCodes.Status400BadRequest, mediaType, ErrorResult(message, code));
+    }
 
     private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message) =>
         WriteAsync(context, status, mediaType, ErrorResult(message));
@@ -397,7 +415,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         return Task.CompletedTask;
     }
 
-    private static ExecutionResult ErrorResult(string message) => new() { Errors = [new ExecutionError(message)] };
+    private static ExecutionResult ErrorResult(string message, string? code = null) => new() { Errors = [new ExecutionError(message) { Code = code }] };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL request to {Path} cancelled: the client disconnected")]
     private static partial void LogClientDisconnected(ILogger logger, PathString path);
@@ -407,6 +425,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to send a GraphQL answer to {Path} larger than the {Ceiling}-byte response ceiling")]
     private static partial void LogResponseTooLarge(ILogger logger, long ceiling, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request ({Code}): {Reason}")]
+    private static partial void LogRequestRefused(ILogger logger, string? code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading a GraphQL request body from {RemoteAddress}: {Reason}")]
+    private static partial void LogBodyNotRead(ILogger logger, System.Net.IPAddress? remoteAddress, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation '{OperationName}' failed outside the executer")]
     private static partial void LogExecutionFailed(ILogger logger, Exception exception, string? operationName);

@@ -59,6 +59,17 @@ public sealed class HostileInputTests(HostileRigFixture fixture) : IClassFixture
             { "4900 unused fragment definitions", Json, Query(Amplifiers.UnusedFragments(4900)), 400, "TOO_MANY_FRAGMENTS" },
             { "an input object repeating one field 100 000 times", Json, Query(Amplifiers.RepeatedInputFields(100_000)), 400, "TOO_MANY_INPUT_VALUES" },
             { "a list literal of 300 000 items", Json, Query(Amplifiers.ListLiteral(300_000)), 400, "TOO_MANY_INPUT_VALUES" },
+            { "a lone surrogate in the query", Json, Utf8("{\"query\":\"{ __typename \\ud800 }\"}"), 400, "lone UTF-16 surrogate" },
+            { "a lone surrogate in the operation name", Json, Utf8("{\"query\":\"query A { __typename }\",\"operationName\":\"\\udc00\"}"), 400, "lone UTF-16 surrogate" },
+            { "a lone surrogate as a variable name", Json, Utf8("{\"query\":\"{ __typename }\",\"variables\":{\"\\ud800\":1}}"), 400, "lone UTF-16 surrogate" },
+            { "a lone surrogate deep in a variable value", Json, Utf8("{\"query\":\"{ __typename }\",\"variables\":{\"a\":[{\"b\":[\"x\\ud800\\u0041\"]}]}}"), 400, "lone UTF-16 surrogate" },
+            { "a lone surrogate in extensions", Json, Utf8("{\"query\":\"{ __typename }\",\"extensions\":{\"a\":\"\\udbff\\udbff\"}}"), 400, "lone UTF-16 surrogate" },
+            { "a lone surrogate in a batch entry", Json, Utf8("[{\"query\":\"{ __typename }\"},{\"query\":\"\\ud800\"}]"), 400, "lone UTF-16 surrogate" },
+            { "a surrogate as UTF-8 bytes", Json, [.. Utf8("{\"query\":\"{ __typename }\",\"variables\":{\"a\":\""), 0xED, 0xA0, 0x80, .. Utf8("\"}}")], 400, "not valid UTF-8" },
+            { "a repeated variable name", Json, Utf8("{\"query\":\"{ __typename }\",\"variables\":{\"a\":1,\"a\":1}}"), 400, "INVALID_JSON" },
+            { "a 900 000-digit variable", Json, Utf8("{\"query\":\"query($id: ID!) { job(id: $id) { id } }\",\"variables\":{\"id\":" + new string('9', 900_000) + "}}"), 400, "longer than 100 characters" },
+            { "a mutation", Json, Query("mutation { cancelJob(id: \"x\") { id } }"), 400, "OPERATION_TYPE_NOT_SUPPORTED" },
+            { "a subscription", Json, Query("subscription { jobs { status } }"), 400, "This schema has no subscription type" },
             { "selections 20 deep", Json, Query("{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } } } }"), 400, "depth" },
         };
     }
