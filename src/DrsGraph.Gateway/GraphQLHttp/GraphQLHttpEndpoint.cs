@@ -128,7 +128,8 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        // RFC 9110 allows the parameter quoted: charset="utf-8" is UTF-8 too.
+        if (contentType.Charset.HasValue && !HeaderUtilities.RemoveQuotes(contentType.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
             await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, mediaType,
                 $"Charset '{contentType.Charset}' is not supported; send UTF-8.");

@@ -157,6 +157,17 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
     }
 
     [Theory]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json;charset=UTF-8")]
+    [InlineData("Application/JSON")]
+    public async Task Utf8_content_types_are_accepted_however_they_are_spelled(string contentType)
+    {
+        var answer = await _client.PostRawAsync(Encoding.UTF8.GetBytes("""{"query":"{ hello }"}"""), contentType, GraphQLResponseJson);
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+    }
+
+    [Theory]
     [InlineData("text/plain", "Content-Type \\u0027text/plain\\u0027 is not supported; send \\u0027application/json\\u0027.")]
     [InlineData("application/graphql", "Content-Type \\u0027application/graphql\\u0027 is not supported; send \\u0027application/json\\u0027.")]
     [InlineData("application/json; charset=latin1", "Charset \\u0027latin1\\u0027 is not supported; send UTF-8.")]

@@ -96,6 +96,13 @@ public sealed class FuzzTests(HostileRigFixture fixture) : IClassFixture<Hostile
             return "a 5xx";
         }
 
+        // Kestrel refuses a request line over its limit (8 KB) before the gateway sees it, with a bare 414: a
+        // valid query long enough (the IDE's introspection query, URL-encoded) gets one over GET. Clear enough.
+        if (answer.Status == HttpStatusCode.RequestUriTooLong)
+        {
+            return null;
+        }
+
         return answer.Json switch
         {
             JsonObject single => ProblemWith(single),

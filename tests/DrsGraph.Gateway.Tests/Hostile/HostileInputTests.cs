@@ -68,6 +68,8 @@ public sealed class HostileInputTests(HostileRigFixture fixture) : IClassFixture
             { "a surrogate as UTF-8 bytes", Json, [.. Utf8("{\"query\":\"{ __typename }\",\"variables\":{\"a\":\""), 0xED, 0xA0, 0x80, .. Utf8("\"}}")], 400, "not valid UTF-8" },
             { "a repeated variable name", Json, Utf8("{\"query\":\"{ __typename }\",\"variables\":{\"a\":1,\"a\":1}}"), 400, "INVALID_JSON" },
             { "a 900 000-digit variable", Json, Utf8("{\"query\":\"query($id: ID!) { job(id: $id) { id } }\",\"variables\":{\"id\":" + new string('9', 900_000) + "}}"), 400, "longer than 100 characters" },
+            { "a 500 000-digit integer in the query text", Json, Query("{ job(id: " + new string('9', 500_000) + ") { id } }"), 400, "NUMBER_TOO_LONG" },
+            { "a 200 000-digit float in an introspection argument", Json, Query("{ __type(name: \"Job\") { fields(includeDeprecated: 1." + new string('5', 200_000) + ") { name } } }"), 400, "NUMBER_TOO_LONG" },
             { "a mutation", Json, Query("mutation { cancelJob(id: \"x\") { id } }"), 400, "OPERATION_TYPE_NOT_SUPPORTED" },
             { "a subscription", Json, Query("subscription { jobs { status } }"), 400, "This schema has no subscription type" },
             { "selections 20 deep", Json, Query("{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } } } }"), 400, "depth" },
