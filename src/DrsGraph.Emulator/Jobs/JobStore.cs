@@ -74,6 +74,31 @@ public sealed partial class JobStore(TimeProvider time, IOptions<EmulatorOptions
         }
     }
 
+    /// <summary>Every job with this ID (in <paramref name="projectId"/> only, when given), in creation order.</summary>
+    public IReadOnlyList<JobDefinition> FindAll(string id, string? projectId)
+    {
+        EnsureSeeded();
+        lock (gate)
+        {
+            return [.. order.Where(k => k.Id == id && (projectId is null || k.Project == projectId)).Select(k => byKey[k])];
+        }
+    }
+
+    /// <summary>Replaces jobs that exist (matched by project and ID) with new definitions.</summary>
+    public void Replace(IReadOnlyList<JobDefinition> jobs)
+    {
+        lock (gate)
+        {
+            foreach (var job in jobs)
+            {
+                if (byKey.ContainsKey((job.ProjectId, job.Id)))
+                {
+                    byKey[(job.ProjectId, job.Id)] = job;
+                }
+            }
+        }
+    }
+
     /// <summary>A fresh ID not used in <paramref name="projectId"/>.</summary>
     public string NewId(string projectId)
     {
