@@ -112,6 +112,23 @@ public sealed class TransitionApiTests
         Assert.Equal("FULL_TRANSFER_COMPLETE", finished.Status);
     }
 
+    [Theory]
+    [InlineData("FULL_TRANSFER_FAILED", 77)]
+    [InlineData("PAUSING", 30)]
+    [InlineData("FULL_TRANSFER_STARTED", 0)]
+    public async Task Progress_can_be_set_where_the_job_stopped_part_way_through_the_full_phase(string stopped, int percent)
+    {
+        await using var host = await EmulatorHost.StartAsync();
+        await host.CreateJobsAsync($$"""{"ids":["{{Id}}"],"status":"FULL_TRANSFER_STARTED","taskMode":"FULL_TRANS"}""");
+        host.Time.Advance(TimeSpan.FromSeconds(30));
+
+        await host.ControlAsync(HttpMethod.Post, Transition, $$"""{"status":"{{stopped}}","progress":{{percent}}}""");
+        var (status, progress, _) = await ReadAsync(host);
+
+        Assert.Equal(stopped, status);
+        Assert.Equal(percent.ToString(CultureInfo.InvariantCulture), progress.GetProperty("progress").GetString());
+    }
+
     [Fact]
     public async Task The_incremental_delay_is_set_to_exactly_what_was_asked()
     {
