@@ -84,18 +84,25 @@ public sealed partial class JobStore(TimeProvider time, IOptions<EmulatorOptions
         }
     }
 
-    /// <summary>Replaces jobs that exist (matched by project and ID) with new definitions.</summary>
-    public void Replace(IReadOnlyList<JobDefinition> jobs)
+    /// <summary>
+    /// Replaces each (old, new) pair's job, all or nothing: false (and nothing replaced) if any of them
+    /// changed since it was read (deleted, reset or moved meanwhile).
+    /// </summary>
+    public bool TryReplace(IReadOnlyList<(JobDefinition Old, JobDefinition New)> changes)
     {
         lock (gate)
         {
-            foreach (var job in jobs)
+            if (changes.Any(c => !ReferenceEquals(byKey.GetValueOrDefault((c.Old.ProjectId, c.Old.Id)), c.Old)))
             {
-                if (byKey.ContainsKey((job.ProjectId, job.Id)))
-                {
-                    byKey[(job.ProjectId, job.Id)] = job;
-                }
+                return false;
             }
+
+            foreach (var (_, job) in changes)
+            {
+                byKey[(job.ProjectId, job.Id)] = job;
+            }
+
+            return true;
         }
     }
 

@@ -152,7 +152,7 @@ public static class JobsControlApi
 
         var now = time.GetUtcNow();
         var o = options.CurrentValue;
-        var moved = new List<JobDefinition>(jobs.Count);
+        var moves = new List<(JobDefinition Old, JobDefinition New)>(jobs.Count);
         foreach (var job in jobs)
         {
             var (next, error) = JobTransitions.Apply(job, body, now, o.Seed, o.TimeScale);
@@ -161,11 +161,15 @@ public static class JobsControlApi
                 return Results.BadRequest(new { error });
             }
 
-            moved.Add(next);
+            moves.Add((job, next));
         }
 
-        store.Replace(moved);
-        return Results.Json(new { jobs = moved.Select(j => Summarize(j, now)) });
+        if (!store.TryReplace(moves))
+        {
+            return Results.Conflict(new { error = $"Job {id} changed while it was being moved (another control call); try again." });
+        }
+
+        return Results.Json(new { jobs = moves.Select(m => Summarize(m.New, now)) });
     }
 
     private static JobSummary Summarize(JobDefinition job, DateTimeOffset now) =>
