@@ -28,6 +28,12 @@ public sealed record JobDefinition
     /// <summary>Nominal length of the whole full-transfer phase, so a failed full phase stops part-way.</summary>
     public required TimeSpan FullDuration { get; init; }
 
+    /// <summary>
+    /// Fraction of the full phase already done when its last <c>FULL_TRANSFER_STARTED</c> segment began
+    /// (negative or positive); set by the control API's transition so progress reads as asked.
+    /// </summary>
+    public double FullHeadStart { get; init; }
+
     /// <summary>When set, the job is evaluated at this instant forever (a frozen job never changes).</summary>
     public DateTimeOffset? FrozenAt { get; init; }
 

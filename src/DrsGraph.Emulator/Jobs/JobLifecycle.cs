@@ -46,6 +46,9 @@ public static class JobLifecycle
             {
                 actualStart ??= start;
                 fullStart = start;
+
+                // A full phase started again (a transition moved the job back) has not completed yet.
+                fullComplete = null;
             }
             else if (segment.Status == JobStatuses.FullTransferComplete)
             {
@@ -77,7 +80,7 @@ public static class JobLifecycle
         if (fullStart is { } fs && job.FullDuration > TimeSpan.Zero)
         {
             var fullEnd = current.Status == JobStatuses.FullTransferStarted ? t : start;
-            fullFraction = Math.Clamp((fullEnd - fs) / job.FullDuration, 0, 1);
+            fullFraction = Math.Clamp(((fullEnd - fs) / job.FullDuration) + job.FullHeadStart, 0, 1);
             if (fullComplete is not null && fullComplete <= t)
             {
                 fullFraction = 1;

@@ -74,6 +74,38 @@ public sealed partial class JobStore(TimeProvider time, IOptions<EmulatorOptions
         }
     }
 
+    /// <summary>Every job with this ID (in <paramref name="projectId"/> only, when given), in creation order.</summary>
+    public IReadOnlyList<JobDefinition> FindAll(string id, string? projectId)
+    {
+        EnsureSeeded();
+        lock (gate)
+        {
+            return [.. order.Where(k => k.Id == id && (projectId is null || k.Project == projectId)).Select(k => byKey[k])];
+        }
+    }
+
+    /// <summary>
+    /// Replaces each (old, new) pair's job, all or nothing: false (and nothing replaced) if any of them
+    /// changed since it was read (deleted, reset or moved meanwhile).
+    /// </summary>
+    public bool TryReplace(IReadOnlyList<(JobDefinition Old, JobDefinition New)> changes)
+    {
+        lock (gate)
+        {
+            if (changes.Any(c => !ReferenceEquals(byKey.GetValueOrDefault((c.Old.ProjectId, c.Old.Id)), c.Old)))
+            {
+                return false;
+            }
+
+            foreach (var (_, job) in changes)
+            {
+                byKey[(job.ProjectId, job.Id)] = job;
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>A fresh ID not used in <paramref name="projectId"/>.</summary>
     public string NewId(string projectId)
     {

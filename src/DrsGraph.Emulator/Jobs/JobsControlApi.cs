@@ -29,6 +29,7 @@ public static class JobsControlApi
         });
         routes.MapDelete("/_emulator/jobs/{id}", (string id, JobStore store) =>
             store.MarkDeleted(id) ? Results.NoContent() : Results.NotFound(new { error = $"No job {id}." }));
+        routes.MapPost("/_emulator/jobs/{id}/transition", TransitionAsync);
         routes.MapPost("/_emulator/reset", (JobStore store, FaultInjector faults, RequestLog log) =>
         {
             store.Reset();
@@ -110,6 +111,65 @@ public static class JobsControlApi
         }
 
         return Results.Json(new { jobs = jobs.Select(j => Summarize(j, now)) }, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> TransitionAsync(
+        string id, HttpRequest request, JobStore store, TimeProvider time, IOptionsMonitor<EmulatorOptions> options, CancellationToken cancellationToken)
+    {
+        TransitionRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<TransitionRequest>(request.Body, JsonSerializerOptions.Web, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return Results.BadRequest(new { error = "The body is not a valid transition request: " + e.Message });
+        }
+
+        body ??= new TransitionRequest(null, null, null, null, null);
+        if (!BatchValidator.IsValidJobId(id))
+        {
+            return Results.BadRequest(new { error = $"{id} is not a job ID: it must match ^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-z]{{12}}$." });
+        }
+
+        if (JobTransitions.Validate(body) is { } invalid)
+        {
+            return Results.BadRequest(new { error = invalid });
+        }
+
+        // Like DELETE: every job with this ID, unless projectId narrows it to one project.
+        var projectId = string.IsNullOrWhiteSpace(body.ProjectId) ? null : body.ProjectId;
+        var jobs = store.FindAll(id, projectId);
+        if (jobs.Count == 0)
+        {
+            return Results.NotFound(new { error = projectId is null ? $"No job {id}." : $"No job {id} in project {projectId}." });
+        }
+
+        if (jobs.FirstOrDefault(j => j.Deleted) is { } deleted)
+        {
+            return Results.Conflict(new { error = $"Job {id} in project {deleted.ProjectId} is deleted; a deleted job never changes again (create a new one with POST /_emulator/jobs)." });
+        }
+
+        var now = time.GetUtcNow();
+        var o = options.CurrentValue;
+        var moves = new List<(JobDefinition Old, JobDefinition New)>(jobs.Count);
+        foreach (var job in jobs)
+        {
+            var (next, error) = JobTransitions.Apply(job, body, now, o.Seed, o.TimeScale);
+            if (next is null)
+            {
+                return Results.BadRequest(new { error });
+            }
+
+            moves.Add((job, next));
+        }
+
+        if (!store.TryReplace(moves))
+        {
+            return Results.Conflict(new { error = $"Job {id} changed while it was being moved (another control call); try again." });
+        }
+
+        return Results.Json(new { jobs = moves.Select(m => Summarize(m.New, now)) });
     }
 
     private static JobSummary Summarize(JobDefinition job, DateTimeOffset now) =>

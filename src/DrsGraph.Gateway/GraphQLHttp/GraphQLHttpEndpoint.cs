@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Unicode;
 using DrsGraph.Gateway.BananaCakePop;
 using DrsGraph.Gateway.GraphQLStreaming;
+using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.AspNetCore.Http.Features;
@@ -150,22 +150,40 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        var (_, error, document) = await ReadPostAsync(context);
-        using (document)
+        var body = await ReadPostAsync(context);
+        if (body.Abandoned)
         {
-            var parsed = document is null ? ParsedRequest.Invalid(error!)
-                : document.RootElement.ValueKind == JsonValueKind.Array ? ParsedRequest.Invalid("Batches are not supported over an event stream; send one JSON object.")
-                : _reader.FromJson(document.RootElement);
+            return;
+        }
+
+        using (body.Document)
+        {
+            var parsed = body.Document is null ? ParsedRequest.Invalid(body.Error!, body.Code)
+                : body.Document.RootElement.ValueKind == JsonValueKind.Array ? ParsedRequest.Invalid("Batches are not supported over an event stream; send one JSON object.")
+                : _reader.FromJson(body.Document.RootElement);
             await eventStreams.HandleAsync(context, parsed, GraphQLTransport.EventStreamPost);
         }
     }
 
     private async Task HandlePostAsync(HttpContext context, string mediaType)
     {
-        var (status, error, document) = await ReadPostAsync(context);
-        if (document is null)
+        var body = await ReadPostAsync(context);
+        if (body.Abandoned)
         {
-            await WriteErrorAsync(context, status, mediaType, error!);
+            return;
+        }
+
+        if (body.Document is not { } document)
+        {
+            if (body.Status == StatusCodes.Status400BadRequest)
+            {
+                await WriteRequestErrorAsync(context, mediaType, body.Error!, body.Code);
+            }
+            else
+            {
+                await WriteErrorAsync(context, body.Status, mediaType, body.Error!);
+            }
+
             return;
         }
 
@@ -183,55 +201,77 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     }
 
     /// <summary>
-    /// A POST's body as JSON, or the status and message of why it is not (415, 413, 400). Requests that are not
-    /// well-formed GraphQL-over-HTTP requests get 400 with either media type, as the spec's current draft and
-    /// the graphql-http audit (1.23) expect.
+    /// A POST's body as JSON, or the status, message and code of why it is not (415, 413, 400). Requests that are
+    /// not well-formed GraphQL-over-HTTP requests get 400 with either media type, as the spec's current draft and
+    /// the graphql-http audit (1.23) expect. Abandoned: the body could not be read and the answer is settled.
     /// </summary>
-    private async Task<(int Status, string? Error, JsonDocument? Document)> ReadPostAsync(HttpContext context)
+    private async Task<PostBody> ReadPostAsync(HttpContext context)
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !contentType.MediaType.Equals(GraphQLMediaTypes.Json, StringComparison.OrdinalIgnoreCase))
         {
-            return (StatusCodes.Status415UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not supported; send '{GraphQLMediaTypes.Json}'.", null);
+            return PostBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not supported; send '{GraphQLMediaTypes.Json}'.");
         }
 
-        if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        // RFC 9110 allows the parameter quoted: charset="utf-8" is UTF-8 too.
+        if (contentType.Charset.HasValue && !HeaderUtilities.RemoveQuotes(contentType.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
-            return (StatusCodes.Status415UnsupportedMediaType, $"Charset '{contentType.Charset}' is not supported; send UTF-8.", null);
+            return PostBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Charset '{contentType.Charset}' is not supported; send UTF-8.");
         }
 
-        var body = await ReadBodyAsync(context);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(context);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
+        {
+            // Kestrel gave up on the body (too slow: 408, cut short: 400) or the client reset the connection:
+            // the client's trouble, so one line without a stack trace, not an unhandled-exception Error.
+            LogBodyNotRead(logger, context.Connection.RemoteIpAddress, ex.Message);
+            if (ex is BadHttpRequestException bad)
+            {
+                if (!context.Response.HasStarted)
+                {
+                    context.Response.StatusCode = bad.StatusCode;
+                }
+            }
+            else
+            {
+                // The connection is gone; without this Kestrel would still try to drain the body and log an Error.
+                context.Abort();
+            }
+
+            return new PostBody(0, null, null, null, Abandoned: true);
+        }
+
         if (body is null)
         {
-            return (StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the {_options.MaxRequestBodyBytes}-byte limit.", null);
+            return PostBody.Refused(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the {_options.MaxRequestBodyBytes}-byte limit.");
         }
 
         if (body.Length == 0)
         {
-            return (StatusCodes.Status400BadRequest, "The request body is empty; send a JSON object with a 'query' member.", null);
+            return PostBody.Refused(StatusCodes.Status400BadRequest, "The request body is empty; send a JSON object with a 'query' member.");
         }
 
-        if (!Utf8.IsValid(body))
-        {
-            return (StatusCodes.Status400BadRequest, "The request body is not valid UTF-8.", null);
-        }
+        return RequestJson.TryParse(body, "The request body", out var document, out var jsonError)
+            ? new PostBody(StatusCodes.Status200OK, null, null, document, Abandoned: false)
+            : PostBody.Refused(StatusCodes.Status400BadRequest, jsonError, GatewayErrorCodes.InvalidJson);
+    }
 
-        try
-        {
-            return (StatusCodes.Status200OK, null, JsonDocument.Parse(body));
-        }
-        catch (JsonException ex)
-        {
-            return (StatusCodes.Status400BadRequest, $"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).", null);
-        }
+    /// <summary>What <see cref="ReadPostAsync"/> found: a JSON document, or why there is none.</summary>
+    private sealed record PostBody(int Status, string? Error, string? Code, JsonDocument? Document, bool Abandoned)
+    {
+        public static PostBody Refused(int status, string error, string? code = null) => new(status, error, code, null, Abandoned: false);
     }
 
     private async Task HandleSingleAsync(HttpContext context, string mediaType, ParsedRequest parsed, bool isGet)
     {
         if (parsed.Error is not null)
         {
-            await WriteRequestErrorAsync(context, mediaType, parsed.Error);
+            await WriteRequestErrorAsync(context, mediaType, parsed.Error, parsed.Code);
             return;
         }
 
@@ -285,7 +325,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             var parsed = _reader.FromJson(entry);
             results[index++] = parsed.Error is null
                 ? (await ExecuteAsync(context, parsed.Request!, isGet: false)).Result
-                : ErrorResult(parsed.Error);
+                : ErrorResult(parsed.Error, parsed.Code);
         }
 
         // Batching is outside the spec; every entry carries its own errors, so the batch itself is 200.
@@ -357,8 +397,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     /// either media type, as the spec's current draft and the graphql-http audit (1.23) expect. Requests
     /// that are well-formed but fail parsing or validation of the document are not this: see HandleSingleAsync.
     /// </summary>
-    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message) =>
-        WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, message);
+    private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message, string? code = null)
+    {
+        // The client's mistake: one line, no stack trace.
+        LogRequestRefused(logger, code, message);
+        return WriteAsync(context, StatusCodes.Status400BadRequest, mediaType, ErrorResult(message, code));
+    }
 
     private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message) =>
         WriteAsync(context, status, mediaType, ErrorResult(message));
@@ -403,7 +447,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         return Task.CompletedTask;
     }
 
-    private static ExecutionResult ErrorResult(string message) => new() { Errors = [new ExecutionError(message)] };
+    private static ExecutionResult ErrorResult(string message, string? code = null) => new() { Errors = [new ExecutionError(message) { Code = code }] };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL request to {Path} cancelled: the client disconnected")]
     private static partial void LogClientDisconnected(ILogger logger, PathString path);
@@ -413,4 +457,10 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to send a GraphQL answer to {Path} larger than the {Ceiling}-byte response ceiling")]
     private static partial void LogResponseTooLarge(ILogger logger, long ceiling, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request ({Code}): {Reason}")]
+    private static partial void LogRequestRefused(ILogger logger, string? code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading a GraphQL request body from {RemoteAddress}: {Reason}")]
+    private static partial void LogBodyNotRead(ILogger logger, System.Net.IPAddress? remoteAddress, string reason);
 }

@@ -1,13 +1,15 @@
+using System.Text;
 using System.Text.Json;
+using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using GraphQL.Transport;
 
 namespace DrsGraph.Gateway.GraphQLHttp;
 
 /// <summary>One parsed entry: a request to execute, or the reason it cannot be.</summary>
-internal readonly record struct ParsedRequest(GraphQLRequest? Request, string? Error)
+internal readonly record struct ParsedRequest(GraphQLRequest? Request, string? Error, string? Code = null)
 {
-    public static ParsedRequest Invalid(string error) => new(null, error);
+    public static ParsedRequest Invalid(string error, string? code = null) => new(null, error, code);
 }
 
 /// <summary>
@@ -44,10 +46,10 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
             operationName = name.GetString();
         }
 
-        if (!TryReadMap(element, "variables", out var variables, out var error)
-            || !TryReadMap(element, "extensions", out var extensions, out error))
+        if (!TryReadMap(element, "variables", out var variables, out var error, out var code)
+            || !TryReadMap(element, "extensions", out var extensions, out error, out code))
         {
-            return ParsedRequest.Invalid(error!);
+            return ParsedRequest.Invalid(error!, code);
         }
 
         return new(new GraphQLRequest
@@ -74,10 +76,10 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
             return ParsedRequest.Invalid("The 'query' parameter is required.");
         }
 
-        if (!TryParseMap(variablesJson, "variables", out var variables, out error)
-            || !TryParseMap(extensionsJson, "extensions", out var extensions, out error))
+        if (!TryParseMap(variablesJson, "variables", out var variables, out error, out var code)
+            || !TryParseMap(extensionsJson, "extensions", out var extensions, out error, out code))
         {
-            return ParsedRequest.Invalid(error!);
+            return ParsedRequest.Invalid(error!, code);
         }
 
         return new(new GraphQLRequest
@@ -89,41 +91,40 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
         }, null);
     }
 
-    private bool TryReadMap(JsonElement element, string parameter, out Inputs? map, out string? error)
+    private bool TryReadMap(JsonElement element, string parameter, out Inputs? map, out string? error, out string? code)
     {
         if (element.TryGetProperty(parameter, out var value))
         {
-            return TryConvertMap(value, parameter, out map, out error);
+            return TryConvertMap(value, parameter, out map, out error, out code);
         }
 
-        (map, error) = (null, null);
+        (map, error, code) = (null, null, null);
         return true;
     }
 
-    private bool TryParseMap(string? json, string parameter, out Inputs? map, out string? error)
+    private bool TryParseMap(string? json, string parameter, out Inputs? map, out string? error, out string? code)
     {
-        map = null;
-        error = null;
+        (map, error, code) = (null, null, null);
         if (string.IsNullOrEmpty(json))
         {
             return true;
         }
 
-        try
+        if (!RequestJson.TryParse(Encoding.UTF8.GetBytes(json), $"The '{parameter}' parameter", out var document, out error))
         {
-            using var document = JsonDocument.Parse(json);
-            return TryConvertMap(document.RootElement, parameter, out map, out error);
-        }
-        catch (JsonException)
-        {
-            error = $"The '{parameter}' parameter is not valid JSON.";
+            code = GatewayErrorCodes.InvalidJson;
             return false;
+        }
+
+        using (document)
+        {
+            return TryConvertMap(document.RootElement, parameter, out map, out error, out code);
         }
     }
 
-    private bool TryConvertMap(JsonElement value, string parameter, out Inputs? map, out string? error)
+    private bool TryConvertMap(JsonElement value, string parameter, out Inputs? map, out string? error, out string? code)
     {
-        (map, error) = (null, null);
+        (map, error, code) = (null, null, null);
         if (value.ValueKind == JsonValueKind.Null)
         {
             return true;
@@ -135,8 +136,19 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
             return false;
         }
 
-        map = serializer.ReadNode<Inputs>(value);
-        return true;
+        try
+        {
+            map = serializer.ReadNode<Inputs>(value);
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // RequestJson refuses what is known to throw here; anything else it lets through is still the
+            // client's JSON, so it is a 400 like the rest, not a 500.
+            error = $"The '{parameter}' parameter could not be read as GraphQL input values.";
+            code = GatewayErrorCodes.InvalidJson;
+            return false;
+        }
     }
 
     private static bool TrySingle(IQueryCollection query, string parameter, out string? value, out string? error)

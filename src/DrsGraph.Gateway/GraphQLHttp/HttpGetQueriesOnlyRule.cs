@@ -46,9 +46,12 @@ internal sealed class SubscriptionsNeedStreamRule : ValidationRuleBase
     {
         if (context.Operation.Operation == OperationType.Subscription)
         {
-            context.ReportError(new ValidationError(context.Document.Source, Code,
+            context.ReportError(new ValidationError(context.Document.Source, null,
                 "Subscriptions need a streaming transport: open a WebSocket to this endpoint with the 'graphql-transport-ws' subprotocol, or send the request with 'Accept: text/event-stream' (GraphQL over SSE).",
-                context.Operation));
+                context.Operation)
+            {
+                Code = Code,
+            });
         }
 
         return default;

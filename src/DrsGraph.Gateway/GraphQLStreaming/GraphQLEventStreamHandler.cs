@@ -61,7 +61,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
             }
             else if (request.Error is not null)
             {
-                await WriteNextAsync(response, ResultWriter.Error(request.Error), cancellationToken);
+                await WriteNextAsync(response, ResultWriter.Error(request.Error, request.Code), cancellationToken);
             }
             else
             {

@@ -305,7 +305,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         {
             if (parsed.Error is not null)
             {
-                await SendErrorAsync(id, ResultWriter.Error(parsed.Error), operation);
+                await SendErrorAsync(id, ResultWriter.Error(parsed.Error, parsed.Code), operation);
                 return;
             }
 

@@ -20,6 +20,12 @@ public static class GatewayErrorCodes
     public const string UpstreamTimeout = "UPSTREAM_TIMEOUT";
     public const string UpstreamThrottled = "UPSTREAM_THROTTLED";
     public const string UpstreamProtocol = "UPSTREAM_PROTOCOL_ERROR";
+
+    /// <summary>The request's JSON text (body, or a GET's variables/extensions) cannot be read: HTTP 400.</summary>
+    public const string InvalidJson = "INVALID_JSON";
+
+    /// <summary>A mutation or subscription: the schema has only a query root.</summary>
+    public const string OperationTypeNotSupported = "OPERATION_TYPE_NOT_SUPPORTED";
 }
 
 /// <summary>Turns a DRS error into the GraphQL error placed on the field that needed the job.</summary>

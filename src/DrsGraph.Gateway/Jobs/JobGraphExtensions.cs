@@ -43,6 +43,8 @@ public static class JobGraphExtensions
             .AddErrorInfoProvider<GatewayErrorInfoProvider>()
             // Also on cached documents: the job budget depends on the variables (the ids lists).
             .AddValidationRule<JobBudgetRule>(useForCachedDocuments: true)
+            // A cached document may hold a query and a mutation: the operation picked is checked on every request.
+            .AddValidationRule<QueryRootOnlyRule>(useForCachedDocuments: true)
             .AddComplexityAnalyzer((complexity, sp) =>
             {
                 // Depth only: the per-field impact model cannot see list lengths, JobBudgetRule can.

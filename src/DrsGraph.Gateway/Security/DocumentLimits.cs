@@ -105,6 +105,10 @@ public static class DocumentLimits
     public const string TooManyVariables = "TOO_MANY_VARIABLES";
     public const string TooManyFragments = "TOO_MANY_FRAGMENTS";
     public const string TooManyInputValues = "TOO_MANY_INPUT_VALUES";
+    public const string NumberTooLong = "NUMBER_TOO_LONG";
+
+    /// <summary>Longest number literal in a document, as for numbers in JSON variables (RequestJson).</summary>
+    public const int MaxNumberLength = 100;
     public const string IntrospectionTooDeep = "INTROSPECTION_TOO_DEEP";
     public const string ResultTooLarge = "RESULT_TOO_LARGE";
     public const string DocumentTooDeep = "DOCUMENT_TOO_DEEP";
@@ -228,6 +232,12 @@ public static class DocumentLimits
             return Refuse(TooManyFragments, $"The document has {counts.Fragments} fragment definitions, spreads and inline fragments; at most {limits.MaxFragments} are allowed.");
         }
 
+        if (counts.LongestNumber > MaxNumberLength)
+        {
+            // Coercing a 500 000-digit literal (to an ID, an Int) cost seconds of CPU; no real number is that long.
+            return Refuse(NumberTooLong, $"The document writes a number of {counts.LongestNumber} characters; at most {MaxNumberLength} are allowed.");
+        }
+
         return counts.InputValues > limits.MaxInputValues
             ? Refuse(TooManyInputValues, $"The document writes {counts.InputValues} values in its arguments and variable defaults (list items and input object fields included); at most {limits.MaxInputValues} are allowed. Pass long lists as variables.")
             : null;
@@ -244,11 +254,11 @@ public static class DocumentLimits
 }
 
 /// <summary>What validation will have to walk, counted in one pass over the parsed document.</summary>
-internal readonly record struct DocumentCounts(int Fields, int Directives, int Arguments, int Variables, int Fragments, int InputValues)
+internal readonly record struct DocumentCounts(int Fields, int Directives, int Arguments, int Variables, int Fragments, int InputValues, int LongestNumber)
 {
     public static DocumentCounts Of(GraphQLDocument document)
     {
-        int fields = 0, directives = 0, arguments = 0, variables = 0, fragments = 0, values = 0;
+        int fields = 0, directives = 0, arguments = 0, variables = 0, fragments = 0, values = 0, longestNumber = 0;
         foreach (var definition in document.Definitions)
         {
             switch (definition)
@@ -272,7 +282,7 @@ internal readonly record struct DocumentCounts(int Fields, int Directives, int A
             }
         }
 
-        return new DocumentCounts(fields, directives, arguments, variables, fragments, values);
+        return new DocumentCounts(fields, directives, arguments, variables, fragments, values, longestNumber);
 
         // Recursion is bounded by the parser's depth limit (GraphQLDocumentBuilder.MaxDepth, 128).
         void Selections(GraphQLSelectionSet? set)
@@ -339,6 +349,14 @@ internal readonly record struct DocumentCounts(int Fields, int Directives, int A
                         Value(field.Value);
                     }
 
+                    break;
+                case GraphQLIntValue number:
+                    values++;
+                    longestNumber = Math.Max(longestNumber, number.Value.Length);
+                    break;
+                case GraphQLFloatValue number:
+                    values++;
+                    longestNumber = Math.Max(longestNumber, number.Value.Length);
                     break;
                 default:
                     values++;

@@ -56,7 +56,6 @@ public sealed class GetRequestTests(DefaultHostFixture fixture) : IClassFixture<
 
     [Theory]
     [InlineData("/graphql", "The \\u0027query\\u0027 parameter is required.")]
-    [InlineData("/graphql?query=%7B%20hello%20%7D&variables=%7Bnot-json", "The \\u0027variables\\u0027 parameter is not valid JSON.")]
     [InlineData("/graphql?query=%7B%20hello%20%7D&variables=%5B1%5D", "The \\u0027variables\\u0027 parameter must be a JSON object.")]
     [InlineData("/graphql?query=%7B%20hello%20%7D&extensions=%22s%22", "The \\u0027extensions\\u0027 parameter must be a JSON object.")]
     [InlineData("/graphql?query=%7B%20hello%20%7D&query=%7B%20hello%20%7D", "The \\u0027query\\u0027 parameter must be given at most once.")]
@@ -66,6 +65,18 @@ public sealed class GetRequestTests(DefaultHostFixture fixture) : IClassFixture<
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
         Assert.Equal($$"""{"errors":[{"message":"{{message}}"}]}""", answer.Body);
+    }
+
+    [Theory]
+    [InlineData("%7Bnot-json", "The \\u0027variables\\u0027 parameter is not valid JSON (line 1, byte 2).")]
+    [InlineData("%7B%22a%22%3A%22%5Cud800%22%7D", "The \\u0027variables\\u0027 parameter is not valid JSON (byte 6): a string escapes a lone UTF-16 surrogate, such as \\\\ud800 without a low surrogate after it.")]
+    [InlineData("%7B%22a%22%3A1%2C%22a%22%3A2%7D", "The \\u0027variables\\u0027 parameter is not valid JSON: an object has the same property name twice.")]
+    public async Task Variables_that_are_not_readable_json_are_400_invalid_json(string variables, string message)
+    {
+        var answer = await _client.GetWithAsync($"/graphql?query=%7B%20hello%20%7D&variables={variables}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal($$$"""{"errors":[{"message":"{{{message}}}","extensions":{"code":"INVALID_JSON","codes":["INVALID_JSON"]}}]}""", answer.Body);
     }
 
     [Fact]

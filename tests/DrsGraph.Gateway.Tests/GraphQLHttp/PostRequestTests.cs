@@ -113,13 +113,15 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
     [InlineData("""{"query":"{ hello }","extensions":0}""", "The \\u0027extensions\\u0027 parameter must be a JSON object.")]
     [InlineData("""{"query":"{ hello }","extensions":false}""", "The \\u0027extensions\\u0027 parameter must be a JSON object.")]
     [InlineData("42", "Each GraphQL request must be a JSON object with a \\u0027query\\u0027 member.")]
-    [InlineData("""{ "not a JSON""", "The request body is not valid JSON (line 1, byte 14).")]
-    public async Task A_malformed_request_is_400_naming_the_problem_with_either_media_type(string body, string message)
+    [InlineData("""{ "not a JSON""", "The request body is not valid JSON (line 1, byte 14).", "INVALID_JSON")]
+    [InlineData("""{"query":"{ hello }","variables":{"n":"\udc00"}}""", "The request body is not valid JSON (byte 39): a string escapes a lone UTF-16 surrogate, such as \\\\ud800 without a low surrogate after it.", "INVALID_JSON")]
+    public async Task A_malformed_request_is_400_naming_the_problem_with_either_media_type(string body, string message, string? code = null)
     {
         var strict = await _client.PostJsonAsync(body, GraphQLResponseJson);
         var legacy = await _client.PostJsonAsync(body, Json);
 
-        var expected = $$"""{"errors":[{"message":"{{message}}"}]}""";
+        var extensions = code is null ? "" : $$$""","extensions":{"code":"{{{code}}}","codes":["{{{code}}}"]}""";
+        var expected = $$"""{"errors":[{"message":"{{message}}"{{extensions}}}]}""";
         Assert.Equal((HttpStatusCode.BadRequest, expected), (strict.Status, strict.Body));
         Assert.Equal((HttpStatusCode.BadRequest, expected), (legacy.Status, legacy.Body));
         Assert.Equal("application/json; charset=utf-8", legacy.ContentType);
@@ -142,7 +144,7 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
         var answer = await _client.PostRawAsync(body, "application/json; charset=utf-8", GraphQLResponseJson);
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
-        Assert.Equal("""{"errors":[{"message":"The request body is not valid UTF-8."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"The request body is not valid UTF-8.","extensions":{"code":"INVALID_JSON","codes":["INVALID_JSON"]}}]}""", answer.Body);
     }
 
     [Fact]
@@ -152,6 +154,17 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal("{\"data\":{\"hello\":\"Hello, Zo\\u00EB \\u6771\\u4EAC!\"}}", answer.Body);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json;charset=UTF-8")]
+    [InlineData("Application/JSON")]
+    public async Task Utf8_content_types_are_accepted_however_they_are_spelled(string contentType)
+    {
+        var answer = await _client.PostRawAsync(Encoding.UTF8.GetBytes("""{"query":"{ hello }"}"""), contentType, GraphQLResponseJson);
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
     }
 
     [Theory]
