@@ -1,7 +1,7 @@
 // The jobUpdates subscription through the protocols' reference clients, graphql-ws (WebSocket,
 // graphql-transport-ws) and graphql-sse (distinct connections mode), against the built gateway and its
-// embedded emulator: the job's initial state, then the change the emulator's control API makes (deleting a
-// job moves it to DELETED at once), then completion, since DELETED is terminal.
+// embedded emulator: the job's initial state, then the changes the emulator's control API makes at once
+// (POST /_emulator/jobs/{id}/transition): a status change, then a terminal status, which completes the stream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -29,25 +29,35 @@ async function createJob() {
   return (await response.json()).jobs[0].id;
 }
 
-async function deleteJob(id) {
-  const response = await fetch(`${gateway.emulatorUrl}/_emulator/jobs/${id}`, { method: 'DELETE' });
-  assert.ok(response.ok, `DELETE job: ${response.status}`);
+async function moveJob(id, status) {
+  const response = await fetch(`${gateway.emulatorUrl}/_emulator/jobs/${id}/transition`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ status, frozen: true }),
+  });
+  assert.ok(response.ok, `transition to ${status}: ${response.status} ${await response.clone().text()}`);
 }
 
-/** Reads the iterator: initial event, then (after the job is deleted) the change, then its end. */
+/** Reads the iterator: the initial event, a status change, a terminal status, then its end. */
 async function initialChangeCompletion(events, id) {
   const initial = await events.next();
   assert.equal(initial.done, false);
   assert.deepEqual(initial.value.data.jobUpdates.job, { id, status: 'FULL_TRANSFER_STARTED', isTerminal: false });
   assert.deepEqual(initial.value.data.jobUpdates.changes, ['INITIAL']);
 
-  await deleteJob(id);
+  await moveJob(id, 'FULL_TRANSFER_COMPLETE');
 
   const change = await events.next();
   assert.equal(change.done, false);
-  assert.deepEqual(change.value.data.jobUpdates.job, { id, status: 'DELETED', isTerminal: true });
+  assert.deepEqual(change.value.data.jobUpdates.job, { id, status: 'FULL_TRANSFER_COMPLETE', isTerminal: false });
   assert.ok(change.value.data.jobUpdates.changes.includes('STATUS'));
   assert.ok(!Number.isNaN(Date.parse(change.value.data.jobUpdates.observedAt)));
+
+  await moveJob(id, 'RELEASE_RESOURCE_COMPLETE');
+
+  const last = await events.next();
+  assert.equal(last.done, false);
+  assert.deepEqual(last.value.data.jobUpdates.job, { id, status: 'RELEASE_RESOURCE_COMPLETE', isTerminal: true });
 
   const end = await events.next();
   assert.equal(end.done, true, 'the subscription completes once every watched job is terminal');
