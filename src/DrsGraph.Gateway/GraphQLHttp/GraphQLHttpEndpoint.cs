@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using DrsGraph.Gateway.BananaCakePop;
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Errors;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
@@ -27,9 +27,6 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 {
     private static readonly IValidationRule[] GetValidationRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance];
     private static readonly IValidationRule[] GetCachedDocumentValidationRules = [HttpGetQueriesOnlyRule.Instance];
-
-    /// <summary>The answer passed <see cref="GraphQLHttpOptions.MaxResponseBytes"/>.</summary>
-    public const string ResponseTooLargeCode = "RESPONSE_TOO_LARGE";
 
     private readonly GraphQLRequestReader _reader = new(serializer);
     private readonly GraphQLHttpOptions _options = options.Value;
@@ -388,7 +385,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         catch (ResponseTooLargeException ex)
         {
             LogResponseTooLarge(logger, ex.Ceiling, context.Request.Path);
-            var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = ResponseTooLargeCode }] };
+            var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = GatewayErrorCodes.ResponseTooLarge }] };
             buffer.SetLength(0);
             if (result is ExecutionResult[] batch)
             {
