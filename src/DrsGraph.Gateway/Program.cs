@@ -2,6 +2,7 @@ using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Security;
 using DrsGraph.Gateway.Subscriptions;
@@ -38,6 +39,9 @@ builder.AddJobCache();
 // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl; subscriptions
 // (and queries) over WebSocket (graphql-transport-ws) and SSE on the same path, limits in GraphQL:Streaming.
 builder.Services.AddGraphQLHttp();
+
+// Query limits (Gateway:Limits): document size, job references, depth, answer size; refused before anything runs.
+builder.AddQueryLimits();
 
 // Security: introspection switch, CORS allow-list, rate limits per caller and per client address on /graphql (Gateway:Security).
 builder.AddGatewaySecurity();

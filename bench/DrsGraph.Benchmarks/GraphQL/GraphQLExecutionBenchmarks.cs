@@ -4,6 +4,7 @@ using DrsGraph.Benchmarks.Infrastructure;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Limits;
 using GraphQL;
 using GraphQLParser;
 using Microsoft.AspNetCore.Builder;
@@ -46,6 +47,7 @@ public class GraphQLExecutionBenchmarks
         // Registered first: AddJobGraph only adds the DRS-backed source when none is there (TryAdd).
         builder.Services.AddSingleton<IJobDataSource>(_source);
         builder.AddJobGraph();
+        builder.AddQueryLimits();
         _app = builder.Build();
         _executer = _app.Services.GetRequiredService<IDocumentExecuter<JobSchema>>();
         _serializer = _app.Services.GetRequiredService<IGraphQLTextSerializer>();

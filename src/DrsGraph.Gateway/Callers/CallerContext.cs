@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 using DrsGraph.Gateway.BananaCakePop;
+using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLStreaming;
-using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,8 +27,6 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     ILogger<GraphQLHttpEndpoint<TSchema>> logger)
     where TSchema : ISchema
 {
-    /// <summary>The answer passed <see cref="GraphQLHttpOptions.MaxResponseBytes"/>.</summary>
-    public const string ResponseTooLargeCode = "RESPONSE_TOO_LARGE";
 
     private readonly GraphQLRequestReader _reader = new(serializer);
     private readonly GraphQLHttpOptions _options = options.Value;
@@ -419,7 +417,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         catch (ResponseTooLargeException ex)
         {
             LogResponseTooLarge(logger, ex.Ceiling, context.Request.Path);
-            var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = ResponseTooLargeCode }] };
+            var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = GatewayErrorCodes.ResponseTooLarge }] };
             buffer.SetLength(0);
             if (result is ExecutionResult[] batch)
             {

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Errors;
 using GraphQL;
 using GraphQL.Transport;
 

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using GraphQL.Validation;
 using GraphQLParser.AST;
 
@@ -38,8 +39,6 @@ internal sealed class HttpMethodNotAllowedError(ValidationContext context, strin
 /// </summary>
 internal sealed class SubscriptionsNeedStreamRule : ValidationRuleBase
 {
-    public const string Code = "SUBSCRIPTION_NEEDS_STREAM";
-
     public static readonly SubscriptionsNeedStreamRule Instance = new();
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
@@ -50,7 +49,7 @@ internal sealed class SubscriptionsNeedStreamRule : ValidationRuleBase
                 "Subscriptions need a streaming transport: open a WebSocket to this endpoint with the 'graphql-transport-ws' subprotocol, or send the request with 'Accept: text/event-stream' (GraphQL over SSE).",
                 context.Operation)
             {
-                Code = Code,
+                Code = GatewayErrorCodes.SubscriptionNeedsStream,
             });
         }
 

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLHttp;
 using GraphQL;
 using GraphQL.Transport;
@@ -57,7 +58,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
             if (slot is null)
             {
                 LogTooManyConnections(logger, callerKey);
-                await WriteNextAsync(response, ResultWriter.Error($"This caller already holds {options.Value.MaxConnectionsPerCaller} open subscription connections (GraphQL:Streaming:MaxConnectionsPerCaller); close one first.", StreamingErrorCodes.TooManyConnections), cancellationToken);
+                await WriteNextAsync(response, ResultWriter.Error($"This caller already holds {options.Value.MaxConnectionsPerCaller} open subscription connections (GraphQL:Streaming:MaxConnectionsPerCaller); close one first.", GatewayErrorCodes.TooManyConnections), cancellationToken);
             }
             else if (request.Error is not null)
             {
@@ -142,7 +143,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
                 LogStreamEnded(logger, ex.Message);
             }
 
-            await WriteNextAsync(context.Response, ResultWriter.Error(ex.Message, StreamingErrorCodes.SubscriptionEnded), cancellationToken);
+            await WriteNextAsync(context.Response, ResultWriter.Error(ex.Message, GatewayErrorCodes.SubscriptionEnded), cancellationToken);
         }
     }
 
@@ -186,15 +187,3 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
     private static partial void LogSourceFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>Error codes of the streaming transports.</summary>
-public static class StreamingErrorCodes
-{
-    /// <summary>The caller holds <c>GraphQL:Streaming:MaxConnectionsPerCaller</c> connections already.</summary>
-    public const string TooManyConnections = "TOO_MANY_CONNECTIONS";
-
-    /// <summary>The socket runs <c>GraphQL:Streaming:MaxSubscriptionsPerConnection</c> operations already.</summary>
-    public const string TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
-
-    /// <summary>The subscription's source failed or the client read too slowly.</summary>
-    public const string SubscriptionEnded = "SUBSCRIPTION_ENDED";
-}

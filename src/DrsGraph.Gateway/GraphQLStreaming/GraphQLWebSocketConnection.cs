@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
@@ -289,7 +290,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             _operations.TryRemove(new KeyValuePair<string, Operation>(id, operation));
             operation.Cancellation.Dispose();
             LogTooManySubscriptions(logger, options.MaxSubscriptionsPerConnection);
-            _ = SendErrorAsync(id, ResultWriter.Error($"This connection already runs {options.MaxSubscriptionsPerConnection} operations (GraphQL:Streaming:MaxSubscriptionsPerConnection); complete one first.", StreamingErrorCodes.TooManySubscriptions));
+            _ = SendErrorAsync(id, ResultWriter.Error($"This connection already runs {options.MaxSubscriptionsPerConnection} operations (GraphQL:Streaming:MaxSubscriptionsPerConnection); complete one first.", GatewayErrorCodes.TooManySubscriptions));
             return;
         }
 
@@ -346,7 +347,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
                 LogStreamEnded(logger, ex.Message);
             }
 
-            await SendErrorAsync(id, ResultWriter.Error(ex.Message, StreamingErrorCodes.SubscriptionEnded), operation);
+            await SendErrorAsync(id, ResultWriter.Error(ex.Message, GatewayErrorCodes.SubscriptionEnded), operation);
         }
         catch (Exception ex)
         {

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using System.Text;
 using System.Text.Json;
 using DrsGraph.Gateway.GraphQLHttp;
@@ -19,7 +20,7 @@ internal sealed class ResultWriter(IGraphQLSerializer serializer, long maxBytes)
         catch (ResponseTooLargeException ex)
         {
             buffer.SetLength(0);
-            var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = GraphQLHttpEndpoint<GraphQL.Types.ISchema>.ResponseTooLargeCode }] };
+            var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = GatewayErrorCodes.ResponseTooLarge }] };
             await serializer.WriteAsync(buffer, refusal, cancellationToken);
         }
 

@@ -1,32 +1,8 @@
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Errors;
 using GraphQL;
 
 namespace DrsGraph.Gateway.Jobs;
-
-/// <summary>
-/// <c>extensions.code</c> values the gateway raises itself. Errors DRS reports keep DRS's own code
-/// (<c>DRS.M00289</c>, <c>APIGW.0308</c>) so callers can look them up in the DRS documentation.
-/// </summary>
-public static class GatewayErrorCodes
-{
-    public const string Unauthenticated = "UNAUTHENTICATED";
-    public const string InvalidProjectId = "INVALID_PROJECT_ID";
-    public const string InvalidLanguage = "INVALID_LANGUAGE";
-    public const string InvalidJobId = "INVALID_JOB_ID";
-    public const string TooManyJobIds = "TOO_MANY_JOB_IDS";
-    public const string TooManyWatchedJobs = "TOO_MANY_WATCHED_JOBS";
-    public const string ShuttingDown = "SHUTTING_DOWN";
-    public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
-    public const string UpstreamTimeout = "UPSTREAM_TIMEOUT";
-    public const string UpstreamThrottled = "UPSTREAM_THROTTLED";
-    public const string UpstreamProtocol = "UPSTREAM_PROTOCOL_ERROR";
-
-    /// <summary>The request's JSON text (body, or a GET's variables/extensions) cannot be read: HTTP 400.</summary>
-    public const string InvalidJson = "INVALID_JSON";
-
-    /// <summary>A mutation or subscription: the schema has only a query root.</summary>
-    public const string OperationTypeNotSupported = "OPERATION_TYPE_NOT_SUPPORTED";
-}
 
 /// <summary>Turns a DRS error into the GraphQL error placed on the field that needed the job.</summary>
 public static class GatewayErrors

@@ -1,5 +1,7 @@
 using System.Collections;
-using System.ComponentModel.DataAnnotations;
+using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.Limits;
+using DrsGraph.Gateway.Security;
 using GraphQL.Validation;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
@@ -7,37 +9,14 @@ using ValidationContext = GraphQL.Validation.ValidationContext;
 
 namespace DrsGraph.Gateway.Jobs;
 
-/// <summary>How much one operation may ask for, bound from <c>Gateway:Limits</c>.</summary>
-public sealed class QueryLimitOptions
-{
-    public const string SectionName = "Gateway:Limits";
-
-    /// <summary>
-    /// Job references per operation: each <c>job</c> field counts 1, each <c>jobs</c> field the length of
-    /// its list, across aliases and fragments. Default 1000 (ten batch calls of 100 per endpoint).
-    /// </summary>
-    [Range(1, 100_000)]
-    public int MaxJobReferences { get; set; } = 1000;
-
-    /// <summary>Distinct job IDs per operation. Default 500.</summary>
-    [Range(1, 100_000)]
-    public int MaxDistinctJobIds { get; set; } = 500;
-
-    /// <summary>Deepest selection allowed. Default 15: our data is 4 deep; introspection (the IDE's) needs about 13.</summary>
-    [Range(2, 100)]
-    public int MaxDepth { get; set; } = 15;
-}
-
 /// <summary>
 /// Refuses, before anything runs, an operation that references more jobs than allowed (an alias
 /// flood like <c>a1: job(...) ... a5000: job(...)</c>, or huge <c>ids</c> lists). Runs after variables
-/// are parsed, so IDs passed as variables count too.
+/// are parsed, so IDs passed as variables count too. The fields that load jobs say so in their metadata
+/// (<see cref="ListSizes.JobIdsArgumentKey"/>): one ID counts 1, a list its length.
 /// </summary>
 public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : ValidationRuleBase
 {
-    public const string TooManyJobReferences = "TOO_MANY_JOB_REFERENCES";
-    public const string TooManyDistinctJobIds = "TOO_MANY_DISTINCT_JOB_IDS";
-
     public override ValueTask<INodeVisitor?> GetPostNodeVisitorAsync(ValidationContext context)
     {
         if (context.ArgumentValues is not { Count: > 0 } arguments)
@@ -48,44 +27,55 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
         var references = 0;
         GraphQLField? worst = null;
         var distinct = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (field, values) in arguments)
-        {
-            switch (field.Name.StringValue)
+        // The walk keeps TypeInfo, so each field is seen with its definition (fragments included).
+        return new ValueTask<INodeVisitor?>(new NodeVisitors(
+            new MatchingNodeVisitor<GraphQLField>((field, context) =>
             {
-                case "job" when values.TryGetValue("id", out var id) && id.Value is string one:
-                    references++;
-                    distinct.Add(one);
-                    worst ??= field;
-                    break;
-                case "jobs" when values.TryGetValue("ids", out var ids) && ids.Value is IEnumerable list:
-                    foreach (var item in list)
-                    {
+                if (context.TypeInfo.GetFieldDef()?.GetMetadata<string?>(ListSizes.JobIdsArgumentKey) is not { } argumentName
+                    || !arguments.TryGetValue(field, out var values)
+                    || !values.TryGetValue(argumentName, out var argument))
+                {
+                    return;
+                }
+
+                switch (argument.Value)
+                {
+                    case string one:
                         references++;
-                        if (item is string value)
+                        distinct.Add(one);
+                        worst ??= field;
+                        break;
+                    case IEnumerable list:
+                        foreach (var item in list)
                         {
-                            distinct.Add(value);
+                            references++;
+                            if (item is string value)
+                            {
+                                distinct.Add(value);
+                            }
                         }
-                    }
 
-                    worst = field;
-                    break;
-            }
-        }
+                        worst = field;
+                        break;
+                }
+            }),
+            new MatchingNodeVisitor<GraphQLDocument>(leave: (_, context) => Report(context, references, distinct.Count, worst))));
+    }
 
+    private void Report(ValidationContext context, int references, int distinct, GraphQLField? worst)
+    {
         var limits = options.Value;
         if (references > limits.MaxJobReferences)
         {
-            context.ReportError(new ValidationError(context.Document.Source, TooManyJobReferences,
+            context.ReportError(new ValidationError(context.Document.Source, GatewayErrorCodes.TooManyJobReferences,
                 $"The operation references {references} jobs (job fields count 1, jobs fields the length of their list, across aliases); at most {limits.MaxJobReferences} are allowed.",
-                worst!) { Code = TooManyJobReferences });
+                worst!) { Code = GatewayErrorCodes.TooManyJobReferences });
         }
-        else if (distinct.Count > limits.MaxDistinctJobIds)
+        else if (distinct > limits.MaxDistinctJobIds)
         {
-            context.ReportError(new ValidationError(context.Document.Source, TooManyDistinctJobIds,
-                $"The operation asks for {distinct.Count} distinct job IDs; at most {limits.MaxDistinctJobIds} are allowed.",
-                worst!) { Code = TooManyDistinctJobIds });
+            context.ReportError(new ValidationError(context.Document.Source, GatewayErrorCodes.TooManyDistinctJobIds,
+                $"The operation asks for {distinct} distinct job IDs; at most {limits.MaxDistinctJobIds} are allowed.",
+                worst!) { Code = GatewayErrorCodes.TooManyDistinctJobIds });
         }
-
-        return default;
     }
 }

@@ -1,5 +1,6 @@
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.Limits;
 using GraphQL;
 using Microsoft.Extensions.Options;
 
@@ -17,8 +18,6 @@ public static class JobGraphExtensions
     public static WebApplicationBuilder AddJobGraph(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<JobQueryOptions>().BindConfiguration(JobQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<QueryLimitOptions>().BindConfiguration(QueryLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CallerOptions>().BindConfiguration(CallerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CallerContextBuilder>();
         services.AddSingleton<IGraphQLUserContextBuilder, GatewayUserContextBuilder>();

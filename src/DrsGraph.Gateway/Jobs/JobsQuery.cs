@@ -1,5 +1,6 @@
-using System.ComponentModel.DataAnnotations;
 using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Security;
 using GraphQL;
 using GraphQL.Types;
@@ -7,20 +8,10 @@ using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Jobs;
 
-/// <summary>Limits of the job queries, bound from the <c>Gateway:Jobs</c> section.</summary>
-public sealed class JobQueryOptions
-{
-    public const string SectionName = "Gateway:Jobs";
-
-    /// <summary>Most IDs one <c>jobs(ids:)</c> field accepts. Default 500 (five DRS calls per endpoint).</summary>
-    [Range(1, 10_000)]
-    public int MaxIdsPerField { get; set; } = 500;
-}
-
 /// <summary>The root query: look jobs up by ID. Nothing is fetched here; the Job fields load in batches.</summary>
 public sealed class JobsQuery : ObjectGraphType
 {
-    public JobsQuery(IOptions<JobQueryOptions> options)
+    public JobsQuery(IOptions<QueryLimitOptions> options)
     {
         Name = "Query";
         var maxIds = options.Value.MaxIdsPerField;
@@ -28,6 +19,8 @@ public sealed class JobsQuery : ObjectGraphType
         Field<JobGraphType>("job")
             .Description("One job by ID. A malformed ID is an INVALID_JOB_ID error; an unknown one fails the fields that need DRS.")
             .Argument<NonNullGraphType<IdGraphType>>("id", "A DRS job ID, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21.")
+            // The job budget and the rate limiter count the job this field names.
+            .WithMetadata(ListSizes.JobIdsArgumentKey, "id")
             .Resolve(context =>
             {
                 GatewayUserContext.Of(context).ThrowIfNoCaller();
@@ -40,6 +33,8 @@ public sealed class JobsQuery : ObjectGraphType
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
             // The result-size estimate multiplies what is below by the length of the ids list.
             .WithMetadata(ListSizes.ArgumentKey, "ids")
+            // The job budget and the rate limiter count the jobs the ids list names.
+            .WithMetadata(ListSizes.JobIdsArgumentKey, "ids")
             .Resolve(context =>
             {
                 GatewayUserContext.Of(context).ThrowIfNoCaller();

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using GraphQL.Validation;
 using GraphQLParser.AST;
 

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.Errors;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -21,8 +22,6 @@ namespace DrsGraph.Gateway.Security;
 /// </summary>
 public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpContext>
 {
-    public const string RateLimitedCode = "RATE_LIMITED";
-
     /// <summary>The path the limiter guards; the IDE's static assets below it are not counted.</summary>
     private static readonly PathString GraphQLPath = new("/graphql");
 
@@ -222,7 +221,7 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
         writer.WriteStartObject();
         writer.WriteString("message", RefusalMessage(context, seconds));
         writer.WriteStartObject("extensions");
-        writer.WriteString("code", RateLimitedCode);
+        writer.WriteString("code", GatewayErrorCodes.RateLimited);
         writer.WriteNumber("retryAfterSeconds", seconds);
         writer.WriteEndObject();
         writer.WriteEndObject();

@@ -70,6 +70,50 @@ public sealed class DocumentShape
     }
 
     /// <summary>
+    /// Job IDs the operation names (<see cref="ListSizes.JobIdsOf"/> of every field that loads jobs), through
+    /// fragments and aliases; repeats count again: each is a field to resolve. The most of any operation of
+    /// the document when no name is given.
+    /// </summary>
+    public double CountJobIds(GraphQLDocument document, string? operationName, Inputs? variables)
+    {
+        var walk = new Walk<double>(document);
+        var most = 0d;
+        foreach (var operation in document.Definitions.OfType<GraphQLOperationDefinition>())
+        {
+            if (operationName is null || operation.Name?.StringValue == operationName)
+            {
+                most = Math.Max(most, Count(operation.SelectionSet, RootOf(operation)));
+            }
+        }
+
+        return most;
+
+        double Count(GraphQLSelectionSet set, IGraphType? parent)
+        {
+            var total = 0d;
+            foreach (var selection in set.Selections)
+            {
+                switch (selection)
+                {
+                    case GraphQLField field:
+                        var definition = FieldOf(parent, field.Name.StringValue);
+                        total += ListSizes.JobIdsOf(definition, field, variables)
+                            + (field.SelectionSet is { } child ? Count(child, definition?.ResolvedType?.GetNamedType()) : 0);
+                        break;
+                    case GraphQLInlineFragment inline:
+                        total += Count(inline.SelectionSet, TypeOf(inline.TypeCondition) ?? parent);
+                        break;
+                    case GraphQLFragmentSpread spread:
+                        total += walk.Fragment(spread, 0, fragment => Count(fragment.SelectionSet, TypeOf(fragment.TypeCondition)));
+                        break;
+                }
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>
     /// The first of <c>__Type</c>'s recursive fields (<c>fields</c>, <c>inputFields</c>, <c>interfaces</c>,
     /// <c>possibleTypes</c>: at most <paramref name="maxListRecursion"/> on any path; <c>ofType</c>: at most
     /// <paramref name="maxOfTypeDepth"/>) that some path nests beyond its limit, fragments followed; null when none does.

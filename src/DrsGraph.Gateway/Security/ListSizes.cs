@@ -18,6 +18,13 @@ public static class ListSizes
     public const string ArgumentKey = "drsgraph:listSize:argument";
 
     /// <summary>
+    /// A <c>string</c>: the argument naming the jobs the field loads, one ID (<c>job(id:)</c>) or a list of them
+    /// (<c>jobs(ids:)</c>). The job budget (<c>JobBudgetRule</c>) and the rate limiter's charge (<c>RequestCost</c>)
+    /// count the IDs named there, so a new field that loads jobs is counted by saying so, not by its name.
+    /// </summary>
+    public const string JobIdsArgumentKey = "drsgraph:jobIds:argument";
+
+    /// <summary>
     /// Gives each list field of the introspection types its real worst case for this schema (the most fields
     /// of any type, the most arguments of any field, ...). Computed from the built schema, so the estimate
     /// follows the schema as it grows. Idempotent; initializes the schema.
@@ -91,6 +98,36 @@ public static class ListSizes
         }
 
         return 1;
+    }
+
+    /// <summary>
+    /// Job IDs the field names in its <see cref="JobIdsArgumentKey"/> argument, as written (before validation):
+    /// the length of a list, literal or variable; 1 for anything else there (one ID, a variable not given);
+    /// 0 when the field loads no jobs or the argument is missing.
+    /// </summary>
+    internal static double JobIdsOf(FieldType? definition, GraphQLField field, Inputs? variables)
+    {
+        if (definition?.GetMetadata<string?>(JobIdsArgumentKey) is not { } argumentName || field.Arguments?.Items is not { } arguments)
+        {
+            return 0;
+        }
+
+        foreach (var argument in arguments)
+        {
+            if (argument.Name.StringValue == argumentName)
+            {
+                return argument.Value switch
+                {
+                    GraphQLListValue list => list.Values?.Count ?? 0,
+                    GraphQLVariable variable when variables is not null
+                        && variables.TryGetValue(variable.Name.StringValue, out var value)
+                        && value is IEnumerable items and not string => items.Cast<object?>().Count(),
+                    _ => 1,
+                };
+            }
+        }
+
+        return 0;
     }
 
     // At least 1: a list empty in today's schema still costs its field.

@@ -1,5 +1,5 @@
-using System.Collections;
 using System.Globalization;
+using DrsGraph.Gateway.Errors;
 using GraphQL;
 using GraphQLParser.AST;
 
@@ -32,7 +32,7 @@ public static partial class RequestCost
             return await next(options);
         }
 
-        var permits = PermitsFor(options.Document, options.OperationName, options.Variables, limiter.Settings.JobsPerPermit);
+        var permits = PermitsFor(services.GetService<DocumentShape>(), options.Document, options.OperationName, options.Variables, limiter.Settings.JobsPerPermit);
         var charge = context.Features.Get<Charge>();
         if (charge is null)
         {
@@ -78,109 +78,17 @@ public static partial class RequestCost
 
         var error = new ExecutionError($"{limiter.RefusalMessage(context, seconds)} This operation names {permits + (charge.Operations == 1 ? 1 : 0)} permits' worth of work (1 + 1 per {limiter.Settings.JobsPerPermit} job IDs).")
         {
-            Code = CallerRateLimiter.RateLimitedCode,
+            Code = GatewayErrorCodes.RateLimited,
         };
         error.Data["retryAfterSeconds"] = seconds;
         return new ExecutionResult { Errors = [error] };
     }
 
-    /// <summary>1 + (job IDs named by the operation) / <paramref name="jobsPerPermit"/>.</summary>
-    internal static int PermitsFor(GraphQLDocument? document, string? operationName, Inputs? variables, int jobsPerPermit)
+    /// <summary>1 + (job IDs named by the operation, <see cref="DocumentShape.CountJobIds"/>) / <paramref name="jobsPerPermit"/>.</summary>
+    internal static int PermitsFor(DocumentShape? shape, GraphQLDocument? document, string? operationName, Inputs? variables, int jobsPerPermit)
     {
-        var jobs = document is null ? 0 : CountJobIds(document, operationName, variables);
+        var jobs = document is null || shape is null ? 0 : shape.CountJobIds(document, operationName, variables);
         return (int)Math.Min(1_000_000, 1 + Math.Floor(jobs / jobsPerPermit));
-    }
-
-    /// <summary>
-    /// Job IDs the operation names: the length of every <c>jobs(ids:)</c> list (literal or variable) and 1 per
-    /// <c>job(id:)</c>, through fragments and aliases (repeats count again: each is a field to resolve).
-    /// Linear: each fragment is counted once and reused; a fragment cycle counts 0 (validation refuses it).
-    /// </summary>
-    internal static double CountJobIds(GraphQLDocument document, string? operationName, Inputs? variables)
-    {
-        var fragments = new Dictionary<string, GraphQLFragmentDefinition>(StringComparer.Ordinal);
-        foreach (var fragment in document.Definitions.OfType<GraphQLFragmentDefinition>())
-        {
-            fragments.TryAdd(fragment.FragmentName.Name.StringValue, fragment);
-        }
-
-        var memo = new Dictionary<string, double>(StringComparer.Ordinal);
-        var inProgress = new HashSet<string>(StringComparer.Ordinal);
-        var most = 0d;
-        foreach (var operation in document.Definitions.OfType<GraphQLOperationDefinition>())
-        {
-            if (operationName is null || operation.Name?.StringValue == operationName)
-            {
-                most = Math.Max(most, Count(operation.SelectionSet));
-            }
-        }
-
-        return most;
-
-        double Count(GraphQLSelectionSet set)
-        {
-            var total = 0d;
-            foreach (var selection in set.Selections)
-            {
-                total += selection switch
-                {
-                    GraphQLField field => IdsOf(field) + (field.SelectionSet is { } child ? Count(child) : 0),
-                    GraphQLInlineFragment inline => Count(inline.SelectionSet),
-                    GraphQLFragmentSpread spread => FragmentCount(spread.FragmentName.Name.StringValue),
-                    _ => 0,
-                };
-            }
-
-            return total;
-        }
-
-        double FragmentCount(string name)
-        {
-            if (memo.TryGetValue(name, out var known))
-            {
-                return known;
-            }
-
-            if (!fragments.TryGetValue(name, out var fragment) || !inProgress.Add(name))
-            {
-                return 0;
-            }
-
-            var count = Count(fragment.SelectionSet);
-            inProgress.Remove(name);
-            return memo[name] = count;
-        }
-
-        double IdsOf(GraphQLField field)
-        {
-            var name = field.Name.StringValue;
-            if (name == "job")
-            {
-                return 1;
-            }
-
-            if (name != "jobs" || field.Arguments?.Items is not { } arguments)
-            {
-                return 0;
-            }
-
-            foreach (var argument in arguments)
-            {
-                if (argument.Name.StringValue == "ids")
-                {
-                    return argument.Value switch
-                    {
-                        GraphQLListValue list => list.Values?.Count ?? 0,
-                        GraphQLVariable variable when variables is not null
-                            && variables.TryGetValue(variable.Name.StringValue, out var value)
-                            && value is IEnumerable items and not string => items.Cast<object?>().Count(),
-                        _ => 1,
-                    };
-                }
-            }
-
-            return 0;
-        }
     }
 
     /// <summary>What one HTTP request has been charged so far, across the operations of a batch.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using DrsGraph.Gateway.Limits;
 using GraphQL;
 using GraphQL.Validation;
 using GraphQL.Validation.Rules.Custom;
@@ -23,7 +24,6 @@ public static class SecurityExtensions
 
         // Size limits on the parsed document, before validation (which is itself costly on huge documents).
         // Validated documents are cached: repeated queries skip parsing and the document-only rules.
-        services.AddOptions<DocumentLimitOptions>().BindConfiguration(DocumentLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ValidatedDocumentCache>();
         // The schema's list sizes and introspection shape, for the result-size estimate (one instance per schema).
         services.AddSingleton<DocumentShape>();
@@ -31,7 +31,7 @@ public static class SecurityExtensions
             DocumentLimits.EnforceAsync(
                 options,
                 o => next(o),
-                options.RequestServices?.GetService<IOptions<DocumentLimitOptions>>()?.Value ?? new DocumentLimitOptions(),
+                options.RequestServices?.GetService<IOptions<QueryLimitOptions>>()?.Value ?? new QueryLimitOptions(),
                 options.RequestServices?.GetService<ValidatedDocumentCache>())));
 
         // Rate limit, second step: each operation is charged by the job IDs it names, once parsed (see RequestCost).

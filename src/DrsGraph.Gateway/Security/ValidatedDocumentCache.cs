@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Limits;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ public sealed class ValidatedDocumentCache : IDisposable
 
     private readonly MemoryCache? _documents;
 
-    public ValidatedDocumentCache(IOptions<DocumentLimitOptions> options)
+    public ValidatedDocumentCache(IOptions<QueryLimitOptions> options)
     {
         var megabytes = options.Value.ValidatedDocumentCacheMegabytes;
         _documents = megabytes > 0 ? new MemoryCache(new MemoryCacheOptions { SizeLimit = megabytes * 1024L * 1024L, CompactionPercentage = 0.25 }) : null;

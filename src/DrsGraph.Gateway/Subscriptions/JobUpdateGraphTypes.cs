@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Jobs;
 using GraphQL;

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using System.Collections.Concurrent;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;

@@ -1,4 +1,4 @@
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Errors;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,0 +1,115 @@
+namespace DrsGraph.Gateway.Errors;
+
+/// <summary>
+/// Every <c>extensions.code</c> the gateway raises itself, in one place. Errors DRS reports keep DRS's own
+/// code (<c>DRS.M00289</c>, <c>APIGW.0308</c>) so callers can look them up in the DRS documentation.
+/// The README's error tables list each of these (a test keeps them in step).
+/// </summary>
+public static class GatewayErrorCodes
+{
+    // Callers: decided once per operation from the headers.
+
+    /// <summary>No <c>X-Auth-Token</c> header, or one that is not a valid IAM token.</summary>
+    public const string Unauthenticated = "UNAUTHENTICATED";
+
+    /// <summary>An <c>X-Project-Id</c> header that is not a DRS project ID.</summary>
+    public const string InvalidProjectId = "INVALID_PROJECT_ID";
+
+    /// <summary>An <c>X-Language</c> header other than <c>en-us</c> or <c>zh-cn</c>.</summary>
+    public const string InvalidLanguage = "INVALID_LANGUAGE";
+
+    // Jobs: on the field that needed the job.
+
+    /// <summary>A malformed job ID (never sent upstream), or one DRS calls malformed.</summary>
+    public const string InvalidJobId = "INVALID_JOB_ID";
+
+    /// <summary>More IDs in one <c>jobs(ids:)</c> field than <c>Gateway:Limits:MaxIdsPerField</c>.</summary>
+    public const string TooManyJobIds = "TOO_MANY_JOB_IDS";
+
+    /// <summary>DRS could not be reached after the retries, or the circuit to it is open.</summary>
+    public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
+
+    /// <summary>DRS did not answer within the attempt timeout or the request budget.</summary>
+    public const string UpstreamTimeout = "UPSTREAM_TIMEOUT";
+
+    /// <summary>DRS kept throttling the call after the retries.</summary>
+    public const string UpstreamThrottled = "UPSTREAM_THROTTLED";
+
+    /// <summary>DRS answered something we cannot use: not its JSON, a redirect, an answer too large.</summary>
+    public const string UpstreamProtocol = "UPSTREAM_PROTOCOL_ERROR";
+
+    // Query limits: the operation is refused before it runs.
+
+    /// <summary>An operation references more jobs than <c>Gateway:Limits:MaxJobReferences</c> (across aliases and fragments).</summary>
+    public const string TooManyJobReferences = "TOO_MANY_JOB_REFERENCES";
+
+    /// <summary>An operation names more distinct job IDs than <c>Gateway:Limits:MaxDistinctJobIds</c>.</summary>
+    public const string TooManyDistinctJobIds = "TOO_MANY_DISTINCT_JOB_IDS";
+
+    /// <summary>More field nodes in the document than <c>Gateway:Limits:MaxFieldNodes</c>.</summary>
+    public const string TooManyFields = "TOO_MANY_FIELDS";
+
+    /// <summary>More directives in the document than <c>Gateway:Limits:MaxDirectives</c>.</summary>
+    public const string TooManyDirectives = "TOO_MANY_DIRECTIVES";
+
+    /// <summary>More arguments (of fields and directives) in the document than <c>Gateway:Limits:MaxArguments</c>.</summary>
+    public const string TooManyArguments = "TOO_MANY_ARGUMENTS";
+
+    /// <summary>More variable definitions in the document than <c>Gateway:Limits:MaxVariables</c>.</summary>
+    public const string TooManyVariables = "TOO_MANY_VARIABLES";
+
+    /// <summary>More fragment definitions, spreads and inline fragments than <c>Gateway:Limits:MaxFragments</c>.</summary>
+    public const string TooManyFragments = "TOO_MANY_FRAGMENTS";
+
+    /// <summary>More values written in arguments and variable defaults than <c>Gateway:Limits:MaxInputValues</c>.</summary>
+    public const string TooManyInputValues = "TOO_MANY_INPUT_VALUES";
+
+    /// <summary>A number literal in the query text longer than 100 characters.</summary>
+    public const string NumberTooLong = "NUMBER_TOO_LONG";
+
+    /// <summary>Introspection's recursive lists or <c>ofType</c> nested beyond <c>Gateway:Limits:MaxIntrospection*</c>.</summary>
+    public const string IntrospectionTooDeep = "INTROSPECTION_TOO_DEEP";
+
+    /// <summary>The estimated answer of the HTTP request exceeds <c>Gateway:Limits:MaxResultFields</c>.</summary>
+    public const string ResultTooLarge = "RESULT_TOO_LARGE";
+
+    /// <summary>The document nests deeper than the parser's 128 levels.</summary>
+    public const string DocumentTooDeep = "DOCUMENT_TOO_DEEP";
+
+    /// <summary>The parser failed while describing a syntax error: the query is not GraphQL.</summary>
+    public const string SyntaxError = "SYNTAX_ERROR";
+
+    // HTTP: the request or the answer as a whole.
+
+    /// <summary>The request's JSON text (body, or a GET's variables/extensions) cannot be read: HTTP 400.</summary>
+    public const string InvalidJson = "INVALID_JSON";
+
+    /// <summary>A mutation or subscription: the schema has only a query root.</summary>
+    public const string OperationTypeNotSupported = "OPERATION_TYPE_NOT_SUPPORTED";
+
+    /// <summary>The serialized answer passed <c>GraphQL:Http:MaxResponseBytes</c>: it is dropped whole and replaced by this error.</summary>
+    public const string ResponseTooLarge = "RESPONSE_TOO_LARGE";
+
+    /// <summary>The caller's or its client address's token bucket is empty: HTTP 429 with <c>Retry-After</c>.</summary>
+    public const string RateLimited = "RATE_LIMITED";
+
+    // Subscriptions and their transports.
+
+    /// <summary>A subscription over plain POST/GET: it needs a stream (WebSocket graphql-transport-ws or <c>Accept: text/event-stream</c>).</summary>
+    public const string SubscriptionNeedsStream = "SUBSCRIPTION_NEEDS_STREAM";
+
+    /// <summary>The caller already watches <c>Gateway:Subscriptions:MaxJobsPerCaller</c> jobs.</summary>
+    public const string TooManyWatchedJobs = "TOO_MANY_WATCHED_JOBS";
+
+    /// <summary>The replica is stopping: subscribe again, another replica answers.</summary>
+    public const string ShuttingDown = "SHUTTING_DOWN";
+
+    /// <summary>The caller holds <c>GraphQL:Streaming:MaxConnectionsPerCaller</c> connections already.</summary>
+    public const string TooManyConnections = "TOO_MANY_CONNECTIONS";
+
+    /// <summary>The socket runs <c>GraphQL:Streaming:MaxSubscriptionsPerConnection</c> operations already.</summary>
+    public const string TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
+
+    /// <summary>The subscription's source failed or the client read too slowly.</summary>
+    public const string SubscriptionEnded = "SUBSCRIPTION_ENDED";
+}

@@ -1,0 +1,25 @@
+namespace DrsGraph.Gateway.Limits;
+
+public static class QueryLimitExtensions
+{
+    /// <summary>
+    /// <see cref="QueryLimitOptions"/> from <c>Gateway:Limits</c>, validated at start-up; read by the document
+    /// limits, the job budget, the depth analyzer and the <c>jobs</c> field.
+    /// </summary>
+    public static WebApplicationBuilder AddQueryLimits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QueryLimitOptions>()
+            // Before the binding below, so the new key wins when both are set.
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                if (configuration.GetValue<int?>(QueryLimitOptions.LegacyMaxIdsPerFieldKey) is { } legacy)
+                {
+                    options.MaxIdsPerField = legacy;
+                }
+            })
+            .BindConfiguration(QueryLimitOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return builder;
+    }
+}

@@ -1,0 +1,119 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DrsGraph.Gateway.Limits;
+
+/// <summary>
+/// How much one request may ask for, every limit in one section, bound from <c>Gateway:Limits</c>: the size of
+/// the parsed document (checked before validation), the jobs it references, its depth, and the estimated size
+/// of its answer. Each is refused with its own code of <see cref="Errors.GatewayErrorCodes"/>.
+/// </summary>
+public sealed class QueryLimitOptions
+{
+    public const string SectionName = "Gateway:Limits";
+
+    /// <summary>
+    /// Where <see cref="MaxIdsPerField"/> lived before every limit moved to <c>Gateway:Limits</c>. Still read,
+    /// so existing deployments keep their setting; <c>Gateway:Limits:MaxIdsPerField</c> wins when both are set.
+    /// </summary>
+    public const string LegacyMaxIdsPerFieldKey = "Gateway:Jobs:MaxIdsPerField";
+
+    /// <summary>Most IDs one <c>jobs(ids:)</c> field accepts. Default 500 (five DRS calls per endpoint).</summary>
+    [Range(1, 10_000)]
+    public int MaxIdsPerField { get; set; } = 500;
+
+    /// <summary>
+    /// Job references per operation: each field that loads jobs counts the IDs it names (one for <c>job</c>,
+    /// the length of the list for <c>jobs</c>), across aliases and fragments. Default 1000 (ten batch calls
+    /// of 100 per endpoint).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxJobReferences { get; set; } = 1000;
+
+    /// <summary>Distinct job IDs per operation. Default 500.</summary>
+    [Range(1, 100_000)]
+    public int MaxDistinctJobIds { get; set; } = 500;
+
+    /// <summary>Deepest selection allowed. Default 15: our data is 4 deep; introspection (the IDE's) needs about 13.</summary>
+    [Range(2, 100)]
+    public int MaxDepth { get; set; } = 15;
+
+    /// <summary>
+    /// Field nodes in the document as written (aliases and fragment bodies included). Default 5000: our
+    /// largest real query has about 200, the IDE's introspection about 150. Checked before validation
+    /// because validation itself is quadratic in same-named fields (overlap checks): 100 000 copies of
+    /// <c>id</c> in a 1 MB body would keep a core busy for minutes.
+    /// </summary>
+    [Range(10, 1_000_000)]
+    public int MaxFieldNodes { get; set; } = 5000;
+
+    /// <summary>
+    /// Estimated fields in the answer, for the whole HTTP request (a batch counts the sum of its operations):
+    /// every field times the items of the lists above it (the length of <c>jobs(ids:)</c>, introspection's
+    /// real list sizes for this schema), fragments expanded. Default 250 000: every field of 500 jobs is about
+    /// 75 000, the IDE's full introspection query about 100 000 (its lists counted at their longest). Stops a small query that aliases <c>detail</c>
+    /// a thousand times under 500 jobs, or nests fragments over introspection, from building a gigabyte answer.
+    /// </summary>
+    [Range(100, 100_000_000)]
+    public int MaxResultFields { get; set; } = 250_000;
+
+    /// <summary>
+    /// Directives in the document (<c>@include</c>, <c>@skip</c>, unknown ones). Default 200: real queries use a
+    /// handful. Validation walks every directive of a field against every other (40 000 repeated
+    /// <c>@include(if: true)</c> cost 12 s of CPU), so they are counted before it runs.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxDirectives { get; set; } = 200;
+
+    /// <summary>
+    /// Arguments in the document, of fields and directives. Default 1500: a query may name up to
+    /// <c>MaxJobReferences</c> (1000) jobs one <c>job(id:)</c> at a time. Validating unknown arguments grows
+    /// faster than their number: 1500 on one field cost about 25 ms, 40 000 cost 2.3 s.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxArguments { get; set; } = 1500;
+
+    /// <summary>Variable definitions in the document. Default 100: real queries declare a few. 40 000 unused ones cost 2.9 s to validate.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxVariables { get; set; } = 100;
+
+    /// <summary>
+    /// Fragment definitions, spreads and inline fragments in the document. Default 1000: the IDE's introspection
+    /// query has 12. Field counts do not see spreads, and validation compares the fields each one brings with its
+    /// neighbours'; 4900 unused or same-named fragment definitions answered 0.8 to 1.7 MB of errors.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxFragments { get; set; } = 1000;
+
+    /// <summary>
+    /// Values written in the document's arguments and variable defaults: every scalar, list item and input
+    /// object field, nested ones included. Default 2500: 1000 job IDs, one <c>job(id:)</c> or <c>ids</c> item
+    /// each, fit with room to spare. An input object literal repeating one field 100 000 times (500 KB) cost
+    /// 20 s of validation CPU; a list literal of 300 000 items 0.4 s.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInputValues { get; set; } = 2500;
+
+    /// <summary>
+    /// Times one path may pass through each of introspection's recursive lists (<c>__Type.fields</c>,
+    /// <c>inputFields</c>, <c>interfaces</c>, <c>possibleTypes</c>), fragments followed. Default 1, as
+    /// HotChocolate's <c>MaxAllowedListRecursiveDepth</c>: IDEs ask each once; asking
+    /// <c>fields { type { fields ... } }</c> is how a 1 KB query asked for 42 MB.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxIntrospectionListRecursion { get; set; } = 1;
+
+    /// <summary>
+    /// Nested <c>__Type.ofType</c> on one path, fragments followed. Default 16, as HotChocolate's
+    /// <c>MaxAllowedOfTypeDepth</c>: graphql-js's introspection query nests it 9 deep, enough for <c>[[[T!]!]!]!</c>.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxIntrospectionOfTypeDepth { get; set; } = 16;
+
+    /// <summary>
+    /// Budget of the cache of parsed, validated documents, in megabytes of estimated size (about 16 bytes per
+    /// character of query text). Default 8: thousands of typical queries. 0 turns it off: every request is
+    /// parsed and fully validated. See <c>ValidatedDocumentCache</c>.
+    /// </summary>
+    [Range(0, 1024)]
+    public int ValidatedDocumentCacheMegabytes { get; set; } = 8;
+}
