@@ -1,7 +1,8 @@
 using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Health;
-using DrsGraph.Gateway.Jobs;
 using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Security;

@@ -1,5 +1,6 @@
 using DrsGraph.Benchmarks.Infrastructure;
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.Jobs;
 
 namespace DrsGraph.Benchmarks.GraphQL;

@@ -1,4 +1,5 @@
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.Jobs;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.DataSources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

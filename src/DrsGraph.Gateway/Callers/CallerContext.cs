@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.DataLoading;
 using DrsGraph.Gateway.Errors;
-using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using DrsGraph.Gateway.Callers;
-using DrsGraph.Gateway.Jobs;
-using DrsGraph.Gateway.Security;
+using DrsGraph.Gateway.DataLoading;
+using DrsGraph.Gateway.DataSources;
+using DrsGraph.Gateway.Limits;
 
 namespace DrsGraph.Gateway.GraphQLHttp;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.Limits;
 using GraphQL;
 using GraphQLParser.AST;
 

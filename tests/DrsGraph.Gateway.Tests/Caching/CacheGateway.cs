@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Caching;
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DrsGraph.Emulator;
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using DrsGraph.Gateway.Security;
+using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Tests.Faults;
 using GraphQL.Types;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using System.Net;
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.GraphQLSchema;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,8 @@
 using DrsGraph.DrsClient;
-using DrsGraph.Gateway.DataLoading;
+using DrsGraph.Gateway.DataSources;
+using DrsGraph.Gateway.Jobs;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.DataLoading;
 
 /// <summary>One DataLoader per DRS batch call, for one operation and one caller.</summary>
 public sealed class JobLoaders(IJobDataSource source, DrsCaller caller)

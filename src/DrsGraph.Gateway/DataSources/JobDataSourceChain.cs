@@ -1,8 +1,8 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;
-using DrsGraph.Gateway.Security;
+using DrsGraph.Gateway.Limits;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.DataSources;
 
 /// <summary>
 /// Where the DataLoaders get jobs from, outermost first: the operation's request budget -> the job

@@ -1,9 +1,8 @@
-using DrsGraph.Gateway.Limits;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
-namespace DrsGraph.Gateway.Security;
+namespace DrsGraph.Gateway.Limits;
 
 /// <summary>
 /// Query text to its parsed document, for documents that passed every validation rule once. Frontends send

@@ -1,10 +1,12 @@
 using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.DataSources;
+using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Limits;
 using GraphQL;
 using Microsoft.Extensions.Options;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.GraphQLSchema;
 
 internal static partial class GraphLog
 {

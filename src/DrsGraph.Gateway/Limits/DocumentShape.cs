@@ -2,7 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using GraphQLParser.AST;
 
-namespace DrsGraph.Gateway.Security;
+namespace DrsGraph.Gateway.Limits;
 
 /// <summary>
 /// Walks a parsed document with the schema's types beside it, before validation: how large its answer can

@@ -1,10 +1,9 @@
 using DrsGraph.Gateway.Errors;
-using DrsGraph.Gateway.Limits;
 using GraphQL;
 using GraphQL.Execution;
 using GraphQLParser.AST;
 
-namespace DrsGraph.Gateway.Security;
+namespace DrsGraph.Gateway.Limits;
 
 /// <summary>
 /// Parses the query once, refuses documents over <see cref="QueryLimitOptions"/> with a clear error, and

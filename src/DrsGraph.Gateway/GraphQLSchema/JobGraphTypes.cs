@@ -1,11 +1,13 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.DataLoading;
+using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using GraphQL.DataLoader;
 using GraphQL.Types;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.GraphQLSchema;
 
 /// <summary>
 /// What <c>job</c> and <c>jobs</c> return: just the ID. Every other field is loaded lazily, in batches;

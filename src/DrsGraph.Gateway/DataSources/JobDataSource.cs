@@ -1,6 +1,7 @@
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Jobs;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.DataSources;
 
 /// <summary>
 /// Where the DataLoaders get jobs from: the DRS client, with wire records mapped to the gateway's

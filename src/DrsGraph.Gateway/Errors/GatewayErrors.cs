@@ -1,8 +1,7 @@
 using DrsGraph.DrsClient;
-using DrsGraph.Gateway.Errors;
 using GraphQL;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.Errors;
 
 /// <summary>Turns a DRS error into the GraphQL error placed on the field that needed the job.</summary>
 public static class GatewayErrors

@@ -1,7 +1,7 @@
 using GraphQL;
 using GraphQL.Execution;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.Errors;
 
 /// <summary>
 /// Puts an error's data (kind, jobId, upstream status and request id) straight into

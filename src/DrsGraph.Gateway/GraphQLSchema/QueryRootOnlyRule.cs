@@ -2,7 +2,7 @@ using DrsGraph.Gateway.Errors;
 using GraphQL.Validation;
 using GraphQLParser.AST;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.GraphQLSchema;
 
 /// <summary>
 /// The schema has only a query root. Without this rule a mutation or subscription reaches GraphQL.NET's

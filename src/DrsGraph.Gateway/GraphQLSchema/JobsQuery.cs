@@ -1,12 +1,11 @@
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Limits;
-using DrsGraph.Gateway.Security;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.Options;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.GraphQLSchema;
 
 /// <summary>The root query: look jobs up by ID. Nothing is fetched here; the Job fields load in batches.</summary>
 public sealed class JobsQuery : ObjectGraphType

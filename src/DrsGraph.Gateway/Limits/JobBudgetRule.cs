@@ -1,13 +1,11 @@
 using System.Collections;
 using DrsGraph.Gateway.Errors;
-using DrsGraph.Gateway.Limits;
-using DrsGraph.Gateway.Security;
 using GraphQL.Validation;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
 using ValidationContext = GraphQL.Validation.ValidationContext;
 
-namespace DrsGraph.Gateway.Jobs;
+namespace DrsGraph.Gateway.Limits;
 
 /// <summary>
 /// Refuses, before anything runs, an operation that references more jobs than allowed (an alias

@@ -1,8 +1,9 @@
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.Jobs;
 using Microsoft.Extensions.Options;
 
-namespace DrsGraph.Gateway.Security;
+namespace DrsGraph.Gateway.Limits;
 
 /// <summary>
 /// The time one HTTP request may still spend waiting for DRS. Set by <see cref="RequestBudgetExtensions.UseRequestBudget"/>

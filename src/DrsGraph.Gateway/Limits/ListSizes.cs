@@ -3,7 +3,7 @@ using GraphQL;
 using GraphQL.Types;
 using GraphQLParser.AST;
 
-namespace DrsGraph.Gateway.Security;
+namespace DrsGraph.Gateway.Limits;
 
 /// <summary>
 /// How many items a list field can return, as metadata on the field, read by the result-size estimate

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace DrsGraph.Gateway.Security;
+namespace DrsGraph.Gateway.Limits;
 
 /// <summary>How long one GraphQL request may take, bound from the <c>Gateway</c> section.</summary>
 public sealed class RequestBudgetOptions
