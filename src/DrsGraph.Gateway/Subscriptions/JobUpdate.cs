@@ -1,4 +1,4 @@
-using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.GraphQLSchema;
 using GraphQL;
 
 namespace DrsGraph.Gateway.Subscriptions;

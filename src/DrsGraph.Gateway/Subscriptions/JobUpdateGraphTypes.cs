@@ -1,6 +1,6 @@
+using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Callers;
-using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using GraphQL.Types;
 using GraphQLParser.AST;

@@ -2,7 +2,6 @@ using DrsGraph.Gateway.Errors;
 using System.Collections.Concurrent;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;
-using DrsGraph.Gateway.Jobs;
 using GraphQL;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
+using DrsGraph.Gateway.Limits;
+using DrsGraph.Gateway.DataSources;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Jobs;
-using DrsGraph.Gateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Subscriptions;

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Jobs;

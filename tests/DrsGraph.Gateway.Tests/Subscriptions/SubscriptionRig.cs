@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.GraphQLSchema;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -5,7 +6,6 @@ using System.Threading.Channels;
 using DrsGraph.Emulator;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Tests.Faults;
-using DrsGraph.Gateway.Jobs;
 using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using GraphQL;
