@@ -72,13 +72,3 @@ public sealed class JobsQuery : ObjectGraphType
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }
-
-/// <summary>The DrsGraph schema.</summary>
-public sealed class JobSchema : Schema
-{
-    public JobSchema(IServiceProvider services, JobsQuery query) : base(services)
-    {
-        Query = query;
-        Description = "DrsGraph: DRS replication jobs in GraphQL.";
-    }
-}
