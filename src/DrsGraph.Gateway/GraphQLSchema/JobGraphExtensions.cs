@@ -8,12 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.GraphQLSchema;
 
-internal static partial class GraphLog
-{
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception while resolving field {Field}")]
-    public static partial void UnhandledResolverException(ILogger logger, string? field, Exception exception);
-}
-
 public static class JobGraphExtensions
 {
     /// <summary>The Job schema and the caller context read from headers (the loaders' data sources: <see cref="JobDataSourceChainExtensions.AddJobDataSourceChain"/>).</summary>

@@ -72,14 +72,3 @@ public sealed class JobsQuery : ObjectGraphType
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 }
-
-/// <summary>The DrsGraph schema.</summary>
-public sealed class JobSchema : Schema
-{
-    public JobSchema(IServiceProvider services, JobsQuery query, Subscriptions.JobsSubscription subscription) : base(services)
-    {
-        Query = query;
-        Subscription = subscription;
-        Description = "DrsGraph: DRS replication jobs in GraphQL.";
-    }
-}

@@ -14,8 +14,9 @@ public static class SecurityExtensions
     public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "Content-Type", "GraphQL-Require-Preflight"];
 
     /// <summary>
-    /// <c>Gateway:Security</c>: document size limits, the introspection switch, the CORS allow-list and the per-caller rate limiter.
-    /// Pair with <see cref="UseGatewaySecurity"/>.
+    /// <c>Gateway:Security</c>: the introspection switch, the CORS allow-list and the per-caller rate limiter; also runs the
+    /// document limits (their settings are <see cref="QueryLimitOptions"/>, <c>Gateway:Limits</c>) ahead of the rate limiter's
+    /// per-operation charge, which needs the parsed document. Pair with <see cref="UseGatewaySecurity"/>.
     /// </summary>
     public static WebApplicationBuilder AddGatewaySecurity(this WebApplicationBuilder builder)
     {

@@ -1,0 +1,70 @@
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Limits;
+
+namespace DrsGraph.Gateway.DataSources;
+
+/// <summary>
+/// Wraps the shared <see cref="IJobDataSource"/> (cache, DRS) for one operation so that every fetch ends
+/// when the budget it was given does: the IDs still pending then get a <see cref="DrsErrorKind.Timeout"/>
+/// result, which the schema turns into per-field <c>UPSTREAM_TIMEOUT</c> errors. Cancelling the
+/// execution instead would fail the whole request and throw away what already arrived.
+/// </summary>
+/// <remarks>
+/// The budget is handed in, never looked up from the HTTP request: an operation that outlives one
+/// request (a subscription) gives each of its upstream polls a budget of its own.
+/// </remarks>
+public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestBudget budget, ILogger<BudgetedJobDataSource> logger) : IJobDataSource
+{
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        WithinBudgetAsync(jobIds, token => inner.GetStatusesAsync(caller, jobIds, token), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        WithinBudgetAsync(jobIds, token => inner.GetProgressAsync(caller, jobIds, token), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        WithinBudgetAsync(jobIds, token => inner.GetDetailsAsync(caller, jobIds, token), cancellationToken);
+
+    private async Task<IReadOnlyDictionary<string, DrsResult<T>>> WithinBudgetAsync<T>(
+        IReadOnlyList<string> jobIds,
+        Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<T>>>> fetch,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        if (budget.Expired.IsCancellationRequested)
+        {
+            return TimedOut<T>(jobIds);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Expired);
+        try
+        {
+            // WaitAsync: the answer is due at the deadline even if a layer below is slow to honour cancellation.
+            return await fetch(linked.Token).WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (budget.Expired.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogBudgetExhausted(logger, budget.Budget.TotalSeconds, jobIds.Count);
+            return TimedOut<T>(jobIds);
+        }
+    }
+
+    private Dictionary<string, DrsResult<T>> TimedOut<T>(IReadOnlyList<string> jobIds)
+        where T : class
+    {
+        var error = new DrsError(
+            DrsErrorCodes.UpstreamTimeout,
+            $"DRS did not answer within the gateway's {budget.Budget.TotalSeconds:0.###} s request budget (Gateway:RequestTimeout).",
+            DrsErrorKind.Timeout);
+        var results = new Dictionary<string, DrsResult<T>>(jobIds.Count, StringComparer.Ordinal);
+        foreach (var id in jobIds)
+        {
+            results[id] = DrsResult<T>.Failure(error);
+        }
+
+        return results;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {BudgetSeconds} s request budget ran out while {IdCount} job IDs were still waiting for DRS; they answer UPSTREAM_TIMEOUT")]
+    private static partial void LogBudgetExhausted(ILogger logger, double budgetSeconds, int idCount);
+}
