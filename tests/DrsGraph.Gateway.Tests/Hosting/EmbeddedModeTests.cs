@@ -10,10 +10,9 @@ public sealed class EmbeddedModeTests
     [Fact]
     public async Task Without_an_upstream_the_readme_query_works_with_no_token()
     {
-        await using var gateway = new GatewayFactory(drsEndpoint: null);
-        using var client = gateway.StartAndCreateClient();
+        await using var gateway = GatewayHost.Builder().Start();
 
-        var response = await client.PostAsJsonAsync("/graphql", new
+        var response = await gateway.Client.PostAsJsonAsync("/graphql", new
         {
             query = """
                 { jobs(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21", "dc67695a-ee3e-49b8-a022-a099bd81jb21"]) {
