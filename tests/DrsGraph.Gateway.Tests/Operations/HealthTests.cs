@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Tests.Infrastructure;
@@ -72,9 +71,8 @@ public sealed class HealthTests
     [Fact]
     public async Task Readiness_is_200_when_Redis_answers_PING()
     {
-        var port = Loopback.UnusedPort();
-        using var redis = await StartRedisAsync(port);
-        await using var gateway = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", $"127.0.0.1:{port}").Start();
+        await using var redis = await RedisServer.StartAsync();
+        await using var gateway = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", redis.ConnectionString).Start();
         var client = gateway.Client;
 
         var (status, body) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
@@ -146,40 +144,6 @@ public sealed class HealthTests
 
         Assert.Equal(0, await HealthProbe.RunAsync(new Uri(client.BaseAddress!, HealthExtensions.LivePath), CancellationToken.None));
         Assert.Equal(1, await HealthProbe.RunAsync(new Uri($"http://127.0.0.1:{Loopback.UnusedPort()}{HealthExtensions.LivePath}"), CancellationToken.None));
-    }
-
-    /// <summary>A throwaway redis-server (installed by .ci/run) on <paramref name="port"/>, killed on dispose.</summary>
-    private static async Task<RedisProcess> StartRedisAsync(int port)
-    {
-        var process = Process.Start(new ProcessStartInfo("redis-server", ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        })!;
-        var started = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return new RedisProcess(process);
-            }
-            catch (SocketException) when (started.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
-
-    private sealed class RedisProcess(Process process) : IDisposable
-    {
-        public void Dispose()
-        {
-            process.Kill();
-            process.WaitForExit();
-            process.Dispose();
-        }
     }
 
     /// <summary>Reads one gateway's <c>drsgraph.cache.redis.up</c> gauge (its own meter factory: other hosts in this process have their own).</summary>
