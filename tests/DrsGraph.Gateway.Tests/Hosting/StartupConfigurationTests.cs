@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
@@ -99,7 +97,10 @@ public sealed class StartupConfigurationTests
 
         await using var gateway = GatewayHost.Builder().WithSettings(settings).Start();
 
-        var body = await PostWithoutTokenAsync(gateway.Client);
+        var answer = await gateway.QueryAsync($"{{ job(id: \"{ReadmeJob}\") {{ status }} }}", token: null);
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        var body = answer.Body;
 
         Assert.Null(body["errors"]);
         Assert.NotNull(body["data"]!["job"]!["status"]);
@@ -155,12 +156,5 @@ public sealed class StartupConfigurationTests
         Assert.Single(output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
-    }
-
-    private static async Task<JsonNode> PostWithoutTokenAsync(HttpClient client)
-    {
-        using var response = await client.PostAsJsonAsync("/graphql", new { query = $"{{ job(id: \"{ReadmeJob}\") {{ status }} }}" });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 }
