@@ -222,16 +222,6 @@ public sealed class RateLimitTests
         return answers;
     }
 
-    private static async Task<GraphQLAnswer> SendAsync(GatewayRig rig, string token, string? forwardedFor)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query = Query }) };
-        request.Headers.Accept.ParseAdd("application/graphql-response+json");
-        request.Headers.Add("X-Auth-Token", token);
-        if (forwardedFor is not null)
-        {
-            request.Headers.Add("X-Forwarded-For", forwardedFor);
-        }
-
-        return await rig.SendAsync(request);
-    }
+    private static Task<GraphQLAnswer> SendAsync(GatewayRig rig, string token, string? forwardedFor) =>
+        rig.Host.QueryAsync(Query, token, headers: forwardedFor is null ? null : [new("X-Forwarded-For", forwardedFor)]);
 }
