@@ -1,11 +1,4 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using DrsGraph.Emulator;
 using DrsGraph.Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DrsGraph.Gateway.Tests.Caching;
@@ -31,37 +24,26 @@ public sealed class CacheFixture : IAsyncLifetime
     /// <summary>The same on every replica, so replicas share Redis entries.</summary>
     public const string Secret = "cache-tests-key-secret-0123456789abcdef";
 
-    public FakeTimeProvider EmulatorTime { get; } = new(new DateTimeOffset(2026, 1, 15, 8, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider EmulatorTime { get; } = TestEmulator.FrozenClock();
 
-    public WebApplication Emulator { get; private set; } = null!;
-
-    public Uri Drs => Emulator.GetBaseAddress();
-
-    public HttpClient EmulatorClient { get; private set; } = null!;
+    public TestEmulator Emulator { get; private set; } = null!;
 
     public RedisServer Redis { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        Emulator = EmulatorApplication.Create(["--urls", "http://127.0.0.1:0"], builder =>
+        Emulator = await TestEmulator.StartAsync(EmulatorTime, new Dictionary<string, string?>
         {
-            builder.Services.AddSingleton<TimeProvider>(EmulatorTime);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Emulator:GeneratedJobs"] = "0",
-                [$"Emulator:Tenants:{TokenA}:0"] = Project,
-                [$"Emulator:Tenants:{TokenA2}:0"] = Project,
-                [$"Emulator:Tenants:{TokenB}:0"] = OtherProject,
-            });
+            ["Emulator:GeneratedJobs"] = "0",
+            [$"Emulator:Tenants:{TokenA}:0"] = Project,
+            [$"Emulator:Tenants:{TokenA2}:0"] = Project,
+            [$"Emulator:Tenants:{TokenB}:0"] = OtherProject,
         });
-        await Emulator.StartAsync();
-        EmulatorClient = new HttpClient { BaseAddress = Drs };
     }
 
     public async Task DisposeAsync()
     {
-        EmulatorClient.Dispose();
         await Emulator.DisposeAsync();
         await Redis.DisposeAsync();
     }
@@ -69,48 +51,42 @@ public sealed class CacheFixture : IAsyncLifetime
     /// <summary>Cold start for a test: no upstream log, no faults, an empty Redis (started if a test stopped it).</summary>
     public async Task ResetAsync()
     {
-        (await EmulatorClient.DeleteAsync("/_emulator/requests")).EnsureSuccessStatusCode();
-        (await EmulatorClient.DeleteAsync("/_emulator/faults")).EnsureSuccessStatusCode();
+        await Emulator.ClearUpstreamLogAsync();
+        await Emulator.ClearFaultsAsync();
         await Redis.FlushAsync();
     }
 
     /// <summary>A fresh cache clock for the gateways of one test.</summary>
     public static FakeTimeProvider NewCacheClock() => new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
-    public CacheGateway StartGateway(FakeTimeProvider clock, bool redis = false, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>One gateway replica: its own settings, and the cache's own clock (the test moves it) while the DRS client keeps real time.</summary>
+    public GatewayHost StartGateway(FakeTimeProvider clock, bool redis = false, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        var gateway = GatewayHost.Builder()
+            .WithEmulator(Emulator)
+            .WithCacheClock(clock)
+            // Hundreds of pollers share one token here on purpose; the per-caller rate limit has its own tests.
+            .WithSetting("Gateway:Security:RateLimit:Enabled", "false");
         if (redis)
         {
-            all.TryAdd("ConnectionStrings:Redis", Redis.ConnectionString);
-            all.TryAdd("Gateway:Cache:KeySecret", Secret);
+            gateway.WithRedis(Redis, Secret);
         }
 
-        return CacheGateway.Start(Drs, clock, all);
+        return gateway.WithSettings(settings).Start();
     }
 
-    public async Task<IReadOnlyList<UpstreamCall>> UpstreamCallsAsync()
-    {
-        var log = await EmulatorClient.GetFromJsonAsync<UpstreamLog>("/_emulator/requests", JsonSerializerOptions.Web);
-        return log!.Requests;
-    }
+    public Task<IReadOnlyList<UpstreamCall>> UpstreamCallsAsync() => Emulator.UpstreamCallsAsync();
 
-    public async Task ClearUpstreamLogAsync() => (await EmulatorClient.DeleteAsync("/_emulator/requests")).EnsureSuccessStatusCode();
+    public Task ClearUpstreamLogAsync() => Emulator.ClearUpstreamLogAsync();
 
-    public async Task SetFaultsAsync(object faults) => (await EmulatorClient.PutAsJsonAsync("/_emulator/faults", faults)).EnsureSuccessStatusCode();
+    public Task SetFaultsAsync(object faults) => Emulator.SetFaultsAsync(faults);
 
-    public async Task ClearFaultsAsync() => (await EmulatorClient.DeleteAsync("/_emulator/faults")).EnsureSuccessStatusCode();
+    public Task ClearFaultsAsync() => Emulator.ClearFaultsAsync();
 
-    public async Task<IReadOnlyList<string>> CreateJobsAsync(int count, string status = "FULL_TRANSFER_STARTED", string project = Project)
-    {
-        var response = await EmulatorClient.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, count, status, frozen = true });
-        response.EnsureSuccessStatusCode();
-        var created = await response.Content.ReadFromJsonAsync<JsonObject>();
-        return [.. created!["jobs"]!.AsArray().Select(job => job!["id"]!.GetValue<string>())];
-    }
+    public Task<IReadOnlyList<string>> CreateJobsAsync(int count, string status = "FULL_TRANSFER_STARTED", string project = Project) =>
+        Emulator.CreateJobsAsync(count, status, project);
 
-    public async Task CreateJobAsync(string id, string status = "FULL_TRANSFER_STARTED", string project = Project) =>
-        (await EmulatorClient.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, ids = new[] { id }, status, frozen = true })).EnsureSuccessStatusCode();
+    public Task CreateJobAsync(string id, string status = "FULL_TRANSFER_STARTED", string project = Project) => Emulator.CreateJobAsync(id, status, project);
 
     /// <summary>A well-formed job ID no job has yet (unique per call).</summary>
     public static string NewJobId() => $"{Guid.NewGuid():N}"[..8] + "-0000-4000-8000-" + $"{Guid.NewGuid():N}"[..8] + "jb01";

@@ -226,11 +226,11 @@ public sealed class JobCacheTests(CacheFixture fixture) : IAsyncLifetime
         await using var gateway = fixture.StartGateway(clock);
         var ids = await fixture.CreateJobsAsync(1);
         var query = $"{{ job(id: \"{ids[0]}\") {{ status }} }}";
-        (await gateway.QueryAsync(query, CacheFixture.TokenA, language: "en-us")).AssertNoErrors();
+        (await gateway.QueryAsync(query, CacheFixture.TokenA, headers: [new("X-Language", "en-us")])).AssertNoErrors();
         await fixture.ClearUpstreamLogAsync();
 
         (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
-        (await gateway.QueryAsync(query, CacheFixture.TokenA, language: "zh-cn")).AssertNoErrors();
+        (await gateway.QueryAsync(query, CacheFixture.TokenA, headers: [new("X-Language", "zh-cn")])).AssertNoErrors();
 
         var call = Assert.Single(await fixture.UpstreamCallsAsync());
         Assert.Equal("zh-cn", call.Language);

@@ -147,7 +147,7 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.All(answers, answer => answer.AssertNoErrors());
 
         // Back on its own: new answers land in the restarted Redis.
-        await RedisServer.WaitUntilAsync(() => Task.FromResult(gateway.Redis.IsConnected), "the gateway reconnected");
+        await RedisServer.WaitUntilAsync(() => Task.FromResult(gateway.Services.GetRequiredService<RedisJobCache>().IsConnected), "the gateway reconnected");
         await fixture.Redis.FlushAsync();
         clock.Advance(TimeSpan.FromMinutes(1.5));
         (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
@@ -191,7 +191,7 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         await fixture.ClearUpstreamLogAsync();
         (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
 
-        Assert.False(gateway.Redis.IsConnected);
+        Assert.False(gateway.Services.GetRequiredService<RedisJobCache>().IsConnected);
         Assert.Empty(await fixture.UpstreamCallsAsync());
     }
 
@@ -223,13 +223,13 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.All(answer.Data!["jobs"]!.AsArray(), job => Assert.True(job!["detail"]!["freshness"]!["stale"]!.GetValue<bool>()));
     }
 
-    private static Task WaitUntilConnectedAsync(params CacheGateway[] gateways)
+    private static Task WaitUntilConnectedAsync(params GatewayHost[] gateways)
     {
         // The connection is made in the background after start; the tests that count Redis traffic need it up.
         var deadline = DateTime.UtcNow.AddSeconds(15);
         return Task.Run(async () =>
         {
-            while (!gateways.All(g => g.Redis.IsConnected))
+            while (!gateways.All(g => g.Services.GetRequiredService<RedisJobCache>().IsConnected))
             {
                 if (DateTime.UtcNow > deadline)
                 {

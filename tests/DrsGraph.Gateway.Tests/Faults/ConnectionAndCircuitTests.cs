@@ -1,4 +1,5 @@
 using System.Net;
+using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Faults;
 
@@ -35,7 +36,7 @@ public sealed class ConnectionAndCircuitTests
         await rig.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 500, failureCode = "DRS.M00004" });
 
         // Persistent 5xx until the breaker opens (a couple of requests: each makes three failed attempts).
-        TimedAnswer? open = null;
+        GraphQLAnswer? open = null;
         for (var i = 0; i < 10 && open is null; i++)
         {
             var answer = await rig.QueryAsync(query);
@@ -57,7 +58,7 @@ public sealed class ConnectionAndCircuitTests
 
         // DRS recovers; after the break duration a probe goes through and the circuit closes.
         await rig.ClearFaultsAsync();
-        TimedAnswer? recovered = null;
+        GraphQLAnswer? recovered = null;
         var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
         while (recovered is null && DateTimeOffset.UtcNow < deadline)
         {
@@ -74,6 +75,6 @@ public sealed class ConnectionAndCircuitTests
         (await rig.QueryAsync(query)).AssertNoErrors();
     }
 
-    private static bool IsCircuitOpen(TimedAnswer answer) =>
+    private static bool IsCircuitOpen(GraphQLAnswer answer) =>
         answer.Errors.Any(e => e!["message"]!.GetValue<string>().Contains("circuit breaker", StringComparison.Ordinal));
 }

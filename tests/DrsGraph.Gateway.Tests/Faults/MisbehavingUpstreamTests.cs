@@ -174,7 +174,7 @@ public sealed class MisbehavingUpstreamTests
         Assert.Contains("configured timeout", answer.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.InRange(answer.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(6));
         Assert.Equal(2, drs.Calls.Count);
-        Assert.Equal(0, rig.GatewayFactory.Services.GetService<CachingJobDataSource>()?.KeysInFlight ?? 0);
+        Assert.Equal(0, rig.Services.GetService<CachingJobDataSource>()?.KeysInFlight ?? 0);
     }
 
     [Fact]

@@ -17,6 +17,8 @@ namespace DrsGraph.Gateway.Tests.GraphQLHttp;
 /// <summary>
 /// The test schema behind <see cref="GraphQLHttpExtensions.MapGraphQLEndpoint{TSchema}"/> on real Kestrel
 /// (127.0.0.1, port 0), with the content root at the test output folder, where the build put the IDE.
+/// Not a <see cref="Infrastructure.GatewayHost"/> on purpose: this is the transport alone (no gateway
+/// Program, no DRS, no cache), so its tests pin GraphQL over HTTP without the gateway's schema or limits.
 /// </summary>
 public sealed class GraphQLHttpTestHost : IAsyncDisposable
 {

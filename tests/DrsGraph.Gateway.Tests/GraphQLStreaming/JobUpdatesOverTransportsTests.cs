@@ -14,14 +14,7 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
 {
     private const string Watch = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { id status isTerminal } changes } }";
 
-    private Uri GatewayAddress
-    {
-        get
-        {
-            using var client = rig.Gateway.CreateClient();
-            return client.BaseAddress!;
-        }
-    }
+    private Uri GatewayAddress => rig.Client.BaseAddress!;
 
     private Uri WebSocketAddress => new($"ws://{GatewayAddress.Authority}/graphql");
 
@@ -52,7 +45,7 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
     public async Task An_sse_client_sees_the_initial_state_a_change_and_completion()
     {
         var id = (await rig.CreateJobsAsync(1)).Single();
-        using var http = rig.Gateway.CreateClient();
+        var http = rig.Client;
         var body = JsonSerializer.Serialize(new { query = Watch, variables = new { ids = new[] { id } } });
         using var stream = await SseReader.PostAsync(http, body, ("X-Auth-Token", SubscriptionRig.Token));
         Assert.Equal(HttpStatusCode.OK, stream.Status);
@@ -99,7 +92,7 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
         await client.SendAsync(new { id = "jobs", type = "subscribe", payload = new { query = Watch, variables = new { ids = new[] { id } } } });
         Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
 
-        using var http = rig.Gateway.CreateClient();
+        var http = rig.Client;
         var metrics = await http.GetStringAsync("/metrics");
 
         Assert.Matches("""drsgraph_graphql_connections\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);

@@ -19,7 +19,7 @@ public sealed class WebSocketRateLimitTests(TightRateLimitRig rig) : IClassFixtu
     [Fact]
     public async Task Operations_past_the_callers_bucket_get_RATE_LIMITED_errors_and_the_socket_stays_open()
     {
-        using var http = rig.Gateway.CreateClient();
+        var http = rig.Client;
         var address = new Uri($"ws://{http.BaseAddress!.Authority}/graphql");
         await using var client = await GraphQLWsClient.ConnectAndInitAsync(address, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
 

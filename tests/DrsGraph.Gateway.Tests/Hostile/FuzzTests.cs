@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Tests.Faults;
+using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Hostile;
 
@@ -89,7 +90,7 @@ public sealed class FuzzTests(HostileRigFixture fixture) : IClassFixture<Hostile
     }
 
     /// <summary>Null when the answer is acceptable; otherwise what is wrong with it.</summary>
-    private static string? Problem(TimedAnswer answer)
+    private static string? Problem(GraphQLAnswer answer)
     {
         if ((int)answer.Status >= 500)
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using DrsGraph.Gateway.Tests.Faults;
+using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Hostile;
 
@@ -56,7 +57,7 @@ public sealed class RateLimitTests
         await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
             AddressCeilingOfFive, ("Gateway:Security:RateLimit:BurstLimit", "2"), ("Gateway:Security:RateLimit:ExemptAddresses:0", "127.0.0.1")));
 
-        var answers = new List<TimedAnswer>();
+        var answers = new List<GraphQLAnswer>();
         for (var i = 0; i < 3; i++)
         {
             answers.Add(await SendAsync(rig, "one-tenant", forwardedFor: null));
@@ -128,7 +129,7 @@ public sealed class RateLimitTests
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(batch) };
         request.Headers.Add("X-Auth-Token", GatewayRig.Token);
         var batchAnswer = await rig.SendAsync(request);
-        var after = new List<TimedAnswer>();
+        var after = new List<GraphQLAnswer>();
         for (var i = 0; i < 10 && (after.Count == 0 || after[^1].Status == HttpStatusCode.OK); i++)
         {
             after.Add(await rig.QueryAsync(Query));
@@ -175,7 +176,7 @@ public sealed class RateLimitTests
             ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
             ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00")));
 
-        var answers = new List<TimedAnswer>();
+        var answers = new List<GraphQLAnswer>();
         for (var i = 0; i < 3; i++)
         {
             answers.Add(await rig.QueryAsync(Query, token: Token));
@@ -210,9 +211,9 @@ public sealed class RateLimitTests
         Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
     }
 
-    private static async Task<List<TimedAnswer>> SendWithNewTokensAsync(GatewayRig rig, int count, Func<int, string>? forwardedFor = null, string tokenPrefix = "rotated")
+    private static async Task<List<GraphQLAnswer>> SendWithNewTokensAsync(GatewayRig rig, int count, Func<int, string>? forwardedFor = null, string tokenPrefix = "rotated")
     {
-        var answers = new List<TimedAnswer>();
+        var answers = new List<GraphQLAnswer>();
         for (var i = 0; i < count; i++)
         {
             answers.Add(await SendAsync(rig, $"{tokenPrefix}-token-{i}", forwardedFor?.Invoke(i)));
@@ -221,16 +222,6 @@ public sealed class RateLimitTests
         return answers;
     }
 
-    private static async Task<TimedAnswer> SendAsync(GatewayRig rig, string token, string? forwardedFor)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query = Query }) };
-        request.Headers.Accept.ParseAdd("application/graphql-response+json");
-        request.Headers.Add("X-Auth-Token", token);
-        if (forwardedFor is not null)
-        {
-            request.Headers.Add("X-Forwarded-For", forwardedFor);
-        }
-
-        return await rig.SendAsync(request);
-    }
+    private static Task<GraphQLAnswer> SendAsync(GatewayRig rig, string token, string? forwardedFor) =>
+        rig.Host.QueryAsync(Query, token, headers: forwardedFor is null ? null : [new("X-Forwarded-For", forwardedFor)]);
 }

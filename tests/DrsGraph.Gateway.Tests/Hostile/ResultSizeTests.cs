@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Tests.Faults;
+using DrsGraph.Gateway.Tests.Infrastructure;
 using GraphQL.Types;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,7 +32,7 @@ public sealed class ResultSizeTests(HostileRigFixture fixture) : IClassFixture<H
     [Fact]
     public void List_fields_carry_their_sizes_as_metadata_computed_from_the_built_schema()
     {
-        var schema = fixture.Rig.GatewayFactory.Services.GetRequiredService<ISchema>();
+        var schema = fixture.Rig.Services.GetRequiredService<ISchema>();
         int SizeOf(string type, string field) => ((IComplexGraphType)schema.AllTypes[type]!).GetField(field)!.GetMetadata<int>(ListSizes.MaxItemsKey);
         var outputTypes = schema.AllTypes.OfType<IComplexGraphType>().Where(t => t is not IInputObjectGraphType).ToList();
 
@@ -81,7 +82,7 @@ public sealed class ResultSizeTests(HostileRigFixture fixture) : IClassFixture<H
         (await fixture.Rig.QueryAsync(Amplifiers.IdeIntrospectionQuery)).AssertNoErrors();
     }
 
-    private async Task<TimedAnswer> SendBatchAsync(IEnumerable<string> queries)
+    private async Task<GraphQLAnswer> SendBatchAsync(IEnumerable<string> queries)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(queries.Select(query => new { query }).ToArray()) };
         request.Headers.Accept.ParseAdd("application/graphql-response+json");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using DrsGraph.Gateway.Tests.Faults;
+using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Hostile;
 
@@ -99,7 +100,7 @@ public sealed class RootOperationTests(HostileRigFixture fixture) : IClassFixtur
         Assert.Contains("HTTP_METHOD_NOT_ALLOWED", answer.Codes);
     }
 
-    private async Task<TimedAnswer> PostAsync(string json, string accept)
+    private async Task<GraphQLAnswer> PostAsync(string json, string accept)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(json, Encoding.UTF8) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using DrsGraph.Gateway.Tests.Faults;
+using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Hostile;
 
@@ -91,7 +92,7 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
             ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:00:30")));
         const string Query = "{ __typename }";
 
-        var allowed = new List<TimedAnswer>();
+        var allowed = new List<GraphQLAnswer>();
         for (var i = 0; i < 3; i++)
         {
             allowed.Add(await rig.QueryAsync(Query, token: "caller-a"));
@@ -122,7 +123,7 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
             ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
             ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:00:30")));
 
-        var answers = new List<TimedAnswer>();
+        var answers = new List<GraphQLAnswer>();
         for (var i = 0; i < 3; i++)
         {
             answers.Add(await rig.QueryAsync("{ __typename }", token: null));
@@ -186,7 +187,7 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
             GatewayRig.With(GatewayRig.FastFaults, ("Gateway:RequestTimeout", "00:00:01"), ("Gateway:Security:RateLimit:BurstLimit", "8"), ("Gateway:Security:RateLimit:TokensPerPeriod", "1"), ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00")),
             new Dictionary<string, string?> { [$"Emulator:Tenants:{Secret}:0"] = "054ba152d480d55b2f5dc0069e7ddef0" });
         var query = $"{{ job(id: \"{JobId}\") {{ status progress {{ percent }} detail {{ name }} }} }}";
-        var answers = new List<TimedAnswer> { await rig.QueryAsync(query, token: Secret), await rig.QueryAsync(query, token: Unknown) };
+        var answers = new List<GraphQLAnswer> { await rig.QueryAsync(query, token: Secret), await rig.QueryAsync(query, token: Unknown) };
         await rig.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 500 });
         answers.Add(await rig.QueryAsync(query, token: Secret));
         await rig.SetFaultsAsync(new { throttleRate = 1.0, retryAfterSeconds = 0 });

@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Hosting;
@@ -10,18 +8,16 @@ public sealed class EmbeddedModeTests
     [Fact]
     public async Task Without_an_upstream_the_readme_query_works_with_no_token()
     {
-        await using var gateway = new GatewayFactory(drsEndpoint: null);
-        using var client = gateway.StartAndCreateClient();
+        await using var gateway = GatewayHost.Builder().Start();
 
-        var response = await client.PostAsJsonAsync("/graphql", new
-        {
-            query = """
-                { jobs(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21", "dc67695a-ee3e-49b8-a022-a099bd81jb21"]) {
-                    id status phase progress { percent incrementalDelaySeconds } detail { name source { dbType } } } }
-                """,
-        });
+        var answer = await gateway.QueryAsync(
+            """
+            { jobs(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21", "dc67695a-ee3e-49b8-a022-a099bd81jb21"]) {
+                id status phase progress { percent incrementalDelaySeconds } detail { name source { dbType } } } }
+            """,
+            token: null);
 
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var body = answer.Body;
         Assert.Null(body["errors"]);
         var jobs = body["data"]!["jobs"]!.AsArray();
         Assert.Equal("9a470239-2308-4bb5-a6bc-1040402fjb21", jobs[0]!["id"]!.GetValue<string>());

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
@@ -25,9 +23,7 @@ public sealed class StartupConfigurationTests
     [InlineData("http://drs.example.com", "Staging", "Drs:AllowInsecureEndpoint")]
     public void A_bad_drs_endpoint_stops_start_up_naming_the_setting(string endpoint, string environment, string reason)
     {
-        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = environment, ["Drs:Endpoint"] = endpoint });
-
-        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?> { ["environment"] = environment, ["Drs:Endpoint"] = endpoint }).Start());
 
         Assert.Contains("Drs:Endpoint", error.Message, StringComparison.Ordinal);
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
@@ -56,9 +52,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Staging")]
     public void Outside_Development_a_missing_endpoint_stops_start_up_instead_of_serving_the_emulator(string environment)
     {
-        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = environment });
-
-        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?> { ["environment"] = environment }).Start());
 
         Assert.Contains("Drs:Endpoint is not set", error.Message, StringComparison.Ordinal);
         Assert.Contains("Gateway:EmbeddedEmulator:Enabled", error.Message, StringComparison.Ordinal);
@@ -67,9 +61,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void A_whitespace_endpoint_counts_as_missing()
     {
-        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = "Production", ["Drs:Endpoint"] = "  " });
-
-        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?> { ["environment"] = "Production", ["Drs:Endpoint"] = "  " }).Start());
 
         Assert.Contains("Drs:Endpoint", error.Message, StringComparison.Ordinal);
     }
@@ -79,9 +71,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Production")]
     public void A_misspelt_emulator_switch_stops_start_up_naming_it_and_never_starts_demo_mode(string environment)
     {
-        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = environment, ["Gateway:EmbeddedEmulator:Enabled"] = "yes" });
-
-        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?> { ["environment"] = environment, ["Gateway:EmbeddedEmulator:Enabled"] = "yes" }).Start());
 
         Assert.Contains("Gateway:EmbeddedEmulator:Enabled", error.ToString(), StringComparison.Ordinal);
     }
@@ -89,9 +79,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void Switching_the_emulator_off_makes_the_endpoint_required_even_in_Development()
     {
-        using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["environment"] = "Development", ["Gateway:EmbeddedEmulator:Enabled"] = "false" });
-
-        var error = Assert.ThrowsAny<Exception>(() => gateway.StartAndCreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?> { ["environment"] = "Development", ["Gateway:EmbeddedEmulator:Enabled"] = "false" }).Start());
 
         Assert.Contains("Drs:Endpoint is not set", error.Message, StringComparison.Ordinal);
     }
@@ -107,10 +95,12 @@ public sealed class StartupConfigurationTests
             settings["Gateway:EmbeddedEmulator:Enabled"] = enabled;
         }
 
-        await using var gateway = new GatewayFactory(null, settings);
-        using var client = gateway.StartAndCreateClient();
+        await using var gateway = GatewayHost.Builder().WithSettings(settings).Start();
 
-        var body = await PostWithoutTokenAsync(client);
+        var answer = await gateway.QueryAsync($"{{ job(id: \"{ReadmeJob}\") {{ status }} }}", token: null);
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        var body = answer.Body;
 
         Assert.Null(body["errors"]);
         Assert.NotNull(body["data"]!["job"]!["status"]);
@@ -166,12 +156,5 @@ public sealed class StartupConfigurationTests
         Assert.Single(output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
-    }
-
-    private static async Task<JsonNode> PostWithoutTokenAsync(HttpClient client)
-    {
-        using var response = await client.PostAsJsonAsync("/graphql", new { query = $"{{ job(id: \"{ReadmeJob}\") {{ status }} }}" });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 }

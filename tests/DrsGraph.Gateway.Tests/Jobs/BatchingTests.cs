@@ -1,3 +1,4 @@
+using System.Net;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Jobs;
@@ -15,7 +16,7 @@ public sealed class BatchingTests(GatewayFixture fixture)
 
         var answer = await fixture.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} a: job(id: \"{ids[3]}\") {{ status }} }}");
 
-        Assert.Equal(200, answer.Status);
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
         answer.AssertNoErrors();
         Assert.Equal(20, answer.Data!["jobs"]!.AsArray().Count);
         Assert.Equal("FULL_TRANSFER_STARTED", answer.Data!["a"]!["status"]!.GetValue<string>());

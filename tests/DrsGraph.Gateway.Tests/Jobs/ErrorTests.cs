@@ -1,3 +1,4 @@
+using System.Net;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Jobs;
@@ -14,7 +15,7 @@ public sealed class ErrorTests(GatewayFixture fixture)
 
         var answer = await fixture.QueryAsync($"{{ jobs(ids: [\"{ids[0]}\", \"{Unknown}\", \"{ids[1]}\"]) {{ id status detail {{ name }} }} }}");
 
-        Assert.Equal(200, answer.Status);
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
         var jobs = answer.Data!["jobs"]!.AsArray();
         Assert.Equal("FULL_TRANSFER_STARTED", jobs[0]!["status"]!.GetValue<string>());
         Assert.Equal("FULL_TRANSFER_STARTED", jobs[2]!["status"]!.GetValue<string>());
@@ -55,7 +56,7 @@ public sealed class ErrorTests(GatewayFixture fixture)
     {
         var answer = await fixture.QueryAsync("{ job(id: \"9A470239-2308-4BB5-A6BC-1040402FJB21\") { status } }");
 
-        Assert.Equal(200, answer.Status);
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Null(answer.Data!["job"]);
         Assert.Equal("INVALID_JOB_ID", answer.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
     }
@@ -160,7 +161,7 @@ public sealed class ErrorTests(GatewayFixture fixture)
 
         var answer = await fixture.QueryAsync($"{{ {aliases} }}");
 
-        Assert.Equal(400, answer.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
         Assert.Null(answer.Data);
         Assert.Equal("TOO_MANY_JOB_REFERENCES", answer.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
         Assert.Empty(await fixture.UpstreamCallsAsync());
@@ -173,7 +174,7 @@ public sealed class ErrorTests(GatewayFixture fixture)
 
         var answer = await fixture.QueryAsync("query($ids: [ID!]!) { jobs(ids: $ids) { id } }", new { ids });
 
-        Assert.Equal(400, answer.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
         var error = answer.Errors.Single()!;
         Assert.Equal("TOO_MANY_DISTINCT_JOB_IDS", error["extensions"]!["code"]!.GetValue<string>());
         Assert.Contains("501", error["message"]!.GetValue<string>(), StringComparison.Ordinal);

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using DrsGraph.Emulator;
 using DrsGraph.Gateway.Health;
-using DrsGraph.Gateway.Tests.Caching;
 using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
@@ -15,8 +11,8 @@ public sealed class HealthTests
     [Fact]
     public async Task Readiness_stays_200_and_reports_Redis_degraded_when_Redis_is_configured_but_nothing_listens()
     {
-        await using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"127.0.0.1:{OperationsFixture.UnusedPort()}" });
-        using var client = gateway.StartAndCreateClient();
+        await using var gateway = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", $"127.0.0.1:{Loopback.UnusedPort()}").Start();
+        var client = gateway.Client;
 
         var (readyStatus, ready) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
         Assert.Equal(HttpStatusCode.OK, readyStatus);
@@ -34,7 +30,7 @@ public sealed class HealthTests
     {
         await using var redis = await RedisServer.StartAsync();
         await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("ConnectionStrings:Redis", redis.ConnectionString), ("Gateway:Cache:Enabled", "true")));
-        using var gauge = new RedisUpGauge(rig.GatewayFactory.Services);
+        using var gauge = new RedisUpGauge(rig.Services);
         var (healthyStatus, healthy) = await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
         Assert.Equal(HttpStatusCode.OK, healthyStatus);
         Assert.Equal("Healthy", healthy["checks"]!["redis"]!["status"]!.GetValue<string>());
@@ -75,10 +71,9 @@ public sealed class HealthTests
     [Fact]
     public async Task Readiness_is_200_when_Redis_answers_PING()
     {
-        var port = OperationsFixture.UnusedPort();
-        using var redis = await StartRedisAsync(port);
-        await using var gateway = new GatewayFactory(null, new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = $"127.0.0.1:{port}" });
-        using var client = gateway.StartAndCreateClient();
+        await using var redis = await RedisServer.StartAsync();
+        await using var gateway = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", redis.ConnectionString).Start();
+        var client = gateway.Client;
 
         var (status, body) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
 
@@ -90,8 +85,8 @@ public sealed class HealthTests
     [Fact]
     public async Task Without_Redis_readiness_checks_only_the_DRS_circuit()
     {
-        await using var gateway = new GatewayFactory(null);
-        using var client = gateway.StartAndCreateClient();
+        await using var gateway = GatewayHost.Builder().Start();
+        var client = gateway.Client;
 
         var (status, body) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
 
@@ -103,22 +98,19 @@ public sealed class HealthTests
     [Fact]
     public async Task An_open_DRS_circuit_makes_readiness_degraded_but_still_200_and_its_closing_makes_it_healthy_again()
     {
-        var (emulator, control) = await OperationsFixture.StartEmulatorAsync();
-        await using var _ = emulator;
-        using var __ = control;
-        var id = (await OperationsFixture.CreateJobsAsync(control, 1))[0];
-        await using var gateway = new GatewayFactory(emulator.GetBaseAddress(), new Dictionary<string, string?>
+        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(new Dictionary<string, string?>
         {
             // One failing query (two attempts) is enough to open the circuit, which then probes again after half a second.
             ["Drs:Resilience:Retry:MaxRetryAttempts"] = "1",
             ["Drs:Resilience:Retry:Delay"] = "00:00:00.001",
             ["Drs:Resilience:CircuitBreaker:MinimumThroughput"] = "2",
             ["Drs:Resilience:CircuitBreaker:BreakDuration"] = "00:00:00.500",
-        });
-        using var client = gateway.StartAndCreateClient();
-        (await control.PutAsJsonAsync("/_emulator/faults", new { failureRate = 1.0, failureStatus = 500 })).EnsureSuccessStatusCode();
+        }).StartAsync();
+        var client = gateway.Client;
+        var id = (await gateway.Emulator!.CreateJobsAsync(1))[0];
+        await gateway.Emulator.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 500 });
 
-        var failed = await OperationsFixture.QueryAsync(client, $"{{ job(id: \"{id}\") {{ status }} }}");
+        var failed = await gateway.QueryAsync($"{{ job(id: \"{id}\") {{ status }} }}", GatewayFixture.Token);
         Assert.Equal("UPSTREAM_UNAVAILABLE", failed.Errors[0]!["extensions"]!["code"]!.GetValue<string>());
 
         var (openStatus, open) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
@@ -127,65 +119,31 @@ public sealed class HealthTests
         Assert.Equal("Open", open["checks"]!["drs-circuit"]!["state"]!.GetValue<string>());
 
         // DRS recovers; after the break the next call is the probe that closes the circuit.
-        (await control.DeleteAsync(new Uri("/_emulator/faults", UriKind.Relative))).EnsureSuccessStatusCode();
+        await gateway.Emulator.ClearFaultsAsync();
         var deadline = Stopwatch.StartNew();
         string state;
         do
         {
             // Fails at once while the circuit is open; the first call after the break goes through.
             await Task.Delay(200);
-            await OperationsFixture.QueryAsync(client, $"{{ job(id: \"{id}\") {{ status }} }}");
+            await gateway.QueryAsync($"{{ job(id: \"{id}\") {{ status }} }}", GatewayFixture.Token);
             state = (await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath)).Body["checks"]!["drs-circuit"]!["state"]!.GetValue<string>();
         }
         while (state != "Closed" && deadline.Elapsed < TimeSpan.FromSeconds(15));
 
         Assert.Equal("Closed", state);
-        (await OperationsFixture.QueryAsync(client, $"{{ job(id: \"{id}\") {{ status }} }}")).AssertNoErrors();
+        (await gateway.QueryAsync($"{{ job(id: \"{id}\") {{ status }} }}", GatewayFixture.Token)).AssertNoErrors();
         Assert.Equal("Healthy", (await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath)).Body["status"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task The_health_probe_exits_0_for_a_live_gateway_and_1_when_nothing_listens()
     {
-        await using var gateway = new GatewayFactory(null);
-        using var client = gateway.StartAndCreateClient();
+        await using var gateway = GatewayHost.Builder().Start();
+        var client = gateway.Client;
 
         Assert.Equal(0, await HealthProbe.RunAsync(new Uri(client.BaseAddress!, HealthExtensions.LivePath), CancellationToken.None));
-        Assert.Equal(1, await HealthProbe.RunAsync(new Uri($"http://127.0.0.1:{OperationsFixture.UnusedPort()}{HealthExtensions.LivePath}"), CancellationToken.None));
-    }
-
-    /// <summary>A throwaway redis-server (installed by .ci/run) on <paramref name="port"/>, killed on dispose.</summary>
-    private static async Task<RedisProcess> StartRedisAsync(int port)
-    {
-        var process = Process.Start(new ProcessStartInfo("redis-server", ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        })!;
-        var started = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return new RedisProcess(process);
-            }
-            catch (SocketException) when (started.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
-
-    private sealed class RedisProcess(Process process) : IDisposable
-    {
-        public void Dispose()
-        {
-            process.Kill();
-            process.WaitForExit();
-            process.Dispose();
-        }
+        Assert.Equal(1, await HealthProbe.RunAsync(new Uri($"http://127.0.0.1:{Loopback.UnusedPort()}{HealthExtensions.LivePath}"), CancellationToken.None));
     }
 
     /// <summary>Reads one gateway's <c>drsgraph.cache.redis.up</c> gauge (its own meter factory: other hosts in this process have their own).</summary>

@@ -21,12 +21,8 @@ public sealed class OtlpExportTests
     public async Task With_an_OTLP_endpoint_set_traces_metrics_and_logs_reach_the_collector_and_none_carries_the_token(string protocol)
     {
         await using var collector = await OtlpCollector.StartAsync(grpc: protocol == "grpc");
-        var (emulator, control) = await OperationsFixture.StartEmulatorAsync();
-        await using var _ = emulator;
-        using var __ = control;
-        var ids = await OperationsFixture.CreateJobsAsync(control, 3);
         var token = $"secret-token-{Guid.NewGuid():N}";
-        await using var gateway = new GatewayFactory(emulator.GetBaseAddress(), new Dictionary<string, string?>
+        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(new Dictionary<string, string?>
         {
             // The standard variables, read by the OpenTelemetry SDK from configuration as from the environment.
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString(),
@@ -34,12 +30,12 @@ public sealed class OtlpExportTests
             ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
-        });
-        using var client = gateway.StartAndCreateClient();
+        }).StartAsync();
+        var ids = await gateway.Emulator!.CreateJobsAsync(3);
 
-        (await OperationsFixture.QueryAsync(client, $"query OtlpProbe {{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status detail {{ name }} }} }}", token)).AssertNoErrors();
+        (await gateway.QueryAsync($"query OtlpProbe {{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status detail {{ name }} }} }}", token)).AssertNoErrors();
         // A failing call too, so error paths (and their log lines) are exported as well.
-        Assert.NotEmpty((await OperationsFixture.QueryAsync(client, "{ job(id: \"not a job id\") { status } }", token)).Errors);
+        Assert.NotEmpty((await gateway.QueryAsync("{ job(id: \"not a job id\") { status } }", token)).Errors);
 
         await collector.WaitUntilAsync(
             () => collector.Contains("traces", "query OtlpProbe") && collector.Contains("traces", "DrsGraph.DataLoader") && collector.Contains("traces", "DrsGraph.DrsClient")

@@ -1,6 +1,4 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using DrsGraph.Emulator;
+using System.Net;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +13,7 @@ public sealed class ShutdownTests
         var (answer, error) = await StopWhileAQueryIsInFlightAsync(shutdownTimeout: "00:00:20");
 
         Assert.Null(error);
-        Assert.Equal(200, answer!.Status);
+        Assert.Equal(HttpStatusCode.OK, answer!.Status);
         Assert.Equal("FULL_TRANSFER_STARTED", answer.AssertNoErrors().Data!["job"]!["status"]!.GetValue<string>());
     }
 
@@ -35,16 +33,12 @@ public sealed class ShutdownTests
     /// </summary>
     private static async Task<(GraphQLAnswer? Answer, HttpRequestException? Error)> StopWhileAQueryIsInFlightAsync(string shutdownTimeout)
     {
-        var (emulator, control) = await OperationsFixture.StartEmulatorAsync();
-        await using var _ = emulator;
-        using var __ = control;
-        var id = (await OperationsFixture.CreateJobsAsync(control, 1))[0];
-        await using var gateway = new GatewayFactory(emulator.GetBaseAddress(), new Dictionary<string, string?> { ["Gateway:Shutdown:Timeout"] = shutdownTimeout });
-        using var client = gateway.StartAndCreateClient();
-        (await control.PutAsJsonAsync("/_emulator/faults", new { latencyMs = 1500 })).EnsureSuccessStatusCode();
+        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSetting("Gateway:Shutdown:Timeout", shutdownTimeout).StartAsync();
+        var id = (await gateway.Emulator!.CreateJobsAsync(1))[0];
+        await gateway.Emulator.SetFaultsAsync(new { latencyMs = 1500 });
 
-        var query = OperationsFixture.QueryAsync(client, $"{{ job(id: \"{id}\") {{ status }} }}");
-        await UntilDrsIsAnsweringAsync(control);
+        var query = gateway.QueryAsync($"{{ job(id: \"{id}\") {{ status }} }}", GatewayFixture.Token);
+        await UntilDrsIsAnsweringAsync(gateway.Emulator);
         var stopping = gateway.Services.GetRequiredService<IHost>().StopAsync();
         try
         {
@@ -61,12 +55,11 @@ public sealed class ShutdownTests
     }
 
     /// <summary>Waits until the gateway's DRS call has reached the emulator, so the query is truly in flight.</summary>
-    private static async Task UntilDrsIsAnsweringAsync(HttpClient control)
+    private static async Task UntilDrsIsAnsweringAsync(TestEmulator emulator)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var log = await control.GetFromJsonAsync<JsonObject>("/_emulator/requests");
-            if (log!["requests"]!.AsArray().Count > 0)
+            if (await emulator.UpstreamCallCountAsync() > 0)
             {
                 return;
             }

@@ -9,18 +9,18 @@ public sealed class TopologyTests(OperationsFixture fixture)
     [Fact]
     public async Task Two_replicas_in_front_of_one_DRS_give_the_same_answers_and_are_both_ready()
     {
-        var ids = await OperationsFixture.CreateJobsAsync(fixture.EmulatorClient, 3);
+        var ids = await fixture.Emulator.CreateJobsAsync(3);
         var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id status phase progress {{ percent }} detail {{ name }} }} }}";
 
-        var fromA = (await OperationsFixture.QueryAsync(fixture.A, query)).AssertNoErrors();
-        var fromB = (await OperationsFixture.QueryAsync(fixture.B, query)).AssertNoErrors();
+        var fromA = (await fixture.A.QueryAsync(query, GatewayFixture.Token)).AssertNoErrors();
+        var fromB = (await fixture.B.QueryAsync(query, GatewayFixture.Token)).AssertNoErrors();
 
         Assert.Equal(3, fromA.Data!["jobs"]!.AsArray().Count);
         Assert.Equal(fromA.Data!.ToJsonString(), fromB.Data!.ToJsonString());
         foreach (var replica in new[] { fixture.A, fixture.B })
         {
-            Assert.Equal(HttpStatusCode.OK, (await OperationsFixture.HealthAsync(replica, "/health/live")).Status);
-            var (status, body) = await OperationsFixture.HealthAsync(replica, "/health/ready");
+            Assert.Equal(HttpStatusCode.OK, (await OperationsFixture.HealthAsync(replica.Client, "/health/live")).Status);
+            var (status, body) = await OperationsFixture.HealthAsync(replica.Client, "/health/ready");
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Equal("Healthy", body["status"]!.GetValue<string>());
         }
@@ -31,13 +31,13 @@ public sealed class TopologyTests(OperationsFixture fixture)
     {
         // Distinct jobs per query: a cache in front of DRS cannot answer any of them.
         const int Burst = 12;
-        var ids = await OperationsFixture.CreateJobsAsync(fixture.EmulatorClient, Burst);
+        var ids = await fixture.Emulator.CreateJobsAsync(Burst);
         var before = await ScrapeAsync();
 
         // Round robin, as the load balancer does.
         var replicas = new[] { fixture.A, fixture.B };
         await Task.WhenAll(ids.Select((id, i) =>
-            OperationsFixture.QueryAsync(replicas[i % 2], $"{{ job(id: \"{id}\") {{ status }} }}")));
+            replicas[i % 2].QueryAsync($"{{ job(id: \"{id}\") {{ status }} }}", GatewayFixture.Token)));
 
         var after = await ScrapeAsync();
         for (var replica = 0; replica < 2; replica++)
@@ -63,5 +63,5 @@ public sealed class TopologyTests(OperationsFixture fixture)
     }
 
     private async Task<string[]> ScrapeAsync() =>
-        await Task.WhenAll(fixture.A.GetStringAsync(new Uri("/metrics", UriKind.Relative)), fixture.B.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        await Task.WhenAll(fixture.A.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)), fixture.B.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
 }

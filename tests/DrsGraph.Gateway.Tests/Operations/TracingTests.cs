@@ -10,7 +10,7 @@ public sealed class TracingTests(OperationsFixture fixture)
     [Fact]
     public async Task A_query_is_traced_from_its_GraphQL_operation_through_the_DataLoader_batch_to_each_DRS_call_and_no_span_holds_the_token()
     {
-        var ids = await OperationsFixture.CreateJobsAsync(fixture.EmulatorClient, 3);
+        var ids = await fixture.Emulator.CreateJobsAsync(3);
         var token = $"secret-token-{Guid.NewGuid():N}";
         var traceId = ActivityTraceId.CreateRandom();
         var stopped = new ConcurrentQueue<Activity>();
@@ -32,7 +32,7 @@ public sealed class TracingTests(OperationsFixture fixture)
         // The caller's trace: HttpClient sends it as traceparent, and every span the gateway makes for this request joins it.
         using (new Activity("test caller").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
         {
-            (await OperationsFixture.QueryAsync(fixture.A, $"query StatusOfThree {{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}", token)).AssertNoErrors();
+            (await fixture.A.QueryAsync($"query StatusOfThree {{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}", token)).AssertNoErrors();
         }
 
         var operation = Assert.Single(stopped, span => span.Source.Name == "DrsGraph.GraphQL");

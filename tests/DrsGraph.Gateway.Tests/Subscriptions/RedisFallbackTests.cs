@@ -1,4 +1,4 @@
-using DrsGraph.Gateway.Tests.Caching;
+using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Subscriptions;
 

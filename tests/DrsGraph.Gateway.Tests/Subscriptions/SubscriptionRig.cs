@@ -3,15 +3,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using DrsGraph.Emulator;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using GraphQL;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -31,14 +28,14 @@ public class SubscriptionRig : IAsyncLifetime
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 15, 8, 0, 0, TimeSpan.Zero));
 
-    public WebApplication Emulator { get; private set; } = null!;
+    public TestEmulator Emulator { get; private set; } = null!;
 
-    public HttpClient EmulatorClient { get; private set; } = null!;
+    public HttpClient EmulatorClient => Emulator.Control;
 
-    public GatewayFactory Gateway { get; private set; } = null!;
+    public GatewayHost Gateway { get; private set; } = null!;
 
     /// <summary>An HTTP client of the gateway, for ordinary queries next to the subscriptions.</summary>
-    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Client => Gateway.Client;
 
     public IServiceProvider Services => Gateway.Services;
 
@@ -56,35 +53,29 @@ public class SubscriptionRig : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await BeforeStartAsync();
-        Emulator = EmulatorApplication.Create(["--urls", "http://127.0.0.1:0"], b =>
+        // Any other token (RefusedToken) gets DRS's 401.
+        Emulator = await TestEmulator.StartAsync(Time, new Dictionary<string, string?>
         {
-            b.Services.AddSingleton<TimeProvider>(Time);
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                // Any other token (RefusedToken) gets DRS's 401.
-                [$"Emulator:Tenants:{Token}:0"] = Project,
-                [$"Emulator:Tenants:{OtherToken}:0"] = Project,
-            });
+            [$"Emulator:Tenants:{Token}:0"] = Project,
+            [$"Emulator:Tenants:{OtherToken}:0"] = Project,
         });
-        await Emulator.StartAsync();
-        EmulatorClient = new HttpClient { BaseAddress = Emulator.GetBaseAddress() };
-        Gateway = new GatewayFactory(Emulator.GetBaseAddress(), GatewayRig.With(
-            GatewayRig.FastFaults,
-            [
-                ("Gateway:Subscriptions:MinTick", "00:00:00.050"),
-                ("Gateway:Subscriptions:MaxTick", "00:00:00.200"),
-                ("Gateway:Subscriptions:MaxJobsPerSubscription", "30"),
-                ("Gateway:Subscriptions:MaxJobsPerCaller", "5000"),
-                .. Settings,
-            ]));
-        Client = Gateway.StartAndCreateClient();
+        Gateway = await GatewayHost.Builder()
+            .WithEmulator(Emulator)
+            .WithSettings(GatewayRig.With(
+                GatewayRig.FastFaults,
+                [
+                    ("Gateway:Subscriptions:MinTick", "00:00:00.050"),
+                    ("Gateway:Subscriptions:MaxTick", "00:00:00.200"),
+                    ("Gateway:Subscriptions:MaxJobsPerSubscription", "30"),
+                    ("Gateway:Subscriptions:MaxJobsPerCaller", "5000"),
+                    .. Settings,
+                ]))
+            .StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        Client.Dispose();
         await Gateway.DisposeAsync();
-        EmulatorClient.Dispose();
         await Emulator.DisposeAsync();
         await AfterStopAsync();
     }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace DrsGraph.Gateway.Tests.Faults;
+namespace DrsGraph.Gateway.Tests.Infrastructure;
 
 /// <summary>Keeps every log entry's category, level, message, structured values and exception, as text.</summary>
 public sealed class LogCapture : ILoggerProvider

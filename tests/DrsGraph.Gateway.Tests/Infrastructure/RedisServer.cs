@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
 
-namespace DrsGraph.Gateway.Tests.Caching;
+namespace DrsGraph.Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A real <c>redis-server</c> (Debian package) on a free loopback port, nothing persisted. Can be
@@ -23,7 +23,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(Loopback.UnusedPort());
         await server.StartProcessAsync();
         return server;
     }
@@ -190,12 +190,5 @@ public sealed class RedisServer : IAsyncDisposable
 
             await Task.Delay(20);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
