@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.DataLoading;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using DrsGraph.Benchmarks.Infrastructure;
@@ -112,7 +113,7 @@ public class GraphQLExecutionBenchmarks
             Document = document,
             Variables = variables,
             RequestServices = _app.Services,
-            UserContext = new GatewayUserContext(Caller, null, _source),
+            UserContext = new GatewayUserContext(new CallerContext(Caller, null), new JobLoaders(_source, Caller)),
         });
 
     private Inputs Variables(object values) =>
