@@ -30,7 +30,28 @@ public sealed class DocumentShape
     /// the <c>ids</c> of <c>jobs</c>, introspection's real sizes); a leaf list counts its items. The worst
     /// operation of the document when no name is given.
     /// </summary>
-    public double EstimateResultFields(GraphQLDocument document, string? operationName, Inputs? variables)
+    public double EstimateResultFields(GraphQLDocument document, string? operationName, Inputs? variables) =>
+        WorstOperation(document, operationName, (definition, field, children) =>
+        {
+            var items = ListSizes.ItemsOf(definition, field, variables);
+            return field.SelectionSet is null ? items : 1 + (items * children);
+        });
+
+    /// <summary>
+    /// Job IDs the operation names (<see cref="ListSizes.JobIdsOf"/> of every field that loads jobs), through
+    /// fragments and aliases; repeats count again: each is a field to resolve. The most of any operation of
+    /// the document when no name is given.
+    /// </summary>
+    public double CountJobIds(GraphQLDocument document, string? operationName, Inputs? variables) =>
+        WorstOperation(document, operationName, (definition, field, children) =>
+            ListSizes.JobIdsOf(definition, field, variables) + children);
+
+    /// <summary>
+    /// The largest, over the document's operations (only <paramref name="operationName"/>'s when given), of the
+    /// sum over its selections of <paramref name="fieldValue"/>: called with a field's definition (null when
+    /// unknown), the field, and the sum for its own selections (0 for a leaf; fragments followed, each computed once).
+    /// </summary>
+    private double WorstOperation(GraphQLDocument document, string? operationName, Func<FieldType?, GraphQLField, double, double> fieldValue)
     {
         var walk = new Walk<double>(document);
         var worst = 0d;
@@ -38,13 +59,13 @@ public sealed class DocumentShape
         {
             if (operationName is null || operation.Name?.StringValue == operationName)
             {
-                worst = Math.Max(worst, Cost(operation.SelectionSet, RootOf(operation)));
+                worst = Math.Max(worst, Sum(operation.SelectionSet, RootOf(operation)));
             }
         }
 
         return worst;
 
-        double Cost(GraphQLSelectionSet set, IGraphType? parent)
+        double Sum(GraphQLSelectionSet set, IGraphType? parent)
         {
             var total = 0d;
             foreach (var selection in set.Selections)
@@ -53,58 +74,14 @@ public sealed class DocumentShape
                 {
                     case GraphQLField field:
                         var definition = FieldOf(parent, field.Name.StringValue);
-                        var items = ListSizes.ItemsOf(definition, field, variables);
-                        total += field.SelectionSet is { } child ? 1 + (items * Cost(child, definition?.ResolvedType?.GetNamedType())) : items;
+                        var children = field.SelectionSet is { } child ? Sum(child, definition?.ResolvedType?.GetNamedType()) : 0;
+                        total += fieldValue(definition, field, children);
                         break;
                     case GraphQLInlineFragment inline:
-                        total += Cost(inline.SelectionSet, TypeOf(inline.TypeCondition) ?? parent);
+                        total += Sum(inline.SelectionSet, TypeOf(inline.TypeCondition) ?? parent);
                         break;
                     case GraphQLFragmentSpread spread:
-                        total += walk.Fragment(spread, 0, fragment => Cost(fragment.SelectionSet, TypeOf(fragment.TypeCondition)));
-                        break;
-                }
-            }
-
-            return total;
-        }
-    }
-
-    /// <summary>
-    /// Job IDs the operation names (<see cref="ListSizes.JobIdsOf"/> of every field that loads jobs), through
-    /// fragments and aliases; repeats count again: each is a field to resolve. The most of any operation of
-    /// the document when no name is given.
-    /// </summary>
-    public double CountJobIds(GraphQLDocument document, string? operationName, Inputs? variables)
-    {
-        var walk = new Walk<double>(document);
-        var most = 0d;
-        foreach (var operation in document.Definitions.OfType<GraphQLOperationDefinition>())
-        {
-            if (operationName is null || operation.Name?.StringValue == operationName)
-            {
-                most = Math.Max(most, Count(operation.SelectionSet, RootOf(operation)));
-            }
-        }
-
-        return most;
-
-        double Count(GraphQLSelectionSet set, IGraphType? parent)
-        {
-            var total = 0d;
-            foreach (var selection in set.Selections)
-            {
-                switch (selection)
-                {
-                    case GraphQLField field:
-                        var definition = FieldOf(parent, field.Name.StringValue);
-                        total += ListSizes.JobIdsOf(definition, field, variables)
-                            + (field.SelectionSet is { } child ? Count(child, definition?.ResolvedType?.GetNamedType()) : 0);
-                        break;
-                    case GraphQLInlineFragment inline:
-                        total += Count(inline.SelectionSet, TypeOf(inline.TypeCondition) ?? parent);
-                        break;
-                    case GraphQLFragmentSpread spread:
-                        total += walk.Fragment(spread, 0, fragment => Count(fragment.SelectionSet, TypeOf(fragment.TypeCondition)));
+                        total += walk.Fragment(spread, 0, fragment => Sum(fragment.SelectionSet, TypeOf(fragment.TypeCondition)));
                         break;
                 }
             }
