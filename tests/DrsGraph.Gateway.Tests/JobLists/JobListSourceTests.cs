@@ -159,6 +159,37 @@ public sealed class JobListSourceTests
     }
 
     [Fact]
+    public async Task With_redis_the_primed_statuses_are_in_redis_when_the_list_answers_so_another_replica_needs_no_batch_status_call()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        const string secret = "job-list-test-secret-0123456789abcdef";
+        await using var emulator = await TestEmulator.StartAsync(TestEmulator.FrozenClock());
+        await using var first = await GatewayHost.Builder().WithEmulator(emulator).WithRedis(redis, secret).StartAsync();
+        await using var second = await GatewayHost.Builder().WithEmulator(emulator).WithRedis(redis, secret).StartAsync();
+        await WaitUntilConnectedAsync(first, second);
+
+        var page = Ok(await Source(first).ListAsync(Demo, new JobListFilter(DbUseType.Migration), JobListPaging.Of(1, 20), CancellationToken.None));
+        await emulator.ClearUpstreamLogAsync();
+        var ids = page.Jobs.Select(j => j.Id).ToList();
+        (await first.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}", Token)).AssertNoErrors();
+        (await second.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}", Token)).AssertNoErrors();
+
+        Assert.Equal(20, ids.Count);
+        Assert.Empty(await emulator.UpstreamCallsAsync());
+    }
+
+    private static async Task WaitUntilConnectedAsync(params GatewayHost[] gateways)
+    {
+        // The connection is made in the background after start.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!gateways.All(g => g.Services.GetRequiredService<DrsGraph.Gateway.Caching.RedisJobCache>().IsConnected))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "A gateway never connected to Redis.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task List_answers_are_cached_per_partition_filter_and_page_for_the_list_ttl()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
