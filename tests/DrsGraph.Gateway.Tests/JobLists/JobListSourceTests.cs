@@ -264,6 +264,23 @@ public sealed class JobListSourceTests
     }
 
     [Fact]
+    public async Task A_list_still_waiting_for_drs_when_the_operation_budget_ends_answers_a_timeout()
+    {
+        await using var gateway = await StartAsync();
+        await gateway.Emulator!.SetFaultsAsync(new { hangNext = 1, endpoints = new[] { "list" } });
+        using var expiry = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var source = BudgetedJobListSource.ForOperation(Source(gateway), new DrsGraph.Gateway.Limits.RequestBudget(TimeSpan.FromMilliseconds(300), expiry.Token));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var answer = await source.ListAsync(Demo, new JobListFilter(DbUseType.Sync), JobListPaging.Of(1, 10), CancellationToken.None);
+
+        Assert.Equal(DrsErrorKind.Timeout, answer.Error!.Kind);
+        Assert.Equal(DrsErrorCodes.UpstreamTimeout, answer.Error.Code);
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(2), "the budget, not DRS's timeouts, ended the wait");
+        Assert.Same(Source(gateway), BudgetedJobListSource.ForOperation(Source(gateway), null));
+    }
+
+    [Fact]
     public void Every_status_is_spelled_as_drs_spells_it()
     {
         foreach (var status in Enum.GetValues<JobStatus>().Where(s => s != JobStatus.Unknown))
