@@ -418,7 +418,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         {
             LogResponseTooLarge(logger, ex.Ceiling, context.Request.Path);
             var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = GatewayErrorCodes.ResponseTooLarge }] };
-            buffer.SetLength(0);
+            buffer.Clear();
             if (result is ExecutionResult[] batch)
             {
                 // A batch keeps its shape (and its 200): one refusal per operation.
@@ -435,8 +435,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         context.Response.StatusCode = status;
         context.Response.ContentType = GraphQLMediaTypes.ContentTypeOf(mediaType);
         context.Response.ContentLength = buffer.Length;
-        buffer.Position = 0;
-        await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
 
     private static Task WriteNotFoundAsync(HttpContext context)

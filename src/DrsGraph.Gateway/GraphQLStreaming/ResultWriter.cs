@@ -19,7 +19,7 @@ internal sealed class ResultWriter(IGraphQLSerializer serializer, long maxBytes)
         }
         catch (ResponseTooLargeException ex)
         {
-            buffer.SetLength(0);
+            buffer.Clear();
             var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = GatewayErrorCodes.ResponseTooLarge }] };
             await serializer.WriteAsync(buffer, refusal, cancellationToken);
         }
