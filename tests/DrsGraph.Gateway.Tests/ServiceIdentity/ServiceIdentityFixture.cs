@@ -12,6 +12,8 @@ public sealed class ServiceIdentityFixture : IAsyncLifetime
 {
     public const string DemoProject = TestEmulator.DemoProject;
     public const string OtherProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    /// <summary>Granted to <c>svc-billing</c>, but the gateway's IAM password for it is wrong.</summary>
+    public const string MisconfiguredProject = "fedcba9876543210fedcba9876543210";
     public const string AccessKey = "HPUAGATEWAYTESTAK001";
     public const string SecretKey = "gateway-test-secret-5b7e2a91";
     public const string IamUser = "svc-drsgraph";
@@ -54,6 +56,10 @@ public sealed class ServiceIdentityFixture : IAsyncLifetime
         ["Gateway:ServiceIdentity:Grants:1:Claim"] = "sub",
         ["Gateway:ServiceIdentity:Grants:1:Value"] = "svc-billing",
         ["Gateway:ServiceIdentity:Grants:1:Projects:0"] = OtherProject,
+        ["Gateway:ServiceIdentity:Grants:1:Projects:1"] = MisconfiguredProject,
+        [$"Gateway:ServiceIdentity:Credentials:{MisconfiguredProject}:Domain"] = IamDomain,
+        [$"Gateway:ServiceIdentity:Credentials:{MisconfiguredProject}:User"] = IamUser,
+        [$"Gateway:ServiceIdentity:Credentials:{MisconfiguredProject}:Password"] = "not-the-password",
         [$"Gateway:ServiceIdentity:Credentials:{DemoProject}:AccessKey"] = AccessKey,
         [$"Gateway:ServiceIdentity:Credentials:{DemoProject}:SecretKey"] = SecretKey,
         [$"Gateway:ServiceIdentity:Credentials:{OtherProject}:Domain"] = IamDomain,

@@ -64,6 +64,19 @@ public sealed class ServiceIdentityTests(ServiceIdentityFixture fixture) : IClas
         Assert.Equal("FULL_TRANSFER_STARTED", answer.Data?["job"]?["status"]?.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_held_iam_credential_that_iam_refuses_fails_the_field_unauthenticated_without_calling_drs()
+    {
+        await fixture.Emulator.ClearUpstreamLogAsync();
+
+        var answer = await AskAsync(fixture.Minter.Mint(Claims(sub: "svc-billing", scope: null)), project: ServiceIdentityFixture.MisconfiguredProject);
+
+        var error = Assert.Single(answer.Errors);
+        Assert.Equal("UNAUTHENTICATED", error?["extensions"]?["code"]?.GetValue<string>());
+        Assert.Equal("DRSGRAPH.IAM_REFUSED", error?["extensions"]?["upstreamCode"]?.GetValue<string>());
+        Assert.Empty(await fixture.Emulator.UpstreamCallsAsync());
+    }
+
     public static TheoryData<string, string> RefusedTokens => new()
     {
         { "expired", "The bearer token has expired." },
