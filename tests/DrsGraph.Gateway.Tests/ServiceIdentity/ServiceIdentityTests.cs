@@ -1,6 +1,7 @@
 using DrsGraph.DrsClient;
 using DrsGraph.DrsClient.Auth;
 using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.ServiceIdentity;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -180,7 +181,12 @@ public sealed class ServiceIdentityTests(ServiceIdentityFixture fixture) : IClas
         (await AskAsync(fixture.Minter.Mint(Claims(sub: "svc-billing", scope: null)), await FreshJobAsync(ServiceIdentityFixture.OtherProject), ServiceIdentityFixture.OtherProject)).AssertNoErrors();
         await AskAsync(jwt + "x");
 
-        foreach (var secret in new[] { jwt, ServiceIdentityFixture.SecretKey, ServiceIdentityFixture.IamPassword })
+        // The IAM token the gateway holds for the other project (cached: asking for it again obtains no new one).
+        var held = Assert.IsType<IamTokenCredential>(Gateway.Services.GetRequiredService<ServiceCredentials>().For(ServiceIdentityFixture.OtherProject));
+        var iamToken = await held.Source.GetTokenAsync(CancellationToken.None);
+        Assert.Equal(1, held.Source.Acquisitions);
+
+        foreach (var secret in new[] { jwt, ServiceIdentityFixture.SecretKey, ServiceIdentityFixture.IamPassword, iamToken })
         {
             Gateway.Logs.AssertNone(secret);
         }
