@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DrsGraph.DrsClient.Auth;
 using DrsGraph.DrsClient.Wire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -185,7 +186,17 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = JsonMediaType } },
         };
-        request.Headers.TryAddWithoutValidation("X-Auth-Token", caller.AuthToken);
+        if (caller.Credential is { } credential)
+        {
+            // Applied per attempt by DrsCredentialHandler (signed, or the gateway's own IAM token).
+            request.Options.Set(DrsCredentialHandler.CredentialKey, credential);
+            request.Headers.TryAddWithoutValidation("X-Project-Id", caller.ProjectId);
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation("X-Auth-Token", caller.AuthToken);
+        }
+
         if (!string.IsNullOrWhiteSpace(caller.Language))
         {
             request.Headers.TryAddWithoutValidation("X-Language", caller.Language);

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using DrsGraph.DrsClient.Auth;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -83,6 +84,10 @@ public static class DrsClientServiceCollectionExtensions
                 ? ResilienceEventSeverity.Debug
                 : previous?.Invoke(args) ?? args.Event.Severity;
         });
+
+        // Inside the resilience handler: each attempt is signed (or given the held IAM token) afresh.
+        services.TryAddTransient<DrsCredentialHandler>();
+        builder.AddHttpMessageHandler<DrsCredentialHandler>();
 
         // Innermost, inside the resilience handler: the attempt timeout covers reading the body.
         builder.AddHttpMessageHandler<DrsResponseBuffer>();

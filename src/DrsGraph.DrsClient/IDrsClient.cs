@@ -1,3 +1,4 @@
+using DrsGraph.DrsClient.Auth;
 using DrsGraph.DrsClient.Wire;
 
 namespace DrsGraph.DrsClient;
@@ -8,6 +9,17 @@ namespace DrsGraph.DrsClient;
 /// <param name="Language">Sent as <c>X-Language</c> when set (<c>en-us</c> or <c>zh-cn</c>).</param>
 public sealed record DrsCaller(string AuthToken, string ProjectId, string? Language = null)
 {
+    /// <summary>
+    /// A credential the gateway holds for this project (service identities): applied to every attempt instead
+    /// of sending <see cref="AuthToken"/>. Null (the default): the caller's own token is passed through.
+    /// </summary>
+    public DrsCredential? Credential { get; init; }
+
+    /// <summary>
+    /// Who DRS sees, for partitioning caches and per-caller limits: the held credential's identity, else the token.
+    /// </summary>
+    public string PartitionKey => Credential is { } credential ? "credential:" + credential.Identity : AuthToken;
+
     /// <summary>Keeps the token out of logs and exception messages.</summary>
     public override string ToString() => $"DrsCaller {{ ProjectId = {ProjectId}, Language = {Language}, AuthToken = *** }}";
 }

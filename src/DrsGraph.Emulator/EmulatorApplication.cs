@@ -1,5 +1,6 @@
 using DrsGraph.Emulator.Drs;
 using DrsGraph.Emulator.Faults;
+using DrsGraph.Emulator.Iam;
 using DrsGraph.Emulator.Infrastructure;
 using DrsGraph.Emulator.Jobs;
 using DrsGraph.Emulator.Requests;
@@ -29,6 +30,14 @@ public static class EmulatorApplication
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        // The emulated IAM: users who obtain tokens, AK/SK pairs that sign (Emulator:Iam).
+        builder.Services.AddOptions<IamOptions>()
+            .BindConfiguration(IamOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<IamTokenStore>();
+        builder.Services.TryAddSingleton<AkSkVerifier>();
+
         // The job store, request log and fault switchboard; TryAdd so hosts and tests can substitute them.
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<JobStore>();
@@ -47,6 +56,9 @@ public static class EmulatorApplication
 
         // The DRS v3 batch endpoints.
         app.MapDrsApi();
+
+        // IAM's token call, so the gateway's own IAM credentials can be tested for real.
+        app.MapIamApi();
 
         // The control API under /_emulator: request log, faults, jobs, reset.
         app.MapRequestsControlApi();

@@ -6,6 +6,7 @@ using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Security;
+using DrsGraph.Gateway.ServiceIdentity;
 using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Upstream;
 
@@ -25,6 +26,10 @@ builder.AddDrsUpstream();
 
 // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
 builder.AddJobGraph();
+
+// Service identities (Gateway:ServiceIdentity, off by default): callers present a JWT, the gateway calls DRS with
+// an IAM token or AK/SK signature it holds per project; without it callers' own X-Auth-Token is passed through.
+builder.AddServiceIdentity();
 
 // Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
 builder.AddJobDataSourceChain();

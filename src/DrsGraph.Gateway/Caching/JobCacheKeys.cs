@@ -50,7 +50,7 @@ public sealed class JobCacheKeys
     public string PollScopeOf(DrsCaller caller) => BuildScope(caller, byToken: true);
 
     /// <summary>Who a caller is for per-caller limits: the keyed hash of its token, never the token.</summary>
-    public string CallerKeyOf(DrsCaller caller) => "t." + TokenHash(caller.AuthToken);
+    public string CallerKeyOf(DrsCaller caller) => "t." + TokenHash(caller.PartitionKey);
 
     /// <summary>The key of one job field within a scope.</summary>
     public static string KeyOf(string scope, string field, string jobId) => string.Concat(scope, field, ":", jobId);
@@ -59,7 +59,9 @@ public sealed class JobCacheKeys
 
     private string BuildScope(DrsCaller caller, bool byToken)
     {
-        var partition = byToken ? "t." + TokenHash(caller.AuthToken) : "project";
+        // PartitionKey: the token, or the identity of the credential the gateway holds (service identities), so
+        // entries follow what DRS saw, never the caller's JWT.
+        var partition = byToken ? "t." + TokenHash(caller.PartitionKey) : "project";
         // DRS answers en-us when no language is sent, so both share entries.
         var language = caller.Language ?? "en-us";
         return $"{_prefix}:{Version}:{{{EndpointHash()}:{caller.ProjectId}:{partition}:{language}}}:";

@@ -76,6 +76,17 @@ public sealed partial class CallerContextBuilder(
             return (null, new CallerProblem(GatewayErrorCodes.Unauthenticated, $"The {AuthTokenHeader} header is not a valid IAM token."));
         }
 
+        var (project, language, problem) = ReadScope(headers);
+        return problem is null ? (new DrsCaller(token, project, language), null) : (null, problem);
+    }
+
+    /// <summary>
+    /// The project (<c>X-Project-Id</c>, else <c>Drs:ProjectId</c>) and language (<c>X-Language</c>) a caller asks
+    /// for, or the problem with them; shared by every way of identifying a caller.
+    /// </summary>
+    public (string Project, string? Language, CallerProblem? Problem) ReadScope(IHeaderDictionary headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
         var project = headers[ProjectIdHeader].ToString().Trim();
         if (project.Length == 0)
         {
@@ -83,16 +94,16 @@ public sealed partial class CallerContextBuilder(
         }
         else if (!ProjectIdPattern().IsMatch(project))
         {
-            return (null, new CallerProblem(GatewayErrorCodes.InvalidProjectId, $"The {ProjectIdHeader} header must be a DRS project ID (letters, digits, '-' or '_', at most 64)."));
+            return ("", null, new CallerProblem(GatewayErrorCodes.InvalidProjectId, $"The {ProjectIdHeader} header must be a DRS project ID (letters, digits, '-' or '_', at most 64)."));
         }
 
         var language = headers[LanguageHeader].ToString().Trim().ToLowerInvariant();
         if (language.Length > 0 && language is not ("en-us" or "zh-cn"))
         {
-            return (null, new CallerProblem(GatewayErrorCodes.InvalidLanguage, $"The {LanguageHeader} header must be 'en-us' or 'zh-cn'."));
+            return ("", null, new CallerProblem(GatewayErrorCodes.InvalidLanguage, $"The {LanguageHeader} header must be 'en-us' or 'zh-cn'."));
         }
 
-        return (new DrsCaller(token, project, language.Length == 0 ? null : language), null);
+        return (project, language.Length == 0 ? null : language, null);
     }
 
     private static bool IsVisibleAscii(string value)

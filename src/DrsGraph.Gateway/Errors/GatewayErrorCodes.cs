@@ -18,6 +18,14 @@ public static class GatewayErrorCodes
     /// <summary>An <c>X-Language</c> header other than <c>en-us</c> or <c>zh-cn</c>.</summary>
     public const string InvalidLanguage = "INVALID_LANGUAGE";
 
+    // Service identities (Gateway:ServiceIdentity): decided once per operation, before any DRS call.
+
+    /// <summary>No <c>Authorization: Bearer</c> JWT, or one that fails validation (signature, issuer, audience, expiry, required claim).</summary>
+    public const string InvalidBearerToken = "INVALID_BEARER_TOKEN";
+
+    /// <summary>The caller's claims grant no access to the project it asked for, or the gateway holds no credential for it.</summary>
+    public const string ProjectNotAllowed = "PROJECT_NOT_ALLOWED";
+
     // Jobs: on the field that needed the job.
 
     /// <summary>A malformed job ID (never sent upstream), or one DRS calls malformed.</summary>

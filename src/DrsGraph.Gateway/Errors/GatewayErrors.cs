@@ -1,4 +1,5 @@
 using DrsGraph.DrsClient;
+using DrsGraph.DrsClient.Auth;
 using GraphQL;
 
 namespace DrsGraph.Gateway.Errors;
@@ -16,7 +17,7 @@ public static class GatewayErrors
         // Keep what was said underneath: DRS's own code (APIGW.0308, DRS.M00004), that the circuit is open,
         // or which protocol error it was (a redirect, an answer too large).
         if (own && (!error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal)
-            || error.Code is DrsErrorCodes.CircuitOpen or DrsErrorCodes.Redirected or DrsErrorCodes.ResponseTooLarge))
+            || error.Code is DrsErrorCodes.CircuitOpen or DrsErrorCodes.Redirected or DrsErrorCodes.ResponseTooLarge or DrsCredentialHandler.IamRefusedCode))
         {
             executionError.Data["upstreamCode"] = error.Code;
         }
@@ -43,6 +44,8 @@ public static class GatewayErrors
         DrsErrorKind.Timeout => GatewayErrorCodes.UpstreamTimeout,
         DrsErrorKind.Throttled => GatewayErrorCodes.UpstreamThrottled,
         DrsErrorKind.Protocol => GatewayErrorCodes.UpstreamProtocol,
+        // IAM refused the credential the gateway holds (service identities): the call was never made.
+        DrsErrorKind.Unauthorized when error.Code == DrsCredentialHandler.IamRefusedCode => GatewayErrorCodes.Unauthenticated,
         _ => GatewayErrorCodes.UpstreamUnavailable,
     };
 

@@ -11,11 +11,11 @@ namespace DrsGraph.Gateway.GraphQLHttp;
 /// bounded by the request's budget. Loaders belong to the execution, not to the caller adapter: a
 /// long-lived operation (a subscription) will create loaders per poll, each with its own budget.
 /// </summary>
-public sealed class GatewayUserContextBuilder(CallerContextBuilder callers, JobDataSourceChain dataSources) : IGraphQLUserContextBuilder
+public sealed class GatewayUserContextBuilder(ICallerResolver callers, JobDataSourceChain dataSources) : IGraphQLUserContextBuilder
 {
-    public ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken)
+    public async ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken)
     {
-        var caller = callers.Build(callerHeaders);
+        var caller = await callers.ResolveAsync(callerHeaders, cancellationToken);
         // The request's budget (UseRequestBudget) is handed down here, the last layer that sees the request. A
         // WebSocket outlives it: the budget started at the upgrade would have run out for every later operation,
         // so a socket's queries are bounded by the DRS client's own total timeout instead.
@@ -23,13 +23,13 @@ public sealed class GatewayUserContextBuilder(CallerContextBuilder callers, JobD
         var loaders = caller.Caller is { } drsCaller
             ? new JobLoaders(dataSources.ForOperation(budget), drsCaller)
             : null;
-        return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, loaders));
+        return new GatewayUserContext(caller, loaders);
     }
 
     /// <summary>
     /// A WebSocket's caller is decided once, at <c>connection_init</c>: a missing or malformed token, project or
     /// language refuses the connection (4403) rather than failing each of its operations.
     /// </summary>
-    public ValueTask<string?> RefuseConnectionAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(callers.Build(callerHeaders).Problem is { } problem ? $"{problem.Code}: {problem.Message}" : null);
+    public async ValueTask<string?> RefuseConnectionAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken) =>
+        (await callers.ResolveAsync(callerHeaders, cancellationToken)).Problem is { } problem ? $"{problem.Code}: {problem.Message}" : null;
 }

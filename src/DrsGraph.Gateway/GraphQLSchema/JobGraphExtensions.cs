@@ -4,6 +4,7 @@ using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Limits;
 using GraphQL;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.GraphQLSchema;
@@ -16,6 +17,8 @@ public static class JobGraphExtensions
         var services = builder.Services;
         services.AddOptions<CallerOptions>().BindConfiguration(CallerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<CallerContextBuilder>();
+        // TryAdd: service identities (AddServiceIdentity) register their resolver first when switched on.
+        services.TryAddSingleton<ICallerResolver, HeaderCallerResolver>();
         services.AddSingleton<IGraphQLUserContextBuilder, GatewayUserContextBuilder>();
         services.AddGraphQL(graphQL => graphQL
             .AddSchema<JobSchema>()

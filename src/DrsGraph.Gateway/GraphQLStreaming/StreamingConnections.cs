@@ -43,7 +43,7 @@ internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> opt
         }
 
         // Hosts without the gateway's security (endpoint tests): the same shape with a per-process key.
-        var token = CallerHeaders.Of(context)[CallerContextBuilder.AuthTokenHeader].ToString();
+        var token = CallerRateLimiter.CallerToken(CallerHeaders.Of(context));
         return token.Length > 0
             ? "t:" + Convert.ToHexStringLower(HMACSHA256.HashData(_fallbackSecret, Encoding.UTF8.GetBytes(token))[..16])
             : "ip:" + context.Connection.RemoteIpAddress;

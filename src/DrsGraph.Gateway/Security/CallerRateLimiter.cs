@@ -151,12 +151,13 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
 
     /// <summary>
     /// <c>t:</c> + the first 128 bits of HMAC-SHA256(secret, token), or <c>ip:</c> + the client address. The token
+    /// (<see cref="CallerToken"/>)
     /// is the caller's (<see cref="CallerHeaders.Of"/>): a WebSocket's operations are keyed by the token of its
     /// <c>connection_init</c>, as its per-caller connection count is.
     /// </summary>
     internal string PartitionKey(HttpContext context)
     {
-        var token = CallerHeaders.Of(context)[CallerContextBuilder.AuthTokenHeader].ToString();
+        var token = CallerToken(CallerHeaders.Of(context));
         if (token.Length > 0)
         {
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
@@ -165,6 +166,16 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
         }
 
         return "ip:" + (AddressKey(context) ?? "unknown");
+    }
+
+    /// <summary>
+    /// What identifies a caller: its <c>X-Auth-Token</c>, else its <c>Authorization</c> header (a service identity's
+    /// bearer JWT), so JWT callers get buckets of their own instead of sharing their address's.
+    /// </summary>
+    internal static string CallerToken(IHeaderDictionary headers)
+    {
+        var token = headers[CallerContextBuilder.AuthTokenHeader].ToString();
+        return token.Length > 0 ? token : headers.Authorization.ToString();
     }
 
     /// <summary>

@@ -1,0 +1,146 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+
+namespace DrsGraph.Gateway.ServiceIdentity;
+
+/// <summary>
+/// Service identities, bound from <c>Gateway:ServiceIdentity</c>. Off by default: callers then send their own
+/// IAM token in <c>X-Auth-Token</c>. On: callers present a JWT from the organisation's identity provider, the
+/// <see cref="Grants"/> say which projects its claims may read, and the gateway calls DRS with a credential it
+/// holds per project (<see cref="Credentials"/>).
+/// </summary>
+public sealed class ServiceIdentityOptions : IValidatableObject
+{
+    public const string SectionName = "Gateway:ServiceIdentity";
+    public const string EnabledSetting = SectionName + ":Enabled";
+
+    /// <summary>Grant projects <c>*</c>: every project the gateway holds a credential for.</summary>
+    public const string AnyProject = "*";
+
+    /// <summary>Switches the mode on. Default false (pass-through <c>X-Auth-Token</c>).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The one accepted <c>iss</c>. Required when enabled.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The one accepted <c>aud</c>. Required when enabled.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>PEM public keys (RSA or EC, <c>-----BEGIN PUBLIC KEY-----</c>) that may sign callers' JWTs.</summary>
+    public List<string> PublicKeys { get; init; } = [];
+
+    /// <summary>Base64 HMAC keys (at least 32 bytes each) that may sign callers' JWTs; prefer <see cref="PublicKeys"/>.</summary>
+    public List<string> SymmetricKeys { get; init; } = [];
+
+    /// <summary>Claims every JWT must carry besides <c>exp</c>. Default <c>sub</c>: a caller must say who it is.</summary>
+    public List<string> RequiredClaims { get; init; } = ["sub"];
+
+    /// <summary>Tolerance on <c>exp</c> and <c>nbf</c>. Default 1 minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Claim value -> projects it may read; a caller may read the union of its grants.</summary>
+    public List<ServiceGrant> Grants { get; init; } = [];
+
+    /// <summary>
+    /// Project ID -> the credential the gateway calls DRS with for it. Secrets come from the environment or a
+    /// secret store (<c>Gateway__ServiceIdentity__Credentials__{project}__SecretKey</c>), never from a file in the repo.
+    /// Keyed by project now; regions will key them by region and project.
+    /// </summary>
+    public Dictionary<string, ServiceCredentialOptions> Credentials { get; init; } = [];
+
+    /// <summary>IAM's base URL for credentials that log in with a password and name none. Default: the DRS endpoint (the emulator serves both).</summary>
+    public string? IamEndpoint { get; set; }
+
+    /// <summary>How long before expiry the gateway replaces an IAM token it holds. Default 1 hour (tokens live 24 h).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "12:00:00")]
+    public TimeSpan TokenRefreshBefore { get; set; } = TimeSpan.FromHours(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Enabled)
+        {
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(Issuer) || string.IsNullOrWhiteSpace(Audience))
+        {
+            yield return new ValidationResult($"{SectionName}:Issuer and :Audience are required when service identities are enabled.", [nameof(Issuer)]);
+        }
+
+        if (PublicKeys.Count + SymmetricKeys.Count == 0)
+        {
+            yield return new ValidationResult($"{SectionName} needs at least one of PublicKeys or SymmetricKeys to check callers' JWTs.", [nameof(PublicKeys)]);
+        }
+
+        foreach (var problem in PublicKeys.Select(KeyProblem).Concat(SymmetricKeys.Select(SymmetricKeyProblem)).OfType<string>())
+        {
+            yield return new ValidationResult(problem, [nameof(PublicKeys)]);
+        }
+
+        if (Grants.Count == 0)
+        {
+            yield return new ValidationResult($"{SectionName}:Grants is empty: no caller could read any project.", [nameof(Grants)]);
+        }
+
+        foreach (var (grant, i) in Grants.Select((g, i) => (g, i)))
+        {
+            if (string.IsNullOrWhiteSpace(grant.Claim) || string.IsNullOrWhiteSpace(grant.Value) || grant.Projects.Count == 0)
+            {
+                yield return new ValidationResult($"{SectionName}:Grants:{i} needs Claim, Value and at least one project.", [nameof(Grants)]);
+            }
+
+            foreach (var project in grant.Projects.Where(p => p != AnyProject && !Credentials.ContainsKey(p)))
+            {
+                yield return new ValidationResult($"{SectionName}:Grants:{i} grants project {project}, but {SectionName}:Credentials has no credential for it.", [nameof(Grants)]);
+            }
+        }
+
+        foreach (var (project, credential) in Credentials)
+        {
+            if (credential.Problem() is { } problem)
+            {
+                yield return new ValidationResult($"{SectionName}:Credentials:{project}: {problem}", [nameof(Credentials)]);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(IamEndpoint) && !IsHttpUrl(IamEndpoint))
+        {
+            yield return new ValidationResult($"{SectionName}:IamEndpoint must be an absolute http(s) URL.", [nameof(IamEndpoint)]);
+        }
+    }
+
+    internal static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+
+    private static string? KeyProblem(string pem)
+    {
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            try
+            {
+                using var ec = ECDsa.Create();
+                ec.ImportFromPem(pem);
+                return null;
+            }
+            catch (ArgumentException)
+            {
+                return $"{SectionName}:PublicKeys holds an entry that is not a PEM RSA or EC public key.";
+            }
+        }
+    }
+
+    private static string? SymmetricKeyProblem(string base64)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        return Convert.TryFromBase64String(base64, buffer, out var length) && length >= 32
+            ? null
+            : $"{SectionName}:SymmetricKeys holds an entry that is not base64 of at least 32 bytes.";
+    }
+}

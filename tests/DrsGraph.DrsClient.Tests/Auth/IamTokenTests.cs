@@ -1,0 +1,128 @@
+using DrsGraph.DrsClient.Auth;
+using DrsGraph.DrsClient.Tests.Infrastructure;
+using DrsGraph.Emulator.Drs;
+
+namespace DrsGraph.DrsClient.Tests.Auth;
+
+/// <summary>The gateway's own IAM token: obtained from the emulator's IAM, cached, refreshed, single-flight.</summary>
+public sealed class IamTokenTests(AuthEmulator emulator) : IClassFixture<AuthEmulator>, IAsyncLifetime
+{
+    private const string JobId = "9a470239-2308-4bb5-a6bc-1040402fjb21";
+    // One for the class, as a host would share one handler; tokens are per source, not per client.
+    private static readonly HttpClient Iam = new();
+    private ClientHost? _host;
+    private int _issuedBefore;
+
+    public async Task InitializeAsync()
+    {
+        await emulator.Control.ResetAsync();
+        _issuedBefore = emulator.Tokens.IssuedCount;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+
+    private IDrsClient Client => (_host ??= ClientHost.Create(emulator.BaseAddress)).Client;
+
+    private int Issued => emulator.Tokens.IssuedCount - _issuedBefore;
+
+    private IamTokenSource Source(TimeProvider clock, string password = AuthEmulator.Password) =>
+        new(Iam, new IamPasswordLogin(emulator.BaseAddress, AuthEmulator.Domain, AuthEmulator.User, password, EmulatorFixture.DemoProject), clock);
+
+    private static DrsCaller CallerWith(IamTokenSource source) => new("", EmulatorFixture.DemoProject) { Credential = new IamTokenCredential(source) };
+
+    [Fact]
+    public async Task Calls_with_the_obtained_token_are_answered()
+    {
+        using var source = Source(emulator.ClockAt(TimeSpan.Zero));
+
+        var batch = await Client.GetDetailsAsync(CallerWith(source), [JobId]);
+
+        Assert.True(batch.Results[JobId].IsSuccess, batch.Results[JobId].Error?.Message);
+        Assert.Equal(1, Issued);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_first_uses_ask_iam_once()
+    {
+        using var source = Source(emulator.ClockAt(TimeSpan.Zero));
+
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(async () => await source.GetTokenAsync(CancellationToken.None))));
+
+        Assert.Single(tokens.Distinct());
+        Assert.Equal(1, Issued);
+        Assert.Equal(1, source.Acquisitions);
+    }
+
+    [Fact]
+    public async Task The_token_is_reused_until_an_hour_before_expiry_then_refreshed()
+    {
+        var clock = emulator.ClockAt(TimeSpan.Zero);
+        using var source = Source(clock);
+        var first = await source.GetTokenAsync(CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromHours(22.9));
+        emulator.Time.Advance(TimeSpan.FromHours(22.9));
+        Assert.Equal(first, await source.GetTokenAsync(CancellationToken.None));
+        Assert.Equal(1, Issued);
+
+        clock.Advance(TimeSpan.FromHours(0.2));
+        emulator.Time.Advance(TimeSpan.FromHours(0.2));
+        var second = await source.GetTokenAsync(CancellationToken.None);
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(2, Issued);
+        var batch = await Client.GetStatusesAsync(CallerWith(source), [JobId]);
+        Assert.True(batch.Results[JobId].IsSuccess, batch.Results[JobId].Error?.Message);
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_refused_by_drs_with_401()
+    {
+        // A client whose clock stood still while 25 hours passed for IAM and DRS keeps its old token: DRS refuses it.
+        var clock = emulator.ClockAt(TimeSpan.Zero);
+        using var source = Source(clock);
+        await source.GetTokenAsync(CancellationToken.None);
+        emulator.Time.Advance(TimeSpan.FromHours(25));
+
+        var batch = await Client.GetStatusesAsync(CallerWith(source), [JobId]);
+
+        var error = batch.Results[JobId].Error;
+        Assert.NotNull(error);
+        Assert.Equal(DrsErrorKind.Unauthorized, error.Kind);
+        Assert.Equal("APIGW.0301", error.Code);
+        Assert.Equal(TenantAuthorizer.TokenExpiredMessage, error.Message);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_fails_the_call_unauthorized_without_calling_drs()
+    {
+        using var source = Source(emulator.ClockAt(TimeSpan.Zero), password: "wrong");
+
+        var batch = await Client.GetStatusesAsync(CallerWith(source), [JobId]);
+
+        var error = batch.Results[JobId].Error;
+        Assert.NotNull(error);
+        Assert.Equal(DrsErrorKind.Unauthorized, error.Kind);
+        Assert.Equal(DrsCredentialHandler.IamRefusedCode, error.Code);
+        Assert.Empty(await emulator.Control.GetRequestsAsync());
+        Assert.Equal(0, Issued);
+    }
+
+    [Fact]
+    public async Task Neither_the_source_nor_its_login_show_the_password()
+    {
+        using var source = Source(emulator.ClockAt(TimeSpan.Zero));
+        var token = await source.GetTokenAsync(CancellationToken.None);
+        var login = new IamPasswordLogin(emulator.BaseAddress, AuthEmulator.Domain, AuthEmulator.User, AuthEmulator.Password, EmulatorFixture.DemoProject);
+
+        Assert.DoesNotContain(AuthEmulator.Password, login.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(token, new IamTokenCredential(source).ToString(), StringComparison.Ordinal);
+        Assert.Equal($"iam:{AuthEmulator.Domain}/{AuthEmulator.User}@{EmulatorFixture.DemoProject}", source.Identity);
+    }
+}

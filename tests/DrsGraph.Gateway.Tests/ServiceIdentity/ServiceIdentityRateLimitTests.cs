@@ -1,0 +1,29 @@
+using System.Net;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.ServiceIdentity;
+
+/// <summary>JWT callers have token buckets of their own, as X-Auth-Token callers do, instead of sharing their address's.</summary>
+public sealed class ServiceIdentityRateLimitTests
+{
+    [Fact]
+    public async Task Each_jwt_caller_spends_its_own_bucket()
+    {
+        using var minter = new JwtMinter();
+        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Gateway:Security:RateLimit:BurstLimit"] = "2";
+        settings["Gateway:Security:RateLimit:TokensPerPeriod"] = "1";
+        settings["Gateway:Security:RateLimit:ReplenishmentPeriod"] = "00:00:30";
+        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(settings).StartAsync();
+        var first = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-a", ["scope"] = "drs.read" });
+        var second = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-b", ["scope"] = "drs.read" });
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var jwt in new[] { first, first, first, second })
+        {
+            statuses.Add((await gateway.QueryAsync("{ __typename }", token: null, headers: [new("Authorization", "Bearer " + jwt)])).Status);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.OK], statuses);
+    }
+}
