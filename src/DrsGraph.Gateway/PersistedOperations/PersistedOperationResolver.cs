@@ -108,6 +108,12 @@ public sealed partial class PersistedOperationResolver(
                 return Refuse(GatewayErrorCodes.OperationNotTrusted, "This gateway runs only trusted documents; this hash is not one of them.");
             }
 
+            if (text.Length > _options.MaxStoredDocumentLength)
+            {
+                // Runs, but is not kept: the store's memory bound assumes documents of at most this length.
+                return new(request, null);
+            }
+
             memory.Set(hash, text);
             if (redis is not null)
             {

@@ -17,6 +17,14 @@ public sealed class PersistedOperationsOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxMemoryEntries { get; set; } = 10_000;
 
+    /// <summary>
+    /// Default 65 536: the longest text (in characters) registered by hash. A longer one still runs when sent, but is
+    /// not stored, so memory stays bounded at about <see cref="MaxMemoryEntries"/> times this (the default: at most
+    /// 1.3 GB of UTF-16 in the worst case, in practice frontends' documents are a few KB).
+    /// </summary>
+    [Range(1, 1_048_576)]
+    public int MaxStoredDocumentLength { get; set; } = 65_536;
+
     /// <summary>Default 7 days: how long a document registered in Redis lives there (each registration renews it).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan RedisTtl { get; set; } = TimeSpan.FromDays(7);

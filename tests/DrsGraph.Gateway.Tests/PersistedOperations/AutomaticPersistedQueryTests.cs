@@ -163,6 +163,38 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
     }
 
     [Fact]
+    public async Task A_text_longer_than_the_stored_limit_runs_but_is_not_kept()
+    {
+        await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:MaxStoredDocumentLength", "80").Start();
+        var shortQuery = $"{{ job(id: \"{JobId}\") {{ id }} }}";
+        var longQuery = FreshQuery() + new string(' ', 80);
+
+        (await PostAsync(gateway, new { query = shortQuery, extensions = Extensions(Sha256(shortQuery)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { query = longQuery, extensions = Extensions(Sha256(longQuery)) })).AssertNoErrors();
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(shortQuery)) })).AssertNoErrors();
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(longQuery)) })).Codes);
+    }
+
+    [Fact]
+    public async Task The_memory_store_keeps_the_most_recently_used_documents_within_its_bound()
+    {
+        await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:MaxMemoryEntries", "2").Start();
+        var (a, b, c) = (FreshQuery(), FreshQuery(), FreshQuery());
+        foreach (var query in new[] { a, b })
+        {
+            (await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) })).AssertNoErrors();
+        }
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(a)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { query = c, extensions = Extensions(Sha256(c)) })).AssertNoErrors();
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(a)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(c)) })).AssertNoErrors();
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(b)) })).Codes);
+    }
+
+    [Fact]
     public async Task With_automatic_persisted_queries_off_a_hash_is_not_supported()
     {
         await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:EnableAutomatic", "false").Start();
