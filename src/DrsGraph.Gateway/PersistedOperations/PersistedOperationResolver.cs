@@ -5,9 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.PersistedOperations;
 
-/// <summary>What a request's document turned out to be: the request to execute, or the error that refuses it.</summary>
-public readonly record struct PersistedResolution(GraphQLRequest? Request, ExecutionError? Error);
-
 /// <summary>
 /// The one place an operation's text is decided, for every transport (POST, GET, batches, SSE, WebSocket):
 /// a trusted document by id (<c>id</c>, <c>documentId</c>, <c>doc_id</c>), an automatic persisted query by
