@@ -5,6 +5,7 @@ using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Observability;
+using DrsGraph.Gateway.PersistedOperations;
 using DrsGraph.Gateway.Security;
 using DrsGraph.Gateway.ServiceIdentity;
 using DrsGraph.Gateway.Subscriptions;
@@ -45,6 +46,10 @@ builder.AddJobCache();
 // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl; subscriptions
 // (and queries) over WebSocket (graphql-transport-ws) and SSE on the same path, limits in GraphQL:Streaming.
 builder.Services.AddGraphQLHttp();
+
+// Persisted operations (Gateway:PersistedOperations): Apollo-style automatic persisted queries (memory, plus Redis
+// when set, shared by replicas) and trusted documents by id, optionally the only operations allowed.
+builder.AddPersistedOperations();
 
 // Query limits (Gateway:Limits): document size, job references, depth, answer size; refused before anything runs.
 builder.AddQueryLimits();

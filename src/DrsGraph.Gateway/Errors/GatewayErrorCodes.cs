@@ -120,4 +120,24 @@ public static class GatewayErrorCodes
 
     /// <summary>The subscription's source failed or the client read too slowly.</summary>
     public const string SubscriptionEnded = "SUBSCRIPTION_ENDED";
+
+    // Persisted operations (Gateway:PersistedOperations): decided before the document is parsed.
+
+    /// <summary>No document is registered under the request's <c>extensions.persistedQuery.sha256Hash</c>: send the text with the hash.</summary>
+    public const string PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND";
+
+    /// <summary>Automatic persisted queries are switched off (<c>Gateway:PersistedOperations:EnableAutomatic=false</c>).</summary>
+    public const string PersistedQueryNotSupported = "PERSISTED_QUERY_NOT_SUPPORTED";
+
+    /// <summary>The query text sent with a hash does not have that SHA-256 hash: nothing is registered or run.</summary>
+    public const string PersistedQueryHashMismatch = "PERSISTED_QUERY_HASH_MISMATCH";
+
+    /// <summary>A malformed <c>extensions.persistedQuery</c> (not version 1, not 64 hex digits), or an id with a different text.</summary>
+    public const string PersistedQueryInvalid = "PERSISTED_QUERY_INVALID";
+
+    /// <summary>No trusted document has the request's <c>id</c> (<c>documentId</c>, <c>doc_id</c>).</summary>
+    public const string PersistedDocumentNotFound = "PERSISTED_DOCUMENT_NOT_FOUND";
+
+    /// <summary><c>Gateway:PersistedOperations:OnlyTrustedDocuments</c> is on and the request is not a trusted document.</summary>
+    public const string OperationNotTrusted = "OPERATION_NOT_TRUSTED";
 }

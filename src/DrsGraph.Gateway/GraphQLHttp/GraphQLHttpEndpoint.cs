@@ -3,6 +3,7 @@ using System.Text.Json;
 using DrsGraph.Gateway.BananaCakePop;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLStreaming;
+using DrsGraph.Gateway.PersistedOperations;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.AspNetCore.Http.Features;
@@ -293,6 +294,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         else
         {
             status = StatusCodes.Status200OK;
+        }
+
+        if (isGet && context.RequestServices.GetService<PersistedOperationResolver>() is { } persisted)
+        {
+            // Off by default (Gateway:PersistedOperations:GetMaxAge); tenant-safe when on (see PersistedQueryCacheHeaders).
+            PersistedQueryCacheHeaders.Apply(context, persisted.GetMaxAge, status == StatusCodes.Status200OK && result.Executed && result.Errors is not { Count: > 0 });
         }
 
         await WriteAsync(context, status, mediaType, result);

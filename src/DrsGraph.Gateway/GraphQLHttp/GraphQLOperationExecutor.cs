@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.PersistedOperations;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
@@ -59,6 +60,19 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
     {
         try
         {
+            // Persisted operations: the one hook where every transport's request gets its document text
+            // (a trusted document by id, an automatic persisted query by hash) or its refusal.
+            if (services.GetService<PersistedOperationResolver>() is { } persisted)
+            {
+                var resolution = await persisted.ResolveAsync(context, request, cancellationToken);
+                if (resolution.Error is { } refusal)
+                {
+                    return (new ExecutionResult { Errors = [refusal] }, false);
+                }
+
+                request = resolution.Request!;
+            }
+
             var userContextBuilder = services.GetService<IGraphQLUserContextBuilder>();
             var userContext = userContextBuilder is null
                 ? new Dictionary<string, object?>()

@@ -25,12 +25,20 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
             return ParsedRequest.Invalid("Each GraphQL request must be a JSON object with a 'query' member.");
         }
 
-        if (!element.TryGetProperty("query", out var query) || query.ValueKind == JsonValueKind.Null)
+        // Persisted operations: a trusted document's id (HotChocolate's "id", "documentId", Relay's "doc_id"), or an
+        // automatic persisted query's hash in extensions, stand in for the text (PersistedOperations/ resolves them).
+        if (!TryReadDocumentId(element, out var documentId, out var idError))
+        {
+            return ParsedRequest.Invalid(idError!);
+        }
+
+        var hasQuery = element.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
+        if (!hasQuery && documentId is null && !HasPersistedQuery(element))
         {
             return ParsedRequest.Invalid("The 'query' parameter is required.");
         }
 
-        if (query.ValueKind != JsonValueKind.String)
+        if (hasQuery && query.ValueKind != JsonValueKind.String)
         {
             return ParsedRequest.Invalid("The 'query' parameter must be a string.");
         }
@@ -54,7 +62,8 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
 
         return new(new GraphQLRequest
         {
-            Query = query.GetString(),
+            Query = hasQuery ? query.GetString() : null,
+            DocumentId = documentId,
             OperationName = operationName,
             Variables = variables,
             Extensions = extensions,
@@ -66,12 +75,15 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
         if (!TrySingle(query, "query", out var text, out var error)
             || !TrySingle(query, "operationName", out var operationName, out error)
             || !TrySingle(query, "variables", out var variablesJson, out error)
-            || !TrySingle(query, "extensions", out var extensionsJson, out error))
+            || !TrySingle(query, "extensions", out var extensionsJson, out error)
+            || !TryDocumentIdParameter(query, out var documentId, out error))
         {
             return ParsedRequest.Invalid(error!);
         }
 
-        if (text is null)
+        // A persisted query's hash (or a trusted document's id) stands in for the text: GET with only the hash
+        // is what lets a CDN cache an operation by a short URL.
+        if (text is null && documentId is null && extensionsJson?.Contains("persistedQuery", StringComparison.Ordinal) != true)
         {
             return ParsedRequest.Invalid("The 'query' parameter is required.");
         }
@@ -85,10 +97,73 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
         return new(new GraphQLRequest
         {
             Query = text,
+            DocumentId = documentId,
             OperationName = string.IsNullOrEmpty(operationName) ? null : operationName,
             Variables = variables,
             Extensions = extensions,
         }, null);
+    }
+
+    /// <summary>The parameter names clients use for a trusted document's id: HotChocolate's, the GraphQL over HTTP draft's, Relay's.</summary>
+    private static readonly string[] DocumentIdParameters = ["id", "documentId", "doc_id"];
+
+    private static bool TryReadDocumentId(JsonElement element, out string? documentId, out string? error)
+    {
+        (documentId, error) = (null, null);
+        foreach (var parameter in DocumentIdParameters)
+        {
+            if (!element.TryGetProperty(parameter, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(value.GetString()))
+            {
+                error = $"The '{parameter}' parameter must be a non-empty string.";
+                return false;
+            }
+
+            if (documentId is not null)
+            {
+                error = "Give a document's id in one parameter only ('id', 'documentId' or 'doc_id').";
+                return false;
+            }
+
+            documentId = value.GetString();
+        }
+
+        return true;
+    }
+
+    private static bool HasPersistedQuery(JsonElement element) =>
+        element.TryGetProperty("extensions", out var extensions) && extensions.ValueKind == JsonValueKind.Object
+        && extensions.TryGetProperty("persistedQuery", out _);
+
+    private static bool TryDocumentIdParameter(IQueryCollection query, out string? documentId, out string? error)
+    {
+        (documentId, error) = (null, null);
+        foreach (var parameter in DocumentIdParameters)
+        {
+            if (!TrySingle(query, parameter, out var value, out error))
+            {
+                return false;
+            }
+
+            if (string.IsNullOrEmpty(value))
+            {
+                continue;
+            }
+
+            if (documentId is not null)
+            {
+                error = "Give a document's id in one parameter only ('id', 'documentId' or 'doc_id').";
+                return false;
+            }
+
+            documentId = value;
+        }
+
+        return true;
     }
 
     private bool TryReadMap(JsonElement element, string parameter, out Inputs? map, out string? error, out string? code)

@@ -23,6 +23,9 @@ public static class ObservabilityExtensions
     /// <summary>Meter of the subscriptions and their pollers (owned by Subscriptions/); subscribed by name too.</summary>
     public const string SubscriptionsMeterName = "DrsGraph.Subscriptions";
 
+    /// <summary>Meter of the persisted operations (owned by PersistedOperations/); subscribed by name too.</summary>
+    public const string PersistedOperationsMeterName = "DrsGraph.PersistedOperations";
+
     /// <summary>Service name on every span and metric unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
     public const string DefaultServiceName = "drsgraph-gateway";
 
@@ -58,7 +61,7 @@ public static class ObservabilityExtensions
                 .AddAspNetCoreInstrumentation(options => options.Filter = static http => !IsOperationsPath(http.Request.Path))
                 .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
-                .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName, CacheMeterName, SubscriptionsMeterName)
+                .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName, CacheMeterName, SubscriptionsMeterName, PersistedOperationsMeterName)
                 // Resilience events (retries, circuit opened) from the DRS client's pipeline.
                 .AddMeter("Polly")
                 .AddAspNetCoreInstrumentation()

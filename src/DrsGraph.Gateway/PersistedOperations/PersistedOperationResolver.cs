@@ -1,0 +1,195 @@
+using DrsGraph.Gateway.Errors;
+using GraphQL;
+using GraphQL.Transport;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.PersistedOperations;
+
+/// <summary>
+/// The one place an operation's text is decided, for every transport (POST, GET, batches, SSE, WebSocket):
+/// a trusted document by id (<c>id</c>, <c>documentId</c>, <c>doc_id</c>), an automatic persisted query by
+/// <c>extensions.persistedQuery.sha256Hash</c> (looked up, or registered with its text), or the text as sent.
+/// In trusted-only mode anything that is not a trusted document is refused here, before parsing.
+/// </summary>
+public sealed partial class PersistedOperationResolver(
+    IOptions<PersistedOperationsOptions> options,
+    TrustedDocuments trusted,
+    MemoryPersistedQueryStore memory,
+    PersistedOperationsMetrics metrics,
+    ILogger<PersistedOperationResolver> logger,
+    RedisPersistedQueryStore? redis = null)
+{
+    private readonly PersistedOperationsOptions _options = options.Value;
+
+    /// <summary>The <c>max-age</c> for successful GET queries; zero when off.</summary>
+    public TimeSpan GetMaxAge => _options.GetMaxAge;
+
+    public async ValueTask<PersistedResolution> ResolveAsync(HttpContext context, GraphQLRequest request, CancellationToken cancellationToken)
+    {
+        if (request.DocumentId is { } id)
+        {
+            return ResolveTrustedId(request, id);
+        }
+
+        if (request.Extensions is { } extensions && extensions.TryGetValue("persistedQuery", out var persisted))
+        {
+            return await ResolveAutomaticAsync(context, request, persisted, cancellationToken);
+        }
+
+        if (request.Query is null)
+        {
+            return Refuse(GatewayErrorCodes.PersistedQueryInvalid, "The 'query' parameter is required (or 'id', or extensions.persistedQuery).");
+        }
+
+        if (_options.OnlyTrustedDocuments && !trusted.TryGetByHash(PersistedQueryHash.Of(request.Query), out _) && !AllowedAsIde(context))
+        {
+            return Refuse(GatewayErrorCodes.OperationNotTrusted, "This gateway runs only trusted documents; send a trusted document's id.");
+        }
+
+        return new(request, null);
+    }
+
+    private PersistedResolution ResolveTrustedId(GraphQLRequest request, string id)
+    {
+        if (!trusted.TryGetById(id, out var document))
+        {
+            metrics.Miss();
+            return Refuse(GatewayErrorCodes.PersistedDocumentNotFound, $"No trusted document has the id '{Truncate(id)}'.");
+        }
+
+        if (request.Query is not null && request.Query != document)
+        {
+            return Refuse(GatewayErrorCodes.PersistedQueryInvalid, $"The request sends both the id '{Truncate(id)}' and a different document text; send one of them.");
+        }
+
+        metrics.Hit("trusted");
+        return new(With(request, document), null);
+    }
+
+    private async ValueTask<PersistedResolution> ResolveAutomaticAsync(HttpContext context, GraphQLRequest request, object? persisted, CancellationToken cancellationToken)
+    {
+        if (!_options.EnableAutomatic)
+        {
+            // Apollo Client stops sending hashes once it sees this code.
+            return Refuse(GatewayErrorCodes.PersistedQueryNotSupported, "Automatic persisted queries are not enabled on this gateway; send the query text.");
+        }
+
+        if (persisted is not IReadOnlyDictionary<string, object?> fields
+            || !fields.TryGetValue("version", out var version) || !IsVersionOne(version)
+            || !fields.TryGetValue("sha256Hash", out var hashValue) || hashValue is not string hash || !PersistedQueryHash.IsWellFormed(hash))
+        {
+            return Refuse(GatewayErrorCodes.PersistedQueryInvalid, "extensions.persistedQuery must be { \"version\": 1, \"sha256Hash\": \"<64 hex digits>\" }.");
+        }
+
+        if (request.Query is { } text)
+        {
+            // Registration: the text must be what the hash says, or one client could plant a document under another's hash.
+            if (!string.Equals(PersistedQueryHash.Of(text), hash, StringComparison.OrdinalIgnoreCase))
+            {
+                return Refuse(GatewayErrorCodes.PersistedQueryHashMismatch, "The query text does not have the SHA-256 hash given in extensions.persistedQuery.sha256Hash.");
+            }
+
+            if (trusted.TryGetByHash(hash, out _))
+            {
+                metrics.Hit("trusted");
+                return new(request, null);
+            }
+
+            if (_options.OnlyTrustedDocuments)
+            {
+                if (AllowedAsIde(context))
+                {
+                    return new(request, null);
+                }
+
+                return Refuse(GatewayErrorCodes.OperationNotTrusted, "This gateway runs only trusted documents; this hash is not one of them.");
+            }
+
+            if (text.Length > _options.MaxStoredDocumentLength)
+            {
+                // Runs, but is not kept: the store's memory bound assumes documents of at most this length.
+                return new(request, null);
+            }
+
+            memory.Set(hash, text);
+            if (redis is not null)
+            {
+                await redis.SetAsync(hash, text, cancellationToken);
+            }
+
+            metrics.Stored();
+            return new(request, null);
+        }
+
+        if (trusted.TryGetByHash(hash, out var document))
+        {
+            metrics.Hit("trusted");
+            return new(With(request, document), null);
+        }
+
+        if (!_options.OnlyTrustedDocuments)
+        {
+            if (memory.TryGet(hash, out document))
+            {
+                metrics.Hit("memory");
+                return new(With(request, document), null);
+            }
+
+            if (redis is not null && await redis.GetAsync(hash, cancellationToken) is { } shared)
+            {
+                memory.Set(hash, shared);
+                metrics.Hit("redis");
+                return new(With(request, shared), null);
+            }
+        }
+
+        metrics.Miss();
+        LogNotFound(logger, hash);
+        return Refuse(GatewayErrorCodes.PersistedQueryNotFound, "PersistedQueryNotFound: send the query text with the same hash to register it.");
+    }
+
+    /// <summary>
+    /// The gateway's own Banana Cake Pop page: a Referer on the same host naming the endpoint. Any client can send that
+    /// header, which is why <see cref="PersistedOperationsOptions.AllowUntrustedFromIde"/> is a convenience, not a boundary.
+    /// </summary>
+    private bool AllowedAsIde(HttpContext context)
+    {
+        if (!_options.AllowUntrustedFromIde || !Uri.TryCreate(context.Request.Headers.Referer.ToString(), UriKind.Absolute, out var referer))
+        {
+            return false;
+        }
+
+        var endpoint = (context.Request.PathBase + context.Request.Path).Value?.TrimEnd('/') ?? "";
+        return string.Equals(referer.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(referer.AbsolutePath.TrimEnd('/'), endpoint, StringComparison.Ordinal);
+    }
+
+    private PersistedResolution Refuse(string code, string message)
+    {
+        metrics.Refused(code);
+        return new(null, new ExecutionError(message) { Code = code });
+    }
+
+    private static bool IsVersionOne(object? version) => version switch
+    {
+        int i => i == 1,
+        long l => l == 1,
+        decimal d => d == 1,
+        double d => d == 1,
+        System.Numerics.BigInteger b => b == 1,
+        _ => false,
+    };
+
+    private static GraphQLRequest With(GraphQLRequest request, string document) => new()
+    {
+        Query = document,
+        OperationName = request.OperationName,
+        Variables = request.Variables,
+        Extensions = request.Extensions,
+    };
+
+    private static string Truncate(string id) => id.Length <= 100 ? id : id[..100] + "...";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Persisted query {Hash} not found; the client is expected to send its text")]
+    private static partial void LogNotFound(ILogger logger, string hash);
+}

@@ -1,0 +1,39 @@
+using DrsGraph.Gateway.Caching;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.PersistedOperations;
+
+public static class PersistedOperationsExtensions
+{
+    /// <summary>
+    /// Automatic persisted queries (memory LRU, plus Redis when <c>ConnectionStrings:Redis</c> is set) and trusted
+    /// documents, bound from <c>Gateway:PersistedOperations</c> and validated at start-up (every trusted document parses).
+    /// </summary>
+    public static WebApplicationBuilder AddPersistedOperations(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PersistedOperationsOptions>()
+            .BindConfiguration(PersistedOperationsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp => TrustedDocuments.Load(sp.GetRequiredService<IOptions<PersistedOperationsOptions>>().Value));
+        services.AddSingleton(sp => new MemoryPersistedQueryStore(sp.GetRequiredService<IOptions<PersistedOperationsOptions>>().Value.MaxMemoryEntries));
+        services.AddSingleton<PersistedOperationsMetrics>();
+        if (builder.Configuration.GetConnectionString(JobCacheExtensions.RedisConnectionName) is { Length: > 0 } redis)
+        {
+            services.AddSingleton(sp => new RedisPersistedQueryStore(
+                redis,
+                sp.GetRequiredService<IOptions<PersistedOperationsOptions>>(),
+                sp.GetRequiredService<ILogger<RedisPersistedQueryStore>>()));
+        }
+
+        services.AddSingleton(sp => new PersistedOperationResolver(
+            sp.GetRequiredService<IOptions<PersistedOperationsOptions>>(),
+            sp.GetRequiredService<TrustedDocuments>(),
+            sp.GetRequiredService<MemoryPersistedQueryStore>(),
+            sp.GetRequiredService<PersistedOperationsMetrics>(),
+            sp.GetRequiredService<ILogger<PersistedOperationResolver>>(),
+            sp.GetService<RedisPersistedQueryStore>()));
+        return builder;
+    }
+}

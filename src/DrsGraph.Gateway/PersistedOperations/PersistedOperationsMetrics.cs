@@ -1,0 +1,31 @@
+using System.Diagnostics.Metrics;
+
+namespace DrsGraph.Gateway.PersistedOperations;
+
+/// <summary>Counters on the <c>DrsGraph.PersistedOperations</c> meter: how often hashes and ids were found, missed, stored and refused.</summary>
+public sealed class PersistedOperationsMetrics
+{
+    public const string MeterName = "DrsGraph.PersistedOperations";
+
+    private readonly Counter<long> _hits;
+    private readonly Counter<long> _misses;
+    private readonly Counter<long> _stored;
+    private readonly Counter<long> _refused;
+
+    public PersistedOperationsMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _hits = meter.CreateCounter<long>("drsgraph.persisted.hits", "{request}", "Requests by hash or id whose document was found (tag: source = trusted|memory|redis).");
+        _misses = meter.CreateCounter<long>("drsgraph.persisted.misses", "{request}", "Requests by hash or id whose document was not found (the client then sends the text).");
+        _stored = meter.CreateCounter<long>("drsgraph.persisted.stored", "{document}", "Documents registered by a hash and their text.");
+        _refused = meter.CreateCounter<long>("drsgraph.persisted.refused", "{request}", "Requests refused (tag: code).");
+    }
+
+    public void Hit(string source) => _hits.Add(1, new KeyValuePair<string, object?>("source", source));
+
+    public void Miss() => _misses.Add(1);
+
+    public void Stored() => _stored.Add(1);
+
+    public void Refused(string code) => _refused.Add(1, new KeyValuePair<string, object?>("code", code));
+}

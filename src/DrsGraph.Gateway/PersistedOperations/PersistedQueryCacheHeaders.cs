@@ -1,0 +1,35 @@
+using Microsoft.Net.Http.Headers;
+
+namespace DrsGraph.Gateway.PersistedOperations;
+
+/// <summary>
+/// Cache headers of a successful GET query, so a CDN (or the browser) can answer repeats of the same URL. The answer
+/// depends on the caller's headers, so they are all in <c>Vary</c>; and an answer fetched with a token is
+/// <c>private</c>: a shared cache must never serve one tenant's jobs to another.
+/// </summary>
+public static class PersistedQueryCacheHeaders
+{
+    /// <summary>The request headers an answer depends on: content negotiation and the caller.</summary>
+    public const string Vary = "Accept, X-Auth-Token, X-Project-Id, X-Language, Authorization";
+
+    public static void Apply(HttpContext context, TimeSpan maxAge, bool succeeded)
+    {
+        if (maxAge <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var response = context.Response.Headers;
+        response[HeaderNames.Vary] = Vary;
+        if (!succeeded)
+        {
+            response.CacheControl = "no-store";
+            return;
+        }
+
+        var request = context.Request.Headers;
+        var seconds = (long)maxAge.TotalSeconds;
+        var personal = request.ContainsKey("X-Auth-Token") || request.ContainsKey(HeaderNames.Authorization) || request.ContainsKey(HeaderNames.Cookie);
+        response.CacheControl = personal ? $"private, max-age={seconds}" : $"public, max-age={seconds}";
+    }
+}

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace DrsGraph.Gateway.PersistedOperations;
+
+/// <summary>
+/// The shared level of the automatic persisted queries: one Redis key per hash, so a document registered on one
+/// replica is found by all of them (a client's retry with the text may land anywhere). Redis trouble is a miss
+/// (the client sends the text again), never a failed request.
+/// </summary>
+public sealed partial class RedisPersistedQueryStore(
+    string connectionString,
+    IOptions<PersistedOperationsOptions> options,
+    ILogger<RedisPersistedQueryStore> logger) : IAsyncDisposable
+{
+    private const string KeyPrefix = "drsgraph:apq:";
+
+    private readonly SemaphoreSlim _connecting = new(1, 1);
+    private ConnectionMultiplexer? _connection;
+
+    public async Task<string?> GetAsync(string hash, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await DatabaseAsync(cancellationToken);
+            var value = await database.StringGetAsync(KeyPrefix + hash.ToLowerInvariant()).WaitAsync(options.Value.RedisTimeout, cancellationToken);
+            return value.IsNull ? null : value.ToString();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogRedisFailed(logger, "read", ex.Message);
+            return null;
+        }
+    }
+
+    public async Task SetAsync(string hash, string document, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var database = await DatabaseAsync(cancellationToken);
+            await database.StringSetAsync(KeyPrefix + hash.ToLowerInvariant(), document, options.Value.RedisTtl).WaitAsync(options.Value.RedisTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogRedisFailed(logger, "write", ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is { } connection)
+        {
+            await connection.DisposeAsync();
+        }
+
+        _connecting.Dispose();
+    }
+
+    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { } ready)
+        {
+            return ready.GetDatabase();
+        }
+
+        await _connecting.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is null)
+            {
+                // Reconnects by itself later; the first request waits at most the connect timeout.
+                var configuration = ConfigurationOptions.Parse(connectionString);
+                configuration.AbortOnConnectFail = false;
+                configuration.ConnectTimeout = (int)Math.Max(options.Value.RedisTimeout.TotalMilliseconds, 1000);
+                _connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+            }
+
+            return _connection.GetDatabase();
+        }
+        finally
+        {
+            _connecting.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Persisted query store: Redis {Operation} failed, going on without Redis: {Reason}")]
+    private static partial void LogRedisFailed(ILogger logger, string operation, string reason);
+}

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.GraphQLStreaming;
+using DrsGraph.Gateway.Tests.Infrastructure;
+using static DrsGraph.Gateway.Tests.PersistedOperations.PersistedOperationsFixture;
+
+namespace DrsGraph.Gateway.Tests.PersistedOperations;
+
+/// <summary>Apollo-style automatic persisted queries over real Kestrel: the hash flow on every transport, refusals, GET caching.</summary>
+public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixture) : IClassFixture<PersistedOperationsFixture>
+{
+    [Fact]
+    public async Task An_unknown_hash_is_not_found_then_the_text_registers_it_and_the_hash_alone_runs_it()
+    {
+        using var metrics = new PersistedMeterRecorder(fixture.Open.Services);
+        var query = FreshQuery();
+        var hash = Sha256(query);
+
+        var miss = await PostAsync(fixture.Open, new { extensions = Extensions(hash) });
+        Assert.Equal(HttpStatusCode.BadRequest, miss.Status);
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], miss.Codes);
+        Assert.Null(miss.Data);
+
+        var registered = (await PostAsync(fixture.Open, new { query, extensions = Extensions(hash) })).AssertNoErrors();
+        var hit = (await PostAsync(fixture.Open, new { extensions = Extensions(hash) })).AssertNoErrors();
+
+        Assert.Equal(JobId, (string?)hit.Data!["job"]!["id"]);
+        Assert.Equal(registered.Data!.ToJsonString(), hit.Data.ToJsonString());
+        Assert.Equal(1, metrics.Total("drsgraph.persisted.misses"));
+        Assert.Equal(1, metrics.Total("drsgraph.persisted.stored"));
+        Assert.Equal(1, metrics.Total("drsgraph.persisted.hits", "memory"));
+    }
+
+    [Fact]
+    public async Task A_text_whose_hash_differs_is_refused_and_not_registered()
+    {
+        using var metrics = new PersistedMeterRecorder(fixture.Open.Services);
+        var query = FreshQuery();
+        var claimed = Sha256(FreshQuery());
+
+        var refused = await PostAsync(fixture.Open, new { query, extensions = Extensions(claimed) });
+        var lookup = await PostAsync(fixture.Open, new { extensions = Extensions(claimed) });
+
+        Assert.Equal(["PERSISTED_QUERY_HASH_MISMATCH"], refused.Codes);
+        Assert.Null(refused.Data);
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], lookup.Codes);
+        Assert.Equal(0, metrics.Total("drsgraph.persisted.stored"));
+        Assert.Equal(1, metrics.Total("drsgraph.persisted.refused", "PERSISTED_QUERY_HASH_MISMATCH"));
+    }
+
+    [Theory]
+    [InlineData("""{"version":2,"sha256Hash":"HASH"}""")]
+    [InlineData("""{"version":1,"sha256Hash":"not-a-hash"}""")]
+    [InlineData("""{"version":1}""")]
+    [InlineData("\"yes\"")]
+    public async Task A_malformed_persisted_query_extension_is_refused(string extension)
+    {
+        var persistedQuery = extension.Replace("HASH", Sha256("{ __typename }"), StringComparison.Ordinal);
+        var body = JsonNode.Parse("""{"extensions":{"persistedQuery":""" + persistedQuery + "}}")!;
+
+        var answer = await PostAsync(fixture.Open, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal(["PERSISTED_QUERY_INVALID"], answer.Codes);
+    }
+
+    [Fact]
+    public async Task A_get_with_only_the_hash_runs_and_is_cacheable_privately_for_a_token_holder()
+    {
+        var query = FreshQuery();
+        var hash = Sha256(query);
+        (await PostAsync(fixture.Open, new { query, extensions = Extensions(hash) })).AssertNoErrors();
+
+        using var response = await GetAsync(fixture.Open, hash, token: Token);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(JobId, (string?)body["data"]!["job"]!["id"]);
+        Assert.True(response.Headers.CacheControl is { Private: true, Public: false, MaxAge.TotalSeconds: 30 }, $"Cache-Control: {response.Headers.CacheControl}");
+        Assert.Equal(["Accept", "X-Auth-Token", "X-Project-Id", "X-Language", "Authorization"], response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task A_get_without_a_token_is_publicly_cacheable_and_a_failed_one_is_not_stored()
+    {
+        await using var gateway = fixture.Gateway()
+            .WithSetting("Gateway:PersistedOperations:GetMaxAge", "00:00:10")
+            .WithSetting("Gateway:Callers:DefaultAuthToken", Token)
+            .Start();
+        var query = FreshQuery();
+        var hash = Sha256(query);
+        (await PostAsync(gateway, new { query, extensions = Extensions(hash) })).AssertNoErrors();
+
+        using var shared = await GetAsync(gateway, hash, token: null);
+        using var unknown = await GetAsync(gateway, Sha256(FreshQuery()), token: null);
+
+        Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
+        Assert.True(shared.Headers.CacheControl is { Public: true, Private: false, MaxAge.TotalSeconds: 10 }, $"Cache-Control: {shared.Headers.CacheControl}");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.True(unknown.Headers.CacheControl is { NoStore: true, Public: false, MaxAge: null }, $"Cache-Control: {unknown.Headers.CacheControl}");
+    }
+
+    [Fact]
+    public async Task Without_get_max_age_get_answers_carry_no_cache_headers()
+    {
+        await using var gateway = fixture.Gateway().Start();
+        var query = FreshQuery();
+        var hash = Sha256(query);
+        (await PostAsync(gateway, new { query, extensions = Extensions(hash) })).AssertNoErrors();
+
+        using var response = await GetAsync(gateway, hash, token: Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Headers.CacheControl);
+        Assert.Empty(response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task Each_entry_of_a_batch_is_resolved_on_its_own()
+    {
+        var query = FreshQuery();
+        var hash = Sha256(query);
+        object[] batch =
+        [
+            new { extensions = Extensions(hash) },
+            new { query, extensions = Extensions(hash) },
+            new { extensions = Extensions(hash) },
+        ];
+
+        var answer = await PostAsync(fixture.Open, batch);
+
+        var results = answer.Json!.AsArray();
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal("PERSISTED_QUERY_NOT_FOUND", (string?)results[0]!["errors"]![0]!["extensions"]!["code"]);
+        Assert.Equal(JobId, (string?)results[1]!["data"]!["job"]!["id"]);
+        Assert.Equal(results[1]!["data"]!.ToJsonString(), results[2]!["data"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_hash_registered_over_http_runs_over_server_sent_events_and_a_websocket()
+    {
+        var query = FreshQuery();
+        var hash = Sha256(query);
+        (await PostAsync(fixture.Open, new { query, extensions = Extensions(hash) })).AssertNoErrors();
+
+        using var sse = await SseReader.PostAsync(fixture.Open.Client, JsonSerializer.Serialize(new { extensions = Extensions(hash) }), ("X-Auth-Token", Token));
+        var sseNext = await sse.ReadEventAsync();
+        Assert.Equal("next", sseNext.Event);
+        Assert.Equal(JobId, (string?)JsonNode.Parse(sseNext.Data!)!["data"]!["job"]!["id"]);
+
+        var address = new Uri($"ws://{fixture.Open.Client.BaseAddress!.Authority}/graphql");
+        await using var socket = await GraphQLWsClient.ConnectAndInitAsync(address, new Dictionary<string, string> { ["X-Auth-Token"] = Token });
+        await socket.SendAsync(new { id = "1", type = "subscribe", payload = new { extensions = Extensions(hash) } });
+        var wsNext = await socket.ReceiveAsync();
+        Assert.Equal("next", (string?)wsNext["type"]);
+        Assert.Equal(JobId, (string?)wsNext["payload"]!["data"]!["job"]!["id"]);
+        Assert.Equal("complete", (string?)(await socket.ReceiveAsync())["type"]);
+
+        await socket.SendAsync(new { id = "2", type = "subscribe", payload = new { extensions = Extensions(Sha256(FreshQuery())) } });
+        var wsMiss = await socket.ReceiveAsync();
+        Assert.Contains("PERSISTED_QUERY_NOT_FOUND", wsMiss.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_text_longer_than_the_stored_limit_runs_but_is_not_kept()
+    {
+        await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:MaxStoredDocumentLength", "80").Start();
+        var shortQuery = $"{{ job(id: \"{JobId}\") {{ id }} }}";
+        var longQuery = FreshQuery() + new string(' ', 80);
+
+        (await PostAsync(gateway, new { query = shortQuery, extensions = Extensions(Sha256(shortQuery)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { query = longQuery, extensions = Extensions(Sha256(longQuery)) })).AssertNoErrors();
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(shortQuery)) })).AssertNoErrors();
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(longQuery)) })).Codes);
+    }
+
+    [Fact]
+    public async Task The_memory_store_keeps_the_most_recently_used_documents_within_its_bound()
+    {
+        await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:MaxMemoryEntries", "2").Start();
+        var (a, b, c) = (FreshQuery(), FreshQuery(), FreshQuery());
+        foreach (var query in new[] { a, b })
+        {
+            (await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) })).AssertNoErrors();
+        }
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(a)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { query = c, extensions = Extensions(Sha256(c)) })).AssertNoErrors();
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(a)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(c)) })).AssertNoErrors();
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(b)) })).Codes);
+    }
+
+    [Fact]
+    public async Task With_automatic_persisted_queries_off_a_hash_is_not_supported()
+    {
+        await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:EnableAutomatic", "false").Start();
+        var query = FreshQuery();
+
+        var answer = await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) });
+
+        Assert.Equal(["PERSISTED_QUERY_NOT_SUPPORTED"], answer.Codes);
+    }
+
+    private static Task<HttpResponseMessage> GetAsync(GatewayHost gateway, string hash, string? token)
+    {
+        var extensions = Uri.EscapeDataString(JsonSerializer.Serialize(Extensions(hash)));
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/graphql?extensions={extensions}");
+        request.Headers.Accept.ParseAdd(GatewayHost.GraphQLResponseJson);
+        if (token is not null)
+        {
+            request.Headers.Add("X-Auth-Token", token);
+        }
+
+        return gateway.Client.SendAsync(request);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using DrsGraph.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+using static DrsGraph.Gateway.Tests.PersistedOperations.PersistedOperationsFixture;
+
+namespace DrsGraph.Gateway.Tests.PersistedOperations;
+
+/// <summary>Trusted documents by id from a folder and a manifest, trusted-only mode and its IDE switch, start-up validation.</summary>
+public sealed class TrustedDocumentsTests(PersistedOperationsFixture fixture) : IClassFixture<PersistedOperationsFixture>
+{
+    private static readonly object Variables = new { id = JobId };
+
+    [Theory]
+    [InlineData("id")]
+    [InlineData("documentId")]
+    [InlineData("doc_id")]
+    public async Task A_trusted_document_runs_by_its_id_in_each_parameter_clients_use(string parameter)
+    {
+        var body = new Dictionary<string, object> { [parameter] = "jobStatus", ["variables"] = Variables };
+
+        var answer = (await PostAsync(fixture.Open, body)).AssertNoErrors();
+
+        Assert.Equal(JobId, (string?)answer.Data!["job"]!["id"]);
+        Assert.NotNull((string?)answer.Data["job"]!["status"]);
+    }
+
+    [Fact]
+    public async Task A_manifest_document_runs_by_id_over_get()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/graphql?id=jobName&variables={Uri.EscapeDataString($$"""{"id":"{{JobId}}"}""")}");
+        request.Headers.Accept.ParseAdd(GatewayHost.GraphQLResponseJson);
+        request.Headers.Add("X-Auth-Token", Token);
+
+        var answer = (await fixture.Open.SendAsync(request)).AssertNoErrors();
+
+        Assert.NotNull((string?)answer.Data!["job"]!["detail"]!["name"]);
+    }
+
+    [Fact]
+    public async Task An_unknown_id_is_not_found()
+    {
+        using var metrics = new PersistedMeterRecorder(fixture.Open.Services);
+
+        var answer = await PostAsync(fixture.Open, new { id = "noSuchDocument" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal(["PERSISTED_DOCUMENT_NOT_FOUND"], answer.Codes);
+        Assert.Equal(1, metrics.Total("drsgraph.persisted.misses"));
+    }
+
+    [Fact]
+    public async Task Trusted_only_mode_refuses_unknown_text_and_its_registration_but_runs_trusted_ids_texts_and_hashes()
+    {
+        using var metrics = new PersistedMeterRecorder(fixture.TrustedOnly.Services);
+        var unknown = FreshQuery();
+
+        var text = await PostAsync(fixture.TrustedOnly, new { query = unknown });
+        var registration = await PostAsync(fixture.TrustedOnly, new { query = unknown, extensions = Extensions(Sha256(unknown)) });
+        var byId = await PostAsync(fixture.TrustedOnly, new { id = "jobStatus", variables = Variables });
+        var byText = await PostAsync(fixture.TrustedOnly, new { query = JobStatus, variables = Variables });
+        var byHash = await PostAsync(fixture.TrustedOnly, new { extensions = Extensions(Sha256(JobName)), variables = Variables });
+
+        Assert.Equal(["OPERATION_NOT_TRUSTED"], text.Codes);
+        Assert.Equal(["OPERATION_NOT_TRUSTED"], registration.Codes);
+        Assert.Null(text.Data);
+        byId.AssertNoErrors();
+        byText.AssertNoErrors();
+        Assert.NotNull((string?)byHash.AssertNoErrors().Data!["job"]!["detail"]!["name"]);
+        Assert.Equal(2, metrics.Total("drsgraph.persisted.refused", "OPERATION_NOT_TRUSTED"));
+        Assert.Equal(0, metrics.Total("drsgraph.persisted.stored"));
+    }
+
+    [Fact]
+    public async Task The_ide_switch_lets_requests_from_the_gateways_own_ide_page_through_and_nothing_else()
+    {
+        var ide = new Uri(fixture.TrustedOnly.Client.BaseAddress!, "/graphql").ToString();
+        var query = FreshQuery();
+
+        var fromIde = await PostAsync(fixture.TrustedOnly, new { query }, ("Referer", ide));
+        var fromElsewhere = await PostAsync(fixture.TrustedOnly, new { query }, ("Referer", "https://evil.example/graphql"));
+        var fromAnotherPage = await PostAsync(fixture.TrustedOnly, new { query }, ("Referer", new Uri(fixture.TrustedOnly.Client.BaseAddress!, "/metrics").ToString()));
+
+        Assert.Equal(JobId, (string?)fromIde.AssertNoErrors().Data!["job"]!["id"]);
+        Assert.Equal(["OPERATION_NOT_TRUSTED"], fromElsewhere.Codes);
+        Assert.Equal(["OPERATION_NOT_TRUSTED"], fromAnotherPage.Codes);
+    }
+
+    [Fact]
+    public async Task A_trusted_document_that_does_not_parse_stops_start_up_naming_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("drsgraph-bad-trusted-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "broken.graphql"), "query broken { job(id: ");
+
+            var failure = Assert.ThrowsAny<OptionsValidationException>(() => GatewayHost.Builder().WithEmulator(fixture.Emulator)
+                .WithSetting("Gateway:PersistedOperations:TrustedDocumentsFolder", folder.FullName)
+                .Start());
+
+            Assert.Contains("broken.graphql", failure.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Trusted_only_mode_without_any_trusted_documents_stops_start_up()
+    {
+        var failure = Assert.ThrowsAny<OptionsValidationException>(() => GatewayHost.Builder().WithEmulator(fixture.Emulator)
+            .WithSetting("Gateway:PersistedOperations:OnlyTrustedDocuments", "true")
+            .Start());
+
+        Assert.Contains("OnlyTrustedDocuments", failure.Message, StringComparison.Ordinal);
+    }
+}
