@@ -339,13 +339,16 @@ internal sealed class ScopePoller
         return anyChange;
     }
 
-    /// <summary>Completes the subscribers whose every job has had its first event and is terminal.</summary>
+    /// <summary>
+    /// Completes the subscribers whose every job has had its first event and is terminal or unknown to DRS
+    /// (a subscription of only unknown IDs would otherwise never end).
+    /// </summary>
     private void CompleteDone(JobWatch[] watches)
     {
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var watch in watches)
         {
-            if (watch.PendingInitial.Count == 0 && watch.Open.Count == 0)
+            if (watch.PendingInitial.Count == 0 && watch.Open.All(id => _known.TryGetValue(id, out var job) && JobChanges.IsUnknown(job.Status)))
             {
                 // Its release (the hub's) takes it off this poller.
                 watch.Complete(null, now);
