@@ -120,6 +120,7 @@ internal sealed class ScopePoller
     {
         var delay = TimeSpan.Zero;
         DateTimeOffset? lastTick = null;
+        using var attached = _source.Attach(_caller);
         try
         {
             while (true)
@@ -184,7 +185,8 @@ internal sealed class ScopePoller
 
                 var changed = Publish(watches, observation);
                 CompleteDone(watches);
-                delay = changed ? _options.MinTick : Clamp(delay + delay);
+                // A paced observation came from another replica's poll: the source waits for the next one.
+                delay = observation.Paced ? TimeSpan.Zero : changed ? _options.MinTick : Clamp(delay + delay);
             }
         }
         catch (Exception exception)
