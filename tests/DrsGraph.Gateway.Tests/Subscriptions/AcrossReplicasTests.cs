@@ -96,6 +96,34 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
     }
 
     [Fact]
+    public async Task When_the_holder_dies_without_releasing_its_lease_another_replica_takes_over_once_it_lapses_and_no_change_is_lost()
+    {
+        var ids = await rig.CreateJobsAsync(2);
+        await using var a = await rig.StartReplicaAsync();
+        var onA = await SubscribeManyAsync(a, ids, 2);
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take the scope's lease");
+
+        // Another replica takes the lease and dies at once (it never publishes, never releases): what A sees of a
+        // holder whose process was killed.
+        var leaseKey = ReplicasRig.LeaseKeyOf(a);
+        await rig.Redis.WithServerAsync((_, database) => database.StringSetAsync(leaseKey, "a-replica-that-died", TimeSpan.FromMilliseconds(400)));
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 0, "replica A to notice it lost the lease");
+        await rig.MoveAsync(ids[0], "INCRE_TRANSFER_STARTED");
+
+        // The dead holder's lease lapses (400 ms: twice MaxTick), A takes it back and its polls find the change.
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take over the lapsed lease");
+        foreach (var subscription in onA)
+        {
+            var change = await subscription.NextAsync();
+            Assert.Equal(ids[0], Job(change)["id"]!.GetValue<string>());
+            Assert.Equal(["STATUS"], Changes(change));
+        }
+
+        Assert.Equal(ReplicasRig.Feeds(a).ReplicaId, await rig.Redis.WithServerAsync(async (_, database) => (string?)await database.StringGetAsync(leaseKey)));
+        Dispose(onA);
+    }
+
+    [Fact]
     public async Task Redis_killed_mid_run_events_keep_coming_and_sharing_recovers_when_it_returns()
     {
         var ids = await rig.CreateJobsAsync(2);

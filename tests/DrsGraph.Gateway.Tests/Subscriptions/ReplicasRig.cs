@@ -1,8 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -72,6 +75,14 @@ public sealed class ReplicasRig : IAsyncLifetime
     {
         var watched = ids.ToHashSet(StringComparer.Ordinal);
         return (await Emulator.UpstreamCallsAsync()).Count(c => c.Endpoint == "status" && c.JobIds!.Any(watched.Contains));
+    }
+
+    /// <summary>The Redis key of the rig's token's scope lease, as <paramref name="replica"/> names it.</summary>
+    public static string LeaseKeyOf(GatewayHost replica)
+    {
+        var headers = new HeaderDictionary { [CallerContextBuilder.AuthTokenHeader] = SubscriptionRig.Token };
+        var caller = replica.Services.GetRequiredService<CallerContextBuilder>().Build(headers).Caller!;
+        return replica.Services.GetRequiredService<JobCacheKeys>().PollScopeOf(caller) + "sub:lease";
     }
 
     public static SharedScopeFeeds Feeds(GatewayHost replica) => replica.Services.GetRequiredService<SharedScopeFeeds>();
