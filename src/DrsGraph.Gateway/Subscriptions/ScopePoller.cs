@@ -175,7 +175,12 @@ internal sealed class ScopePoller
                 }
 
                 Interlocked.Increment(ref _ticks);
-                _metrics.Tick();
+                if (!observation.Paced)
+                {
+                    // Only polls this replica made: following another replica's costs DRS nothing.
+                    _metrics.Tick();
+                }
+
                 if (observation.Unauthorized)
                 {
                     SubscriptionLog.TokenRefused(_logger, _caller.ProjectId, watches.Length);
