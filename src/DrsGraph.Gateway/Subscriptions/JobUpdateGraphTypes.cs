@@ -171,7 +171,8 @@ public static class SubscriptionExtensions
         {
             // With Redis, one replica polls each scope and publishes to the others (a lease per scope).
             services.TryAddSingleton<DrsScopePollSource>();
-            services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SharedScopeFeeds>(sp, redis));
+            services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SharedScopeFeeds>(
+                sp, redis, new Lazy<DrsScopePollSource>(sp.GetRequiredService<DrsScopePollSource>)));
             services.TryAddSingleton<IScopePollSource>(sp => sp.GetRequiredService<SharedScopeFeeds>());
             services.AddHostedService(sp => sp.GetRequiredService<SharedScopeFeeds>());
         }

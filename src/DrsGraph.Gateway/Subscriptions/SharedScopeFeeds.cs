@@ -56,7 +56,9 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         """;
 
     private readonly string _connectionString;
-    private readonly DrsScopePollSource _drs;
+    // Lazy: the DRS client behind it may need the embedded emulator's address, known only once it has started,
+    // and hosted services (this one) are built before any starts.
+    private readonly Lazy<DrsScopePollSource> _drsSource;
     private readonly JobCacheKeys _keys;
     private readonly SubscriptionOptions _options;
     private readonly TimeSpan _redisTimeout;
@@ -71,7 +73,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
 
     public SharedScopeFeeds(
         string connectionString,
-        DrsScopePollSource drs,
+        Lazy<DrsScopePollSource> drs,
         JobCacheKeys keys,
         IOptions<SubscriptionOptions> options,
         IOptions<JobCacheOptions> cacheOptions,
@@ -80,7 +82,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         ILogger<SharedScopeFeeds> logger)
     {
         _connectionString = connectionString;
-        _drs = drs;
+        _drsSource = drs;
         _keys = keys;
         _options = options.Value;
         // The same bound as the cache's Redis round trips, with room for a script and a larger payload.
@@ -106,6 +108,8 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
     }
 
     private TimeSpan Lease => _options.EffectiveLeaseDuration;
+
+    private DrsScopePollSource Drs => _drsSource.Value;
 
     public IDisposable? Attach(DrsCaller caller)
     {
@@ -222,7 +226,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         }
 
         _metrics.LocalPoll();
-        return await _drs.PollAsync(demand, cancellationToken);
+        return await Drs.PollAsync(demand, cancellationToken);
     }
 
     private async Task<ScopeObservation> PollSharedAsync(SharedScopeFeed feed, ConnectionMultiplexer connection, ScopeDemand demand, CancellationToken cancellationToken)
@@ -243,7 +247,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
                 if (await TryHoldAsync(feed, database))
                 {
                     var union = await UnionAsync(feed, database, demand);
-                    var observation = await _drs.PollAsync(union, cancellationToken);
+                    var observation = await Drs.PollAsync(union, cancellationToken);
                     await PublishAsync(feed, database, observation);
                     return observation;
                 }
@@ -262,7 +266,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
                 // Someone holds the lease but nothing reaches this replica (its subscription to the channel is
                 // broken, or the holder cannot publish): its subscribers must not starve.
                 _metrics.LocalPoll();
-                return await _drs.PollAsync(demand, cancellationToken);
+                return await Drs.PollAsync(demand, cancellationToken);
             }
 
             var left = deadline - now;
@@ -454,7 +458,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         {
             // A new subscriber here, for jobs the holder has not polled yet: its first events should not wait for
             // the holder's next tick. The holder polls them from its next tick on (they are registered).
-            var own = await _drs.PollAsync(demand with { Jobs = missing }, cancellationToken);
+            var own = await Drs.PollAsync(demand with { Jobs = missing }, cancellationToken);
             if (own.Unauthorized)
             {
                 return own;
