@@ -106,11 +106,11 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
         // Another replica takes the lease and dies at once (it never publishes, never releases): what A sees of a
         // holder whose process was killed.
         var leaseKey = ReplicasRig.LeaseKeyOf(a);
-        await rig.Redis.WithServerAsync((_, database) => database.StringSetAsync(leaseKey, "a-replica-that-died", TimeSpan.FromMilliseconds(400)));
+        await rig.Redis.WithServerAsync((_, database) => database.StringSetAsync(leaseKey, "a-replica-that-died", TimeSpan.FromSeconds(1)));
         await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 0, "replica A to notice it lost the lease");
         await rig.MoveAsync(ids[0], "INCRE_TRANSFER_STARTED");
 
-        // The dead holder's lease lapses (400 ms: twice MaxTick), A takes it back and its polls find the change.
+        // The dead holder's lease lapses (1 s, the rig's LeaseDuration), A takes it back and its polls find the change.
         await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take over the lapsed lease");
         foreach (var subscription in onA)
         {
@@ -120,6 +120,7 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
         }
 
         Assert.Equal(ReplicasRig.Feeds(a).ReplicaId, await rig.Redis.WithServerAsync(async (_, database) => (string?)await database.StringGetAsync(leaseKey)));
+        Assert.Equal(1, ReplicasRig.Feeds(a).LeasesHeld);
         Dispose(onA);
     }
 

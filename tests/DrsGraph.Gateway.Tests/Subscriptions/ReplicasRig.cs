@@ -14,7 +14,8 @@ namespace DrsGraph.Gateway.Tests.Subscriptions;
 /// <summary>
 /// One emulator (frozen clock, the rig's tokens) and one real Redis, shared by gateway replicas the tests
 /// start and stop themselves (<see cref="StartReplicaAsync"/>): every replica has the same cache key secret,
-/// so they share scopes, and fast ticks (lease 400 ms, twice <c>MaxTick</c>).
+/// so they share scopes, and fast ticks (50 to 200 ms) with a 1 s lease: longer than the default twice
+/// <c>MaxTick</c>, so a holder slowed down by a loaded test machine does not lose its lease between polls.
 /// </summary>
 public sealed class ReplicasRig : IAsyncLifetime
 {
@@ -54,6 +55,7 @@ public sealed class ReplicasRig : IAsyncLifetime
                     ("Gateway:Subscriptions:MaxTick", "00:00:00.200"),
                     ("Gateway:Subscriptions:MaxJobsPerSubscription", "30"),
                     ("Gateway:Subscriptions:MaxJobsPerCaller", "5000"),
+                    ("Gateway:Subscriptions:LeaseDuration", "00:00:01"),
                     .. settings,
                 ]))
             .StartAsync();
