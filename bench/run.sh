@@ -410,6 +410,41 @@ if [[ -n "$GW_PID" ]]; then
   reset_peak "$GW_PID"
   stop_gateway
 fi
+# ---------------------------------------------------------------- live updates (issue 14)
+# BENCH_ONLY=subscriptions: a gateway of its own (limits raised for one caller's 1000 subscriptions),
+# driven by bench/subscriptions/driver.mjs (graphql-ws): memory per connection and per idle subscription,
+# change-to-client latency at 1000 subscriptions, upstream calls per minute of 1000 subscribers vs 1000
+# clients polling every 5 s. Knobs: BENCH_SUB_CHANGES (10), BENCH_SUB_WINDOW (30 s of polling).
+# Written to bench/results/<timestamp>.subscriptions.json (not to the wrk table).
+subscriptions_scenario() {
+  selected subscriptions || return 0
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "scenario subscriptions: skipped (node or npm not installed)"; return 0
+  fi
+  [[ -d "$BENCH/subscriptions/node_modules" ]] || (cd "$BENCH/subscriptions" && npm ci --no-audit --no-fund >/dev/null)
+  local saved=("${GW_ARGS[@]}") saved_env="$GATEWAY_RUNTIME_ENV" out
+  stop_gateway
+  GW_ARGS+=("--Gateway:Subscriptions:MaxJobsPerCaller=100000" "--GraphQL:Streaming:MaxConnectionsPerCaller=1000")
+  # Workstation GC with a small gen0 budget, so RSS and the heap after the last GC follow live memory
+  # rather than the 64 MB gen0 budget the throughput scenarios run with.
+  GATEWAY_RUNTIME_ENV="DOTNET_gcServer=0 DOTNET_GCgen0size=0x200000"
+  start_gateway subscriptions
+  log "scenario subscriptions: 50 WebSockets x 20 jobUpdates on 20 jobs, then 1000 clients polling every 5 s (gateway pid $GW_PID)"
+  GATEWAY="$GW/graphql" EMULATOR="$EMU" GATEWAY_PID="$GW_PID" PROJECT_ID="$PROJECT_ID" \
+    CHANGES="${BENCH_SUB_CHANGES:-10}" WINDOW_S="${BENCH_SUB_WINDOW:-30}" \
+    node "$BENCH/subscriptions/driver.mjs" >"$WORK/subscriptions.json" 2> >(tee "$WORK/subscriptions.log" >&2) \
+    || die "the subscriptions driver failed (see $WORK/subscriptions.log)"
+  stop_gateway
+  GW_ARGS=("${saved[@]}"); GATEWAY_RUNTIME_ENV="$saved_env"
+  mkdir -p "$RESULTS_DIR"
+  out="$RESULTS_DIR/$STAMP.subscriptions.json"
+  jq --arg command "$COMMAND" --arg commit "$(git -C "$ROOT" rev-parse --short HEAD)" --arg redis "${REDIS_PORT:+yes}" \
+    '{command: $command, commit: $commit, redis: ($redis == "yes")} + .' "$WORK/subscriptions.json" >"$out"
+  log "  $(jq -r '"latency p50 \(.change_to_client_ms.p50) ms p99 \(.change_to_client_ms.p99) ms; upstream/min: subscribers idle \(.subscribers_idle.upstream_calls_per_min), changing \(.subscribers.upstream_calls_per_min), pollers \(.pollers.upstream_calls_per_min); RSS per connection \(.memory_per_connection_kb) KB, per subscription \(.memory_per_subscription_kb) KB; heap per connection \(.heap_per_connection_kb) KB, per subscription \(.heap_per_subscription_kb) KB"' "$out")"
+  log "  results: $out"
+}
+subscriptions_scenario
+
 # The graphql-yoga + dataloader comparison (bench/yoga), after DrsGraph's gateway has stopped: the same
 # emulator, queries, Lua, warm-up and measurements. It has no cache, so every request is cold; the
 # single-job query goes upstream on each request where DrsGraph's status1 is answered from its cache.

@@ -10,6 +10,12 @@ public static class JobChanges
     public static bool IsTerminal(DrsResult<Fetched<JobStatusInfo>> status) => status.Value is { Value.IsTerminal: true };
 
     /// <summary>
+    /// DRS does not know the job (not found, or deleted and gone): it may still appear, so it stays polled
+    /// while anything else of its subscription is open, but it does not keep a subscription alive on its own.
+    /// </summary>
+    public static bool IsUnknown(DrsResult<Fetched<JobStatusInfo>> status) => status.Error is { Kind: DrsErrorKind.NotFound or DrsErrorKind.Deleted };
+
+    /// <summary>
     /// The status fields a subscriber sees changed: another status or error, or the answer became (or stopped
     /// being) a stale fallback. A first answer is a change.
     /// </summary>

@@ -166,6 +166,17 @@ public static class SubscriptionExtensions
         services.TryAddSingleton<SubscriptionMetrics>();
         // Poll scopes are derived like cache keys (endpoint, project, keyed token hash, language), cache or not.
         services.TryAddSingleton<Caching.JobCacheKeys>();
+        var redis = builder.Configuration.GetConnectionString(Caching.JobCacheExtensions.RedisConnectionName);
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            // With Redis, one replica polls each scope and publishes to the others (a lease per scope).
+            services.TryAddSingleton<DrsScopePollSource>();
+            services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SharedScopeFeeds>(
+                sp, redis, new Lazy<DrsScopePollSource>(sp.GetRequiredService<DrsScopePollSource>)));
+            services.TryAddSingleton<IScopePollSource>(sp => sp.GetRequiredService<SharedScopeFeeds>());
+            services.AddHostedService(sp => sp.GetRequiredService<SharedScopeFeeds>());
+        }
+
         services.TryAddSingleton<IScopePollSource, DrsScopePollSource>();
         services.TryAddSingleton<JobUpdateHub>();
         return builder;

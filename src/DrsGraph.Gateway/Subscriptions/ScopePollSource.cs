@@ -16,18 +16,28 @@ public sealed record JobDemand(string Id, bool Progress, bool Detail, bool Initi
 /// <summary>What one poll of a scope must fetch, with what the previous poll found (to tell a changed status).</summary>
 public sealed record ScopeDemand(DrsCaller Caller, IReadOnlyList<JobDemand> Jobs, IReadOnlyDictionary<string, JobSnapshot> Previous);
 
-/// <summary>What one poll found. <see cref="Unauthorized"/>: DRS refused the scope's token (HTTP 401), nothing else is set.</summary>
-public sealed record ScopeObservation(DateTime ObservedAt, IReadOnlyDictionary<string, JobSnapshot> Jobs, bool Unauthorized);
+/// <summary>What one poll found.</summary>
+/// <param name="ObservedAt">When the poll found the jobs.</param>
+/// <param name="Jobs">Every job the poll covered.</param>
+/// <param name="Unauthorized">DRS refused the scope's token (HTTP 401): nothing else is set.</param>
+/// <param name="Paced">
+/// The source itself waited for this observation (another replica polled and published it): the poller asks
+/// again at once instead of waiting its own tick, since the source paces the next one.
+/// </param>
+public sealed record ScopeObservation(DateTime ObservedAt, IReadOnlyDictionary<string, JobSnapshot> Jobs, bool Unauthorized, bool Paced = false);
 
 /// <summary>
 /// Where a scope's observations come from: the seam between a <see cref="ScopePoller"/> (subscribers, diffs,
-/// events, tick timing) and DRS. Today every replica polls for its own subscribers
-/// (<see cref="DrsScopePollSource"/>); with Redis (issue 14 item 4) the lease holder of a scope would poll
-/// and publish each observation, and the other replicas' source would hand them what it published.
+/// events, tick timing) and DRS. Without Redis every replica polls for its own subscribers
+/// (<see cref="DrsScopePollSource"/>); with Redis the lease holder of a scope polls and publishes each
+/// observation, and the other replicas hand their subscribers what it published (<see cref="SharedScopeFeeds"/>).
 /// </summary>
 public interface IScopePollSource
 {
     Task<ScopeObservation> PollAsync(ScopeDemand demand, CancellationToken cancellationToken);
+
+    /// <summary>A poller of <paramref name="caller"/>'s scope starts; disposing the result says it ended (null: nothing to say).</summary>
+    IDisposable? Attach(DrsCaller caller) => null;
 }
 
 /// <summary>

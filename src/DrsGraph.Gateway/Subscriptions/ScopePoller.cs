@@ -120,6 +120,7 @@ internal sealed class ScopePoller
     {
         var delay = TimeSpan.Zero;
         DateTimeOffset? lastTick = null;
+        using var attached = _source.Attach(_caller);
         try
         {
             while (true)
@@ -174,7 +175,12 @@ internal sealed class ScopePoller
                 }
 
                 Interlocked.Increment(ref _ticks);
-                _metrics.Tick();
+                if (!observation.Paced)
+                {
+                    // Only polls this replica made: following another replica's costs DRS nothing.
+                    _metrics.Tick();
+                }
+
                 if (observation.Unauthorized)
                 {
                     SubscriptionLog.TokenRefused(_logger, _caller.ProjectId, watches.Length);
@@ -184,7 +190,8 @@ internal sealed class ScopePoller
 
                 var changed = Publish(watches, observation);
                 CompleteDone(watches);
-                delay = changed ? _options.MinTick : Clamp(delay + delay);
+                // A paced observation came from another replica's poll: the source waits for the next one.
+                delay = observation.Paced ? TimeSpan.Zero : changed ? _options.MinTick : Clamp(delay + delay);
             }
         }
         catch (Exception exception)
@@ -339,13 +346,16 @@ internal sealed class ScopePoller
         return anyChange;
     }
 
-    /// <summary>Completes the subscribers whose every job has had its first event and is terminal.</summary>
+    /// <summary>
+    /// Completes the subscribers whose every job has had its first event and is terminal or unknown to DRS
+    /// (a subscription of only unknown IDs would otherwise never end).
+    /// </summary>
     private void CompleteDone(JobWatch[] watches)
     {
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var watch in watches)
         {
-            if (watch.PendingInitial.Count == 0 && watch.Open.Count == 0)
+            if (watch.PendingInitial.Count == 0 && watch.Open.All(id => _known.TryGetValue(id, out var job) && JobChanges.IsUnknown(job.Status)))
             {
                 // Its release (the hub's) takes it off this poller.
                 watch.Complete(null, now);

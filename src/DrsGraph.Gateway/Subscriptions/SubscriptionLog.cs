@@ -11,4 +11,13 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Host stopping: completing {Subscriptions} subscriptions")]
     public static partial void Stopping(ILogger logger, int subscriptions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cannot be used to share subscription polls: each replica polls for its own subscribers until it answers again")]
+    public static partial void SharingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis answers again: subscription polls are shared again")]
+    public static partial void SharingResumed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "This replica now polls a subscription scope for every replica (lease taken: {Taken}, else kept across a Redis outage)")]
+    public static partial void LeaseTaken(ILogger logger, bool taken);
 }

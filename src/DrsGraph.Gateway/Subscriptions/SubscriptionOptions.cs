@@ -36,8 +36,25 @@ public sealed class SubscriptionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// With Redis: how long a replica's lease on a scope's polling lasts without renewal (it renews at each
+    /// of its polls). When the holder dies, another replica with subscribers in that scope takes over once
+    /// the lease lapses. Unset: twice <see cref="MaxTick"/>, so a takeover comes within two ticks. Must be
+    /// longer than <see cref="MaxTick"/>, or the holder would lose its lease between two polls.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.020", "00:30:00")]
+    public TimeSpan? LeaseDuration { get; set; }
+
+    /// <summary><see cref="LeaseDuration"/>, or its default.</summary>
+    public TimeSpan EffectiveLeaseDuration => LeaseDuration ?? MaxTick * 2;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (LeaseDuration is { } lease && lease <= MaxTick)
+        {
+            yield return new ValidationResult($"{nameof(LeaseDuration)} must be longer than {nameof(MaxTick)}.", [nameof(LeaseDuration), nameof(MaxTick)]);
+        }
+
         if (MinTick > MaxTick)
         {
             yield return new ValidationResult($"{nameof(MinTick)} must not be longer than {nameof(MaxTick)}.", [nameof(MinTick), nameof(MaxTick)]);

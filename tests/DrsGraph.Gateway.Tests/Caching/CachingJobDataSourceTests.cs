@@ -55,6 +55,23 @@ public sealed class CachingJobDataSourceTests : IDisposable
         Assert.Equal(["other-token", "owner-token"], _upstream.Calls.Select(c => c.AuthToken));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_subscription_poll_and_a_query_share_one_fetch_in_flight_whichever_starts_it(bool pollFirst)
+    {
+        using var cache = Cache(CachePartition.Token);
+        // A poll refreshes past freshness, but a fetch already under way is as fresh as one it would start.
+        var first = pollFirst ? cache.Refreshing.GetStatusesAsync(Owner, [JobId], CancellationToken.None) : cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
+        var second = pollFirst ? cache.GetStatusesAsync(Owner, [JobId], CancellationToken.None) : cache.Refreshing.GetStatusesAsync(Owner, [JobId], CancellationToken.None);
+
+        _upstream.Release(_ => DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null)));
+
+        Assert.Equal(JobStatus.FullTransferStarted, (await first)[JobId].Value!.Value.Status);
+        Assert.Equal(JobStatus.FullTransferStarted, (await second)[JobId].Value!.Value.Status);
+        Assert.Single(_upstream.Calls);
+    }
+
     [Fact]
     public async Task Partitioned_by_token_a_second_token_never_joins_the_first_tokens_fetch()
     {

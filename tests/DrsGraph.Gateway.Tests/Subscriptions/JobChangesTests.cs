@@ -42,6 +42,11 @@ public sealed class JobChangesTests
         Assert.False(JobChanges.IsTerminal(Status(JobStatus.FullTransferFailed)));
         // A job DRS does not know (yet) may appear: it stays watched.
         Assert.False(JobChanges.IsTerminal(Failure<JobStatusInfo>("DRS.M00289", DrsErrorKind.NotFound)));
+        // ... but it cannot keep a subscription open on its own.
+        Assert.True(JobChanges.IsUnknown(Failure<JobStatusInfo>("DRS.M00289", DrsErrorKind.NotFound)));
+        Assert.True(JobChanges.IsUnknown(Failure<JobStatusInfo>("DRS.M05004", DrsErrorKind.Deleted)));
+        Assert.False(JobChanges.IsUnknown(Failure<JobStatusInfo>("DRSGRAPH.UPSTREAM_UNAVAILABLE", DrsErrorKind.Unavailable)));
+        Assert.False(JobChanges.IsUnknown(Status(JobStatus.Deleted)));
     }
 
     private static DrsResult<Fetched<JobStatusInfo>> Status(JobStatus status, bool stale = false, DateTime? fetchedAt = null) =>

@@ -114,12 +114,27 @@ public sealed class JobUpdatesTests(SubscriptionRig rig) : IClassFixture<Subscri
         Assert.Equal(unknown, Update(missing)["job"]!["id"]!.GetValue<string>());
         Assert.Equal(["INITIAL"], Changes(missing));
 
-        // The other job still reports, and the stream is not over.
+        // The other job still reports, and the stream is not over while it is open.
+        await rig.WaitForTicksAsync(3);
+        Assert.False(subscription.IsCompleted);
         await rig.DeleteJobAsync(known[0]);
         var change = await subscription.NextAsync();
         Assert.Equal(known[0], Update(change)["job"]!["id"]!.GetValue<string>());
         Assert.Equal(["STATUS"], Changes(change));
-        Assert.False(subscription.IsCompleted);
+        // Now every job is terminal or unknown to DRS: the stream completes (an unknown ID alone never would).
+        await subscription.CompletedAsync();
+        Assert.Equal(0, subscription.Pending);
+    }
+
+    [Fact]
+    public async Task A_subscription_of_only_unknown_jobs_completes_after_their_first_events()
+    {
+        const string unknown = "00000000-0000-4000-8000-00000000jb98";
+        using var subscription = await rig.SubscribeAsync(StatusOnly, new { ids = new[] { unknown } });
+        var only = await subscription.NextAsync();
+        Assert.Equal(["INITIAL"], Changes(only));
+        Assert.Equal("DRS.M00289", only["errors"]![0]!["extensions"]!["code"]!.GetValue<string>());
+        await subscription.CompletedAsync();
     }
 
     [Theory]

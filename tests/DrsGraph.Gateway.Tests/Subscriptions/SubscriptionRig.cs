@@ -81,7 +81,11 @@ public class SubscriptionRig : IAsyncLifetime
     }
 
     /// <summary>Executes a subscription operation as a transport would, with the caller's headers; subscribes to its stream if it has one.</summary>
-    public async Task<SubscriptionUnderTest> SubscribeAsync(string query, object? variables = null, string? token = Token)
+    public Task<SubscriptionUnderTest> SubscribeAsync(string query, object? variables = null, string? token = Token) =>
+        SubscribeAsync(Services, query, variables, token);
+
+    /// <summary>Executes a subscription operation on the gateway whose services are <paramref name="services"/> (one replica of several).</summary>
+    public static async Task<SubscriptionUnderTest> SubscribeAsync(IServiceProvider services, string query, object? variables = null, string? token = Token)
     {
         var headers = new HeaderDictionary();
         if (token is not null)
@@ -89,14 +93,14 @@ public class SubscriptionRig : IAsyncLifetime
             headers[CallerContextBuilder.AuthTokenHeader] = token;
         }
 
-        var caller = Services.GetRequiredService<CallerContextBuilder>().Build(headers);
-        var serializer = Services.GetRequiredService<IGraphQLTextSerializer>();
-        using var scope = Services.CreateScope();
-        var result = await Services.GetRequiredService<IDocumentExecuter<JobSchema>>().ExecuteAsync(new ExecutionOptions
+        var caller = services.GetRequiredService<CallerContextBuilder>().Build(headers);
+        var serializer = services.GetRequiredService<IGraphQLTextSerializer>();
+        using var scope = services.CreateScope();
+        var result = await services.GetRequiredService<IDocumentExecuter<JobSchema>>().ExecuteAsync(new ExecutionOptions
         {
             Query = query,
             Variables = variables is null ? null : serializer.Deserialize<Inputs>(JsonSerializer.Serialize(variables)),
-            RequestServices = Services,
+            RequestServices = services,
             // No loaders: a subscription's events resolve from the poll's snapshots.
             UserContext = new GatewayUserContext(caller, null),
         });

@@ -1,0 +1,204 @@
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Subscriptions;
+
+/// <summary>
+/// Issue 14 item 4: replicas sharing a Redis share each scope's polling (one lease holder polls DRS and
+/// publishes, the others fan out), take over when the holder stops, and fall back to polling for themselves
+/// while Redis is down. Real emulator, real Redis, two real gateway hosts.
+/// </summary>
+public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<ReplicasRig>
+{
+    private const string StatusOnly = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { id status } changes } }";
+
+    // Long enough for about ten polls at the rig's 200 ms MaxTick.
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task Two_replicas_sharing_Redis_cost_the_same_upstream_calls_as_one_and_both_replicas_subscribers_see_each_change()
+    {
+        var ids = await rig.CreateJobsAsync(20);
+        await using var a = await rig.StartReplicaAsync();
+        await using var b = await rig.StartReplicaAsync();
+
+        // One replica alone: its poller has backed off to MaxTick once its subscribers have their first events.
+        var onA = await SubscribeManyAsync(a, ids, 10);
+        await rig.Emulator.ClearUpstreamLogAsync();
+        await Task.Delay(Window);
+        var alone = await rig.StatusCallsAsync(ids);
+
+        // The second replica's subscribers follow the first one's polls.
+        var onB = await SubscribeManyAsync(b, ids, 10);
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(b).LeasesHeld == 0 && ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to hold the scope's lease alone");
+        await rig.Emulator.ClearUpstreamLogAsync();
+        await Task.Delay(Window);
+        var shared = await rig.StatusCallsAsync(ids);
+
+        Assert.InRange(alone, 5, 20);
+        // Two independent pollers would make about twice as many; allow a poll under way at either end.
+        Assert.InRange(shared, 1, alone + 2);
+        Assert.Equal(1, ReplicasRig.Feeds(a).LeasesHeld + ReplicasRig.Feeds(b).LeasesHeld);
+
+        // A change found by A's polls reaches B's subscribers through Redis.
+        await rig.MoveAsync(ids[3], "INCRE_TRANSFER_STARTED");
+        foreach (var subscription in onA.Concat(onB))
+        {
+            var change = await subscription.NextAsync();
+            Assert.Equal(ids[3], Job(change)["id"]!.GetValue<string>());
+            Assert.Equal(["STATUS"], Changes(change));
+            Assert.Equal("INCRE_TRANSFER_STARTED", Job(change)["status"]!.GetValue<string>());
+        }
+
+        Dispose(onA, onB);
+    }
+
+    [Fact]
+    public async Task Stopping_the_polling_replica_mid_run_loses_no_change_for_the_survivor_s_subscribers()
+    {
+        var ids = await rig.CreateJobsAsync(3);
+        var a = await rig.StartReplicaAsync();
+        await using var b = await rig.StartReplicaAsync();
+        List<SubscriptionUnderTest> onB = [];
+        try
+        {
+            var onA = await SubscribeManyAsync(a, ids, 2);
+            await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take the scope's lease");
+            onB = await SubscribeManyAsync(b, ids, 2);
+            Assert.Equal(0, ReplicasRig.Feeds(b).LeasesHeld);
+
+            // A change just before the holder stops, and one while it is stopping.
+            await rig.MoveAsync(ids[0], "INCRE_TRANSFER_STARTED");
+            var stopping = a.DisposeAsync().AsTask();
+            await rig.MoveAsync(ids[1], "INCRE_TRANSFER_STARTED");
+            await stopping;
+            Assert.All(onA, s => Assert.True(s.IsCompleted || s.Pending > 0));
+
+            // B takes the lease (A released it on its way out) and its subscribers see every change exactly once.
+            await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(b).LeasesHeld == 1, "replica B to take over the scope's lease");
+            await rig.MoveAsync(ids[2], "INCRE_TRANSFER_STARTED");
+            foreach (var subscription in onB)
+            {
+                var changes = await subscription.NextAsync(3);
+                Assert.Equal(ids.Order(), changes.Select(c => Job(c)["id"]!.GetValue<string>()).Order());
+                Assert.All(changes, c => Assert.Equal("INCRE_TRANSFER_STARTED", Job(c)["status"]!.GetValue<string>()));
+                Assert.All(changes, c => Assert.Equal(["STATUS"], Changes(c)));
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            Assert.All(onB, s => Assert.Equal(0, s.Pending));
+        }
+        finally
+        {
+            Dispose(onB);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task When_the_holder_dies_without_releasing_its_lease_another_replica_takes_over_once_it_lapses_and_no_change_is_lost()
+    {
+        var ids = await rig.CreateJobsAsync(2);
+        await using var a = await rig.StartReplicaAsync();
+        var onA = await SubscribeManyAsync(a, ids, 2);
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take the scope's lease");
+
+        // Another replica takes the lease and dies at once (it never publishes, never releases): what A sees of a
+        // holder whose process was killed.
+        var leaseKey = ReplicasRig.LeaseKeyOf(a);
+        await rig.Redis.WithServerAsync((_, database) => database.StringSetAsync(leaseKey, "a-replica-that-died", TimeSpan.FromSeconds(1)));
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 0, "replica A to notice it lost the lease");
+        await rig.MoveAsync(ids[0], "INCRE_TRANSFER_STARTED");
+
+        // The dead holder's lease lapses (1 s, the rig's LeaseDuration), A takes it back and its polls find the change.
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take over the lapsed lease");
+        foreach (var subscription in onA)
+        {
+            var change = await subscription.NextAsync();
+            Assert.Equal(ids[0], Job(change)["id"]!.GetValue<string>());
+            Assert.Equal(["STATUS"], Changes(change));
+        }
+
+        Assert.Equal(ReplicasRig.Feeds(a).ReplicaId, await rig.Redis.WithServerAsync(async (_, database) => (string?)await database.StringGetAsync(leaseKey)));
+        Assert.Equal(1, ReplicasRig.Feeds(a).LeasesHeld);
+        Dispose(onA);
+    }
+
+    [Fact]
+    public async Task Redis_killed_mid_run_events_keep_coming_and_sharing_recovers_when_it_returns()
+    {
+        var ids = await rig.CreateJobsAsync(2);
+        await using var a = await rig.StartReplicaAsync();
+        await using var b = await rig.StartReplicaAsync();
+        var onA = await SubscribeManyAsync(a, ids, 1);
+        var onB = await SubscribeManyAsync(b, ids, 1);
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld + ReplicasRig.Feeds(b).LeasesHeld == 1, "one replica to hold the scope's lease");
+
+        await rig.Redis.StopProcessAsync();
+        try
+        {
+            // Each replica polls for its own subscribers: nobody holds a lease, the change still arrives.
+            await rig.MoveAsync(ids[0], "INCRE_TRANSFER_STARTED");
+            foreach (var subscription in onA.Concat(onB))
+            {
+                var change = await subscription.NextAsync();
+                Assert.Equal(ids[0], Job(change)["id"]!.GetValue<string>());
+                Assert.Equal(["STATUS"], Changes(change));
+            }
+
+            Assert.Equal(0, ReplicasRig.Feeds(a).LeasesHeld + ReplicasRig.Feeds(b).LeasesHeld);
+        }
+        finally
+        {
+            await rig.Redis.StartProcessAsync();
+        }
+
+        // Back to one poller for both replicas, and changes still reach everyone once.
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld + ReplicasRig.Feeds(b).LeasesHeld == 1, "sharing to resume after Redis returned");
+        await rig.MoveAsync(ids[1], "INCRE_TRANSFER_STARTED");
+        foreach (var subscription in onA.Concat(onB))
+        {
+            var change = await subscription.NextAsync();
+            Assert.Equal(ids[1], Job(change)["id"]!.GetValue<string>());
+            Assert.Equal(["STATUS"], Changes(change));
+        }
+
+        await rig.Emulator.ClearUpstreamLogAsync();
+        await Task.Delay(Window);
+        // About ten polls of one replica in the window, not two replicas' twenty.
+        Assert.InRange(await rig.StatusCallsAsync(ids), 1, 14);
+        Assert.All(onA.Concat(onB), s => Assert.Equal(0, s.Pending));
+        Dispose(onA, onB);
+    }
+
+    private static async Task<List<SubscriptionUnderTest>> SubscribeManyAsync(GatewayHost replica, IReadOnlyList<string> ids, int count)
+    {
+        var subscriptions = new List<SubscriptionUnderTest>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var subscription = await SubscriptionRig.SubscribeAsync(replica.Services, StatusOnly, new { ids });
+            Assert.True(subscription.Started, subscription.Result.ToJsonString());
+            subscriptions.Add(subscription);
+        }
+
+        foreach (var subscription in subscriptions)
+        {
+            var initial = await subscription.NextAsync(ids.Count);
+            Assert.All(initial, e => Assert.Equal(["INITIAL"], Changes(e)));
+        }
+
+        return subscriptions;
+    }
+
+    private static JsonNode Job(JsonObject e) => e["data"]!["jobUpdates"]!["job"]!;
+
+    private static string[] Changes(JsonObject e) => [.. e["data"]!["jobUpdates"]!["changes"]!.AsArray().Select(c => c!.GetValue<string>())];
+
+    private static void Dispose(params IEnumerable<SubscriptionUnderTest>[] groups)
+    {
+        foreach (var subscription in groups.SelectMany(g => g))
+        {
+            subscription.Dispose();
+        }
+    }
+}
