@@ -41,7 +41,7 @@ public sealed class LimitsAndShutdownTests(SmallLimitsRig rig) : IClassFixture<S
     [Fact]
     public async Task Stopping_the_host_completes_every_stream_and_refuses_new_ones()
     {
-        var host = new SubscriptionRig();
+        var host = new ShutdownRig();
         await host.InitializeAsync();
         try
         {
@@ -49,11 +49,12 @@ public sealed class LimitsAndShutdownTests(SmallLimitsRig rig) : IClassFixture<S
         }
         finally
         {
+            host.ReleaseShutdown();
             await host.DisposeAsync();
         }
     }
 
-    private static async Task StopAndCheckAsync(SubscriptionRig host)
+    private static async Task StopAndCheckAsync(ShutdownRig host)
     {
         var ids = await host.CreateJobsAsync(2);
         using var a = await host.SubscribeAsync(Query, new { ids });
@@ -67,8 +68,34 @@ public sealed class LimitsAndShutdownTests(SmallLimitsRig rig) : IClassFixture<S
         Assert.Equal(0, a.Pending);
         Assert.Equal(0, b.Pending);
 
+        // Still inside the shutdown (ShutdownRig holds it open), so the refusal is the hub's, not a disposed host's.
         using var late = await host.SubscribeAsync(Query, new { ids });
         Assert.False(late.Started);
         Assert.Equal(GatewayErrorCodes.ShuttingDown, Assert.Single(late.Errors)!["extensions"]!["code"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// A rig whose host cannot finish stopping until the test says so: once the host has stopped its services
+    /// are disposed, and a late subscription would race that instead of meeting the hub's refusal.
+    /// </summary>
+    private sealed class ShutdownRig : SubscriptionRig
+    {
+        private readonly ShutdownHold _hold = new();
+
+        public void ReleaseShutdown() => _hold.Release();
+
+        protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<IHostedService>(_hold);
+    }
+
+    private sealed class ShutdownHold : IHostedService
+    {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Release() => _released.TrySetResult();
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        // Waits for the test, but never past the host's own shutdown timeout.
+        public Task StopAsync(CancellationToken cancellationToken) => _released.Task.WaitAsync(cancellationToken);
     }
 }

@@ -44,6 +44,11 @@ public class SubscriptionRig : IAsyncLifetime
     /// <summary>Settings on top of the rig's own (fast ticks, 30 jobs per subscription, 5000 per caller).</summary>
     protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
 
+    /// <summary>Services on top of the gateway's own (e.g. a hosted service that holds the shutdown open).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Runs before the emulator and gateway start (a Redis to point them at, ...).</summary>
     protected virtual Task BeforeStartAsync() => Task.CompletedTask;
 
@@ -70,6 +75,7 @@ public class SubscriptionRig : IAsyncLifetime
                     ("Gateway:Subscriptions:MaxJobsPerCaller", "5000"),
                     .. Settings,
                 ]))
+            .WithServices(ConfigureServices)
             .StartAsync();
     }
 
