@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.GraphQLHttp;
@@ -25,6 +26,9 @@ builder.AddDrsUpstream();
 
 // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
 builder.AddJobGraph();
+
+// Browsing jobs (issue 16): filter, sort and page them with HotChocolate.Data's conventions (Gateway:Browse).
+builder.AddJobBrowsing();
 
 // Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
 builder.AddJobDataSourceChain();
