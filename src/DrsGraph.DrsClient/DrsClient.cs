@@ -11,7 +11,7 @@ using Polly.Timeout;
 namespace DrsGraph.DrsClient;
 
 /// <summary>
-/// Typed client for the DRS v3 batch calls. Validates and deduplicates IDs, splits them into chunks
+/// Typed client for the DRS v3 batch calls (and the job list, in DrsClient.JobList.cs). Validates and deduplicates IDs, splits them into chunks
 /// and pages, sends those concurrently and maps every answer, HTTP error or resilience outcome to
 /// a per-ID <see cref="DrsResult{T}"/>. Only the caller's own cancellation escapes as an exception.
 /// </summary>
@@ -165,7 +165,23 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         DrsEndpoint<T> endpoint, DrsCaller caller, byte[] body, AttemptCounter attempts, CancellationToken cancellationToken)
         where T : class
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/{Uri.EscapeDataString(caller.ProjectId)}/jobs/{endpoint.Path}")
+        var (answer, failure, exception) = await ExchangeAsync($"jobs/{endpoint.Path}", caller, body, attempts, cancellationToken);
+        return answer is { } a
+            ? (DrsResponseReader.Read(endpoint, a.Status, a.Content, a.RequestId), null)
+            : (new DrsClientPage<T>(null, failure, null, null), exception);
+    }
+
+    /// <summary>What DRS answered one call: status, the (bounded) body and its request id.</summary>
+    private readonly record struct HttpAnswer(int Status, byte[] Content, string? RequestId);
+
+    /// <summary>
+    /// One POST to <c>v3/{project}/{path}</c> through the resilience pipeline: the answer, or the typed failure
+    /// (with its exception, for the log) when none came. Shared by the batch calls and the list.
+    /// </summary>
+    private async Task<(HttpAnswer? Answer, DrsError? Failure, Exception? Exception)> ExchangeAsync(
+        string path, DrsCaller caller, byte[] body, AttemptCounter attempts, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/{Uri.EscapeDataString(caller.ProjectId)}/{path}")
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = JsonMediaType } },
         };
@@ -183,7 +199,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             var headerRequestId = response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null;
-            return (DrsResponseReader.Read(endpoint, (int)response.StatusCode, content, headerRequestId), null);
+            return (new HttpAnswer((int)response.StatusCode, content, headerRequestId), null, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -191,34 +207,31 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         }
         catch (TimeoutRejectedException ex)
         {
-            return (Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
+            return (null, new DrsError(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
         }
         catch (OperationCanceledException ex)
         {
             // Not the caller's token: HttpClient.Timeout or a timeout strategy surfacing as cancellation.
-            return (Failed<T>(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
+            return (null, new DrsError(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
         }
         catch (BrokenCircuitException ex)
         {
-            return (Failed<T>(DrsErrorCodes.CircuitOpen, "DRS is failing; calls are paused by the circuit breaker.", DrsErrorKind.Unavailable), ex);
+            return (null, new DrsError(DrsErrorCodes.CircuitOpen, "DRS is failing; calls are paused by the circuit breaker.", DrsErrorKind.Unavailable), ex);
         }
         catch (DrsResponseTooLargeException ex)
         {
-            return (Failed<T>(DrsErrorCodes.ResponseTooLarge, $"DRS sent an answer larger than the {ex.Limit} bytes this gateway reads (Drs:MaxResponseBytes).", DrsErrorKind.Protocol), ex);
+            return (null, new DrsError(DrsErrorCodes.ResponseTooLarge, $"DRS sent an answer larger than the {ex.Limit} bytes this gateway reads (Drs:MaxResponseBytes).", DrsErrorKind.Protocol), ex);
         }
         catch (HttpRequestException ex)
         {
             // The exception (with addresses callers need not see) goes to the log, not into the error.
-            return (Failed<T>(DrsErrorCodes.UpstreamUnavailable, "DRS could not be reached.", DrsErrorKind.Unavailable), ex);
+            return (null, new DrsError(DrsErrorCodes.UpstreamUnavailable, "DRS could not be reached.", DrsErrorKind.Unavailable), ex);
         }
         catch (IOException ex)
         {
-            return (Failed<T>(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable), ex);
+            return (null, new DrsError(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable), ex);
         }
     }
-
-    private static DrsClientPage<T> Failed<T>(string code, string message, DrsErrorKind kind)
-        where T : class => new(null, new DrsError(code, message, kind), null, null);
 
     /// <summary>Matches every answer to a requested ID; answers for IDs not asked for are ignored.</summary>
     private static Dictionary<string, DrsResult<T>> Merge<T>(List<string> valid, DrsClientPage<T>[] outcomes)

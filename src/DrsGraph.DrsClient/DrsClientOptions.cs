@@ -58,6 +58,22 @@ public sealed class DrsClientOptions
     [Range(65_536, 268_435_456)]
     public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
 
+    /// <summary>
+    /// The <c>per_page</c> of each call when the client walks the job list (<see cref="IDrsClient.ListAllJobsAsync"/>).
+    /// Default 100, the most DRS allows: fewest calls. Never 0 ("all" in DRS): one unbounded answer is what
+    /// <see cref="ListMaxJobs"/> and <see cref="MaxResponseBytes"/> exist to prevent.
+    /// </summary>
+    [Range(1, 100)]
+    public int ListPageSize { get; set; } = 100;
+
+    /// <summary>
+    /// Most jobs one walk of the job list collects. Default 2000 (20 calls at 100 per page); past it the walk
+    /// stops and says it is incomplete, so a project with tens of thousands of jobs cannot make one query
+    /// fetch them all.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int ListMaxJobs { get; set; } = 2000;
+
     /// <summary>Default of <see cref="MaxResponseBytes"/>: 4 MiB.</summary>
     public const long DefaultMaxResponseBytes = 4 * 1024 * 1024;
 }

@@ -71,6 +71,62 @@ internal static class DrsResponseReader
         }
     }
 
+    /// <summary>
+    /// Reads a list call's answer: the jobs (items without an ID dropped) and <c>total_record</c>, or the typed
+    /// error. Unlike the batch calls there is no per-item error, so an unreadable item fails the whole answer.
+    /// </summary>
+    public static (JobListResponseWire? List, DrsError? Error) ReadList(int status, byte[] content, string? headerRequestId)
+    {
+        if (status is >= 300 and < 400)
+        {
+            return (null, new DrsError(DrsErrorCodes.Redirected,
+                $"DRS answered HTTP {status}, a redirect; the gateway does not follow redirects (the caller's token would go with them).",
+                DrsErrorKind.Protocol, status, headerRequestId));
+        }
+
+        JsonDocument? document = null;
+        try
+        {
+            document = JsonDocument.Parse(content);
+        }
+        catch (JsonException)
+        {
+            // Unreadable: handled below with document == null.
+        }
+
+        using (document)
+        {
+            var root = document?.RootElement;
+            if (status is >= 200 and < 300 && root is { ValueKind: JsonValueKind.Object } obj
+                && obj.TryGetProperty("jobs", out var jobs) && jobs.ValueKind == JsonValueKind.Array)
+            {
+                try
+                {
+                    var list = obj.Deserialize(DrsWireJsonContext.Default.JobListResponseWire);
+                    if (list is { TotalRecord: >= 0 })
+                    {
+                        return (list with { Jobs = [.. list.Jobs!.Where(j => j is { Id.Length: > 0 })] }, null);
+                    }
+                }
+                catch (JsonException)
+                {
+                    // A malformed job or total: a protocol error below.
+                }
+
+                return (null, new DrsError(DrsErrorCodes.UnreadableResponse, "DRS answered the job list with data this client cannot read.", DrsErrorKind.Protocol, status, headerRequestId));
+            }
+
+            if (status is < 200 or >= 300 && root is { ValueKind: JsonValueKind.Object } errorObj
+                && TryDeserializeError(errorObj) is { ErrorCode: { Length: > 0 } code } error)
+            {
+                var message = error.ErrorMsg ?? error.ErrorMessage ?? $"DRS answered HTTP {status} {code}.";
+                return (null, new DrsError(code, message, PlainErrorKind(status, code), status, error.RequestId ?? headerRequestId));
+            }
+
+            return (null, Unreadable(status, headerRequestId));
+        }
+    }
+
     /// <summary>A plain error fails every ID of its call; the kind says whether to retry, re-authenticate or give up.</summary>
     private static DrsErrorKind PlainErrorKind(int status, string code) => status switch
     {

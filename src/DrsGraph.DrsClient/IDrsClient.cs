@@ -13,7 +13,7 @@ public sealed record DrsCaller(string AuthToken, string ProjectId, string? Langu
 }
 
 /// <summary>
-/// The three DRS v3 batch calls. Every method takes any number of IDs (duplicates and malformed
+/// The three DRS v3 batch calls and the job list. Every method takes any number of IDs (duplicates and malformed
 /// ones included) and answers every distinct ID exactly once, with a value or an error: it never
 /// throws for upstream failures, only for cancellation.
 /// </summary>
@@ -27,4 +27,18 @@ public interface IDrsClient
 
     /// <summary><c>POST /v3/{project_id}/jobs/batch-detail</c>, paged and chunked.</summary>
     Task<DrsBatch<JobDetailWire>> GetDetailsAsync(DrsCaller caller, IEnumerable<string> jobIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>POST /v3/{project_id}/jobs</c>: one page of the project's jobs matching the query. Like the batch
+    /// calls it answers a value or an error and throws only for cancellation (and for a page request it
+    /// cannot send: a page below 1, a size outside 1..100, no use type).
+    /// </summary>
+    Task<DrsResult<DrsJobList>> ListJobsAsync(DrsCaller caller, JobListPageRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every job matching the query, newest first: page 1, then the pages <c>total_record</c> says remain
+    /// (<c>Drs:ListPageSize</c> jobs each), up to <c>Drs:ListMaxJobs</c> jobs. A job seen on two pages (the
+    /// list moved during the walk) is kept once. Any page failing fails the walk.
+    /// </summary>
+    Task<DrsResult<DrsJobList>> ListAllJobsAsync(DrsCaller caller, JobListQuery query, CancellationToken cancellationToken = default);
 }

@@ -17,4 +17,6 @@ namespace DrsGraph.DrsClient.Wire;
 [JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobDetailWire>))]
 [JsonSerializable(typeof(ErrorWire))]
+[JsonSerializable(typeof(JobListRequestWire))]
+[JsonSerializable(typeof(JobListResponseWire))]
 public sealed partial class DrsWireJsonContext : JsonSerializerContext;

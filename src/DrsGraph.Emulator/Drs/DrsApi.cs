@@ -8,12 +8,13 @@ using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Emulator.Drs;
 
-/// <summary>The three DRS v3 batch endpoints.</summary>
+/// <summary>The three DRS v3 batch endpoints and the job list.</summary>
 public static class DrsApi
 {
     public const string Status = "status";
     public const string Progress = "progress";
     public const string Detail = "detail";
+    public const string List = "list";
 
     public static IEndpointRouteBuilder MapDrsApi(this IEndpointRouteBuilder routes)
     {
@@ -23,6 +24,8 @@ public static class DrsApi
             handler.HandleAsync(context, projectId, Progress, cancellationToken));
         routes.MapPost("/v3/{projectId}/jobs/batch-detail", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(context, projectId, Detail, cancellationToken));
+        routes.MapPost("/v3/{projectId}/jobs", (HttpContext context, string projectId, DrsCallHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleListAsync(context, projectId, cancellationToken));
         return routes;
     }
 }
@@ -60,6 +63,49 @@ public sealed partial class DrsCallHandler(
         }
     }
 
+    /// <summary>
+    /// Answers one list call (<c>POST /v3/{project_id}/jobs</c>) in the same order as the batch calls: log,
+    /// authenticate, faults (endpoint name <c>list</c>), validate the body, answer.
+    /// </summary>
+    public async Task HandleListAsync(HttpContext context, string projectId, CancellationToken cancellationToken)
+    {
+        var raw = await RawListRequest.ReadAsync(context.Request, cancellationToken);
+        var language = context.Request.Headers["X-Language"].ToString();
+        var entry = log.Add(sequence => new LoggedRequest
+        {
+            Sequence = sequence,
+            ReceivedAt = time.GetUtcNow(),
+            Endpoint = DrsApi.List,
+            ProjectId = projectId,
+            PageReq = raw.PageReq,
+            ListQuery = raw.Query,
+            Language = string.IsNullOrEmpty(language) ? null : language,
+        });
+        try
+        {
+            if (await RefusedAsync(context, projectId, DrsApi.List, entry, cancellationToken))
+            {
+                return;
+            }
+
+            var (query, code, message) = ListValidator.Validate(raw);
+            if (query is null)
+            {
+                entry.StatusCode = StatusCodes.Status400BadRequest;
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, code!, message!, cancellationToken);
+                return;
+            }
+
+            var answer = JobListing.Answer(store.List(projectId), query, time.GetUtcNow());
+            entry.StatusCode = StatusCodes.Status200OK;
+            await WriteAsync(context, StatusCodes.Status200OK, answer, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            entry.StatusCode = ClientClosedRequest;
+        }
+    }
+
     private LoggedRequest Log(HttpContext context, string projectId, string endpoint, RawBatchRequest raw)
     {
         var language = context.Request.Headers["X-Language"].ToString();
@@ -77,39 +123,9 @@ public sealed partial class DrsCallHandler(
 
     private async Task AnswerAsync(HttpContext context, string projectId, string endpoint, RawBatchRequest raw, LoggedRequest entry, CancellationToken cancellationToken)
     {
-        var denied = authorizer.Check(context.Request.Headers["X-Auth-Token"].ToString(), projectId);
-        if (denied is { } d)
+        if (await RefusedAsync(context, projectId, endpoint, entry, cancellationToken))
         {
-            entry.StatusCode = d.Status;
-            await WriteErrorAsync(context, d.Status, d.Code, d.Message, cancellationToken);
             return;
-        }
-
-        var (kind, delay, settings) = faults.Decide(endpoint);
-        entry.Fault = kind.ToString().ToLowerInvariant();
-        if (delay > TimeSpan.Zero)
-        {
-            // Real time on purpose: latency is about the client's timeouts, not the jobs' lifecycle.
-            await Task.Delay(delay, cancellationToken);
-        }
-
-        switch (kind)
-        {
-            case FaultKind.Hang:
-                LogHanging(logger, endpoint);
-                entry.StatusCode = await HangAsync(context, cancellationToken);
-                return;
-            case FaultKind.Throttle:
-                entry.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.Response.Headers.RetryAfter = settings.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, DrsErrors.Throttled, DrsErrors.ThrottledMessage, cancellationToken);
-                return;
-            case FaultKind.Failure:
-                entry.StatusCode = settings.FailureStatus;
-                await WriteErrorAsync(context, settings.FailureStatus, settings.FailureCode, DrsErrors.MessageFor(settings.FailureCode), cancellationToken);
-                return;
-            default:
-                break;
         }
 
         var o = options.CurrentValue;
@@ -136,6 +152,47 @@ public sealed partial class DrsCallHandler(
             : StatusCodes.Status200OK;
         entry.StatusCode = status;
         await WriteAsync(context, status, new BatchResponse<object>(results.Count, results), cancellationToken);
+    }
+
+    /// <summary>Authentication, then the injected fault: true when either has answered the call already.</summary>
+    private async Task<bool> RefusedAsync(HttpContext context, string projectId, string endpoint, LoggedRequest entry, CancellationToken cancellationToken)
+    {
+        var denied = authorizer.Check(context.Request.Headers["X-Auth-Token"].ToString(), projectId);
+        if (denied is { } d)
+        {
+            entry.StatusCode = d.Status;
+            await WriteErrorAsync(context, d.Status, d.Code, d.Message, cancellationToken);
+            return true;
+        }
+
+        var (kind, delay, settings) = faults.Decide(endpoint);
+        entry.Fault = kind.ToString().ToLowerInvariant();
+        if (delay > TimeSpan.Zero)
+        {
+            // Real time on purpose: latency is about the client's timeouts, not the jobs' lifecycle.
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        switch (kind)
+        {
+            case FaultKind.Hang:
+                LogHanging(logger, endpoint);
+                entry.StatusCode = await HangAsync(context, cancellationToken);
+                return true;
+            case FaultKind.Throttle:
+                entry.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.Response.Headers.RetryAfter = settings.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, DrsErrors.Throttled, DrsErrors.ThrottledMessage, cancellationToken);
+                return true;
+            case FaultKind.Failure:
+                entry.StatusCode = settings.FailureStatus;
+                await WriteErrorAsync(context, settings.FailureStatus, settings.FailureCode, DrsErrors.MessageFor(settings.FailureCode), cancellationToken);
+                return true;
+            default:
+                break;
+        }
+
+        return false;
     }
 
     private static StatusItem StatusOf(string id, JobDefinition? job, DateTimeOffset now) => job is null

@@ -24,6 +24,11 @@ public static class DrsErrors
     public const string DuplicateMessage = "Duplicate job IDs exist.";
     public const string InvalidPageMessage = "The paging parameter is invalid.";
     public const string PageOverLimitMessage = "The page number exceeds the maximum number of pages.";
+    public const string UseTypeRequiredMessage = "The parameter db_use_type is required.";
+    public const string InvalidUseTypeMessage = "The value of db_use_type is invalid: use migration, sync or cloudDataGuard.";
+    public const string InvalidStatusMessage = "The value of status is invalid.";
+    public const string InvalidNetTypeMessage = "The value of net_type is invalid: use vpn, vpc or eip.";
+    public const string TooManyIdsMessage = "At most 100 job IDs can be given in name.";
     public const string JobNotFoundMessage = "The job does not exist.";
     public const string JobDeletedMessage = "The job has been deleted or released.";
 

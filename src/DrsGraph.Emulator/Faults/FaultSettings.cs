@@ -39,7 +39,10 @@ public sealed record FaultSettings
     /// <summary>The next N matching calls hang.</summary>
     public int HangNext { get; init; }
 
-    /// <summary>Endpoints the faults apply to: status, progress, detail. Default all three.</summary>
+    /// <summary>
+    /// Endpoints the faults apply to: status, progress, detail (the batch calls), list (the job list). Default
+    /// the three batch calls: the list is only faulted when named, so existing fault set-ups keep their meaning.
+    /// </summary>
     public IReadOnlyList<string> Endpoints { get; init; } = ["status", "progress", "detail"];
 }
 

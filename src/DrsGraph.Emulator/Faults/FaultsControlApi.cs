@@ -5,7 +5,7 @@ namespace DrsGraph.Emulator.Faults;
 /// <summary><c>/_emulator/faults</c>: switch latency, failures, throttling and hangs on and off.</summary>
 public static class FaultsControlApi
 {
-    private static readonly string[] KnownEndpoints = ["status", "progress", "detail"];
+    private static readonly string[] KnownEndpoints = ["status", "progress", "detail", "list"];
 
     public static IEndpointRouteBuilder MapFaultsControlApi(this IEndpointRouteBuilder routes)
     {
@@ -65,12 +65,12 @@ public static class FaultsControlApi
 
         if (s.Endpoints is null)
         {
-            return "endpoints must be a list of status, progress, detail.";
+            return "endpoints must be a list of status, progress, detail, list.";
         }
 
         var unknown = s.Endpoints.Where(e => !KnownEndpoints.Contains(e)).ToList();
         return unknown.Count > 0
-            ? $"Unknown endpoint name(s): {string.Join(", ", unknown)}. Use status, progress, detail."
+            ? $"Unknown endpoint name(s): {string.Join(", ", unknown)}. Use status, progress, detail, list."
             : null;
     }
 }

@@ -49,6 +49,15 @@ public sealed record JobDefinition
     /// <summary>Reproduces the page's odd example (FULL_TRANSFER_COMPLETE with progress "0" and struct at 94%).</summary>
     public bool ExampleProgressQuirk { get; init; }
 
+    /// <summary>The parent job when this one is a subtask: the list call shows it among the parent's <c>children</c>.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>The enterprise project; "0" is DRS's default one.</summary>
+    public string EnterpriseProjectId { get; init; } = "0";
+
+    /// <summary>The list call's <c>engine_type</c> when set; otherwise derived from the profile (see <see cref="JobListing.EngineTypeOf"/>).</summary>
+    public string? EngineType { get; init; }
+
     /// <summary>Static detail fields (endpoints, instance, tags...).</summary>
     public required DetailItem Profile { get; init; }
 }

@@ -7,8 +7,21 @@ using Microsoft.Extensions.Options;
 namespace DrsGraph.Emulator.Jobs;
 
 /// <summary>Body of <c>POST /_emulator/jobs</c>; every member optional.</summary>
+/// <param name="ProjectId">Default: the demo project.</param>
+/// <param name="Ids">The new jobs' IDs; else <paramref name="Count"/> fresh ones.</param>
+/// <param name="Count">How many jobs (default 1, at most 10 000).</param>
+/// <param name="Status">The status they enter now (default CREATING).</param>
+/// <param name="TaskMode">FULL_TRANS, INCR_TRANS or FULL_INCR_TRANS (default).</param>
+/// <param name="Frozen">True: the jobs never change again.</param>
+/// <param name="Name">Every new job's name (default: generated).</param>
+/// <param name="DbUseType">migration, sync or cloudDataGuard (default: drawn per job, as for the seed).</param>
+/// <param name="EngineType">The list call's <c>engine_type</c> (default: derived from the drawn instance).</param>
+/// <param name="NetType">vpn, vpc or eip (default: drawn per job).</param>
+/// <param name="EnterpriseProjectId">Default "0", DRS's default enterprise project.</param>
+/// <param name="ParentId">Makes the new jobs subtasks of this job of the same project (the list shows them as its children).</param>
 public sealed record CreateJobsRequest(
-    string? ProjectId, IReadOnlyList<string>? Ids, int? Count, string? Status, string? TaskMode, bool? Frozen, string? Name);
+    string? ProjectId, IReadOnlyList<string>? Ids, int? Count, string? Status, string? TaskMode, bool? Frozen, string? Name,
+    string? DbUseType = null, string? EngineType = null, string? NetType = null, string? EnterpriseProjectId = null, string? ParentId = null);
 
 /// <summary>A job as the control API shows it.</summary>
 public sealed record JobSummary(string Id, string ProjectId, string Name, string Status, string TaskMode, bool Deleted);
@@ -67,6 +80,21 @@ public static class JobsControlApi
             return Results.BadRequest(new { error = $"Unknown taskMode {taskMode}; use FULL_TRANS, INCR_TRANS or FULL_INCR_TRANS." });
         }
 
+        if (body.DbUseType is { } useType && useType is not ("migration" or "sync" or "cloudDataGuard"))
+        {
+            return Results.BadRequest(new { error = $"Unknown dbUseType {useType}; use migration, sync or cloudDataGuard." });
+        }
+
+        if (body.NetType is { } netType && netType is not ("vpn" or "vpc" or "eip"))
+        {
+            return Results.BadRequest(new { error = $"Unknown netType {netType}; use vpn, vpc or eip." });
+        }
+
+        if (body.ParentId is { } parentId && store.Find(projectId, parentId) is null)
+        {
+            return Results.BadRequest(new { error = $"No parent job {parentId} in project {projectId}." });
+        }
+
         List<string> ids;
         if (body.Ids is { } given)
         {
@@ -104,7 +132,7 @@ public static class JobsControlApi
 
         var now = time.GetUtcNow();
         var o = options.CurrentValue;
-        var jobs = ids.Select(id => JobFactory.Create(id, projectId, body.Name, status, taskMode, body.Frozen ?? false, now, o.Seed, o.TimeScale)).ToList();
+        var jobs = ids.Select(id => WithListFields(JobFactory.Create(id, projectId, body.Name, status, taskMode, body.Frozen ?? false, now, o.Seed, o.TimeScale), body)).ToList();
         if (!store.TryAdd(jobs))
         {
             return Results.BadRequest(new { error = $"A job with one of these IDs already exists in project {projectId}." });
@@ -171,6 +199,19 @@ public static class JobsControlApi
 
         return Results.Json(new { jobs = moves.Select(m => Summarize(m.New, now)) });
     }
+
+    /// <summary>The fields the list call filters on, where the request sets them.</summary>
+    private static JobDefinition WithListFields(JobDefinition job, CreateJobsRequest body) => job with
+    {
+        ParentId = body.ParentId,
+        EnterpriseProjectId = string.IsNullOrEmpty(body.EnterpriseProjectId) ? job.EnterpriseProjectId : body.EnterpriseProjectId,
+        EngineType = string.IsNullOrEmpty(body.EngineType) ? null : body.EngineType,
+        Profile = job.Profile with
+        {
+            DbUseType = body.DbUseType ?? job.Profile.DbUseType,
+            NetType = body.NetType ?? job.Profile.NetType,
+        },
+    };
 
     private static JobSummary Summarize(JobDefinition job, DateTimeOffset now) =>
         new(job.Id, job.ProjectId, job.Name, job.Deleted ? JobStatuses.Deleted : JobLifecycle.Compute(job, now).Status, job.TaskMode, job.Deleted);

@@ -3,6 +3,11 @@ namespace DrsGraph.Emulator.Requests;
 /// <summary>Paging object of a logged call, as sent; members are null when absent or not integers.</summary>
 public sealed record LoggedPageReq(int? CurPage, int? PerPage);
 
+/// <summary>The filters of a logged list call (<c>POST /v3/{project_id}/jobs</c>), as sent; null when absent.</summary>
+public sealed record LoggedListQuery(
+    string? DbUseType, string? Name, string? Status, string? EngineType, string? NetType, string? EnterpriseProjectId,
+    IReadOnlyDictionary<string, string>? Tags);
+
 /// <summary>
 /// One upstream call as the emulator received it. Never holds the auth token. The status code and
 /// fault are filled in once the answer is decided, so a hanging call is visible while it hangs.
@@ -15,6 +20,9 @@ public sealed class LoggedRequest
     public required string ProjectId { get; init; }
     public IReadOnlyList<string>? JobIds { get; init; }
     public LoggedPageReq? PageReq { get; init; }
+
+    /// <summary>The list call's filters (endpoint <c>list</c> only; its <c>cur_page</c>/<c>per_page</c> are in <see cref="PageReq"/>).</summary>
+    public LoggedListQuery? ListQuery { get; init; }
     public string? Language { get; init; }
     public int? StatusCode { get; set; }
     public string Fault { get; set; } = "none";

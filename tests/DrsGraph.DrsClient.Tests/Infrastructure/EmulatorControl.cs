@@ -45,7 +45,8 @@ public sealed class EmulatorControl(Uri baseAddress) : IDisposable
     public Task<IReadOnlyList<EmulatorJob>> CreateJobsAsync(IReadOnlyList<string> ids, string projectId, string status = "CREATING") =>
         CreateJobsAsync(new { projectId, ids, status, frozen = true });
 
-    private async Task<IReadOnlyList<EmulatorJob>> CreateJobsAsync(object request)
+    /// <summary>POST /_emulator/jobs with any members the emulator documents (dbUseType, parentId, ...).</summary>
+    public async Task<IReadOnlyList<EmulatorJob>> CreateJobsAsync(object request)
     {
         using var response = await _http.PostAsJsonAsync(new Uri("_emulator/jobs", UriKind.Relative), request, Json);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -82,7 +83,13 @@ public sealed record LoggedRequest(
     LoggedPageReq? PageReq,
     string? Language,
     int? StatusCode, // null while the emulator is still answering (a hang the client has just given up on)
-    string? Fault);
+    string? Fault,
+    LoggedListQuery? ListQuery = null);
+
+/// <summary>The filters of a logged list call.</summary>
+public sealed record LoggedListQuery(
+    string? DbUseType, string? Name, string? Status, string? EngineType, string? NetType, string? EnterpriseProjectId,
+    IReadOnlyDictionary<string, string>? Tags);
 
 public sealed record LoggedPageReq(int? CurPage, int? PerPage);
 

@@ -38,6 +38,9 @@ public sealed class RegistrationTests
     [InlineData("Drs:PageSize", "101")]
     [InlineData("Drs:ChunkSize", "0")]
     [InlineData("Drs:MaxConcurrentChunks", "0")]
+    [InlineData("Drs:ListPageSize", "0")]
+    [InlineData("Drs:ListPageSize", "101")]
+    [InlineData("Drs:ListMaxJobs", "0")]
     public async Task Out_of_range_options_fail_validation(string key, string value)
     {
         await using var host = ClientHost.Create(new Uri("http://127.0.0.1:1"), new Dictionary<string, string?> { [key] = value });

@@ -74,6 +74,22 @@ public sealed class EmulatorHost : IAsyncDisposable
     public Task<DrsAnswer> CallAsync(string endpoint, IEnumerable<string> ids, string? pageReq = """{"per_page":0}""") =>
         CallAsync(endpoint, $$"""{"jobs":{{JsonSerializer.Serialize(ids)}}{{(pageReq is null ? "" : ",\"page_req\":" + pageReq)}}}""");
 
+    /// <summary>POSTs a raw body to the list call, <c>/v3/{project}/jobs</c>.</summary>
+    public async Task<DrsAnswer> ListAsync(string body, string? token = Token, string project = DemoProject)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v3/{project}/jobs")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Auth-Token", token);
+        }
+
+        using var response = await Client.SendAsync(request);
+        return await DrsAnswer.ReadAsync(response);
+    }
+
     public async Task<JsonElement> ControlAsync(HttpMethod method, string path, string? body = null, int expectedStatus = 200)
     {
         using var request = new HttpRequestMessage(method, path);
@@ -114,6 +130,9 @@ public sealed record DrsAnswer(int Status, JsonElement Body, string RawBody, Htt
     }
 
     public JsonElement[] Results => [.. Body.GetProperty("results").EnumerateArray()];
+
+    /// <summary>The list call's jobs.</summary>
+    public JsonElement[] Jobs => [.. Body.GetProperty("jobs").EnumerateArray()];
 
     public string? ErrorCode => Body.TryGetProperty("error_code", out var c) ? c.GetString() : null;
 
