@@ -89,6 +89,27 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     /// </summary>
     public IJobDataSource Refreshing { get; }
 
+    /// <summary>
+    /// Stores statuses another DRS answer carried (the job list: JobLists/CachingJobListSource) as if
+    /// batch-status had answered them now, so a query for those jobs' status costs no batch-status call.
+    /// Same keys, TTLs and levels as a fetched status.
+    /// </summary>
+    public void PrimeStatuses(DrsCaller caller, IEnumerable<(string Id, JobStatusInfo Status)> statuses)
+    {
+        var scope = _keys.ScopeOf(caller);
+        var now = _clock.GetUtcNow();
+        var writeBack = _tiers.NewWriteBack<JobStatusInfo>(16);
+        foreach (var (id, status) in statuses)
+        {
+            Settle(_status, JobCacheKeys.KeyOf(scope, _status.Name, id), null, DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(status, null)), now, writeBack);
+        }
+
+        if (writeBack is { Count: > 0 })
+        {
+            _ = _tiers.WriteBackAsync(_status, writeBack, now);
+        }
+    }
+
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics); null once disposed.</summary>
     public MemoryCacheStatistics? MemoryStatistics => _tiers.MemoryStatistics;
 

@@ -1,5 +1,7 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.JobLists;
+using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.DataSources;
 
@@ -31,6 +33,21 @@ public static class JobDataSourceChainExtensions
             sp.GetRequiredService<ILogger<BudgetedJobDataSource>>()));
 
         // Outermost, per operation: the request budget (JobDataSourceChain.ForOperation).
+
+        // The job list (browsing): DRS's list call, then the list cache, which also primes the status cache above.
+        services.AddOptions<JobListCacheOptions>().BindConfiguration(JobCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new DrsJobListSource(sp.GetRequiredService<IDrsClient>()));
+        if (cached)
+        {
+            services.AddSingleton(sp => new CachingJobListSource(
+                sp.GetRequiredService<DrsJobListSource>(),
+                sp.GetRequiredService<CachingJobDataSource>(),
+                sp.GetRequiredService<JobCacheKeys>(),
+                sp.GetRequiredService<IOptions<JobListCacheOptions>>(),
+                sp.GetRequiredKeyedService<TimeProvider>(JobCacheExtensions.ClockKey)));
+        }
+
+        services.AddSingleton<IJobListSource>(sp => cached ? sp.GetRequiredService<CachingJobListSource>() : sp.GetRequiredService<DrsJobListSource>());
         return builder;
     }
 }

@@ -11,7 +11,7 @@ namespace DrsGraph.Gateway.JobLists;
 /// </summary>
 /// <remarks>
 /// Composed in <see cref="DataSources.JobDataSourceChainExtensions.AddJobDataSourceChain"/>: the list cache
-/// (CachingJobListSource) in front of DRS, unless the cache is off. Never throws for
+/// (<see cref="CachingJobListSource"/>) in front of DRS, unless the cache is off. Never throws for
 /// upstream failures, only for cancellation and for a request it cannot express (see <see cref="JobListPaging"/>).
 /// </remarks>
 public interface IJobListSource

@@ -170,7 +170,7 @@ public static class JobMapper
             ? type
             : DatabaseType.Unknown;
 
-    private static DbUseType ParseUseType(string? raw) => raw?.Trim().ToUpperInvariant() switch
+    public static DbUseType ParseUseType(string? raw) => raw?.Trim().ToUpperInvariant() switch
     {
         "MIGRATION" => DbUseType.Migration,
         "SYNC" => DbUseType.Sync,
@@ -178,7 +178,7 @@ public static class JobMapper
         _ => DbUseType.Unknown,
     };
 
-    private static NetType ParseNetType(string? raw) => raw?.Trim().ToUpperInvariant() switch
+    public static NetType ParseNetType(string? raw) => raw?.Trim().ToUpperInvariant() switch
     {
         "VPN" => NetType.Vpn,
         "VPC" => NetType.Vpc,
