@@ -66,7 +66,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 var binding = BrowseCursors.Bind("projectJobs", caller.ProjectId, where, order, null);
                 var page = PageRequest.Read(context, options, browser.Cursors, binding);
                 var filter = BrowseArguments.Filter(where);
-                var sort = BrowseArguments.Order(order) is { Keys.Count: > 0 } given ? given : JobOrder.NewestFirst;
+                var sort = BrowseArguments.Order(order).ThenNewestFirst();
                 var source = context.RequestServices!.GetRequiredService<IJobListSource>();
                 var listed = await source.ListAsync(caller, PushDown(filter), JobListPaging.All, context.CancellationToken);
                 if (listed.Error is { } error)

@@ -1,15 +1,19 @@
 namespace DrsGraph.Gateway.Browsing;
 
 /// <summary>
-/// A parsed <c>order: [JobSortInput!]</c>: keys in precedence order, then the job ID ascending, so the order
-/// is total and cursors stay stable. Nulls sort last in both directions.
+/// A parsed <c>order: [JobSortInput!]</c>: keys in precedence order. Nulls sort last in both directions. A
+/// project's list then falls back on newest first and the job ID (<see cref="ThenNewestFirst"/>), so its order is
+/// total and cursors stay stable; a given ID list keeps the given order among ties (the sort is stable).
 /// </summary>
-public sealed record JobOrder(IReadOnlyList<JobOrder.Key> Keys)
+public sealed record JobOrder(IReadOnlyList<JobOrder.Key> Keys, bool TieOnId = false)
 {
     public sealed record Key(BrowseField Field, bool Descending);
 
     /// <summary>The default of <c>projectJobs</c>: newest first.</summary>
-    public static readonly JobOrder NewestFirst = new([new Key(BrowseField.CreatedAt, true)]);
+    public static readonly JobOrder NewestFirst = new([new Key(BrowseField.CreatedAt, true)], TieOnId: true);
+
+    /// <summary>These keys, then newest first, then the job ID: the order of a project's list.</summary>
+    public JobOrder ThenNewestFirst() => new([.. Keys, .. NewestFirst.Keys], TieOnId: true);
 
     public static readonly JobOrder None = new([]);
 
@@ -36,6 +40,6 @@ public sealed record JobOrder(IReadOnlyList<JobOrder.Key> Keys)
             }
         }
 
-        return string.CompareOrdinal(left.Id, right.Id);
+        return TieOnId ? string.CompareOrdinal(left.Id, right.Id) : 0;
     }
 }

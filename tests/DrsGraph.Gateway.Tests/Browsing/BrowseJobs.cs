@@ -26,6 +26,7 @@ internal static class BrowseJobs
                 status = Statuses[i % Statuses.Length],
                 taskMode = Modes[i % Modes.Length],
                 name = $"job-{(char)('a' + (i * 7 % 26))}-{i:D3}",
+                dbUseType = i % 4 == 3 ? "sync" : "migration",
                 frozen = true,
             });
             response.EnsureSuccessStatusCode();

@@ -103,7 +103,8 @@ public sealed class IdBrowsingTests(GatewayFixture fixture)
         Task<GraphQLAnswer> QueryAsync(string project, string query) => host.QueryAsync(query, GatewayFixture.Token, null, BrowseJobs.Headers(project));
         var names = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ name }} }} }}")).Data!["jobs"]!.AsArray()
             .ToDictionary(j => Str(j!, "id"), j => Detail(j!.AsObject(), "name"));
-        var expected = ids.OrderByDescending(id => names[id], StringComparer.Ordinal).ThenBy(id => id, StringComparer.Ordinal).ToList();
+        var expected = ids.OrderByDescending(id => names[id], StringComparer.Ordinal).ToList();
+        Assert.Equal(250, names.Values.Distinct().Count());
         var field = $"jobsConnection(ids: {GatewayFixture.IdList(ids)}, order: [{{ name: DESC }}]";
 
         var forwards = new List<string>();
