@@ -1,3 +1,4 @@
+using System.Collections;
 using DrsGraph.Gateway.Browsing.Inputs;
 using DrsGraph.Gateway.Browsing.Types;
 using DrsGraph.Gateway.Callers;
@@ -16,7 +17,8 @@ namespace DrsGraph.Gateway.Browsing;
 
 /// <summary>
 /// The browsing root fields and arguments (issue 16), added to the query type by <see cref="JobsQuery"/>:
-/// <c>where</c>/<c>order</c> on <c>jobs(ids:)</c> and <c>jobsConnection(ids:)</c>, a page over given IDs.
+/// <c>where</c>/<c>order</c> on <c>jobs(ids:)</c>, <c>jobsConnection(ids:)</c> (a page over given IDs) and
+/// <c>projectJobs</c> (a page over the caller's project, through DRS's list call).
 /// </summary>
 public sealed class JobBrowsingFields(JobBrowser browser)
 {
@@ -29,7 +31,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
             var single = condition.Operation switch
             {
                 "eq" => condition.Operand,
-                "in" when condition.Operand is System.Collections.IEnumerable values && values.Cast<object?>().ToList() is [var only] => only,
+                "in" when condition.Operand is IEnumerable values && values.Cast<object?>().ToList() is [var only] => only,
                 _ => null,
             };
             pushed = (condition.Field.InputName, single) switch

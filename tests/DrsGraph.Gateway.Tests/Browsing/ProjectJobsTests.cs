@@ -65,6 +65,16 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         var calls = await fixture.UpstreamCallsAsync();
         Assert.Equal(["list", "progress"], calls.Select(c => c.Endpoint).Order());
         Assert.Equal(nodes.Select(n => Str(n!, "id")).Order(), calls.Single(c => c.Endpoint == "progress").JobIds!.Order());
+
+        // Without the use type: DRS lists one per call, so three list walks; the page's progress still one call.
+        await fixture.ClearUpstreamLogAsync();
+        var everyUseType = (await QueryAsync(project, "{ projectJobs(first: 20, where: { isFailed: { eq: true } }) { nodes { id status progress { percent } } } }")).AssertNoErrors();
+        var pageIds = everyUseType.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
+        Assert.Equal(8, pageIds.Count);
+        var again = await fixture.UpstreamCallsAsync();
+        Assert.Equal(["list", "list", "list", "progress"], again.Select(c => c.Endpoint).Order());
+        // The 5 of the first page are cached: only the others are asked for.
+        Assert.Equal(pageIds.Except(nodes.Select(n => Str(n!, "id"))).Order(), again.Single(c => c.Endpoint == "progress").JobIds!.Order());
     }
 
     [Fact]
