@@ -15,15 +15,17 @@ public sealed partial class BrowsingReadmeTests(GatewayFixture fixture)
         var section = readme[start..readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal)];
         var examples = GraphQLBlock().Matches(section).Select(m => m.Groups[1].Value).ToList();
 
+        // A gateway of its own: listing the demo project primes the status cache, which other tests of the shared gateway must not see.
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!).Start();
         Assert.Equal(2, examples.Count);
         foreach (var example in examples)
         {
-            var answer = (await fixture.QueryAsync(example)).AssertNoErrors();
+            var answer = (await host.QueryAsync(example, GatewayFixture.Token)).AssertNoErrors();
             Assert.NotNull(answer.Data);
         }
 
         // The first one lists the demo project's failed migration jobs: the seed has some.
-        var page = (await fixture.QueryAsync(examples[0])).Data!["projectJobs"]!;
+        var page = (await host.QueryAsync(examples[0], GatewayFixture.Token)).Data!["projectJobs"]!;
         Assert.True(page["totalCount"]!.GetValue<int>() > 0);
         Assert.All(page["edges"]!.AsArray(), e => Assert.EndsWith("_FAILED", e!["node"]!["status"]!.GetValue<string>(), StringComparison.Ordinal));
     }
@@ -37,8 +39,9 @@ public sealed partial class BrowsingReadmeTests(GatewayFixture fixture)
         var ids = await fixture.CreateJobsAsync(3);
         var byIds = string.Join(" ", Enumerable.Range(0, 334).Select(i => $"c{i}: jobsConnection(ids: {GatewayFixture.IdList(ids)}, first: 1) {{ totalCount }}"));
 
-        Assert.Equal(["TOO_MANY_JOB_REFERENCES"], (await fixture.QueryAsync($"{{ {tooMany} }}")).Codes);
-        (await fixture.QueryAsync($"{{ {enough} }}")).AssertNoErrors();
+        var emptyProject = BrowseJobs.Headers(BrowseJobs.NewProject());
+        Assert.Equal(["TOO_MANY_JOB_REFERENCES"], (await fixture.QueryAsync($"{{ {tooMany} }}", headers: emptyProject)).Codes);
+        (await fixture.QueryAsync($"{{ {enough} }}", headers: emptyProject)).AssertNoErrors();
         Assert.Equal(["TOO_MANY_JOB_REFERENCES"], (await fixture.QueryAsync($"{{ {byIds} }}")).Codes);
     }
 
