@@ -92,9 +92,10 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     /// <summary>
     /// Stores statuses another DRS answer carried (the job list: JobLists/CachingJobListSource) as if
     /// batch-status had answered them now, so a query for those jobs' status costs no batch-status call.
-    /// Same keys, TTLs and levels as a fetched status.
+    /// Same keys, TTLs and levels as a fetched status. Completes once a level holds them (with Redis, once
+    /// written or fallen back to memory; never throws), so a query right after the list finds them.
     /// </summary>
-    public void PrimeStatuses(DrsCaller caller, IEnumerable<(string Id, JobStatusInfo Status)> statuses)
+    public Task PrimeStatusesAsync(DrsCaller caller, IEnumerable<(string Id, JobStatusInfo Status)> statuses)
     {
         var scope = _keys.ScopeOf(caller);
         var now = _clock.GetUtcNow();
@@ -104,10 +105,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             Settle(_status, JobCacheKeys.KeyOf(scope, _status.Name, id), null, DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(status, null)), now, writeBack);
         }
 
-        if (writeBack is { Count: > 0 })
-        {
-            _ = _tiers.WriteBackAsync(_status, writeBack, now);
-        }
+        return writeBack is { Count: > 0 } ? _tiers.WriteBackAsync(_status, writeBack, now) : Task.CompletedTask;
     }
 
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics); null once disposed.</summary>

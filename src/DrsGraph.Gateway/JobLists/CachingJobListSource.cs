@@ -57,7 +57,7 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         }
 
         var fetchedAt = _clock.GetUtcNow();
-        _jobs.PrimeStatuses(caller, page.Jobs.SelectMany(j => j.Children.Prepend(j)).Select(j => (j.Id, j.Status)));
+        await _jobs.PrimeStatusesAsync(caller, page.Jobs.SelectMany(j => j.Children.Prepend(j)).Select(j => (j.Id, j.Status)));
         if (ttl > TimeSpan.Zero)
         {
             // The memory cache's own expiry (real time) only evicts; freshness is decided on our clock above.
