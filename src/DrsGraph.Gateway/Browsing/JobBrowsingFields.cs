@@ -69,7 +69,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 var page = PageRequest.Read(context, options, browser.Cursors, binding);
                 var filter = BrowseArguments.Filter(where);
                 var sort = BrowseArguments.Order(order).ThenNewestFirst();
-                var source = context.RequestServices!.GetRequiredService<IJobListSource>();
+                // Bounded by the request's budget, as the job fields are: at the deadline the field is UPSTREAM_TIMEOUT.
+                var source = BudgetedJobListSource.ForOperation(context.RequestServices!.GetRequiredService<IJobListSource>(), user.Budget);
                 var listed = await source.ListAsync(caller, PushDown(filter), JobListPaging.All, context.CancellationToken);
                 if (listed.Error is { } error)
                 {

@@ -23,7 +23,7 @@ public sealed class GatewayUserContextBuilder(CallerContextBuilder callers, JobD
         var loaders = caller.Caller is { } drsCaller
             ? new JobLoaders(dataSources.ForOperation(budget), drsCaller)
             : null;
-        return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, loaders));
+        return ValueTask.FromResult<IDictionary<string, object?>>(new GatewayUserContext(caller, loaders) { Budget = budget });
     }
 
     /// <summary>

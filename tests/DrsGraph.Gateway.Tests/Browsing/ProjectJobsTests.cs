@@ -181,6 +181,25 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         Assert.Equal(["INVALID_CURSOR"], expired.Codes);
     }
 
+    [Fact]
+    public async Task A_list_call_still_hanging_at_the_request_timeout_is_an_upstream_timeout_on_the_field()
+    {
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!).WithSetting("Gateway:RequestTimeout", "00:00:00.500").Start();
+        await fixture.SetFaultsAsync(new { hangNext = 1, endpoints = new[] { "list" } });
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var answer = await host.QueryAsync("{ projectJobs(where: { useType: { eq: SYNC } }) { totalCount } }", GatewayFixture.Token, null, BrowseJobs.Headers(BrowseJobs.NewProject()));
+
+            Assert.Equal(["UPSTREAM_TIMEOUT"], answer.Codes);
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(3), "the request budget, not DRS's timeouts, ended the wait");
+        }
+        finally
+        {
+            await fixture.ClearFaultsAsync();
+        }
+    }
+
     private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
         fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
 
