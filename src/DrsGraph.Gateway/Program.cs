@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.GraphQLHttp;
@@ -31,6 +32,9 @@ builder.AddJobGraph();
 // Service identities (Gateway:ServiceIdentity, off by default): callers present a JWT, the gateway calls DRS with
 // an IAM token or AK/SK signature it holds per project; without it callers' own X-Auth-Token is passed through.
 builder.AddServiceIdentity();
+
+// Browsing jobs: filter, sort and page them with HotChocolate.Data's conventions (Gateway:Browse).
+builder.AddJobBrowsing();
 
 // Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
 builder.AddJobDataSourceChain();

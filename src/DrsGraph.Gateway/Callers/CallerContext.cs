@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.DataLoading;
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.Limits;
 using GraphQL;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,9 @@ public sealed class GatewayUserContext(CallerContext caller, JobLoaders? loaders
 {
     /// <summary>The caller, or the problem with the request's headers.</summary>
     public CallerContext Caller { get; } = caller;
+
+    /// <summary>The request's time budget, for what a resolver fetches outside the loaders (the job list); none on a WebSocket.</summary>
+    public RequestBudget? Budget { get; init; }
 
     /// <summary>The operation's loaders; none when the headers do not identify a caller.</summary>
     public JobLoaders Loaders => loaders ?? throw new InvalidOperationException("No caller: the root fields report the header problem before any job field runs.");

@@ -46,6 +46,23 @@ public static class GatewayErrorCodes
     /// <summary>DRS answered something we cannot use: not its JSON, a redirect, an answer too large.</summary>
     public const string UpstreamProtocol = "UPSTREAM_PROTOCOL_ERROR";
 
+    // Browsing (issue 16): on the browsing field, which is null (or, for jobs, the operation's data).
+
+    /// <summary>An <c>after</c>/<c>before</c> cursor that was tampered with, comes from another field, filter or order, or has expired.</summary>
+    public const string InvalidCursor = "INVALID_CURSOR";
+
+    /// <summary>A negative <c>first</c>/<c>last</c>, or both given at once.</summary>
+    public const string InvalidPagingArguments = "INVALID_PAGING_ARGUMENTS";
+
+    /// <summary><c>first</c> or <c>last</c> above <c>Gateway:Browse:MaxPageSize</c>.</summary>
+    public const string PageSizeExceeded = "PAGE_SIZE_EXCEEDED";
+
+    /// <summary>Filtering or sorting in the gateway would need batch answers for more than <c>Gateway:Browse:MaxLocalCandidates</c> jobs.</summary>
+    public const string FilterTooBroad = "FILTER_TOO_BROAD";
+
+    /// <summary>A <c>where</c> the gateway cannot apply: an operation without a value, <c>or: []</c>, too deep, too many values.</summary>
+    public const string InvalidFilter = "INVALID_FILTER";
+
     // Query limits: the operation is refused before it runs.
 
     /// <summary>An operation references more jobs than <c>Gateway:Limits:MaxJobReferences</c> (across aliases and fragments).</summary>

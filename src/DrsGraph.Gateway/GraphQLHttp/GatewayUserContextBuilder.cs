@@ -23,7 +23,7 @@ public sealed class GatewayUserContextBuilder(ICallerResolver callers, JobDataSo
         var loaders = caller.Caller is { } drsCaller
             ? new JobLoaders(dataSources.ForOperation(budget), drsCaller)
             : null;
-        return new GatewayUserContext(caller, loaders);
+        return new GatewayUserContext(caller, loaders) { Budget = budget };
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Limits;
@@ -10,7 +11,7 @@ namespace DrsGraph.Gateway.GraphQLSchema;
 /// <summary>The root query: look jobs up by ID. Nothing is fetched here; the Job fields load in batches.</summary>
 public sealed class JobsQuery : ObjectGraphType
 {
-    public JobsQuery(IOptions<QueryLimitOptions> options)
+    public JobsQuery(IOptions<QueryLimitOptions> options, JobBrowsingFields browsing)
     {
         Name = "Query";
         var maxIds = options.Value.MaxIdsPerField;
@@ -27,9 +28,11 @@ public sealed class JobsQuery : ObjectGraphType
                 return IsJobId(id) ? new JobRef(id) : throw InvalidId(id);
             });
 
-        Field<NonNullGraphType<ListGraphType<JobGraphType>>>("jobs")
-            .Description($"Jobs by ID, in the order given; duplicates allowed; at most {maxIds} IDs. A malformed ID gives null at its position with an INVALID_JOB_ID error.")
-            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
+        var jobs = Field<NonNullGraphType<ListGraphType<JobGraphType>>>("jobs")
+            .Description($"Jobs by ID, in the order given; duplicates allowed; at most {maxIds} IDs. A malformed ID gives null at its position with an INVALID_JOB_ID error. With `where` or `order` (see projectJobs), only the matching valid jobs, in that order.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.");
+        // Browsing (issue 16): the same filter and order as the connections; without them nothing changes.
+        JobBrowsingFields.WithFilterArguments(jobs)
             // The result-size estimate multiplies what is below by the length of the ids list.
             .WithMetadata(ListSizes.ArgumentKey, "ids")
             // The job budget and the rate limiter count the jobs the ids list names.
@@ -37,31 +40,39 @@ public sealed class JobsQuery : ObjectGraphType
             .Resolve(context =>
             {
                 GatewayUserContext.Of(context).ThrowIfNoCaller();
-                var ids = context.GetArgument<List<string>>("ids");
-                if (ids.Count > maxIds)
-                {
-                    throw new ExecutionError($"At most {maxIds} job IDs per jobs field; {ids.Count} were given.") { Code = GatewayErrorCodes.TooManyJobIds };
-                }
-
-                var jobs = new JobRef?[ids.Count];
-                for (var i = 0; i < ids.Count; i++)
-                {
-                    if (IsJobId(ids[i]))
-                    {
-                        jobs[i] = new JobRef(ids[i]);
-                    }
-                    else
-                    {
-                        // One bad ID must not fail the list: null at its position, the error on its path.
-                        var error = InvalidId(ids[i]);
-                        error.AddLocation(context.FieldAst, context.Document);
-                        error.Path = context.ResponsePath.Append(i);
-                        context.Errors.Add(error);
-                    }
-                }
-
-                return jobs;
+                return browsing.FilterJobs(context, ReadIds(context, maxIds));
             });
+
+        browsing.AddTo(this, maxIds, context => ReadIds(context, maxIds));
+    }
+
+    /// <summary>The <c>ids</c> argument as job references: null (and an INVALID_JOB_ID error) at a malformed ID's position.</summary>
+    private static JobRef?[] ReadIds(IResolveFieldContext context, int maxIds)
+    {
+        var ids = context.GetArgument<List<string>>("ids");
+        if (ids.Count > maxIds)
+        {
+            throw new ExecutionError($"At most {maxIds} job IDs per {context.FieldDefinition.Name} field; {ids.Count} were given.") { Code = GatewayErrorCodes.TooManyJobIds };
+        }
+
+        var jobs = new JobRef?[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (IsJobId(ids[i]))
+            {
+                jobs[i] = new JobRef(ids[i]);
+            }
+            else
+            {
+                // One bad ID must not fail the list: null at its position, the error on its path.
+                var error = InvalidId(ids[i]);
+                error.AddLocation(context.FieldAst, context.Document);
+                error.Path = context.ResponsePath.Append(i);
+                context.Errors.Add(error);
+            }
+        }
+
+        return jobs;
     }
 
     /// <summary>The client's own check (docs/drs-api.md#job-ids), so the gateway and the client never disagree.</summary>

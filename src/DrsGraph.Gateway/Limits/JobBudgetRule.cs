@@ -29,7 +29,17 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
         return new ValueTask<INodeVisitor?>(new NodeVisitors(
             new MatchingNodeVisitor<GraphQLField>((field, context) =>
             {
-                if (context.TypeInfo.GetFieldDef()?.GetMetadata<string?>(ListSizes.JobIdsArgumentKey) is not { } argumentName
+                var definition = context.TypeInfo.GetFieldDef();
+                // A connection over a project's jobs (projectJobs) loads at most a page of them.
+                if (definition?.GetMetadata<string?>(ListSizes.JobIdsArgumentKey) is null && definition?.GetMetadata<int?>(ListSizes.PageSizeKey) is { } pageSize)
+                {
+                    arguments.TryGetValue(field, out var paging);
+                    references += Math.Max(PageArgument(paging, "first"), PageArgument(paging, "last")) is var size and > 0 ? size : pageSize;
+                    worst ??= field;
+                    return;
+                }
+
+                if (definition?.GetMetadata<string?>(ListSizes.JobIdsArgumentKey) is not { } argumentName
                     || !arguments.TryGetValue(field, out var values)
                     || !values.TryGetValue(argumentName, out var argument))
                 {
@@ -59,6 +69,9 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
             }),
             new MatchingNodeVisitor<GraphQLDocument>(leave: (_, context) => Report(context, references, distinct.Count, worst))));
     }
+
+    private static int PageArgument(IDictionary<string, GraphQL.Execution.ArgumentValue>? values, string name) =>
+        values is not null && values.TryGetValue(name, out var value) && value.Value is int size ? size : 0;
 
     private void Report(ValidationContext context, int references, int distinct, GraphQLField? worst)
     {

@@ -18,6 +18,13 @@ public static class ListSizes
     public const string ArgumentKey = "drsgraph:listSize:argument";
 
     /// <summary>
+    /// An <c>int</c>, the default page size: the field is a connection whose page is its <c>first</c> or <c>last</c>
+    /// argument, else this. The result-size estimate counts what is below it that many times; the job budget counts
+    /// the page as the jobs it loads, unless <see cref="JobIdsArgumentKey"/> names the IDs (those are the candidates).
+    /// </summary>
+    public const string PageSizeKey = "drsgraph:listSize:pageSize";
+
+    /// <summary>
     /// A <c>string</c>: the argument naming the jobs the field loads, one ID (<c>job(id:)</c>) or a list of them
     /// (<c>jobs(ids:)</c>). The job budget (<c>JobBudgetRule</c>) and the rate limiter's charge (<c>RequestCost</c>)
     /// count the IDs named there, so a new field that loads jobs is counted by saying so, not by its name.
@@ -44,7 +51,13 @@ public static class ListSizes
             [("__Type", "interfaces")] = MaxOf(types.OfType<IImplementInterfaces>(), t => t.ResolvedInterfaces.Count),
             [("__Type", "possibleTypes")] = MaxOf(types.OfType<IAbstractGraphType>(), t => t.PossibleTypes.Count),
             [("__Type", "enumValues")] = MaxOf(types.OfType<EnumerationGraphType>(), t => t.Values.Count),
-            [("__Field", "args")] = MaxOf(complex.SelectMany(t => t.Fields), f => f.Arguments?.Count ?? 0),
+            // Not the most arguments of any field: the estimate multiplies this by __Type.fields, so what must be
+            // bounded is the arguments of one type's fields together. Spreading that total over the most fields
+            // of any type keeps the product a true bound without charging every field of JobDetail for the seven
+            // arguments of a connection (which had tripled the IDE's introspection estimate).
+            [("__Field", "args")] = Math.Max(1, (int)Math.Ceiling(
+                (double)MaxOf(complex.Where(t => t is not IInputObjectGraphType), t => t.Fields.Sum(f => f.Arguments?.Count ?? 0))
+                / MaxOf(complex.Where(t => t is not IInputObjectGraphType), t => t.Fields.Count))),
             [("__Directive", "args")] = MaxOf(directives, d => d.Arguments?.Count ?? 0),
             [("__Directive", "locations")] = MaxOf(directives, d => d.Locations.Count),
         };
@@ -77,6 +90,11 @@ public static class ListSizes
             return items;
         }
 
+        if (definition.GetMetadata<int?>(PageSizeKey) is { } pageSize)
+        {
+            return PageSizeOf(field, variables, pageSize);
+        }
+
         if (definition.GetMetadata<string?>(ArgumentKey) is not { } argumentName || field.Arguments?.Items is not { } arguments)
         {
             return 1;
@@ -107,6 +125,11 @@ public static class ListSizes
     /// </summary>
     internal static double JobIdsOf(FieldType? definition, GraphQLField field, Inputs? variables)
     {
+        if (definition?.GetMetadata<string?>(JobIdsArgumentKey) is null && definition?.GetMetadata<int?>(PageSizeKey) is { } pageSize)
+        {
+            return PageSizeOf(field, variables, pageSize);
+        }
+
         if (definition?.GetMetadata<string?>(JobIdsArgumentKey) is not { } argumentName || field.Arguments?.Items is not { } arguments)
         {
             return 0;
@@ -128,6 +151,32 @@ public static class ListSizes
         }
 
         return 0;
+    }
+
+    /// <summary>A connection's page: its <c>first</c> or <c>last</c> (literal or variable, the larger), else the default.</summary>
+    internal static int PageSizeOf(GraphQLField field, Inputs? variables, int defaultSize)
+    {
+        int? size = null;
+        foreach (var argument in field.Arguments?.Items ?? [])
+        {
+            if (argument.Name.StringValue is not ("first" or "last"))
+            {
+                continue;
+            }
+
+            var value = argument.Value switch
+            {
+                GraphQLIntValue literal when int.TryParse(literal.Value.Span, out var parsed) => parsed,
+                GraphQLVariable variable when variables is not null && variables.TryGetValue(variable.Name.StringValue, out var given) && given is int number => number,
+                _ => (int?)null,
+            };
+            if (value is { } n)
+            {
+                size = Math.Max(size ?? 0, n);
+            }
+        }
+
+        return Math.Max(0, size ?? defaultSize);
     }
 
     // At least 1: a list empty in today's schema still costs its field.

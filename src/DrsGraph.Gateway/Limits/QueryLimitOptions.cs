@@ -50,7 +50,7 @@ public sealed class QueryLimitOptions
     /// Estimated fields in the answer, for the whole HTTP request (a batch counts the sum of its operations):
     /// every field times the items of the lists above it (the length of <c>jobs(ids:)</c>, introspection's
     /// real list sizes for this schema), fragments expanded. Default 250 000: every field of 500 jobs is about
-    /// 75 000, the IDE's full introspection query about 100 000 (its lists counted at their longest). Stops a small query that aliases <c>detail</c>
+    /// 75 000, the IDE's full introspection query about 186 000 with the browsing types (its lists counted at their longest; a type's field arguments bounded together, see ListSizes). Stops a small query that aliases <c>detail</c>
     /// a thousand times under 500 jobs, or nests fragments over introspection, from building a gigabyte answer.
     /// </summary>
     [Range(100, 100_000_000)]

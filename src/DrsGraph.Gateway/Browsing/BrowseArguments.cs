@@ -1,0 +1,109 @@
+using System.Collections;
+using DrsGraph.Gateway.Errors;
+using GraphQL;
+
+namespace DrsGraph.Gateway.Browsing;
+
+/// <summary>Reads the <c>where</c> and <c>order</c> arguments (coerced input dictionaries) into a <see cref="JobFilter"/> and a <see cref="JobOrder"/>.</summary>
+public static class BrowseArguments
+{
+    /// <summary>Deepest <c>and</c>/<c>or</c> nesting accepted: a screen's filter needs two or three.</summary>
+    public const int MaxFilterDepth = 8;
+
+    /// <summary>Most values in one <c>in</c>/<c>nin</c> list.</summary>
+    public const int MaxListValues = 100;
+
+    private static readonly Dictionary<string, BrowseField> Fields = new[]
+    {
+        BrowseField.Status, BrowseField.Phase, BrowseField.IsFailed, BrowseField.IsTerminal, BrowseField.Name, BrowseField.UseType,
+        BrowseField.DbType, BrowseField.TaskMode, BrowseField.CreatedAt, BrowseField.UpdatedAt, BrowseField.ProgressPercent,
+        BrowseField.IncrementalDelaySeconds,
+    }.ToDictionary(f => f.InputName, StringComparer.Ordinal);
+
+    public static JobFilter Filter(object? where) => where is IDictionary<string, object?> input ? Read(input, 1) : JobFilter.All;
+
+    public static JobOrder Order(object? order)
+    {
+        if (order is not IEnumerable entries)
+        {
+            return JobOrder.None;
+        }
+
+        var keys = new List<JobOrder.Key>();
+        foreach (var entry in entries)
+        {
+            foreach (var (name, direction) in entry as IDictionary<string, object?> ?? new Dictionary<string, object?>())
+            {
+                if (direction is bool descending && Fields.TryGetValue(name, out var field))
+                {
+                    keys.Add(new JobOrder.Key(field, descending));
+                }
+            }
+        }
+
+        return new JobOrder(keys);
+    }
+
+    private static JobFilter Read(IDictionary<string, object?> input, int depth)
+    {
+        if (depth > MaxFilterDepth)
+        {
+            throw Invalid($"The filter nests and/or deeper than {MaxFilterDepth} levels.");
+        }
+
+        var conditions = new List<FieldCondition>();
+        var and = new List<JobFilter>();
+        var or = new List<JobFilter>();
+        foreach (var (name, value) in input)
+        {
+            switch (name)
+            {
+                case "and":
+                    and.AddRange(Nested(value, depth));
+                    break;
+                case "or":
+                    or.AddRange(Nested(value, depth));
+                    if (value is IEnumerable list && !list.Cast<object?>().Any())
+                    {
+                        throw Invalid("`or: []` matches nothing; leave it out instead.");
+                    }
+
+                    break;
+                default:
+                    if (!Fields.TryGetValue(name, out var field) || value is not IDictionary<string, object?> operations)
+                    {
+                        break;
+                    }
+
+                    if (operations.Count == 0)
+                    {
+                        throw Invalid($"The filter on '{name}' names no operation (eq, in, ...).");
+                    }
+
+                    foreach (var (operation, operand) in operations)
+                    {
+                        if (operand is IEnumerable values and not string && values.Cast<object?>().Count() > MaxListValues)
+                        {
+                            throw Invalid($"'{name}.{operation}' lists more than {MaxListValues} values.");
+                        }
+
+                        if (operand is null && operation is not ("eq" or "neq"))
+                        {
+                            throw Invalid($"'{name}.{operation}' needs a value; only eq and neq compare with null.");
+                        }
+
+                        conditions.Add(new FieldCondition(field, operation, operand));
+                    }
+
+                    break;
+            }
+        }
+
+        return new JobFilter(conditions, and, or);
+    }
+
+    private static List<JobFilter> Nested(object? value, int depth) =>
+        value is IEnumerable list ? list.OfType<IDictionary<string, object?>>().Select(item => Read(item, depth + 1)).ToList() : [];
+
+    private static ExecutionError Invalid(string message) => GatewayErrors.Create(GatewayErrorCodes.InvalidFilter, message);
+}

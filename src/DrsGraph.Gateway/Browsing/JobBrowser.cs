@@ -1,0 +1,111 @@
+using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.DataLoading;
+using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.GraphQLSchema;
+using GraphQL;
+using GraphQL.DataLoader;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Browsing;
+
+/// <summary>
+/// Applies in the gateway what DRS cannot: fetches, through the operation's DataLoaders (so the cache and
+/// batching apply), only the endpoints the filter and the order read, for the candidates only; then
+/// filters and sorts. A candidate whose needed answer failed is left out, with its error on the field.
+/// </summary>
+public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cursors)
+{
+    public BrowseOptions Options => options.Value;
+
+    public BrowseCursors Cursors => cursors;
+
+    /// <summary>The endpoints filtering and sorting need for each candidate.</summary>
+    public static JobSources Needs(JobFilter filter, JobOrder order, bool fromList) =>
+        filter.Fields().Concat(order.Keys.Select(k => k.Field)).Aggregate(JobSources.None, (needs, field) => needs | field.NeedsFor(fromList));
+
+    /// <summary>
+    /// The candidates that match <paramref name="filter"/>, in <paramref name="order"/> (in the order given when it
+    /// has no keys). Keys are registered now and fetched with the rest of the DataLoader phase.
+    /// </summary>
+    public IDataLoaderResult<IReadOnlyList<JobFacts>> Select(IResolveFieldContext context, IReadOnlyList<JobFacts> candidates, JobFilter filter, JobOrder order, bool fromList)
+    {
+        var needs = Needs(filter, order, fromList);
+        if (needs == JobSources.None && filter.IsEmpty && order.Keys.Count == 0)
+        {
+            return DataLoaderResultExtensions.Completed(candidates);
+        }
+
+        var ids = candidates.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
+        if (needs != JobSources.None && ids.Count > Options.MaxLocalCandidates)
+        {
+            throw GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad,
+                $"This filter or order would need batch answers for {ids.Count} jobs (at most {Options.MaxLocalCandidates}): narrow it with fields DRS filters on (status, name, useType) or page over given IDs.");
+        }
+
+        var loaders = GatewayUserContext.Of(context).Loaders;
+        var status = needs.HasFlag(JobSources.Status) ? loaders.Status.LoadMany(ids) : null;
+        var progress = needs.HasFlag(JobSources.Progress) ? loaders.Progress.LoadMany(ids) : null;
+        var detail = needs.HasFlag(JobSources.Detail) ? loaders.Detail.LoadMany(ids) : null;
+        var report = ErrorReporter(context);
+        return new DeferredResult<IReadOnlyList<JobFacts>>(async cancellationToken =>
+        {
+            var statuses = status is null ? null : await status.GetResultAsync(cancellationToken);
+            var progresses = progress is null ? null : await progress.GetResultAsync(cancellationToken);
+            var details = detail is null ? null : await detail.GetResultAsync(cancellationToken);
+            var facts = new Dictionary<string, JobFacts?>(StringComparer.Ordinal);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var id = ids[i];
+                var failure = statuses?[i].Error ?? progresses?[i].Error ?? details?[i].Error;
+                if (failure is not null)
+                {
+                    report(GatewayErrors.FromDrs(id, failure));
+                    facts[id] = null;
+                    continue;
+                }
+
+                facts[id] = new JobFacts(id, statuses?[i].Value?.Value, progresses?[i].Value?.Value, details?[i].Value?.Value);
+            }
+
+            var matches = candidates
+                .Select(c => facts[c.Id] is { } known ? known with { Listed = c.Listed } : null)
+                .OfType<JobFacts>()
+                .Where(filter.Matches);
+            IReadOnlyList<JobFacts> result = order.Keys.Count == 0
+                ? [.. matches]
+                : [.. matches.OrderBy(f => f, Comparer<JobFacts>.Create(order.Compare))];
+            return result;
+        });
+    }
+
+    /// <summary>Adds errors to the operation on this field's path (the resolver's context may be reused by the time the loaders answer).</summary>
+    public static Action<ExecutionError> ErrorReporter(IResolveFieldContext context)
+    {
+        var errors = context.Errors;
+        var path = context.ResponsePath.ToList();
+        var (field, document) = (context.FieldAst, context.Document);
+        return error =>
+        {
+            error.AddLocation(field, document);
+            error.Path = path;
+            lock (errors)
+            {
+                errors.Add(error);
+            }
+        };
+    }
+
+    /// <summary>One page of <paramref name="ordered"/>, with cursors bound to <paramref name="binding"/>.</summary>
+    public JobConnection Page(IReadOnlyList<string> ordered, PageRequest request, byte[] binding)
+    {
+        var (start, end) = request.Range(ordered.Count);
+        var edges = new List<JobEdge>(end - start);
+        for (var i = start; i < end; i++)
+        {
+            edges.Add(new JobEdge(cursors.Encode(binding, i), new JobRef(ordered[i])));
+        }
+
+        var info = new PageInfo(end < ordered.Count, start > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);
+        return new JobConnection(edges, info, ordered.Count);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Collections;
+using DrsGraph.Gateway.Browsing.Inputs;
+using DrsGraph.Gateway.Browsing.Types;
+using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.DataLoading;
+using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.GraphQLSchema;
+using DrsGraph.Gateway.JobLists;
+using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.Limits;
+using GraphQL;
+using GraphQL.Builders;
+using GraphQL.Types;
+
+namespace DrsGraph.Gateway.Browsing;
+
+/// <summary>
+/// The browsing root fields and arguments (issue 16), added to the query type by <see cref="JobsQuery"/>:
+/// <c>where</c>/<c>order</c> on <c>jobs(ids:)</c>, <c>jobsConnection(ids:)</c> (a page over given IDs) and
+/// <c>projectJobs</c> (a page over the caller's project, through DRS's list call).
+/// </summary>
+public sealed class JobBrowsingFields(JobBrowser browser)
+{
+    /// <summary>DRS's list call filters one status, one use type and one name at a time: what it cannot take is applied here.</summary>
+    public static JobListFilter PushDown(JobFilter filter)
+    {
+        var pushed = JobListFilter.None;
+        foreach (var condition in filter.RequiredConditions())
+        {
+            var single = condition.Operation switch
+            {
+                "eq" => condition.Operand,
+                "in" when condition.Operand is IEnumerable values && values.Cast<object?>().ToList() is [var only] => only,
+                _ => null,
+            };
+            pushed = (condition.Field.InputName, single) switch
+            {
+                ("status", JobStatus status) when pushed.Status is null && status != JobStatus.Unknown => pushed with { Status = status },
+                ("useType", DbUseType useType) when pushed.UseType is null && useType != DbUseType.Unknown => pushed with { UseType = useType },
+                ("name", string name) when pushed.Name is null && name.Length > 0 => pushed with { Name = name },
+                _ => pushed,
+            };
+        }
+
+        return pushed;
+    }
+
+    /// <summary>
+    /// <c>projectJobs</c>: the caller's project's jobs as DRS lists them, filtered by what DRS can filter, then by the
+    /// rest here (re-applying everything, so DRS's matching can only narrow, never change, the answer), sorted, paged.
+    /// </summary>
+    public void AddProjectJobs(ObjectGraphType query)
+    {
+        var options = browser.Options;
+        var field = query.Field<NonNullGraphType<JobConnectionGraphType>>("projectJobs")
+            .Description($"The caller's project's jobs (X-Project-Id, else the default project) as a Relay connection: filtered by `where` (what DRS's job list can filter is sent to DRS), sorted by `order` (default: newest first), {options.DefaultPageSize} per page unless `first`/`last` say otherwise (at most {options.MaxPageSize}). Subtasks are not listed. See the README's cost table.");
+        WithPagingArguments(field);
+        WithFilterArguments(field)
+            // The job budget and the answer-size estimate count the page.
+            .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
+            .ResolveAsync(async context =>
+            {
+                var user = GatewayUserContext.Of(context);
+                user.ThrowIfNoCaller();
+                var caller = user.Caller.Caller!;
+                var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
+                var binding = BrowseCursors.Bind("projectJobs", caller.ProjectId, where, order, null);
+                var page = PageRequest.Read(context, options, browser.Cursors, binding);
+                var filter = BrowseArguments.Filter(where);
+                var sort = BrowseArguments.Order(order).ThenNewestFirst();
+                // Bounded by the request's budget, as the job fields are: at the deadline the field is UPSTREAM_TIMEOUT.
+                var source = BudgetedJobListSource.ForOperation(context.RequestServices!.GetRequiredService<IJobListSource>(), user.Budget);
+                var listed = await source.ListAsync(caller, PushDown(filter), JobListPaging.All, context.CancellationToken);
+                if (listed.Error is { } error)
+                {
+                    throw ListError(error);
+                }
+
+                var list = listed.Value!.Value;
+                if (!list.IsComplete)
+                {
+                    throw GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad,
+                        $"More jobs match what DRS can filter ({list.TotalCount}) than the gateway lists at once: narrow the filter with status, useType or name.");
+                }
+
+                var candidates = list.Jobs.Select(e => new JobFacts(e.Id, Listed: new ListedJob(e.Id, e.Name, e.Status, e.CreatedAt, e.UseType))).ToList();
+                return browser.Select(context, candidates, filter, sort, fromList: true)
+                    .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page, binding));
+            });
+    }
+
+    private static ExecutionError ListError(DrsError error)
+    {
+        var perJob = GatewayErrors.FromDrs("-", error);
+        var listError = new ExecutionError($"Listing the project's jobs: {error.Message}") { Code = perJob.Code };
+        foreach (var key in perJob.Data.Keys.Cast<object>().Where(k => !Equals(k, "jobId")))
+        {
+            listError.Data[key] = perJob.Data[key];
+        }
+
+        return listError;
+    }
+
+    /// <summary>Adds <c>where</c> and <c>order</c> to <c>jobs(ids:)</c>.</summary>
+    public static FieldBuilder<object?, T> WithFilterArguments<T>(FieldBuilder<object?, T> field) => field
+        .Argument<JobFilterInputGraphType>("where", "Keep only the jobs that match (HotChocolate's filter conventions).")
+        .Argument<ListGraphType<NonNullGraphType<JobSortInputGraphType>>>("order", "Sort keys, most significant first.");
+
+    /// <summary>
+    /// <c>jobs(ids:)</c> with a <c>where</c> or an <c>order</c>: the valid jobs among <paramref name="refs"/> that match,
+    /// in that order (else the order given). Without either, the plain list is returned untouched.
+    /// </summary>
+    public object? FilterJobs(IResolveFieldContext context, IReadOnlyList<JobRef?> refs)
+    {
+        var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
+        if (where is null && order is null)
+        {
+            return refs;
+        }
+
+        var candidates = refs.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
+        return browser.Select(context, candidates, BrowseArguments.Filter(where), BrowseArguments.Order(order), fromList: false)
+            .Then(matches => (IReadOnlyList<JobRef>)[.. matches.Select(m => new JobRef(m.Id))]);
+    }
+
+    public void AddTo(ObjectGraphType query, int maxIds, Func<IResolveFieldContext, IReadOnlyList<JobRef?>> readIds)
+    {
+        AddProjectJobs(query);
+        var options = browser.Options;
+        var field = query.Field<NonNullGraphType<JobConnectionGraphType>>("jobsConnection")
+            .Description($"A Relay connection over the jobs given by ID (at most {maxIds}), for screens that keep their own ID list: filtered by `where`, sorted by `order` (else in the order given), {options.DefaultPageSize} per page unless `first`/`last` say otherwise (at most {options.MaxPageSize}).")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.");
+        WithPagingArguments(field);
+        WithFilterArguments(field)
+            // The job budget counts the IDs (all are candidates); the result-size estimate the page.
+            .WithMetadata(ListSizes.JobIdsArgumentKey, "ids")
+            .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
+            .Resolve(context =>
+            {
+                var caller = GatewayUserContext.Of(context);
+                caller.ThrowIfNoCaller();
+                var ids = readIds(context);
+                var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
+                var binding = BrowseCursors.Bind("jobsConnection", caller.Caller.Caller!.ProjectId, where, order, ids.Select(r => r?.Id ?? ""));
+                var page = PageRequest.Read(context, options, browser.Cursors, binding);
+                var candidates = ids.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
+                return browser.Select(context, candidates, BrowseArguments.Filter(where), BrowseArguments.Order(order), fromList: false)
+                    .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page, binding));
+            });
+    }
+
+    public static FieldBuilder<object?, T> WithPagingArguments<T>(FieldBuilder<object?, T> field) => field
+        .Argument<IntGraphType>("first", "Returns the first _n_ elements from the list.")
+        .Argument<StringGraphType>("after", "Returns the elements in the list that come after the specified cursor.")
+        .Argument<IntGraphType>("last", "Returns the last _n_ elements from the list.")
+        .Argument<StringGraphType>("before", "Returns the elements in the list that come before the specified cursor.");
+}

@@ -1,0 +1,45 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Browsing;
+
+/// <summary>Varied jobs for the browsing tests: statuses, task modes, names and progress differ, so filters and orders have something to tell apart.</summary>
+internal static class BrowseJobs
+{
+    private static readonly string[] Statuses = ["FULL_TRANSFER_STARTED", "INCRE_TRANSFER_STARTED", "FULL_TRANSFER_FAILED", "CONFIGURATION", "FULL_TRANSFER_COMPLETE"];
+    private static readonly string[] Modes = ["FULL_TRANS", "INCR_TRANS", "FULL_INCR_TRANS"];
+
+    /// <summary>A project of its own, so a test sees only its jobs.</summary>
+    public static string NewProject() => Guid.NewGuid().ToString("N");
+
+    /// <summary>Creates <paramref name="count"/> jobs in <paramref name="project"/>, cycling statuses, modes and names; some get a progress.</summary>
+    public static async Task<IReadOnlyList<string>> CreateAsync(TestEmulator emulator, string project, int count)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var response = await emulator.Control.PostAsJsonAsync("/_emulator/jobs", new
+            {
+                projectId = project,
+                count = 1,
+                status = Statuses[i % Statuses.Length],
+                taskMode = Modes[i % Modes.Length],
+                name = $"job-{(char)('a' + (i * 7 % 26))}-{i:D3}",
+                dbUseType = i % 4 == 3 ? "sync" : "migration",
+                frozen = true,
+            });
+            response.EnsureSuccessStatusCode();
+            var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["jobs"]![0]!["id"]!.GetValue<string>();
+            ids.Add(id);
+            if (i % 15 == 0)
+            {
+                (await emulator.Control.PostAsJsonAsync($"/_emulator/jobs/{id}/transition", new { projectId = project, progress = (i * 13 % 99) + 1, frozen = true })).EnsureSuccessStatusCode();
+            }
+        }
+
+        return ids;
+    }
+
+    public static Dictionary<string, string> Headers(string project) => new() { ["X-Project-Id"] = project };
+}

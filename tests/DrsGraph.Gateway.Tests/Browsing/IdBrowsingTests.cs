@@ -1,0 +1,170 @@
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Browsing;
+
+/// <summary><c>where</c>/<c>order</c> on <c>jobs(ids:)</c> and the <c>jobsConnection(ids:)</c> page: answers, upstream calls, cursors.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class IdBrowsingTests(GatewayFixture fixture)
+{
+    private const string AllFields = "id status isFailed isTerminal phase progress { percent incrementalDelaySeconds } detail { name taskType createdAt updatedAt useType source { dbType } }";
+
+    [Fact]
+    public async Task Filters_and_orders_over_given_ids_give_what_filtering_the_plain_list_by_hand_gives()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 30);
+        var plain = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {AllFields} }} }}")).Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
+
+        await AssertSameAsync("{ status: { in: [FULL_TRANSFER_STARTED, INCRE_TRANSFER_STARTED] } }", null,
+            plain.Where(j => Str(j, "status") is "FULL_TRANSFER_STARTED" or "INCRE_TRANSFER_STARTED"));
+        await AssertSameAsync("{ or: [{ isFailed: { eq: true } }, { progressPercent: { gte: 50 } }] }", null,
+            plain.Where(j => j["isFailed"]!.GetValue<bool>() || Percent(j) >= 50));
+        await AssertSameAsync("{ name: { startsWith: \"job-a\" }, taskMode: { neq: FULL_TRANS } }", null,
+            plain.Where(j => Detail(j, "name").StartsWith("job-a", StringComparison.Ordinal) && Detail(j, "taskType") != "FULL_TRANS"));
+        await AssertSameAsync("{ and: [{ name: { ncontains: \"-0\" } }, { phase: { nin: [FAILED] } }] }", "[{ name: DESC }]",
+            plain.Where(j => !Detail(j, "name").Contains("-0", StringComparison.Ordinal) && Str(j, "phase") != "FAILED")
+                .OrderByDescending(j => Detail(j, "name"), StringComparer.Ordinal));
+        await AssertSameAsync(null, "[{ progressPercent: DESC }, { name: ASC }]",
+            plain.OrderBy(j => Percent(j) is null).ThenByDescending(Percent).ThenBy(j => Detail(j, "name"), StringComparer.Ordinal));
+
+        async Task AssertSameAsync(string? where, string? order, IEnumerable<JsonObject> expected)
+        {
+            var arguments = (where is null ? "" : $", where: {where}") + (order is null ? "" : $", order: {order}");
+            var answer = await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}{arguments}) {{ id }} }}");
+            answer.AssertNoErrors();
+            Assert.Equal(expected.Select(j => Str(j, "id")), answer.Data!["jobs"]!.AsArray().Select(j => Str(j!, "id")));
+        }
+    }
+
+    [Fact]
+    public async Task A_status_filter_costs_one_batch_status_call_and_the_page_detail_only_for_the_matches()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 10);
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}, where: {{ isFailed: {{ eq: true }} }}) {{ id status detail {{ name }} }} }}");
+
+        answer.AssertNoErrors();
+        var matches = answer.Data!["jobs"]!.AsArray().Select(j => Str(j!, "id")).ToList();
+        Assert.Equal(2, matches.Count);
+        var calls = await fixture.UpstreamCallsAsync();
+        Assert.Equal(["detail", "status"], calls.Select(c => c.Endpoint).Order());
+        Assert.Equal(ids.Order(), calls.Single(c => c.Endpoint == "status").JobIds!.Order());
+        Assert.Equal(matches.Order(), calls.Single(c => c.Endpoint == "detail").JobIds!.Order());
+    }
+
+    [Fact]
+    public async Task A_sort_on_progress_costs_one_batch_progress_call_and_nothing_else()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 12);
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = await QueryAsync(project, $"{{ jobsConnection(ids: {GatewayFixture.IdList(ids)}, first: 5, order: [{{ progressPercent: DESC }}]) {{ totalCount nodes {{ id progress {{ percent }} }} }} }}");
+
+        answer.AssertNoErrors();
+        Assert.Equal(12, answer.Data!["jobsConnection"]!["totalCount"]!.GetValue<int>());
+        var percents = answer.Data!["jobsConnection"]!["nodes"]!.AsArray().Select(n => n!["progress"]!["percent"]?.GetValue<double?>()).ToList();
+        Assert.Equal(5, percents.Count);
+        Assert.Equal(percents.OrderByDescending(p => p), percents);
+        var call = Assert.Single(await fixture.UpstreamCallsAsync());
+        Assert.Equal("progress", call.Endpoint);
+        Assert.Equal(12, call.JobIds!.Count);
+    }
+
+    [Fact]
+    public async Task A_connection_over_given_ids_without_filter_pages_them_in_the_given_order_and_loads_only_the_page()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(7, project: project);
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = await QueryAsync(project, $"{{ jobsConnection(ids: {GatewayFixture.IdList(ids)}, first: 3) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage }} edges {{ cursor node {{ id status }} }} }} }}");
+
+        answer.AssertNoErrors();
+        var connection = answer.Data!["jobsConnection"]!;
+        Assert.Equal(7, connection["totalCount"]!.GetValue<int>());
+        Assert.True(connection["pageInfo"]!["hasNextPage"]!.GetValue<bool>());
+        Assert.False(connection["pageInfo"]!["hasPreviousPage"]!.GetValue<bool>());
+        Assert.Equal(ids.Take(3), connection["edges"]!.AsArray().Select(e => Str(e!["node"]!, "id")));
+        var call = Assert.Single(await fixture.UpstreamCallsAsync());
+        Assert.Equal(ids.Take(3).Order(), call.JobIds!.Order());
+    }
+
+    [Fact]
+    public async Task Paging_forwards_and_backwards_over_250_given_ids_returns_every_job_once_in_order()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 250);
+        // Each page names 250 IDs (11 permits): fourteen pages in a row are more than the rate limiter's burst.
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!).WithSetting("Gateway:Security:RateLimit:Enabled", "false").Start();
+        Task<GraphQLAnswer> QueryAsync(string project, string query) => host.QueryAsync(query, GatewayFixture.Token, null, BrowseJobs.Headers(project));
+        var names = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ name }} }} }}")).Data!["jobs"]!.AsArray()
+            .ToDictionary(j => Str(j!, "id"), j => Detail(j!.AsObject(), "name"));
+        var expected = ids.OrderByDescending(id => names[id], StringComparer.Ordinal).ToList();
+        Assert.Equal(250, names.Values.Distinct().Count());
+        var field = $"jobsConnection(ids: {GatewayFixture.IdList(ids)}, order: [{{ name: DESC }}]";
+
+        var forwards = new List<string>();
+        string? after = null;
+        bool more;
+        do
+        {
+            var page = (await QueryAsync(project, $"{{ {field}, first: 40{(after is null ? "" : $", after: \"{after}\"")}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }}")).AssertNoErrors().Data!["jobsConnection"]!;
+            forwards.AddRange(page["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+            more = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>();
+            after = page["pageInfo"]!["endCursor"]?.GetValue<string>();
+        }
+        while (more);
+
+        var backwards = new List<string>();
+        string? before = null;
+        do
+        {
+            var page = (await QueryAsync(project, $"{{ {field}, last: 40{(before is null ? "" : $", before: \"{before}\"")}) {{ pageInfo {{ hasPreviousPage startCursor }} nodes {{ id }} }} }}")).AssertNoErrors().Data!["jobsConnection"]!;
+            backwards.InsertRange(0, page["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+            more = page["pageInfo"]!["hasPreviousPage"]!.GetValue<bool>();
+            before = page["pageInfo"]!["startCursor"]?.GetValue<string>();
+        }
+        while (more);
+
+        Assert.Equal(expected, forwards);
+        Assert.Equal(expected, backwards);
+    }
+
+    [Fact]
+    public async Task Tampered_and_foreign_cursors_and_bad_paging_arguments_are_refused_with_their_codes()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(5, project: project);
+        var list = GatewayFixture.IdList(ids);
+        var page = (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, first: 2) {{ pageInfo {{ endCursor }} }} }}")).AssertNoErrors();
+        var cursor = page.Data!["jobsConnection"]!["pageInfo"]!["endCursor"]!.GetValue<string>();
+        var tampered = cursor[..5] + (cursor[5] == 'A' ? 'B' : 'A') + cursor[6..];
+
+        Assert.Equal(["INVALID_CURSOR"], (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, after: \"{tampered}\") {{ totalCount }} }}")).Codes);
+        Assert.Equal(["INVALID_CURSOR"], (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, after: \"not-a-cursor\") {{ totalCount }} }}")).Codes);
+        // The same position, another filter: a cursor is bound to the list it came from.
+        Assert.Equal(["INVALID_CURSOR"], (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, after: \"{cursor}\", where: {{ isFailed: {{ eq: false }} }}) {{ totalCount }} }}")).Codes);
+        Assert.Equal(["INVALID_CURSOR"], (await QueryAsync(project, $"{{ jobsConnection(ids: {GatewayFixture.IdList(ids.Reverse())}, after: \"{cursor}\") {{ totalCount }} }}")).Codes);
+        Assert.Equal(["INVALID_PAGING_ARGUMENTS"], (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, first: -1) {{ totalCount }} }}")).Codes);
+        Assert.Equal(["INVALID_PAGING_ARGUMENTS"], (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, first: 1, last: 1) {{ totalCount }} }}")).Codes);
+        Assert.Equal(["PAGE_SIZE_EXCEEDED"], (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, first: 51) {{ totalCount }} }}")).Codes);
+        Assert.Equal(["INVALID_FILTER"], (await QueryAsync(project, $"{{ jobs(ids: {list}, where: {{ or: [] }}) {{ id }} }}")).Codes);
+        Assert.Equal(["INVALID_FILTER"], (await QueryAsync(project, $"{{ jobs(ids: {list}, where: {{ progressPercent: {{ gt: null }} }}) {{ id }} }}")).Codes);
+        // The genuine cursor still pages on.
+        var next = (await QueryAsync(project, $"{{ jobsConnection(ids: {list}, first: 2, after: \"{cursor}\") {{ nodes {{ id }} }} }}")).AssertNoErrors();
+        Assert.Equal(ids.Skip(2).Take(2), next.Data!["jobsConnection"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+    }
+
+    private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
+        fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
+
+    private static string Str(JsonNode node, string name) => node[name]!.GetValue<string>();
+
+    private static string Detail(JsonObject job, string name) => job["detail"]![name]!.GetValue<string>();
+
+    private static double? Percent(JsonObject job) => job["progress"]!["percent"]?.GetValue<double>();
+}

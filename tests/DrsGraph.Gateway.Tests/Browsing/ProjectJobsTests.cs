@@ -1,0 +1,211 @@
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Browsing;
+
+/// <summary><c>projectJobs</c>: a project's jobs through DRS's list call, filters pushed down or applied here, the upstream calls each plan costs, paging.</summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class ProjectJobsTests(GatewayFixture fixture)
+{
+    private const string AllFields = "id status isFailed phase progress { percent } detail { name taskType createdAt useType }";
+
+    [Fact]
+    public async Task Filters_pushed_down_and_applied_locally_give_what_filtering_the_full_list_by_hand_gives()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 30);
+        var plain = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {AllFields} }} }}")).AssertNoErrors()
+            .Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
+        // DRS lists newest first; the gateway breaks ties on the ID.
+        var newestFirst = plain.OrderByDescending(j => Detail(j, "createdAt"), StringComparer.Ordinal).ThenBy(j => Str(j, "id"), StringComparer.Ordinal).ToList();
+
+        var failed = newestFirst.Where(j => Str(j, "status") == "FULL_TRANSFER_FAILED").ToList();
+        Assert.NotEmpty(failed);
+        await AssertSameAsync("{ status: { eq: FULL_TRANSFER_FAILED } }", null, failed);                      // pushed down
+        await AssertSameAsync("{ or: [{ status: { eq: FULL_TRANSFER_FAILED } }] }", null, failed);            // applied here
+        await AssertSameAsync("{ isFailed: { eq: true } }", null, failed);                                   // from the list's status
+
+        var sync = newestFirst.Where(j => Detail(j, "useType") == "SYNC").ToList();
+        await AssertSameAsync("{ useType: { eq: SYNC } }", null, sync);
+        await AssertSameAsync("{ useType: { nin: [MIGRATION, CLOUD_DATA_GUARD] } }", null, sync);
+
+        var named = newestFirst.Where(j => Detail(j, "name") == Detail(plain[7], "name")).ToList();
+        await AssertSameAsync($"{{ name: {{ eq: \"{Detail(plain[7], "name")}\" }} }}", null, named);
+        await AssertSameAsync($"{{ name: {{ in: [\"{Detail(plain[7], "name")}\", \"nobody\"] }} }}", null, named);
+
+        await AssertSameAsync("{ useType: { eq: MIGRATION }, taskMode: { eq: FULL_TRANS } }", null,
+            newestFirst.Where(j => Detail(j, "useType") == "MIGRATION" && Detail(j, "taskType") == "FULL_TRANS"));
+        await AssertSameAsync("{ progressPercent: { gte: 10 } }", "[{ progressPercent: DESC }]",
+            newestFirst.Where(j => Percent(j) >= 10).OrderByDescending(Percent));
+        // Ties of a given order fall back on newest first.
+        await AssertSameAsync(null, "[{ name: ASC }]", newestFirst.OrderBy(j => Detail(j, "name"), StringComparer.Ordinal));
+
+        async Task AssertSameAsync(string? where, string? order, IEnumerable<JsonObject> expected)
+        {
+            var arguments = "first: 50" + (where is null ? "" : $", where: {where}") + (order is null ? "" : $", order: {order}");
+            var answer = (await QueryAsync(project, $"{{ projectJobs({arguments}) {{ totalCount nodes {{ id }} }} }}")).AssertNoErrors();
+            var expectedIds = expected.Select(j => Str(j, "id")).ToList();
+            Assert.Equal(expectedIds, answer.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+            Assert.Equal(expectedIds.Count, answer.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public async Task Failed_jobs_of_one_use_type_with_status_and_progress_cost_one_list_call_and_one_batch_progress_call_for_the_page()
+    {
+        var project = BrowseJobs.NewProject();
+        await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 40);
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = (await QueryAsync(project, "{ projectJobs(first: 5, where: { useType: { eq: MIGRATION }, isFailed: { eq: true } }) { totalCount nodes { id status progress { percent } } } }")).AssertNoErrors();
+
+        var nodes = answer.Data!["projectJobs"]!["nodes"]!.AsArray();
+        Assert.Equal(5, nodes.Count);
+        Assert.All(nodes, n => Assert.Equal("FULL_TRANSFER_FAILED", Str(n!, "status")));
+        var calls = await fixture.UpstreamCallsAsync();
+        Assert.Equal(["list", "progress"], calls.Select(c => c.Endpoint).Order());
+        Assert.Equal(nodes.Select(n => Str(n!, "id")).Order(), calls.Single(c => c.Endpoint == "progress").JobIds!.Order());
+
+        // Without the use type: DRS lists one per call, so three list walks; the page's progress still one call.
+        await fixture.ClearUpstreamLogAsync();
+        var everyUseType = (await QueryAsync(project, "{ projectJobs(first: 20, where: { isFailed: { eq: true } }) { nodes { id status progress { percent } } } }")).AssertNoErrors();
+        var pageIds = everyUseType.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
+        Assert.Equal(8, pageIds.Count);
+        var again = await fixture.UpstreamCallsAsync();
+        Assert.Equal(["list", "list", "list", "progress"], again.Select(c => c.Endpoint).Order());
+        // The 5 of the first page are cached: only the others are asked for.
+        Assert.Equal(pageIds.Except(nodes.Select(n => Str(n!, "id"))).Order(), again.Single(c => c.Endpoint == "progress").JobIds!.Order());
+    }
+
+    [Fact]
+    public async Task A_sort_on_progress_costs_batch_progress_for_the_candidates_and_a_filter_on_the_engine_batch_detail()
+    {
+        var project = BrowseJobs.NewProject();
+        await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 12);
+        await fixture.ClearUpstreamLogAsync();
+
+        (await QueryAsync(project, "{ projectJobs(first: 3, where: { useType: { eq: SYNC } }, order: [{ progressPercent: ASC }]) { nodes { id } } }")).AssertNoErrors();
+        var sortCalls = await fixture.UpstreamCallsAsync();
+        await fixture.ClearUpstreamLogAsync();
+        (await QueryAsync(project, "{ projectJobs(first: 3, where: { useType: { eq: MIGRATION }, dbType: { neq: REDIS } }) { nodes { id } } }")).AssertNoErrors();
+        var filterCalls = await fixture.UpstreamCallsAsync();
+        await fixture.ClearUpstreamLogAsync();
+        (await QueryAsync(project, "{ projectJobs(first: 3) { nodes { id } } }")).AssertNoErrors();
+        var everyUseType = await fixture.UpstreamCallsAsync();
+
+        Assert.Equal(["list", "progress"], sortCalls.Select(c => c.Endpoint).Order());
+        Assert.Equal(3, sortCalls.Single(c => c.Endpoint == "progress").JobIds!.Count);   // the 3 SYNC jobs of 12
+        Assert.Equal(["detail", "list"], filterCalls.Select(c => c.Endpoint).Order());
+        Assert.Equal(9, filterCalls.Single(c => c.Endpoint == "detail").JobIds!.Count);    // the 9 MIGRATION jobs
+        // DRS lists one use type per call: without a useType filter the gateway walks all three.
+        Assert.Equal(["list", "list", "list"], everyUseType.Select(c => c.Endpoint));
+    }
+
+    [Fact]
+    public async Task Paging_forwards_and_backwards_over_a_250_job_project_returns_every_job_once_in_order()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(250, project: project);
+        var created = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ createdAt }} }} }}")).AssertNoErrors().Data!["jobs"]!.AsArray()
+            .ToDictionary(j => Str(j!, "id"), j => Detail(j!.AsObject(), "createdAt"));
+        var expected = ids.OrderByDescending(id => created[id], StringComparer.Ordinal).ThenBy(id => id, StringComparer.Ordinal).ToList();
+        const string Field = "projectJobs(where: { useType: { in: [MIGRATION, SYNC, CLOUD_DATA_GUARD] } }";
+
+        var forwards = new List<string>();
+        string? after = null;
+        bool more;
+        do
+        {
+            var page = (await QueryAsync(project, $"{{ {Field}, first: 50{(after is null ? "" : $", after: \"{after}\"")}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ id }} }} }} }}")).AssertNoErrors().Data!["projectJobs"]!;
+            Assert.Equal(250, page["totalCount"]!.GetValue<int>());
+            forwards.AddRange(page["edges"]!.AsArray().Select(e => Str(e!["node"]!, "id")));
+            more = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>();
+            after = page["pageInfo"]!["endCursor"]?.GetValue<string>();
+        }
+        while (more);
+
+        var backwards = new List<string>();
+        string? before = null;
+        do
+        {
+            var page = (await QueryAsync(project, $"{{ {Field}, last: 30{(before is null ? "" : $", before: \"{before}\"")}) {{ pageInfo {{ hasPreviousPage startCursor }} nodes {{ id }} }} }}")).AssertNoErrors().Data!["projectJobs"]!;
+            backwards.InsertRange(0, page["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+            more = page["pageInfo"]!["hasPreviousPage"]!.GetValue<bool>();
+            before = page["pageInfo"]!["startCursor"]?.GetValue<string>();
+        }
+        while (more);
+
+        Assert.Equal(expected, forwards);
+        Assert.Equal(expected, backwards);
+    }
+
+    [Fact]
+    public async Task A_cursor_of_another_field_or_another_order_is_refused()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(4, project: project);
+        var fromIds = (await QueryAsync(project, $"{{ jobsConnection(ids: {GatewayFixture.IdList(ids)}, first: 1) {{ pageInfo {{ endCursor }} }} }}")).AssertNoErrors()
+            .Data!["jobsConnection"]!["pageInfo"]!["endCursor"]!.GetValue<string>();
+        var fromProject = (await QueryAsync(project, "{ projectJobs(first: 1) { pageInfo { endCursor } } }")).AssertNoErrors()
+            .Data!["projectJobs"]!["pageInfo"]!["endCursor"]!.GetValue<string>();
+
+        Assert.Equal(["INVALID_CURSOR"], (await QueryAsync(project, $"{{ projectJobs(after: \"{fromIds}\") {{ totalCount }} }}")).Codes);
+        Assert.Equal(["INVALID_CURSOR"], (await QueryAsync(project, $"{{ projectJobs(after: \"{fromProject}\", order: [{{ name: ASC }}]) {{ totalCount }} }}")).Codes);
+        Assert.Equal(["INVALID_CURSOR"], (await QueryAsync(BrowseJobs.NewProject(), $"{{ projectJobs(after: \"{fromProject}\") {{ totalCount }} }}")).Codes);
+        (await QueryAsync(project, $"{{ projectJobs(after: \"{fromProject}\") {{ totalCount }} }}")).AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Expired_cursors_and_filters_that_need_too_many_fetches_are_refused()
+    {
+        var project = BrowseJobs.NewProject();
+        await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 10);
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!)
+            .WithSetting("Gateway:Browse:CursorLifetime", "00:00:01")
+            .WithSetting("Gateway:Browse:MaxLocalCandidates", "5")
+            .Start();
+        Task<GraphQLAnswer> Query(string query) => host.QueryAsync(query, GatewayFixture.Token, null, BrowseJobs.Headers(project));
+        var cursor = (await Query("{ projectJobs(first: 2) { pageInfo { endCursor } } }")).AssertNoErrors()
+            .Data!["projectJobs"]!["pageInfo"]!["endCursor"]!.GetValue<string>();
+        await fixture.ClearUpstreamLogAsync();
+
+        var tooBroad = await Query("{ projectJobs(where: { progressPercent: { gt: 0 } }) { totalCount } }");
+        var listedOnly = await Query("{ projectJobs(where: { isFailed: { eq: false } }) { totalCount } }");   // the list says it: no fetch
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        var expired = await Query($"{{ projectJobs(first: 2, after: \"{cursor}\") {{ totalCount }} }}");
+
+        Assert.Equal(["FILTER_TOO_BROAD"], tooBroad.Codes);
+        listedOnly.AssertNoErrors();
+        Assert.Equal(8, listedOnly.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        Assert.DoesNotContain(await fixture.UpstreamCallsAsync(), c => c.Endpoint == "progress");
+        Assert.Equal(["INVALID_CURSOR"], expired.Codes);
+    }
+
+    [Fact]
+    public async Task A_list_call_still_hanging_at_the_request_timeout_is_an_upstream_timeout_on_the_field()
+    {
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!).WithSetting("Gateway:RequestTimeout", "00:00:00.500").Start();
+        await fixture.SetFaultsAsync(new { hangNext = 1, endpoints = new[] { "list" } });
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var answer = await host.QueryAsync("{ projectJobs(where: { useType: { eq: SYNC } }) { totalCount } }", GatewayFixture.Token, null, BrowseJobs.Headers(BrowseJobs.NewProject()));
+
+            Assert.Equal(["UPSTREAM_TIMEOUT"], answer.Codes);
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(3), "the request budget, not DRS's timeouts, ended the wait");
+        }
+        finally
+        {
+            await fixture.ClearFaultsAsync();
+        }
+    }
+
+    private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
+        fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
+
+    private static string Str(JsonNode node, string name) => node[name]!.GetValue<string>();
+
+    private static string Detail(JsonObject job, string name) => job["detail"]![name]!.GetValue<string>();
+
+    private static double? Percent(JsonObject job) => job["progress"]!["percent"]?.GetValue<double>();
+}
