@@ -15,8 +15,11 @@ internal sealed class CachedField<T>(
     JsonTypeInfo<JobCacheEntry<T>> json)
     where T : class
 {
-    // MemoryCache's CacheEntry and our JobCacheEntry wrapper.
-    private const int EntryOverheadBytes = 200;
+    // The LRU's item and dictionary node, and our JobCacheEntry wrapper.
+    internal const int EntryOverheadBytes = 200;
+
+    // Keys are prefix, endpoint hash, project id, token hash, language, field and job id: about 150 chars.
+    internal const int MaxKeyChars = 192;
 
     public string Name { get; } = name;
 
@@ -29,6 +32,9 @@ internal sealed class CachedField<T>(
     /// </summary>
     public long SizeOf(string key) => valueBytes + (2L * key.Length) + EntryOverheadBytes;
 
+    /// <summary>The estimate for the largest value this field stores, with the longest key.</summary>
+    public long MaxEntryBytes => valueBytes + (2L * MaxKeyChars) + EntryOverheadBytes;
+
     /// <summary>The field's fetches in flight: concurrent requests of one partition share them.</summary>
     public SingleFlight<T> InFlight { get; } = new();
 
@@ -39,6 +45,12 @@ internal sealed class CachedField<T>(
 /// <summary>New fields per cache instance: in-flight maps must never be shared by two caches (two gateways in one process).</summary>
 internal static class CachedFields
 {
+    /// <summary>
+    /// The largest estimated entry of any field (a detail): the memory level's entry count is its byte budget
+    /// divided by this, so it cannot pass the budget whatever mix of fields it holds.
+    /// </summary>
+    public static long MaxEntryBytes => Math.Max(Status().MaxEntryBytes, Math.Max(Progress().MaxEntryBytes, Detail().MaxEntryBytes));
+
     public static CachedField<JobStatusInfo> Status() => new(
         "status",
         static o => o.StatusTtl,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace DrsGraph.Gateway.Caching;
@@ -11,6 +12,11 @@ namespace DrsGraph.Gateway.Caching;
 /// (a Redis hit): a caller that asks once (a new token, a one-off query) then costs no long-lived heap,
 /// which is what kept a busy gateway's memory high (bench/README.md, Findings 1 and 2). Without Redis,
 /// or when a write fails, answers go to memory. Nothing here throws because of Redis.
+/// The memory level is a concurrent LRU (BitFaster.Caching) bounded by entry count: the byte budget divided
+/// by the largest entry estimate, so it stays within the budget whatever it holds. A MemoryCache with a size
+/// limit cost a cold request far more (per-entry options and expiry tokens, size bookkeeping, and compactions
+/// that sort every entry once full; bench/README.md). Entries carry their own times: one past its stale
+/// limit is dropped when read, and the LRU evicts the rest.
 /// </remarks>
 internal sealed class JobCacheTiers : IDisposable
 {
@@ -18,7 +24,8 @@ internal sealed class JobCacheTiers : IDisposable
     private readonly JobCacheMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly MemoryCache _memory;
+    private readonly ConcurrentLru<string, object> _memory;
+    private readonly long _entryBytes;
     private volatile bool _disposed;
 
     public JobCacheTiers(ISharedJobCache shared, JobCacheMetrics metrics, JobCacheOptions options, TimeProvider clock, ILogger logger)
@@ -27,25 +34,41 @@ internal sealed class JobCacheTiers : IDisposable
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
-        _memory = new MemoryCache(new MemoryCacheOptions
-        {
-            SizeLimit = options.MaxMemoryMegabytes * 1024L * 1024L,
-            // Each compaction sorts every entry: when full (a gateway seeing many tokens stays full), evict a
-            // quarter at a time rather than the default 5 %, so compactions are five times rarer.
-            CompactionPercentage = 0.25,
-            TrackStatistics = true,
-        });
+        _entryBytes = CachedFields.MaxEntryBytes;
+        // At least 3: the LRU's hot, warm and cold queues need one slot each.
+        var capacity = (int)Math.Clamp(options.MaxMemoryMegabytes * 1024L * 1024L / _entryBytes, 3, int.MaxValue);
+        // Equal hot, warm and cold queues rather than the default favouring warm (10 % hot, 10 % cold): entries
+        // are admitted to hot and evicted from cold unless read again, and a freshly fetched page of jobs must
+        // survive until its next poll even when the level is small.
+        _memory = new ConcurrentLru<string, object>(Environment.ProcessorCount, new EqualCapacityPartition(capacity), StringComparer.Ordinal);
         metrics.ObserveMemory(() => MemoryStatistics);
     }
 
-    /// <summary>Entries and estimated bytes in the memory level now; null once disposed.</summary>
+    /// <summary>Entries in the memory level now and their estimated bytes (an upper bound); null once disposed.</summary>
     // The meter, disposed after the cache, may still be scraped in between.
-    public MemoryCacheStatistics? MemoryStatistics => _disposed ? null : _memory.GetCurrentStatistics();
+    public MemoryCacheStatistics? MemoryStatistics => _disposed ? null : new MemoryCacheStatistics
+    {
+        CurrentEntryCount = _memory.Count,
+        CurrentEstimatedSize = _memory.Count * _entryBytes,
+    };
 
-    /// <summary>What memory holds for <paramref name="key"/>, fresh or not.</summary>
+    /// <summary>What memory holds for <paramref name="key"/>, fresh or servable stale; one past its stale limit is dropped.</summary>
     public JobCacheEntry<T>? InMemory<T>(string key)
-        where T : class =>
-        _memory.TryGetValue(key, out JobCacheEntry<T>? entry) ? entry : null;
+        where T : class
+    {
+        if (!_memory.TryGet(key, out var held) || held is not JobCacheEntry<T> entry)
+        {
+            return null;
+        }
+
+        if (entry.StaleUntil <= _clock.GetUtcNow())
+        {
+            _memory.TryRemove(key);
+            return null;
+        }
+
+        return entry;
+    }
 
     /// <summary>Where <see cref="Store"/> collects entries for Redis; null without Redis (they go to memory at once).</summary>
     public List<(string Key, JobCacheEntry<T> Entry)>? NewWriteBack<T>(int capacity)
@@ -143,7 +166,7 @@ internal sealed class JobCacheTiers : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _memory.Dispose();
+        _memory.Clear();
     }
 
     private void Remember<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now)
@@ -153,7 +176,7 @@ internal sealed class JobCacheTiers : IDisposable
         // A fetch may finish while the gateway stops: the memory level is gone by then.
         if (keep > TimeSpan.Zero && !_disposed)
         {
-            _memory.Set(key, entry, new MemoryCacheEntryOptions { Size = field.SizeOf(key), AbsoluteExpirationRelativeToNow = keep });
+            _memory.AddOrUpdate(key, entry);
         }
     }
 
