@@ -121,6 +121,30 @@ public sealed class CachingJobDataSourceTests : IDisposable
         Assert.InRange(cache.MemoryStatistics!.CurrentEntryCount, 100, 2000);
     }
 
+    [Fact]
+    public async Task An_entry_past_its_stale_limit_leaves_the_memory_level_when_read_and_is_never_served()
+    {
+        var clock = new FakeTimeProvider();
+        var upstream = new CountingUpstream();
+        using var cache = Cache(CachePartition.Token, upstream, clock: clock);
+        var ids = Ids(0, 10);
+        await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+        Assert.Equal(10, cache.MemoryStatistics!.CurrentEntryCount);
+
+        // Within the stale grace a failing DRS still gets the stale value...
+        upstream.Failing = true;
+        clock.Advance(TimeSpan.FromSeconds(5) + TimeSpan.FromMinutes(4));
+        var stale = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+        Assert.All(ids, id => Assert.True(stale[id].Value!.Value is not null && stale[id].Value!.Freshness!.Stale));
+        Assert.Equal(10, cache.MemoryStatistics!.CurrentEntryCount);
+
+        // ...past it the entries are dropped on read (the LRU itself knows no time) and the error is the answer.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var gone = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+        Assert.All(ids, id => Assert.Equal(DrsErrorKind.Unavailable, gone[id].Error!.Kind));
+        Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
+    }
+
     public void Dispose()
     {
         _services.Dispose();
@@ -131,7 +155,7 @@ public sealed class CachingJobDataSourceTests : IDisposable
 
     private static JobStatusInfo Running => new(JobStatus.FullTransferStarted, "FULL_TRANSFER_STARTED", JobPhase.FullTransfer, false, false, null, null);
 
-    private CachingJobDataSource Cache(CachePartition partition, IJobDataSource? upstream = null, int maxMemoryMegabytes = 64)
+    private CachingJobDataSource Cache(CachePartition partition, IJobDataSource? upstream = null, int maxMemoryMegabytes = 64, TimeProvider? clock = null)
     {
         var options = Options.Create(new JobCacheOptions { Partition = partition, KeySecret = new string('k', 32), MaxMemoryMegabytes = maxMemoryMegabytes });
         return new CachingJobDataSource(
@@ -140,7 +164,7 @@ public sealed class CachingJobDataSourceTests : IDisposable
             new NoSharedJobCache(),
             new JobCacheMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             options,
-            new FakeTimeProvider(),
+            clock ?? new FakeTimeProvider(),
             NullLogger<CachingJobDataSource>.Instance);
     }
 
@@ -156,10 +180,15 @@ public sealed class CachingJobDataSourceTests : IDisposable
 
         public int Calls => Volatile.Read(ref _calls);
 
+        /// <summary>Answers 503 (transient) instead of a status.</summary>
+        public bool Failing { get; set; }
+
         public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
-            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>>(jobIds.ToDictionary(id => id, _ => DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null))));
+            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>>(jobIds.ToDictionary(id => id, _ => Failing
+                ? DrsResult<Fetched<JobStatusInfo>>.Failure(new DrsError("APIGW.0503", "Service unavailable.", DrsErrorKind.Unavailable, 503))
+                : DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null))));
         }
 
         public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
