@@ -47,7 +47,7 @@ WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 export BENCH_LUA_DIR="$BENCH/lua"
 
-EMU_PID=""; GW_PID=""; REDIS_PID=""; YOGA_PID=""
+EMU_PID=""; GW_PID=""; REDIS_PID=""; YOGA_PID=""; RAW_PID=""
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -59,7 +59,7 @@ stop_pid() {
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
 }
-cleanup() { stop_pid "$YOGA_PID"; stop_pid "$GW_PID"; stop_pid "$EMU_PID"; stop_pid "$REDIS_PID"; }
+cleanup() { stop_pid "$RAW_PID"; stop_pid "$YOGA_PID"; stop_pid "$GW_PID"; stop_pid "$EMU_PID"; stop_pid "$REDIS_PID"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -96,6 +96,7 @@ status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; } # VmHWM /
 cd "$ROOT"
 EMU_DLL="$ROOT/src/DrsGraph.Emulator/bin/Release/net10.0/DrsGraph.Emulator.dll"
 GW_DLL="$ROOT/src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll"
+RAW_DLL="$BENCH/DrsGraph.RawPeer/bin/Release/net10.0/DrsGraph.RawPeer.dll"
 # The runtime settings the gateway ships with (the Dockerfile's ENV, launchSettings.json), so the figures
 # are those of a deployed gateway; BENCH_GATEWAY_ENV comes after and can override them.
 GATEWAY_RUNTIME_ENV="DOTNET_GCgen0size=0x4000000"
@@ -103,6 +104,9 @@ if [[ "$SKIP_BUILD" != 1 ]]; then
   log "building Release (emulator, gateway)"
   dotnet build -c Release -nologo -v q src/DrsGraph.Emulator/DrsGraph.Emulator.csproj >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "emulator build failed"; }
   dotnet build -c Release -nologo -v q src/DrsGraph.Gateway/DrsGraph.Gateway.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "gateway build failed"; }
+  if selected raw; then
+    dotnet build -c Release -nologo -v q bench/DrsGraph.RawPeer/DrsGraph.RawPeer.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "raw peer build failed"; }
+  fi
 fi
 [[ -f "$EMU_DLL" && -f "$GW_DLL" ]] || die "Release build output missing"
 
@@ -337,6 +341,7 @@ scenario() {
   case "$target" in
     gateway) ensure_gateway; pid="$GW_PID"; url="$GW/graphql" ;;
     yoga) ensure_yoga; pid="$YOGA_PID"; url="$YOGA/graphql" ;;
+    raw) pid="$RAW_PID"; url="$RAW/graphql" ;;
     *) pid="$EMU_PID"; url="$EMU/v3/$PROJECT_ID/jobs/batch-status"; min="$START_WARMUP_MIN"; max="$START_WARMUP_MAX" ;;
   esac
   export BENCH_BODY="$body" BENCH_TOKEN="$token" BENCH_RATE="$rate" BENCH_THREADS="$THREADS" BENCH_BATCH_PREFIX="/v3/$PROJECT_ID/jobs/batch-"
@@ -385,6 +390,23 @@ scenario baseline "emulator batch endpoints called directly, 20 IDs, status/prog
 scenario status1 "one job's status" gateway graphql.lua "$WORK/status1.json" bench-token "$CONNECTIONS"
 scenario warm20 "20 jobs x status+progress+detail, warm: one token" \
   gateway graphql.lua "$WORK/full20.json" bench-token "$CONNECTIONS"
+# raw (issue 15): bare Kestrel (bench/DrsGraph.RawPeer) parsing the same body and writing the gateway's own
+# warm20 answer, captured here byte for byte: the ceiling of this machine for this request. Measured while
+# the gateway idles, with the same Lua, connections and warm-up.
+if selected raw; then
+  ensure_gateway
+  curl -fsS --max-time 10 -H 'Content-Type: application/json' -H 'X-Auth-Token: bench-token' -d @"$WORK/full20.json" \
+    "$GW/graphql" >"$WORK/answer20.json" || die "could not capture the gateway's warm20 answer for the raw peer"
+  RAW_PORT="$(free_port)"; RAW="http://127.0.0.1:$RAW_PORT"
+  dotnet "$RAW_DLL" --urls "$RAW" --answer "$WORK/answer20.json" >"$WORK/raw.log" 2>&1 &
+  RAW_PID=$!
+  wait_http "$RAW/graphql" 30 -X POST -H 'Content-Type: application/json' -d @"$WORK/full20.json" \
+    || die "the raw peer did not start (see $WORK/raw.log)"
+  log "raw peer pid $RAW_PID on $RAW, answering $(wc -c <"$WORK/answer20.json") bytes"
+  scenario raw "bare Kestrel: parse the warm20 request body, write the gateway's warm20 answer (same bytes)" \
+    raw graphql.lua "$WORK/full20.json" bench-token "$CONNECTIONS"
+  stop_pid "$RAW_PID"; RAW_PID=""
+fi
 if selected warm20_half && [[ -n "$(rps_of warm20)" ]]; then
   HALF="$(jq -n --argjson r "$(rps_of warm20)" '$r / 2')"
   HALF_CONNS=$(( CONNECTIONS / 2 ))
@@ -409,6 +431,18 @@ scenario_30ms cold20_30ms "cold20 against a 30 +/- 5 ms upstream (emulator fault
 if [[ -n "$GW_PID" ]]; then
   reset_peak "$GW_PID"
   stop_gateway
+fi
+# cold20_nocache (issue 15, target 1): the same cold load through a second gateway process started with
+# Gateway:Cache:Enabled=false, in the same run, so the cache's miss path is the only difference. Its peak
+# RSS counts towards the run's gateway peak like the first process's.
+if selected cold20_nocache; then
+  saved_args=("${GW_ARGS[@]}")
+  GW_ARGS+=("--Gateway:Cache:Enabled=false")
+  scenario cold20_nocache "cold20 through a gateway started with Gateway:Cache:Enabled=false" \
+    gateway graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
+  reset_peak "$GW_PID"
+  stop_gateway
+  GW_ARGS=("${saved_args[@]}")
 fi
 # ---------------------------------------------------------------- live updates (issue 14)
 # BENCH_ONLY=subscriptions: a gateway of its own (limits raised for one caller's 1000 subscriptions),
@@ -501,7 +535,24 @@ jq -s --arg stamp "$STAMP" --arg commit "$COMMIT" --arg cpu "$CPU_MODEL" --arg m
         | {target: "200 pollers cost at most a few upstream calls per TTL", value: ($per_ttl // $p.upstream.total),
            unit: (if $per_ttl then "upstream calls per \($ttl_s) s status TTL (2 endpoints polled)" else "upstream calls in \($p.duration_s | round) s (no cache: no TTL)" end),
            met: ($per_ttl != null and $per_ttl <= 6)} else empty end),
-      (if $gwpeak > 0 then {target: "peak RSS < 250 MB", value: $gwpeak, unit: "MB", met: ($gwpeak < 250)} else empty end)
+      (if $gwpeak > 0 then {target: "peak RSS < 250 MB", value: $gwpeak, unit: "MB", met: ($gwpeak < 250)} else empty end),
+      # Issue 15: ratios between scenarios of this one run (each only when both sides were measured).
+      (by("cold20") as $c | by("cold20_nocache") as $n | if $c and $n then
+        {target: "issue 15: cold20 CPU/req <= 1.15x cold20_nocache", value: ($c.cpu_ms_per_request / $n.cpu_ms_per_request), unit: "x", met: ($c.cpu_ms_per_request <= 1.15 * $n.cpu_ms_per_request),
+         why: "cache on \($c.cpu_ms_per_request * 100 | round / 100) CPU ms/req, off \($n.cpu_ms_per_request * 100 | round / 100)\(if $redis != "" then " (memory + Redis)" else " (memory level only)" end)"} else empty end),
+      (by("cold20") as $c | by("yoga_cold20") as $y | if $c and $y and ($y.skipped | not) then
+        ({target: "issue 15: cold20 CPU/req <= 0.5x yoga_cold20", value: ($c.cpu_ms_per_request / $y.cpu_ms_per_request), unit: "x", met: ($c.cpu_ms_per_request <= 0.5 * $y.cpu_ms_per_request),
+          why: "DrsGraph \($c.cpu_ms_per_request * 100 | round / 100) CPU ms/req, yoga \($y.cpu_ms_per_request * 100 | round / 100)"},
+         {target: "issue 15: cold20 req/s >= 2x yoga_cold20", value: ($c.rps / $y.rps), unit: "x", met: ($c.rps >= 2 * $y.rps),
+          why: "DrsGraph \($c.rps | round) req/s, yoga \($y.rps | round)"}) else empty end),
+      (by("cold20_30ms") as $c | by("yoga_cold20_30ms") as $y | if $c and $y and ($y.skipped | not) then
+        {target: "issue 15: cold20_30ms req/s >= 2x yoga_cold20_30ms", value: ($c.rps / $y.rps), unit: "x", met: ($c.rps >= 2 * $y.rps),
+         why: "DrsGraph \($c.rps | round) req/s, yoga \($y.rps | round)"} else empty end),
+      (by("warm20") as $w | by("raw") as $x | if $w and $x then
+        {target: "issue 15: warm20 req/s >= 60% of raw", value: ($w.rps / $x.rps * 100), unit: "%", met: ($w.rps >= 0.6 * $x.rps),
+         why: "warm20 \($w.rps | round) req/s, raw peer \($x.rps | round) req/s"} else empty end),
+      (if $gwpeak > 0 then {target: "issue 15: peak RSS < 200 MB", value: $gwpeak, unit: "MB", met: ($gwpeak < 200),
+         why: "VmHWM of every gateway process of the run\(if $redis != "" then " (with Redis)" else " (BENCH_REDIS=0 or no Redis)" end)"} else empty end)
     ]
   }' "$SCENARIOS" >"$RESULT"
 log "results: $RESULT"

@@ -23,7 +23,7 @@ def ratio($what; $a; $b):
   "",
   "| scenario | conns | req/s | p50 ms | p99 ms | upstream calls / req (load; alone) | gateway CPU (% of 1 core) | CPU ms / req | peak RSS MB (scenario) | bad responses |",
   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  ($r.scenarios[] | select(.target == "gateway") |
+  ($r.scenarios[] | select(.target == "gateway" or .target == "raw") |
     "| `\(.name)`: \(.description) | \(.connections) | \(.rps | r0) | \(.p50_ms | r2) | \(.p99_ms | r2) | \(.upstream_calls_per_request | r2); \(.upstream_calls_per_request_alone | r2) | \(.cpu_pct_of_one_core | r0) | \(.cpu_ms_per_request | r2) | \(.peak_rss_mb | r0) | \(bad) |"),
   "",
   (by("baseline") as $b | if $b then
@@ -33,7 +33,8 @@ def ratio($what; $a; $b):
   "| target | measured | met? | why |",
   "|---|---|---|---|",
   ($r.targets[] as $t |
-    (if ($t.target | startswith("warm 20-job")) then
+    (if $t.why then $t.why
+     elif ($t.target | startswith("warm 20-job")) then
        (by("warm20")) as $w
        | if $r.config.cache_on_checkout | not then "no cache on this checkout: warm requests cost \($w.upstream_calls_per_request | r2) upstream calls each, like cold ones"
          else "warm costs \($w.upstream_calls_per_request | r2) upstream calls/req and \($w.cpu_ms_per_request | r2) CPU ms/req; cold \(by("cold20").cpu_ms_per_request | r2) CPU ms/req plus the emulator's work" end
