@@ -18,6 +18,7 @@
 # BENCH_THREADS (2), BENCH_POLLERS (200), BENCH_APPEND (1: append to bench/README.md),
 # BENCH_RESULTS_DIR (bench/results), BENCH_SKIP_BUILD (0), BENCH_ONLY (space-separated scenario names),
 # BENCH_GATEWAY_ENV (NAME=value words set for the gateway process only, e.g. DOTNET_gcServer=0),
+# BENCH_COLDSTART_S (10: the first seconds of load the coldstart scenario measures before its warm-up),
 # BENCH_REDIS (1; 0: no Redis even when the cache supports it, memory level only),
 # BENCH_YOGA (1: also measure the graphql-yoga + dataloader comparison gateway in bench/yoga when node and
 # npm are installed; 0: skip it).
@@ -42,7 +43,7 @@ PROJECT_ID="054ba152d480d55b2f5dc0069e7ddef0"   # the emulator's demo project (i
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # The exact command, knobs included, for the report.
 # (grep finds nothing when no knob is set: not a failure.)
-COMMAND="$({ env | grep -E '^BENCH_(REDIS|YOGA|DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|START_WARMUP_MIN|START_WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' || true; } | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
+COMMAND="$({ env | grep -E '^BENCH_(REDIS|YOGA|COLDSTART_S|DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|START_WARMUP_MIN|START_WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' || true; } | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
 WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 export BENCH_LUA_DIR="$BENCH/lua"
@@ -322,13 +323,28 @@ warm_up() { # connections, lua, url, pid, name, min seconds, max seconds
   log "  warm-up: $round rounds of ${WARMUP}s, CPU ms/req $(jq -r '.cpu_ms_per_request * 100 | round / 100' "$WORK/$name.warmup.jsonl" | paste -sd' ')"
 }
 
+# The gateway's GC counters from its own /metrics (the System.Runtime meter, exported by the Prometheus
+# endpoint): bytes allocated since start and collections per generation. Read before and after a
+# scenario's measured window; "null" when the process has no such endpoint (yoga, raw, the emulator).
+# The exporter caches a scrape for 300 ms: both reads are more than that apart from any other.
+gc_sample() { # base url
+  curl -fsS --max-time 5 "$1/metrics" 2>/dev/null | awk '
+    /^dotnet_gc_heap_total_allocated_bytes_total/ { a = $NF }
+    /^dotnet_gc_collections_total/ && /gen0/ { g0 = $NF }
+    /^dotnet_gc_collections_total/ && /gen1/ { g1 = $NF }
+    /^dotnet_gc_collections_total/ && /gen2/ { g2 = $NF }
+    END { if (a == "") print "null"; else printf "{\"allocated_bytes\":%s,\"gen0\":%s,\"gen1\":%s,\"gen2\":%s}\n", a, g0 + 0, g1 + 0, g2 + 0 }' \
+    || echo null
+}
+
 SCENARIOS="$WORK/scenarios.jsonl"; : >"$SCENARIOS"
 
 # name, description, target (gateway: DrsGraph | yoga: bench/yoga | emulator), lua, body, token, connections,
 # [rate to hold, req/s]. Both gateways are measured by the same code: the target only picks the process.
 scenario() {
   local name="$1" desc="$2" target="$3" lua="$4" body="$5" token="$6" conns="$7" rate="${8:-0}"
-  local url pid t0 t1 e0 e1 wrk_json up hwm rss alone min="$WARMUP_MIN" max="$WARMUP_MAX"
+  local url pid t0 t1 e0 e1 wrk_json up hwm rss alone min="${SCENARIO_WARMUP_MIN:-$WARMUP_MIN}" max="${SCENARIO_WARMUP_MAX:-$WARMUP_MAX}"
+  local gc0=null gc1=null first=null f0 f1 fw
   selected "$name" || return 0
   if [[ "$target" == yoga && -n "$YOGA_SKIP" ]]; then
     # Recorded, so the results say the comparison was asked for and why it is missing.
@@ -347,13 +363,25 @@ scenario() {
   export BENCH_BODY="$body" BENCH_TOKEN="$token" BENCH_RATE="$rate" BENCH_THREADS="$THREADS" BENCH_BATCH_PREFIX="/v3/$PROJECT_ID/jobs/batch-"
   [[ "$target" != emulator ]] && check_gateway "$url" "$body" "$(jq '.variables.ids // [1] | length' "$body")"
   reset_peak "$pid"
+  # SCENARIO_FIRST_S (coldstart): the first seconds of load, measured before any warm-up.
+  if [[ -n "${SCENARIO_FIRST_S:-}" ]]; then
+    f0="$(cpu_ticks "$pid")"
+    fw="$(run_wrk "$conns" "$SCENARIO_FIRST_S" "$lua" "$url" "$WORK/$name.first.txt")"
+    f1="$(cpu_ticks "$pid")"
+    first="$(jq -nc --argjson w "$fw" --argjson cpu "$((f1 - f0))" --argjson tck "$CLK_TCK" \
+      '{duration_s: $w.duration_s, rps: $w.rps, requests: $w.requests, p50_ms: $w.p50_ms, p99_ms: $w.p99_ms,
+        cpu_ms_per_request: (if $w.requests > 0 then $cpu / $tck * 1000 / $w.requests else null end)}')"
+    log "  first ${SCENARIO_FIRST_S}s of load: $(jq -r '"\(.rps | floor) req/s, CPU ms/req \(.cpu_ms_per_request * 100 | round / 100)"' <<<"$first")"
+  fi
   warm_up "$conns" "$lua" "$url" "$pid" "$name" "$min" "$max"
   sleep 1 # requests the warm-up left in flight may still call upstream: let them finish before counting
   curl -fsS -X DELETE "$EMU/_emulator/requests" >/dev/null
+  [[ "$target" == gateway ]] && gc0="$(gc_sample "${url%/graphql}")"
   t0="$(cpu_ticks "$pid")"; e0="$(cpu_ticks "$EMU_PID")"
   wrk_json="$(run_wrk "$conns" "$DURATION" "$lua" "$url" "$WORK/$name.txt")"
   t1="$(cpu_ticks "$pid")"; e1="$(cpu_ticks "$EMU_PID")"
   up="$(upstream_counts)"
+  [[ "$target" == gateway ]] && gc1="$(gc_sample "${url%/graphql}")"
   hwm="$(status_kb "$pid" VmHWM)"; rss="$(status_kb "$pid" VmRSS)"
   alone=null
   if [[ "$target" != emulator ]]; then
@@ -366,7 +394,7 @@ scenario() {
   jq -nc --arg name "$name" --arg desc "$desc" --arg target "$target" --arg token "$token" \
     --argjson conns "$conns" --argjson rate "$rate" --argjson wrk "$wrk_json" --argjson up "$up" \
     --argjson cpu "$(( t1 - t0 ))" --argjson ecpu "$(( e1 - e0 ))" --argjson tck "$CLK_TCK" \
-    --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" --argjson alone "$alone" --slurpfile warmup "$WORK/$name.warmup.jsonl" '
+    --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson latency "${SCENARIO_LATENCY:-null}" --argjson alone "$alone" --argjson gc0 "$gc0" --argjson gc1 "$gc1" --argjson first "$first" --slurpfile warmup "$WORK/$name.warmup.jsonl" '
     {name: $name, description: $desc, target: $target, connections: $conns, threads: '"$THREADS"',
      token: (if $token == "unique" then "unique per request (cold cache)" else "fixed" end),
      target_rps: (if $rate > 0 then $rate else null end), upstream_latency: $latency,
@@ -379,7 +407,13 @@ scenario() {
      cpu_s: ($cpu / $tck), cpu_pct_of_one_core: ($cpu / $tck / $wrk.duration_s * 100),
      cpu_ms_per_request: (if $wrk.requests > 0 then $cpu / $tck * 1000 / $wrk.requests else null end),
      emulator_cpu_s: (if $target != "emulator" then $ecpu / $tck else null end),
-     peak_rss_mb: ($hwm / 1024), rss_end_mb: ($rss / 1024)}' >>"$SCENARIOS"
+     peak_rss_mb: ($hwm / 1024), rss_end_mb: ($rss / 1024),
+     gc: (if $gc0 != null and $gc1 != null and $wrk.requests > 0 then
+       {allocated_kb_per_request: (($gc1.allocated_bytes - $gc0.allocated_bytes) / 1024 / $wrk.requests),
+        gen0: ($gc1.gen0 - $gc0.gen0), gen1: ($gc1.gen1 - $gc0.gen1), gen2: ($gc1.gen2 - $gc0.gen2)} else null end),
+     first_load: $first,
+     coldstart_ratio: (if $first != null and $first.cpu_ms_per_request != null and $wrk.requests > 0
+       then $first.cpu_ms_per_request / ($cpu / $tck * 1000 / $wrk.requests) else null end)}' >>"$SCENARIOS"
   log "  $(tail -1 "$SCENARIOS" | jq -r '"\(.rps | floor) req/s, p50 \(.p50_ms * 100 | round / 100) ms, p99 \(.p99_ms * 100 | round / 100) ms, upstream/req \(.upstream_calls_per_request // "-" | if type == "number" then (. * 100 | round / 100) else . end) (alone \(.upstream_calls_per_request_alone // "-")), cpu \(.cpu_pct_of_one_core | round)%, peak rss \(.peak_rss_mb | round) MB, bad \(.errors.bad_responses + .errors.status + .errors.timeout)"')"
 }
 rps_of() { jq -r --arg n "$1" 'select(.name == $n and (.skipped | not)) | .rps' "$SCENARIOS"; }
@@ -443,6 +477,19 @@ if selected cold20_nocache; then
   reset_peak "$GW_PID"
   stop_gateway
   GW_ARGS=("${saved_args[@]}")
+fi
+# coldstart (issue 15, target 5): a freshly started gateway (defaults) under the cold 20-job load at once:
+# its CPU ms per request over the first BENCH_COLDSTART_S (10) seconds, then after the same warm-up as a
+# gateway start, its steady figure; coldstart_ratio is the first over the steady. The one check request
+# before the load is the only traffic it has seen.
+if selected coldstart; then
+  start_gateway coldstart
+  log "gateway pid $GW_PID on $GW, fresh (no warm-up)"
+  SCENARIO_FIRST_S="${BENCH_COLDSTART_S:-10}" SCENARIO_WARMUP_MIN="$START_WARMUP_MIN" SCENARIO_WARMUP_MAX="$START_WARMUP_MAX" \
+    scenario coldstart "a fresh gateway: cold20 over its first ${BENCH_COLDSTART_S:-10} s of load, then steady" \
+    gateway graphql.lua "$WORK/full20.json" unique "$CONNECTIONS"
+  reset_peak "$GW_PID"
+  stop_gateway
 fi
 # ---------------------------------------------------------------- live updates (issue 14)
 # BENCH_ONLY=subscriptions: a gateway of its own (limits raised for one caller's 1000 subscriptions),
@@ -552,7 +599,10 @@ jq -s --arg stamp "$STAMP" --arg commit "$COMMIT" --arg cpu "$CPU_MODEL" --arg m
         {target: "issue 15: warm20 req/s >= 60% of raw", value: ($w.rps / $x.rps * 100), unit: "%", met: ($w.rps >= 0.6 * $x.rps),
          why: "warm20 \($w.rps | round) req/s, raw peer \($x.rps | round) req/s"} else empty end),
       (if $gwpeak > 0 then {target: "issue 15: peak RSS < 200 MB", value: $gwpeak, unit: "MB", met: ($gwpeak < 200),
-         why: "VmHWM of every gateway process of the run\(if $redis != "" then " (with Redis)" else " (BENCH_REDIS=0 or no Redis)" end)"} else empty end)
+         why: "VmHWM of every gateway process of the run\(if $redis != "" then " (with Redis)" else " (BENCH_REDIS=0 or no Redis)" end)"} else empty end),
+      (by("coldstart") as $f | if $f and $f.coldstart_ratio then
+        {target: "issue 15: coldstart CPU/req over the first \($f.first_load.duration_s | round) s <= 2x steady", value: $f.coldstart_ratio, unit: "x", met: ($f.coldstart_ratio <= 2),
+         why: "first \($f.first_load.duration_s | round) s: \($f.first_load.cpu_ms_per_request * 100 | round / 100) CPU ms/req at \($f.first_load.rps | round) req/s; steady \($f.cpu_ms_per_request * 100 | round / 100) at \($f.rps | round) req/s"} else empty end)
     ]
   }' "$SCENARIOS" >"$RESULT"
 log "results: $RESULT"

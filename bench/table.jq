@@ -21,10 +21,10 @@ def ratio($what; $a; $b):
   "",
   "Command: `\($r.command)` (\($r.config.duration_s) s measured per scenario after a warm-up of \($r.config.warmup_min_s)-\($r.config.warmup_max_s) s in \($r.config.warmup_round_s) s rounds until CPU/request is steady; one gateway process for all scenarios, warmed up for \($r.config.start_warmup_min_s)-\($r.config.start_warmup_max_s) s after start). Cache on this checkout: \(if $r.config.cache_on_checkout then "yes\(if $r.config.redis then " (memory + Redis)" else "" end), status TTL \($r.config.status_ttl_s // "?") s" else "**no** (every GraphQL request goes upstream)" end). Per-caller rate limit: \($r.config.rate_limit // "none"). Raw figures: `bench/results/\($r.timestamp).json`.",
   "",
-  "| scenario | conns | req/s | p50 ms | p99 ms | upstream calls / req (load; alone) | gateway CPU (% of 1 core) | CPU ms / req | peak RSS MB (scenario) | bad responses |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| scenario | conns | req/s | p50 ms | p99 ms | upstream calls / req (load; alone) | gateway CPU (% of 1 core) | CPU ms / req | KB allocated / req | GC gen0/1/2 | peak RSS MB (scenario) | bad responses |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ($r.scenarios[] | select(.target == "gateway" or .target == "raw") |
-    "| `\(.name)`: \(.description) | \(.connections) | \(.rps | r0) | \(.p50_ms | r2) | \(.p99_ms | r2) | \(.upstream_calls_per_request | r2); \(.upstream_calls_per_request_alone | r2) | \(.cpu_pct_of_one_core | r0) | \(.cpu_ms_per_request | r2) | \(.peak_rss_mb | r0) | \(bad) |"),
+    "| `\(.name)`: \(.description) | \(.connections) | \(.rps | r0) | \(.p50_ms | r2) | \(.p99_ms | r2) | \(.upstream_calls_per_request | r2); \(.upstream_calls_per_request_alone | r2) | \(.cpu_pct_of_one_core | r0) | \(.cpu_ms_per_request | r2) | \(.gc.allocated_kb_per_request | r1) | \(if .gc then "\(.gc.gen0)/\(.gc.gen1)/\(.gc.gen2)" else "-" end) | \(.peak_rss_mb | r0) | \(bad) |"),
   "",
   (by("baseline") as $b | if $b then
     "Baseline (emulator alone, \($b.connections) connections, same 20 IDs): **\($b.rps | r0) batch calls/s**, i.e. \($b.rps / 3 | r0) status+progress+detail sets/s; p50 \($b.p50_ms | r2) ms, p99 \($b.p99_ms | r2) ms; emulator CPU \($b.cpu_pct_of_one_core | r0) % of a core; \($b | bad) bad responses."
