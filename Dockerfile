@@ -13,9 +13,15 @@ WORKDIR /src
 # folder, so restoring from the .csproj files alone would fail. The cache mounts keep NuGet and npm
 # downloads across builds instead.
 COPY . .
+# ReadyToRun: the assemblies carry precompiled native code for the image's architecture (TARGETARCH, set
+# by BuildKit: amd64 or arm64), so a new replica starts serving from native code instead of JIT-compiling
+# every hot method first; tiered compilation still recompiles the hot paths with PGO later (see the
+# gateway's csproj). bench/run.sh measures this same publish by default (BENCH_READY_TO_RUN).
+ARG TARGETARCH
 RUN --mount=type=cache,id=drsgraph-nuget,target=/root/.nuget/packages \
     --mount=type=cache,id=drsgraph-npm,target=/root/.npm \
-    dotnet publish src/DrsGraph.Gateway/DrsGraph.Gateway.csproj -c Release -o /app -p:UseAppHost=false
+    dotnet publish src/DrsGraph.Gateway/DrsGraph.Gateway.csproj -c Release -o /app -p:UseAppHost=false \
+      -a "$TARGETARCH" --self-contained false -p:PublishReadyToRun=true
 
 # --- run: ASP.NET Core runtime only, as the image's non-root user --------------------------------------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

@@ -18,7 +18,8 @@
 # BENCH_THREADS (2), BENCH_POLLERS (200), BENCH_APPEND (1: append to bench/README.md),
 # BENCH_RESULTS_DIR (bench/results), BENCH_SKIP_BUILD (0), BENCH_ONLY (space-separated scenario names),
 # BENCH_GATEWAY_ENV (NAME=value words set for the gateway process only, e.g. DOTNET_gcServer=0),
-# BENCH_COLDSTART_S (10: the first seconds of load the coldstart scenario measures before its warm-up),
+# BENCH_READY_TO_RUN (1: measure the gateway published ReadyToRun, as the Dockerfile ships it; 0: the
+# plain Release build), BENCH_COLDSTART_S (10: the first seconds of load the coldstart scenario measures before its warm-up),
 # BENCH_REDIS (1; 0: no Redis even when the cache supports it, memory level only),
 # BENCH_YOGA (1: also measure the graphql-yoga + dataloader comparison gateway in bench/yoga when node and
 # npm are installed; 0: skip it).
@@ -43,7 +44,7 @@ PROJECT_ID="054ba152d480d55b2f5dc0069e7ddef0"   # the emulator's demo project (i
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # The exact command, knobs included, for the report.
 # (grep finds nothing when no knob is set: not a failure.)
-COMMAND="$({ env | grep -E '^BENCH_(REDIS|YOGA|COLDSTART_S|DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|START_WARMUP_MIN|START_WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' || true; } | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
+COMMAND="$({ env | grep -E '^BENCH_(REDIS|YOGA|COLDSTART_S|READY_TO_RUN|DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|START_WARMUP_MIN|START_WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' || true; } | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
 WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 export BENCH_LUA_DIR="$BENCH/lua"
@@ -101,10 +102,23 @@ RAW_DLL="$BENCH/DrsGraph.RawPeer/bin/Release/net10.0/DrsGraph.RawPeer.dll"
 # The runtime settings the gateway ships with (the Dockerfile's ENV, launchSettings.json), so the figures
 # are those of a deployed gateway; BENCH_GATEWAY_ENV comes after and can override them.
 GATEWAY_RUNTIME_ENV="DOTNET_GCgen0size=0x4000000"
+# BENCH_READY_TO_RUN=1 (the default): the gateway measured is a ReadyToRun publish for this machine's
+# runtime identifier, as the Dockerfile ships it, so the start-up and coldstart figures are those of the
+# image; 0: the plain Release build (`dotnet run`'s JIT-only code).
+READY_TO_RUN="${BENCH_READY_TO_RUN:-1}"
+case "$(uname -m)" in aarch64|arm64) RID=linux-arm64 ;; *) RID=linux-x64 ;; esac
+if [[ "$READY_TO_RUN" == 1 ]]; then
+  GW_DLL="$ROOT/src/DrsGraph.Gateway/bin/Release/net10.0/$RID/publish/DrsGraph.Gateway.dll"
+fi
 if [[ "$SKIP_BUILD" != 1 ]]; then
   log "building Release (emulator, gateway)"
   dotnet build -c Release -nologo -v q src/DrsGraph.Emulator/DrsGraph.Emulator.csproj >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "emulator build failed"; }
   dotnet build -c Release -nologo -v q src/DrsGraph.Gateway/DrsGraph.Gateway.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "gateway build failed"; }
+  if [[ "$READY_TO_RUN" == 1 ]]; then
+    log "publishing the gateway ReadyToRun for $RID (BENCH_READY_TO_RUN=0 measures the plain build)"
+    dotnet publish -c Release -nologo -v q -r "$RID" --self-contained false -p:PublishReadyToRun=true -p:UseAppHost=false \
+      src/DrsGraph.Gateway/DrsGraph.Gateway.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "gateway ReadyToRun publish failed"; }
+  fi
   if selected raw; then
     dotnet build -c Release -nologo -v q bench/DrsGraph.RawPeer/DrsGraph.RawPeer.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; die "raw peer build failed"; }
   fi
@@ -549,7 +563,7 @@ MEM_TOTAL="$(free -h | awk '/^Mem:/ {print $2}')"
 DOTNET_VERSION="$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')"
 GC_MODE="$(jq -r '.runtimeOptions.configProperties["System.GC.Server"] // false | if . then "server" else "workstation" end' \
   "${GW_DLL%.dll}.runtimeconfig.json")"
-GC_MODE="$GC_MODE GC, $GATEWAY_RUNTIME_ENV"
+GC_MODE="$GC_MODE GC, $GATEWAY_RUNTIME_ENV, $(if [[ "$READY_TO_RUN" == 1 ]]; then echo "ReadyToRun publish ($RID)"; else echo "plain build (no ReadyToRun)"; fi)"
 jq -s --arg stamp "$STAMP" --arg commit "$COMMIT" --arg cpu "$CPU_MODEL" --arg mem "$MEM_TOTAL" \
   --argjson nproc "$(nproc)" --arg kernel "$(uname -r)" --arg dotnet "$DOTNET_VERSION" --arg gc "$GC_MODE" \
   --arg wrk "$(wrk -v 2>&1 | head -1 | awk '{print $2}')" --arg redis "$REDIS_VERSION" --arg cache "$CACHE" \
