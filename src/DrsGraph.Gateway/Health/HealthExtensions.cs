@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DrsGraph.DrsClient;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,9 @@ public static class HealthExtensions
 
     /// <summary>Tag of the checks <see cref="ReadyPath"/> runs; <see cref="LivePath"/> runs none.</summary>
     public const string ReadyTag = "ready";
+
+    /// <summary>Name of the readiness check that waits for the start-up warm-up.</summary>
+    public const string WarmUpCheckName = "warm-up";
 
     /// <summary>The connection string the cache uses for its shared level, and the readiness check PINGs.</summary>
     public const string RedisConnectionName = Caching.JobCacheExtensions.RedisConnectionName;
@@ -42,8 +46,14 @@ public static class HealthExtensions
         services.AddOptions<HttpStandardResilienceOptions>(DrsPipelineName)
             .PostConfigure<UpstreamCircuitState>((resilience, circuit) => circuit.Observe(resilience.CircuitBreaker));
 
+        // Start-up warm-up (issue 15): readiness waits for it.
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<WarmUpState>();
+        services.AddHostedService<StartupWarmUp>();
+
         var checks = services.AddHealthChecks()
-            .AddCheck<UpstreamCircuitHealthCheck>("drs-circuit", tags: [ReadyTag]);
+            .AddCheck<UpstreamCircuitHealthCheck>("drs-circuit", tags: [ReadyTag])
+            .AddCheck<WarmUpHealthCheck>(WarmUpCheckName, tags: [ReadyTag]);
 
         var redis = builder.Configuration.GetConnectionString(RedisConnectionName);
         if (!string.IsNullOrWhiteSpace(redis))

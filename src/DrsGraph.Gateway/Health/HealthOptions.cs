@@ -13,6 +13,14 @@ public sealed class HealthOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:30", ParseLimitsInInvariantCulture = true)]
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Longest the start-up warm-up (one in-process run of the 20-job query shape before the gateway
+    /// serves; readiness stays 503 until it ends) may take. Default 10 s: it takes well under a second
+    /// with ReadyToRun code, and the image's health check allows 20 s for start-up. Zero skips it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:02:00", ParseLimitsInInvariantCulture = true)]
+    public TimeSpan WarmUpTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Graceful shutdown, bound from <c>Gateway:Shutdown</c>.</summary>

@@ -83,7 +83,7 @@ public sealed class HealthTests
     }
 
     [Fact]
-    public async Task Without_Redis_readiness_checks_only_the_DRS_circuit()
+    public async Task Without_Redis_readiness_checks_only_the_DRS_circuit_and_the_start_up_warm_up()
     {
         await using var gateway = GatewayHost.Builder().Start();
         var client = gateway.Client;
@@ -91,7 +91,7 @@ public sealed class HealthTests
         var (status, body) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(["drs-circuit"], body["checks"]!.AsObject().Select(check => check.Key));
+        Assert.Equal(["drs-circuit", HealthExtensions.WarmUpCheckName], body["checks"]!.AsObject().Select(check => check.Key));
         Assert.Equal("Closed", body["checks"]!["drs-circuit"]!["state"]!.GetValue<string>());
     }
 

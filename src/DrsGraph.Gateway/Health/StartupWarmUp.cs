@@ -1,0 +1,101 @@
+using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.GraphQLSchema;
+using GraphQL;
+using GraphQL.Transport;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Health;
+
+/// <summary>
+/// Start-up warm-up: before the host starts serving, one in-process run of the load benchmark's 20-job
+/// query shape through the same pipeline as an HTTP POST (user context, validation rules, cost limits,
+/// telemetry, the executer, the serializer), so the JIT has compiled that path before the first caller
+/// pays for it. The ID list is empty: it makes no DRS call and touches no cache entry. Bounded by
+/// <see cref="HealthOptions.WarmUpTimeout"/> (zero skips it); a timeout or failure is logged and the
+/// gateway starts anyway. <see cref="WarmUpHealthCheck"/> keeps readiness at 503 until it has ended.
+/// </summary>
+internal sealed partial class StartupWarmUp(
+    IServiceProvider services,
+    WarmUpState state,
+    IOptions<HealthOptions> options,
+    TimeProvider time,
+    ILogger<StartupWarmUp> logger) : IHostedService
+{
+    /// <summary>The selection of <c>bench/run.sh</c>'s <c>cold20</c> and <c>warm20</c> scenarios.</summary>
+    internal const string Query = "query WarmUp($ids: [ID!]!) { jobs(ids: $ids) { id status phase isTerminal isFailed progress { percent incrementalDelaySeconds remainingSeconds phases { name percent } } detail { name taskType createdAt source { dbType host port } target { dbType instanceName } } } }";
+
+    /// <summary>The caller the warm-up runs as: a token no real caller has; it reaches neither DRS nor the cache.</summary>
+    internal const string Token = "drsgraph-start-up-warm-up";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.WarmUpTimeout;
+        if (timeout <= TimeSpan.Zero)
+        {
+            state.Finish("skipped", TimeSpan.Zero);
+            return;
+        }
+
+        var started = time.GetTimestamp();
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        string outcome;
+        try
+        {
+            outcome = await RunAsync(linked.Token) ? "completed" : "failed";
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            outcome = "timed out";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Never fatal: the warm-up only makes the first requests faster.
+            LogWarmUpException(logger, ex);
+            outcome = "failed";
+        }
+
+        var elapsed = time.GetElapsedTime(started);
+        state.Finish(outcome, elapsed);
+        LogWarmUp(logger, outcome, elapsed.TotalMilliseconds);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task<bool> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var provider = scope.ServiceProvider;
+        var executor = provider.GetRequiredService<GraphQLOperationExecutor<JobSchema>>();
+        var serializer = provider.GetRequiredService<IGraphQLSerializer>();
+
+        var context = new DefaultHttpContext { RequestServices = provider };
+        context.Request.Method = HttpMethods.Post;
+        context.Request.Headers["X-Auth-Token"] = Token;
+        var request = new GraphQLRequest
+        {
+            Query = Query,
+            OperationName = "WarmUp",
+            Variables = new Inputs(new Dictionary<string, object?> { ["ids"] = new List<object?>() }),
+        };
+
+        var (result, faulted) = await executor.ExecuteAsync(context, request, GraphQLTransport.HttpPost, context.Request.Headers, provider, cancellationToken);
+        await serializer.WriteAsync(Stream.Null, result, cancellationToken);
+        if (faulted || result.Errors is { Count: > 0 })
+        {
+            LogWarmUpErrors(logger, result.Errors?[0].Message);
+            return false;
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up {Outcome} in {ElapsedMs:F0} ms")]
+    private static partial void LogWarmUp(ILogger logger, string outcome, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Start-up warm-up answered with an error: {Error}")]
+    private static partial void LogWarmUpErrors(ILogger logger, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Start-up warm-up failed; the gateway starts anyway")]
+    private static partial void LogWarmUpException(ILogger logger, Exception exception);
+}
