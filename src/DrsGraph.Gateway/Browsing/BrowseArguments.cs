@@ -16,6 +16,7 @@ public static class BrowseArguments
     private static readonly Dictionary<string, BrowseField> Fields = new[]
     {
         BrowseField.Status, BrowseField.Phase, BrowseField.IsFailed, BrowseField.IsTerminal, BrowseField.Name, BrowseField.UseType,
+        BrowseField.EngineType, BrowseField.NetType,
         BrowseField.DbType, BrowseField.TaskMode, BrowseField.CreatedAt, BrowseField.UpdatedAt, BrowseField.ProgressPercent,
         BrowseField.IncrementalDelaySeconds,
     }.ToDictionary(f => f.InputName, StringComparer.Ordinal);
