@@ -15,6 +15,7 @@ public sealed record BrowseField(string InputName, JobSources Needs, bool Listed
     public static readonly BrowseField UseType = new("useType", JobSources.Detail, true, f => (object?)f.Listed?.UseType ?? f.Detail?.UseType);
     public static readonly BrowseField EngineType = new("engineType", JobSources.Detail, true, f => f.Listed is { } listed ? listed.EngineType : EngineTypeOf(f.Detail));
     public static readonly BrowseField NetType = new("netType", JobSources.Detail, true, f => f.Listed is { } listed ? listed.NetType : f.Detail?.NetType);
+    public static readonly BrowseField Tags = new("tags", JobSources.Detail, false, f => f.Detail?.Tags);
     public static readonly BrowseField DbType = new("dbType", JobSources.Detail, false, f => (object?)f.Detail?.Source?.DbType);
     public static readonly BrowseField TaskMode = new("taskMode", JobSources.Detail, false, f => (object?)f.Detail?.TaskType);
     public static readonly BrowseField CreatedAt = new("createdAt", JobSources.Detail, true, f => Utc(f.Listed is { } listed ? listed.CreatedAt : f.Detail?.CreatedAt));

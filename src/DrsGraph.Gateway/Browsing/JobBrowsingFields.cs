@@ -30,7 +30,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         {
             var single = condition.Operation switch
             {
-                "eq" => condition.Operand,
+                "eq" or "some" => condition.Operand,
                 "in" when condition.Operand is IEnumerable values && values.Cast<object?>().ToList() is [var only] => only,
                 _ => null,
             };
@@ -40,6 +40,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 ("useType", DbUseType useType) when pushed.UseType is null && useType != DbUseType.Unknown => pushed with { UseType = useType },
                 ("name", string name) when pushed.Name is null && name.Length > 0 => pushed with { Name = name },
                 ("engineType", string engine) when pushed.EngineType is null && engine.Length > 0 => pushed with { EngineType = engine },
+                ("tags", TagFilter tag) when condition.Operation == "some" && tag.ExactPair() is { } pair
+                    && pushed.Tags?.ContainsKey(pair.Key) != true => pushed with { Tags = new Dictionary<string, string>(pushed.Tags ?? new Dictionary<string, string>()) { [pair.Key] = pair.Value } },
                 ("netType", NetType net) when pushed.NetType is null && net != NetType.Unknown => pushed with { NetType = net },
                 _ => pushed,
             };

@@ -263,6 +263,52 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_tag_filter_sends_its_exact_pair_to_the_list_call_and_checks_the_tags_from_batch_detail()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(16, project: project);
+        // A host of its own: empty caches and uncached lists, so the calls counted are this test's.
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!).WithSetting("Gateway:Cache:ListTtl", "00:00:00").Start();
+        Task<GraphQLAnswer> QueryAsync(string query) => host.QueryAsync(query, GatewayFixture.Token, null, BrowseJobs.Headers(project));
+        const string Prod = "{ some: { key: { eq: \"env\" }, value: { eq: \"prod\" } } }";
+        await fixture.ClearUpstreamLogAsync();
+
+        var pushed = (await QueryAsync($"{{ projectJobs(first: 50, where: {{ useType: {{ eq: MIGRATION }}, tags: {Prod} }}) {{ nodes {{ id }} }} }}")).AssertNoErrors()
+            .Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
+        var calls = await fixture.UpstreamCallsAsync();
+
+        var jobs = (await QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ useType createdAt tags {{ key value }} }} }} }}")).AssertNoErrors()
+            .Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
+        var newestFirst = jobs.OrderByDescending(j => Detail(j, "createdAt"), StringComparer.Ordinal).ThenBy(j => Str(j, "id"), StringComparer.Ordinal).ToList();
+        IReadOnlyList<(string Key, string Value)> Tags(JsonObject job) =>
+            job["detail"]!["tags"]!.AsArray().Select(t => (Str(t!, "key"), t!["value"]?.GetValue<string>() ?? "")).ToList();
+        var migration = newestFirst.Where(j => Detail(j, "useType") == "MIGRATION").ToList();
+        var prod = migration.Where(j => Tags(j).Contains(("env", "prod"))).Select(j => Str(j, "id")).ToList();
+
+        Assert.NotEmpty(prod);
+        Assert.Equal(prod, pushed);
+        // DRS narrowed the list to the tagged jobs; batch-detail was asked for those only, to check the tags here.
+        Assert.Equal(["detail", "list"], calls.Select(c => c.Endpoint).Order());
+        Assert.Equal(new Dictionary<string, string> { ["env"] = "prod" }, calls.Single(c => c.Endpoint == "list").ListQuery!.Tags);
+        Assert.Equal(prod.Order(), calls.Single(c => c.Endpoint == "detail").JobIds!.Order());
+
+        // Not an exact pair: nothing pushed, the same answer from the tags alone.
+        await fixture.ClearUpstreamLogAsync();
+        await AssertSameAsync("{ some: { key: { eq: \"env\" }, value: { in: [\"prod\"] } } }", prod);
+        Assert.All(await fixture.UpstreamCallsAsync(), c => Assert.Null(c.ListQuery?.Tags));
+        await AssertSameAsync("{ none: { key: { eq: \"owner\" } } }", migration.Where(j => !Tags(j).Any(t => t.Key == "owner")).Select(j => Str(j, "id")));
+        await AssertSameAsync("{ all: { or: [{ key: { eq: \"env\" } }, { value: { startsWith: \"a\" } }] } }",
+            migration.Where(j => Tags(j).All(t => t.Key == "env" || t.Value.StartsWith('a'))).Select(j => Str(j, "id")));
+        await AssertSameAsync("{ any: true }", migration.Where(j => Tags(j).Count > 0).Select(j => Str(j, "id")));
+
+        async Task AssertSameAsync(string tags, IEnumerable<string> expected)
+        {
+            var answer = (await QueryAsync($"{{ projectJobs(first: 50, where: {{ useType: {{ eq: MIGRATION }}, tags: {tags} }}) {{ nodes {{ id }} }} }}")).AssertNoErrors();
+            Assert.Equal(expected, answer.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+        }
+    }
+
     private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
         fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
 

@@ -103,4 +103,4 @@ public sealed record UpstreamCall(
     long Sequence, string Endpoint, string ProjectId, IReadOnlyList<string>? JobIds, string? Language, int? StatusCode, UpstreamListQuery? ListQuery = null);
 
 /// <summary>A logged list call's filters as sent; null members were not sent.</summary>
-public sealed record UpstreamListQuery(string? DbUseType, string? Name, string? Status, string? EngineType, string? NetType);
+public sealed record UpstreamListQuery(string? DbUseType, string? Name, string? Status, string? EngineType, string? NetType, IReadOnlyDictionary<string, string>? Tags = null);
