@@ -3,7 +3,9 @@
 // page, a wrong bcp-config.json, an IDE that cannot reach the endpoint).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startGateway } from './gateway.mjs';
 
@@ -85,6 +87,74 @@ test('Banana Cake Pop runs a subscription over the same endpoint and shows its f
     assert.ok(transports.some(used => used.includes('/graphql')), `no subscription transport was used: ${transports.join(', ')}`);
     t.diagnostic(`transport: ${transports.join(', ')}`);
     assert.deepEqual(pageErrors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+// The README's "Browsing jobs" examples, read from the README itself (as BrowsingReadmeTests does), so an
+// edited example is the one run. Comments are dropped and lines joined: the IDE's editor auto-indents and
+// auto-closes brackets on typed newlines, which would change the text; GraphQL ignores both.
+function browsingExamples() {
+  const readme = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('## Browsing jobs');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  return [...section.matchAll(/```graphql\n([\s\S]*?)```/g)]
+    .map(match => match[1].split('\n').map(line => line.replace(/#.*$/, '').trim()).filter(Boolean).join(' '));
+}
+
+test('the README\'s browsing examples run in Banana Cake Pop and answer data without errors', { timeout: 300_000 }, async t => {
+  const examples = browsingExamples();
+  assert.equal(examples.length, 2);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    for (const example of examples) {
+      // A fresh page per example, so the answer pane cannot still show the previous example's answer.
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const pageErrors = [];
+      page.on('pageerror', error => pageErrors.push(error.message));
+      const answers = [];
+      page.on('response', async response => {
+        if (response.request().method() === 'POST' && new URL(response.url()).pathname === '/graphql') {
+          try { answers.push(await response.json()); } catch { /* not JSON: not an answer to the example */ }
+        }
+      });
+
+      await page.goto(`${baseUrl}/graphql`);
+      await page.getByText('Create Document').click({ timeout: 60_000 });
+      const editor = page.locator('.monaco-editor textarea').first();
+      await editor.waitFor({ timeout: 30_000 });
+      await editor.focus();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Delete');
+      await page.keyboard.insertText(example);
+
+      // As in the subscription test: a Run before the IDE has parsed the text sends an empty document, so run again.
+      const answered = page.getByText('"data"').first();
+      for (let attempt = 1; ; attempt++) {
+        await page.getByRole('button', { name: /run/i }).first().click({ timeout: 10_000 });
+        try {
+          await answered.waitFor({ timeout: 30_000 });
+          break;
+        } catch (error) {
+          if (attempt === 3) throw error;
+        }
+      }
+
+      // The IDE also posts its own introspection queries: the example's answer is the one with its root fields.
+      const answer = answers.find(a => a?.data?.projectJobs || a?.data?.jobsConnection);
+      assert.ok(answer, `no answer with data reached the IDE for: ${example}`);
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      // Each example shows jobs: the failed migration jobs of the demo project, or the given IDs' page.
+      const rows = answer.data.projectJobs?.edges ?? answer.data.jobsConnection?.nodes ?? [];
+      assert.ok(rows.length > 0, `the example answered no jobs: ${JSON.stringify(answer.data)}`);
+      assert.deepEqual(pageErrors, []);
+      t.diagnostic(`ran: ${example.slice(0, 80)}...`);
+      await page.close();
+    }
   } finally {
     await browser.close();
   }

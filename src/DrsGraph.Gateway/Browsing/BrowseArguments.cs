@@ -16,6 +16,7 @@ public static class BrowseArguments
     private static readonly Dictionary<string, BrowseField> Fields = new[]
     {
         BrowseField.Status, BrowseField.Phase, BrowseField.IsFailed, BrowseField.IsTerminal, BrowseField.Name, BrowseField.UseType,
+        BrowseField.EngineType, BrowseField.NetType, BrowseField.Tags,
         BrowseField.DbType, BrowseField.TaskMode, BrowseField.CreatedAt, BrowseField.UpdatedAt, BrowseField.ProgressPercent,
         BrowseField.IncrementalDelaySeconds,
     }.ToDictionary(f => f.InputName, StringComparer.Ordinal);
@@ -82,6 +83,13 @@ public static class BrowseArguments
 
                     foreach (var (operation, operand) in operations)
                     {
+                        if (field == BrowseField.Tags)
+                        {
+                            conditions.Add(new FieldCondition(field, operation, operation == "any" ? operand ?? throw Invalid("'tags.any' needs true or false.")
+                                : operand is IDictionary<string, object?> tag ? ReadTag(tag, depth + 1) : throw Invalid($"'tags.{operation}' needs a TagFilterInput.")));
+                            continue;
+                        }
+
                         if (operand is IEnumerable values and not string && values.Cast<object?>().Count() > MaxListValues)
                         {
                             throw Invalid($"'{name}.{operation}' lists more than {MaxListValues} values.");
@@ -100,6 +108,45 @@ public static class BrowseArguments
         }
 
         return new JobFilter(conditions, and, or);
+    }
+
+    private static TagFilter ReadTag(IDictionary<string, object?> input, int depth)
+    {
+        if (depth > MaxFilterDepth)
+        {
+            throw Invalid($"The filter nests and/or deeper than {MaxFilterDepth} levels.");
+        }
+
+        var conditions = new List<FieldCondition>();
+        var and = new List<TagFilter>();
+        var or = new List<TagFilter>();
+        foreach (var (name, value) in input)
+        {
+            var nested = value is IEnumerable list and not IDictionary<string, object?> ? list.OfType<IDictionary<string, object?>>().Select(item => ReadTag(item, depth + 1)).ToList() : [];
+            switch (name)
+            {
+                case "and":
+                    and.AddRange(nested);
+                    break;
+                case "or":
+                    or.AddRange(nested);
+                    break;
+                case "key" or "value" when value is IDictionary<string, object?> operations:
+                    foreach (var (operation, operand) in operations)
+                    {
+                        if (operand is null && operation is not ("eq" or "neq"))
+                        {
+                            throw Invalid($"'tags.{name}.{operation}' needs a value; only eq and neq compare with null.");
+                        }
+
+                        conditions.Add(new FieldCondition(name == "key" ? TagFilter.Key : TagFilter.Value, operation, operand));
+                    }
+
+                    break;
+            }
+        }
+
+        return new TagFilter(conditions, and, or);
     }
 
     private static List<JobFilter> Nested(object? value, int depth) =>

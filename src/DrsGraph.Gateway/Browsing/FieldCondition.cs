@@ -10,6 +10,11 @@ public sealed record FieldCondition(BrowseField Field, string Operation, object?
         var value = Field.Read(job);
         return Operation switch
         {
+            // HotChocolate's list operations, over the tags (a job without detail has none).
+            "some" => Tags(value).Any(((TagFilter)Operand!).Matches),
+            "all" => Tags(value).All(((TagFilter)Operand!).Matches),
+            "none" => !Tags(value).Any(((TagFilter)Operand!).Matches),
+            "any" => Tags(value).Count > 0 == (bool)Operand!,
             "eq" => Equal(value, Operand),
             "neq" => !Equal(value, Operand),
             "in" => Items().Any(item => Equal(value, item)),
@@ -50,6 +55,8 @@ public sealed record FieldCondition(BrowseField Field, string Operation, object?
 
     // Nulls never compare (HotChocolate's gt/lt on a null field are false), so the negations are true.
     private int? Compare(object? value) => value is null || Operand is null ? null : CompareValues(value, Normalize(Operand));
+
+    private static IReadOnlyList<Jobs.Tag> Tags(object? value) => value as IReadOnlyList<Jobs.Tag> ?? [];
 
     private bool Text(object? value, Func<string, string, bool> test) => value is string text && Operand is string operand && test(text, operand);
 

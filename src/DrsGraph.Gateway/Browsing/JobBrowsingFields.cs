@@ -22,7 +22,7 @@ namespace DrsGraph.Gateway.Browsing;
 /// </summary>
 public sealed class JobBrowsingFields(JobBrowser browser)
 {
-    /// <summary>DRS's list call filters one status, one use type and one name at a time: what it cannot take is applied here.</summary>
+    /// <summary>DRS's list call filters one status, use type, name, engine type and network type at a time: what it cannot take is applied here.</summary>
     public static JobListFilter PushDown(JobFilter filter)
     {
         var pushed = JobListFilter.None;
@@ -30,7 +30,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         {
             var single = condition.Operation switch
             {
-                "eq" => condition.Operand,
+                "eq" or "some" => condition.Operand,
                 "in" when condition.Operand is IEnumerable values && values.Cast<object?>().ToList() is [var only] => only,
                 _ => null,
             };
@@ -39,6 +39,10 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 ("status", JobStatus status) when pushed.Status is null && status != JobStatus.Unknown => pushed with { Status = status },
                 ("useType", DbUseType useType) when pushed.UseType is null && useType != DbUseType.Unknown => pushed with { UseType = useType },
                 ("name", string name) when pushed.Name is null && name.Length > 0 => pushed with { Name = name },
+                ("engineType", string engine) when pushed.EngineType is null && engine.Length > 0 => pushed with { EngineType = engine },
+                ("tags", TagFilter tag) when condition.Operation == "some" && tag.ExactPair() is { } pair
+                    && pushed.Tags?.ContainsKey(pair.Key) != true => pushed with { Tags = new Dictionary<string, string>(pushed.Tags ?? new Dictionary<string, string>()) { [pair.Key] = pair.Value } },
+                ("netType", NetType net) when pushed.NetType is null && net != NetType.Unknown => pushed with { NetType = net },
                 _ => pushed,
             };
         }
@@ -84,7 +88,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                         $"More jobs match what DRS can filter ({list.TotalCount}) than the gateway lists at once: narrow the filter with status, useType or name.");
                 }
 
-                var candidates = list.Jobs.Select(e => new JobFacts(e.Id, Listed: new ListedJob(e.Id, e.Name, e.Status, e.CreatedAt, e.UseType))).ToList();
+                var candidates = list.Jobs.Select(e => new JobFacts(e.Id, Listed: new ListedJob(e.Id, e.Name, e.Status, e.CreatedAt, e.UseType, e.EngineType, e.NetType))).ToList();
                 return browser.Select(context, candidates, filter, sort, fromList: true)
                     .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page, binding));
             });

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
@@ -197,6 +198,114 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         finally
         {
             await fixture.ClearFaultsAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Engine_and_network_type_filters_are_pushed_into_the_list_call_and_give_what_filtering_by_hand_gives()
+    {
+        var project = BrowseJobs.NewProject();
+        // Uncached lists, so every query shows its own list calls (the same filter twice would otherwise be a cache hit).
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!).WithSetting("Gateway:Cache:ListTtl", "00:00:00").Start();
+        Task<GraphQLAnswer> QueryAsync(string _, string query) => host.QueryAsync(query, GatewayFixture.Token, null, BrowseJobs.Headers(project));
+        string[] engines = ["mysql", "mongodb", "postgresql"];
+        string[] nets = ["vpn", "vpc", "eip"];
+        var made = new Dictionary<string, (string Engine, string Net)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var (engine, net) = (engines[i % 3], nets[i / 2 % 3]);
+            var response = await fixture.Host.Emulator!.Control.PostAsJsonAsync("/_emulator/jobs", new
+            {
+                projectId = project, count = 1, status = "INCRE_TRANSFER_STARTED", dbUseType = "migration", engineType = engine, netType = net, frozen = true,
+            });
+            response.EnsureSuccessStatusCode();
+            made[(await response.Content.ReadFromJsonAsync<JsonObject>())!["jobs"]![0]!["id"]!.GetValue<string>()] = (engine, net);
+        }
+
+        // Newest first, as projectJobs answers without an order (checked against createdAt by the tests above).
+        var listed = (await QueryAsync(project, "{ projectJobs(first: 50) { nodes { id detail { netType } } } }")).AssertNoErrors()
+            .Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => n!.AsObject()).ToList();
+        Assert.Equal(made.Keys.Order(), listed.Select(n => Str(n, "id")).Order());
+        // The emulator's detail says the network type it was created with: the list and batch-detail agree.
+        Assert.All(listed, n => Assert.Equal(made[Str(n, "id")].Net.ToUpperInvariant(), Detail(n, "netType")));
+        var order = listed.Select(n => Str(n, "id")).ToList();
+        IEnumerable<string> ByHand(Func<(string Engine, string Net), bool> keep) => order.Where(id => keep(made[id]));
+
+        // Pushed (conjunctive eq, or an in with one value) and applied here (or, nin, startsWith): the same jobs either way.
+        await AssertSameAsync("{ engineType: { eq: \"mysql\" } }", ByHand(j => j.Engine == "mysql"), ("mysql", null));
+        await AssertSameAsync("{ engineType: { in: [\"mongodb\"] } }", ByHand(j => j.Engine == "mongodb"), ("mongodb", null));
+        await AssertSameAsync("{ or: [{ engineType: { eq: \"mysql\" } }] }", ByHand(j => j.Engine == "mysql"), (null, null));
+        await AssertSameAsync("{ engineType: { startsWith: \"mo\" } }", ByHand(j => j.Engine.StartsWith("mo", StringComparison.Ordinal)), (null, null));
+        await AssertSameAsync("{ netType: { eq: VPC } }", ByHand(j => j.Net == "vpc"), (null, "vpc"));
+        await AssertSameAsync("{ netType: { nin: [VPN, EIP] } }", ByHand(j => j.Net == "vpc"), (null, null));
+        await AssertSameAsync("{ useType: { eq: MIGRATION }, and: [{ engineType: { eq: \"postgresql\" } }], netType: { eq: EIP } }",
+            ByHand(j => j.Engine == "postgresql" && j.Net == "eip"), ("postgresql", "eip"));
+
+        // Over given IDs the network type comes from batch-detail and filters the same way.
+        var viaIds = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(order)}, where: {{ netType: {{ eq: VPN }} }}) {{ id }} }}")).AssertNoErrors()
+            .Data!["jobs"]!.AsArray().Select(n => Str(n!, "id"));
+        Assert.Equal(ByHand(j => j.Net == "vpn").Order(), viaIds.Order());
+
+        async Task AssertSameAsync(string where, IEnumerable<string> expected, (string? Engine, string? Net) pushed)
+        {
+            var expectedIds = expected.ToList();
+            Assert.NotEmpty(expectedIds);
+            await fixture.ClearUpstreamLogAsync();
+            var answer = (await QueryAsync(project, $"{{ projectJobs(first: 50, where: {where}) {{ totalCount nodes {{ id }} }} }}")).AssertNoErrors();
+
+            Assert.Equal(expectedIds, answer.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+            Assert.Equal(expectedIds.Count, answer.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+            // The list says both fields: one list call per use type walked, never a batch call; the request log shows what DRS filtered.
+            var calls = await fixture.UpstreamCallsAsync();
+            Assert.All(calls, c => Assert.Equal("list", c.Endpoint));
+            Assert.Equal(where.Contains("useType", StringComparison.Ordinal) ? 1 : 3, calls.Count);
+            Assert.All(calls, c => Assert.Equal(pushed, (c.ListQuery!.EngineType, c.ListQuery.NetType)));
+        }
+    }
+
+    [Fact]
+    public async Task A_tag_filter_sends_its_exact_pair_to_the_list_call_and_checks_the_tags_from_batch_detail()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(16, project: project);
+        // A host of its own: empty caches and uncached lists, so the calls counted are this test's.
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!).WithSetting("Gateway:Cache:ListTtl", "00:00:00").Start();
+        Task<GraphQLAnswer> QueryAsync(string query) => host.QueryAsync(query, GatewayFixture.Token, null, BrowseJobs.Headers(project));
+        const string Prod = "{ some: { key: { eq: \"env\" }, value: { eq: \"prod\" } } }";
+        await fixture.ClearUpstreamLogAsync();
+
+        var pushed = (await QueryAsync($"{{ projectJobs(first: 50, where: {{ useType: {{ eq: MIGRATION }}, tags: {Prod} }}) {{ nodes {{ id }} }} }}")).AssertNoErrors()
+            .Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
+        var calls = await fixture.UpstreamCallsAsync();
+
+        var jobs = (await QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ useType createdAt tags {{ key value }} }} }} }}")).AssertNoErrors()
+            .Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
+        var newestFirst = jobs.OrderByDescending(j => Detail(j, "createdAt"), StringComparer.Ordinal).ThenBy(j => Str(j, "id"), StringComparer.Ordinal).ToList();
+        IReadOnlyList<(string Key, string Value)> Tags(JsonObject job) =>
+            job["detail"]!["tags"]!.AsArray().Select(t => (Str(t!, "key"), t!["value"]?.GetValue<string>() ?? "")).ToList();
+        var migration = newestFirst.Where(j => Detail(j, "useType") == "MIGRATION").ToList();
+        var prod = migration.Where(j => Tags(j).Contains(("env", "prod"))).Select(j => Str(j, "id")).ToList();
+
+        Assert.NotEmpty(prod);
+        Assert.Equal(prod, pushed);
+        // DRS narrowed the list to the tagged jobs; batch-detail was asked for those only, to check the tags here.
+        Assert.Equal(["detail", "list"], calls.Select(c => c.Endpoint).Order());
+        Assert.Equal(new Dictionary<string, string> { ["env"] = "prod" }, calls.Single(c => c.Endpoint == "list").ListQuery!.Tags);
+        Assert.Equal(prod.Order(), calls.Single(c => c.Endpoint == "detail").JobIds!.Order());
+
+        // Not an exact pair: nothing pushed, the same answer from the tags alone.
+        await fixture.ClearUpstreamLogAsync();
+        await AssertSameAsync("{ some: { key: { eq: \"env\" }, value: { in: [\"prod\"] } } }", prod);
+        Assert.All(await fixture.UpstreamCallsAsync(), c => Assert.Null(c.ListQuery?.Tags));
+        await AssertSameAsync("{ none: { key: { eq: \"owner\" } } }", migration.Where(j => !Tags(j).Any(t => t.Key == "owner")).Select(j => Str(j, "id")));
+        await AssertSameAsync("{ all: { or: [{ key: { eq: \"env\" } }, { value: { startsWith: \"a\" } }] } }",
+            migration.Where(j => Tags(j).All(t => t.Key == "env" || t.Value.StartsWith('a'))).Select(j => Str(j, "id")));
+        await AssertSameAsync("{ any: true }", migration.Where(j => Tags(j).Count > 0).Select(j => Str(j, "id")));
+
+        async Task AssertSameAsync(string tags, IEnumerable<string> expected)
+        {
+            var answer = (await QueryAsync($"{{ projectJobs(first: 50, where: {{ useType: {{ eq: MIGRATION }}, tags: {tags} }}) {{ nodes {{ id }} }} }}")).AssertNoErrors();
+            Assert.Equal(expected, answer.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
         }
     }
 

@@ -98,4 +98,9 @@ public sealed class TestEmulator : IAsyncDisposable
 
 public sealed record UpstreamLog(IReadOnlyList<UpstreamCall> Requests);
 
-public sealed record UpstreamCall(long Sequence, string Endpoint, string ProjectId, IReadOnlyList<string>? JobIds, string? Language, int? StatusCode);
+/// <summary>One logged upstream call; <c>ListQuery</c> holds the filters a list call sent (list calls only), so a test sees what was pushed down to DRS.</summary>
+public sealed record UpstreamCall(
+    long Sequence, string Endpoint, string ProjectId, IReadOnlyList<string>? JobIds, string? Language, int? StatusCode, UpstreamListQuery? ListQuery = null);
+
+/// <summary>A logged list call's filters as sent; null members were not sent.</summary>
+public sealed record UpstreamListQuery(string? DbUseType, string? Name, string? Status, string? EngineType, string? NetType, IReadOnlyDictionary<string, string>? Tags = null);

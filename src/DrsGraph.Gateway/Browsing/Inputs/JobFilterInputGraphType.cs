@@ -17,6 +17,9 @@ public sealed class JobFilterInputGraphType : InputObjectGraphType
         Field<BooleanOperationFilterInputGraphType>("isTerminal").Description("Job.isTerminal (batch-status).");
         Field<StringOperationFilterInputGraphType>("name").Description("detail.name (the job list says it).");
         Field<DbUseTypeOperationFilterInputGraphType>("useType").Description("detail.useType (the job list says it).");
+        Field<StringOperationFilterInputGraphType>("engineType").Description("DRS's job engine type as the job list says it, e.g. `mysql`, `cloudDataGuard-mysql` (an open set; over given IDs, derived from detail.replicationInstance.engineType).");
+        Field<NetTypeOperationFilterInputGraphType>("netType").Description("detail.netType (the job list says it).");
+        Field<TagListFilterInputGraphType>("tags").Description("detail.tags (batch-detail; `some` with one key `eq` and value `eq` is also sent to DRS).");
         Field<DatabaseTypeOperationFilterInputGraphType>("dbType").Description("detail.source.dbType, the source engine (batch-detail).");
         Field<TaskModeOperationFilterInputGraphType>("taskMode").Description("detail.taskType (batch-detail).");
         Field<DateTimeOperationFilterInputGraphType>("createdAt").Description("detail.createdAt (the job list says it).");
