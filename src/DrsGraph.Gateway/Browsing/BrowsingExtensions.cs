@@ -5,7 +5,7 @@ namespace DrsGraph.Gateway.Browsing;
 public static class BrowsingExtensions
 {
     /// <summary>
-    /// Browsing jobs (issue 16): filter, sort and page them with HotChocolate.Data's conventions; options in
+    /// Browsing jobs: filter, sort and page them with HotChocolate.Data's conventions; options in
     /// <c>Gateway:Browse</c>. The graph types are registered with the rest of the schema's assembly.
     /// </summary>
     public static WebApplicationBuilder AddJobBrowsing(this WebApplicationBuilder builder)

@@ -16,7 +16,7 @@ using GraphQL.Types;
 namespace DrsGraph.Gateway.Browsing;
 
 /// <summary>
-/// The browsing root fields and arguments (issue 16), added to the query type by <see cref="JobsQuery"/>:
+/// The browsing root fields and arguments, added to the query type by <see cref="JobsQuery"/>:
 /// <c>where</c>/<c>order</c> on <c>jobs(ids:)</c>, <c>jobsConnection(ids:)</c> (a page over given IDs) and
 /// <c>projectJobs</c> (a page over the caller's project, through DRS's list call).
 /// </summary>

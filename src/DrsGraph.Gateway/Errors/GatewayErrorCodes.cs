@@ -46,7 +46,7 @@ public static class GatewayErrorCodes
     /// <summary>DRS answered something we cannot use: not its JSON, a redirect, an answer too large.</summary>
     public const string UpstreamProtocol = "UPSTREAM_PROTOCOL_ERROR";
 
-    // Browsing (issue 16): on the browsing field, which is null (or, for jobs, the operation's data).
+    // Browsing: on the browsing field, which is null (or, for jobs, the operation's data).
 
     /// <summary>An <c>after</c>/<c>before</c> cursor that was tampered with, comes from another field, filter or order, or has expired.</summary>
     public const string InvalidCursor = "INVALID_CURSOR";

@@ -31,7 +31,7 @@ public sealed class JobsQuery : ObjectGraphType
         var jobs = Field<NonNullGraphType<ListGraphType<JobGraphType>>>("jobs")
             .Description($"Jobs by ID, in the order given; duplicates allowed; at most {maxIds} IDs. A malformed ID gives null at its position with an INVALID_JOB_ID error. With `where` or `order` (see projectJobs), only the matching valid jobs, in that order.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.");
-        // Browsing (issue 16): the same filter and order as the connections; without them nothing changes.
+        // Browsing: the same filter and order as the connections; without them nothing changes.
         JobBrowsingFields.WithFilterArguments(jobs)
             // The result-size estimate multiplies what is below by the length of the ids list.
             .WithMetadata(ListSizes.ArgumentKey, "ids")

@@ -46,7 +46,7 @@ public static class HealthExtensions
         services.AddOptions<HttpStandardResilienceOptions>(DrsPipelineName)
             .PostConfigure<UpstreamCircuitState>((resilience, circuit) => circuit.Observe(resilience.CircuitBreaker));
 
-        // Start-up warm-up (issue 15): readiness waits for it.
+        // Start-up warm-up: readiness waits for it.
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WarmUpState>();
         services.AddHostedService<StartupWarmUp>();

@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace DrsGraph.Gateway.Subscriptions;
 
 /// <summary>
-/// Shares each scope's polling among the replicas of a Redis (issue 14 item 4). Per scope (the keyed hash
+/// Shares each scope's polling among the replicas of a Redis. Per scope (the keyed hash
 /// that prefixes its cache keys; never the token):
 /// <list type="bullet">
 /// <item>a lease (<c>SET NX PX</c>; renewed and released by scripts that check the owner) names the one replica
