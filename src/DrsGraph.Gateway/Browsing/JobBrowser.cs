@@ -1,3 +1,4 @@
+using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.DataLoading;
 using DrsGraph.Gateway.Errors;
@@ -11,7 +12,10 @@ namespace DrsGraph.Gateway.Browsing;
 /// <summary>
 /// Applies in the gateway what DRS cannot: fetches, through the operation's DataLoaders (so the cache and
 /// batching apply), only the endpoints the filter and the order read, for the candidates only; then
-/// filters and sorts. A candidate whose needed answer failed is left out, with its error on the field.
+/// filters and sorts. A candidate whose needed answer failed is left out, with its error on the field;
+/// except, for a project's list, a job DRS itself listed and then calls deleted or unknown (its list keeps
+/// deleted jobs): it has no progress or detail, so conditions on those are false for it, and no error is
+/// raised for a job the caller never named.
 /// </summary>
 public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cursors)
 {
@@ -57,7 +61,7 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
             {
                 var id = ids[i];
                 var failure = statuses?[i].Error ?? progresses?[i].Error ?? details?[i].Error;
-                if (failure is not null)
+                if (failure is not null && !(fromList && failure.Kind is DrsErrorKind.Deleted or DrsErrorKind.NotFound))
                 {
                     report(GatewayErrors.FromDrs(id, failure));
                     facts[id] = null;

@@ -309,6 +309,30 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_deleted_job_DRS_still_lists_fails_detail_conditions_without_an_error_but_a_named_one_keeps_its_error()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 6);
+        (await fixture.Host.Emulator!.Control.DeleteAsync($"/_emulator/jobs/{ids[0]}")).EnsureSuccessStatusCode();
+
+        // dbType is read from batch-detail, which answers DRS.M05004 for the deleted job: DRS listed it, the
+        // caller never named it, so it has no dbType (as a null field: eq false, neq true) and no error is raised.
+        var mysql = await NodesAsync("{ dbType: { eq: MYSQL } }");
+        var other = await NodesAsync("{ dbType: { neq: MYSQL } }");
+        Assert.DoesNotContain(ids[0], mysql);
+        Assert.Contains(ids[0], other);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), mysql.Concat(other).Order(StringComparer.Ordinal));
+
+        // Named by the caller, the same job keeps its error, on the field that named it.
+        var named = await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}, where: {{ dbType: {{ eq: MYSQL }} }}) {{ id }} }}");
+        Assert.Contains(named.Errors, e => e!["extensions"]!["kind"]?.GetValue<string>() == "DELETED");
+
+        async Task<List<string>> NodesAsync(string where) =>
+            (await QueryAsync(project, $"{{ projectJobs(first: 50, where: {where}) {{ nodes {{ id }} }} }}")).AssertNoErrors()
+                .Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
+    }
+
     private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
         fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
 
