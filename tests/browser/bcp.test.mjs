@@ -21,6 +21,20 @@ before(async () => {
 
 after(() => gateway?.stop());
 
+// The IDE parses the editor's text in the background: a Run that comes first sends an empty document, so press
+// Run again (at most three times) until `shown` appears, as a person would.
+async function runUntilShown(page, shown, timeout) {
+  for (let attempt = 1; ; attempt++) {
+    await page.getByRole('button', { name: /run/i }).first().click({ timeout: 10_000 });
+    try {
+      await shown.waitFor({ timeout });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 test('Banana Cake Pop loads at /graphql and runs a query against the embedded emulator', { timeout: 180_000 }, async () => {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -43,15 +57,7 @@ test('Banana Cake Pop loads at /graphql and runs a query against the embedded em
     // A Run before the IDE has parsed the text sends an empty document (seen once in CI), so run again; generous:
     // on a loaded 2-core machine the IDE's first introspection and render took over 30 s.
     const answered = page.getByText('INCRE_TRANSFER_STARTED').first();
-    for (let attempt = 1; ; attempt++) {
-      await page.getByRole('button', { name: /run/i }).first().click({ timeout: 10_000 });
-      try {
-        await answered.waitFor({ timeout: 30_000 });
-        break;
-      } catch (error) {
-        if (attempt === 3) throw error;
-      }
-    }
+    await runUntilShown(page, answered, 30_000);
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser.close();
@@ -84,15 +90,7 @@ test('Banana Cake Pop runs a subscription over the same endpoint and shows its f
     // The IDE parses the editor's text in the background: a click that comes first sends an empty document
     // (seen: NO_OPERATION over HTTP). So Run again until the event shows, as a person would.
     const initial = page.getByText('INITIAL').first();
-    for (let attempt = 1; ; attempt++) {
-      await page.getByRole('button', { name: /run/i }).first().click({ timeout: 10_000 });
-      try {
-        await initial.waitFor({ timeout: 20_000 });
-        break;
-      } catch (error) {
-        if (attempt === 3) throw error;
-      }
-    }
+    await runUntilShown(page, initial, 20_000);
     assert.ok(transports.some(used => used.includes('/graphql')), `no subscription transport was used: ${transports.join(', ')}`);
     t.diagnostic(`transport: ${transports.join(', ')}`);
     assert.deepEqual(pageErrors, []);
@@ -143,15 +141,7 @@ test('the README\'s browsing examples run in Banana Cake Pop and answer data wit
 
       // As in the subscription test: a Run before the IDE has parsed the text sends an empty document, so run again.
       const answered = page.getByText('"data"').first();
-      for (let attempt = 1; ; attempt++) {
-        await page.getByRole('button', { name: /run/i }).first().click({ timeout: 10_000 });
-        try {
-          await answered.waitFor({ timeout: 30_000 });
-          break;
-        } catch (error) {
-          if (attempt === 3) throw error;
-        }
-      }
+      await runUntilShown(page, answered, 30_000);
 
       // The IDE also posts its own introspection queries: the example's answer is the one with its root fields.
       const answer = answers.find(a => a?.data?.projectJobs || a?.data?.jobsConnection);
