@@ -9,13 +9,7 @@ public sealed record RawBatchRequest(JsonElement? Body, IReadOnlyList<string>? J
 {
     public static async Task<RawBatchRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        JsonElement body;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            body = doc.RootElement.Clone();
-        }
-        catch (JsonException)
+        if (await JsonBody.ReadAsync(request, cancellationToken) is not { } body)
         {
             return new RawBatchRequest(null, null, null);
         }
@@ -29,13 +23,10 @@ public sealed record RawBatchRequest(JsonElement? Body, IReadOnlyList<string>? J
             ? [.. jobs.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText())]
             : null;
         LoggedPageReq? page = body.TryGetProperty("page_req", out var p) && p.ValueKind == JsonValueKind.Object
-            ? new LoggedPageReq(IntOrNull(p, "cur_page"), IntOrNull(p, "per_page"))
+            ? new LoggedPageReq(JsonBody.IntOrNull(p, "cur_page"), JsonBody.IntOrNull(p, "per_page"))
             : null;
         return new RawBatchRequest(body, ids, page);
     }
-
-    private static int? IntOrNull(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
 }
 
 /// <summary>A validated batch: the IDs of the requested page, in request order.</summary>

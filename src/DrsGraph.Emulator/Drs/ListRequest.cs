@@ -9,13 +9,7 @@ public sealed record RawListRequest(JsonElement? Body, LoggedPageReq? PageReq, L
 {
     public static async Task<RawListRequest> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        JsonElement body;
-        try
-        {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            body = doc.RootElement.Clone();
-        }
-        catch (JsonException)
+        if (await JsonBody.ReadAsync(request, cancellationToken) is not { } body)
         {
             return new RawListRequest(null, null, null);
         }
@@ -25,21 +19,15 @@ public sealed record RawListRequest(JsonElement? Body, LoggedPageReq? PageReq, L
             return new RawListRequest(body, null, null);
         }
 
-        var page = new LoggedPageReq(IntOrNull(body, "cur_page"), IntOrNull(body, "per_page"));
+        var page = new LoggedPageReq(JsonBody.IntOrNull(body, "cur_page"), JsonBody.IntOrNull(body, "per_page"));
         IReadOnlyDictionary<string, string>? tags = body.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Object
             ? t.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText(), StringComparer.Ordinal)
             : null;
         var query = new LoggedListQuery(
-            StringOrNull(body, "db_use_type"), StringOrNull(body, "name"), StringOrNull(body, "status"), StringOrNull(body, "engine_type"),
-            StringOrNull(body, "net_type"), StringOrNull(body, "enterprise_project_id"), tags);
+            JsonBody.StringOrNull(body, "db_use_type"), JsonBody.StringOrNull(body, "name"), JsonBody.StringOrNull(body, "status"), JsonBody.StringOrNull(body, "engine_type"),
+            JsonBody.StringOrNull(body, "net_type"), JsonBody.StringOrNull(body, "enterprise_project_id"), tags);
         return new RawListRequest(body, page, query);
     }
-
-    private static int? IntOrNull(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
-
-    private static string? StringOrNull(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
 
 /// <summary>A validated list query: filters (null = any) and paging (<see cref="PerPage"/> 0 = everything).</summary>

@@ -42,4 +42,43 @@ internal static class BrowseJobs
     }
 
     public static Dictionary<string, string> Headers(string project) => new() { ["X-Project-Id"] = project };
+
+    /// <summary>
+    /// Pages a connection from its first page to its last with <c>first</c>/<c>after</c>, then from its last
+    /// to its first with <c>last</c>/<c>before</c> (page sizes that differ put the page boundaries elsewhere), and returns the node IDs each walk saw, both in list order.
+    /// <paramref name="fieldOpen"/> is the field up to its arguments' end, without the closing parenthesis
+    /// (e.g. <c>projectJobs(where: { ... }</c>); every page must answer without errors.
+    /// </summary>
+    public static async Task<(List<string> Forwards, List<string> Backwards)> WalkAsync(
+        Func<string, Task<GraphQLAnswer>> query, string fieldName, string fieldOpen, int first, int last, Action<JsonNode>? eachPage = null)
+    {
+        var forwards = new List<string>();
+        string? after = null;
+        bool more;
+        do
+        {
+            var page = (await query($"{{ {fieldOpen}, first: {first}{(after is null ? "" : $", after: \"{after}\"")}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ id }} }} }} }}"))
+                .AssertNoErrors().Data![fieldName]!;
+            eachPage?.Invoke(page);
+            forwards.AddRange(page["edges"]!.AsArray().Select(e => e!["node"]!["id"]!.GetValue<string>()));
+            more = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>();
+            after = page["pageInfo"]!["endCursor"]?.GetValue<string>();
+        }
+        while (more);
+
+        var backwards = new List<string>();
+        string? before = null;
+        do
+        {
+            var page = (await query($"{{ {fieldOpen}, last: {last}{(before is null ? "" : $", before: \"{before}\"")}) {{ totalCount pageInfo {{ hasPreviousPage startCursor }} nodes {{ id }} }} }}"))
+                .AssertNoErrors().Data![fieldName]!;
+            eachPage?.Invoke(page);
+            backwards.InsertRange(0, page["nodes"]!.AsArray().Select(n => n!["id"]!.GetValue<string>()));
+            more = page["pageInfo"]!["hasPreviousPage"]!.GetValue<bool>();
+            before = page["pageInfo"]!["startCursor"]?.GetValue<string>();
+        }
+        while (more);
+
+        return (forwards, backwards);
+    }
 }

@@ -107,28 +107,7 @@ public sealed class IdBrowsingTests(GatewayFixture fixture)
         Assert.Equal(250, names.Values.Distinct().Count());
         var field = $"jobsConnection(ids: {GatewayFixture.IdList(ids)}, order: [{{ name: DESC }}]";
 
-        var forwards = new List<string>();
-        string? after = null;
-        bool more;
-        do
-        {
-            var page = (await QueryAsync(project, $"{{ {field}, first: 40{(after is null ? "" : $", after: \"{after}\"")}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }}")).AssertNoErrors().Data!["jobsConnection"]!;
-            forwards.AddRange(page["nodes"]!.AsArray().Select(n => Str(n!, "id")));
-            more = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>();
-            after = page["pageInfo"]!["endCursor"]?.GetValue<string>();
-        }
-        while (more);
-
-        var backwards = new List<string>();
-        string? before = null;
-        do
-        {
-            var page = (await QueryAsync(project, $"{{ {field}, last: 40{(before is null ? "" : $", before: \"{before}\"")}) {{ pageInfo {{ hasPreviousPage startCursor }} nodes {{ id }} }} }}")).AssertNoErrors().Data!["jobsConnection"]!;
-            backwards.InsertRange(0, page["nodes"]!.AsArray().Select(n => Str(n!, "id")));
-            more = page["pageInfo"]!["hasPreviousPage"]!.GetValue<bool>();
-            before = page["pageInfo"]!["startCursor"]?.GetValue<string>();
-        }
-        while (more);
+        var (forwards, backwards) = await BrowseJobs.WalkAsync(q => QueryAsync(project, q), "jobsConnection", field, 40, 40);
 
         Assert.Equal(expected, forwards);
         Assert.Equal(expected, backwards);

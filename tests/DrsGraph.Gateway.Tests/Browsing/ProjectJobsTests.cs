@@ -112,29 +112,8 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         var expected = ids.OrderByDescending(id => created[id], StringComparer.Ordinal).ThenBy(id => id, StringComparer.Ordinal).ToList();
         const string Field = "projectJobs(where: { useType: { in: [MIGRATION, SYNC, CLOUD_DATA_GUARD] } }";
 
-        var forwards = new List<string>();
-        string? after = null;
-        bool more;
-        do
-        {
-            var page = (await QueryAsync(project, $"{{ {Field}, first: 50{(after is null ? "" : $", after: \"{after}\"")}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ id }} }} }} }}")).AssertNoErrors().Data!["projectJobs"]!;
-            Assert.Equal(250, page["totalCount"]!.GetValue<int>());
-            forwards.AddRange(page["edges"]!.AsArray().Select(e => Str(e!["node"]!, "id")));
-            more = page["pageInfo"]!["hasNextPage"]!.GetValue<bool>();
-            after = page["pageInfo"]!["endCursor"]?.GetValue<string>();
-        }
-        while (more);
-
-        var backwards = new List<string>();
-        string? before = null;
-        do
-        {
-            var page = (await QueryAsync(project, $"{{ {Field}, last: 30{(before is null ? "" : $", before: \"{before}\"")}) {{ pageInfo {{ hasPreviousPage startCursor }} nodes {{ id }} }} }}")).AssertNoErrors().Data!["projectJobs"]!;
-            backwards.InsertRange(0, page["nodes"]!.AsArray().Select(n => Str(n!, "id")));
-            more = page["pageInfo"]!["hasPreviousPage"]!.GetValue<bool>();
-            before = page["pageInfo"]!["startCursor"]?.GetValue<string>();
-        }
-        while (more);
+        var (forwards, backwards) = await BrowseJobs.WalkAsync(
+            q => QueryAsync(project, q), "projectJobs", Field, 50, 30, page => Assert.Equal(250, page["totalCount"]!.GetValue<int>()));
 
         Assert.Equal(expected, forwards);
         Assert.Equal(expected, backwards);
