@@ -72,7 +72,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         }
 
         var requests = valid.Count == 0 ? [] : Plan(valid, options.Value, endpoint.IsPaged);
-        using var activity = DrsClientTelemetry.StartBatch(endpoint.Name, valid.Count, requests.Count);
+        using var activity = DrsClientTelemetry.StartBatch(endpoint.Name, caller.Region, valid.Count, requests.Count);
         var outcomes = new DrsClientPage<T>[requests.Count];
         if (requests.Count == 1)
         {
@@ -137,11 +137,11 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         where T : class
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new BatchRequestWire(page.ChunkIds, page.PageReq), DrsWireJsonContext.Default.BatchRequestWire);
-        using var activity = DrsClientTelemetry.StartCall(endpoint.Name, caller.ProjectId, page.PageIds.Count);
+        using var activity = DrsClientTelemetry.StartCall(endpoint.Name, caller.Region, caller.ProjectId, page.PageIds.Count);
         var started = Stopwatch.GetTimestamp();
         var attempts = new AttemptCounter();
         var (outcome, exception) = await AttemptAsync(endpoint, caller, body, attempts, cancellationToken);
-        if (exception is BrokenCircuitException && await circuit.ShouldSendAgainAsync(cancellationToken))
+        if (exception is BrokenCircuitException && await circuit.ShouldSendAgainAsync(CircuitKeyOf(caller), cancellationToken))
         {
             // Rejected while the half-open probe was in flight, and the probe closed the circuit: send it now.
             (outcome, exception) = await AttemptAsync(endpoint, caller, body, attempts, cancellationToken);
@@ -151,7 +151,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         // these faults are handled; the exception's type and message say what happened).
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus, outcome.RequestId, elapsedMs);
-        DrsClientTelemetry.CallEnded(activity, endpoint.Name, outcome, elapsedMs);
+        DrsClientTelemetry.CallEnded(activity, endpoint.Name, caller.Region, outcome, elapsedMs);
         if (outcome.Failure is { } failure)
         {
             DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
@@ -182,7 +182,11 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
     private async Task<(HttpAnswer? Answer, DrsError? Failure, Exception? Exception)> ExchangeAsync(
         string path, DrsCaller caller, byte[] body, AttemptCounter attempts, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/{Uri.EscapeDataString(caller.ProjectId)}/{path}")
+        var relative = $"v3/{Uri.EscapeDataString(caller.ProjectId)}/{path}";
+        // Another region: an absolute URL, so its authority picks that region's own pipeline and circuit breaker.
+        using var request = new HttpRequestMessage(HttpMethod.Post, caller.Endpoint is { } regionEndpoint
+            ? new Uri(WithTrailingSlash(regionEndpoint), relative)
+            : new Uri(relative, UriKind.Relative))
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = JsonMediaType } },
         };
@@ -243,6 +247,13 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             return (null, new DrsError(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable), ex);
         }
     }
+
+    /// <summary>The circuit a caller's calls go through: the one of its region's endpoint (see <see cref="DrsCircuitGate"/>).</summary>
+    private string CircuitKeyOf(DrsCaller caller) => DrsCircuitGate.KeyOf(caller.Endpoint ?? httpClient.BaseAddress);
+
+    // Without it, a base address with a path ("https://host/drs") would lose its last segment.
+    internal static Uri WithTrailingSlash(Uri uri) =>
+        uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 
     /// <summary>Matches every answer to a requested ID; answers for IDs not asked for are ignored.</summary>
     private static Dictionary<string, DrsResult<T>> Merge<T>(List<string> valid, DrsClientPage<T>[] outcomes)

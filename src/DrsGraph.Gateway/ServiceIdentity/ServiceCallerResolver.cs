@@ -44,10 +44,17 @@ public sealed class ServiceCallerResolver(
             return Refused(GatewayErrorCodes.InvalidBearerToken, $"The bearer token lacks the '{missing}' claim.");
         }
 
-        var (project, language, problem) = headers.ReadScope(callerHeaders);
+        var (project, language, problem, region) = headers.ReadScope(callerHeaders);
         if (problem is not null)
         {
             return new CallerContext(null, problem);
+        }
+
+        // Credentials and grants are held for the default region's projects only: a grant there must not open the
+        // same project ID in another region (see RegionalCallers).
+        if (!region!.IsDefault)
+        {
+            return Refused(GatewayErrorCodes.ProjectNotAllowed, $"Service identities read the default region only; region {region.Name} holds no credential.");
         }
 
         if (!Grants(settings, principal.Identity!, project) || credentials.For(project) is not { } credential)
@@ -56,7 +63,10 @@ public sealed class ServiceCallerResolver(
         }
 
         // No token of the caller's goes upstream: DRS sees the held credential, and caches partition by its identity.
-        return new CallerContext(new DrsCaller("", project, language) { Credential = credential }, null);
+        return new CallerContext(new DrsCaller("", project, language) { Credential = credential, Region = region.Name }, null)
+        {
+            ProjectNamed = CallerContextBuilder.IsProjectNamed(callerHeaders),
+        };
     }
 
     private async Task<(ClaimsIdentity? Identity, CallerProblem? Problem)> ValidateAsync(string token)
