@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Regions;
@@ -134,6 +136,11 @@ public sealed class RegionTests
         Assert.All(after.Data!["home"]!.AsArray(), j => Assert.Equal("FULL_TRANSFER_STARTED", j!["status"]!.GetValue<string>()));
         Assert.Equal(fresh.Order(), Assert.Single(await rig.Home.UpstreamCallsAsync()).JobIds!.Order());
         Assert.Empty(await rig.Away.UpstreamCallsAsync());
+
+        // Readiness shows the worst circuit, and that one region's is not closed.
+        var ready = JsonNode.Parse(await rig.Gateway.Client.GetStringAsync(HealthExtensions.ReadyPath))!;
+        Assert.Equal("Open", ready["checks"]!["drs-circuit"]!["state"]!.GetValue<string>());
+        Assert.Equal("1", ready["checks"]!["drs-circuit"]!["notClosed"]!.ToString());
     }
 
     [Fact]
