@@ -94,6 +94,12 @@ public sealed record CallerContext(DrsCaller? Caller, CallerProblem? Problem)
     /// each region's own default project is read.
     /// </summary>
     public bool ProjectNamed { get; init; }
+
+    /// <summary>
+    /// How this caller reads another region, when that needs more than its token (service identities: the grants and
+    /// credential of that region). Null: the same token, sent to the other region's DRS.
+    /// </summary>
+    public Func<DrsRegion, CallerContext>? Rescope { get; init; }
 }
 
 /// <summary>A header problem: the error code and message the operation's root fields report.</summary>

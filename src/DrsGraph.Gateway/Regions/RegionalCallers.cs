@@ -49,11 +49,17 @@ public sealed class RegionalCallers(CallerContext caller, JobLoaders? loaders, D
 
     private (CallerContext Caller, JobLoaders? Loaders) For(DrsCaller requestCaller, DrsRegion region)
     {
+        if (caller.Rescope is { } rescope)
+        {
+            // Service identities: that region's grants and credential decide, never the request region's.
+            var other = rescope(region);
+            return (other, other.Caller is { } held ? newLoaders(held) : null);
+        }
+
         if (requestCaller.Credential is not null)
         {
-            // Service identities hold credentials for the default region's projects: a grant there opens nothing elsewhere.
-            return (new CallerContext(null, new CallerProblem(GatewayErrorCodes.ProjectNotAllowed,
-                $"Service identities read the default region only; region {region.Name} holds no credential.")), null);
+            // A held credential belongs to its region: never sent to another.
+            return (new CallerContext(null, new CallerProblem(GatewayErrorCodes.ProjectNotAllowed, $"No credential is held for region {region.Name}.")), null);
         }
 
         // The caller's own token goes to the other region's DRS, as it would with X-Drs-Region; its named project is
