@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Health;
+using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Regions;
@@ -42,6 +43,19 @@ public sealed class RegionTests
         Assert.All(away, c => Assert.Equal(TwoRegionRig.AwayProject, c.ProjectId));
         Assert.Equal(awayIds.Order(), away.Single(c => c.Endpoint == "status").JobIds!.Order());
         Assert.Equal([awayIds[0]], away.Single(c => c.Endpoint == "detail").JobIds!);
+    }
+
+    [Fact]
+    public async Task Upstream_call_metrics_carry_the_region()
+    {
+        await using var rig = await TwoRegionRig.StartAsync();
+        var awayId = (await rig.Away.CreateJobsAsync(1, project: TwoRegionRig.AwayProject))[0];
+
+        (await rig.QueryAsync($"{{ job(id: \"{awayId}\", region: \"{TwoRegionRig.AwayRegion}\") {{ status }} }}")).AssertNoErrors();
+
+        // Meters are shared by every gateway of this test process: assert the label is there, not a total.
+        var metrics = await rig.Gateway.Client.GetStringAsync(ObservabilityExtensions.MetricsPath);
+        Assert.Matches($"drsgraph_upstream_calls_total\\{{[^}}]*drs_region=\"{TwoRegionRig.AwayRegion}\"", metrics);
     }
 
     [Fact]
