@@ -16,7 +16,8 @@ namespace DrsGraph.DrsClient;
 /// and pages, sends those concurrently and maps every answer, HTTP error or resilience outcome to
 /// a per-ID <see cref="DrsResult{T}"/>. Only the caller's own cancellation escapes as an exception.
 /// </summary>
-public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientOptions> options, ILogger<DrsClient> logger, DrsCircuitGate circuit) : IDrsClient
+public sealed partial class DrsClient(
+    HttpClient httpClient, IOptions<DrsClientOptions> options, ILogger<DrsClient> logger, DrsCircuitGate circuit, TimeProvider? timeProvider = null) : IDrsClient
 {
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
@@ -208,11 +209,16 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
 
         attempts.Started = Stopwatch.GetTimestamp();
         request.Options.Set(AttemptsKey, attempts);
+        // A region's own TotalTimeout (Drs:Regions:<name>:TotalTimeout) bounds the call, retries included, on top of
+        // Drs:Resilience's: a far or slow region can be given less (or more) than the others. Its expiry is a timeout.
+        using var regionTimer = RegionTimeoutOf(caller) is { } limit ? new CancellationTokenSource(limit, timeProvider ?? TimeProvider.System) : null;
+        using var regionBudget = regionTimer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, regionTimer.Token);
+        var token = regionBudget?.Token ?? cancellationToken;
         try
         {
             // Headers only: the body was already read, bounded, inside the pipeline (DrsResponseBuffer).
-            using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+            var content = await response.Content.ReadAsByteArrayAsync(token);
             var headerRequestId = response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null;
             return (new HttpAnswer((int)response.StatusCode, content, headerRequestId), null, null);
         }
@@ -247,6 +253,10 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             return (null, new DrsError(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable), ex);
         }
     }
+
+    /// <summary>The TotalTimeout of the caller's region, when it is another region that sets one.</summary>
+    private TimeSpan? RegionTimeoutOf(DrsCaller caller) =>
+        caller.Endpoint is not null && options.Value.Regions.TryGetValue(caller.Region, out var region) ? region.TotalTimeout : null;
 
     /// <summary>The circuit a caller's calls go through: the one of its region's endpoint (see <see cref="DrsCircuitGate"/>).</summary>
     private string CircuitKeyOf(DrsCaller caller) => DrsCircuitGate.KeyOf(caller.Endpoint ?? httpClient.BaseAddress);

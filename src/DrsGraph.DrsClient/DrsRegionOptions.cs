@@ -26,4 +26,11 @@ public sealed class DrsRegionOptions
     /// </summary>
     [RegularExpression("^[0-9a-zA-Z_-]{1,64}$")]
     public string? DefaultProjectId { get; set; }
+
+    /// <summary>
+    /// Most time one DRS call of this region may take, retries included, on top of <c>Drs:Resilience</c>'s total
+    /// timeout (whichever ends first). Default: none, the same as every region. Between 100 ms and 5 min; checked
+    /// at start-up.
+    /// </summary>
+    public TimeSpan? TotalTimeout { get; set; }
 }

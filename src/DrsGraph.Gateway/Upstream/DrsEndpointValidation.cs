@@ -64,6 +64,11 @@ internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmu
                 return ValidateOptionsResult.Fail(problem);
             }
 
+            if (region.TotalTimeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromMinutes(5)))
+            {
+                return ValidateOptionsResult.Fail($"{setting}:{nameof(DrsRegionOptions.TotalTimeout)} must be between 00:00:00.1 and 00:05:00.");
+            }
+
             if (region.DefaultProjectId is { } project && !Regex.IsMatch(project, "^[0-9a-zA-Z_-]{1,64}$", RegexOptions.CultureInvariant))
             {
                 return ValidateOptionsResult.Fail($"{setting}:{nameof(DrsRegionOptions.DefaultProjectId)} is not a DRS project ID (letters, digits, '-' or '_', at most 64).");

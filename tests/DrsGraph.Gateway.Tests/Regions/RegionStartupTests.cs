@@ -26,18 +26,21 @@ public sealed class RegionStartupTests
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_bad_default_project_of_a_region_stops_start_up_naming_it()
+    [Theory]
+    [InlineData("DefaultProjectId", "not a project!")]
+    [InlineData("TotalTimeout", "00:00:00.010")]
+    [InlineData("TotalTimeout", "00:10:00")]
+    public void A_bad_setting_of_a_region_stops_start_up_naming_it(string key, string value)
     {
         var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder()
             .WithSettings(new Dictionary<string, string?>
             {
                 ["Drs:Endpoint"] = "https://drs.eu-de.otc.t-systems.com",
                 ["Drs:Regions:eu-nl:Endpoint"] = "https://drs.eu-nl.otc.t-systems.com",
-                ["Drs:Regions:eu-nl:DefaultProjectId"] = "not a project!",
+                [$"Drs:Regions:eu-nl:{key}"] = value,
             })
             .Start());
 
-        Assert.Contains("Drs:Regions:eu-nl:DefaultProjectId", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Drs:Regions:eu-nl:{key}", error.Message, StringComparison.Ordinal);
     }
 }

@@ -158,6 +158,23 @@ public sealed class RegionTests
     }
 
     [Fact]
+    public async Task A_regions_own_total_timeout_bounds_its_calls_only()
+    {
+        await using var rig = await TwoRegionRig.StartAsync(($"Drs:Regions:{TwoRegionRig.AwayRegion}:TotalTimeout", "00:00:00.300"));
+        var homeId = (await rig.Home.CreateJobsAsync(1))[0];
+        var awayId = (await rig.Away.CreateJobsAsync(1, project: TwoRegionRig.AwayProject))[0];
+        // Both regions as slow: past the away region's 300 ms, within the request's own 3 s budget.
+        await rig.Home.SetFaultsAsync(new { latencyMs = 800 });
+        await rig.Away.SetFaultsAsync(new { latencyMs = 800 });
+
+        var answer = await rig.QueryAsync($"{{ home: job(id: \"{homeId}\") {{ status }} away: job(id: \"{awayId}\", region: \"{TwoRegionRig.AwayRegion}\") {{ status }} }}");
+
+        Assert.Equal("UPSTREAM_TIMEOUT", Assert.Single(answer.Codes));
+        Assert.Equal("away", answer.Errors[0]!["path"]![0]!.GetValue<string>());
+        Assert.Equal("FULL_TRANSFER_STARTED", answer.Data!["home"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Each_region_has_cache_entries_of_its_own()
     {
         // The same job ID in both regions (different jobs): neither region's answer is served for the other.
