@@ -46,7 +46,7 @@ public sealed class RegionTests
     }
 
     [Fact]
-    public async Task Upstream_call_metrics_carry_the_region()
+    public async Task Upstream_call_and_cache_metrics_carry_the_region()
     {
         await using var rig = await TwoRegionRig.StartAsync();
         var awayId = (await rig.Away.CreateJobsAsync(1, project: TwoRegionRig.AwayProject))[0];
@@ -56,6 +56,8 @@ public sealed class RegionTests
         // Meters are shared by every gateway of this test process: assert the label is there, not a total.
         var metrics = await rig.Gateway.Client.GetStringAsync(ObservabilityExtensions.MetricsPath);
         Assert.Matches($"drsgraph_upstream_calls_total\\{{[^}}]*drs_region=\"{TwoRegionRig.AwayRegion}\"", metrics);
+        Assert.Matches($"drsgraph_cache_upstream_total\\{{[^}}]*drs_region=\"{TwoRegionRig.AwayRegion}\"", metrics);
+        Assert.Matches($"drsgraph_cache_misses_total\\{{[^}}]*drs_region=\"{TwoRegionRig.AwayRegion}\"", metrics);
     }
 
     [Fact]
