@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace DrsGraph.DrsClient;
 
@@ -14,15 +16,18 @@ namespace DrsGraph.DrsClient;
 /// the other chunks of a long list, would need three times the failures to notice DRS is down (all
 /// three endpoints are the same service), and would split the single state readiness reports.
 /// A rejected call waits at most one attempt timeout (how long the probe can take), then is sent
-/// again once if the circuit closed meanwhile.
+/// again once if the circuit closed meanwhile. Each DRS endpoint (region) has a breaker of its own (the
+/// pipeline is selected by authority), so the gate follows one state per endpoint, keyed by <see cref="KeyOf"/>.
 /// </remarks>
 public sealed class DrsCircuitGate(TimeProvider time)
 {
-    private readonly Lock _lock = new();
-    private TaskCompletionSource<bool> _next = NewTransition();
-    private bool _closed = true;
-    private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
+    private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.Ordinal);
     private TimeSpan _probeWait = DrsResilienceDefaults.AttemptTimeout;
+
+    /// <summary>The key of the circuit that guards calls to <paramref name="endpoint"/>: its authority, as the pipeline is selected.</summary>
+    public static string KeyOf(Uri? endpoint) => endpoint is { IsAbsoluteUri: true } uri
+        ? uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped).ToLowerInvariant()
+        : "";
 
     /// <summary>Hooks the breaker's callbacks, keeping any that were already set.</summary>
     public void Observe(HttpStandardResilienceOptions options)
@@ -34,37 +39,26 @@ public sealed class DrsCircuitGate(TimeProvider time)
         var closed = breaker.OnClosed;
         breaker.OnOpened = args =>
         {
-            Transition(closedNow: false, time.GetUtcNow() + args.BreakDuration);
+            CircuitOf(args.Context).Transition(closedNow: false, time.GetUtcNow() + args.BreakDuration);
             return opened?.Invoke(args) ?? ValueTask.CompletedTask;
         };
         breaker.OnClosed = args =>
         {
-            Transition(closedNow: true, DateTimeOffset.MinValue);
+            CircuitOf(args.Context).Transition(closedNow: true, DateTimeOffset.MinValue);
             return closed?.Invoke(args) ?? ValueTask.CompletedTask;
         };
     }
 
     /// <summary>
-    /// After the breaker rejected a call: true when it is worth sending once more (the circuit closed
-    /// since, or the probe in flight closed it), false when it is open.
+    /// After the breaker of <paramref name="circuitKey"/> (<see cref="KeyOf"/>) rejected a call: true when it is worth
+    /// sending once more (the circuit closed since, or the probe in flight closed it), false when it is open.
     /// </summary>
-    public async Task<bool> ShouldSendAgainAsync(CancellationToken cancellationToken)
+    public async Task<bool> ShouldSendAgainAsync(string circuitKey, CancellationToken cancellationToken)
     {
-        Task<bool> next;
-        lock (_lock)
+        var next = _circuits.GetOrAdd(circuitKey, static _ => new Circuit()).NextTransition(time);
+        if (next is null)
         {
-            if (_closed)
-            {
-                return true;
-            }
-
-            if (time.GetUtcNow() < _blockedUntil)
-            {
-                // Still within the break: no probe yet, nothing to wait for.
-                return false;
-            }
-
-            next = _next.Task;
+            return _circuits[circuitKey].IsClosed;
         }
 
         try
@@ -77,19 +71,52 @@ public sealed class DrsCircuitGate(TimeProvider time)
         }
     }
 
-    private void Transition(bool closedNow, DateTimeOffset blockedUntil)
+    private Circuit CircuitOf(ResilienceContext context) =>
+        _circuits.GetOrAdd(KeyOf(context.GetRequestMessage()?.RequestUri), static _ => new Circuit());
+
+    /// <summary>One endpoint's circuit as its breaker's callbacks report it.</summary>
+    private sealed class Circuit
     {
-        TaskCompletionSource<bool> reached;
-        lock (_lock)
+        private readonly Lock _lock = new();
+        private TaskCompletionSource<bool> _next = NewTransition();
+        private bool _closed = true;
+        private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
+
+        public bool IsClosed
         {
-            _closed = closedNow;
-            _blockedUntil = blockedUntil;
-            reached = _next;
-            _next = NewTransition();
+            get
+            {
+                lock (_lock)
+                {
+                    return _closed;
+                }
+            }
         }
 
-        reached.TrySetResult(closedNow);
-    }
+        /// <summary>The next transition to wait for, or null when there is nothing to wait for (closed, or still within the break).</summary>
+        public Task<bool>? NextTransition(TimeProvider time)
+        {
+            lock (_lock)
+            {
+                // Closed: send again at once. Still within the break: no probe yet, nothing to wait for.
+                return _closed || time.GetUtcNow() < _blockedUntil ? null : _next.Task;
+            }
+        }
 
-    private static TaskCompletionSource<bool> NewTransition() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Transition(bool closedNow, DateTimeOffset blockedUntil)
+        {
+            TaskCompletionSource<bool> reached;
+            lock (_lock)
+            {
+                _closed = closedNow;
+                _blockedUntil = blockedUntil;
+                reached = _next;
+                _next = NewTransition();
+            }
+
+            reached.TrySetResult(closedNow);
+        }
+
+        private static TaskCompletionSource<bool> NewTransition() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

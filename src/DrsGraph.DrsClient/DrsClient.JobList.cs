@@ -87,11 +87,11 @@ public sealed partial class DrsClient
             new JobListRequestWire(request.CurPage, request.PerPage, q.DbUseType, Blank(q.Name), Blank(q.Status), Blank(q.EngineType), Blank(q.NetType),
                 Blank(q.EnterpriseProjectId), q.Tags is { Count: > 0 } ? q.Tags : null),
             DrsWireJsonContext.Default.JobListRequestWire);
-        using var activity = DrsClientTelemetry.StartCall(ListName, caller.ProjectId, 0);
+        using var activity = DrsClientTelemetry.StartCall(ListName, caller.Region, caller.ProjectId, 0);
         var started = Stopwatch.GetTimestamp();
         var attempts = new AttemptCounter();
         var (answer, failure, exception) = await ExchangeAsync("jobs", caller, body, attempts, cancellationToken);
-        if (exception is BrokenCircuitException && await circuit.ShouldSendAgainAsync(cancellationToken))
+        if (exception is BrokenCircuitException && await circuit.ShouldSendAgainAsync(CircuitKeyOf(caller), cancellationToken))
         {
             (answer, failure, exception) = await ExchangeAsync("jobs", caller, body, attempts, cancellationToken);
         }
@@ -105,7 +105,7 @@ public sealed partial class DrsClient
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var outcome = new DrsClientPage<JobListItemWire>(null, failure, answer?.Status, answer?.RequestId);
         DrsClientLog.CallCompleted(logger, ListName, caller.ProjectId, list?.Jobs?.Count ?? 0, outcome.HttpStatus, outcome.RequestId, elapsedMs);
-        DrsClientTelemetry.CallEnded(activity, ListName, outcome, elapsedMs);
+        DrsClientTelemetry.CallEnded(activity, ListName, caller.Region, outcome, elapsedMs);
         if (failure is not null)
         {
             DrsClientLog.CallFailed(logger, ListName, caller.ProjectId, 0, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,

@@ -16,7 +16,8 @@ namespace DrsGraph.DrsClient;
 /// and pages, sends those concurrently and maps every answer, HTTP error or resilience outcome to
 /// a per-ID <see cref="DrsResult{T}"/>. Only the caller's own cancellation escapes as an exception.
 /// </summary>
-public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientOptions> options, ILogger<DrsClient> logger, DrsCircuitGate circuit) : IDrsClient
+public sealed partial class DrsClient(
+    HttpClient httpClient, IOptions<DrsClientOptions> options, ILogger<DrsClient> logger, DrsCircuitGate circuit, TimeProvider? timeProvider = null) : IDrsClient
 {
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
@@ -72,7 +73,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         }
 
         var requests = valid.Count == 0 ? [] : Plan(valid, options.Value, endpoint.IsPaged);
-        using var activity = DrsClientTelemetry.StartBatch(endpoint.Name, valid.Count, requests.Count);
+        using var activity = DrsClientTelemetry.StartBatch(endpoint.Name, caller.Region, valid.Count, requests.Count);
         var outcomes = new DrsClientPage<T>[requests.Count];
         if (requests.Count == 1)
         {
@@ -137,11 +138,11 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         where T : class
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new BatchRequestWire(page.ChunkIds, page.PageReq), DrsWireJsonContext.Default.BatchRequestWire);
-        using var activity = DrsClientTelemetry.StartCall(endpoint.Name, caller.ProjectId, page.PageIds.Count);
+        using var activity = DrsClientTelemetry.StartCall(endpoint.Name, caller.Region, caller.ProjectId, page.PageIds.Count);
         var started = Stopwatch.GetTimestamp();
         var attempts = new AttemptCounter();
         var (outcome, exception) = await AttemptAsync(endpoint, caller, body, attempts, cancellationToken);
-        if (exception is BrokenCircuitException && await circuit.ShouldSendAgainAsync(cancellationToken))
+        if (exception is BrokenCircuitException && await circuit.ShouldSendAgainAsync(CircuitKeyOf(caller), cancellationToken))
         {
             // Rejected while the half-open probe was in flight, and the probe closed the circuit: send it now.
             (outcome, exception) = await AttemptAsync(endpoint, caller, body, attempts, cancellationToken);
@@ -151,7 +152,7 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
         // these faults are handled; the exception's type and message say what happened).
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         DrsClientLog.CallCompleted(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, outcome.HttpStatus, outcome.RequestId, elapsedMs);
-        DrsClientTelemetry.CallEnded(activity, endpoint.Name, outcome, elapsedMs);
+        DrsClientTelemetry.CallEnded(activity, endpoint.Name, caller.Region, outcome, elapsedMs);
         if (outcome.Failure is { } failure)
         {
             DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
@@ -182,7 +183,11 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
     private async Task<(HttpAnswer? Answer, DrsError? Failure, Exception? Exception)> ExchangeAsync(
         string path, DrsCaller caller, byte[] body, AttemptCounter attempts, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/{Uri.EscapeDataString(caller.ProjectId)}/{path}")
+        var relative = $"v3/{Uri.EscapeDataString(caller.ProjectId)}/{path}";
+        // Another region: an absolute URL, so its authority picks that region's own pipeline and circuit breaker.
+        using var request = new HttpRequestMessage(HttpMethod.Post, caller.Endpoint is { } regionEndpoint
+            ? new Uri(WithTrailingSlash(regionEndpoint), relative)
+            : new Uri(relative, UriKind.Relative))
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = JsonMediaType } },
         };
@@ -204,11 +209,16 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
 
         attempts.Started = Stopwatch.GetTimestamp();
         request.Options.Set(AttemptsKey, attempts);
+        // A region's own TotalTimeout (Drs:Regions:<name>:TotalTimeout) bounds the call, retries included, on top of
+        // Drs:Resilience's: a far or slow region can be given less (or more) than the others. Its expiry is a timeout.
+        using var regionTimer = RegionTimeoutOf(caller) is { } limit ? new CancellationTokenSource(limit, timeProvider ?? TimeProvider.System) : null;
+        using var regionBudget = regionTimer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, regionTimer.Token);
+        var token = regionBudget?.Token ?? cancellationToken;
         try
         {
             // Headers only: the body was already read, bounded, inside the pipeline (DrsResponseBuffer).
-            using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+            var content = await response.Content.ReadAsByteArrayAsync(token);
             var headerRequestId = response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null;
             return (new HttpAnswer((int)response.StatusCode, content, headerRequestId), null, null);
         }
@@ -243,6 +253,17 @@ public sealed partial class DrsClient(HttpClient httpClient, IOptions<DrsClientO
             return (null, new DrsError(DrsErrorCodes.UpstreamUnavailable, "The connection to DRS failed.", DrsErrorKind.Unavailable), ex);
         }
     }
+
+    /// <summary>The TotalTimeout of the caller's region, when it is another region that sets one.</summary>
+    private TimeSpan? RegionTimeoutOf(DrsCaller caller) =>
+        caller.Endpoint is not null && options.Value.Regions.TryGetValue(caller.Region, out var region) ? region.TotalTimeout : null;
+
+    /// <summary>The circuit a caller's calls go through: the one of its region's endpoint (see <see cref="DrsCircuitGate"/>).</summary>
+    private string CircuitKeyOf(DrsCaller caller) => DrsCircuitGate.KeyOf(caller.Endpoint ?? httpClient.BaseAddress);
+
+    // Without it, a base address with a path ("https://host/drs") would lose its last segment.
+    internal static Uri WithTrailingSlash(Uri uri) =>
+        uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 
     /// <summary>Matches every answer to a requested ID; answers for IDs not asked for are ignored.</summary>
     private static Dictionary<string, DrsResult<T>> Merge<T>(List<string> valid, DrsClientPage<T>[] outcomes)

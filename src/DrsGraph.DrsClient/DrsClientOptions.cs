@@ -74,6 +74,20 @@ public sealed class DrsClientOptions
     [Range(1, 100_000)]
     public int ListMaxJobs { get; set; } = 2000;
 
+    /// <summary>
+    /// The name callers use for the region of <see cref="Endpoint"/> and <see cref="ProjectId"/> (<c>X-Drs-Region</c>,
+    /// the <c>region</c> argument). Default <c>default</c>; e.g. <c>eu-de</c> when <see cref="Regions"/> names others.
+    /// </summary>
+    [RegularExpression(DrsRegionOptions.NamePattern)]
+    public string DefaultRegion { get; set; } = DrsRegionOptions.DefaultRegionName;
+
+    /// <summary>
+    /// Further DRS regions by name (<c>Drs:Regions:&lt;name&gt;:Endpoint</c>, ...), each with its own endpoint, default
+    /// project and circuit breaker. Default: none, so only the default region (<see cref="Endpoint"/>) is served.
+    /// Names are case-insensitive.
+    /// </summary>
+    public Dictionary<string, DrsRegionOptions> Regions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Default of <see cref="MaxResponseBytes"/>: 4 MiB.</summary>
     public const long DefaultMaxResponseBytes = 4 * 1024 * 1024;
 }

@@ -38,7 +38,7 @@ public static class DrsClientServiceCollectionExtensions
             .ConfigureHttpClient(static (sp, client) =>
             {
                 // Resolved per client, so an endpoint known only after start-up (a port-0 emulator) works.
-                client.BaseAddress = WithTrailingSlash(sp.GetRequiredService<IDrsEndpointProvider>().BaseAddress);
+                client.BaseAddress = DrsClient.WithTrailingSlash(sp.GetRequiredService<IDrsEndpointProvider>().BaseAddress);
                 client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             })
             // Never follow a redirect: HttpClient would send the caller's X-Auth-Token to wherever it points.
@@ -60,6 +60,9 @@ public static class DrsClientServiceCollectionExtensions
 
         var resilience = builder.AddStandardResilienceHandler();
         var pipelineName = resilience.PipelineName;
+        // One pipeline instance, and so one circuit breaker, per DRS endpoint (scheme, host and port): each region's
+        // outage opens its own circuit and never another region's. The default region's calls use the base address.
+        resilience.SelectPipelineByAuthority();
         resilience.Configure(static (options, sp) =>
         {
             DrsResilienceDefaults.Apply(options);
@@ -126,8 +129,4 @@ public static class DrsClientServiceCollectionExtensions
     // The last path segment (batch-status, ...): the URL's project ID is in the call's own log line.
     private static string EndpointOf(HttpRequestMessage? request) =>
         request?.RequestUri is { } uri ? uri.Segments[^1] : "(unknown)";
-
-    // Without it, a base address with a path ("https://host/drs") would lose its last segment.
-    private static Uri WithTrailingSlash(Uri uri) =>
-        uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 }

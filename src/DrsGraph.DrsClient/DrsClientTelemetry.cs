@@ -22,41 +22,44 @@ public static class DrsClientTelemetry
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>(
-        "drsgraph.upstream.calls", "{call}", "DRS batch calls (one per chunk and page, after retries), by endpoint and outcome.");
+        "drsgraph.upstream.calls", "{call}", "DRS batch calls (one per chunk and page, after retries), by endpoint, region and outcome.");
 
     private static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>(
-        "drsgraph.upstream.duration", "s", "Time of one DRS batch call including its retries, by endpoint and outcome.");
+        "drsgraph.upstream.duration", "s", "Time of one DRS batch call including its retries, by endpoint, region and outcome.");
 
     private static readonly Histogram<int> BatchIds = Meter.CreateHistogram<int>(
-        "drsgraph.upstream.batch.ids", "{id}", "Distinct valid job IDs one client batch sent to DRS, by endpoint.");
+        "drsgraph.upstream.batch.ids", "{id}", "Distinct valid job IDs one client batch sent to DRS, by endpoint and region.");
 
     /// <summary>Span of one client batch: every chunk and page of one <c>Get*Async</c> call.</summary>
-    public static Activity? StartBatch(string endpoint, int ids, int calls)
+    public static Activity? StartBatch(string endpoint, string region, int ids, int calls)
     {
-        BatchIds.Record(ids, new KeyValuePair<string, object?>("drs.endpoint", endpoint));
+        BatchIds.Record(ids, new KeyValuePair<string, object?>("drs.endpoint", endpoint), new KeyValuePair<string, object?>("drs.region", region));
         var activity = Source.StartActivity($"DRS {endpoint} batch");
         activity?.SetTag("drs.endpoint", endpoint);
+        activity?.SetTag("drs.region", region);
         activity?.SetTag("drs.batch.ids", ids);
         activity?.SetTag("drs.batch.calls", calls);
         return activity;
     }
 
     /// <summary>Span of one HTTP call (a chunk or page); the resilience pipeline's attempts are its children.</summary>
-    public static Activity? StartCall(string endpoint, string projectId, int ids)
+    public static Activity? StartCall(string endpoint, string region, string projectId, int ids)
     {
         var activity = Source.StartActivity($"DRS {endpoint}", ActivityKind.Client);
         activity?.SetTag("drs.endpoint", endpoint);
+        activity?.SetTag("drs.region", region);
         activity?.SetTag("drs.project_id", projectId);
         activity?.SetTag("drs.call.ids", ids);
         return activity;
     }
 
     /// <summary>Records how a call ended: outcome, HTTP status and DRS's request ID (for support tickets).</summary>
-    internal static void CallEnded<T>(Activity? activity, string endpoint, DrsClientPage<T> outcome, double elapsedMs)
+    internal static void CallEnded<T>(Activity? activity, string endpoint, string region, DrsClientPage<T> outcome, double elapsedMs)
         where T : class
     {
         var result = outcome.Failure is { } failure ? OutcomeOf(failure.Kind) : "success";
-        var tags = new TagList { { "drs.endpoint", endpoint }, { "outcome", result } };
+        // The region is a configured name: few, stable label values.
+        var tags = new TagList { { "drs.endpoint", endpoint }, { "drs.region", region }, { "outcome", result } };
         Calls.Add(1, tags);
         CallDuration.Record(elapsedMs / 1000, tags);
         if (activity is null)

@@ -20,8 +20,20 @@ public sealed record DrsCaller(string AuthToken, string ProjectId, string? Langu
     /// </summary>
     public string PartitionKey => Credential is { } credential ? "credential:" + credential.Identity : AuthToken;
 
+    /// <summary>
+    /// The DRS region this caller reads (<c>Drs:Regions:&lt;name&gt;</c>, or the default region's name): a tag on the
+    /// client's metrics and spans. Default <see cref="DrsRegionOptions.DefaultRegionName"/>.
+    /// </summary>
+    public string Region { get; init; } = DrsRegionOptions.DefaultRegionName;
+
+    /// <summary>
+    /// The region's DRS base URL. Null (the default region): the HTTP client's own base address (<c>Drs:Endpoint</c>
+    /// or the embedded emulator). Each distinct endpoint gets its own resilience pipeline and circuit breaker.
+    /// </summary>
+    public Uri? Endpoint { get; init; }
+
     /// <summary>Keeps the token out of logs and exception messages.</summary>
-    public override string ToString() => $"DrsCaller {{ ProjectId = {ProjectId}, Language = {Language}, AuthToken = *** }}";
+    public override string ToString() => $"DrsCaller {{ Region = {Region}, ProjectId = {ProjectId}, Language = {Language}, AuthToken = *** }}";
 }
 
 /// <summary>

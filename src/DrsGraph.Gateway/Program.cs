@@ -23,7 +23,8 @@ if (HealthProbe.IsRequested(args))
 // so the gateway finds them whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-// DRS: the typed, resilient client; without Drs:Endpoint, an emulator hosted in this process.
+// DRS: the typed, resilient client; without Drs:Endpoint, an emulator hosted in this process. More regions in
+// Drs:Regions, each with its own pipeline and circuit breaker (X-Drs-Region, or a root field's region argument).
 builder.AddDrsUpstream();
 
 // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).

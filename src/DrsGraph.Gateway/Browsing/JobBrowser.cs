@@ -46,7 +46,7 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
                 $"This filter or order would need batch answers for {ids.Count} jobs (at most {Options.MaxLocalCandidates}): narrow it with fields DRS filters on (status, name, useType) or page over given IDs.");
         }
 
-        var loaders = GatewayUserContext.Of(context).Loaders;
+        var loaders = GatewayUserContext.Of(context).LoadersFor(context);
         var status = needs.HasFlag(JobSources.Status) ? loaders.Status.LoadMany(ids) : null;
         var progress = needs.HasFlag(JobSources.Progress) ? loaders.Progress.LoadMany(ids) : null;
         var detail = needs.HasFlag(JobSources.Detail) ? loaders.Detail.LoadMany(ids) : null;

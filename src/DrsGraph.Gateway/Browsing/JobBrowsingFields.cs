@@ -59,17 +59,16 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         var options = browser.Options;
         var field = query.Field<NonNullGraphType<JobConnectionGraphType>>("projectJobs")
             .Description($"The caller's project's jobs (X-Project-Id, else the default project) as a Relay connection: filtered by `where` (what DRS's job list can filter is sent to DRS), sorted by `order` (default: newest first), {options.DefaultPageSize} per page unless `first`/`last` say otherwise (at most {options.MaxPageSize}). Subtasks are not listed. See the README's cost table.");
-        WithPagingArguments(field);
+        WithPagingArguments(field).Argument<StringGraphType>(GatewayUserContext.RegionArgument, JobsQuery.RegionDescription);
         WithFilterArguments(field)
             // The job budget and the answer-size estimate count the page.
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
             .ResolveAsync(async context =>
             {
                 var user = GatewayUserContext.Of(context);
-                user.ThrowIfNoCaller();
-                var caller = user.Caller.Caller!;
+                var caller = user.CallerFor(context);
                 var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
-                var binding = BrowseCursors.Bind("projectJobs", caller.ProjectId, where, order, null);
+                var binding = BrowseCursors.Bind("projectJobs", CursorScopeOf(caller), where, order, null);
                 var page = PageRequest.Read(context, options, browser.Cursors, binding);
                 var filter = BrowseArguments.Filter(where);
                 var sort = BrowseArguments.Order(order).ThenNewestFirst();
@@ -134,7 +133,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         var options = browser.Options;
         var field = query.Field<NonNullGraphType<JobConnectionGraphType>>("jobsConnection")
             .Description($"A Relay connection over the jobs given by ID (at most {maxIds}), for screens that keep their own ID list: filtered by `where`, sorted by `order` (else in the order given), {options.DefaultPageSize} per page unless `first`/`last` say otherwise (at most {options.MaxPageSize}).")
-            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.");
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
+            .Argument<StringGraphType>(GatewayUserContext.RegionArgument, JobsQuery.RegionDescription);
         WithPagingArguments(field);
         WithFilterArguments(field)
             // The job budget counts the IDs (all are candidates); the result-size estimate the page.
@@ -142,17 +142,20 @@ public sealed class JobBrowsingFields(JobBrowser browser)
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
             .Resolve(context =>
             {
-                var caller = GatewayUserContext.Of(context);
-                caller.ThrowIfNoCaller();
+                var caller = GatewayUserContext.Of(context).CallerFor(context);
                 var ids = readIds(context);
                 var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
-                var binding = BrowseCursors.Bind("jobsConnection", caller.Caller.Caller!.ProjectId, where, order, ids.Select(r => r?.Id ?? ""));
+                var binding = BrowseCursors.Bind("jobsConnection", CursorScopeOf(caller), where, order, ids.Select(r => r?.Id ?? ""));
                 var page = PageRequest.Read(context, options, browser.Cursors, binding);
                 var candidates = ids.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
                 return browser.Select(context, candidates, BrowseArguments.Filter(where), BrowseArguments.Order(order), fromList: false)
                     .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page, binding));
             });
     }
+
+    // A cursor is bound to its region too: a page of one region's project must not continue in another's. The default
+    // region's binding is the project alone, as before regions, so its cursors stay valid across the upgrade.
+    private static string CursorScopeOf(DrsCaller caller) => caller.Endpoint is null ? caller.ProjectId : caller.Region + "/" + caller.ProjectId;
 
     public static FieldBuilder<object?, T> WithPagingArguments<T>(FieldBuilder<object?, T> field) => field
         .Argument<IntGraphType>("first", "Returns the first _n_ elements from the list.")

@@ -157,9 +157,9 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
 
         var (owned, waits, joined) = misses is null ? (null, [], 0) : field.InFlight.ClaimOrJoin(misses);
-        _metrics.Hit(CacheLevels.Memory, field.Name, results.Count);
-        _metrics.Miss(CacheLevels.Memory, field.Name, waits.Count);
-        _metrics.Coalesced(field.Name, joined);
+        _metrics.Hit(CacheLevels.Memory, field.Name, results.Count, caller.Region);
+        _metrics.Miss(CacheLevels.Memory, field.Name, waits.Count, caller.Region);
+        _metrics.Coalesced(field.Name, joined, caller.Region);
         if (owned is not null)
         {
             // Not tied to this request's token: others may be waiting for the same fetch. The DRS
@@ -205,7 +205,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         CachedField<T> field, DrsCaller caller, List<(string Id, string Key)> misses, Fetch<T> fetch, Dictionary<string, DrsResult<Fetched<T>>> results, CancellationToken cancellationToken)
         where T : class
     {
-        _metrics.Upstream(field.Name, misses.Count);
+        _metrics.Upstream(field.Name, misses.Count, caller.Region);
         var answers = await fetch(caller, [.. misses.Select(m => m.Id)], cancellationToken);
         var fetchedAt = _clock.GetUtcNow();
         var writeBack = _tiers.NewWriteBack<T>(misses.Count);
@@ -256,7 +256,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 return;
             }
 
-            _metrics.Upstream(field.Name, toFetch.Count);
+            _metrics.Upstream(field.Name, toFetch.Count, caller.Region);
             var answers = await fetch(caller, [.. toFetch.Select(m => m.Id)], _stopping.Token);
             var fetchedAt = _clock.GetUtcNow();
             if (refresh)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -9,7 +10,8 @@ namespace DrsGraph.Gateway.Caching;
 /// <summary>
 /// Cache keys that keep tenants apart:
 /// <c>{prefix}:v1:{endpoint:project:partition:language}:{field}:{jobId}</c>, where <c>endpoint</c> is
-/// a hash of the DRS base URL and <c>partition</c> an HMAC-SHA256 of the caller's token (or
+/// a hash of the DRS base URL of the caller's region (so each region has entries, single-flight and pollers of its
+/// own) and <c>partition</c> an HMAC-SHA256 of the caller's token (or
 /// <c>project</c> when <see cref="CachePartition.Project"/> is chosen). The token itself is never part
 /// of a key. The braces are a Redis Cluster hash tag: all keys of one batch live on one node, so one
 /// MGET reads them.
@@ -24,7 +26,7 @@ public sealed class JobCacheKeys
     private readonly string _prefix;
     private readonly IDrsEndpointProvider _endpoint;
     private readonly ConditionalWeakTable<DrsCaller, string> _scopes = [];
-    private EndpointHashEntry? _endpointHash;
+    private readonly ConcurrentDictionary<Uri, string> _endpointHashes = new();
 
     public JobCacheKeys(IOptions<JobCacheOptions> options, IDrsEndpointProvider endpoint)
     {
@@ -64,7 +66,7 @@ public sealed class JobCacheKeys
         var partition = byToken ? "t." + TokenHash(caller.PartitionKey) : "project";
         // DRS answers en-us when no language is sent, so both share entries.
         var language = caller.Language ?? "en-us";
-        return $"{_prefix}:{Version}:{{{EndpointHash()}:{caller.ProjectId}:{partition}:{language}}}:";
+        return $"{_prefix}:{Version}:{{{EndpointHash(caller.Endpoint ?? _endpoint.BaseAddress)}:{caller.ProjectId}:{partition}:{language}}}:";
     }
 
     private string TokenHash(string token)
@@ -75,20 +77,11 @@ public sealed class JobCacheKeys
         return Convert.ToHexStringLower(mac[..16]);
     }
 
-    private string EndpointHash()
+    private string EndpointHash(Uri uri)
     {
-        var uri = _endpoint.BaseAddress;
-        if (_endpointHash is { } known && known.Uri.Equals(uri))
-        {
-            return known.Hash;
-        }
-
         // Two DRS regions (or an emulator and a real DRS) can hold the same job ID and project: keep them apart.
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uri.AbsoluteUri.TrimEnd('/').ToLowerInvariant()))[..8]);
-        _endpointHash = new EndpointHashEntry(uri, hash);
-        return hash;
+        // Memoized per endpoint: a handful of configured regions.
+        return _endpointHashes.GetOrAdd(uri, static uri =>
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uri.AbsoluteUri.TrimEnd('/').ToLowerInvariant()))[..8]));
     }
-
-    // A reference, so concurrent readers never see a torn pair.
-    private sealed record EndpointHashEntry(Uri Uri, string Hash);
 }

@@ -26,11 +26,11 @@ public sealed class JobCacheMetrics
     {
         // From the DI meter factory, so each host (and each test's gateway) has its own meter instance.
         var meter = _meter = meterFactory.Create(MeterName);
-        _hits = meter.CreateCounter<long>("drsgraph.cache.hits", "{lookup}", "Job fields answered by a cache level (tags: level = memory|redis, field).");
-        _misses = meter.CreateCounter<long>("drsgraph.cache.misses", "{lookup}", "Job fields a cache level could not answer (tags: level = memory|redis, field).");
-        _coalesced = meter.CreateCounter<long>("drsgraph.cache.coalesced", "{lookup}", "Job fields that waited for another request's in-flight fetch instead of fetching (tag: field).");
+        _hits = meter.CreateCounter<long>("drsgraph.cache.hits", "{lookup}", "Job fields answered by a cache level (tags: level = memory|redis, field, drs.region for the memory level).");
+        _misses = meter.CreateCounter<long>("drsgraph.cache.misses", "{lookup}", "Job fields a cache level could not answer (tags: level = memory|redis, field, drs.region for the memory level).");
+        _coalesced = meter.CreateCounter<long>("drsgraph.cache.coalesced", "{lookup}", "Job fields that waited for another request's in-flight fetch instead of fetching (tags: field, drs.region).");
         _stale = meter.CreateCounter<long>("drsgraph.cache.stale", "{lookup}", "Expired job fields served, marked stale, because DRS failed transiently (tag: field).");
-        _upstream = meter.CreateCounter<long>("drsgraph.cache.upstream", "{lookup}", "Job fields fetched from DRS (tag: field).");
+        _upstream = meter.CreateCounter<long>("drsgraph.cache.upstream", "{lookup}", "Job fields fetched from DRS (tags: field, drs.region).");
         _redisErrors = meter.CreateCounter<long>("drsgraph.cache.redis.errors", "{operation}", "Redis reads or writes that failed or timed out; the request went on without Redis (tag: operation = read|write).");
         _writesDropped = meter.CreateCounter<long>("drsgraph.cache.redis.writes_dropped", "{entry}", "Entries not written to Redis because the write queue was full or Redis was unreachable.");
     }
@@ -42,21 +42,23 @@ public sealed class JobCacheMetrics
         _meter.CreateObservableGauge("drsgraph.cache.memory.size", () => statistics()?.CurrentEstimatedSize ?? 0, "By", "Estimated bytes of the job fields held in process memory (bounded by Gateway:Cache:MaxMemoryMegabytes).");
     }
 
-    public void Hit(string level, string field, int count = 1) => Add(_hits, count, level, field);
+    // region: the DRS region of the lookup (drs.region), where the caller is known; the Redis level and stale answers
+    // are counted without it.
+    public void Hit(string level, string field, int count = 1, string? region = null) => Add(_hits, count, level, field, region);
 
-    public void Miss(string level, string field, int count = 1) => Add(_misses, count, level, field);
+    public void Miss(string level, string field, int count = 1, string? region = null) => Add(_misses, count, level, field, region);
 
-    public void Coalesced(string field, int count) => Add(_coalesced, count, null, field);
+    public void Coalesced(string field, int count, string? region = null) => Add(_coalesced, count, null, field, region);
 
-    public void Stale(string field) => Add(_stale, 1, null, field);
+    public void Stale(string field) => Add(_stale, 1, null, field, null);
 
-    public void Upstream(string field, int count) => Add(_upstream, count, null, field);
+    public void Upstream(string field, int count, string? region = null) => Add(_upstream, count, null, field, region);
 
     public void RedisError(string operation) => _redisErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void WritesDropped(int count) => _writesDropped.Add(count);
 
-    private static void Add(Counter<long> counter, int count, string? level, string field)
+    private static void Add(Counter<long> counter, int count, string? level, string field, string? region)
     {
         if (count <= 0)
         {
@@ -67,6 +69,11 @@ public sealed class JobCacheMetrics
         if (level is not null)
         {
             tags.Add("level", level);
+        }
+
+        if (region is not null)
+        {
+            tags.Add("drs.region", region);
         }
 
         counter.Add(count, tags);

@@ -3,6 +3,7 @@ using DrsGraph.DrsClient;
 using DrsGraph.Gateway.DataLoading;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Limits;
+using DrsGraph.Gateway.Regions;
 using GraphQL;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +30,12 @@ public sealed class GatewayUserContext(CallerContext caller, JobLoaders? loaders
         context.UserContext as GatewayUserContext ?? throw new InvalidOperationException("The gateway's user context is missing.");
 
     /// <summary>
+    /// Callers and loaders per region named by a root field's <c>region</c> argument; none (a context built by hand):
+    /// every field reads the request's region.
+    /// </summary>
+    public RegionalCallers? Regions { get; init; }
+
+    /// <summary>
     /// Fails the calling (root) field with the header problem, if any: reported once there, with the field
     /// null, rather than once per DRS-backed field of every job below it.
     /// </summary>
@@ -39,10 +46,61 @@ public sealed class GatewayUserContext(CallerContext caller, JobLoaders? loaders
             throw GatewayErrors.Create(problem.Code, problem.Message);
         }
     }
+
+    /// <summary>
+    /// The caller of a root field, in the region its <c>region</c> argument names (else the request's): fails the field
+    /// with the header problem or <c>UNKNOWN_REGION</c> instead.
+    /// </summary>
+    public DrsCaller CallerFor(IResolveFieldContext context)
+    {
+        var (caller, _) = In(context);
+        if (caller.Problem is { } problem)
+        {
+            throw GatewayErrors.Create(problem.Code, problem.Message);
+        }
+
+        return caller.Caller!;
+    }
+
+    /// <summary>The loaders of the region a field's root field reads (its <c>region</c> argument, else the request's region).</summary>
+    public JobLoaders LoadersFor(IResolveFieldContext context) =>
+        In(context).Loaders ?? throw new InvalidOperationException("No caller: the root fields report the header problem before any job field runs.");
+
+    private (CallerContext Caller, JobLoaders? Loaders) In(IResolveFieldContext context) =>
+        Regions is { } regions ? regions.In(RegionArgumentOf(context)) : (Caller, loaders);
+
+    /// <summary>The <c>region</c> argument of the root field <paramref name="context"/> is below (or is).</summary>
+    public static string? RegionArgumentOf(IResolveFieldContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var root = context;
+        while (root.Parent is { } parent)
+        {
+            root = parent;
+        }
+
+        return root.GetArgument<string?>(RegionArgument);
+    }
+
+    /// <summary>The root fields' argument that picks a region for that field.</summary>
+    public const string RegionArgument = "region";
 }
 
 /// <summary>Who is calling, or why the headers do not say: exactly one of the two is set.</summary>
-public sealed record CallerContext(DrsCaller? Caller, CallerProblem? Problem);
+public sealed record CallerContext(DrsCaller? Caller, CallerProblem? Problem)
+{
+    /// <summary>
+    /// True when the caller named its project (<c>X-Project-Id</c>): a field reading another region keeps it. False:
+    /// each region's own default project is read.
+    /// </summary>
+    public bool ProjectNamed { get; init; }
+
+    /// <summary>
+    /// How this caller reads another region, when that needs more than its token (service identities: the grants and
+    /// credential of that region). Null: the same token, sent to the other region's DRS.
+    /// </summary>
+    public Func<DrsRegion, CallerContext>? Rescope { get; init; }
+}
 
 /// <summary>A header problem: the error code and message the operation's root fields report.</summary>
 public sealed record CallerProblem(string Code, string Message);
@@ -50,17 +108,21 @@ public sealed record CallerProblem(string Code, string Message);
 /// <summary>Reads <c>X-Auth-Token</c>, <c>X-Project-Id</c> and <c>X-Language</c> into a <see cref="CallerContext"/>.</summary>
 public sealed partial class CallerContextBuilder(
     IOptions<CallerOptions> callerOptions,
-    IOptions<DrsClientOptions> drsOptions)
+    DrsRegionCatalog regions)
 {
     public const string AuthTokenHeader = "X-Auth-Token";
     public const string ProjectIdHeader = "X-Project-Id";
     public const string LanguageHeader = "X-Language";
+    public const string RegionHeader = "X-Drs-Region";
 
     public CallerContext Build(IHeaderDictionary headers)
     {
         var (caller, problem) = Identify(headers);
-        return new CallerContext(caller, problem);
+        return new CallerContext(caller, problem) { ProjectNamed = caller is not null && IsProjectNamed(headers) };
     }
+
+    /// <summary>True when the caller names its project (<c>X-Project-Id</c>) rather than taking the region's default.</summary>
+    public static bool IsProjectNamed(IHeaderDictionary headers) => headers[ProjectIdHeader].ToString().Trim().Length > 0;
 
     private (DrsCaller? Caller, CallerProblem? Problem) Identify(IHeaderDictionary headers)
     {
@@ -80,34 +142,41 @@ public sealed partial class CallerContextBuilder(
             return (null, new CallerProblem(GatewayErrorCodes.Unauthenticated, $"The {AuthTokenHeader} header is not a valid IAM token."));
         }
 
-        var (project, language, problem) = ReadScope(headers);
-        return problem is null ? (new DrsCaller(token, project, language), null) : (null, problem);
+        var (project, language, problem, region) = ReadScope(headers);
+        return problem is null ? (new DrsCaller(token, project, language) { Region = region!.Name, Endpoint = region.Endpoint }, null) : (null, problem);
     }
 
     /// <summary>
-    /// The project (<c>X-Project-Id</c>, else <c>Drs:ProjectId</c>) and language (<c>X-Language</c>) a caller asks
-    /// for, or the problem with them; shared by every way of identifying a caller.
+    /// The region (<c>X-Drs-Region</c>, else the default region), project (<c>X-Project-Id</c>, else the region's
+    /// default project) and language (<c>X-Language</c>) a caller asks for, or the problem with them; shared by every
+    /// way of identifying a caller.
     /// </summary>
-    public (string Project, string? Language, CallerProblem? Problem) ReadScope(IHeaderDictionary headers)
+    public (string Project, string? Language, CallerProblem? Problem, DrsRegion? Region) ReadScope(IHeaderDictionary headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
+        var regionName = headers[RegionHeader].ToString().Trim();
+        if (regions.Find(regionName) is not { } region)
+        {
+            return ("", null, new CallerProblem(GatewayErrorCodes.UnknownRegion, $"The {RegionHeader} header names no configured region. {regions.UnknownMessage(regionName)}"), null);
+        }
+
         var project = headers[ProjectIdHeader].ToString().Trim();
         if (project.Length == 0)
         {
-            project = drsOptions.Value.ProjectId;
+            project = region.DefaultProjectId;
         }
         else if (!ProjectIdPattern().IsMatch(project))
         {
-            return ("", null, new CallerProblem(GatewayErrorCodes.InvalidProjectId, $"The {ProjectIdHeader} header must be a DRS project ID (letters, digits, '-' or '_', at most 64)."));
+            return ("", null, new CallerProblem(GatewayErrorCodes.InvalidProjectId, $"The {ProjectIdHeader} header must be a DRS project ID (letters, digits, '-' or '_', at most 64)."), null);
         }
 
         var language = headers[LanguageHeader].ToString().Trim().ToLowerInvariant();
         if (language.Length > 0 && language is not ("en-us" or "zh-cn"))
         {
-            return ("", null, new CallerProblem(GatewayErrorCodes.InvalidLanguage, $"The {LanguageHeader} header must be 'en-us' or 'zh-cn'."));
+            return ("", null, new CallerProblem(GatewayErrorCodes.InvalidLanguage, $"The {LanguageHeader} header must be 'en-us' or 'zh-cn'."), null);
         }
 
-        return (project, language.Length == 0 ? null : language, null);
+        return (project, language.Length == 0 ? null : language, null, region);
     }
 
     private static bool IsVisibleAscii(string value)

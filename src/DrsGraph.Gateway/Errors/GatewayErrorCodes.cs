@@ -18,6 +18,9 @@ public static class GatewayErrorCodes
     /// <summary>An <c>X-Language</c> header other than <c>en-us</c> or <c>zh-cn</c>.</summary>
     public const string InvalidLanguage = "INVALID_LANGUAGE";
 
+    /// <summary>An <c>X-Drs-Region</c> header or <c>region</c> argument naming no configured region (<c>Drs:Regions</c>).</summary>
+    public const string UnknownRegion = "UNKNOWN_REGION";
+
     // Service identities (Gateway:ServiceIdentity): decided once per operation, before any DRS call.
 
     /// <summary>No <c>Authorization: Bearer</c> JWT, or one that fails validation (signature, issuer, audience, expiry, required claim).</summary>

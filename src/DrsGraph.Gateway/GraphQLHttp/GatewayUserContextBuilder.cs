@@ -2,6 +2,7 @@ using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.DataLoading;
 using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.Limits;
+using DrsGraph.Gateway.Regions;
 
 namespace DrsGraph.Gateway.GraphQLHttp;
 
@@ -11,7 +12,7 @@ namespace DrsGraph.Gateway.GraphQLHttp;
 /// bounded by the request's budget. Loaders belong to the execution, not to the caller adapter: a
 /// long-lived operation (a subscription) will create loaders per poll, each with its own budget.
 /// </summary>
-public sealed class GatewayUserContextBuilder(ICallerResolver callers, JobDataSourceChain dataSources) : IGraphQLUserContextBuilder
+public sealed class GatewayUserContextBuilder(ICallerResolver callers, JobDataSourceChain dataSources, DrsRegionCatalog catalog) : IGraphQLUserContextBuilder
 {
     public async ValueTask<IDictionary<string, object?>> BuildUserContextAsync(HttpContext context, IHeaderDictionary callerHeaders, CancellationToken cancellationToken)
     {
@@ -20,10 +21,13 @@ public sealed class GatewayUserContextBuilder(ICallerResolver callers, JobDataSo
         // WebSocket outlives it: the budget started at the upgrade would have run out for every later operation,
         // so a socket's queries are bounded by the DRS client's own total timeout instead.
         var budget = context.WebSockets.IsWebSocketRequest ? null : context.Features.Get<RequestBudget>();
+        var source = dataSources.ForOperation(budget);
         var loaders = caller.Caller is { } drsCaller
-            ? new JobLoaders(dataSources.ForOperation(budget), drsCaller)
+            ? new JobLoaders(source, drsCaller)
             : null;
-        return new GatewayUserContext(caller, loaders) { Budget = budget };
+        // A field naming another region gets loaders of its own on the same data sources and budget.
+        var regions = new RegionalCallers(caller, loaders, catalog, regional => new JobLoaders(source, regional));
+        return new GatewayUserContext(caller, loaders) { Budget = budget, Regions = regions };
     }
 
     /// <summary>

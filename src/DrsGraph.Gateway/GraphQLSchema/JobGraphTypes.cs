@@ -127,8 +127,9 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             return DataLoaderResultExtensions.Completed<object?>(Unwrap(id, fromSnapshot(snapshot) ?? NotPolled<TValue>()));
         }
 
-        // A header problem never gets here: the root field reported it (GatewayUserContext.ThrowIfNoCaller).
-        return loader(GatewayUserContext.Of(context).Loaders).Load(id).Then(result => (object?)Unwrap(id, result));
+        // A header problem never gets here: the root field reported it (GatewayUserContext.CallerFor). The loaders are
+        // those of the region the root field reads.
+        return loader(GatewayUserContext.Of(context).LoadersFor(context)).Load(id).Then(result => (object?)Unwrap(id, result));
     }
 
     // Only when a poll could not fetch a field its subscribers selected (it failed as a whole).

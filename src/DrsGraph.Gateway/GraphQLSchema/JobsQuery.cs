@@ -19,18 +19,20 @@ public sealed class JobsQuery : ObjectGraphType
         Field<JobGraphType>("job")
             .Description("One job by ID. A malformed ID is an INVALID_JOB_ID error; an unknown one fails the fields that need DRS.")
             .Argument<NonNullGraphType<IdGraphType>>("id", "A DRS job ID, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21.")
+            .Argument<StringGraphType>(GatewayUserContext.RegionArgument, RegionDescription)
             // The job budget and the rate limiter count the job this field names.
             .WithMetadata(ListSizes.JobIdsArgumentKey, "id")
             .Resolve(context =>
             {
-                GatewayUserContext.Of(context).ThrowIfNoCaller();
+                GatewayUserContext.Of(context).CallerFor(context);
                 var id = context.GetArgument<string>("id");
                 return IsJobId(id) ? new JobRef(id) : throw InvalidId(id);
             });
 
         var jobs = Field<NonNullGraphType<ListGraphType<JobGraphType>>>("jobs")
             .Description($"Jobs by ID, in the order given; duplicates allowed; at most {maxIds} IDs. A malformed ID gives null at its position with an INVALID_JOB_ID error. With `where` or `order` (see projectJobs), only the matching valid jobs, in that order.")
-            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.");
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
+            .Argument<StringGraphType>(GatewayUserContext.RegionArgument, RegionDescription);
         // Browsing: the same filter and order as the connections; without them nothing changes.
         JobBrowsingFields.WithFilterArguments(jobs)
             // The result-size estimate multiplies what is below by the length of the ids list.
@@ -39,12 +41,15 @@ public sealed class JobsQuery : ObjectGraphType
             .WithMetadata(ListSizes.JobIdsArgumentKey, "ids")
             .Resolve(context =>
             {
-                GatewayUserContext.Of(context).ThrowIfNoCaller();
+                GatewayUserContext.Of(context).CallerFor(context);
                 return browsing.FilterJobs(context, ReadIds(context, maxIds));
             });
 
         browsing.AddTo(this, maxIds, context => ReadIds(context, maxIds));
     }
+
+    /// <summary>The <c>region</c> argument of every root field that reads DRS.</summary>
+    public const string RegionDescription = "The DRS region to read (a name from Drs:Regions, or the default region's); default: the X-Drs-Region header's, else the default region. An unknown name is an UNKNOWN_REGION error on this field.";
 
     /// <summary>The <c>ids</c> argument as job references: null (and an INVALID_JOB_ID error) at a malformed ID's position.</summary>
     private static JobRef?[] ReadIds(IResolveFieldContext context, int maxIds)

@@ -4,8 +4,8 @@ using Polly.CircuitBreaker;
 namespace DrsGraph.Gateway.Health;
 
 /// <summary>
-/// Reports the DRS circuit: healthy when closed, <see cref="HealthStatus.Degraded"/> (still HTTP 200)
-/// when open or probing.
+/// Reports the DRS circuits (one per region's endpoint): healthy when all are closed, <see cref="HealthStatus.Degraded"/>
+/// (still HTTP 200) when one is open or probing.
 /// </summary>
 /// <remarks>
 /// Never unhealthy on purpose: every replica shares the one DRS, so an open circuit would take all of
@@ -17,7 +17,8 @@ public sealed class UpstreamCircuitHealthCheck(UpstreamCircuitState circuit) : I
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var current = circuit.Current;
-        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["state"] = current.State.ToString() };
+        // The worst region's circuit; notClosed says how many regions' DRS are failing.
+        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["state"] = current.State.ToString(), ["notClosed"] = circuit.NotClosed };
         if (current.Since is { } since)
         {
             data["since"] = since;

@@ -1,18 +1,30 @@
+using System.Collections.Concurrent;
+using DrsGraph.DrsClient;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using Polly.CircuitBreaker;
 
 namespace DrsGraph.Gateway.Health;
 
 /// <summary>
-/// The DRS client's circuit-breaker state, as reported by the breaker's own callbacks. Read by the
-/// readiness check; written only by <see cref="Observe"/>'s callbacks.
+/// The DRS client's circuit-breaker states, as reported by the breakers' own callbacks: one per DRS endpoint
+/// (each region has its own pipeline and breaker). Read by the readiness check; written only by
+/// <see cref="Observe"/>'s callbacks.
 /// </summary>
 public sealed partial class UpstreamCircuitState(TimeProvider timeProvider, ILogger<UpstreamCircuitState> logger)
 {
-    private volatile Snapshot _current = new(CircuitState.Closed, null, null);
+    private static readonly Snapshot Initial = new(CircuitState.Closed, null, null);
 
-    /// <summary>The state now, when it was entered (null: never changed), and for how long an open circuit stays open.</summary>
-    public Snapshot Current => _current;
+    private readonly ConcurrentDictionary<string, Snapshot> _byEndpoint = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The worst state among the endpoints (open, then half-open, then closed), when it was entered (null: never
+    /// changed), and for how long an open circuit stays open.
+    /// </summary>
+    public Snapshot Current => _byEndpoint.Values.Aggregate(Initial, static (worst, s) => Severity(s.State) > Severity(worst.State) ? s : worst);
+
+    /// <summary>How many endpoints' circuits are not closed (one per region whose DRS is failing).</summary>
+    public int NotClosed => _byEndpoint.Values.Count(s => s.State != CircuitState.Closed);
 
     /// <summary>Hooks the breaker's callbacks, keeping any that were already set.</summary>
     public void Observe(HttpCircuitBreakerStrategyOptions breaker)
@@ -23,30 +35,42 @@ public sealed partial class UpstreamCircuitState(TimeProvider timeProvider, ILog
         var halfOpened = breaker.OnHalfOpened;
         breaker.OnOpened = args =>
         {
-            Set(CircuitState.Open, args.BreakDuration);
-            LogOpened(logger, args.BreakDuration);
+            var endpoint = Set(args.Context, CircuitState.Open, args.BreakDuration);
+            LogOpened(logger, endpoint, args.BreakDuration);
             return opened?.Invoke(args) ?? ValueTask.CompletedTask;
         };
         breaker.OnClosed = args =>
         {
-            Set(CircuitState.Closed, null);
-            LogClosed(logger);
+            var endpoint = Set(args.Context, CircuitState.Closed, null);
+            LogClosed(logger, endpoint);
             return closed?.Invoke(args) ?? ValueTask.CompletedTask;
         };
         breaker.OnHalfOpened = args =>
         {
-            Set(CircuitState.HalfOpen, null);
+            Set(args.Context, CircuitState.HalfOpen, null);
             return halfOpened?.Invoke(args) ?? ValueTask.CompletedTask;
         };
     }
 
-    private void Set(CircuitState state, TimeSpan? breakDuration) => _current = new Snapshot(state, timeProvider.GetUtcNow(), breakDuration);
+    private string Set(ResilienceContext context, CircuitState state, TimeSpan? breakDuration)
+    {
+        var endpoint = DrsCircuitGate.KeyOf(context.GetRequestMessage()?.RequestUri);
+        _byEndpoint[endpoint] = new Snapshot(state, timeProvider.GetUtcNow(), breakDuration);
+        return endpoint;
+    }
+
+    private static int Severity(CircuitState state) => state switch
+    {
+        CircuitState.Closed => 0,
+        CircuitState.HalfOpen => 1,
+        _ => 2,
+    };
 
     public sealed record Snapshot(CircuitState State, DateTimeOffset? Since, TimeSpan? BreakDuration);
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "DRS circuit opened: calls to DRS fail at once for {BreakDuration}.")]
-    private static partial void LogOpened(ILogger logger, TimeSpan breakDuration);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "DRS circuit of {Endpoint} opened: calls to it fail at once for {BreakDuration}.")]
+    private static partial void LogOpened(ILogger logger, string endpoint, TimeSpan breakDuration);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "DRS circuit closed: DRS answers again.")]
-    private static partial void LogClosed(ILogger logger);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "DRS circuit of {Endpoint} closed: it answers again.")]
+    private static partial void LogClosed(ILogger logger, string endpoint);
 }

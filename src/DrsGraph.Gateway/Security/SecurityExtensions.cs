@@ -11,7 +11,7 @@ namespace DrsGraph.Gateway.Security;
 public static class SecurityExtensions
 {
     /// <summary>Request headers a browser page may send cross-origin: the caller's and GraphQL over HTTP's.</summary>
-    public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "Content-Type", "GraphQL-Require-Preflight"];
+    public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Content-Type", "GraphQL-Require-Preflight"];
 
     /// <summary>
     /// <c>Gateway:Security</c>: the introspection switch, the CORS allow-list and the per-caller rate limiter; also runs the

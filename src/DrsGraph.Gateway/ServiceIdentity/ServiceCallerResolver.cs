@@ -2,6 +2,7 @@ using System.Security.Claims;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.Regions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -44,19 +45,35 @@ public sealed class ServiceCallerResolver(
             return Refused(GatewayErrorCodes.InvalidBearerToken, $"The bearer token lacks the '{missing}' claim.");
         }
 
-        var (project, language, problem) = headers.ReadScope(callerHeaders);
+        var (project, language, problem, region) = headers.ReadScope(callerHeaders);
         if (problem is not null)
         {
             return new CallerContext(null, problem);
         }
 
-        if (!Grants(settings, principal.Identity!, project) || credentials.For(project) is not { } credential)
+        var identity = principal.Identity!;
+        var named = CallerContextBuilder.IsProjectNamed(callerHeaders);
+        var caller = InRegion(settings, identity, region!, project, language, named);
+        // A field naming another region (its region argument) is decided by the same grants, for that region.
+        return caller with { Rescope = other => InRegion(settings, identity, other, named ? project : other.DefaultProjectId, language, named) };
+    }
+
+    /// <summary>The caller reading <paramref name="project"/> of <paramref name="region"/>: granted and held there, or refused.</summary>
+    private CallerContext InRegion(ServiceIdentityOptions settings, ClaimsIdentity identity, DrsRegion region, string project, string? language, bool named)
+    {
+        // Grants and credentials are per (region, project): a grant for a project in one region opens nothing in another.
+        if (!Grants(settings, identity, region, project) || credentials.For(region, project) is not { } credential)
         {
-            return Refused(GatewayErrorCodes.ProjectNotAllowed, $"This caller may not read project {project}.");
+            return Refused(GatewayErrorCodes.ProjectNotAllowed, region.IsDefault
+                ? $"This caller may not read project {project}."
+                : $"This caller may not read project {project} in region {region.Name}.");
         }
 
         // No token of the caller's goes upstream: DRS sees the held credential, and caches partition by its identity.
-        return new CallerContext(new DrsCaller("", project, language) { Credential = credential }, null);
+        return new CallerContext(new DrsCaller("", project, language) { Credential = credential, Region = region.Name, Endpoint = region.Endpoint }, null)
+        {
+            ProjectNamed = named,
+        };
     }
 
     private async Task<(ClaimsIdentity? Identity, CallerProblem? Problem)> ValidateAsync(string token)
@@ -88,10 +105,18 @@ public sealed class ServiceCallerResolver(
         return (null, new CallerProblem(GatewayErrorCodes.InvalidBearerToken, $"The bearer token {reason}."));
     }
 
-    private static bool Grants(ServiceIdentityOptions settings, ClaimsIdentity identity, string project) =>
+    private static bool Grants(ServiceIdentityOptions settings, ClaimsIdentity identity, DrsRegion region, string project) =>
         settings.Grants.Any(grant =>
-            (grant.Projects.Contains(project, StringComparer.Ordinal) || grant.Projects.Contains(ServiceIdentityOptions.AnyProject, StringComparer.Ordinal))
+            grant.Projects.Any(entry => Covers(entry, region, project))
             && identity.FindAll(grant.Claim).Any(claim => claim.Value == grant.Value || claim.Value.Split(' ').Contains(grant.Value, StringComparer.Ordinal)));
+
+    // A bare entry is the default region's project; "region/project" another region's; either project may be "*".
+    private static bool Covers(string entry, DrsRegion region, string project)
+    {
+        var (grantRegion, grantProject) = ServiceIdentityOptions.SplitGrant(entry);
+        var sameRegion = grantRegion is null ? region.IsDefault : !region.IsDefault && string.Equals(grantRegion, region.Name, StringComparison.OrdinalIgnoreCase);
+        return sameRegion && (grantProject == ServiceIdentityOptions.AnyProject || string.Equals(grantProject, project, StringComparison.Ordinal));
+    }
 
     private static CallerContext Refused(string code, string message) => new(null, new CallerProblem(code, message));
 }

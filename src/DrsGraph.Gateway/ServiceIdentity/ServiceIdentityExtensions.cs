@@ -22,6 +22,7 @@ public static class ServiceIdentityExtensions
             .BindConfiguration(ServiceIdentityOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServiceIdentityOptions>, ServiceRegionValidation>();
         if (!builder.Configuration.GetValue<bool>(ServiceIdentityOptions.EnabledSetting))
         {
             return builder;

@@ -49,6 +49,13 @@ public sealed class ServiceIdentityOptions : IValidatableObject
     /// </summary>
     public Dictionary<string, ServiceCredentialOptions> Credentials { get; init; } = [];
 
+    /// <summary>
+    /// Credentials (and IAM endpoint) of the other DRS regions, by region name (<c>Drs:Regions</c>). A grant names such a
+    /// region's project as <c>&lt;region&gt;/&lt;project&gt;</c> (or <c>&lt;region&gt;/*</c>); a bare project is the
+    /// default region's, so a grant in one region never opens the same project ID in another. Default: none.
+    /// </summary>
+    public Dictionary<string, ServiceRegionOptions> Regions { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>IAM's base URL for credentials that log in with a password and name none. Default: the DRS endpoint (the emulator serves both).</summary>
     public string? IamEndpoint { get; set; }
 
@@ -90,9 +97,36 @@ public sealed class ServiceIdentityOptions : IValidatableObject
                 yield return new ValidationResult($"{SectionName}:Grants:{i} needs Claim, Value and at least one project.", [nameof(Grants)]);
             }
 
-            foreach (var project in grant.Projects.Where(p => p != AnyProject && !Credentials.ContainsKey(p)))
+            foreach (var entry in grant.Projects)
             {
-                yield return new ValidationResult($"{SectionName}:Grants:{i} grants project {project}, but {SectionName}:Credentials has no credential for it.", [nameof(Grants)]);
+                var (region, project) = SplitGrant(entry);
+                if (region is null)
+                {
+                    if (project != AnyProject && !Credentials.ContainsKey(project))
+                    {
+                        yield return new ValidationResult($"{SectionName}:Grants:{i} grants project {project}, but {SectionName}:Credentials has no credential for it.", [nameof(Grants)]);
+                    }
+                }
+                else if (!Regions.TryGetValue(region, out var held) || (project != AnyProject && !held.Credentials.ContainsKey(project)))
+                {
+                    yield return new ValidationResult($"{SectionName}:Grants:{i} grants {entry}, but {SectionName}:Regions:{region}:Credentials has no credential for it.", [nameof(Grants)]);
+                }
+            }
+        }
+
+        foreach (var (region, held) in Regions)
+        {
+            foreach (var (project, credential) in held.Credentials)
+            {
+                if (credential.Problem() is { } problem)
+                {
+                    yield return new ValidationResult($"{SectionName}:Regions:{region}:Credentials:{project}: {problem}", [nameof(Regions)]);
+                }
+            }
+
+            if (!string.IsNullOrWhiteSpace(held.IamEndpoint) && !IsHttpUrl(held.IamEndpoint))
+            {
+                yield return new ValidationResult($"{SectionName}:Regions:{region}:IamEndpoint must be an absolute http(s) URL.", [nameof(Regions)]);
             }
         }
 
@@ -108,6 +142,13 @@ public sealed class ServiceIdentityOptions : IValidatableObject
         {
             yield return new ValidationResult($"{SectionName}:IamEndpoint must be an absolute http(s) URL.", [nameof(IamEndpoint)]);
         }
+    }
+
+    /// <summary>A grant's project entry: <c>project</c> (the default region's) or <c>region/project</c>; either may be <c>*</c> for the project.</summary>
+    internal static (string? Region, string Project) SplitGrant(string entry)
+    {
+        var slash = entry.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? (null, entry) : (entry[..slash], entry[(slash + 1)..]);
     }
 
     internal static bool IsHttpUrl(string value) =>

@@ -48,13 +48,13 @@ public sealed class JobsSubscription : ObjectGraphType
         Field<NonNullGraphType<JobUpdateGraphType>>("jobUpdates")
             .Description($"Watches jobs: first one event per job with its current state (changes [INITIAL]), then one whenever something the selection shows changes; completes when every job is terminal. At most {maxIds} distinct IDs. Malformed IDs, too many IDs and missing credentials are refused before the stream starts.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs; duplicates are watched once.")
+            .Argument<StringGraphType>(GatewayUserContext.RegionArgument, GraphQLSchema.JobsQuery.RegionDescription)
             // The last event of a stream that DRS ended (a refused token) carries the error: this field fails with it.
             .Resolve(context => context.Source is JobUpdate { End: { } end } ? throw end : context.Source)
             .ResolveStream(context =>
             {
                 var user = GatewayUserContext.Of(context);
-                user.ThrowIfNoCaller();
-                var caller = user.Caller.Caller!;
+                var caller = user.CallerFor(context);
                 var ids = DistinctValidIds(context.GetArgument<List<string>>("ids"), maxIds);
                 // Resolved here, not injected: the schema is built at start-up, before the DRS client (and an
                 // embedded emulator) it would pull in are ready.

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using DrsGraph.DrsClient;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,8 @@ namespace DrsGraph.Gateway.Upstream;
 /// Checks <c>Drs:Endpoint</c> at start-up: an absolute http(s) URL, https outside Development unless
 /// <c>Drs:AllowInsecureEndpoint</c>, and present unless the embedded emulator serves instead. Without it a
 /// typo started a gateway that reported ready and then failed every query (HTTP 500 for <c>notaurl</c>,
-/// hundreds of log lines per query for <c>ftp://...</c>), or served the emulator's invented jobs.
+/// hundreds of log lines per query for <c>ftp://...</c>), or served the emulator's invented jobs. Every
+/// <c>Drs:Regions:&lt;name&gt;:Endpoint</c> is held to the same rules.
 /// </summary>
 internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmulator) : IValidateOptions<DrsClientOptions>
 {
@@ -23,26 +25,74 @@ internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmu
         if (endpoint is null || string.IsNullOrWhiteSpace(endpoint.OriginalString))
         {
             return embeddedEmulator
-                ? ValidateOptionsResult.Success
+                ? ValidateRegions(options)
                 : ValidateOptionsResult.Fail(
                     $"{EndpointSetting} is not set: set it to the DRS API's base URL (e.g. {Example}), or set " +
                     $"{EmbeddedEmulatorOptions.EnabledSetting}=true to serve the built-in emulator's invented jobs instead " +
                     "(the Development environment does so by default).");
         }
 
-        if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp) || endpoint.Host.Length == 0)
-        {
-            return ValidateOptionsResult.Fail($"{EndpointSetting} '{Describe(endpoint)}' is not an absolute http(s) URL; set it to the DRS API's base URL, e.g. {Example}.");
-        }
+        return CheckEndpoint(endpoint, options.AllowInsecureEndpoint, EndpointSetting, AllowInsecureSetting) is { } problem
+            ? ValidateOptionsResult.Fail(problem)
+            : ValidateRegions(options);
+    }
 
-        if (endpoint.Scheme == Uri.UriSchemeHttp && !isDevelopment && !options.AllowInsecureEndpoint)
+    private ValidateOptionsResult ValidateRegions(DrsClientOptions options)
+    {
+        foreach (var (name, region) in options.Regions)
         {
-            return ValidateOptionsResult.Fail(
-                $"{EndpointSetting} '{Describe(endpoint)}' is plain http outside the Development environment: callers' IAM tokens would " +
-                $"cross the network in clear text. Use https, or set {AllowInsecureSetting}=true for an upstream on a private network.");
+            var setting = $"{DrsClientOptions.SectionName}:{nameof(DrsClientOptions.Regions)}:{name}";
+            if (!Regex.IsMatch(name, DrsRegionOptions.NamePattern, RegexOptions.CultureInvariant))
+            {
+                return ValidateOptionsResult.Fail($"{setting}: '{name}' is not a region name (letters, digits, '-' or '_', at most 63, e.g. eu-nl).");
+            }
+
+            if (string.Equals(name, options.DefaultRegion, StringComparison.OrdinalIgnoreCase))
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{setting} has the default region's name ({DrsClientOptions.SectionName}:{nameof(DrsClientOptions.DefaultRegion)}): the default region is " +
+                    $"{EndpointSetting} and {DrsClientOptions.SectionName}:{nameof(DrsClientOptions.ProjectId)}; name this one otherwise.");
+            }
+
+            if (region.Endpoint is not { } endpoint || string.IsNullOrWhiteSpace(endpoint.OriginalString))
+            {
+                return ValidateOptionsResult.Fail($"{setting}:{nameof(DrsRegionOptions.Endpoint)} is not set: set it to the region's DRS base URL, e.g. {Example}.");
+            }
+
+            if (CheckEndpoint(endpoint, region.AllowInsecureEndpoint, $"{setting}:{nameof(DrsRegionOptions.Endpoint)}", $"{setting}:{nameof(DrsRegionOptions.AllowInsecureEndpoint)}") is { } problem)
+            {
+                return ValidateOptionsResult.Fail(problem);
+            }
+
+            if (region.TotalTimeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromMinutes(5)))
+            {
+                return ValidateOptionsResult.Fail($"{setting}:{nameof(DrsRegionOptions.TotalTimeout)} must be between 00:00:00.1 and 00:05:00.");
+            }
+
+            if (region.DefaultProjectId is { } project && !Regex.IsMatch(project, "^[0-9a-zA-Z_-]{1,64}$", RegexOptions.CultureInvariant))
+            {
+                return ValidateOptionsResult.Fail($"{setting}:{nameof(DrsRegionOptions.DefaultProjectId)} is not a DRS project ID (letters, digits, '-' or '_', at most 64).");
+            }
         }
 
         return ValidateOptionsResult.Success;
+    }
+
+    /// <summary>The problem with one endpoint setting, or null: an absolute http(s) URL, https outside Development unless allowed.</summary>
+    private string? CheckEndpoint(Uri endpoint, bool allowInsecure, string setting, string allowInsecureSetting)
+    {
+        if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp) || endpoint.Host.Length == 0)
+        {
+            return $"{setting} '{Describe(endpoint)}' is not an absolute http(s) URL; set it to the DRS API's base URL, e.g. {Example}.";
+        }
+
+        if (endpoint.Scheme == Uri.UriSchemeHttp && !isDevelopment && !allowInsecure)
+        {
+            return $"{setting} '{Describe(endpoint)}' is plain http outside the Development environment: callers' IAM tokens would " +
+                $"cross the network in clear text. Use https, or set {allowInsecureSetting}=true for an upstream on a private network.";
+        }
+
+        return null;
     }
 
     // The value as configured, without any user:password part, and short enough for one line.

@@ -17,6 +17,8 @@ public static class UpstreamExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddDrsClient();
+        // Drs:Regions (and the default region, Drs:Endpoint): what X-Drs-Region and the region argument pick from.
+        builder.Services.AddSingleton<Regions.DrsRegionCatalog>();
         var embedded = IsEmbedded(builder.Configuration, builder.Environment);
         builder.Services.AddSingleton<IValidateOptions<DrsClientOptions>>(new DrsEndpointValidation(builder.Environment.IsDevelopment(), embedded));
         // Bound and validated even when not embedded, so a bad Enabled value ("yes") stops start-up naming it.
