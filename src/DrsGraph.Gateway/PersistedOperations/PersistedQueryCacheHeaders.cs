@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Callers;
 using Microsoft.Net.Http.Headers;
 
 namespace DrsGraph.Gateway.PersistedOperations;
@@ -9,8 +10,13 @@ namespace DrsGraph.Gateway.PersistedOperations;
 /// </summary>
 public static class PersistedQueryCacheHeaders
 {
-    /// <summary>The request headers an answer depends on: content negotiation and the caller.</summary>
-    public const string Vary = "Accept, X-Auth-Token, X-Project-Id, X-Language, Authorization";
+    /// <summary>
+    /// The request headers an answer depends on: content negotiation and every header the caller is read from
+    /// (named from <see cref="CallerContextBuilder"/>'s own constants, so a new caller header cannot be missed
+    /// here: a CDN must not serve one region's or project's answer for another).
+    /// </summary>
+    public const string Vary = "Accept, " + CallerContextBuilder.AuthTokenHeader + ", " + CallerContextBuilder.ProjectIdHeader + ", "
+        + CallerContextBuilder.LanguageHeader + ", " + CallerContextBuilder.RegionHeader + ", Authorization";
 
     public static void Apply(HttpContext context, TimeSpan maxAge, bool succeeded)
     {

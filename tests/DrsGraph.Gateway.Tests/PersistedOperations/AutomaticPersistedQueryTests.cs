@@ -78,7 +78,7 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(JobId, (string?)body["data"]!["job"]!["id"]);
         Assert.True(response.Headers.CacheControl is { Private: true, Public: false, MaxAge.TotalSeconds: 30 }, $"Cache-Control: {response.Headers.CacheControl}");
-        Assert.Equal(["Accept", "X-Auth-Token", "X-Project-Id", "X-Language", "Authorization"], response.Headers.Vary);
+        Assert.Equal(["Accept", "X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Authorization"], response.Headers.Vary);
     }
 
     [Fact]
