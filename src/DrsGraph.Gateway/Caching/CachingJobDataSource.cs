@@ -102,7 +102,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         var writeBack = _tiers.NewWriteBack<JobStatusInfo>(16);
         foreach (var (id, status) in statuses)
         {
-            Settle(_status, JobCacheKeys.KeyOf(scope, _status.Name, id), null, DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(status, null)), now, writeBack);
+            Settle(_status, caller.Region, JobCacheKeys.KeyOf(scope, _status.Name, id), null, DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(status, null)), now, writeBack);
         }
 
         return writeBack is { Count: > 0 } ? _tiers.WriteBackAsync(_status, writeBack, now) : Task.CompletedTask;
@@ -211,7 +211,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         var writeBack = _tiers.NewWriteBack<T>(misses.Count);
         foreach (var (id, key) in misses)
         {
-            results[id] = Settle(field, key, null, AnswerOrMissing(answers, id), fetchedAt, writeBack);
+            results[id] = Settle(field, caller.Region, key, null, AnswerOrMissing(answers, id), fetchedAt, writeBack);
         }
 
         if (writeBack is { Count: > 0 })
@@ -250,7 +250,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 }
             }
 
-            var toFetch = refresh ? toRead : await ReadSharedAsync(field, toRead, now);
+            var toFetch = refresh ? toRead : await ReadSharedAsync(field, toRead, caller.Region, now);
             if (toFetch.Count == 0)
             {
                 return;
@@ -261,13 +261,13 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             var fetchedAt = _clock.GetUtcNow();
             if (refresh)
             {
-                toFetch = await WithSharedFallbacksAsync(field, toFetch, answers, fetchedAt);
+                toFetch = await WithSharedFallbacksAsync(field, toFetch, answers, caller.Region, fetchedAt);
             }
 
             var writeBack = _tiers.NewWriteBack<T>(toFetch.Count);
             foreach (var claim in toFetch)
             {
-                claim.Completion.TrySetResult(Settle(field, claim.Key, claim.Stale, AnswerOrMissing(answers, claim.Id), fetchedAt, writeBack));
+                claim.Completion.TrySetResult(Settle(field, caller.Region, claim.Key, claim.Stale, AnswerOrMissing(answers, claim.Id), fetchedAt, writeBack));
             }
 
             if (writeBack is { Count: > 0 })
@@ -298,11 +298,11 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     /// A refresh skipped Redis; when DRS then failed transiently for jobs memory has no fallback for (with Redis
     /// up, memory holds only what was asked twice), Redis's entries become their fallback. Healthy polls cost no MGET.
     /// </summary>
-    private async Task<List<Claim<T>>> WithSharedFallbacksAsync<T>(CachedField<T> field, List<Claim<T>> claims, IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers, DateTimeOffset now)
+    private async Task<List<Claim<T>>> WithSharedFallbacksAsync<T>(CachedField<T> field, List<Claim<T>> claims, IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers, string region, DateTimeOffset now)
         where T : class
     {
         var needing = claims.Where(c => c.Stale is null && answers.TryGetValue(c.Id, out var answer) && answer.Error is { IsTransient: true }).ToList();
-        var stored = needing.Count == 0 ? null : await _tiers.ReadSharedAsync(field, [.. needing.Select(c => c.Key)], now, _stopping.Token);
+        var stored = needing.Count == 0 ? null : await _tiers.ReadSharedAsync(field, [.. needing.Select(c => c.Key)], region, now, _stopping.Token);
         if (stored is null)
         {
             return claims;
@@ -318,10 +318,10 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     /// <summary>Answers what Redis holds fresh; returns the rest, each with the newest stale fallback known.</summary>
-    private async Task<List<Claim<T>>> ReadSharedAsync<T>(CachedField<T> field, List<Claim<T>> claims, DateTimeOffset now)
+    private async Task<List<Claim<T>>> ReadSharedAsync<T>(CachedField<T> field, List<Claim<T>> claims, string region, DateTimeOffset now)
         where T : class
     {
-        var stored = await _tiers.ReadSharedAsync(field, [.. claims.Select(c => c.Key)], now, _stopping.Token);
+        var stored = await _tiers.ReadSharedAsync(field, [.. claims.Select(c => c.Key)], region, now, _stopping.Token);
         if (stored is null)
         {
             return claims;
@@ -347,7 +347,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     /// Caches what DRS said when it is worth caching (see <see cref="JobCacheTiers.Store"/>), and picks
     /// what the waiters get.
     /// </summary>
-    private DrsResult<Fetched<T>> Settle<T>(CachedField<T> field, string key, JobCacheEntry<T>? fallback, DrsResult<Fetched<T>> answer, DateTimeOffset fetchedAt, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
+    private DrsResult<Fetched<T>> Settle<T>(CachedField<T> field, string region, string key, JobCacheEntry<T>? fallback, DrsResult<Fetched<T>> answer, DateTimeOffset fetchedAt, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
         where T : class
     {
         if (answer.Value is { Value: var value })
@@ -368,7 +368,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
 
         if (StaleFallback.TryServe(error, fallback, fetchedAt, out var stale))
         {
-            _metrics.Stale(field.Name);
+            _metrics.Stale(field.Name, region);
             return stale;
         }
 

@@ -26,10 +26,10 @@ public sealed class JobCacheMetrics
     {
         // From the DI meter factory, so each host (and each test's gateway) has its own meter instance.
         var meter = _meter = meterFactory.Create(MeterName);
-        _hits = meter.CreateCounter<long>("drsgraph.cache.hits", "{lookup}", "Job fields answered by a cache level (tags: level = memory|redis, field, drs.region for the memory level).");
-        _misses = meter.CreateCounter<long>("drsgraph.cache.misses", "{lookup}", "Job fields a cache level could not answer (tags: level = memory|redis, field, drs.region for the memory level).");
+        _hits = meter.CreateCounter<long>("drsgraph.cache.hits", "{lookup}", "Job fields answered by a cache level (tags: level = memory|redis, field, drs.region).");
+        _misses = meter.CreateCounter<long>("drsgraph.cache.misses", "{lookup}", "Job fields a cache level could not answer (tags: level = memory|redis, field, drs.region).");
         _coalesced = meter.CreateCounter<long>("drsgraph.cache.coalesced", "{lookup}", "Job fields that waited for another request's in-flight fetch instead of fetching (tags: field, drs.region).");
-        _stale = meter.CreateCounter<long>("drsgraph.cache.stale", "{lookup}", "Expired job fields served, marked stale, because DRS failed transiently (tag: field).");
+        _stale = meter.CreateCounter<long>("drsgraph.cache.stale", "{lookup}", "Expired job fields served, marked stale, because DRS failed transiently (tags: field, drs.region).");
         _upstream = meter.CreateCounter<long>("drsgraph.cache.upstream", "{lookup}", "Job fields fetched from DRS (tags: field, drs.region).");
         _redisErrors = meter.CreateCounter<long>("drsgraph.cache.redis.errors", "{operation}", "Redis reads or writes that failed or timed out; the request went on without Redis (tag: operation = read|write).");
         _writesDropped = meter.CreateCounter<long>("drsgraph.cache.redis.writes_dropped", "{entry}", "Entries not written to Redis because the write queue was full or Redis was unreachable.");
@@ -42,15 +42,14 @@ public sealed class JobCacheMetrics
         _meter.CreateObservableGauge("drsgraph.cache.memory.size", () => statistics()?.CurrentEstimatedSize ?? 0, "By", "Estimated bytes of the job fields held in process memory (bounded by Gateway:Cache:MaxMemoryMegabytes).");
     }
 
-    // region: the DRS region of the lookup (drs.region), where the caller is known; the Redis level and stale answers
-    // are counted without it.
+    // region: the DRS region of the lookup (drs.region), so one region's misses or stale answers show apart from another's.
     public void Hit(string level, string field, int count = 1, string? region = null) => Add(_hits, count, level, field, region);
 
     public void Miss(string level, string field, int count = 1, string? region = null) => Add(_misses, count, level, field, region);
 
     public void Coalesced(string field, int count, string? region = null) => Add(_coalesced, count, null, field, region);
 
-    public void Stale(string field) => Add(_stale, 1, null, field, null);
+    public void Stale(string field, string region) => Add(_stale, 1, null, field, region);
 
     public void Upstream(string field, int count, string? region = null) => Add(_upstream, count, null, field, region);
 

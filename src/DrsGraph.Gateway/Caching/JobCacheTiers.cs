@@ -80,7 +80,7 @@ internal sealed class JobCacheTiers : IDisposable
     /// has none, or null when there is no Redis or it did not answer. A fresh entry is its second use, so
     /// it is kept in memory too for the next poll; it expires there when it would have in Redis.
     /// </summary>
-    public async Task<JobCacheEntry<T>?[]?> ReadSharedAsync<T>(CachedField<T> field, IReadOnlyList<string> keys, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<JobCacheEntry<T>?[]?> ReadSharedAsync<T>(CachedField<T> field, IReadOnlyList<string> keys, string region, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class
     {
         if (keys.Count == 0 || !_shared.IsConfigured)
@@ -91,7 +91,7 @@ internal sealed class JobCacheTiers : IDisposable
         var stored = await _shared.ReadAsync(keys, cancellationToken);
         if (stored is null)
         {
-            _metrics.Miss(CacheLevels.Redis, field.Name, keys.Count);
+            _metrics.Miss(CacheLevels.Redis, field.Name, keys.Count, region);
             return null;
         }
 
@@ -102,11 +102,11 @@ internal sealed class JobCacheTiers : IDisposable
             if (entry is not null && entry.IsFreshAt(now))
             {
                 Remember(field, keys[i], entry, now);
-                _metrics.Hit(CacheLevels.Redis, field.Name);
+                _metrics.Hit(CacheLevels.Redis, field.Name, region: region);
             }
             else
             {
-                _metrics.Miss(CacheLevels.Redis, field.Name);
+                _metrics.Miss(CacheLevels.Redis, field.Name, region: region);
             }
         }
 

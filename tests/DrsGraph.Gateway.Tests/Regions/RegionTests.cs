@@ -61,6 +61,38 @@ public sealed class RegionTests
     }
 
     [Fact]
+    public async Task Redis_level_cache_metrics_carry_the_region_too()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var rig = await TwoRegionRig.StartAsync(("ConnectionStrings:Redis", redis.ConnectionString), ("Gateway:Cache:KeySecret", "region-metrics-secret-of-at-least-32-chars"));
+        var awayId = (await rig.Away.CreateJobsAsync(1, project: TwoRegionRig.AwayProject))[0];
+        var query = $"{{ job(id: \"{awayId}\", region: \"{TwoRegionRig.AwayRegion}\") {{ status }} }}";
+        // Connected first: while the gateway has not reached Redis yet, reads skip it (no Redis-level lookup to count).
+        for (var wait = 0; wait < 300 && (await Operations.OperationsFixture.HealthAsync(rig.Gateway.Client, HealthExtensions.ReadyPath)).Body["checks"]?["redis"]?["status"]?.GetValue<string>() != "Healthy"; wait++)
+        {
+            await Task.Delay(50);
+        }
+
+        // The first read misses both levels and goes to Redis only (memory on second use). A read while its Redis
+        // write is still in flight joins that fetch instead of reading Redis, so read again until one was a Redis hit
+        // (and until /metrics, which the exporter caches briefly, shows both).
+        (await rig.QueryAsync(query)).AssertNoErrors();
+        string[] lines = [];
+        for (var attempt = 0; attempt < 50 && !(HasRedisLine(lines, "drsgraph_cache_hits_total{") && HasRedisLine(lines, "drsgraph_cache_misses_total{")); attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
+            (await rig.QueryAsync(query)).AssertNoErrors();
+            lines = (await rig.Gateway.Client.GetStringAsync(ObservabilityExtensions.MetricsPath)).Split('\n');
+        }
+
+        Assert.True(HasRedisLine(lines, "drsgraph_cache_misses_total{"), "no Redis-level miss tagged with the region");
+        Assert.True(HasRedisLine(lines, "drsgraph_cache_hits_total{"), "no Redis-level hit tagged with the region");
+
+        static bool HasRedisLine(string[] lines, string counter) => lines.Any(l => l.StartsWith(counter, StringComparison.Ordinal)
+            && l.Contains("level=\"redis\"", StringComparison.Ordinal) && l.Contains($"drs_region=\"{TwoRegionRig.AwayRegion}\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_header_picks_the_region_and_a_field_argument_overrides_it()
     {
         await using var rig = await TwoRegionRig.StartAsync();
