@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
@@ -35,6 +36,44 @@ public sealed class IdBrowsingTests(GatewayFixture fixture)
             answer.AssertNoErrors();
             Assert.Equal(expected.Select(j => Str(j, "id")), answer.Data!["jobs"]!.AsArray().Select(j => Str(j!, "id")));
         }
+    }
+
+    [Fact]
+    public async Task An_engine_type_filter_over_given_ids_gives_what_deriving_the_engine_type_by_hand_gives()
+    {
+        // Over given IDs there is no list entry, so the engine type comes from detail.replicationInstance.engineType,
+        // prefixed "cloudDataGuard-" for disaster recovery jobs; mixing use types makes the prefix matter.
+        var project = BrowseJobs.NewProject();
+        var ids = new List<string>();
+        string[] useTypes = ["migration", "cloudDataGuard", "sync"];
+        for (var i = 0; i < 12; i++)
+        {
+            var response = await fixture.Host.Emulator!.Control.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, count = 1, dbUseType = useTypes[i % useTypes.Length], frozen = true });
+            response.EnsureSuccessStatusCode();
+            ids.Add((await response.Content.ReadFromJsonAsync<JsonObject>())!["jobs"]![0]!["id"]!.GetValue<string>());
+        }
+
+        var plain = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ useType replicationInstance {{ engineType }} }} }} }}"))
+            .AssertNoErrors().Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
+        var byHand = plain.ToDictionary(j => Str(j, "id"), EngineType);
+        var guarded = byHand.Values.First(e => e is not null && e.StartsWith("cloudDataGuard-", StringComparison.Ordinal))!;
+
+        await AssertSameAsync($"{{ engineType: {{ eq: \"{guarded}\" }} }}", e => e == guarded);
+        await AssertSameAsync("{ engineType: { startsWith: \"cloudDataGuard-\" } }", e => e is not null && e.StartsWith("cloudDataGuard-", StringComparison.Ordinal));
+        await AssertSameAsync("{ engineType: { nstartsWith: \"cloudDataGuard-\" } }", e => e is not null && !e.StartsWith("cloudDataGuard-", StringComparison.Ordinal));
+
+        async Task AssertSameAsync(string where, Func<string?, bool> keep)
+        {
+            var expected = ids.Where(id => keep(byHand[id])).ToList();
+            Assert.NotEmpty(expected);
+            Assert.NotEqual(ids.Count, expected.Count);
+            var answer = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}, where: {where}) {{ id }} }}")).AssertNoErrors();
+            Assert.Equal(expected, answer.Data!["jobs"]!.AsArray().Select(j => Str(j!, "id")));
+        }
+
+        static string? EngineType(JsonObject job) =>
+            job["detail"]!["replicationInstance"]?["engineType"]?.GetValue<string>() is not { } engine ? null
+            : Str(job["detail"]!, "useType") == "CLOUD_DATA_GUARD" ? "cloudDataGuard-" + engine : engine;
     }
 
     [Fact]
