@@ -21,6 +21,18 @@ before(async () => {
 
 after(() => gateway?.stop());
 
+// Opens the IDE on a new document holding `text` (whatever the editor had is replaced).
+async function openDocument(page, text) {
+  await page.goto(`${baseUrl}/graphql`);
+  await page.getByText('Create Document').click({ timeout: 60_000 });
+  const editor = page.locator('.monaco-editor textarea').first();
+  await editor.waitFor({ timeout: 30_000 });
+  await editor.focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
+
 // The IDE parses the editor's text in the background: a Run that comes first sends an empty document, so press
 // Run again (at most three times) until `shown` appears, as a person would.
 async function runUntilShown(page, shown, timeout) {
@@ -45,14 +57,7 @@ test('Banana Cake Pop loads at /graphql and runs a query against the embedded em
     const pageErrors = [];
     page.on('pageerror', error => pageErrors.push(error.message));
 
-    await page.goto(`${baseUrl}/graphql`);
-    await page.getByText('Create Document').click({ timeout: 60_000 });
-    const editor = page.locator('.monaco-editor textarea').first();
-    await editor.waitFor({ timeout: 30_000 });
-    await editor.focus();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText('{ job(id: "9a470239-2308-4bb5-a6bc-1040402fjb21") { id status } }');
+    await openDocument(page, '{ job(id: "9a470239-2308-4bb5-a6bc-1040402fjb21") { id status } }');
 
     // A Run before the IDE has parsed the text sends an empty document (seen once in CI), so run again; generous:
     // on a loaded 2-core machine the IDE's first introspection and render took over 30 s.
@@ -78,14 +83,7 @@ test('Banana Cake Pop runs a subscription over the same endpoint and shows its f
     page.on('websocket', socket => transports.push(`websocket ${socket.url()}`));
     page.on('request', request => { if ((request.headers().accept ?? '').includes('text/event-stream')) transports.push(`sse ${request.url()}`); });
 
-    await page.goto(`${baseUrl}/graphql`);
-    await page.getByText('Create Document').click({ timeout: 60_000 });
-    const editor = page.locator('.monaco-editor textarea').first();
-    await editor.waitFor({ timeout: 30_000 });
-    await editor.focus();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText('subscription { jobUpdates(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21"]) { job { id status } changes } }');
+    await openDocument(page, 'subscription { jobUpdates(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21"]) { job { id status } changes } }');
 
     // The IDE parses the editor's text in the background: a click that comes first sends an empty document
     // (seen: NO_OPERATION over HTTP). So Run again until the event shows, as a person would.
@@ -130,14 +128,7 @@ test('the README\'s browsing examples run in Banana Cake Pop and answer data wit
         }
       });
 
-      await page.goto(`${baseUrl}/graphql`);
-      await page.getByText('Create Document').click({ timeout: 60_000 });
-      const editor = page.locator('.monaco-editor textarea').first();
-      await editor.waitFor({ timeout: 30_000 });
-      await editor.focus();
-      await page.keyboard.press('Control+A');
-      await page.keyboard.press('Delete');
-      await page.keyboard.insertText(example);
+      await openDocument(page, example);
 
       // As in the subscription test: a Run before the IDE has parsed the text sends an empty document, so run again.
       const answered = page.getByText('"data"').first();
