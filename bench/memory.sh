@@ -28,15 +28,6 @@ trap cleanup EXIT
 source "$ROOT/scripts/loopback.sh"
 for tool in wrk jq curl; do command -v "$tool" >/dev/null || die "$tool is not installed (bench/run.sh installs it)"; done
 
-wait_http() { # url, seconds, [curl args...]
-  local url="$1" seconds="$2"; shift 2
-  for _ in $(seq $((seconds * 10))); do
-    curl -fsS -o /dev/null --max-time 1 "$@" "$url" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-status_kb() { awk -v k="$2:" '$1 == k {print $2 + 0}' "/proc/$1/status"; }
 rss_split() { # pid -> {rss_mb, anon_mb, file_mb, shmem_mb}
   jq -nc --argjson rss "$(status_kb "$1" VmRSS)" --argjson anon "$(status_kb "$1" RssAnon)" --argjson file "$(status_kb "$1" RssFile)" \
     --argjson shmem "$(status_kb "$1" RssShmem)" '{rss_mb: ($rss / 1024 | floor), anon_mb: ($anon / 1024 | floor), file_mb: ($file / 1024 | floor), shmem_mb: ($shmem / 1024 | floor)}'

@@ -76,23 +76,14 @@ if ((${#need_install[@]})); then
 fi
 command -v dotnet >/dev/null || die "dotnet not found"
 
-# free_port: a free loopback port; ss tells which are taken (a tiny race is acceptable on a quiet box).
+# free_port (a free loopback port; ss tells which are taken, a tiny race is acceptable on a quiet box),
+# wait_http and status_kb (VmHWM / VmRSS in kB).
 # shellcheck source=scripts/loopback.sh
 source "$ROOT/scripts/loopback.sh"
-
-wait_http() { # url, seconds, [curl args...]
-  local url="$1" seconds="$2"; shift 2
-  for _ in $(seq $((seconds * 10))); do
-    if curl -fsS -o /dev/null --max-time 1 "$@" "$url" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
 
 selected() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }           # utime + stime, all threads
-status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; } # VmHWM / VmRSS in kB
 
 # ---------------------------------------------------------------- build
 cd "$ROOT"

@@ -9,3 +9,17 @@ free_port() {
     [[ -z "$(ss -Htln "sport = :$port" 2>/dev/null)" ]] && { echo "$port"; return; }
   done
 }
+
+# Waits until `url` answers 2xx (curl -f), polling every 0.1 s for at most `seconds`; extra curl arguments
+# (a method, headers, a body) come after. Returns 1 when it never did.
+wait_http() { # url, seconds, [curl args...]
+  local url="$1" seconds="$2"; shift 2
+  for _ in $(seq $((seconds * 10))); do
+    if curl -fsS -o /dev/null --max-time 1 "$@" "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# A process's /proc/<pid>/status figure in kB (VmHWM, VmRSS, RssAnon, ...): status_kb <pid> <name>.
+status_kb() { awk -v k="$2:" '$1 == k {print $2 + 0}' "/proc/$1/status"; }
