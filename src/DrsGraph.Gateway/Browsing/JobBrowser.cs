@@ -40,10 +40,9 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
         }
 
         var ids = candidates.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
-        if (needs != JobSources.None && ids.Count > Options.MaxLocalCandidates)
+        if (TooManyCandidates(needs, ids.Count) is { } refusal)
         {
-            throw GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad,
-                $"This filter or order would need batch answers for {ids.Count} jobs (at most {Options.MaxLocalCandidates}): narrow it with fields DRS filters on (status, name, useType) or page over given IDs.");
+            throw refusal;
         }
 
         var loaders = GatewayUserContext.Of(context).LoadersFor(context);
@@ -71,15 +70,23 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
                 facts[id] = new JobFacts(id, statuses?[i].Value?.Value, progresses?[i].Value?.Value, details?[i].Value?.Value);
             }
 
-            var matches = candidates
-                .Select(c => facts[c.Id] is { } known ? known with { Listed = c.Listed } : null)
-                .OfType<JobFacts>()
-                .Where(filter.Matches);
-            IReadOnlyList<JobFacts> result = order.Keys.Count == 0
-                ? [.. matches]
-                : [.. matches.OrderBy(f => f, Comparer<JobFacts>.Create(order.Compare))];
-            return result;
+            return Arrange(candidates.Select(c => facts[c.Id] is { } known ? known with { Listed = c.Listed } : null).OfType<JobFacts>(), filter, order);
         });
+    }
+
+    /// <summary><c>FILTER_TOO_BROAD</c> when filtering and sorting would need batch answers for more than <c>MaxLocalCandidates</c> jobs, else null.</summary>
+    public ExecutionError? TooManyCandidates(JobSources needs, int candidates) =>
+        needs == JobSources.None || candidates <= Options.MaxLocalCandidates ? null
+        : GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad,
+            $"This filter or order would need batch answers for {candidates} jobs (at most {Options.MaxLocalCandidates}): narrow it with fields DRS filters on (status, name, useType) or page over given IDs.");
+
+    /// <summary>The <paramref name="facts"/> that match <paramref name="filter"/>, in <paramref name="order"/> (else as given).</summary>
+    public static IReadOnlyList<JobFacts> Arrange(IEnumerable<JobFacts> facts, JobFilter filter, JobOrder order)
+    {
+        var matches = facts.Where(filter.Matches);
+        return order.Keys.Count == 0
+            ? [.. matches]
+            : [.. matches.OrderBy(f => f, Comparer<JobFacts>.Create(order.Compare))];
     }
 
     /// <summary>Adds errors to the operation on this field's path (the resolver's context may be reused by the time the loaders answer).</summary>
@@ -99,14 +106,17 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
         };
     }
 
-    /// <summary>One page of <paramref name="ordered"/>, with cursors bound to <paramref name="binding"/>.</summary>
-    public JobConnection Page(IReadOnlyList<string> ordered, PageRequest request, byte[] binding)
+    /// <summary>
+    /// One page of <paramref name="ordered"/>, with cursors bound to <paramref name="binding"/>; its nodes are
+    /// <paramref name="node"/>'s (else plain references, whose fields load through the operation's loaders).
+    /// </summary>
+    public JobConnection Page(IReadOnlyList<string> ordered, PageRequest request, byte[] binding, Func<string, JobRef>? node = null)
     {
         var (start, end) = request.Range(ordered.Count);
         var edges = new List<JobEdge>(end - start);
         for (var i = start; i < end; i++)
         {
-            edges.Add(new JobEdge(cursors.Encode(binding, i), new JobRef(ordered[i])));
+            edges.Add(new JobEdge(cursors.Encode(binding, i), node?.Invoke(ordered[i]) ?? new JobRef(ordered[i])));
         }
 
         var info = new PageInfo(end < ordered.Count, start > 0, edges.FirstOrDefault()?.Cursor, edges.LastOrDefault()?.Cursor);

@@ -74,26 +74,47 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 var sort = BrowseArguments.Order(order).ThenNewestFirst();
                 // Bounded by the request's budget, as the job fields are: at the deadline the field is UPSTREAM_TIMEOUT.
                 var source = BudgetedJobListSource.ForOperation(context.RequestServices!.GetRequiredService<IJobListSource>(), user.Budget);
-                var listed = await source.ListAsync(caller, PushDown(filter), JobListPaging.All, context.CancellationToken);
+                var listed = await ListCandidatesAsync(source, caller, filter, context.CancellationToken);
                 if (listed.Error is { } error)
                 {
                     throw ListError(error);
                 }
 
-                var list = listed.Value!.Value;
-                if (!list.IsComplete)
+                if (listed.Refusal is { } refusal)
                 {
-                    throw GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad,
-                        $"More jobs match what DRS can filter ({list.TotalCount}) than the gateway lists at once: narrow the filter with status, useType or name.");
+                    throw refusal;
                 }
 
-                var candidates = list.Jobs.Select(e => new JobFacts(e.Id, Listed: new ListedJob(e.Id, e.Name, e.Status, e.CreatedAt, e.UseType, e.EngineType, e.NetType))).ToList();
-                return browser.Select(context, candidates, filter, sort, fromList: true)
+                return browser.Select(context, listed.Candidates, filter, sort, fromList: true)
                     .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page, binding));
             });
     }
 
-    private static ExecutionError ListError(DrsError error)
+    /// <summary>
+    /// The candidates of a project's list: every job DRS lists for what it can filter of <paramref name="filter"/>,
+    /// with what the list says of each; or DRS's error; or <c>FILTER_TOO_BROAD</c> when the list is longer than the
+    /// gateway walks (<c>Drs:ListMaxJobs</c>).
+    /// </summary>
+    public static async Task<ListedCandidates> ListCandidatesAsync(IJobListSource source, DrsCaller caller, JobFilter filter, CancellationToken cancellationToken)
+    {
+        var listed = await source.ListAsync(caller, PushDown(filter), JobListPaging.All, cancellationToken);
+        if (listed.Error is { } error)
+        {
+            return new ListedCandidates([], error, null);
+        }
+
+        var list = listed.Value!.Value;
+        if (!list.IsComplete)
+        {
+            return new ListedCandidates([], null, GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad,
+                $"More jobs match what DRS can filter ({list.TotalCount}) than the gateway lists at once: narrow the filter with status, useType or name."));
+        }
+
+        return new ListedCandidates([.. list.Jobs.Select(e => new JobFacts(e.Id, Listed: new ListedJob(e.Id, e.Name, e.Status, e.CreatedAt, e.UseType, e.EngineType, e.NetType)))], null, null);
+    }
+
+    /// <summary>A DRS list error as the field's error: DRS's code and data, without a job ID.</summary>
+    public static ExecutionError ListError(DrsError error)
     {
         var perJob = GatewayErrors.FromDrs("-", error);
         var listError = new ExecutionError($"Listing the project's jobs: {error.Message}") { Code = perJob.Code };
@@ -155,7 +176,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
 
     // A cursor is bound to its region too: a page of one region's project must not continue in another's. The default
     // region's binding is the project alone, as before regions, so its cursors stay valid across the upgrade.
-    private static string CursorScopeOf(DrsCaller caller) => caller.Endpoint is null ? caller.ProjectId : caller.Region + "/" + caller.ProjectId;
+    public static string CursorScopeOf(DrsCaller caller) => caller.Endpoint is null ? caller.ProjectId : caller.Region + "/" + caller.ProjectId;
 
     public static FieldBuilder<object?, T> WithPagingArguments<T>(FieldBuilder<object?, T> field) => field
         .Argument<IntGraphType>("first", "Returns the first _n_ elements from the list.")
@@ -163,3 +184,6 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         .Argument<IntGraphType>("last", "Returns the last _n_ elements from the list.")
         .Argument<StringGraphType>("before", "Returns the elements in the list that come before the specified cursor.");
 }
+
+/// <summary>What <see cref="JobBrowsingFields.ListCandidatesAsync"/> found: the candidates, or why there are none to work with.</summary>
+public sealed record ListedCandidates(IReadOnlyList<JobFacts> Candidates, DrsError? Error, ExecutionError? Refusal);

@@ -1,6 +1,8 @@
 using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.Browsing;
+using DrsGraph.Gateway.Browsing.Types;
 using GraphQL;
 using GraphQL.Types;
 using GraphQLParser.AST;
@@ -37,10 +39,43 @@ public sealed class JobUpdateGraphType : ObjectGraphType<JobUpdate>
     }
 }
 
-/// <summary>The subscription root: watch jobs through the scope's shared poller (<see cref="JobUpdateHub"/>).</summary>
+public sealed class JobPageChangeGraphType : EnumerationGraphType<JobPageChange>
+{
+    public JobPageChangeGraphType()
+    {
+        Name = "JobPageChange";
+        Description = "What a projectJobsUpdates event reports, compared with the last page this subscription was sent.";
+        Values["INITIAL"]!.Description = "The first event: the page when the subscription started.";
+        Values["MEMBERSHIP"]!.Description = "Other jobs are on the page: some left it, some joined it.";
+        Values["ORDER"]!.Description = "The same jobs are on the page in another order.";
+        Values["TOTAL_COUNT"]!.Description = "Another number of jobs matches the filter (totalCount, and so pageInfo, changed).";
+        Values["STATUS"]!.Description = "The status of a job that stayed on the page changed.";
+        Values["PROGRESS"]!.Description = "The progress of a job that stayed on the page changed; only when `progress` is selected.";
+        Values["DETAIL"]!.Description = "The detail of a job that stayed on the page changed; only when `detail` is selected.";
+        Values["FAILED"]!.Description = "DRS failed and the page could not be worked out: `page` is null, with the error on it. Polling goes on; sent once per failure.";
+        Values["RECOVERED"]!.Description = "The page could be worked out again after FAILED.";
+    }
+}
+
+public sealed class JobPageUpdateGraphType : ObjectGraphType<JobPageUpdate>
+{
+    public JobPageUpdateGraphType()
+    {
+        Name = "JobPageUpdate";
+        Description = "One change of a watched page of jobs.";
+        Field<JobConnectionGraphType>("page").Description("The page as the gateway's poll found it, as `projectJobs` with the same arguments would answer it; its nodes resolve from the poll, with no DRS call per subscriber. Its cursors work in `projectJobs` too. Null, with the error on this field, when the poll failed (changes [FAILED]).")
+            .Resolve(c => c.Source.Failure is { } failure ? throw failure : c.Source.Page);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<JobPageChangeGraphType>>>>("changes").Description("What changed since the last event of this subscription.")
+            .Resolve(c => c.Source.Changes);
+        Field<NonNullGraphType<DateTimeGraphType>>("observedAt").Description("When the gateway saw it: the time of the poll (UTC).")
+            .Resolve(c => c.Source.ObservedAt);
+    }
+}
+
+/// <summary>The subscription root: watch jobs or a page of them through shared pollers (<see cref="JobUpdateHub"/>).</summary>
 public sealed class JobsSubscription : ObjectGraphType
 {
-    public JobsSubscription(IServiceProvider services, IOptions<SubscriptionOptions> options)
+    public JobsSubscription(IServiceProvider services, IOptions<SubscriptionOptions> options, IOptions<BrowseOptions> browseOptions)
     {
         Name = "Subscription";
         var maxIds = options.Value.MaxJobsPerSubscription;
@@ -64,7 +99,41 @@ public sealed class JobsSubscription : ObjectGraphType
                     throw refusal;
                 }
 
-                return hub.Watch(caller, ids, SelectionOf(context));
+                return hub.Watch(caller, ids, SelectionOf(context, ["job"]));
+            });
+
+        AddProjectJobsUpdates(services, browseOptions.Value);
+    }
+
+    /// <summary>
+    /// <c>projectJobsUpdates</c>: a page of <c>projectJobs</c>, watched. Arguments, errors and cursors are those of
+    /// <c>projectJobs</c>; the page is worked out again at each tick of its shared poller and sent when it changed.
+    /// </summary>
+    private void AddProjectJobsUpdates(IServiceProvider services, BrowseOptions browse)
+    {
+        var field = Field<NonNullGraphType<JobPageUpdateGraphType>>("projectJobsUpdates")
+            .Description($"Watches a page of `projectJobs` (same arguments, same page): first the page (changes [INITIAL]), then the page again whenever what the selection shows changes: the jobs on it, their order, `totalCount`, or a selected field of a job on it. Never completes on its own. The page counts as its size (`first`/`last`, default {browse.DefaultPageSize}) against the jobs a caller may watch. The page's cursors work in `projectJobs`, and `after`/`before` take its cursors.");
+        JobBrowsingFields.WithPagingArguments(field).Argument<StringGraphType>(GatewayUserContext.RegionArgument, GraphQLSchema.JobsQuery.RegionDescription);
+        JobBrowsingFields.WithFilterArguments(field)
+            .WithMetadata(Limits.ListSizes.PageSizeKey, browse.DefaultPageSize)
+            .Resolve(context => context.Source is JobPageUpdate { End: { } end } ? throw end : context.Source)
+            .ResolveStream(context =>
+            {
+                var caller = GatewayUserContext.Of(context).CallerFor(context);
+                var browser = services.GetRequiredService<JobBrowser>();
+                var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
+                // Bound as projectJobs binds them: a cursor of either pages the other.
+                var binding = BrowseCursors.Bind("projectJobs", JobBrowsingFields.CursorScopeOf(caller), where, order, null);
+                var page = PageRequest.Read(context, browser.Options, browser.Cursors, binding);
+                var filter = BrowseArguments.Filter(where);
+                var query = new PageQuery(filter, BrowseArguments.Order(order).ThenNewestFirst(), JobBrowsingFields.PushDown(filter), page, binding);
+                var hub = services.GetRequiredService<JobUpdateHub>();
+                if (hub.RefusalFor(caller, page.Size) is { } refusal)
+                {
+                    throw refusal;
+                }
+
+                return hub.WatchPage(caller, query, SelectionOf(context, ["page", "nodes"], ["page", "edges", "node"]));
             });
     }
 
@@ -97,10 +166,11 @@ public sealed class JobsSubscription : ObjectGraphType
     }
 
     /// <summary>
-    /// Whether the selection under <c>job</c> reaches <c>progress</c> or <c>detail</c> (through fragments too;
-    /// @skip/@include are ignored, so a conditional field counts as selected): polls fetch only what someone reads.
+    /// Whether the job fields at any of <paramref name="paths"/> below the root field select <c>progress</c> or
+    /// <c>detail</c> (through fragments too; @skip/@include are ignored, so a conditional field counts as selected):
+    /// polls fetch only what someone reads.
     /// </summary>
-    private static JobSelection SelectionOf(IResolveFieldContext context)
+    private static JobSelection SelectionOf(IResolveFieldContext context, params string[][] paths)
     {
         var fragments = new Dictionary<string, GraphQLFragmentDefinition>(StringComparer.Ordinal);
         foreach (var fragment in context.Document.Definitions.OfType<GraphQLFragmentDefinition>())
@@ -109,9 +179,15 @@ public sealed class JobsSubscription : ObjectGraphType
         }
 
         bool progress = false, detail = false;
-        foreach (var job in FieldsOf(context.FieldAst.SelectionSet, fragments, []).Where(f => f.Name.StringValue == "job"))
+        foreach (var path in paths)
         {
-            foreach (var field in FieldsOf(job.SelectionSet, fragments, []))
+            IEnumerable<GraphQLField> level = [context.FieldAst];
+            foreach (var name in path)
+            {
+                level = level.SelectMany(f => FieldsOf(f.SelectionSet, fragments, [])).Where(f => f.Name.StringValue == name).ToList();
+            }
+
+            foreach (var field in level.SelectMany(job => FieldsOf(job.SelectionSet, fragments, [])))
             {
                 progress |= field.Name.StringValue == "progress";
                 detail |= field.Name.StringValue == "detail";
@@ -178,6 +254,7 @@ public static class SubscriptionExtensions
         }
 
         services.TryAddSingleton<IScopePollSource, DrsScopePollSource>();
+        services.TryAddSingleton<JobPageSource>();
         services.TryAddSingleton<JobUpdateHub>();
         return builder;
     }

@@ -8,10 +8,11 @@ using Microsoft.Extensions.Options;
 namespace DrsGraph.Gateway.Subscriptions;
 
 /// <summary>
-/// Every open <c>jobUpdates</c> subscription of this replica, grouped by scope onto one shared
-/// <see cref="ScopePoller"/> each. Enforces the per-caller limit, and completes every stream when the host
-/// starts stopping (<see cref="IHostApplicationLifetime.ApplicationStopping"/>) so transports can close
-/// their connections (WebSocket 1001) and clients reconnect elsewhere.
+/// Every open subscription of this replica: <c>jobUpdates</c> grouped by scope onto one shared
+/// <see cref="ScopePoller"/> each, <c>projectJobsUpdates</c> by scope and page onto one <see cref="PagePoller"/>
+/// each. Enforces the per-caller limit, and completes every stream when the host starts stopping
+/// (<see cref="IHostApplicationLifetime.ApplicationStopping"/>) so transports can close their connections
+/// (WebSocket 1001) and clients reconnect elsewhere.
 /// </summary>
 public sealed class JobUpdateHub : IDisposable
 {
@@ -24,12 +25,15 @@ public sealed class JobUpdateHub : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenRegistration _onStopping;
     private readonly ConcurrentDictionary<string, ScopePoller> _pollers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PagePoller> _pagePollers = new(StringComparer.Ordinal);
+    private readonly JobPageSource _pages;
     private readonly Lock _callersGate = new();
     private readonly Dictionary<string, int> _watchedByCaller = new(StringComparer.Ordinal);
     private int _subscriptions;
 
     public JobUpdateHub(
         IScopePollSource source,
+        JobPageSource pages,
         JobCacheKeys keys,
         IOptions<SubscriptionOptions> options,
         TimeProvider time,
@@ -38,21 +42,22 @@ public sealed class JobUpdateHub : IDisposable
         ILogger<JobUpdateHub> logger)
     {
         _source = source;
+        _pages = pages;
         _keys = keys;
         _options = options.Value;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _onStopping = lifetime.ApplicationStopping.Register(Stop);
-        metrics.ObserveWatchedJobs(() => _pollers.Values.Sum(p => (long)p.WatchedJobs));
+        metrics.ObserveWatchedJobs(() => _pollers.Values.Sum(p => (long)p.WatchedJobs) + _pagePollers.Values.Sum(p => (long)p.WatchedJobs));
     }
 
     /// <summary>What is open now (for tests and diagnostics).</summary>
     public SubscriptionStatistics Statistics => new(
         Volatile.Read(ref _subscriptions),
-        _pollers.Count,
-        _pollers.Values.Sum(p => p.WatchedJobs),
-        _pollers.Values.Sum(p => p.Ticks));
+        _pollers.Count + _pagePollers.Count,
+        _pollers.Values.Sum(p => p.WatchedJobs) + _pagePollers.Values.Sum(p => p.WatchedJobs),
+        _pollers.Values.Sum(p => p.Ticks) + _pagePollers.Values.Sum(p => p.Ticks));
 
     /// <summary>
     /// Why a subscription of <paramref name="jobCount"/> jobs by <paramref name="caller"/> cannot start now
@@ -77,7 +82,14 @@ public sealed class JobUpdateHub : IDisposable
     /// Cold: nothing is polled until it is subscribed; each subscription is one subscriber of the scope's poller.
     /// </summary>
     public IObservable<JobUpdate> Watch(DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection) =>
-        new Stream(this, caller, ids, selection);
+        new Stream<JobUpdate>(observer => Subscribe(caller, ids, selection, observer));
+
+    /// <summary>
+    /// The stream of a page of <paramref name="caller"/>'s project's jobs (<c>projectJobsUpdates</c>). Cold, like
+    /// <see cref="Watch"/>; the page counts as its size against the caller's limit.
+    /// </summary>
+    public IObservable<JobPageUpdate> WatchPage(DrsCaller caller, PageQuery query, JobSelection selection) =>
+        new Stream<JobPageUpdate>(observer => SubscribePage(caller, query, selection, observer));
 
     public void Dispose()
     {
@@ -88,7 +100,6 @@ public sealed class JobUpdateHub : IDisposable
 
     private IDisposable Subscribe(DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection, IObserver<JobUpdate> observer)
     {
-        var now = _time.GetUtcNow().UtcDateTime;
         if (ids.Count == 0)
         {
             // Every watched job (there is none) is terminal.
@@ -96,50 +107,75 @@ public sealed class JobUpdateHub : IDisposable
             return Unsubscribed.Instance;
         }
 
+        var scope = _keys.PollScopeOf(caller);
+        return Subscribe<JobWatch, JobUpdate, ScopePoller>(caller, ids.Count, observer, JobUpdate.Ending, _pollers, scope,
+            release => new JobWatch(ids, selection, observer, release),
+            () => new ScopePoller(caller, _source, _options, _time, _metrics, _logger, ended => _pollers.TryRemove(new(scope, ended)), _stopping.Token));
+    }
+
+    private IDisposable SubscribePage(DrsCaller caller, PageQuery query, JobSelection selection, IObserver<JobPageUpdate> observer)
+    {
+        // One poller per page of a scope: the scope (endpoint, project, token, language) and everything that defines the page.
+        var key = _keys.PollScopeOf(caller) + "\n" + query.Key;
+        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, query.Request.Size, observer, JobPageUpdate.Ending, _pagePollers, key,
+            release => new PageWatch(query.Request.Size, selection, observer, release),
+            () => new PagePoller(caller, query, _pages, _options, _time, _metrics, _logger, ended => _pagePollers.TryRemove(new(key, ended)), _stopping.Token));
+    }
+
+    /// <summary>
+    /// Counts <paramref name="weight"/> jobs against the caller's limit (or refuses with a last event), then adds a new
+    /// subscriber to the poller of <paramref name="key"/>, starting one when there is none (or it has just finished).
+    /// </summary>
+    private IDisposable Subscribe<TWatch, TEvent, TPoller>(
+        DrsCaller caller, int weight, IObserver<TEvent> observer, Func<ExecutionError, DateTime, TEvent> ending,
+        ConcurrentDictionary<string, TPoller> pollers, string key, Func<Action, TWatch> newWatch, Func<TPoller> newPoller)
+        where TWatch : Watch<TEvent>
+        where TPoller : SharedPoller<TWatch, TEvent>
+    {
         var callerKey = _keys.CallerKeyOf(caller);
         lock (_callersGate)
         {
             var watched = _watchedByCaller.GetValueOrDefault(callerKey);
             var refusal = _stopping.IsCancellationRequested ? ShuttingDown()
-                : watched + ids.Count > _options.MaxJobsPerCaller ? TooManyWatched(watched, ids.Count)
+                : watched + weight > _options.MaxJobsPerCaller ? TooManyWatched(watched, weight)
                 : null;
             if (refusal is not null)
             {
                 _metrics.Event("end");
-                observer.OnNext(JobUpdate.Ending(refusal, now));
+                observer.OnNext(ending(refusal, _time.GetUtcNow().UtcDateTime));
                 observer.OnCompleted();
                 return Unsubscribed.Instance;
             }
 
-            _watchedByCaller[callerKey] = watched + ids.Count;
+            _watchedByCaller[callerKey] = watched + weight;
         }
 
         Interlocked.Increment(ref _subscriptions);
         _metrics.SubscriptionOpened();
-        var scope = _keys.PollScopeOf(caller);
-        ScopePoller? poller = null;
-        var watch = new JobWatch(ids, selection, observer, w => Release(callerKey, poller!, w));
+        TPoller? poller = null;
+        TWatch? watch = null;
+        watch = newWatch(() => Release(callerKey, weight, () => poller!.Remove(watch!)));
         while (true)
         {
-            poller = _pollers.GetOrAdd(scope, _ => new ScopePoller(caller, _source, _options, _time, _metrics, _logger, ended => _pollers.TryRemove(new(scope, ended)), _stopping.Token));
+            poller = pollers.GetOrAdd(key, _ => newPoller());
             if (poller.TryAdd(watch))
             {
                 return watch;
             }
 
             // That poller has just finished: make way for a new one.
-            _pollers.TryRemove(new(scope, poller));
+            pollers.TryRemove(new(key, poller));
         }
     }
 
-    private void Release(string callerKey, ScopePoller poller, JobWatch watch)
+    private void Release(string callerKey, int weight, Action leavePoller)
     {
-        poller.Remove(watch);
+        leavePoller();
         Interlocked.Decrement(ref _subscriptions);
         _metrics.SubscriptionClosed();
         lock (_callersGate)
         {
-            var left = _watchedByCaller.GetValueOrDefault(callerKey) - watch.Ids.Count;
+            var left = _watchedByCaller.GetValueOrDefault(callerKey) - weight;
             if (left > 0)
             {
                 _watchedByCaller[callerKey] = left;
@@ -165,6 +201,11 @@ public sealed class JobUpdateHub : IDisposable
         {
             poller.CompleteAll();
         }
+
+        foreach (var poller in _pagePollers.Values)
+        {
+            poller.CompleteAll();
+        }
     }
 
     private static ExecutionError ShuttingDown() =>
@@ -173,9 +214,9 @@ public sealed class JobUpdateHub : IDisposable
     private ExecutionError TooManyWatched(int watched, int asked) =>
         GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs, $"A caller may watch at most {_options.MaxJobsPerCaller} jobs at once (Gateway:Subscriptions:MaxJobsPerCaller); {watched} are watched and {asked} more were asked.");
 
-    private sealed class Stream(JobUpdateHub hub, DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection) : IObservable<JobUpdate>
+    private sealed class Stream<TEvent>(Func<IObserver<TEvent>, IDisposable> subscribe) : IObservable<TEvent>
     {
-        public IDisposable Subscribe(IObserver<JobUpdate> observer) => hub.Subscribe(caller, ids, selection, observer);
+        public IDisposable Subscribe(IObserver<TEvent> observer) => subscribe(observer);
     }
 
     private sealed class Unsubscribed : IDisposable

@@ -103,33 +103,10 @@ public sealed class DrsScopePollSource(
         where T : class =>
         answers is not null && answers.TryGetValue(id, out var answer) ? answer : null;
 
-    /// <summary>Every ID answered: a fetch that fails as a whole (not per job) fails each of its jobs, so the stream goes on.</summary>
-    private async Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> FetchAsync<T>(
+    private Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> FetchAsync<T>(
         string endpoint, IReadOnlyList<string> ids, Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>>> fetch, CancellationToken cancellationToken)
-        where T : class
-    {
-        var chunk = Math.Max(1, drsOptions.Value.ChunkSize);
-        metrics.UpstreamCalls(endpoint, (ids.Count + chunk - 1) / chunk);
-        IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers;
-        try
-        {
-            answers = await fetch(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            answers = new Dictionary<string, DrsResult<Fetched<T>>>();
-        }
-
-        var complete = new Dictionary<string, DrsResult<Fetched<T>>>(ids.Count, StringComparer.Ordinal);
-        foreach (var id in ids)
-        {
-            complete[id] = answers.TryGetValue(id, out var answer)
-                ? answer
-                : DrsResult<Fetched<T>>.Failure(new DrsError(DrsErrorCodes.UpstreamUnavailable, "The poll could not get an answer for this job from DRS.", DrsErrorKind.Unavailable));
-        }
-
-        return complete;
-    }
+        where T : class =>
+        PollFetch.FetchAsync(metrics, drsOptions.Value.ChunkSize, endpoint, ids, fetch, cancellationToken);
 }
 
 /// <summary>Tag values of <c>drsgraph.subscriptions.poll.upstream_calls</c>.</summary>
@@ -138,4 +115,5 @@ public static class JobEndpoints
     public const string Status = "status";
     public const string Progress = "progress";
     public const string Detail = "detail";
+    public const string List = "list";
 }

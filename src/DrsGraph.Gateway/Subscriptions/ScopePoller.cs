@@ -1,257 +1,48 @@
-using DrsGraph.Gateway.GraphQLSchema;
-using DrsGraph.Gateway.Errors;
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.Jobs;
 
 namespace DrsGraph.Gateway.Subscriptions;
 
 /// <summary>
-/// The one poller of a scope (DRS endpoint, project, token, language): every subscription of that scope
-/// shares its polls. A loop asks its <see cref="IScopePollSource"/> for the watched jobs, compares with
-/// the previous poll and hands each subscriber the events it can see. Ticks are <c>MinTick</c> apart
-/// while something changes and back off, doubling, to <c>MaxTick</c> while nothing does; a new subscriber
-/// brings the next tick forward (never closer than <c>MinTick</c> to the last). The loop ends when the last
-/// subscriber leaves, DRS refuses the token, or the host stops.
+/// The one <c>jobUpdates</c> poller of a scope (DRS endpoint, project, token, language): every subscription of
+/// that scope shares its polls. Each tick asks its <see cref="IScopePollSource"/> for the watched jobs, compares
+/// with the previous poll and hands each subscriber the events it can see (the loop and its timing:
+/// <see cref="SharedPoller{TWatch, TEvent}"/>).
 /// </summary>
-/// <remarks>
-/// The caller (with its token) lives only here, in memory: it is never logged and never part of a key.
-/// </remarks>
-internal sealed class ScopePoller
+internal sealed class ScopePoller(DrsCaller caller, IScopePollSource source, SubscriptionOptions options, TimeProvider time, SubscriptionMetrics metrics, ILogger logger, Action<ScopePoller> ended, CancellationToken stopping)
+    : SharedPoller<JobWatch, JobUpdate>(caller, options, time, metrics, logger, poller => ended((ScopePoller)poller), stopping)
 {
-    private readonly DrsCaller _caller;
-    private readonly IScopePollSource _source;
-    private readonly SubscriptionOptions _options;
-    private readonly TimeProvider _time;
-    private readonly SubscriptionMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly Action<ScopePoller> _ended;
-    private readonly CancellationToken _stopping;
-    private readonly Lock _gate = new();
-    private readonly List<JobWatch> _watches = [];
-    private TaskCompletionSource _wake = NewSignal();
-    private bool _running;
-    private bool _finished;
-
     // Touched by the loop only.
     private Dictionary<string, JobSnapshot> _known = new(StringComparer.Ordinal);
-
-    public ScopePoller(DrsCaller caller, IScopePollSource source, SubscriptionOptions options, TimeProvider time, SubscriptionMetrics metrics, ILogger logger, Action<ScopePoller> ended, CancellationToken stopping)
-    {
-        _caller = caller;
-        _source = source;
-        _options = options;
-        _time = time;
-        _metrics = metrics;
-        _logger = logger;
-        _ended = ended;
-        _stopping = stopping;
-    }
 
     /// <summary>Distinct jobs the last poll covered (for the watched-jobs gauge).</summary>
     public int WatchedJobs { get; private set; }
 
-    /// <summary>Polls made so far (for tests and diagnostics).</summary>
-    public long Ticks => Interlocked.Read(ref _ticks);
+    protected override IDisposable? Attach() => source.Attach(Caller);
 
-    private long _ticks;
+    protected override void OnEnded() => WatchedJobs = 0;
 
-    /// <summary>Adds a subscriber and brings the next tick forward for its first events. False once the poller has finished: use a new one.</summary>
-    public bool TryAdd(JobWatch watch)
+    protected override async Task<TickOutcome> TickAsync(JobWatch[] watches)
     {
-        lock (_gate)
+        var demand = DemandOf(watches);
+        WatchedJobs = demand.Count;
+        if (demand.Count == 0)
         {
-            if (_finished)
-            {
-                return false;
-            }
-
-            _watches.Add(watch);
-            _wake.TrySetResult();
-            if (!_running)
-            {
-                _running = true;
-                _metrics.PollerStarted();
-                _ = Task.Run(RunAsync);
-            }
-
-            return true;
-        }
-    }
-
-    /// <summary>A subscriber left; the loop ends at its next wake-up when it was the last.</summary>
-    public void Remove(JobWatch watch)
-    {
-        lock (_gate)
-        {
-            _watches.Remove(watch);
-            if (_watches.Count == 0)
-            {
-                _wake.TrySetResult();
-            }
-        }
-    }
-
-    /// <summary>Completes every subscriber and finishes the poller (the host is stopping).</summary>
-    public void CompleteAll() => Finish(null);
-
-    /// <summary>Completes every subscriber, after a last event carrying <paramref name="error"/> when given.</summary>
-    private void Finish(GraphQL.ExecutionError? error)
-    {
-        JobWatch[] watches;
-        lock (_gate)
-        {
-            _finished = true;
-            watches = [.. _watches];
-            _watches.Clear();
-            _wake.TrySetResult();
+            CompleteDone(watches);
+            return TickOutcome.Idle;
         }
 
-        var now = _time.GetUtcNow().UtcDateTime;
-        foreach (var watch in watches)
+        var observation = await source.PollAsync(new ScopeDemand(Caller, demand, _known), Stopping);
+        if (observation.Unauthorized)
         {
-            if (watch.Complete(error, now) && error is not null)
-            {
-                _metrics.Event("end");
-            }
-        }
-    }
-
-    private async Task RunAsync()
-    {
-        var delay = TimeSpan.Zero;
-        DateTimeOffset? lastTick = null;
-        using var attached = _source.Attach(_caller);
-        try
-        {
-            while (true)
-            {
-                await WaitForTickAsync(delay, lastTick);
-                JobWatch[] watches;
-                lock (_gate)
-                {
-                    _watches.RemoveAll(w => w.IsClosed);
-                    if (_finished || _watches.Count == 0 || _stopping.IsCancellationRequested)
-                    {
-                        _finished = true;
-                        watches = [.. _watches];
-                        _watches.Clear();
-                    }
-                    else
-                    {
-                        watches = [.. _watches];
-                    }
-                }
-
-                if (_finished)
-                {
-                    // The host is stopping (or the last subscriber left): complete whoever is still here.
-                    var now = _time.GetUtcNow().UtcDateTime;
-                    foreach (var watch in watches)
-                    {
-                        watch.Complete(null, now);
-                    }
-
-                    return;
-                }
-
-                var demand = DemandOf(watches);
-                WatchedJobs = demand.Count;
-                if (demand.Count == 0)
-                {
-                    CompleteDone(watches);
-                    delay = _options.MaxTick;
-                    continue;
-                }
-
-                lastTick = _time.GetUtcNow();
-                ScopeObservation observation;
-                try
-                {
-                    observation = await _source.PollAsync(new ScopeDemand(_caller, demand, _known), _stopping);
-                }
-                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-                {
-                    continue;
-                }
-
-                Interlocked.Increment(ref _ticks);
-                if (!observation.Paced)
-                {
-                    // Only polls this replica made: following another replica's costs DRS nothing.
-                    _metrics.Tick();
-                }
-
-                if (observation.Unauthorized)
-                {
-                    SubscriptionLog.TokenRefused(_logger, _caller.ProjectId, watches.Length);
-                    Finish(GatewayErrors.Create(GatewayErrorCodes.Unauthenticated, "DRS refused the caller's token (HTTP 401): the subscription ends. Subscribe again with a valid X-Auth-Token."));
-                    return;
-                }
-
-                var changed = Publish(watches, observation);
-                CompleteDone(watches);
-                // A paced observation came from another replica's poll: the source waits for the next one.
-                delay = observation.Paced ? TimeSpan.Zero : changed ? _options.MinTick : Clamp(delay + delay);
-            }
-        }
-        catch (Exception exception)
-        {
-            // Never leave subscribers waiting on a dead loop.
-            SubscriptionLog.PollerFailed(_logger, _caller.ProjectId, exception);
-            Finish(GatewayErrors.Create(GatewayErrorCodes.UpstreamUnavailable, "The gateway stopped polling DRS for this subscription after an internal error: subscribe again."));
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _finished = true;
-            }
-
-            WatchedJobs = 0;
-            _metrics.PollerStopped();
-            _ended(this);
-        }
-    }
-
-    private TimeSpan Clamp(TimeSpan delay) =>
-        delay < _options.MinTick ? _options.MinTick : delay > _options.MaxTick ? _options.MaxTick : delay;
-
-    private async Task WaitForTickAsync(TimeSpan delay, DateTimeOffset? lastTick)
-    {
-        Task wake;
-        lock (_gate)
-        {
-            wake = _wake.Task;
+            return EndUnauthorized(watches.Length);
         }
 
-        using (var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping))
-        {
-            var elapsed = Task.Delay(delay, _time, timer.Token);
-            var first = await Task.WhenAny(elapsed, wake);
-            timer.Cancel();
-            if (first != wake)
-            {
-                return;
-            }
-        }
-
-        lock (_gate)
-        {
-            _wake = NewSignal();
-        }
-
-        // Woken by a subscriber: tick soon, but never closer than MinTick to the last tick, so a crowd of
-        // subscribers arriving together shares one poll.
-        if (lastTick is { } last && _time.GetUtcNow() - last is var since && since < _options.MinTick)
-        {
-            try
-            {
-                await Task.Delay(_options.MinTick - since, _time, _stopping);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
+        var changed = Publish(watches, observation);
+        CompleteDone(watches);
+        // A paced observation came from another replica's poll: the source waits for the next one.
+        return observation.Paced ? TickOutcome.Paced : changed ? TickOutcome.Changed : TickOutcome.Unchanged;
     }
 
     /// <summary>Every job someone still needs: its first event is due, or it is not terminal yet.</summary>
@@ -338,7 +129,7 @@ internal sealed class ScopePoller
 
                 if (seen.Count > 0 && watch.Emit(new JobUpdate(new JobRef(id, snapshot), seen, observation.ObservedAt)))
                 {
-                    _metrics.Event(seen[0] == JobChange.Initial ? "initial" : "change");
+                    Metrics.Event(seen[0] == JobChange.Initial ? "initial" : "change");
                 }
             }
         }
@@ -352,7 +143,7 @@ internal sealed class ScopePoller
     /// </summary>
     private void CompleteDone(JobWatch[] watches)
     {
-        var now = _time.GetUtcNow().UtcDateTime;
+        var now = Time.GetUtcNow().UtcDateTime;
         foreach (var watch in watches)
         {
             if (watch.PendingInitial.Count == 0 && watch.Open.All(id => _known.TryGetValue(id, out var job) && JobChanges.IsUnknown(job.Status)))
@@ -362,6 +153,4 @@ internal sealed class ScopePoller
             }
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -44,6 +44,9 @@ public class SubscriptionRig : IAsyncLifetime
     /// <summary>Settings on top of the rig's own (fast ticks, 30 jobs per subscription, 5000 per caller).</summary>
     protected virtual IEnumerable<(string Key, string? Value)> Settings => [];
 
+    /// <summary>Emulator settings on top of the rig's own (more projects for its tokens, ...).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> EmulatorSettings => [];
+
     /// <summary>Services on top of the gateway's own (e.g. a hosted service that holds the shutdown open).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
@@ -59,7 +62,7 @@ public class SubscriptionRig : IAsyncLifetime
     {
         await BeforeStartAsync();
         // Any other token (RefusedToken) gets DRS's 401.
-        Emulator = await TestEmulator.StartAsync(Time, new Dictionary<string, string?>
+        Emulator = await TestEmulator.StartAsync(Time, new Dictionary<string, string?>(EmulatorSettings)
         {
             [$"Emulator:Tenants:{Token}:0"] = Project,
             [$"Emulator:Tenants:{OtherToken}:0"] = Project,
@@ -87,16 +90,21 @@ public class SubscriptionRig : IAsyncLifetime
     }
 
     /// <summary>Executes a subscription operation as a transport would, with the caller's headers; subscribes to its stream if it has one.</summary>
-    public Task<SubscriptionUnderTest> SubscribeAsync(string query, object? variables = null, string? token = Token) =>
-        SubscribeAsync(Services, query, variables, token);
+    public Task<SubscriptionUnderTest> SubscribeAsync(string query, object? variables = null, string? token = Token, string? project = null) =>
+        SubscribeAsync(Services, query, variables, token, project);
 
     /// <summary>Executes a subscription operation on the gateway whose services are <paramref name="services"/> (one replica of several).</summary>
-    public static async Task<SubscriptionUnderTest> SubscribeAsync(IServiceProvider services, string query, object? variables = null, string? token = Token)
+    public static async Task<SubscriptionUnderTest> SubscribeAsync(IServiceProvider services, string query, object? variables = null, string? token = Token, string? project = null)
     {
         var headers = new HeaderDictionary();
         if (token is not null)
         {
             headers[CallerContextBuilder.AuthTokenHeader] = token;
+        }
+
+        if (project is not null)
+        {
+            headers[CallerContextBuilder.ProjectIdHeader] = project;
         }
 
         var caller = services.GetRequiredService<CallerContextBuilder>().Build(headers);
