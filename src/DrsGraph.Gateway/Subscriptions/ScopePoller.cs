@@ -47,8 +47,19 @@ internal sealed class ScopePoller
         _stopping = stopping;
     }
 
-    /// <summary>Distinct jobs the last poll covered (for the watched-jobs gauge).</summary>
-    public int WatchedJobs { get; private set; }
+    /// <summary>Distinct jobs the last poll covered (for the watched-jobs gauge, which the setter keeps per region).</summary>
+    public int WatchedJobs
+    {
+        get => _watchedJobs;
+        private set
+        {
+            // Set by the loop only, so the difference is exact.
+            _metrics.WatchedJobsChanged(_caller.Region, value - _watchedJobs);
+            _watchedJobs = value;
+        }
+    }
+
+    private int _watchedJobs;
 
     /// <summary>Polls made so far (for tests and diagnostics).</summary>
     public long Ticks => Interlocked.Read(ref _ticks);
@@ -70,7 +81,7 @@ internal sealed class ScopePoller
             if (!_running)
             {
                 _running = true;
-                _metrics.PollerStarted();
+                _metrics.PollerStarted(_caller.Region);
                 _ = Task.Run(RunAsync);
             }
 
@@ -111,7 +122,7 @@ internal sealed class ScopePoller
         {
             if (watch.Complete(error, now) && error is not null)
             {
-                _metrics.Event("end");
+                _metrics.Event("end", _caller.Region);
             }
         }
     }
@@ -178,7 +189,7 @@ internal sealed class ScopePoller
                 if (!observation.Paced)
                 {
                     // Only polls this replica made: following another replica's costs DRS nothing.
-                    _metrics.Tick();
+                    _metrics.Tick(_caller.Region);
                 }
 
                 if (observation.Unauthorized)
@@ -208,7 +219,7 @@ internal sealed class ScopePoller
             }
 
             WatchedJobs = 0;
-            _metrics.PollerStopped();
+            _metrics.PollerStopped(_caller.Region);
             _ended(this);
         }
     }
@@ -338,7 +349,7 @@ internal sealed class ScopePoller
 
                 if (seen.Count > 0 && watch.Emit(new JobUpdate(new JobRef(id, snapshot), seen, observation.ObservedAt)))
                 {
-                    _metrics.Event(seen[0] == JobChange.Initial ? "initial" : "change");
+                    _metrics.Event(seen[0] == JobChange.Initial ? "initial" : "change", _caller.Region);
                 }
             }
         }
