@@ -42,7 +42,7 @@ public sealed class JobPageSource(
         var timeout = options.Value.PollTimeout;
         using var budgetEnds = new CancellationTokenSource(timeout, time);
         var budget = new RequestBudget(timeout, budgetEnds.Token);
-        metrics.UpstreamCalls(JobEndpoints.List, 1);
+        metrics.UpstreamCalls(JobEndpoints.List, 1, caller.Region);
         var listed = await JobBrowsingFields.ListCandidatesAsync(new BudgetedJobListSource(lists, budget), caller, query.Filter, cancellationToken);
         var observedAt = time.GetUtcNow().UtcDateTime;
         if (listed.Error is { } listError)
@@ -62,9 +62,9 @@ public sealed class JobPageSource(
         var source = chain.ForPoll(budget);
         var ids = candidates.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
         var chunk = drsOptions.Value.ChunkSize;
-        var statusTask = needs.HasFlag(JobSources.Status) ? PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Status, ids, ct => source.GetStatusesAsync(caller, ids, ct), cancellationToken) : null;
-        var progressTask = needs.HasFlag(JobSources.Progress) ? PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Progress, ids, ct => source.GetProgressAsync(caller, ids, ct), cancellationToken) : null;
-        var detailTask = needs.HasFlag(JobSources.Detail) ? PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Detail, ids, ct => source.GetDetailsAsync(caller, ids, ct), cancellationToken) : null;
+        var statusTask = needs.HasFlag(JobSources.Status) ? PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Status, caller.Region, ids, ct => source.GetStatusesAsync(caller, ids, ct), cancellationToken) : null;
+        var progressTask = needs.HasFlag(JobSources.Progress) ? PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Progress, caller.Region, ids, ct => source.GetProgressAsync(caller, ids, ct), cancellationToken) : null;
+        var detailTask = needs.HasFlag(JobSources.Detail) ? PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Detail, caller.Region, ids, ct => source.GetDetailsAsync(caller, ids, ct), cancellationToken) : null;
         var statuses = statusTask is null ? null : await statusTask;
         var progress = progressTask is null ? null : await progressTask;
         var details = detailTask is null ? null : await detailTask;
@@ -104,8 +104,8 @@ public sealed class JobPageSource(
         var detailIds = selection.Detail && details is null
             ? pageIds.Where(id => before?.GetValueOrDefault(id) is not { Detail: not null } known || JobChanges.StatusChanged(known.Status, StatusOf(id))).ToList()
             : [];
-        var pageProgressTask = progressIds.Count == 0 ? null : PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Progress, progressIds, ct => source.GetProgressAsync(caller, progressIds, ct), cancellationToken);
-        var pageDetailTask = detailIds.Count == 0 ? null : PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Detail, detailIds, ct => source.GetDetailsAsync(caller, detailIds, ct), cancellationToken);
+        var pageProgressTask = progressIds.Count == 0 ? null : PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Progress, caller.Region, progressIds, ct => source.GetProgressAsync(caller, progressIds, ct), cancellationToken);
+        var pageDetailTask = detailIds.Count == 0 ? null : PollFetch.FetchAsync(metrics, chunk, JobEndpoints.Detail, caller.Region, detailIds, ct => source.GetDetailsAsync(caller, detailIds, ct), cancellationToken);
         var pageProgress = pageProgressTask is null ? null : await pageProgressTask;
         var pageDetails = pageDetailTask is null ? null : await pageDetailTask;
 

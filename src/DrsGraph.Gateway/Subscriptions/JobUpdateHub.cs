@@ -49,7 +49,6 @@ public sealed class JobUpdateHub : IDisposable
         _metrics = metrics;
         _logger = logger;
         _onStopping = lifetime.ApplicationStopping.Register(Stop);
-        metrics.ObserveWatchedJobs(() => _pollers.Values.Sum(p => (long)p.WatchedJobs) + _pagePollers.Values.Sum(p => (long)p.WatchedJobs));
     }
 
     /// <summary>What is open now (for tests and diagnostics).</summary>
@@ -141,7 +140,7 @@ public sealed class JobUpdateHub : IDisposable
                 : null;
             if (refusal is not null)
             {
-                _metrics.Event("end");
+                _metrics.Event("end", caller.Region);
                 observer.OnNext(ending(refusal, _time.GetUtcNow().UtcDateTime));
                 observer.OnCompleted();
                 return Unsubscribed.Instance;
@@ -151,10 +150,10 @@ public sealed class JobUpdateHub : IDisposable
         }
 
         Interlocked.Increment(ref _subscriptions);
-        _metrics.SubscriptionOpened();
+        _metrics.SubscriptionOpened(caller.Region);
         TPoller? poller = null;
         TWatch? watch = null;
-        watch = newWatch(() => Release(callerKey, weight, () => poller!.Remove(watch!)));
+        watch = newWatch(() => Release(callerKey, caller.Region, weight, () => poller!.Remove(watch!)));
         while (true)
         {
             poller = pollers.GetOrAdd(key, _ => newPoller());
@@ -168,11 +167,11 @@ public sealed class JobUpdateHub : IDisposable
         }
     }
 
-    private void Release(string callerKey, int weight, Action leavePoller)
+    private void Release(string callerKey, string region, int weight, Action leavePoller)
     {
         leavePoller();
         Interlocked.Decrement(ref _subscriptions);
-        _metrics.SubscriptionClosed();
+        _metrics.SubscriptionClosed(region);
         lock (_callersGate)
         {
             var left = _watchedByCaller.GetValueOrDefault(callerKey) - weight;

@@ -16,10 +16,21 @@ internal sealed class PagePoller(DrsCaller caller, PageQuery query, JobPageSourc
     // Touched by the loop only.
     private PageState? _last;
 
-    /// <summary>Jobs on the last page found (for the watched-jobs gauge).</summary>
-    public int WatchedJobs => Volatile.Read(ref _last)?.Ids.Count ?? 0;
+    private int _watchedJobs;
 
-    protected override void OnEnded() => Volatile.Write(ref _last, null);
+    /// <summary>Jobs on the last page found (for the watched-jobs gauge, which the setter keeps per region).</summary>
+    public int WatchedJobs
+    {
+        get => Volatile.Read(ref _watchedJobs);
+        private set
+        {
+            // Set by the loop only, so the difference is exact.
+            Metrics.WatchedJobsChanged(Caller.Region, value - _watchedJobs);
+            Volatile.Write(ref _watchedJobs, value);
+        }
+    }
+
+    protected override void OnEnded() => WatchedJobs = 0;
 
     protected override async Task<TickOutcome> TickAsync(PageWatch[] watches)
     {
@@ -52,7 +63,8 @@ internal sealed class PagePoller(DrsCaller caller, PageQuery query, JobPageSourc
             return TickOutcome.Unchanged;
         }
 
-        Volatile.Write(ref _last, state);
+        _last = state;
+        WatchedJobs = state.Ids.Count;
         foreach (var watch in watches)
         {
             var changes = ChangesFor(watch, state);
@@ -74,7 +86,7 @@ internal sealed class PagePoller(DrsCaller caller, PageQuery query, JobPageSourc
     {
         if (watch.Emit(update))
         {
-            Metrics.Event(watch.Started ? "change" : "initial");
+            Metrics.Event(watch.Started ? "change" : "initial", Caller.Region);
             watch.Started = true;
         }
     }

@@ -8,11 +8,11 @@ internal static class PollFetch
 {
     /// <summary>Every ID answered: a fetch that fails as a whole (not per job) fails each of its jobs, so the stream goes on.</summary>
     public static async Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> FetchAsync<T>(
-        SubscriptionMetrics metrics, int chunkSize, string endpoint, IReadOnlyList<string> ids, Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>>> fetch, CancellationToken cancellationToken)
+        SubscriptionMetrics metrics, int chunkSize, string endpoint, string region, IReadOnlyList<string> ids, Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>>> fetch, CancellationToken cancellationToken)
         where T : class
     {
         var chunk = Math.Max(1, chunkSize);
-        metrics.UpstreamCalls(endpoint, (ids.Count + chunk - 1) / chunk);
+        metrics.UpstreamCalls(endpoint, (ids.Count + chunk - 1) / chunk, region);
         IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers;
         try
         {

@@ -61,7 +61,7 @@ public sealed class DrsScopePollSource(
         var caller = demand.Caller;
 
         var ids = demand.Jobs.Select(j => j.Id).ToArray();
-        var statuses = await FetchAsync(JobEndpoints.Status, ids, ct => source.GetStatusesAsync(caller, ids, ct), cancellationToken);
+        var statuses = await FetchAsync(JobEndpoints.Status, caller.Region, ids, ct => source.GetStatusesAsync(caller, ids, ct), cancellationToken);
         var observedAt = time.GetUtcNow().UtcDateTime;
         if (statuses.Values.Any(r => r.Error is { Kind: DrsErrorKind.Unauthorized }))
         {
@@ -85,8 +85,8 @@ public sealed class DrsScopePollSource(
         }
 
         // Both depend only on the status answers: ask them at once.
-        var progressTask = progressIds.Count == 0 ? null : FetchAsync(JobEndpoints.Progress, progressIds, ct => source.GetProgressAsync(caller, progressIds, ct), cancellationToken);
-        var detailTask = detailIds.Count == 0 ? null : FetchAsync(JobEndpoints.Detail, detailIds, ct => source.GetDetailsAsync(caller, detailIds, ct), cancellationToken);
+        var progressTask = progressIds.Count == 0 ? null : FetchAsync(JobEndpoints.Progress, caller.Region, progressIds, ct => source.GetProgressAsync(caller, progressIds, ct), cancellationToken);
+        var detailTask = detailIds.Count == 0 ? null : FetchAsync(JobEndpoints.Detail, caller.Region, detailIds, ct => source.GetDetailsAsync(caller, detailIds, ct), cancellationToken);
         var progress = progressTask is null ? null : await progressTask;
         var details = detailTask is null ? null : await detailTask;
 
@@ -104,9 +104,9 @@ public sealed class DrsScopePollSource(
         answers is not null && answers.TryGetValue(id, out var answer) ? answer : null;
 
     private Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>> FetchAsync<T>(
-        string endpoint, IReadOnlyList<string> ids, Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>>> fetch, CancellationToken cancellationToken)
+        string endpoint, string region, IReadOnlyList<string> ids, Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<Fetched<T>>>>> fetch, CancellationToken cancellationToken)
         where T : class =>
-        PollFetch.FetchAsync(metrics, drsOptions.Value.ChunkSize, endpoint, ids, fetch, cancellationToken);
+        PollFetch.FetchAsync(metrics, drsOptions.Value.ChunkSize, endpoint, region, ids, fetch, cancellationToken);
 }
 
 /// <summary>Tag values of <c>drsgraph.subscriptions.poll.upstream_calls</c>.</summary>

@@ -16,8 +16,19 @@ internal sealed class ScopePoller(DrsCaller caller, IScopePollSource source, Sub
     // Touched by the loop only.
     private Dictionary<string, JobSnapshot> _known = new(StringComparer.Ordinal);
 
-    /// <summary>Distinct jobs the last poll covered (for the watched-jobs gauge).</summary>
-    public int WatchedJobs { get; private set; }
+    private int _watchedJobs;
+
+    /// <summary>Distinct jobs the last poll covered (for the watched-jobs gauge, which the setter keeps per region).</summary>
+    public int WatchedJobs
+    {
+        get => _watchedJobs;
+        private set
+        {
+            // Set by the loop only, so the difference is exact.
+            Metrics.WatchedJobsChanged(Caller.Region, value - _watchedJobs);
+            _watchedJobs = value;
+        }
+    }
 
     protected override IDisposable? Attach() => source.Attach(Caller);
 
@@ -129,7 +140,7 @@ internal sealed class ScopePoller(DrsCaller caller, IScopePollSource source, Sub
 
                 if (seen.Count > 0 && watch.Emit(new JobUpdate(new JobRef(id, snapshot), seen, observation.ObservedAt)))
                 {
-                    Metrics.Event(seen[0] == JobChange.Initial ? "initial" : "change");
+                    Metrics.Event(seen[0] == JobChange.Initial ? "initial" : "change", Caller.Region);
                 }
             }
         }

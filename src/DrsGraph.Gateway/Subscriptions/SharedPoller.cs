@@ -88,7 +88,7 @@ internal abstract class SharedPoller<TWatch, TEvent>
             if (!_running)
             {
                 _running = true;
-                Metrics.PollerStarted();
+                Metrics.PollerStarted(Caller.Region);
                 _ = Task.Run(RunAsync);
             }
 
@@ -140,7 +140,7 @@ internal abstract class SharedPoller<TWatch, TEvent>
         {
             if (watch.Complete(error, now) && error is not null)
             {
-                Metrics.Event("end");
+                Metrics.Event("end", Caller.Region);
             }
         }
     }
@@ -218,11 +218,11 @@ internal abstract class SharedPoller<TWatch, TEvent>
                         delay = TimeSpan.Zero;
                         break;
                     case TickOutcome.Changed:
-                        Metrics.Tick();
+                        Metrics.Tick(Caller.Region);
                         delay = Options.MinTick;
                         break;
                     case TickOutcome.Unchanged:
-                        Metrics.Tick();
+                        Metrics.Tick(Caller.Region);
                         delay = Clamp(delay + delay);
                         break;
                 }
@@ -242,7 +242,7 @@ internal abstract class SharedPoller<TWatch, TEvent>
             }
 
             OnEnded();
-            Metrics.PollerStopped();
+            Metrics.PollerStopped(Caller.Region);
             _ended(this);
         }
     }

@@ -7,7 +7,7 @@ namespace DrsGraph.Gateway.Subscriptions;
 /// and channel, whether this replica holds the lease, the last observation another replica published, and
 /// what this replica last registered as watched. One per scope with a poller on this replica.
 /// </summary>
-internal sealed class SharedScopeFeed(string scope)
+internal sealed class SharedScopeFeed(string scope, string region)
 {
     private readonly Lock _gate = new();
     private TaskCompletionSource _signal = NewSignal();
@@ -15,6 +15,9 @@ internal sealed class SharedScopeFeed(string scope)
     private long _consumed;
     private ReceivedObservation? _latest;
     private bool _released;
+
+    /// <summary>The DRS region of the scope (its endpoint is part of the scope), for the metrics' <c>drs.region</c> tag.</summary>
+    public string Region { get; } = region;
 
     /// <summary>The lease key: the holding replica's ID, with expiry.</summary>
     public RedisKey LeaseKey { get; } = scope + "sub:lease";

@@ -118,7 +118,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         {
             if (!_feeds.TryGetValue(scope, out var feed))
             {
-                feed = new SharedScopeFeed(scope);
+                feed = new SharedScopeFeed(scope, caller.Region);
                 _feeds[scope] = feed;
             }
 
@@ -216,7 +216,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
                 if (feed.Holding)
                 {
                     feed.Holding = false;
-                    _metrics.LeaseLost();
+                    _metrics.LeaseLost(feed.Region);
                 }
 
                 // Redis may come back empty (restarted): register again then.
@@ -225,7 +225,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             }
         }
 
-        _metrics.LocalPoll();
+        _metrics.LocalPoll(demand.Caller.Region);
         return await Drs.PollAsync(demand, cancellationToken);
     }
 
@@ -265,7 +265,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             {
                 // Someone holds the lease but nothing reaches this replica (its subscription to the channel is
                 // broken, or the holder cannot publish): its subscribers must not starve.
-                _metrics.LocalPoll();
+                _metrics.LocalPoll(demand.Caller.Region);
                 return await Drs.PollAsync(demand, cancellationToken);
             }
 
@@ -300,7 +300,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
                 return;
             }
 
-            _metrics.Received();
+            _metrics.Received(feed.Region);
             feed.Receive(message, _time.GetUtcNow());
         }
 
@@ -357,13 +357,13 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             feed.Holding = result != 0 && !_stopped;
             if (feed.Holding && !was)
             {
-                _metrics.LeaseAcquired();
+                _metrics.LeaseAcquired(feed.Region);
                 feed.FollowingSince = null;
                 SubscriptionLog.LeaseTaken(_logger, result == 2);
             }
             else if (!feed.Holding && was)
             {
-                _metrics.LeaseLost();
+                _metrics.LeaseLost(feed.Region);
             }
         }
 
@@ -407,7 +407,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             PublishScript, [feed.LeaseKey], [ReplicaId, (long)Lease.TotalMilliseconds, (RedisValue)(string)feed.Channel!, message.ToUtf8()]).WaitAsync(_redisTimeout);
         if (published == 1)
         {
-            _metrics.Published();
+            _metrics.Published(feed.Region);
             return;
         }
 
@@ -417,7 +417,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             if (feed.Holding)
             {
                 feed.Holding = false;
-                _metrics.LeaseLost();
+                _metrics.LeaseLost(feed.Region);
             }
         }
     }
@@ -542,7 +542,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             }
 
             feed.Holding = false;
-            _metrics.LeaseLost();
+            _metrics.LeaseLost(feed.Region);
         }
 
         var connection = _connection;

@@ -1,16 +1,20 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace DrsGraph.Gateway.Subscriptions;
 
 /// <summary>
 /// Subscription counters on the <c>DrsGraph.Subscriptions</c> meter (exported by Observability/ like the
 /// cache's): how many subscriptions and shared pollers are open, what they watch, and what they cost DRS.
+/// Each carries <c>drs.region</c> (the caller's <see cref="DrsGraph.DrsClient.DrsCaller.Region"/>, as the cache's
+/// metrics do) where a region is known, so one region's polling shows apart from another's.
 /// </summary>
 public sealed class SubscriptionMetrics
 {
     public const string MeterName = "DrsGraph.Subscriptions";
 
-    private readonly Meter _meter;
     private readonly UpDownCounter<long> _active;
     private readonly UpDownCounter<long> _pollers;
     private readonly Counter<long> _events;
@@ -22,57 +26,86 @@ public sealed class SubscriptionMetrics
     private readonly Counter<long> _received;
     private readonly Counter<long> _localPolls;
 
+    // Distinct jobs the running pollers watch, per region: the pollers add their changes, the gauge reads them.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _watchedJobs = new(StringComparer.Ordinal);
+
     public SubscriptionMetrics(IMeterFactory meterFactory)
     {
         // From the DI meter factory, so each host (and each test's gateway) has its own meter instance.
-        var meter = _meter = meterFactory.Create(MeterName);
-        _active = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.active", "{subscription}", "Open jobUpdates subscriptions.");
-        _pollers = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.pollers", "{poller}", "Shared pollers, one per scope (DRS endpoint, project, token, language) with subscribers.");
-        _events = meter.CreateCounter<long>("drsgraph.subscriptions.events", "{event}", "Events handed to subscribers (tag: kind = initial|change|end).");
-        _ticks = meter.CreateCounter<long>("drsgraph.subscriptions.poll.ticks", "{tick}", "Polls made by the shared pollers.");
-        _upstreamCalls = meter.CreateCounter<long>("drsgraph.subscriptions.poll.upstream_calls", "{call}", "Batch calls the polls asked for, 100 jobs each at most (tag: endpoint = status|progress|detail); the cache may join some to other requests' fetches.");
-        _leasesHeld = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.shared.leases_held", "{lease}", "Scopes this replica polls for every replica (Redis leases held).");
-        _leasesTaken = meter.CreateCounter<long>("drsgraph.subscriptions.shared.takeovers", "{lease}", "Leases this replica took (a scope's first poller, or taking over from a replica that stopped or died).");
-        _published = meter.CreateCounter<long>("drsgraph.subscriptions.shared.published", "{observation}", "Poll observations published to the other replicas.");
-        _received = meter.CreateCounter<long>("drsgraph.subscriptions.shared.received", "{observation}", "Poll observations received from the replica holding a scope's lease.");
-        _localPolls = meter.CreateCounter<long>("drsgraph.subscriptions.shared.local_polls", "{poll}", "Polls made for this replica's subscribers alone because Redis could not be used.");
+        var meter = meterFactory.Create(MeterName);
+        _active = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.active", "{subscription}", "Open subscriptions, jobUpdates and projectJobsUpdates (tag: drs.region).");
+        _pollers = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.pollers", "{poller}", "Shared pollers with subscribers: one per scope (DRS endpoint, project, token, language) for jobUpdates, one per scope and page for projectJobsUpdates (tag: drs.region).");
+        _events = meter.CreateCounter<long>("drsgraph.subscriptions.events", "{event}", "Events handed to subscribers (tags: kind = initial|change|end, drs.region).");
+        _ticks = meter.CreateCounter<long>("drsgraph.subscriptions.poll.ticks", "{tick}", "Polls made by the shared pollers (tag: drs.region).");
+        _upstreamCalls = meter.CreateCounter<long>("drsgraph.subscriptions.poll.upstream_calls", "{call}", "Batch calls the polls asked for, 100 jobs each at most (tags: endpoint = status|progress|detail|list, drs.region); the cache may join some to other requests' fetches.");
+        _leasesHeld = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.shared.leases_held", "{lease}", "Scopes this replica polls for every replica (Redis leases held; tag: drs.region).");
+        _leasesTaken = meter.CreateCounter<long>("drsgraph.subscriptions.shared.takeovers", "{lease}", "Leases this replica took (a scope's first poller, or taking over from a replica that stopped or died; tag: drs.region).");
+        _published = meter.CreateCounter<long>("drsgraph.subscriptions.shared.published", "{observation}", "Poll observations published to the other replicas (tag: drs.region).");
+        _received = meter.CreateCounter<long>("drsgraph.subscriptions.shared.received", "{observation}", "Poll observations received from the replica holding a scope's lease (tag: drs.region).");
+        _localPolls = meter.CreateCounter<long>("drsgraph.subscriptions.shared.local_polls", "{poll}", "Polls made for this replica's subscribers alone because Redis could not be used (tag: drs.region).");
+        meter.CreateObservableGauge("drsgraph.subscriptions.watched_jobs", WatchedJobsPerRegion, "{job}", "Distinct jobs the shared pollers watch, summed over each region's scopes (tag: drs.region).");
     }
 
-    public void LeaseAcquired()
+    // region: the DRS region of the scope or caller (drs.region), so one region's polling shows apart from another's.
+    public void LeaseAcquired(string region)
     {
-        _leasesHeld.Add(1);
-        _leasesTaken.Add(1);
+        var tags = Region(region);
+        _leasesHeld.Add(1, tags);
+        _leasesTaken.Add(1, tags);
     }
 
-    public void LeaseLost() => _leasesHeld.Add(-1);
+    public void LeaseLost(string region) => _leasesHeld.Add(-1, Region(region));
 
-    public void Published() => _published.Add(1);
+    public void Published(string region) => _published.Add(1, Region(region));
 
-    public void Received() => _received.Add(1);
+    public void Received(string region) => _received.Add(1, Region(region));
 
-    public void LocalPoll() => _localPolls.Add(1);
+    public void LocalPoll(string region) => _localPolls.Add(1, Region(region));
 
-    /// <summary>Publishes the number of distinct jobs the pollers watch, read when metrics are collected.</summary>
-    public void ObserveWatchedJobs(Func<long> watchedJobs) =>
-        _meter.CreateObservableGauge("drsgraph.subscriptions.watched_jobs", watchedJobs, "{job}", "Distinct jobs the shared pollers watch, summed over scopes.");
+    /// <summary>A poller of <paramref name="region"/> watches <paramref name="delta"/> more (or fewer) distinct jobs.</summary>
+    public void WatchedJobsChanged(string region, long delta)
+    {
+        if (delta != 0)
+        {
+            Interlocked.Add(ref _watchedJobs.GetOrAdd(region, static _ => new StrongBox<long>()).Value, delta);
+        }
+    }
 
-    public void SubscriptionOpened() => _active.Add(1);
+    public void SubscriptionOpened(string region) => _active.Add(1, Region(region));
 
-    public void SubscriptionClosed() => _active.Add(-1);
+    public void SubscriptionClosed(string region) => _active.Add(-1, Region(region));
 
-    public void PollerStarted() => _pollers.Add(1);
+    public void PollerStarted(string region) => _pollers.Add(1, Region(region));
 
-    public void PollerStopped() => _pollers.Add(-1);
+    public void PollerStopped(string region) => _pollers.Add(-1, Region(region));
 
-    public void Event(string kind) => _events.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    public void Event(string kind, string region)
+    {
+        var tags = Region(region);
+        tags.Add("kind", kind);
+        _events.Add(1, tags);
+    }
 
-    public void Tick() => _ticks.Add(1);
+    public void Tick(string region) => _ticks.Add(1, Region(region));
 
-    public void UpstreamCalls(string endpoint, int count)
+    public void UpstreamCalls(string endpoint, int count, string region)
     {
         if (count > 0)
         {
-            _upstreamCalls.Add(count, new KeyValuePair<string, object?>("endpoint", endpoint));
+            var tags = Region(region);
+            tags.Add("endpoint", endpoint);
+            _upstreamCalls.Add(count, tags);
+        }
+    }
+
+    private static TagList Region(string region) => new() { { "drs.region", region } };
+
+    private IEnumerable<Measurement<long>> WatchedJobsPerRegion()
+    {
+        // Regions seen since start stay listed: at 0 once their pollers are gone, as a gauge should read.
+        foreach (var (region, count) in _watchedJobs)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref count.Value), new KeyValuePair<string, object?>("drs.region", region));
         }
     }
 }

@@ -1,4 +1,6 @@
+using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Tests.GraphQLStreaming;
+using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Regions;
 
@@ -31,6 +33,77 @@ public sealed class RegionStreamingTests
         // Each region's poller asked its own DRS about its own job only.
         Assert.All(await rig.Away.UpstreamCallsAsync(), c => Assert.Equal([awayId], c.JobIds!));
         Assert.All(await rig.Home.UpstreamCallsAsync(), c => Assert.Equal([homeId], c.JobIds!));
+    }
+
+    [Fact]
+    public async Task Subscription_metrics_carry_the_region_the_subscription_names()
+    {
+        await using var rig = await TwoRegionRig.StartAsync();
+
+        await WatchAnAwayJobAsync(rig, async () =>
+        {
+            var missing = await MissingAwayLinesAsync(
+                rig,
+                ("drsgraph_subscriptions_poll_ticks_total", null),
+                ("drsgraph_subscriptions_poll_upstream_calls_total", "endpoint=\"status\""),
+                ("drsgraph_subscriptions_events_total", "kind=\"initial\""),
+                ("drsgraph_subscriptions_pollers", null),
+                ("drsgraph_subscriptions_watched_jobs", null));
+            Assert.Empty(missing);
+        });
+    }
+
+    [Fact]
+    public async Task Shared_polling_metrics_carry_the_region_too()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        // MaxTick short: a first poll made before the Redis connection was up is followed soon by one that takes the lease.
+        await using var rig = await TwoRegionRig.StartAsync(("ConnectionStrings:Redis", redis.ConnectionString), ("Gateway:Subscriptions:MaxTick", "00:00:02"));
+
+        await WatchAnAwayJobAsync(rig, async () =>
+        {
+            // The only replica: it takes the scope's lease and publishes every poll it makes.
+            var missing = await MissingAwayLinesAsync(
+                rig,
+                ("drsgraph_subscriptions_shared_takeovers_total", null),
+                ("drsgraph_subscriptions_shared_leases_held", null),
+                ("drsgraph_subscriptions_shared_published_total", null));
+            Assert.Empty(missing);
+        });
+    }
+
+    /// <summary>Runs <paramref name="check"/> while a subscription of the default-region connection watches a running job of the away region.</summary>
+    private static async Task WatchAnAwayJobAsync(TwoRegionRig rig, Func<Task> check)
+    {
+        var awayId = (await rig.Away.CreateJobsAsync(1, status: "INCRE_TRANSFER_STARTED", project: TwoRegionRig.AwayProject))[0];
+        // The connection's region is the default one: the subscription's argument alone picks the away region.
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress(rig), new Dictionary<string, string> { ["X-Auth-Token"] = TwoRegionRig.Token });
+
+        await client.SubscribeAsync("away", Watch, new { ids = new[] { awayId }, region = TwoRegionRig.AwayRegion });
+        var first = await client.ReceiveAsync();
+        Assert.Equal("INCRE_TRANSFER_STARTED", (string?)first["payload"]!["data"]!["jobUpdates"]!["job"]!["status"]);
+        await check();
+    }
+
+    /// <summary>
+    /// The expected /metrics lines (a metric, and a label it must have too) that show no <c>drs_region</c> of the away
+    /// region. Meters are shared by every gateway of this test process: labels are checked, not totals. The exporter
+    /// caches /metrics briefly, so this reads again (while the poller goes on) until every line shows or time is up.
+    /// </summary>
+    private static async Task<string[]> MissingAwayLinesAsync(TwoRegionRig rig, params (string Metric, string? Label)[] expected)
+    {
+        string[] lines = [];
+        for (var attempt = 0; attempt < 50 && !expected.All(HasAwayLine); attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
+            lines = (await rig.Gateway.Client.GetStringAsync(ObservabilityExtensions.MetricsPath)).Split('\n');
+        }
+
+        return [.. expected.Where(e => !HasAwayLine(e)).Select(e => $"{e.Metric} {e.Label}".TrimEnd())];
+
+        bool HasAwayLine((string Metric, string? Label) e) => lines.Any(l => l.StartsWith(e.Metric + "{", StringComparison.Ordinal)
+            && l.Contains($"drs_region=\"{TwoRegionRig.AwayRegion}\"", StringComparison.Ordinal)
+            && (e.Label is null || l.Contains(e.Label, StringComparison.Ordinal)));
     }
 
     [Fact]
