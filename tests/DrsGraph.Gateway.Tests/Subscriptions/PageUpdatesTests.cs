@@ -326,6 +326,37 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         Assert.Equal(next, JsonNode.Parse((await sse.ReadEventAsync()).Data!)!.ToJsonString());
     }
 
+    [Fact]
+    public async Task The_readme_example_runs_as_written()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "README.md"));
+        var start = readme.IndexOf("### Watching a page of jobs", StringComparison.Ordinal);
+        var block = readme.IndexOf("```graphql\n", start, StringComparison.Ordinal) + "```graphql\n".Length;
+        var example = readme[block..readme.IndexOf("```", block, StringComparison.Ordinal)];
+        var project = rig.NewProject();
+        await rig.CreateInAsync(project, 3);
+
+        using var subscription = await rig.SubscribeAsync(example, project: project);
+        Assert.True(subscription.Started, subscription.Result.ToJsonString());
+        var initial = await subscription.NextAsync();
+        Assert.Null(initial["errors"]);
+        Assert.Equal(["INITIAL"], Changes(initial));
+        Assert.Equal(3, Page(initial)["edges"]!.AsArray().Count);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DrsGraph.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("DrsGraph.sln not found above " + AppContext.BaseDirectory);
+    }
+
     private static JsonNode Page(JsonObject e) => e["data"]!["projectJobsUpdates"]!["page"]!;
 
     private static List<string> PageIds(JsonObject e) => [.. Page(e)["edges"]!.AsArray().Select(edge => edge!["node"]!["id"]!.GetValue<string>())];
