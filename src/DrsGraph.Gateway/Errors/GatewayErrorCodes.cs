@@ -129,6 +129,9 @@ public static class GatewayErrorCodes
     /// <summary>The caller already watches <c>Gateway:Subscriptions:MaxJobsPerCaller</c> jobs.</summary>
     public const string TooManyWatchedJobs = "TOO_MANY_WATCHED_JOBS";
 
+    /// <summary>The caller already watches <c>Gateway:Subscriptions:MaxPagesPerCaller</c> pages (<c>projectJobsUpdates</c>).</summary>
+    public const string TooManyWatchedPages = "TOO_MANY_WATCHED_PAGES";
+
     /// <summary>The replica is stopping: subscribe again, another replica answers.</summary>
     public const string ShuttingDown = "SHUTTING_DOWN";
 

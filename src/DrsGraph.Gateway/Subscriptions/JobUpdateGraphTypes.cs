@@ -128,7 +128,7 @@ public sealed class JobsSubscription : ObjectGraphType
                 var filter = BrowseArguments.Filter(where);
                 var query = new PageQuery(filter, BrowseArguments.Order(order).ThenNewestFirst(), JobBrowsingFields.PushDown(filter), page, binding);
                 var hub = services.GetRequiredService<JobUpdateHub>();
-                if (hub.RefusalFor(caller, page.Size) is { } refusal)
+                if (hub.RefusalFor(caller, page.Size, page: true) is { } refusal)
                 {
                     throw refusal;
                 }

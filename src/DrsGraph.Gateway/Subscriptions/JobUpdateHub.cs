@@ -28,7 +28,7 @@ public sealed class JobUpdateHub : IDisposable
     private readonly ConcurrentDictionary<string, PagePoller> _pagePollers = new(StringComparer.Ordinal);
     private readonly JobPageSource _pages;
     private readonly Lock _callersGate = new();
-    private readonly Dictionary<string, int> _watchedByCaller = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Watched> _watchedByCaller = new(StringComparer.Ordinal);
     private int _subscriptions;
 
     public JobUpdateHub(
@@ -59,20 +59,15 @@ public sealed class JobUpdateHub : IDisposable
         _pollers.Values.Sum(p => p.Ticks) + _pagePollers.Values.Sum(p => p.Ticks));
 
     /// <summary>
-    /// Why a subscription of <paramref name="jobCount"/> jobs by <paramref name="caller"/> cannot start now
-    /// (the host is stopping, or the caller watches too many jobs already), or null. Checked again on subscribe.
+    /// Why a subscription of <paramref name="jobCount"/> jobs (a page of that size when <paramref name="page"/>) by
+    /// <paramref name="caller"/> cannot start now (the host is stopping, or the caller watches too many jobs or pages
+    /// already), or null. Checked again on subscribe.
     /// </summary>
-    public ExecutionError? RefusalFor(DrsCaller caller, int jobCount)
+    public ExecutionError? RefusalFor(DrsCaller caller, int jobCount, bool page = false)
     {
-        if (_stopping.IsCancellationRequested)
-        {
-            return ShuttingDown();
-        }
-
         lock (_callersGate)
         {
-            var watched = _watchedByCaller.GetValueOrDefault(_keys.CallerKeyOf(caller));
-            return watched + jobCount > _options.MaxJobsPerCaller ? TooManyWatched(watched, jobCount) : null;
+            return RefusalLocked(_watchedByCaller.GetValueOrDefault(_keys.CallerKeyOf(caller)), jobCount, page);
         }
     }
 
@@ -107,7 +102,7 @@ public sealed class JobUpdateHub : IDisposable
         }
 
         var scope = _keys.PollScopeOf(caller);
-        return Subscribe<JobWatch, JobUpdate, ScopePoller>(caller, ids.Count, observer, JobUpdate.Ending, _pollers, scope,
+        return Subscribe<JobWatch, JobUpdate, ScopePoller>(caller, new Watched(ids.Count, 0), observer, JobUpdate.Ending, _pollers, scope,
             release => new JobWatch(ids, selection, observer, release),
             () => new ScopePoller(caller, _source, _options, _time, _metrics, _logger, ended => _pollers.TryRemove(new(scope, ended)), _stopping.Token));
     }
@@ -116,17 +111,17 @@ public sealed class JobUpdateHub : IDisposable
     {
         // One poller per page of a scope: the scope (endpoint, project, token, language) and everything that defines the page.
         var key = _keys.PollScopeOf(caller) + "\n" + query.Key;
-        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, query.Request.Size, observer, JobPageUpdate.Ending, _pagePollers, key,
+        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, new Watched(query.Request.Size, 1), observer, JobPageUpdate.Ending, _pagePollers, key,
             release => new PageWatch(query.Request.Size, selection, observer, release),
             () => new PagePoller(caller, query, _pages, _options, _time, _metrics, _logger, ended => _pagePollers.TryRemove(new(key, ended)), _stopping.Token));
     }
 
     /// <summary>
-    /// Counts <paramref name="weight"/> jobs against the caller's limit (or refuses with a last event), then adds a new
+    /// Counts <paramref name="weight"/> (jobs, pages) against the caller's limits (or refuses with a last event), then adds a new
     /// subscriber to the poller of <paramref name="key"/>, starting one when there is none (or it has just finished).
     /// </summary>
     private IDisposable Subscribe<TWatch, TEvent, TPoller>(
-        DrsCaller caller, int weight, IObserver<TEvent> observer, Func<ExecutionError, DateTime, TEvent> ending,
+        DrsCaller caller, Watched weight, IObserver<TEvent> observer, Func<ExecutionError, DateTime, TEvent> ending,
         ConcurrentDictionary<string, TPoller> pollers, string key, Func<Action, TWatch> newWatch, Func<TPoller> newPoller)
         where TWatch : Watch<TEvent>
         where TPoller : SharedPoller<TWatch, TEvent>
@@ -135,10 +130,7 @@ public sealed class JobUpdateHub : IDisposable
         lock (_callersGate)
         {
             var watched = _watchedByCaller.GetValueOrDefault(callerKey);
-            var refusal = _stopping.IsCancellationRequested ? ShuttingDown()
-                : watched + weight > _options.MaxJobsPerCaller ? TooManyWatched(watched, weight)
-                : null;
-            if (refusal is not null)
+            if (RefusalLocked(watched, weight.Jobs, weight.Pages > 0) is { } refusal)
             {
                 _metrics.Event("end", caller.Region);
                 observer.OnNext(ending(refusal, _time.GetUtcNow().UtcDateTime));
@@ -146,7 +138,7 @@ public sealed class JobUpdateHub : IDisposable
                 return Unsubscribed.Instance;
             }
 
-            _watchedByCaller[callerKey] = watched + weight;
+            _watchedByCaller[callerKey] = new Watched(watched.Jobs + weight.Jobs, watched.Pages + weight.Pages);
         }
 
         Interlocked.Increment(ref _subscriptions);
@@ -167,15 +159,16 @@ public sealed class JobUpdateHub : IDisposable
         }
     }
 
-    private void Release(string callerKey, string region, int weight, Action leavePoller)
+    private void Release(string callerKey, string region, Watched weight, Action leavePoller)
     {
         leavePoller();
         Interlocked.Decrement(ref _subscriptions);
         _metrics.SubscriptionClosed(region);
         lock (_callersGate)
         {
-            var left = _watchedByCaller.GetValueOrDefault(callerKey) - weight;
-            if (left > 0)
+            var watched = _watchedByCaller.GetValueOrDefault(callerKey);
+            var left = new Watched(watched.Jobs - weight.Jobs, watched.Pages - weight.Pages);
+            if (left.Jobs > 0)
             {
                 _watchedByCaller[callerKey] = left;
             }
@@ -210,6 +203,14 @@ public sealed class JobUpdateHub : IDisposable
     private static ExecutionError ShuttingDown() =>
         GatewayErrors.Create(GatewayErrorCodes.ShuttingDown, "This gateway replica is shutting down: subscribe again (another replica will answer).");
 
+    private ExecutionError? RefusalLocked(Watched watched, int jobCount, bool page) =>
+        _stopping.IsCancellationRequested ? ShuttingDown()
+        : watched.Jobs + jobCount > _options.MaxJobsPerCaller ? TooManyWatched(watched.Jobs, jobCount)
+        // Each page has a poller of its own, walking the project's list at every tick: they are counted apart.
+        : page && watched.Pages >= _options.MaxPagesPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedPages,
+            $"A caller may watch at most {_options.MaxPagesPerCaller} pages at once (Gateway:Subscriptions:MaxPagesPerCaller); close one first.")
+        : null;
+
     private ExecutionError TooManyWatched(int watched, int asked) =>
         GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs, $"A caller may watch at most {_options.MaxJobsPerCaller} jobs at once (Gateway:Subscriptions:MaxJobsPerCaller); {watched} are watched and {asked} more were asked.");
 
@@ -227,6 +228,9 @@ public sealed class JobUpdateHub : IDisposable
         }
     }
 }
+
+/// <summary>What one caller watches: jobs over all its subscriptions (a page counts its size), and pages.</summary>
+internal readonly record struct Watched(int Jobs, int Pages);
 
 /// <summary>Open subscriptions, pollers, distinct watched jobs (summed over scopes) and polls made by the open pollers.</summary>
 public sealed record SubscriptionStatistics(int Subscriptions, int Pollers, int WatchedJobs, long Ticks);

@@ -18,6 +18,14 @@ public sealed class SubscriptionOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxJobsPerCaller { get; set; } = 1000;
 
+    /// <summary>
+    /// Most <c>projectJobsUpdates</c> pages one caller (token) watches at once on this replica. Default 10: each page
+    /// has its own poller, and each tick of it walks the project's list (one DRS call per use type unless the filter
+    /// names one), so pages cost DRS far more than their jobs do.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxPagesPerCaller { get; set; } = 10;
+
     /// <summary>Shortest time between two polls of a scope, used while jobs change. Default 1 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan MinTick { get; set; } = TimeSpan.FromSeconds(1);

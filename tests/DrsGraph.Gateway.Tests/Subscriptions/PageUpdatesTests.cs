@@ -18,11 +18,14 @@ public sealed class PageWatchRig : SubscriptionRig
 
     public const int MaxLocalCandidates = 20;
 
+    public const int MaxPages = 6;
+
     protected override IEnumerable<(string Key, string? Value)> Settings =>
     [
         ("Gateway:Cache:ListTtl", "00:00:00"),
         ("Gateway:Browse:MaxLocalCandidates", MaxLocalCandidates.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("Gateway:Subscriptions:MaxJobsPerCaller", "60"),
+        ("Gateway:Subscriptions:MaxPagesPerCaller", $"{MaxPages}"),
     ];
 
     protected override IEnumerable<KeyValuePair<string, string?>> EmulatorSettings =>
@@ -249,6 +252,39 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         using var second = await rig.SubscribeAsync("subscription { projectJobsUpdates(first: 50) { changes } }", project: project);
         Assert.False(second.Started);
         Assert.Equal("TOO_MANY_WATCHED_JOBS", second.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_caller_watches_at_most_MaxPagesPerCaller_pages_and_a_closed_one_makes_room()
+    {
+        await rig.NoSubscriptionsLeftAsync();
+        var project = rig.NewProject();
+        await rig.CreateInAsync(project, 1);
+        var pages = new List<SubscriptionUnderTest>();
+        try
+        {
+            for (var i = 0; i < PageWatchRig.MaxPages; i++)
+            {
+                pages.Add(await rig.SubscribeAsync($"subscription {{ projectJobsUpdates(first: {i + 1}) {{ changes }} }}", project: project));
+                Assert.True(pages[^1].Started, pages[^1].Result.ToJsonString());
+            }
+
+            using var refused = await rig.SubscribeAsync("subscription { projectJobsUpdates(first: 1) { changes } }", project: project);
+            Assert.Equal("TOO_MANY_WATCHED_PAGES", refused.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+            // Watching jobs by ID is not a page: still allowed.
+            var ids = await rig.CreateInAsync(SubscriptionRig.Project, 1);
+            using var byIds = await rig.SubscribeAsync("subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { changes } }", new { ids });
+            Assert.True(byIds.Started, byIds.Result.ToJsonString());
+
+            pages[0].Dispose();
+            using var admitted = await rig.SubscribeAsync("subscription { projectJobsUpdates(first: 1) { changes } }", project: project);
+            Assert.True(admitted.Started, admitted.Result.ToJsonString());
+            Assert.Equal(["INITIAL"], Changes(await admitted.NextAsync()));
+        }
+        finally
+        {
+            pages.ForEach(p => p.Dispose());
+        }
     }
 
     [Fact]
