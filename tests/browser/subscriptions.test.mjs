@@ -2,6 +2,7 @@
 // graphql-transport-ws) and graphql-sse (distinct connections mode), against the built gateway and its
 // embedded emulator: the job's initial state, then the changes the emulator's control API makes at once
 // (POST /_emulator/jobs/{id}/transition): a status change, then a terminal status, which completes the stream.
+// Then projectJobsUpdates through both clients at once: a project's page, and the page again when a job joins it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -15,15 +16,16 @@ const watch = 'subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { id sta
 
 let gateway;
 
-before(async () => { gateway = await startGateway(); });
+// Short ticks and list cache, so a job joining a watched page shows within seconds.
+before(async () => { gateway = await startGateway(['--Gateway:Subscriptions:MaxTick=00:00:02', '--Gateway:Cache:ListTtl=00:00:01']); });
 after(() => gateway?.stop());
 
 /** A frozen job in FULL_TRANSFER_STARTED: it changes only when a test changes it. */
-async function createJob() {
+async function createJob(projectId = project) {
   const response = await fetch(`${gateway.emulatorUrl}/_emulator/jobs`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ projectId: project, count: 1, status: 'FULL_TRANSFER_STARTED', frozen: true }),
+    body: JSON.stringify({ projectId, count: 1, status: 'FULL_TRANSFER_STARTED', frozen: true }),
   });
   assert.equal(response.status, 201, await response.clone().text());
   return (await response.json()).jobs[0].id;
@@ -122,5 +124,34 @@ test('graphql-sse: a query over an event stream', async () => {
     assert.deepEqual(results, [{ data: { job: { status: 'INCRE_TRANSFER_STARTED' } } }]);
   } finally {
     client.dispose();
+  }
+});
+
+test('projectJobsUpdates over graphql-ws and graphql-sse: the page, then the page again when a job joins it', async () => {
+  const own = crypto.randomUUID().replaceAll('-', '');
+  const first = await createJob(own);
+  const callerOf = { ...credentials, 'X-Project-Id': own };
+  const page = 'subscription { projectJobsUpdates(first: 50) { changes page { totalCount nodes { id } } } }';
+  const ws = createWsClient({ url: gateway.baseUrl.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: callerOf, retryAttempts: 0 });
+  const sse = createSseClient({ url: gateway.baseUrl + '/graphql', headers: callerOf, retryAttempts: 0 });
+  const streams = [ws.iterate({ query: page }), sse.iterate({ query: page })];
+  try {
+    for (const initial of await Promise.all(streams.map(s => s.next()))) {
+      assert.equal(initial.done, false);
+      assert.deepEqual(initial.value, { data: { projectJobsUpdates: { changes: ['INITIAL'], page: { totalCount: 1, nodes: [{ id: first }] } } } });
+    }
+
+    const second = await createJob(own);
+    for (const joined of await Promise.all(streams.map(s => s.next()))) {
+      assert.equal(joined.done, false);
+      const { changes, page: { totalCount, nodes } } = joined.value.data.projectJobsUpdates;
+      assert.deepEqual(changes, ['MEMBERSHIP', 'TOTAL_COUNT']);
+      assert.equal(totalCount, 2);
+      assert.deepEqual(nodes.map(n => n.id).sort(), [first, second].sort());
+    }
+  } finally {
+    await Promise.all(streams.map(s => s.return?.()));
+    await ws.dispose();
+    sse.dispose();
   }
 });
