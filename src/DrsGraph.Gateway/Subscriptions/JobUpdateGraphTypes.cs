@@ -64,7 +64,7 @@ public sealed class JobPageUpdateGraphType : ObjectGraphType<JobPageUpdate>
         Name = "JobPageUpdate";
         Description = "One change of a watched page of jobs.";
         Field<JobConnectionGraphType>("page").Description("The page as the gateway's poll found it, as `projectJobs` with the same arguments would answer it; its nodes resolve from the poll, with no DRS call per subscriber. Its cursors work in `projectJobs` too. Null, with the error on this field, when the poll failed (changes [FAILED]).")
-            .Resolve(c => c.Source.Failure is { } failure ? throw failure : c.Source.Page);
+            .Resolve(c => c.Source.Failure is { } failure ? throw GatewayErrors.Copy(failure) : c.Source.Page);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<JobPageChangeGraphType>>>>("changes").Description("What changed since the last event of this subscription.")
             .Resolve(c => c.Source.Changes);
         Field<NonNullGraphType<DateTimeGraphType>>("observedAt").Description("When the gateway saw it: the time of the poll (UTC).")
@@ -85,7 +85,7 @@ public sealed class JobsSubscription : ObjectGraphType
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs; duplicates are watched once.")
             .Argument<StringGraphType>(GatewayUserContext.RegionArgument, GraphQLSchema.JobsQuery.RegionDescription)
             // The last event of a stream that DRS ended (a refused token) carries the error: this field fails with it.
-            .Resolve(context => context.Source is JobUpdate { End: { } end } ? throw end : context.Source)
+            .Resolve(context => context.Source is JobUpdate { End: { } end } ? throw GatewayErrors.Copy(end) : context.Source)
             .ResolveStream(context =>
             {
                 var user = GatewayUserContext.Of(context);
@@ -116,7 +116,7 @@ public sealed class JobsSubscription : ObjectGraphType
         JobBrowsingFields.WithPagingArguments(field).Argument<StringGraphType>(GatewayUserContext.RegionArgument, GraphQLSchema.JobsQuery.RegionDescription);
         JobBrowsingFields.WithFilterArguments(field)
             .WithMetadata(Limits.ListSizes.PageSizeKey, browse.DefaultPageSize)
-            .Resolve(context => context.Source is JobPageUpdate { End: { } end } ? throw end : context.Source)
+            .Resolve(context => context.Source is JobPageUpdate { End: { } end } ? throw GatewayErrors.Copy(end) : context.Source)
             .ResolveStream(context =>
             {
                 var caller = GatewayUserContext.Of(context).CallerFor(context);

@@ -167,13 +167,19 @@ public sealed class JobUpdatesTests(SubscriptionRig rig) : IClassFixture<Subscri
         var ids = await rig.CreateJobsAsync(2);
         using var good = await rig.SubscribeAsync(StatusOnly, new { ids });
         using var refused = await rig.SubscribeAsync(StatusOnly, new { ids }, token: SubscriptionRig.RefusedToken);
+        using var refusedToo = await rig.SubscribeAsync(StatusOnly, new { ids }, token: SubscriptionRig.RefusedToken);
 
-        var end = await refused.NextAsync();
-        await refused.CompletedAsync();
-        Assert.Null(end["data"]);
-        var error = Assert.Single(end["errors"]!.AsArray())!;
-        Assert.Equal("UNAUTHENTICATED", error["extensions"]!["code"]!.GetValue<string>());
-        Assert.Equal(["jobUpdates"], error["path"]!.AsArray().Select(p => p!.GetValue<string>()));
+        // Both subscribers of the refused scope end alike, each with an error of its own (one location, one path).
+        foreach (var subscription in new[] { refused, refusedToo })
+        {
+            var end = await subscription.NextAsync();
+            await subscription.CompletedAsync();
+            Assert.Null(end["data"]);
+            var error = Assert.Single(end["errors"]!.AsArray())!;
+            Assert.Equal("UNAUTHENTICATED", error["extensions"]!["code"]!.GetValue<string>());
+            Assert.Equal(["jobUpdates"], error["path"]!.AsArray().Select(p => p!.GetValue<string>()));
+            Assert.Single(error["locations"]!.AsArray());
+        }
 
         // The other token's polls are its own: its subscriber got its jobs, and goes on.
         var events = await good.NextAsync(2);

@@ -294,7 +294,9 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         await rig.CreateInAsync(project, 2);
         var ids = await rig.NewestFirstAsync(project);
         using var subscription = await rig.SubscribeAsync(FirstTwo, project: project);
+        using var other = await rig.SubscribeAsync(FirstTwo, project: project);
         await subscription.NextAsync();
+        await other.NextAsync();
 
         await rig.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 503, endpoints = new[] { "list" } });
         try
@@ -302,9 +304,14 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
             var failed = await subscription.NextAsync();
             Assert.Equal(["FAILED"], Changes(failed));
             Assert.Null(failed["data"]!["projectJobsUpdates"]!["page"]);
-            var error = Assert.Single(failed["errors"]!.AsArray())!;
-            Assert.Equal(["projectJobsUpdates", "page"], error["path"]!.AsArray().Select(p => p!.GetValue<string>()));
-            Assert.Equal("UPSTREAM_UNAVAILABLE", error["extensions"]!["code"]!.GetValue<string>());
+            // Each subscriber's event carries its own copy of the error: one location, one path.
+            foreach (var e in new[] { failed, await other.NextAsync() })
+            {
+                var error = Assert.Single(e["errors"]!.AsArray())!;
+                Assert.Equal(["projectJobsUpdates", "page"], error["path"]!.AsArray().Select(p => p!.GetValue<string>()));
+                Assert.Single(error["locations"]!.AsArray());
+                Assert.Equal("UPSTREAM_UNAVAILABLE", error["extensions"]!["code"]!.GetValue<string>());
+            }
 
             await rig.WaitForTicksAsync(3);
             Assert.Equal(0, subscription.Pending);
