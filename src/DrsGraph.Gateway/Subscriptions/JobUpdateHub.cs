@@ -168,7 +168,7 @@ public sealed class JobUpdateHub : IDisposable
         {
             var watched = _watchedByCaller.GetValueOrDefault(callerKey);
             var left = new Watched(watched.Jobs - weight.Jobs, watched.Pages - weight.Pages);
-            if (left.Jobs > 0)
+            if (left.Jobs > 0 || left.Pages > 0)
             {
                 _watchedByCaller[callerKey] = left;
             }

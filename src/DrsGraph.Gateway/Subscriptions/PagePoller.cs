@@ -16,22 +16,6 @@ internal sealed class PagePoller(DrsCaller caller, PageQuery query, JobPageSourc
     // Touched by the loop only.
     private PageState? _last;
 
-    private int _watchedJobs;
-
-    /// <summary>Jobs on the last page found (for the watched-jobs gauge, which the setter keeps per region).</summary>
-    public int WatchedJobs
-    {
-        get => Volatile.Read(ref _watchedJobs);
-        private set
-        {
-            // Set by the loop only, so the difference is exact.
-            Metrics.WatchedJobsChanged(Caller.Region, value - _watchedJobs);
-            Volatile.Write(ref _watchedJobs, value);
-        }
-    }
-
-    protected override void OnEnded() => WatchedJobs = 0;
-
     protected override async Task<TickOutcome> TickAsync(PageWatch[] watches)
     {
         var selection = new JobSelection(watches.Any(w => w.Selection.Progress), watches.Any(w => w.Selection.Detail));

@@ -16,23 +16,8 @@ internal sealed class ScopePoller(DrsCaller caller, IScopePollSource source, Sub
     // Touched by the loop only.
     private Dictionary<string, JobSnapshot> _known = new(StringComparer.Ordinal);
 
-    private int _watchedJobs;
-
-    /// <summary>Distinct jobs the last poll covered (for the watched-jobs gauge, which the setter keeps per region).</summary>
-    public int WatchedJobs
-    {
-        get => _watchedJobs;
-        private set
-        {
-            // Set by the loop only, so the difference is exact.
-            Metrics.WatchedJobsChanged(Caller.Region, value - _watchedJobs);
-            _watchedJobs = value;
-        }
-    }
 
     protected override IDisposable? Attach() => source.Attach(Caller);
-
-    protected override void OnEnded() => WatchedJobs = 0;
 
     protected override async Task<TickOutcome> TickAsync(JobWatch[] watches)
     {

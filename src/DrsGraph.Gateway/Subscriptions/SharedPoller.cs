@@ -24,6 +24,7 @@ internal abstract class SharedPoller<TWatch, TEvent>
     private bool _running;
     private bool _finished;
     private long _ticks;
+    private int _watchedJobs;
 
     protected SharedPoller(DrsCaller caller, SubscriptionOptions options, TimeProvider time, SubscriptionMetrics metrics, ILogger logger, Action<SharedPoller<TWatch, TEvent>> ended, CancellationToken stopping)
     {
@@ -60,6 +61,18 @@ internal abstract class SharedPoller<TWatch, TEvent>
 
     /// <summary>Polls made so far (for tests and diagnostics).</summary>
     public long Ticks => Interlocked.Read(ref _ticks);
+
+    /// <summary>Distinct jobs the last poll covered; the setter keeps the region's watched-jobs gauge.</summary>
+    public int WatchedJobs
+    {
+        get => Volatile.Read(ref _watchedJobs);
+        protected set
+        {
+            // Set by the loop only, so the difference is exact.
+            Metrics.WatchedJobsChanged(Caller.Region, value - _watchedJobs);
+            Volatile.Write(ref _watchedJobs, value);
+        }
+    }
 
     protected DrsCaller Caller { get; }
 
@@ -117,11 +130,6 @@ internal abstract class SharedPoller<TWatch, TEvent>
 
     /// <summary>The loop starts: what it holds until it ends (null: nothing).</summary>
     protected virtual IDisposable? Attach() => null;
-
-    /// <summary>The loop ended.</summary>
-    protected virtual void OnEnded()
-    {
-    }
 
     /// <summary>Completes every subscriber, after a last event carrying <paramref name="error"/> when given.</summary>
     protected void Finish(ExecutionError? error)
@@ -241,7 +249,7 @@ internal abstract class SharedPoller<TWatch, TEvent>
                 _finished = true;
             }
 
-            OnEnded();
+            WatchedJobs = 0;
             Metrics.PollerStopped(Caller.Region);
             _ended(this);
         }

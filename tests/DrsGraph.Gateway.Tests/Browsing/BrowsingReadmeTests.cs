@@ -10,7 +10,7 @@ public sealed partial class BrowsingReadmeTests(GatewayFixture fixture)
     [Fact]
     public async Task Every_graphql_example_of_the_browsing_section_runs_without_errors()
     {
-        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "README.md"));
         var start = readme.IndexOf("## Browsing jobs", StringComparison.Ordinal);
         var section = readme[start..readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal)];
         var examples = GraphQLBlock().Matches(section).Select(m => m.Groups[1].Value).ToList();
@@ -49,17 +49,4 @@ public sealed partial class BrowsingReadmeTests(GatewayFixture fixture)
 
     [GeneratedRegex("```graphql\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex GraphQLBlock();
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DrsGraph.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("DrsGraph.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using DrsGraph.Gateway.Errors;
 
+using DrsGraph.Gateway.Tests.Infrastructure;
+
 namespace DrsGraph.Gateway.Tests.Contract;
 
 /// <summary>The README's error tables and <see cref="GatewayErrorCodes"/> name the same codes, so neither can drift.</summary>
@@ -15,7 +17,7 @@ public sealed partial class ErrorCodeCatalogueTests
             .Where(f => f.IsLiteral && f.FieldType == typeof(string))
             .Select(f => (string)f.GetRawConstantValue()!)
             .ToHashSet(StringComparer.Ordinal);
-        var documented = ReadmeErrorCodes(File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md")));
+        var documented = ReadmeErrorCodes(File.ReadAllText(Path.Combine(Repository.Root, "README.md")));
 
         Assert.NotEmpty(catalogue);
         Assert.Empty(catalogue.Except(documented).Order(StringComparer.Ordinal));
@@ -56,17 +58,4 @@ public sealed partial class ErrorCodeCatalogueTests
 
     [GeneratedRegex("`([A-Z][A-Z_]+)`")]
     private static partial Regex OwnCode();
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DrsGraph.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("DrsGraph.sln not found above " + AppContext.BaseDirectory);
-    }
 }

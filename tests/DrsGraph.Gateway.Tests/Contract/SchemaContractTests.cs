@@ -9,7 +9,7 @@ public sealed class SchemaContractTests(GatewayFixture fixture)
     [Fact]
     public async Task The_checked_in_schema_equals_the_served_schema()
     {
-        var path = Path.Combine(RepositoryRoot(), "schema", "schema.graphql");
+        var path = Path.Combine(Repository.Root, "schema", "schema.graphql");
         var served = Normalize(await fixture.Client.GetStringAsync("/graphql?sdl"));
         Assert.Contains("type Job {", served, StringComparison.Ordinal);
         if (Environment.GetEnvironmentVariable("UPDATE_SCHEMA") == "1")
@@ -24,17 +24,4 @@ public sealed class SchemaContractTests(GatewayFixture fixture)
     }
 
     private static string Normalize(string sdl) => sdl.Replace("\r\n", "\n", StringComparison.Ordinal).Trim() + "\n";
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DrsGraph.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("DrsGraph.sln not found above " + AppContext.BaseDirectory);
-    }
 }

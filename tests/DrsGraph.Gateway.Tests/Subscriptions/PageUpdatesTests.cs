@@ -372,7 +372,7 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
     [Fact]
     public async Task The_readme_example_runs_as_written()
     {
-        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "README.md"));
         var start = readme.IndexOf("### Watching a page of jobs", StringComparison.Ordinal);
         var block = readme.IndexOf("```graphql\n", start, StringComparison.Ordinal) + "```graphql\n".Length;
         var example = readme[block..readme.IndexOf("```", block, StringComparison.Ordinal)];
@@ -385,19 +385,6 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         Assert.Null(initial["errors"]);
         Assert.Equal(["INITIAL"], Changes(initial));
         Assert.Equal(3, Page(initial)["edges"]!.AsArray().Count);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DrsGraph.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("DrsGraph.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static JsonNode Page(JsonObject e) => e["data"]!["projectJobsUpdates"]!["page"]!;
