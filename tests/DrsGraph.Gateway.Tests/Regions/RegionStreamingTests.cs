@@ -4,7 +4,7 @@ using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Regions;
 
-/// <summary>Regions over a WebSocket (X-Drs-Region in connection_init, the region argument of jobUpdates) and on projectJobs.</summary>
+/// <summary>Regions over a WebSocket (X-Drs-Region in connection_init, the region argument of jobUpdates and projectJobsUpdates) and on projectJobs.</summary>
 public sealed class RegionStreamingTests
 {
     private const string Watch = "subscription($ids: [ID!]!, $region: String) { jobUpdates(ids: $ids, region: $region) { job { id status } changes } }";
@@ -33,6 +33,24 @@ public sealed class RegionStreamingTests
         // Each region's poller asked its own DRS about its own job only.
         Assert.All(await rig.Away.UpstreamCallsAsync(), c => Assert.Equal([awayId], c.JobIds!));
         Assert.All(await rig.Home.UpstreamCallsAsync(), c => Assert.Equal([homeId], c.JobIds!));
+    }
+
+    [Fact]
+    public async Task A_page_watch_names_its_region_and_watches_that_region_s_project_only()
+    {
+        await using var rig = await TwoRegionRig.StartAsync();
+        var awayIds = await rig.Away.CreateJobsAsync(2, project: TwoRegionRig.AwayProject);
+        await rig.ClearUpstreamLogsAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress(rig), new Dictionary<string, string> { ["X-Auth-Token"] = TwoRegionRig.Token });
+
+        await client.SubscribeAsync("page", "subscription($region: String) { projectJobsUpdates(first: 5, region: $region) { changes page { totalCount nodes { id } } } }", new { region = TwoRegionRig.AwayRegion });
+        var page = (await client.ReceiveAsync())["payload"]!["data"]!["projectJobsUpdates"]!["page"]!;
+        Assert.Equal(2, (int)page["totalCount"]!);
+        Assert.Equal(awayIds.Order(), page["nodes"]!.AsArray().Select(n => (string)n!["id"]!).Order());
+
+        // The away region's DRS listed the away region's default project; the home region was not asked.
+        Assert.Contains(await rig.Away.UpstreamCallsAsync(), c => c.Endpoint == "list" && c.ProjectId == TwoRegionRig.AwayProject);
+        Assert.Empty(await rig.Home.UpstreamCallsAsync());
     }
 
     [Fact]
