@@ -37,7 +37,7 @@ public sealed class PageWatchRig : SubscriptionRig
     /// <summary>Creates <paramref name="count"/> frozen jobs in <paramref name="project"/>.</summary>
     public async Task<List<string>> CreateInAsync(string project, int count, string status = "FULL_TRANSFER_STARTED")
     {
-        var response = await EmulatorClient.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, count, status, taskMode = "FULL_INCR_TRANS", frozen = true });
+        var response = await EmulatorClient.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, count, status, taskMode = "FULL_INCR_TRANS", dbUseType = "migration", frozen = true });
         response.EnsureSuccessStatusCode();
         return [.. (await response.Content.ReadFromJsonAsync<JsonObject>())!["jobs"]!.AsArray().Select(job => job!["id"]!.GetValue<string>())];
     }
@@ -218,6 +218,30 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         {
             subscriptions.ForEach(s => s.Dispose());
         }
+    }
+
+    [Fact]
+    public async Task A_watched_page_of_failed_migration_jobs_with_progress_costs_a_list_call_and_a_page_progress_call_per_tick()
+    {
+        await rig.NoSubscriptionsLeftAsync();
+        var project = rig.NewProject();
+        var failed = await rig.CreateInAsync(project, 3, status: "FULL_TRANSFER_FAILED");
+        await rig.CreateInAsync(project, 2);
+        using var subscription = await rig.SubscribeAsync(
+            "subscription { projectJobsUpdates(first: 20, where: { useType: { eq: MIGRATION }, isFailed: { eq: true } }) { page { nodes { id status progress { percent } } } } }", project: project);
+        var initial = await subscription.NextAsync();
+        Assert.Equal(failed.Order(), NodeIds(Page(initial)["nodes"]!).Order());
+
+        await rig.ClearUpstreamLogAsync();
+        var before = rig.Hub.Statistics.Ticks;
+        await rig.WaitForTicksAsync(3);
+        var calls = (await rig.UpstreamCallsAsync()).Where(c => c.ProjectId == project).ToList();
+        var ticks = rig.Hub.Statistics.Ticks - before;
+        // The list (MIGRATION pushed down: one call) says the statuses; batch-progress asks the page's failed jobs only.
+        Assert.All(calls, c => Assert.Contains(c.Endpoint, new[] { "list", "progress" }));
+        Assert.InRange(calls.Count(c => c.Endpoint == "list"), ticks - 1, ticks + 1);
+        Assert.InRange(calls.Count(c => c.Endpoint == "progress"), ticks - 1, ticks + 1);
+        Assert.All(calls.Where(c => c.Endpoint == "progress"), c => Assert.Equal(failed.Order(), c.JobIds!.Order()));
     }
 
     [Theory]
