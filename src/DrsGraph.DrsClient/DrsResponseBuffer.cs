@@ -49,8 +49,8 @@ internal sealed class DrsResponseBuffer(IOptionsMonitor<DrsClientOptions> option
 
     // One array of the body's exact size, and nothing else kept: the body is read into a pooled buffer (sized from
     // Content-Length when there is one), grown by renting a larger one. A MemoryStream here (doubled as it grew, then
-    // copied by ToArray) and HttpContent.ReadAsByteArrayAsync after it (two more copies) made a fifth of the
-    // allocations of a cold 20-job query (bench/README.md, 2026-12-04 22:00 UTC).
+    // copied by ToArray) and HttpContent.ReadAsByteArrayAsync after it (two more copies) made a quarter of the
+    // allocations of a cold 20-job query (bench/README.md, "issue 15, waste on the cold path").
     private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long? declared, long limit, CancellationToken cancellationToken)
     {
         // One byte more than declared, so a body that runs past its length still reads to its end (and the limit).

@@ -114,7 +114,7 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
     }
 
     // One mapping per field, picking from the unwrapped status: a Then on top of Load's Then cost every status-derived
-    // field (100 in a 20-job query) a second MappedResult, closure and async state machine (bench/README.md, 2026-12-04 22:00 UTC).
+    // field (100 in a 20-job query) a second MappedResult, closure and async state machine (bench/README.md, "issue 15, waste on the cold path").
     private static IDataLoaderResult<object?> FromStatus<T>(IResolveFieldContext<JobRef> context, Func<Fetched<JobStatusInfo>, T> pick) =>
         Load(context, loaders => loaders.Status, snapshot => snapshot.Status, status => pick(status));
 
