@@ -218,7 +218,8 @@ public sealed partial class DrsClient(
         {
             // Headers only: the body was already read, bounded, inside the pipeline (DrsResponseBuffer).
             using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
-            var content = await response.Content.ReadAsByteArrayAsync(token);
+            // The buffered body as it is; ReadAsByteArrayAsync would copy it twice (see BufferedBody).
+            var content = response.Content is BufferedBody buffered ? buffered.Body : await response.Content.ReadAsByteArrayAsync(token);
             var headerRequestId = response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null;
             return (new HttpAnswer((int)response.StatusCode, content, headerRequestId), null, null);
         }

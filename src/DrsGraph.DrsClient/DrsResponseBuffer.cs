@@ -29,8 +29,8 @@ internal sealed class DrsResponseBuffer(IOptionsMonitor<DrsClientOptions> option
                 throw new DrsResponseTooLargeException(declared, limit);
             }
 
-            var body = await ReadBoundedAsync(response.Content, limit, cancellationToken);
-            var buffered = new ByteArrayContent(body);
+            var body = await ReadBoundedAsync(response.Content, response.Content.Headers.ContentLength, limit, cancellationToken);
+            var buffered = new BufferedBody(body);
             foreach (var header in response.Content.Headers)
             {
                 buffered.Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -47,19 +47,32 @@ internal sealed class DrsResponseBuffer(IOptionsMonitor<DrsClientOptions> option
         }
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    // One array of the body's exact size, and nothing else kept: the body is read into a pooled buffer (sized from
+    // Content-Length when there is one), grown by renting a larger one. A MemoryStream here (doubled as it grew, then
+    // copied by ToArray) and HttpContent.ReadAsByteArrayAsync after it (two more copies) made a quarter of the
+    // allocations of a cold 20-job query (bench/README.md, "issue 15, waste on the cold path").
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long? declared, long limit, CancellationToken cancellationToken)
     {
-        var chunk = ArrayPool<byte>.Shared.Rent(ReadSize);
+        // One byte more than declared, so a body that runs past its length still reads to its end (and the limit).
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is { } length ? (int)Math.Min(length + 1, limit + 1) : ReadSize);
+        var filled = 0;
         try
         {
             await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-            using var body = new MemoryStream();
             while (true)
             {
+                if (filled == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
                 int read;
                 try
                 {
-                    read = await stream.ReadAsync(chunk.AsMemory(0, ReadSize), cancellationToken);
+                    read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
                 }
                 catch (IOException ex)
                 {
@@ -69,22 +82,31 @@ internal sealed class DrsResponseBuffer(IOptionsMonitor<DrsClientOptions> option
 
                 if (read == 0)
                 {
-                    return body.ToArray();
+                    return buffer.AsSpan(0, filled).ToArray();
                 }
 
-                if (body.Length + read > limit)
+                if (filled + read > limit)
                 {
                     throw new DrsResponseTooLargeException(null, limit);
                 }
 
-                body.Write(chunk, 0, read);
+                filled += read;
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+}
+
+/// <summary>
+/// The body <see cref="DrsResponseBuffer"/> read, as the response's content: <see cref="DrsClient"/> takes
+/// <see cref="Body"/> as it is, where <c>ReadAsByteArrayAsync</c> would copy it twice more.
+/// </summary>
+internal sealed class BufferedBody(byte[] body) : ByteArrayContent(body)
+{
+    public byte[] Body { get; } = body;
 }
 
 /// <summary>DRS sent (or declared) more than <see cref="DrsClientOptions.MaxResponseBytes"/>; not a transient fault, so never retried.</summary>

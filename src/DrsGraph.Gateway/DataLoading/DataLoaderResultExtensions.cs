@@ -24,6 +24,8 @@ public static class DataLoaderResultExtensions
         public async Task<TOut> GetResultAsync(CancellationToken cancellationToken = default) =>
             map(await inner.GetResultAsync(cancellationToken));
 
-        async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await GetResultAsync(cancellationToken);
+        // GraphQL.NET awaits this one: mapped here, not through the generic method, so a field costs one async state machine, not two.
+        async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) =>
+            map(await inner.GetResultAsync(cancellationToken));
     }
 }

@@ -113,23 +113,30 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             .Resolve(c => Load(c, loaders => loaders.Detail, snapshot => snapshot.Detail));
     }
 
+    // One mapping per field, picking from the unwrapped status: a Then on top of Load's Then cost every status-derived
+    // field (100 in a 20-job query) a second MappedResult, closure and async state machine (bench/README.md, "issue 15, waste on the cold path").
     private static IDataLoaderResult<object?> FromStatus<T>(IResolveFieldContext<JobRef> context, Func<Fetched<JobStatusInfo>, T> pick) =>
-        Load(context, loaders => loaders.Status, snapshot => snapshot.Status).Then(status => (object?)pick((Fetched<JobStatusInfo>)status!));
+        Load(context, loaders => loaders.Status, snapshot => snapshot.Status, status => pick(status));
 
     private static IDataLoaderResult<object?> Load<TValue>(
         IResolveFieldContext<JobRef> context, Func<JobLoaders, BatchDataLoader<TValue>> loader, Func<JobSnapshot, DrsResult<TValue>?> fromSnapshot)
+        where TValue : class =>
+        Load(context, loader, fromSnapshot, static value => value);
+
+    private static IDataLoaderResult<object?> Load<TValue>(
+        IResolveFieldContext<JobRef> context, Func<JobLoaders, BatchDataLoader<TValue>> loader, Func<JobSnapshot, DrsResult<TValue>?> fromSnapshot, Func<TValue, object?> select)
         where TValue : class
     {
         var id = context.Source.Id;
         if (context.Source.Snapshot is { } snapshot)
         {
             // A subscription event: the poll already has the answer (or its error, which lands on this field).
-            return DataLoaderResultExtensions.Completed<object?>(Unwrap(id, fromSnapshot(snapshot) ?? NotPolled<TValue>()));
+            return DataLoaderResultExtensions.Completed(select(Unwrap(id, fromSnapshot(snapshot) ?? NotPolled<TValue>())));
         }
 
         // A header problem never gets here: the root field reported it (GatewayUserContext.CallerFor). The loaders are
         // those of the region the root field reads.
-        return loader(GatewayUserContext.Of(context).LoadersFor(context)).Load(id).Then(result => (object?)Unwrap(id, result));
+        return loader(GatewayUserContext.Of(context).LoadersFor(context)).Load(id).Then(result => select(Unwrap(id, result)));
     }
 
     // Only when a poll could not fetch a field its subscribers selected (it failed as a whole).

@@ -59,6 +59,38 @@ public sealed class ResponseLimitTests(EmulatorFixture emulator, ITestOutputHelp
         Assert.Single(stub.Requests);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_answer_sent_in_small_pieces_is_read_whole_with_or_without_a_declared_length(bool declared)
+    {
+        // The body is read into a buffer sized from Content-Length when DRS sends one, grown otherwise: many
+        // times the first buffer, in pieces, must still arrive byte for byte.
+        var name = string.Concat(Enumerable.Repeat("0123456789abcdef", 6000));
+        var json = System.Text.Encoding.UTF8.GetBytes($$"""{"count":1,"results":[{"id":"{{A}}","name":"{{name[..4000]}}","description":"{{name}}","status":"CONFIGURATION"}]}""");
+        await using var stub = await StubDrs.StartAsync(async (_, context) =>
+        {
+            context.Response.ContentType = "application/json";
+            if (declared)
+            {
+                context.Response.ContentLength = json.Length;
+            }
+
+            for (var offset = 0; offset < json.Length; offset += 7000)
+            {
+                await context.Response.Body.WriteAsync(json.AsMemory(offset, Math.Min(7000, json.Length - offset)), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var job = (await host.Client.GetDetailsAsync(StubCaller, [A]))[A].Value!;
+
+        Assert.Equal(name[..4000], job.Name);
+        Assert.Equal(BoundedStringConverter.Bound(name), job.Description);
+        Assert.Equal("CONFIGURATION", job.Status);
+    }
+
     [Fact]
     public async Task Every_string_kept_from_drs_is_cut_at_the_documented_length_without_splitting_a_character()
     {
