@@ -18,6 +18,9 @@ internal sealed class DrsResponseBuffer(IOptionsMonitor<DrsClientOptions> option
 {
     private const int ReadSize = 16 * 1024;
 
+    // Most a declared Content-Length rents before the bytes arrive: a 20-job batch-detail answer is ~60 KB, 100 jobs ~300 KB.
+    private const long FirstRentMax = 512 * 1024;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
@@ -53,8 +56,11 @@ internal sealed class DrsResponseBuffer(IOptionsMonitor<DrsClientOptions> option
     // allocations of a cold 20-job query (bench/README.md, "issue 15, waste on the cold path").
     private static async Task<byte[]> ReadBoundedAsync(HttpContent content, long? declared, long limit, CancellationToken cancellationToken)
     {
-        // One byte more than declared, so a body that runs past its length still reads to its end (and the limit).
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is { } length ? (int)Math.Min(length + 1, limit + 1) : ReadSize);
+        // One byte more than declared, so a body that runs past its length still reads to its end (and the limit); but
+        // never more than FirstRentMax up front: a declared length is DRS's word, and an upstream that declares megabytes
+        // and drips bytes must not make every call in flight hold its limit's worth of memory. Larger bodies grow as they arrive.
+        var first = declared is { } length ? Math.Min(Math.Min(length + 1, limit + 1), FirstRentMax) : ReadSize;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)first);
         var filled = 0;
         try
         {
