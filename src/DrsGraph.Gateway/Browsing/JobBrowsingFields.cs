@@ -67,14 +67,10 @@ public sealed class JobBrowsingFields(JobBrowser browser)
             {
                 var user = GatewayUserContext.Of(context);
                 var caller = user.CallerFor(context);
-                var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
-                var binding = BrowseCursors.Bind("projectJobs", CursorScopeOf(caller), where, order, null);
-                var page = PageRequest.Read(context, options, browser.Cursors, binding);
-                var filter = BrowseArguments.Filter(where);
-                var sort = BrowseArguments.Order(order).ThenNewestFirst();
+                var page = ProjectPage.Read(context, caller, browser);
                 // Bounded by the request's budget, as the job fields are: at the deadline the field is UPSTREAM_TIMEOUT.
                 var source = BudgetedJobListSource.ForOperation(context.RequestServices!.GetRequiredService<IJobListSource>(), user.Budget);
-                var listed = await ListCandidatesAsync(source, caller, filter, context.CancellationToken);
+                var listed = await ListCandidatesAsync(source, caller, page.Filter, context.CancellationToken);
                 if (listed.Error is { } error)
                 {
                     throw ListError(error);
@@ -85,8 +81,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                     throw refusal;
                 }
 
-                return browser.Select(context, listed.Candidates, filter, sort, fromList: true)
-                    .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page, binding));
+                return browser.Select(context, listed.Candidates, page.Filter, page.Order, fromList: true)
+                    .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page.Request, page.Binding));
             });
     }
 

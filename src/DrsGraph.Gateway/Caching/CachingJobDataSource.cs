@@ -157,8 +157,8 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
 
         var (owned, waits, joined) = misses is null ? (null, [], 0) : field.InFlight.ClaimOrJoin(misses);
-        _metrics.Hit(CacheLevels.Memory, field.Name, results.Count, caller.Region);
-        _metrics.Miss(CacheLevels.Memory, field.Name, waits.Count, caller.Region);
+        _metrics.Hit(CacheLevels.Memory, field.Name, caller.Region, results.Count);
+        _metrics.Miss(CacheLevels.Memory, field.Name, caller.Region, waits.Count);
         _metrics.Coalesced(field.Name, joined, caller.Region);
         if (owned is not null)
         {

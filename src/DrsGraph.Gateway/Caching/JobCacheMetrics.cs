@@ -43,36 +43,31 @@ public sealed class JobCacheMetrics
     }
 
     // region: the DRS region of the lookup (drs.region), so one region's misses or stale answers show apart from another's.
-    public void Hit(string level, string field, int count = 1, string? region = null) => Add(_hits, count, level, field, region);
+    public void Hit(string level, string field, string region, int count = 1) => Add(_hits, count, level, field, region);
 
-    public void Miss(string level, string field, int count = 1, string? region = null) => Add(_misses, count, level, field, region);
+    public void Miss(string level, string field, string region, int count = 1) => Add(_misses, count, level, field, region);
 
-    public void Coalesced(string field, int count, string? region = null) => Add(_coalesced, count, null, field, region);
+    public void Coalesced(string field, int count, string region) => Add(_coalesced, count, null, field, region);
 
     public void Stale(string field, string region) => Add(_stale, 1, null, field, region);
 
-    public void Upstream(string field, int count, string? region = null) => Add(_upstream, count, null, field, region);
+    public void Upstream(string field, int count, string region) => Add(_upstream, count, null, field, region);
 
     public void RedisError(string operation) => _redisErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void WritesDropped(int count) => _writesDropped.Add(count);
 
-    private static void Add(Counter<long> counter, int count, string? level, string field, string? region)
+    private static void Add(Counter<long> counter, int count, string? level, string field, string region)
     {
         if (count <= 0)
         {
             return;
         }
 
-        var tags = new TagList { { "field", field } };
+        var tags = new TagList { { "field", field }, { "drs.region", region } };
         if (level is not null)
         {
             tags.Add("level", level);
-        }
-
-        if (region is not null)
-        {
-            tags.Add("drs.region", region);
         }
 
         counter.Add(count, tags);

@@ -91,7 +91,7 @@ internal sealed class JobCacheTiers : IDisposable
         var stored = await _shared.ReadAsync(keys, cancellationToken);
         if (stored is null)
         {
-            _metrics.Miss(CacheLevels.Redis, field.Name, keys.Count, region);
+            _metrics.Miss(CacheLevels.Redis, field.Name, region, keys.Count);
             return null;
         }
 
@@ -102,11 +102,11 @@ internal sealed class JobCacheTiers : IDisposable
             if (entry is not null && entry.IsFreshAt(now))
             {
                 Remember(field, keys[i], entry, now);
-                _metrics.Hit(CacheLevels.Redis, field.Name, region: region);
+                _metrics.Hit(CacheLevels.Redis, field.Name, region);
             }
             else
             {
-                _metrics.Miss(CacheLevels.Redis, field.Name, region: region);
+                _metrics.Miss(CacheLevels.Redis, field.Name, region);
             }
         }
 

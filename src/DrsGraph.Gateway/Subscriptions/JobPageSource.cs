@@ -37,13 +37,13 @@ public sealed class JobPageSource(
     SubscriptionMetrics metrics,
     TimeProvider time)
 {
-    public async Task<PageObservation> EvaluateAsync(DrsCaller caller, PageQuery query, JobSelection selection, PageState? previous, CancellationToken cancellationToken)
+    public async Task<PageObservation> EvaluateAsync(DrsCaller caller, ProjectPage page, JobSelection selection, PageState? previous, CancellationToken cancellationToken)
     {
         var timeout = options.Value.PollTimeout;
         using var budgetEnds = new CancellationTokenSource(timeout, time);
         var budget = new RequestBudget(timeout, budgetEnds.Token);
         metrics.UpstreamCalls(JobEndpoints.List, 1, caller.Region);
-        var listed = await JobBrowsingFields.ListCandidatesAsync(new BudgetedJobListSource(lists, budget), caller, query.Filter, cancellationToken);
+        var listed = await JobBrowsingFields.ListCandidatesAsync(new BudgetedJobListSource(lists, budget), caller, page.Filter, cancellationToken);
         var observedAt = time.GetUtcNow().UtcDateTime;
         if (listed.Error is { } listError)
         {
@@ -53,7 +53,7 @@ public sealed class JobPageSource(
         }
 
         var candidates = listed.Candidates;
-        var needs = JobBrowser.Needs(query.Filter, query.Order, fromList: true);
+        var needs = JobBrowser.Needs(page.Filter, page.Order, fromList: true);
         if ((listed.Refusal ?? browser.TooManyCandidates(needs, candidates.Count)) is { } refusal)
         {
             return new PageObservation(observedAt, null, Fatal: refusal);
@@ -88,8 +88,8 @@ public sealed class JobPageSource(
             facts.Add(candidate with { Status = statuses?[id].Value?.Value, Progress = progress?[id].Value?.Value, Detail = details?[id].Value?.Value });
         }
 
-        var ordered = JobBrowser.Arrange(facts, query.Filter, query.Order).Select(f => f.Id).ToList();
-        var (start, end) = query.Request.Range(ordered.Count);
+        var ordered = JobBrowser.Arrange(facts, page.Filter, page.Order).Select(f => f.Id).ToList();
+        var (start, end) = page.Request.Range(ordered.Count);
         var pageIds = ordered[start..end];
         var listedStatus = candidates.Where(c => c.Listed?.Status is not null).DistinctBy(c => c.Id).ToDictionary(c => c.Id, c => c.Listed!.Status!, StringComparer.Ordinal);
 
@@ -119,7 +119,7 @@ public sealed class JobPageSource(
                 !selection.Detail ? null : details?[id] ?? pageDetails?.GetValueOrDefault(id) ?? known?.Detail);
         }
 
-        var connection = browser.Page(ordered, query.Request, query.Binding, id => new JobRef(id, jobs[id]));
+        var connection = browser.Page(ordered, page.Request, page.Binding, id => new JobRef(id, jobs[id]));
         return new PageObservation(observedAt, new PageState(pageIds, jobs, ordered.Count, connection));
     }
 }

@@ -1,5 +1,4 @@
 using DrsGraph.Gateway.Browsing;
-using DrsGraph.Gateway.JobLists;
 using GraphQL;
 
 namespace DrsGraph.Gateway.Subscriptions;
@@ -43,14 +42,4 @@ public enum JobPageChange
 public sealed record JobPageUpdate(JobConnection? Page, IReadOnlyList<JobPageChange> Changes, DateTime ObservedAt, ExecutionError? Failure = null, ExecutionError? End = null)
 {
     public static JobPageUpdate Ending(ExecutionError error, DateTime at) => new(null, [], at, End: error);
-}
-
-/// <summary>
-/// The page a <c>projectJobsUpdates</c> subscription watches: the filter (and what of it DRS applies), the
-/// order, the page's bounds and the cursor binding, as the <c>projectJobs</c> query reads them from the same
-/// arguments. <see cref="Key"/> tells watches that share one poller (with the caller's scope).
-/// </summary>
-public sealed record PageQuery(JobFilter Filter, JobOrder Order, JobListFilter PushDown, PageRequest Request, byte[] Binding)
-{
-    public string Key { get; } = $"{Convert.ToHexString(Binding)}|{Request.First}|{Request.Last}|{Request.After}|{Request.Before}|{Request.Size}";
 }

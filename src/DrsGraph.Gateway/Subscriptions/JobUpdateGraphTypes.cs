@@ -120,20 +120,14 @@ public sealed class JobsSubscription : ObjectGraphType
             .ResolveStream(context =>
             {
                 var caller = GatewayUserContext.Of(context).CallerFor(context);
-                var browser = services.GetRequiredService<JobBrowser>();
-                var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
-                // Bound as projectJobs binds them: a cursor of either pages the other.
-                var binding = BrowseCursors.Bind("projectJobs", JobBrowsingFields.CursorScopeOf(caller), where, order, null);
-                var page = PageRequest.Read(context, browser.Options, browser.Cursors, binding);
-                var filter = BrowseArguments.Filter(where);
-                var query = new PageQuery(filter, BrowseArguments.Order(order).ThenNewestFirst(), JobBrowsingFields.PushDown(filter), page, binding);
+                var page = ProjectPage.Read(context, caller, services.GetRequiredService<JobBrowser>());
                 var hub = services.GetRequiredService<JobUpdateHub>();
-                if (hub.RefusalFor(caller, page.Size, page: true) is { } refusal)
+                if (hub.RefusalFor(caller, page.Request.Size, page: true) is { } refusal)
                 {
                     throw refusal;
                 }
 
-                return hub.WatchPage(caller, query, SelectionOf(context, ["page", "nodes"], ["page", "edges", "node"]));
+                return hub.WatchPage(caller, page, SelectionOf(context, ["page", "nodes"], ["page", "edges", "node"]));
             });
     }
 

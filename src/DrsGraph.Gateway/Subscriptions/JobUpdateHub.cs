@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Errors;
 using System.Collections.Concurrent;
 using DrsGraph.DrsClient;
@@ -82,8 +83,8 @@ public sealed class JobUpdateHub : IDisposable
     /// The stream of a page of <paramref name="caller"/>'s project's jobs (<c>projectJobsUpdates</c>). Cold, like
     /// <see cref="Watch"/>; the page counts as its size against the caller's limit.
     /// </summary>
-    public IObservable<JobPageUpdate> WatchPage(DrsCaller caller, PageQuery query, JobSelection selection) =>
-        new Stream<JobPageUpdate>(observer => SubscribePage(caller, query, selection, observer));
+    public IObservable<JobPageUpdate> WatchPage(DrsCaller caller, ProjectPage page, JobSelection selection) =>
+        new Stream<JobPageUpdate>(observer => SubscribePage(caller, page, selection, observer));
 
     public void Dispose()
     {
@@ -107,13 +108,13 @@ public sealed class JobUpdateHub : IDisposable
             () => new ScopePoller(caller, _source, _options, _time, _metrics, _logger, ended => _pollers.TryRemove(new(scope, ended)), _stopping.Token));
     }
 
-    private IDisposable SubscribePage(DrsCaller caller, PageQuery query, JobSelection selection, IObserver<JobPageUpdate> observer)
+    private IDisposable SubscribePage(DrsCaller caller, ProjectPage page, JobSelection selection, IObserver<JobPageUpdate> observer)
     {
         // One poller per page of a scope: the scope (endpoint, project, token, language) and everything that defines the page.
-        var key = _keys.PollScopeOf(caller) + "\n" + query.Key;
-        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, new Watched(query.Request.Size, 1), observer, JobPageUpdate.Ending, _pagePollers, key,
-            release => new PageWatch(query.Request.Size, selection, observer, release),
-            () => new PagePoller(caller, query, _pages, _options, _time, _metrics, _logger, ended => _pagePollers.TryRemove(new(key, ended)), _stopping.Token));
+        var key = _keys.PollScopeOf(caller) + "\n" + page.Key;
+        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, new Watched(page.Request.Size, 1), observer, JobPageUpdate.Ending, _pagePollers, key,
+            release => new PageWatch(page.Request.Size, selection, observer, release),
+            () => new PagePoller(caller, page, _pages, _options, _time, _metrics, _logger, ended => _pagePollers.TryRemove(new(key, ended)), _stopping.Token));
     }
 
     /// <summary>

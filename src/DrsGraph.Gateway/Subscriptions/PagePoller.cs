@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Browsing;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Jobs;
 
@@ -10,7 +11,7 @@ namespace DrsGraph.Gateway.Subscriptions;
 /// page, their order, the total count, or a selected field of a job that stayed on it. A poll that fails
 /// transiently is sent once (FAILED) and polling goes on; one that can never succeed ends the streams.
 /// </summary>
-internal sealed class PagePoller(DrsCaller caller, PageQuery query, JobPageSource source, SubscriptionOptions options, TimeProvider time, SubscriptionMetrics metrics, ILogger logger, Action<PagePoller> ended, CancellationToken stopping)
+internal sealed class PagePoller(DrsCaller caller, ProjectPage page, JobPageSource source, SubscriptionOptions options, TimeProvider time, SubscriptionMetrics metrics, ILogger logger, Action<PagePoller> ended, CancellationToken stopping)
     : SharedPoller<PageWatch, JobPageUpdate>(caller, options, time, metrics, logger, poller => ended((PagePoller)poller), stopping)
 {
     // Touched by the loop only.
@@ -19,7 +20,7 @@ internal sealed class PagePoller(DrsCaller caller, PageQuery query, JobPageSourc
     protected override async Task<TickOutcome> TickAsync(PageWatch[] watches)
     {
         var selection = new JobSelection(watches.Any(w => w.Selection.Progress), watches.Any(w => w.Selection.Detail));
-        var observation = await source.EvaluateAsync(Caller, query, selection, _last, Stopping);
+        var observation = await source.EvaluateAsync(Caller, page, selection, _last, Stopping);
         if (observation.Unauthorized)
         {
             return EndUnauthorized(watches.Length);

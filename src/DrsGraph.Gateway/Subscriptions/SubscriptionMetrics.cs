@@ -9,7 +9,7 @@ namespace DrsGraph.Gateway.Subscriptions;
 /// Subscription counters on the <c>DrsGraph.Subscriptions</c> meter (exported by Observability/ like the
 /// cache's): how many subscriptions and shared pollers are open, what they watch, and what they cost DRS.
 /// Each carries <c>drs.region</c> (the caller's <see cref="DrsGraph.DrsClient.DrsCaller.Region"/>, as the cache's
-/// metrics do) where a region is known, so one region's polling shows apart from another's.
+/// metrics do), so one region's polling shows apart from another's.
 /// </summary>
 public sealed class SubscriptionMetrics
 {
