@@ -32,10 +32,14 @@ COPY --from=build /app ./
 # DOTNET_GCgen0size: a 64 MB gen0 budget instead of the small one the runtime picks for server GC with
 # dynamic adaptation: a quarter of the gen0 collections and ~25 % less CPU per warm request for ~25 MB
 # more RSS (bench/README.md, Findings 2). Only the environment variable sets it; runtimeconfig cannot.
+# DOTNET_TC_CallCountingDelayMs=0: the JIT starts counting calls for promotion to optimized code at once
+# instead of waiting for 100 ms without new methods, which a busy new replica never has: its first 10 s
+# of cold load cost ~30 % less CPU, the steady state the same (bench/README.md, issue 15's last section).
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Logging__Console__FormatterName=json \
     DOTNET_NOLOGO=1 \
-    DOTNET_GCgen0size=0x4000000
+    DOTNET_GCgen0size=0x4000000 \
+    DOTNET_TC_CallCountingDelayMs=0
 EXPOSE 8080
 # APP_UID (1654) is the non-root "app" user the .NET images ship.
 USER $APP_UID

@@ -92,7 +92,7 @@ GW_DLL="$ROOT/src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll"
 RAW_DLL="$BENCH/DrsGraph.RawPeer/bin/Release/net10.0/DrsGraph.RawPeer.dll"
 # The runtime settings the gateway ships with (the Dockerfile's ENV, launchSettings.json), so the figures
 # are those of a deployed gateway; BENCH_GATEWAY_ENV comes after and can override them.
-GATEWAY_RUNTIME_ENV="DOTNET_GCgen0size=0x4000000"
+GATEWAY_RUNTIME_ENV="DOTNET_GCgen0size=0x4000000 DOTNET_TC_CallCountingDelayMs=0"
 # BENCH_READY_TO_RUN=1 (the default): the gateway measured is a ReadyToRun publish for this machine's
 # runtime identifier, as the Dockerfile ships it, so the start-up and coldstart figures are those of the
 # image; 0: the plain Release build (`dotnet run`'s JIT-only code).

@@ -68,10 +68,10 @@ dotnet src/DrsGraph.Emulator/bin/Release/net10.0/DrsGraph.Emulator.dll --urls ht
 pids+=($!)
 emulator=$(wait_for_url "$work/emulator.log" 'listening on http://127\.0\.0\.1:[0-9]+')
 
-# The runtime setting the Dockerfile ships (DOTNET_GCgen0size), so the soak runs the deployed configuration.
+# The runtime settings the Dockerfile ships (DOTNET_GCgen0size, DOTNET_TC_CallCountingDelayMs), so the soak runs the deployed configuration.
 # Its twenty callers all come from 127.0.0.1: the per-address ceiling is off (AddressBurstLimit=0), as it
 # would be for twenty users behind one exempt service; their per-token limits stay.
-DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000} dotnet src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll --urls http://127.0.0.1:0 --Drs:Endpoint="$emulator" --Drs:AllowInsecureEndpoint=true --Gateway:Security:RateLimit:AddressBurstLimit=0 "${gateway_args[@]}" >"$work/gateway.log" 2>&1 &
+DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x4000000} DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs:-0} dotnet src/DrsGraph.Gateway/bin/Release/net10.0/DrsGraph.Gateway.dll --urls http://127.0.0.1:0 --Drs:Endpoint="$emulator" --Drs:AllowInsecureEndpoint=true --Gateway:Security:RateLimit:AddressBurstLimit=0 "${gateway_args[@]}" >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
 pids+=("$gateway_pid")
 gateway=$(wait_for_url "$work/gateway.log" 'Now listening on: http://127\.0\.0\.1:[0-9]+')
