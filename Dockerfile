@@ -34,7 +34,8 @@ COPY --from=build /app ./
 # more RSS (bench/README.md, Findings 2). Only the environment variable sets it; runtimeconfig cannot.
 # DOTNET_TC_CallCountingDelayMs=0: the JIT starts counting calls for promotion to optimized code at once
 # instead of waiting for 100 ms without new methods, which a busy new replica never has: its first 10 s
-# of cold load cost ~30 % less CPU, the steady state the same (bench/README.md, issue 15's last section).
+# of cold load cost 16-21 % less CPU per request, the steady state the same (bench/README.md, "issue 15, a
+# new replica's first seconds").
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Logging__Console__FormatterName=json \
     DOTNET_NOLOGO=1 \
