@@ -23,7 +23,7 @@ namespace DrsGraph.Gateway.Browsing;
 public sealed class JobBrowsingFields(JobBrowser browser)
 {
     /// <summary>DRS's list call filters one status, use type, name, engine type and network type at a time: what it cannot take is applied here.</summary>
-    public static JobListFilter PushDown(JobFilter filter)
+    private static JobListFilter PushDown(JobFilter filter)
     {
         var pushed = JobListFilter.None;
         foreach (var condition in filter.RequiredConditions())

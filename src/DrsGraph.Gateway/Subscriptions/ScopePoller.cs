@@ -16,7 +16,6 @@ internal sealed class ScopePoller(DrsCaller caller, IScopePollSource source, Sub
     // Touched by the loop only.
     private Dictionary<string, JobSnapshot> _known = new(StringComparer.Ordinal);
 
-
     protected override IDisposable? Attach() => source.Attach(Caller);
 
     protected override async Task<TickOutcome> TickAsync(JobWatch[] watches)
