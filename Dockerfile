@@ -44,7 +44,8 @@ ENV ASPNETCORE_HTTP_PORTS=8080 \
 EXPOSE 8080
 # APP_UID (1654) is the non-root "app" user the .NET images ship.
 USER $APP_UID
-# No curl or wget in this image: the gateway's own binary probes /health/live and exits 0 or 1.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+# No curl or wget in this image: the gateway's own binary probes /health/live and exits 0 or 1. The start period
+# covers the start-up warm-up (Gateway:Health:WarmUpRequests: ~15 s on two cores, nothing listens meanwhile).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["dotnet", "DrsGraph.Gateway.dll", "--health-probe"]
 ENTRYPOINT ["dotnet", "DrsGraph.Gateway.dll"]

@@ -60,7 +60,7 @@ GW="http://127.0.0.1:$(free_port)"
 # shellcheck disable=SC2086 # BENCH_GATEWAY_ENV is a list of NAME=value words
 env DOTNET_GCgen0size=0x4000000 DOTNET_TC_CallCountingDelayMs=0 ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" --Drs:AllowInsecureEndpoint=true >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!
-wait_http "$GW/health/ready" 60 || die "gateway did not become ready (see $WORK/gateway.log)"
+wait_http "$GW/health/ready" 120 || die "gateway did not become ready (see $WORK/gateway.log)"
 sleep 2
 idle="$(rss_split "$GW_PID")"
 

@@ -218,7 +218,7 @@ start_gateway() {
   # shellcheck disable=SC2086 # BENCH_GATEWAY_ENV is a list of NAME=value words, for runtime experiments
   env $GATEWAY_RUNTIME_ENV ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" --Drs:AllowInsecureEndpoint=true "${REDIS_ARG[@]}" "${GW_ARGS[@]}" >"$WORK/gateway.$1.log" 2>&1 &
   GW_PID=$!
-  wait_http "$GW/graphql" 30 -X POST -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' \
+  wait_http "$GW/graphql" 120 -X POST -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' \
     || die "gateway did not start (see $WORK/gateway.$1.log)"
 }
 stop_gateway() { stop_pid "$GW_PID"; GW_PID=""; }
@@ -485,8 +485,9 @@ if selected cold20_nocache; then
 fi
 # coldstart (issue 15, target 5): a freshly started gateway (defaults) under the cold 20-job load at once:
 # its CPU ms per request over the first BENCH_COLDSTART_S (10) seconds, then after the same warm-up as a
-# gateway start, its steady figure; coldstart_ratio is the first over the steady. The one check request
-# before the load is the only traffic it has seen.
+# gateway start, its steady figure; coldstart_ratio is the first over the steady. Besides the gateway's own
+# start-up warm-up (Gateway:Health:WarmUpRequests, through a copy of itself before it listens), the one check
+# request before the load is the only traffic it has seen.
 if selected coldstart; then
   start_gateway coldstart
   log "gateway pid $GW_PID on $GW, fresh (no warm-up)"

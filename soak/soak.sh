@@ -35,7 +35,7 @@ dotnet build -c Release -v quiet --nologo src/DrsGraph.Emulator/DrsGraph.Emulato
 # Waits until a log file shows a line matching the pattern and prints the URL in it.
 wait_for_url() {
   local log=$1 pattern=$2
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do
     if url=$(grep -oE "$pattern" "$log" | head -1 | grep -oE 'http://127\.0\.0\.1:[0-9]+'); then
       echo "$url"; return 0
     fi

@@ -23,77 +23,90 @@ if (HealthProbe.IsRequested(args))
 // so the gateway finds them whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-// DRS: the typed, resilient client; without Drs:Endpoint, an emulator hosted in this process. More regions in
-// Drs:Regions, each with its own pipeline and circuit breaker (X-Drs-Region, or a root field's region argument).
-builder.AddDrsUpstream();
-
-// The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
-builder.AddJobGraph();
-
-// Service identities (Gateway:ServiceIdentity, off by default): callers present a JWT, the gateway calls DRS with
-// an IAM token or AK/SK signature it holds per project; without it callers' own X-Auth-Token is passed through.
-builder.AddServiceIdentity();
-
-// Browsing jobs: filter, sort and page them with HotChocolate.Data's conventions (Gateway:Browse).
-builder.AddJobBrowsing();
-
-// Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
-builder.AddJobDataSourceChain();
-
-// Live job updates (the jobUpdates subscription): one shared DRS poller per cache scope, however many
-// subscribers watch its jobs, so watching costs DRS about one batch call per tick instead of one per tab.
-builder.AddJobSubscriptions();
-
-// A tenant-safe cache in front of DRS (memory, plus Redis when ConnectionStrings:Redis is set): polling
-// frontends would otherwise cost three DRS calls per poll and get throttled.
-builder.AddJobCache();
-
-// GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl; subscriptions
-// (and queries) over WebSocket (graphql-transport-ws) and SSE on the same path, limits in GraphQL:Streaming.
-builder.Services.AddGraphQLHttp();
-
-// Persisted operations (Gateway:PersistedOperations): Apollo-style automatic persisted queries (memory, plus Redis
-// when set, shared by replicas) and trusted documents by id, optionally the only operations allowed.
-builder.AddPersistedOperations();
-
-// Query limits (Gateway:Limits): document size, job references, depth, answer size; refused before anything runs.
-builder.AddQueryLimits();
-
-// Security: introspection switch, CORS allow-list, rate limits per caller and per client address on /graphql (Gateway:Security).
-builder.AddGatewaySecurity();
-
-// Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
-builder.AddRequestBudget();
-
-// Operations: OpenTelemetry traces and metrics (Prometheus at /metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
-// is set) and JSON-switchable logs, so replicas can be watched and paged on like any ASP.NET Core service.
-builder.AddObservability();
-
-// Operations: /health/live and /health/ready (Redis, DRS circuit) for load balancers and Kubernetes, and a
-// shutdown timeout that lets in-flight requests drain.
-builder.AddGatewayHealth();
-
-var app = builder.Build();
+var app = Compose(builder);
 
 // A bad setting (a Drs:Endpoint that is no https URL, ...) stops start-up with one line naming it, exit code 1.
-if (!await StartupValidation.ValidateAsync(app))
+if (!await StartupValidation.ValidateAsync(app, Compose))
 {
     Environment.ExitCode = 1;
     return;
 }
 
-// The client address from trusted proxies, nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
-app.UseGatewaySecurity();
-
-// Starts each request's budget clock as it arrives.
-app.UseRequestBudget();
-
-// WebSocket upgrades (graphql-transport-ws on /graphql), after the limiter so each upgrade costs a permit.
-app.UseWebSockets();
-
-app.MapGatewayHealth();
-app.MapObservability();
-
-app.MapGraphQLEndpoint<JobSchema>("/graphql");
+// A new replica's first seconds (Gateway:Health:WarmUpRequests): before it starts, a throwaway copy of it (built by
+// Compose, with its own emulator, nothing shared) takes cold load until the JIT has caught up. Neither this nor the
+// validation above touches the replica itself: that would start its telemetry, which must not count the copies.
+await WarmUpCopy.RunAsync(app, Compose);
 
 await app.RunAsync();
+
+// The gateway: its services, then its request pipeline. Also builds the start-up warm-up's copy.
+static WebApplication Compose(WebApplicationBuilder builder)
+{
+    // DRS: the typed, resilient client; without Drs:Endpoint, an emulator hosted in this process. More regions in
+    // Drs:Regions, each with its own pipeline and circuit breaker (X-Drs-Region, or a root field's region argument).
+    builder.AddDrsUpstream();
+
+    // The Job schema, its batching DataLoaders and the caller context (X-Auth-Token, X-Project-Id, X-Language).
+    builder.AddJobGraph();
+
+    // Service identities (Gateway:ServiceIdentity, off by default): callers present a JWT, the gateway calls DRS with
+    // an IAM token or AK/SK signature it holds per project; without it callers' own X-Auth-Token is passed through.
+    builder.AddServiceIdentity();
+
+    // Browsing jobs: filter, sort and page them with HotChocolate.Data's conventions (Gateway:Browse).
+    builder.AddJobBrowsing();
+
+    // Where the DataLoaders get jobs, composed in one place: request budget -> job cache -> DRS.
+    builder.AddJobDataSourceChain();
+
+    // Live job updates (the jobUpdates subscription): one shared DRS poller per cache scope, however many
+    // subscribers watch its jobs, so watching costs DRS about one batch call per tick instead of one per tab.
+    builder.AddJobSubscriptions();
+
+    // A tenant-safe cache in front of DRS (memory, plus Redis when ConnectionStrings:Redis is set): polling
+    // frontends would otherwise cost three DRS calls per poll and get throttled.
+    builder.AddJobCache();
+
+    // GraphQL over HTTP: POST/GET /graphql, Banana Cake Pop for browsers, the SDL at /graphql?sdl; subscriptions
+    // (and queries) over WebSocket (graphql-transport-ws) and SSE on the same path, limits in GraphQL:Streaming.
+    builder.Services.AddGraphQLHttp();
+
+    // Persisted operations (Gateway:PersistedOperations): Apollo-style automatic persisted queries (memory, plus Redis
+    // when set, shared by replicas) and trusted documents by id, optionally the only operations allowed.
+    builder.AddPersistedOperations();
+
+    // Query limits (Gateway:Limits): document size, job references, depth, answer size; refused before anything runs.
+    builder.AddQueryLimits();
+
+    // Security: introspection switch, CORS allow-list, rate limits per caller and per client address on /graphql (Gateway:Security).
+    builder.AddGatewaySecurity();
+
+    // Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
+    builder.AddRequestBudget();
+
+    // Operations: OpenTelemetry traces and metrics (Prometheus at /metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
+    // is set) and JSON-switchable logs, so replicas can be watched and paged on like any ASP.NET Core service.
+    builder.AddObservability();
+
+    // Operations: /health/live and /health/ready (Redis, DRS circuit) for load balancers and Kubernetes, and a
+    // shutdown timeout that lets in-flight requests drain.
+    builder.AddGatewayHealth();
+
+    var app = builder.Build();
+
+    // The client address from trusted proxies, nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
+    app.UseGatewaySecurity();
+
+    // Starts each request's budget clock as it arrives.
+    app.UseRequestBudget();
+
+    // WebSocket upgrades (graphql-transport-ws on /graphql), after the limiter so each upgrade costs a permit.
+    app.UseWebSockets();
+
+    app.MapGatewayHealth();
+    app.MapObservability();
+
+    app.MapGraphQLEndpoint<JobSchema>("/graphql");
+
+    return app;
+}

@@ -23,9 +23,10 @@ export async function startGateway(extraArgs = []) {
   assert.ok(existsSync(gatewayDll), `${gatewayDll} is missing: run dotnet build (or dotnet test) first`);
   const baseUrl = `http://127.0.0.1:${await freePort()}`;
   const emulatorUrl = `http://127.0.0.1:${await freePort()}`;
-  // The embedded emulator serves only when asked for (or in Development): the test asks explicitly.
+  // The embedded emulator serves only when asked for (or in Development): the test asks explicitly. No start-up
+  // load (WarmUpRequests=0): these tests are about answers, not speed, and the gateway tests cover the warm-up.
   const gateway = spawn('dotnet', [gatewayDll, '--urls', baseUrl, '--Gateway:EmbeddedEmulator:Enabled=true',
-    `--Gateway:EmbeddedEmulator:Urls=${emulatorUrl}`, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    `--Gateway:EmbeddedEmulator:Urls=${emulatorUrl}`, '--Gateway:Health:WarmUpRequests=0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   gateway.stdout.resume();
   gateway.stderr.resume();
   const stop = () => gateway.kill();

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Health;
@@ -10,11 +9,18 @@ namespace DrsGraph.Gateway.Health;
 /// </summary>
 public static partial class StartupValidation
 {
+    /// <summary>
+    /// Validates <paramref name="app"/>'s settings on a copy of it (<see cref="GatewayCopy"/>, built by
+    /// <paramref name="compose"/>): validating the replica itself would start its telemetry (the metrics
+    /// infrastructure subscribes its listeners at validation), before the start-up warm-up, whose requests it
+    /// must not count.
+    /// </summary>
     /// <returns>False (the problems logged) when a setting is invalid; the caller then exits.</returns>
-    public static async Task<bool> ValidateAsync(WebApplication app)
+    public static async Task<bool> ValidateAsync(WebApplication app, Func<WebApplicationBuilder, WebApplication> compose)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (Assembly.GetEntryAssembly() != typeof(StartupValidation).Assembly)
+        ArgumentNullException.ThrowIfNull(compose);
+        if (GatewayCopy.HostedByTest)
         {
             // Hosted by a test (WebApplicationFactory): the host must start, and throw, as usual for the test to see it.
             return true;
@@ -22,7 +28,8 @@ public static partial class StartupValidation
 
         try
         {
-            app.Services.GetService<IStartupValidator>()?.Validate();
+            await using var copy = GatewayCopy.Build(app, compose, static _ => true, []);
+            copy.Services.GetService<IStartupValidator>()?.Validate();
             return true;
         }
         catch (OptionsValidationException invalid)

@@ -7,12 +7,14 @@ using Microsoft.Extensions.Options;
 namespace DrsGraph.Gateway.Health;
 
 /// <summary>
-/// Start-up warm-up: before the host starts serving, one in-process run of the load benchmark's 20-job
-/// query shape through the same pipeline as an HTTP POST (user context, validation rules, cost limits,
-/// telemetry, the executer, the serializer), so the JIT has compiled that path before the first caller
-/// pays for it. The ID list is empty: it makes no DRS call and touches no cache entry. Bounded by
-/// <see cref="HealthOptions.WarmUpTimeout"/> (zero skips it); a timeout or failure is logged and the
-/// gateway starts anyway. <see cref="WarmUpHealthCheck"/> keeps readiness at 503 until it has ended.
+/// Start-up warm-up. Its load half (<see cref="WarmUpCopy"/>: <see cref="HealthOptions.WarmUpRequests"/> cold
+/// requests through a throwaway copy of the gateway) has run before the host starts. This half runs before
+/// the host serves: one in-process run of the load benchmark's 20-job query shape through this replica's own
+/// pipeline as an HTTP POST would run it (user context, validation rules, cost limits, telemetry, the
+/// executer, the serializer), with no IDs, so it makes no DRS call and touches no cache entry, and proves
+/// this replica's pipeline answers. Bounded by <see cref="HealthOptions.WarmUpTimeout"/> (zero skips both
+/// halves); a timeout or failure is logged and the gateway starts anyway. <see cref="WarmUpHealthCheck"/>
+/// keeps readiness at 503 until it has ended, and reports both halves.
 /// </summary>
 internal sealed partial class StartupWarmUp(
     IServiceProvider services,
@@ -55,9 +57,8 @@ internal sealed partial class StartupWarmUp(
             outcome = "failed";
         }
 
-        var elapsed = time.GetElapsedTime(started);
-        state.Finish(outcome, elapsed);
-        LogWarmUp(logger, outcome, elapsed.TotalMilliseconds);
+        state.Finish(outcome, time.GetElapsedTime(started));
+        LogWarmUp(logger, state.Outcome!, state.Duration.TotalMilliseconds, state.Requests);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -90,8 +91,8 @@ internal sealed partial class StartupWarmUp(
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up {Outcome} in {ElapsedMs:F0} ms")]
-    private static partial void LogWarmUp(ILogger logger, string outcome, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up {Outcome} in {ElapsedMs:F0} ms ({Requests} cold requests through a copy of the gateway before it started)")]
+    private static partial void LogWarmUp(ILogger logger, string outcome, double elapsedMs, int requests);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Start-up warm-up answered with an error: {Error}")]
     private static partial void LogWarmUpErrors(ILogger logger, string? error);

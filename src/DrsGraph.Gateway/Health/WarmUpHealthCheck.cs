@@ -20,6 +20,7 @@ public sealed class WarmUpHealthCheck(WarmUpState state) : IHealthCheck
         {
             ["outcome"] = state.Outcome!,
             ["durationMs"] = Math.Round(state.Duration.TotalMilliseconds, 1),
+            ["requests"] = state.Requests,
         };
         return Task.FromResult(HealthCheckResult.Healthy($"start-up warm-up {state.Outcome}", data));
     }

@@ -87,7 +87,12 @@ public static class ObservabilityExtensions
     /// <summary>Maps the Prometheus scrape endpoint at <see cref="MetricsPath"/>.</summary>
     public static WebApplication MapObservability(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        // Built on the first scrape, not here: building it creates the MeterProvider, which listens from then on, and
+        // the start-up warm-up's copy of the gateway (Health/WarmUpCopy) runs after this and must not be counted.
+        var scrape = new Lazy<RequestDelegate>(() => ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
+            .UseOpenTelemetryPrometheusScrapingEndpoint(static _ => true)
+            .Build());
+        app.Map(MetricsPath, context => scrape.Value(context)).WithDisplayName("Prometheus metrics scrape endpoint");
         if (IsOtlpEnabled(app.Configuration))
         {
             ObservabilityLog.OtlpEnabled(app.Logger, app.Configuration[OtlpEndpointKey]!, MetricsPath);

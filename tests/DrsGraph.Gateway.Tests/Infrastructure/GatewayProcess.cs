@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DrsGraph.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real program in a process of its own (the gateway's DLL next to the tests), for what only the whole
+/// program does: Program.cs's steps before the host starts (validation, the start-up warm-up's copy), which a
+/// WebApplicationFactory host skips. Listens on a free loopback port; its console output is kept.
+/// </summary>
+public sealed partial class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private GatewayProcess(Process process) => _process = process;
+
+    /// <summary>Where it listens, once it does.</summary>
+    public Uri BaseAddress => _listening.Task.Result;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>Everything it wrote to the console so far (simple formatter, one entry per two lines).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the program with these command-line settings and environment, and waits until it listens.</summary>
+    public static async Task<GatewayProcess> StartAsync(string environment, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment = { ["ASPNETCORE_ENVIRONMENT"] = environment, ["DOTNET_ENVIRONMENT"] = null, ["Logging__Console__FormatterName"] = "simple" },
+        };
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        var gateway = new GatewayProcess(Process.Start(start)!);
+        gateway._process.OutputDataReceived += (_, line) => gateway.Append(line.Data);
+        gateway._process.ErrorDataReceived += (_, line) => gateway.Append(line.Data);
+        gateway._process.BeginOutputReadLine();
+        gateway._process.BeginErrorReadLine();
+        _ = gateway._process.WaitForExitAsync().ContinueWith(
+            _ => gateway._listening.TrySetException(new InvalidOperationException($"The gateway exited ({gateway._process.ExitCode}):\n{gateway.Output}")),
+            TaskScheduler.Default);
+        try
+        {
+            var address = await gateway._listening.Task.WaitAsync(timeout);
+            gateway.Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            return gateway;
+        }
+        catch (TimeoutException)
+        {
+            await gateway.DisposeAsync();
+            throw new TimeoutException($"The gateway did not listen within {timeout}:\n{gateway.Output}");
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (ListeningLine().Match(line) is { Success: true } listening)
+        {
+            _listening.TrySetResult(new Uri(listening.Groups[1].Value + "/"));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningLine();
+}

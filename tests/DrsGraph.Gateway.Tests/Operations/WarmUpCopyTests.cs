@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Json;
+using DrsGraph.Gateway.Health;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Operations;
+
+/// <summary>
+/// The start-up warm-up's load half (issue 15, target 5): the real program, before it starts, sends cold
+/// requests through a throwaway copy of itself. The copy shares nothing with the replica (no DRS call, no
+/// Redis key) and counts in none of its metrics; a copy that runs out of time is logged once and the
+/// gateway starts anyway.
+/// </summary>
+public sealed class WarmUpCopyTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task The_copy_answers_its_requests_and_the_replica_sees_none_of_them_upstream_in_Redis_or_in_its_metrics()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
+        var job = (await emulator.CreateJobsAsync(1))[0];
+        await using var gateway = await GatewayProcess.StartAsync("Production", new Dictionary<string, string>
+        {
+            ["Drs:Endpoint"] = emulator.BaseAddress.ToString(),
+            ["Drs:AllowInsecureEndpoint"] = "true",
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["Gateway:Cache:KeySecret"] = "a-secret-shared-by-the-replicas-0123456789",
+            ["Gateway:Health:WarmUpRequests"] = "120",
+        }, StartTimeout);
+
+        var (status, body) = await OperationsFixture.HealthAsync(gateway.Client, HealthExtensions.ReadyPath);
+        var metrics = await gateway.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var warmUp = body["checks"]![HealthExtensions.WarmUpCheckName]!;
+        Assert.Equal("completed", warmUp["outcome"]!.GetValue<string>());
+        Assert.Equal("120", warmUp["requests"]!.ToString());
+        Assert.Equal(0, await emulator.UpstreamCallCountAsync());
+        Assert.Empty(await redis.DumpAsync());
+        Assert.DoesNotContain("drsgraph_cache_misses_total", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("drsgraph_dataloader_batch_size_count", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_route=\"/graphql\"", metrics, StringComparison.Ordinal);
+        Assert.Single(Lines(gateway.Output), line => line.Contains("Start-up warm-up completed", StringComparison.Ordinal) && line.Contains("(120 cold requests", StringComparison.Ordinal));
+        Assert.DoesNotContain("warn:", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", gateway.Output, StringComparison.Ordinal);
+
+        // The replica's own first request goes upstream, into Redis and into its metrics: what the copy's did not.
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/graphql", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new { query = $"{{ job(id: \"{job}\") {{ status progress {{ percent }} }} }}" }),
+        };
+        request.Headers.Add("X-Auth-Token", "a-caller");
+        using var answer = await gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.DoesNotContain("\"errors\"", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(2, await emulator.UpstreamCallCountAsync());
+        await RedisServer.WaitUntilAsync(async () => (await redis.DumpAsync()).Count > 0, "the replica's entries in Redis");
+        var after = await gateway.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("drsgraph_cache_misses_total", after, StringComparison.Ordinal);
+        Assert.Contains("http_route=\"/graphql\"", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_copy_that_runs_out_of_time_is_logged_once_and_the_gateway_starts_anyway()
+    {
+        await using var gateway = await GatewayProcess.StartAsync("Development", new Dictionary<string, string>
+        {
+            ["Gateway:Health:WarmUpRequests"] = "1000000",
+            ["Gateway:Health:WarmUpTimeout"] = "00:00:03",
+        }, StartTimeout);
+
+        var (status, body) = await OperationsFixture.HealthAsync(gateway.Client, HealthExtensions.ReadyPath);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var warmUp = body["checks"]![HealthExtensions.WarmUpCheckName]!;
+        Assert.Equal("timed out", warmUp["outcome"]!.GetValue<string>());
+        Assert.InRange(int.Parse(warmUp["requests"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture), 0, 999_999);
+        Assert.Single(Lines(gateway.Output), line => line.Contains("Gateway:Health:WarmUpTimeout (00:00:03) ran out after", StringComparison.Ordinal));
+        Assert.Single(Lines(gateway.Output), line => line.Contains("Start-up warm-up timed out", StringComparison.Ordinal));
+        Assert.DoesNotContain("fail:", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Zero_requests_send_none_and_start_at_once()
+    {
+        await using var gateway = await GatewayProcess.StartAsync("Development", new Dictionary<string, string>
+        {
+            ["Gateway:Health:WarmUpRequests"] = "0",
+        }, StartTimeout);
+
+        var (_, body) = await OperationsFixture.HealthAsync(gateway.Client, HealthExtensions.ReadyPath);
+
+        var warmUp = body["checks"]![HealthExtensions.WarmUpCheckName]!;
+        Assert.Equal("completed", warmUp["outcome"]!.GetValue<string>());
+        Assert.Equal("0", warmUp["requests"]!.ToString());
+        Assert.Single(Lines(gateway.Output), line => line.Contains("(0 cold requests", StringComparison.Ordinal));
+    }
+
+    // The simple console formatter writes "level: category[id]" and the message on the next line: one entry each.
+    private static IEnumerable<string> Lines(string output)
+    {
+        var lines = output.Split('\n');
+        for (var i = 0; i + 1 < lines.Length; i++)
+        {
+            if (lines[i].Length > 5 && lines[i][4] == ':' && lines[i][..4] is "trce" or "dbug" or "info" or "warn" or "fail" or "crit")
+            {
+                yield return lines[i] + lines[i + 1];
+            }
+        }
+    }
+}
