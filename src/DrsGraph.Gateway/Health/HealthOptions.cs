@@ -27,9 +27,10 @@ public sealed class HealthOptions
     /// <summary>
     /// Cold 20-job requests the start-up warm-up sends through a throwaway copy of the gateway (its own
     /// emulator, nothing shared with this replica) so the JIT has optimized the hot path before the first
-    /// caller arrives. Default 4000 (~8 s on two cores): bench/README.md shows a fresh replica costs 3-4x
-    /// its steady CPU per request over its first 10 s of load without it. Zero sends none: only the
-    /// one in-process query runs, and start-up takes about a second.
+    /// caller arrives. Default 4000 (~15 s on two cores): a fresh replica then costs 1.5x its steady CPU per
+    /// request over its first 10 s of cold load, against 2.4-3.7x without it and 1.7x after 2000
+    /// (bench/README.md, issue 15). Zero sends none: only the one in-process query runs, and start-up takes
+    /// about a second. Test hosts (WebApplicationFactory) never run the copy.
     /// </summary>
     [Range(0, 1_000_000)]
     public int WarmUpRequests { get; set; } = 4000;
