@@ -4,9 +4,9 @@ namespace DrsGraph.Gateway.Health;
 
 /// <summary>
 /// Builds a second, throwaway gateway in this process from a replica's configuration (files, environment,
-/// command line), with the same composition and no logging of its own. Start-up uses two: one to validate the settings, one to warm the JIT up (<see cref="WarmUpCopy"/>);
-/// neither may touch the replica itself before it starts, because validating or serving starts the
-/// replica's telemetry.
+/// command line), with the same composition and no logging of its own. Start-up uses two: one to validate
+/// the settings (<see cref="StartupValidation"/>), one to warm the JIT up (<see cref="WarmUpCopy"/>). Neither
+/// may be the replica itself before it starts, because validating or serving starts the replica's telemetry.
 /// </summary>
 internal static class GatewayCopy
 {
