@@ -35,7 +35,11 @@ if (!await StartupValidation.ValidateAsync(app, Compose))
 // A new replica's first seconds (Gateway:Health:WarmUpRequests): before it starts, a throwaway copy of it (built by
 // Compose, with its own emulator, nothing shared) takes cold load until the JIT has caught up. Neither this nor the
 // validation above touches the replica itself: that would start its telemetry, which must not count the copies.
-await WarmUpCopy.RunAsync(app, Compose);
+// A stop signal meanwhile ends it, and the replica does not start.
+if (!await WarmUpCopy.RunAsync(app, Compose))
+{
+    return;
+}
 
 await app.RunAsync();
 

@@ -1,5 +1,6 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Emulator;
+using DrsGraph.Gateway.Health;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Upstream;
@@ -28,6 +29,8 @@ public sealed partial class EmbeddedEmulator(
         {
             builder.Configuration.AddInMemoryCollection(emulatorSettings);
             builder.Services.AddSingleton(timeProvider);
+            // Its life is the gateway's (this hosted service's start and stop), not the process's signals.
+            builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         });
         await _app.StartAsync(cancellationToken);
         _baseAddress = _app.GetBaseAddress();

@@ -37,6 +37,23 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>Starts the program with these command-line settings and environment, and waits until it listens.</summary>
     public static async Task<GatewayProcess> StartAsync(string environment, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
     {
+        var gateway = Launch(environment, settings);
+        try
+        {
+            var address = await gateway._listening.Task.WaitAsync(timeout);
+            gateway.Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            return gateway;
+        }
+        catch (TimeoutException)
+        {
+            await gateway.DisposeAsync();
+            throw new TimeoutException($"The gateway did not listen within {timeout}:\n{gateway.Output}");
+        }
+    }
+
+    /// <summary>Starts the program with these command-line settings and environment, without waiting for anything.</summary>
+    public static GatewayProcess Launch(string environment, IReadOnlyDictionary<string, string> settings)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0" },
@@ -58,17 +75,54 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         _ = gateway._process.WaitForExitAsync().ContinueWith(
             _ => gateway._listening.TrySetException(new InvalidOperationException($"The gateway exited ({gateway._process.ExitCode}):\n{gateway.Output}")),
             TaskScheduler.Default);
+        return gateway;
+    }
+
+    /// <summary>Waits until the console output contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The gateway exited ({_process.ExitCode}) before writing \"{text}\":\n{Output}");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The gateway did not write \"{text}\" within {timeout}:\n{Output}");
+            }
+        }
+    }
+
+    /// <summary>Sends the process a signal by name (TERM, INT, ...), as Kubernetes or a terminal would.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { $"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits for the process to exit and gives its exit code; fails when it does not within <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
         try
         {
-            var address = await gateway._listening.Task.WaitAsync(timeout);
-            gateway.Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-            return gateway;
+            await _process.WaitForExitAsync().WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
-            await gateway.DisposeAsync();
-            throw new TimeoutException($"The gateway did not listen within {timeout}:\n{gateway.Output}");
+            throw new TimeoutException($"The gateway did not exit within {timeout}:\n{Output}");
         }
+
+        // Its last lines of output arrive after the exit itself.
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
     }
 
     private void Append(string? line)

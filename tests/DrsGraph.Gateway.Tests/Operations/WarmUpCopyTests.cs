@@ -83,6 +83,54 @@ public sealed class WarmUpCopyTests
     }
 
     [Fact]
+    public async Task A_copy_whose_answers_carry_errors_is_logged_once_with_the_first_error_and_the_gateway_starts_anyway()
+    {
+        // The copy takes the replica's settings: answers of 20 jobs do not fit a 1 KiB response limit.
+        await using var gateway = await GatewayProcess.StartAsync("Development", new Dictionary<string, string>
+        {
+            ["Gateway:Health:WarmUpRequests"] = "500",
+            ["GraphQL:Http:MaxResponseBytes"] = "1024",
+        }, StartTimeout);
+
+        var (status, body) = await OperationsFixture.HealthAsync(gateway.Client, HealthExtensions.ReadyPath);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var warmUp = body["checks"]![HealthExtensions.WarmUpCheckName]!;
+        Assert.Equal("failed", warmUp["outcome"]!.GetValue<string>());
+        Assert.Equal("0", warmUp["requests"]!.ToString());
+        Assert.Single(Lines(gateway.Output), line => line.StartsWith("warn:", StringComparison.Ordinal)
+            && line.Contains("its copy of the gateway failed after 0 cold requests: HTTP 200:", StringComparison.Ordinal)
+            && line.Contains("RESPONSE_TOO_LARGE", StringComparison.Ordinal));
+        Assert.Single(Lines(gateway.Output), line => line.StartsWith("warn:", StringComparison.Ordinal));
+        Assert.Single(Lines(gateway.Output), line => line.Contains("Start-up warm-up failed in", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_stop_signal_during_the_warm_up_ends_the_process_at_once_without_starting_the_gateway(string signal)
+    {
+        await using var gateway = GatewayProcess.Launch("Development", new Dictionary<string, string>
+        {
+            ["Gateway:Health:WarmUpRequests"] = "1000000",
+            ["Gateway:Health:WarmUpTimeout"] = "00:02:00",
+        });
+        await gateway.WaitForOutputAsync("cold requests through a copy of the gateway before it starts", StartTimeout);
+        // Well into the load: the copy and its emulator are serving.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        await gateway.SignalAsync(signal);
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(0, exitCode);
+        Assert.Single(Lines(gateway.Output), line => line.Contains($"SIG{signal} received after", StringComparison.Ordinal) && line.Contains("the gateway stops without starting", StringComparison.Ordinal));
+        Assert.DoesNotContain("Now listening on", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Start-up warm-up completed", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("warn:", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Zero_requests_send_none_and_start_at_once()
     {
         await using var gateway = await GatewayProcess.StartAsync("Development", new Dictionary<string, string>
