@@ -35,12 +35,13 @@ internal static partial class WarmUpCopy
 
     /// <summary>
     /// Settings of the replica the copy does not take: where it listens, every external service it could reach
-    /// (Redis, DRS, IAM, OTLP), what could refuse the warm-up's requests, and logging.
+    /// (Redis, DRS, IAM, OTLP), what could refuse the warm-up's requests, and logging. (What
+    /// <see cref="CopySettings"/> sets, such as <c>urls</c> and the embedded emulator's section, wins anyway.)
     /// </summary>
     private static readonly string[] NotCopied =
     [
-        "Kestrel", "urls", "http_ports", "https_ports", "https_port", "ConnectionStrings",
-        "Drs:Endpoint", "Drs:Regions", "Drs:ProjectId", "Emulator", "Gateway:EmbeddedEmulator",
+        "Kestrel", "http_ports", "https_ports", "https_port", "ConnectionStrings",
+        "Drs:Endpoint", "Drs:Regions", "Emulator",
         "Gateway:ServiceIdentity", "Gateway:PersistedOperations", "Gateway:Limits", "Gateway:Security", "Logging",
     ];
 
