@@ -54,9 +54,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>Starts the program with these command-line settings and environment, without waiting for anything.</summary>
     public static GatewayProcess Launch(string environment, IReadOnlyDictionary<string, string> settings)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env(1), which restores SIGINT's and SIGQUIT's default action before it runs dotnet in its place: a
+        // process started in the background by a non-interactive shell (as CI may start the tests) inherits them
+        // ignored, and the program would then never see them.
+        var start = new ProcessStartInfo("env")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0" },
+            ArgumentList = { "--default-signal=INT,QUIT", "dotnet", Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

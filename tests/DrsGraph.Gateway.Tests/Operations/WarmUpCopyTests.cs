@@ -105,12 +105,12 @@ public sealed class WarmUpCopyTests
         Assert.Single(Lines(gateway.Output), line => line.Contains("Start-up warm-up failed in", StringComparison.Ordinal));
     }
 
-    // SIGTERM, what Kubernetes and Docker send. (SIGINT takes the same handler, but a process started in the
-    // background by a non-interactive shell, as CI may start the tests, inherits SIGINT ignored: not testable here.)
-    [Fact]
-    public async Task SIGTERM_during_the_warm_up_ends_the_process_at_once_without_starting_the_gateway()
+    // SIGTERM is what Kubernetes and Docker send; SIGINT is Ctrl+C in a terminal.
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_stop_signal_during_the_warm_up_ends_the_process_at_once_without_starting_the_gateway(string signal)
     {
-        const string signal = "TERM";
         await using var gateway = GatewayProcess.Launch("Development", new Dictionary<string, string>
         {
             ["Gateway:Health:WarmUpRequests"] = "1000000",
