@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Subscriptions;
@@ -11,6 +12,8 @@ namespace DrsGraph.Gateway.Tests.Subscriptions;
 public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<ReplicasRig>
 {
     private const string StatusOnly = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { id status } changes } }";
+
+    private const string UpstreamCalls = "drsgraph.subscriptions.poll.upstream_calls";
 
     // Long enough for about ten polls at the rig's 200 ms MaxTick.
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
@@ -28,16 +31,27 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
         await Task.Delay(Window);
         var alone = await rig.StatusCallsAsync(ids);
 
-        // The second replica's subscribers follow the first one's polls.
+        // The second replica's subscribers follow the first one's polls: B asks DRS for nothing, and DRS sees only
+        // A's polls. (Counted per replica rather than against the window alone: on a loaded machine the poll pace
+        // of one window says little about the next.)
         var onB = await SubscribeManyAsync(b, ids, 10);
         await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(b).LeasesHeld == 0 && ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to hold the scope's lease alone");
-        await rig.Emulator.ClearUpstreamLogAsync();
-        await Task.Delay(Window);
-        var shared = await rig.StatusCallsAsync(ids);
+        using (var pollsOfA = new MeterRecorder(a.Services, SubscriptionMetrics.MeterName))
+        using (var pollsOfB = new MeterRecorder(b.Services, SubscriptionMetrics.MeterName))
+        {
+            await rig.Emulator.ClearUpstreamLogAsync();
+            await Task.Delay(Window);
+            var shared = await rig.StatusCallsAsync(ids);
+            var asked = (A: pollsOfA.Total(UpstreamCalls, ("endpoint", "status")), B: pollsOfB.Total(UpstreamCalls, ("endpoint", "status")));
 
-        Assert.InRange(alone, 5, 20);
-        // Two independent pollers would make about twice as many; allow a poll under way at either end.
-        Assert.InRange(shared, 1, alone + 2);
+            Assert.InRange(alone, 3, 20);
+            Assert.Equal(0, asked.B);
+            Assert.True(pollsOfB.Total("drsgraph.subscriptions.shared.received") > 0, "replica B received no poll of A's");
+            // A poll of A's under way when the log was cleared may reach DRS uncounted.
+            Assert.InRange(shared, 1, asked.A + 1);
+            Assert.InRange(shared, 1, 20);
+        }
+
         Assert.Equal(1, ReplicasRig.Feeds(a).LeasesHeld + ReplicasRig.Feeds(b).LeasesHeld);
 
         // A change found by A's polls reaches B's subscribers through Redis.
