@@ -19,9 +19,15 @@ if (HealthProbe.IsRequested(args))
     return;
 }
 
+// SIGTERM, SIGINT and SIGQUIT from here on: before the gateway has started (a rollout overtaking a starting pod),
+// each start-up step below stops there (the warm-up at once), the gateway does not start, and the process logs one
+// line and exits with code 0; from the moment its host starts, they stop it gracefully.
+using var lifetime = GatewayLifetime.Register();
+
 // The content root is the output folder: appsettings.json and the IDE's files are copied there,
 // so the gateway finds them whatever directory it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+lifetime.Use(builder);
 
 var app = Compose(builder);
 
@@ -35,13 +41,10 @@ if (!await StartupValidation.ValidateAsync(app, Compose))
 // A new replica's first seconds (Gateway:Health:WarmUpRequests): before it starts, a throwaway copy of it (built by
 // Compose, with its own emulator, nothing shared) takes cold load until the JIT has caught up. Neither this nor the
 // validation above touches the replica itself: that would start its telemetry, which must not count the copies.
-// A stop signal meanwhile ends it, and the replica does not start.
-if (!await WarmUpCopy.RunAsync(app, Compose))
-{
-    return;
-}
+await WarmUpCopy.RunAsync(app, Compose, lifetime);
 
-await app.RunAsync();
+// Runs until stopped, unless a stop signal came first.
+await lifetime.RunAsync(app);
 
 // The gateway: its services, then its request pipeline. Also builds the start-up warm-up's copy.
 static WebApplication Compose(WebApplicationBuilder builder)

@@ -38,7 +38,7 @@ internal static class GatewayCopy
         builder.Configuration.AddInMemoryCollection(replica.Configuration.AsEnumerable().Where(pair => pair.Value is not null && copies(pair.Key)));
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
-        // The process's stop signals are the replica's (see WarmUpCopy), never the copy's.
+        // The process's stop signals are the replica's (see GatewayLifetime), never the copy's.
         builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         return compose(builder);
     }

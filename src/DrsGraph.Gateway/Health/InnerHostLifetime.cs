@@ -5,7 +5,7 @@ namespace DrsGraph.Gateway.Health;
 /// (the embedded DRS emulator, start-up's copies of the gateway). The default console lifetime registers its own
 /// SIGTERM/SIGINT/SIGQUIT handlers while the inner host runs, and they cancel the signal's default action while
 /// only asking that inner host to stop: a pod told to stop during the start-up warm-up went on to start and serve.
-/// Signals belong to the gateway's own host (and, before it starts, to <see cref="WarmUpCopy"/>).
+/// Signals belong to the gateway's process (<see cref="GatewayLifetime"/>).
 /// </summary>
 internal sealed class InnerHostLifetime : IHostLifetime
 {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using DrsGraph.Emulator;
 using DrsGraph.Emulator.Jobs;
@@ -64,10 +63,11 @@ internal static partial class WarmUpCopy
     /// Runs the load half for <paramref name="replica"/> (built and validated, not started) when
     /// <see cref="HealthOptions.WarmUpRequests"/> and <see cref="HealthOptions.WarmUpTimeout"/> are above
     /// zero; <paramref name="compose"/> builds the gateway from a builder (Program.cs's composition). Never
-    /// throws: a failure is logged once and recorded, and the replica starts anyway. False when the process
-    /// was told to stop meanwhile (SIGTERM, SIGINT, SIGQUIT): the replica must then not start at all.
+    /// throws: a failure is logged once and recorded, and the replica starts anyway. A stop signal
+    /// (<paramref name="lifetime"/>) ends it at once, silently: <see cref="GatewayLifetime.RunAsync"/> then
+    /// does not start the replica, and says so.
     /// </summary>
-    public static async Task<bool> RunAsync(WebApplication replica, Func<WebApplicationBuilder, WebApplication> compose)
+    public static async Task RunAsync(WebApplication replica, Func<WebApplicationBuilder, WebApplication> compose, GatewayLifetime lifetime)
     {
         var services = replica.Services;
         var state = services.GetRequiredService<WarmUpState>();
@@ -75,16 +75,15 @@ internal static partial class WarmUpCopy
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WarmUpCopy).FullName!);
         // Validated already (Program.cs runs StartupValidation first).
         var options = services.GetRequiredService<IOptions<HealthOptions>>().Value;
-        if (options.WarmUpRequests <= 0 || options.WarmUpTimeout <= TimeSpan.Zero || GatewayCopy.HostedByTest)
+        if (options.WarmUpRequests <= 0 || options.WarmUpTimeout <= TimeSpan.Zero || GatewayCopy.HostedByTest || lifetime.Received is not null)
         {
-            return true;
+            return;
         }
 
         LogStarting(logger, options.WarmUpRequests, options.WarmUpTimeout);
         var started = time.GetTimestamp();
         using var deadline = new CancellationTokenSource(options.WarmUpTimeout, time);
-        using var stop = new StopSignal();
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stop.Token);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, lifetime.Token);
         var succeeded = 0;
         string outcome;
         string? failure = null;
@@ -105,13 +104,9 @@ internal static partial class WarmUpCopy
             failure = $"{ex.GetType().Name}: {ex.Message}";
         }
 
-        // From here on a stop signal takes its default action (the process ends), or the replica's host handles it.
-        // One that came in while the registrations were being removed still counts.
-        stop.Dispose();
-        if (stop.Received is { } signal)
+        if (lifetime.Received is not null)
         {
-            LogStopped(logger, signal, succeeded);
-            return false;
+            return;
         }
 
         switch (outcome)
@@ -129,7 +124,6 @@ internal static partial class WarmUpCopy
         // collection gives most of it back (214 MB) before the replica serves.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         state.LoadFinished(outcome, succeeded, time.GetElapsedTime(started));
-        return true;
     }
 
     private static WebApplication Build(WebApplication replica, Func<WebApplicationBuilder, WebApplication> compose) =>
@@ -225,56 +219,9 @@ internal static partial class WarmUpCopy
     [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up: {Requests} cold requests through a copy of the gateway before it starts (at most {Timeout}; Gateway:Health:WarmUpRequests)")]
     private static partial void LogStarting(ILogger logger, int requests, TimeSpan timeout);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up: {Signal} received after {Succeeded} cold requests through its copy of the gateway; the gateway stops without starting")]
-    private static partial void LogStopped(ILogger logger, PosixSignal signal, int succeeded);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Start-up warm-up: its copy of the gateway failed after {Succeeded} cold requests: {Failure}; the gateway starts anyway")]
     private static partial void LogFailed(ILogger logger, int succeeded, string failure);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Start-up warm-up: Gateway:Health:WarmUpTimeout ({Timeout}) ran out after {Succeeded} cold requests through its copy of the gateway; the gateway starts anyway, less warm")]
     private static partial void LogTimedOut(ILogger logger, int succeeded, TimeSpan timeout);
-
-    /// <summary>
-    /// The process's stop signals while the warm-up runs. Before the replica's host starts, nothing else handles
-    /// them (the copies' hosts run with <see cref="InnerHostLifetime"/>), and the default action would kill the
-    /// process in the middle of a copy: instead the warm-up ends at once and the replica does not start.
-    /// </summary>
-    private sealed class StopSignal : IDisposable
-    {
-        // Never disposed: a handler already on its way when the registrations go may still cancel it.
-        private readonly CancellationTokenSource _stopped = new();
-        private readonly PosixSignalRegistration[] _registrations;
-        private PosixSignal? _received;
-
-        public StopSignal() => _registrations =
-        [
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Handle),
-        ];
-
-        public CancellationToken Token => _stopped.Token;
-
-        /// <summary>The first stop signal received, if any.</summary>
-        public PosixSignal? Received => _stopped.IsCancellationRequested ? _received : null;
-
-        private void Handle(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            lock (_stopped)
-            {
-                _received ??= context.Signal;
-            }
-
-            _stopped.Cancel();
-        }
-
-        public void Dispose()
-        {
-            foreach (var registration in _registrations)
-            {
-                registration.Dispose();
-            }
-        }
-    }
 }

@@ -22,6 +22,25 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>
+    /// Its log entries so far, one string each: the simple console formatter writes "level: category[id]" and the
+    /// message on the next line.
+    /// </summary>
+    public IEnumerable<string> Entries
+    {
+        get
+        {
+            var lines = Output.Split('\n');
+            for (var i = 0; i + 1 < lines.Length; i++)
+            {
+                if (lines[i].Length > 5 && lines[i][4] == ':' && lines[i][..4] is "trce" or "dbug" or "info" or "warn" or "fail" or "crit")
+                {
+                    yield return lines[i] + lines[i + 1];
+                }
+            }
+        }
+    }
+
     /// <summary>Everything it wrote to the console so far (simple formatter, one entry per two lines).</summary>
     public string Output
     {

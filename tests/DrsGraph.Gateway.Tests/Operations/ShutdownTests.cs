@@ -55,7 +55,7 @@ public sealed class ShutdownTests
     }
 
     /// <summary>Waits until the gateway's DRS call has reached the emulator, so the query is truly in flight.</summary>
-    private static async Task UntilDrsIsAnsweringAsync(TestEmulator emulator)
+    internal static async Task UntilDrsIsAnsweringAsync(TestEmulator emulator)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
