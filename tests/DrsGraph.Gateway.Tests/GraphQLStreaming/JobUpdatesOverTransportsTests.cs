@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using DrsGraph.Gateway.Tests.Operations;
 using DrsGraph.Gateway.Tests.Subscriptions;
 
 namespace DrsGraph.Gateway.Tests.GraphQLStreaming;
@@ -92,12 +94,12 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
         await client.SendAsync(new { id = "jobs", type = "subscribe", payload = new { query = Watch, variables = new { ids = new[] { id } } } });
         Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
 
-        var http = rig.Client;
-        var metrics = await http.GetStringAsync("/metrics");
+        const string Sent = """drsgraph_graphql_events_sent_total\{[^}]*transport="websocket"[^}]*\} [1-9]""";
+        var metrics = await PrometheusText.ScrapeUntilAsync(rig.Client, m => Regex.IsMatch(m, Sent));
 
         Assert.Matches("""drsgraph_graphql_connections\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
         Assert.Matches("""drsgraph_graphql_subscriptions\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
-        Assert.Matches("""drsgraph_graphql_events_sent_total\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
+        Assert.Matches(Sent, metrics);
     }
 
     [Fact]

@@ -6,6 +6,24 @@ namespace DrsGraph.Gateway.Tests.Operations;
 public static class PrometheusText
 {
     /// <summary>
+    /// Scrapes <c>/metrics</c> until <paramref name="ready"/> holds (at most 10 s), and gives the last scrape. What
+    /// the server counts once a response has gone out (a request's duration, an event sent) may be counted after the
+    /// client already has the response.
+    /// </summary>
+    public static async Task<string> ScrapeUntilAsync(HttpClient client, Func<string, bool> ready)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var scrape = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        while (!ready(scrape) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            scrape = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        }
+
+        return scrape;
+    }
+
+    /// <summary>
     /// Sum of every sample of <paramref name="metric"/> whose labels include all of <paramref name="labels"/>;
     /// null when no such sample exists.
     /// </summary>

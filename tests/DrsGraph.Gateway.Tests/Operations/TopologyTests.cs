@@ -39,7 +39,10 @@ public sealed class TopologyTests(OperationsFixture fixture)
         await Task.WhenAll(ids.Select((id, i) =>
             replicas[i % 2].QueryAsync($"{{ job(id: \"{id}\") {{ status }} }}", GatewayFixture.Token)));
 
-        var after = await ScrapeAsync();
+        // The server records a request's duration (and its operation's) after the client has the answer: on a busy
+        // machine the first scrape may come before the last burst request is counted.
+        var after = await Task.WhenAll(replicas.Select((replica, r) => PrometheusText.ScrapeUntilAsync(replica.Client, m => RequestsCounted(before[r], m, Burst / 2))));
+
         for (var replica = 0; replica < 2; replica++)
         {
             var upstreamBefore = PrometheusText.Sum(before[replica], "drsgraph_upstream_calls_total", ("drs_endpoint", "status"), ("outcome", "success")) ?? 0;
@@ -61,6 +64,10 @@ public sealed class TopologyTests(OperationsFixture fixture)
             Assert.DoesNotContain(GatewayFixture.Token, after[replica], StringComparison.Ordinal);
         }
     }
+
+    private static bool RequestsCounted(string before, string after, int requests) =>
+        PrometheusText.Sum(after, "http_server_request_duration_seconds_count", ("http_request_method", "POST")) - (PrometheusText.Sum(before, "http_server_request_duration_seconds_count", ("http_request_method", "POST")) ?? 0) >= requests
+        && PrometheusText.Sum(after, "drsgraph_graphql_operation_duration_seconds_count", ("graphql_operation_type", "query")) is not null;
 
     private async Task<string[]> ScrapeAsync() =>
         await Task.WhenAll(fixture.A.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)), fixture.B.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
