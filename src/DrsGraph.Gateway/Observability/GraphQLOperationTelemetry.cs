@@ -78,10 +78,15 @@ public sealed class GraphQLOperationTelemetry(TimeProvider timeProvider, ILogger
     private static string ErrorCodes(ExecutionResult result) =>
         string.Join(',', result.Errors!.Select(error => error.Code ?? "UNKNOWN").Distinct(StringComparer.Ordinal));
 
-    private static string DrsRequestIds(ExecutionResult result) =>
-        string.Join(',', result.Errors!
+    // "none" when no error came from a DRS answer (a refused document, a job ID that is no ID), so the line never
+    // ends in a blank that reads like a lost value.
+    private static string DrsRequestIds(ExecutionResult result)
+    {
+        var ids = string.Join(',', result.Errors!
             .Select(error => error.Data["upstreamRequestId"] as string)
             .OfType<string>()
             .Distinct(StringComparer.Ordinal)
             .Take(MaxLoggedRequestIds));
+        return ids.Length == 0 ? "none" : ids;
+    }
 }

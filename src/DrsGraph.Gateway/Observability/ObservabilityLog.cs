@@ -3,7 +3,7 @@ namespace DrsGraph.Gateway.Observability;
 internal static partial class ObservabilityLog
 {
     [LoggerMessage(EventId = 100, Level = LogLevel.Information,
-        Message = "GraphQL {OperationType} {OperationName} answered {ErrorCount} errors ({ErrorCodes}); DRS request ids: {DrsRequestIds}")]
+        Message = "GraphQL {OperationType} {OperationName} answered with errors: {ErrorCount} ({ErrorCodes}); DRS request ids: {DrsRequestIds}")]
     public static partial void OperationErrors(ILogger logger, string operationType, string operationName, int errorCount, string errorCodes, string drsRequestIds);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "OpenTelemetry: OTLP export to {OtlpEndpoint}; Prometheus scrape at {MetricsPath}.")]
