@@ -20,8 +20,8 @@ if (HealthProbe.IsRequested(args))
 }
 
 // SIGTERM, SIGINT and SIGQUIT from here on: before the gateway has started (a rollout overtaking a starting pod),
-// each start-up step below stops there (the warm-up at once), the gateway does not start, and the process logs one
-// line and exits with code 0; from the moment its host starts, they stop it gracefully.
+// validation finishes, the warm-up stops at once, the gateway does not start, and the process logs one line and
+// exits with code 0; from the moment its host starts, they stop it gracefully.
 using var lifetime = GatewayLifetime.Register();
 
 // The content root is the output folder: appsettings.json and the IDE's files are copied there,

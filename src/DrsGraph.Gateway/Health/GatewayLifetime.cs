@@ -13,8 +13,9 @@ namespace DrsGraph.Gateway.Health;
 /// starting whenever a rollout or a scale-down overtakes it, so instead:
 /// </para>
 /// <list type="bullet">
-/// <item>before the host starts, each start-up step checks <see cref="Token"/> (the warm-up stops at once); the
-/// host does not start, and the process logs one line and exits with code 0, as after a normal stop;</item>
+/// <item>before the host starts, settings validation runs to its end (about a second), the warm-up stops at once
+/// (<see cref="Token"/>), and <see cref="RunAsync"/> does not start the host: the process logs one line and exits
+/// with code 0, as after a normal stop;</item>
 /// <item>while the host starts, it finishes starting (a second at most) and then stops gracefully;</item>
 /// <item>once it has started, a signal stops it gracefully, as the console lifetime did, with the same status
 /// lines (category <c>Microsoft.Hosting.Lifetime</c>).</item>

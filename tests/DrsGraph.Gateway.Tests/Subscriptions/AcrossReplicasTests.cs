@@ -44,7 +44,7 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
             var shared = await rig.StatusCallsAsync(ids);
             var asked = (A: pollsOfA.Total(UpstreamCalls, ("endpoint", "status")), B: pollsOfB.Total(UpstreamCalls, ("endpoint", "status")));
 
-            Assert.InRange(alone, 3, 20);
+            Assert.InRange(alone, 5, 20);
             Assert.Equal(0, asked.B);
             Assert.True(pollsOfB.Total("drsgraph.subscriptions.shared.received") > 0, "replica B received no poll of A's");
             // A poll of A's under way when the log was cleared may reach DRS uncounted.
