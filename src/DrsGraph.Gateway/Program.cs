@@ -29,14 +29,15 @@ using var lifetime = GatewayLifetime.Register();
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 lifetime.Use(builder);
 
-var app = Compose(builder);
-
-// A bad setting (a Drs:Endpoint that is no https URL, ...) stops start-up with one line naming it, exit code 1.
-if (!await StartupValidation.ValidateAsync(app, Compose))
+// A bad setting (a Drs:Endpoint that is no https URL, a Gateway:RequestTimeout of zero, ...) stops start-up with one
+// line naming it, exit code 1. Checked before the replica is composed: composing reads settings.
+if (!await StartupValidation.ValidateAsync(builder, Compose))
 {
     Environment.ExitCode = 1;
     return;
 }
+
+var app = Compose(builder);
 
 // A new replica's first seconds (Gateway:Health:WarmUpRequests): before it starts, a throwaway copy of it (built by
 // Compose, with its own emulator, nothing shared) takes cold load until the JIT has caught up. Neither this nor the

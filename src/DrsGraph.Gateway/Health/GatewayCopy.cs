@@ -26,16 +26,35 @@ internal static class GatewayCopy
         Func<string, bool> copies,
         IEnumerable<KeyValuePair<string, string?>> settings)
     {
+        ArgumentNullException.ThrowIfNull(replica);
+        return Build(replica.Configuration, replica.Environment, compose, copies, settings);
+    }
+
+    /// <summary>
+    /// The copy of a replica not composed yet, from its builder's <paramref name="configuration"/> and
+    /// <paramref name="environment"/>: start-up validates its settings on this copy before composing the replica,
+    /// because composing reads settings (and throws on a bad one) before any validation could log it.
+    /// </summary>
+    public static WebApplication Build(
+        IConfiguration configuration,
+        IWebHostEnvironment environment,
+        Func<WebApplicationBuilder, WebApplication> compose,
+        Func<string, bool> copies,
+        IEnumerable<KeyValuePair<string, string?>> settings)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(compose);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            ApplicationName = replica.Environment.ApplicationName,
-            EnvironmentName = replica.Environment.EnvironmentName,
-            ContentRootPath = replica.Environment.ContentRootPath,
+            ApplicationName = environment.ApplicationName,
+            EnvironmentName = environment.EnvironmentName,
+            ContentRootPath = environment.ContentRootPath,
         });
 
         // CreateBuilder's own sources (this process's environment, files) give way to the replica's resolved settings.
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection(replica.Configuration.AsEnumerable().Where(pair => pair.Value is not null && copies(pair.Key)));
+        builder.Configuration.AddInMemoryCollection(configuration.AsEnumerable().Where(pair => pair.Value is not null && copies(pair.Key)));
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         // The process's stop signals are the replica's (see GatewayLifetime), never the copy's.

@@ -10,15 +10,16 @@ namespace DrsGraph.Gateway.Health;
 public static partial class StartupValidation
 {
     /// <summary>
-    /// Validates <paramref name="app"/>'s settings on a copy of it (<see cref="GatewayCopy"/>, built by
-    /// <paramref name="compose"/>): validating the replica itself would start its telemetry (the metrics
-    /// infrastructure subscribes its listeners at validation), before the start-up warm-up, whose requests it
-    /// must not count.
+    /// Validates the settings of the replica <paramref name="builder"/> will build, on a copy composed by
+    /// <paramref name="compose"/> (<see cref="GatewayCopy"/>), before the replica is composed: composing reads
+    /// settings (the request budget, the schema's limits, the security pipeline) and would throw on a bad one with
+    /// a stack trace; and validating the replica itself would start its telemetry (the metrics infrastructure
+    /// subscribes its listeners at validation), before the start-up warm-up, whose requests it must not count.
     /// </summary>
     /// <returns>False (the problems logged) when a setting is invalid; the caller then exits.</returns>
-    public static async Task<bool> ValidateAsync(WebApplication app, Func<WebApplicationBuilder, WebApplication> compose)
+    public static async Task<bool> ValidateAsync(WebApplicationBuilder builder, Func<WebApplicationBuilder, WebApplication> compose)
     {
-        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(compose);
         if (GatewayCopy.HostedByTest)
         {
@@ -26,28 +27,33 @@ public static partial class StartupValidation
             return true;
         }
 
+        IEnumerable<string> failures;
         try
         {
-            await using var copy = GatewayCopy.Build(app, compose, static _ => true, []);
+            // Composing the copy reads what composing the replica reads; validating it reads the rest.
+            await using var copy = GatewayCopy.Build(builder.Configuration, builder.Environment, compose, static _ => true, []);
             copy.Services.GetService<IStartupValidator>()?.Validate();
             return true;
         }
         catch (OptionsValidationException invalid)
         {
-            Log(app, invalid.Failures);
+            failures = invalid.Failures;
         }
         catch (AggregateException invalid) when (invalid.InnerExceptions.All(e => e is OptionsValidationException))
         {
-            Log(app, invalid.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures));
+            failures = invalid.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures);
         }
         catch (InvalidOperationException unbindable)
         {
             // The binder's own refusal ("Failed to convert configuration value 'https://' at 'Drs:Endpoint' to type 'System.Uri'").
-            Log(app, [unbindable.Message]);
+            failures = [unbindable.Message];
         }
 
-        // Flushes the console logger before the process exits.
-        await app.DisposeAsync();
+        // The replica's logging as configured (Logging:*, console format), without composing the gateway, which the
+        // bad setting would stop; disposing it flushes the console logger before the process exits.
+        Observability.ObservabilityExtensions.AddLogFormat(builder.Services);
+        await using var bare = builder.Build();
+        Log(bare, failures);
         return false;
     }
 

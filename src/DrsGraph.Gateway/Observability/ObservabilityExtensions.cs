@@ -30,15 +30,12 @@ public static class ObservabilityExtensions
     public const string DefaultServiceName = "drsgraph-gateway";
 
     /// <summary>
-    /// OpenTelemetry traces and metrics for the gateway, its DataLoaders, the DRS client and the cache;
-    /// Prometheus scraping always, OTLP export (traces, metrics, logs) when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; JSON console logs that carry their trace scope.
+    /// The console log format's defaults. Also used by start-up validation, which logs a bad setting before the
+    /// gateway (and so <see cref="AddObservability"/>) is composed.
     /// </summary>
-    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    public static IServiceCollection AddLogFormat(IServiceCollection services)
     {
-        var services = builder.Services;
-        services.AddSingleton<IConfigureExecution, GraphQLOperationTelemetry>();
-
+        ArgumentNullException.ThrowIfNull(services);
         // Logging:Console:FormatterName=json switches to JSON (the standard .NET key). JSON lines then
         // carry their scopes (TraceId, SpanId, RequestPath) by default, so a line leads to its trace and
         // the DRS request IDs on it; Logging:Console:FormatterOptions still overrides these defaults.
@@ -50,6 +47,20 @@ public static class ObservabilityExtensions
                 options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             })
             .BindConfiguration("Logging:Console:FormatterOptions");
+        return services;
+    }
+
+    /// <summary>
+    /// OpenTelemetry traces and metrics for the gateway, its DataLoaders, the DRS client and the cache;
+    /// Prometheus scraping always, OTLP export (traces, metrics, logs) when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; JSON console logs that carry their trace scope.
+    /// </summary>
+    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<IConfigureExecution, GraphQLOperationTelemetry>();
+
+        AddLogFormat(services);
 
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : DefaultServiceName;
         var otel = services.AddOpenTelemetry()

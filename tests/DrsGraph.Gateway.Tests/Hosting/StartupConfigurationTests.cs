@@ -122,18 +122,40 @@ public sealed class StartupConfigurationTests
         rig.Logs.AssertNone("embedded DRS emulator");
     }
 
+    /// <remarks>
+    /// Settings that composing the gateway reads (the request budget, the schema's limits, the security pipeline, the
+    /// endpoint's handlers) once escaped this: an unhandled exception with a stack trace and exit code 134.
+    /// </remarks>
     [Theory]
-    [InlineData("ftp://x", "Drs:Endpoint 'ftp://x' is not an absolute http(s) URL")]
-    [InlineData("https://", "'https://' at 'Drs:Endpoint'")]
-    public async Task The_real_program_with_a_bad_endpoint_exits_1_with_one_line_naming_the_setting_and_no_stack_trace(string endpoint, string line)
+    [InlineData("Drs:Endpoint", "ftp://x", "Drs:Endpoint 'ftp://x' is not an absolute http(s) URL")]
+    [InlineData("Drs:Endpoint", "https://", "'https://' at 'Drs:Endpoint'")]
+    [InlineData("Gateway:RequestTimeout", "00:00:00", "'RequestTimeout' with the error")]
+    [InlineData("Gateway:RequestTimeout", "banana", "'banana' at 'Gateway:RequestTimeout'")]
+    [InlineData("Gateway:Cache:KeySecret", "short", "Gateway:Cache:KeySecret must be at least 32 characters")]
+    [InlineData("Gateway:Cache:Partition", "Tenant", "'Tenant' at 'Gateway:Cache:Partition'")]
+    [InlineData("Gateway:Limits:MaxDepth", "-1", "'MaxDepth' with the error")]
+    [InlineData("Gateway:Browse:CursorSecret", "short", "Gateway:Browse:CursorSecret must be at least 32 characters")]
+    [InlineData("Gateway:Subscriptions:MinTick", "0", "'MinTick' with the error")]
+    [InlineData("Gateway:Security:RateLimit:BurstLimit", "-5", "'BurstLimit' with the error")]
+    [InlineData("Gateway:Shutdown:Timeout", "-00:00:01", "'Timeout' with the error")]
+    [InlineData("GraphQL:Http:MaxResponseBytes", "1", "'MaxResponseBytes' with the error")]
+    [InlineData("GraphQL:Streaming:MaxPendingResults", "0", "'MaxPendingResults' with the error")]
+    public async Task The_real_program_with_a_bad_setting_exits_1_with_one_line_naming_it_and_no_stack_trace(string setting, string value, string line)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", $"--Drs:Endpoint={endpoint}" },
+            // Development: the embedded emulator stands in for DRS, so only the setting under test is wrong.
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", $"--{setting}={value}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_ENVIRONMENT"] = null, ["Logging__Console__FormatterName"] = "simple" },
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = setting == "Drs:Endpoint" ? "Production" : "Development",
+                ["DOTNET_ENVIRONMENT"] = null,
+                ["Logging__Console__FormatterName"] = "simple",
+                ["Gateway__EmbeddedEmulator__Urls"] = "http://127.0.0.1:0",
+            },
         };
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -154,6 +176,7 @@ public sealed class StartupConfigurationTests
         var output = await stdout + await stderr;
         Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}:\n{output}");
         Assert.Single(output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
+        Assert.Single(output.Split('\n'), l => l.Contains("Invalid configuration, not starting", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
     }
