@@ -44,7 +44,26 @@ public sealed class GraphQLStreamingOptions
     /// <summary>
     /// Results one subscription may have waiting for a slow client. Past it the subscription ends with an error
     /// rather than buffering without bound (the results come from a shared poller that must not wait). Default 256.
+    /// A WebSocket's send queue holds at most this many messages too, whatever operations they belong to: its
+    /// operations wait for room, so a subscription whose client does not read fills its own queue and ends the
+    /// same way, instead of the socket's queue growing.
     /// </summary>
     [Range(1, 100_000)]
     public int MaxPendingResults { get; set; } = 256;
+
+    /// <summary>
+    /// Bytes a WebSocket's send queue may hold (a single larger result still goes out alone). Default 4 MiB:
+    /// with <see cref="MaxPendingResults"/> it bounds what a client that stops reading costs, while a reading
+    /// client never meets it (the socket drains the queue as fast as the network takes it).
+    /// </summary>
+    [Range(64 * 1024, 1024L * 1024 * 1024)]
+    public long MaxPendingBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// How long one message may take to go out on a WebSocket. A client that stops reading fills the network
+    /// buffers, and the send waits; past this the socket is dropped (no close frame can reach such a client)
+    /// and one line logged. Default 30 s: far longer than a reading client on a slow link needs for one result.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

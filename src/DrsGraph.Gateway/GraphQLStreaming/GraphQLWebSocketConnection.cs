@@ -21,7 +21,11 @@ namespace DrsGraph.Gateway.GraphQLStreaming;
 /// </summary>
 /// <remarks>
 /// Every message is sent by one loop from one queue: a WebSocket allows one send at a time, and results
-/// arrive from many subscriptions at once.
+/// arrive from many subscriptions at once. The queue is bounded (<see cref="GraphQLStreamingOptions.MaxPendingResults"/>
+/// messages, <see cref="GraphQLStreamingOptions.MaxPendingBytes"/>): an operation's messages wait for room, so a
+/// client that stops reading stalls its own operations (a subscription then ends as it would over SSE) instead of
+/// growing the queue; keep-alive pings and pongs are never queued twice; a send that the client does not take
+/// within <see cref="GraphQLStreamingOptions.SendTimeout"/> drops the socket.
 /// </remarks>
 internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     HttpContext context,
@@ -41,7 +45,16 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     private readonly GraphQLRequestReader _reader = new(serializer);
+    // Unbounded as a channel, bounded by what is let in: the operations' messages through EnqueueAsync, the rest
+    // (ack, one ping, one pong, one close) at most once each at a time.
     private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _queueing = new();
+    private TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _queuedMessages;
+    private long _queuedBytes;
+    private int _pingQueued;
+    private int _pongQueued;
+    private int _sendTimerSpent;
     private readonly ConcurrentDictionary<string, Operation> _operations = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
     private int _initialised;
@@ -64,7 +77,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
             using var initTimer = timeProvider.CreateTimer(_ => OnInitTimeout(), null, options.ConnectionInitTimeout, Timeout.InfiniteTimeSpan);
             using var keepAlive = options.KeepAliveInterval > TimeSpan.Zero
-                ? timeProvider.CreateTimer(_ => Send(PingMessage), null, options.KeepAliveInterval, options.KeepAliveInterval)
+                ? timeProvider.CreateTimer(_ => SendOnce(PingMessage, ref _pingQueued, OutgoingKind.Ping), null, options.KeepAliveInterval, options.KeepAliveInterval)
                 : null;
             await ReceiveLoopAsync();
         }
@@ -161,14 +174,12 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
     private async Task DispatchAsync(ReadOnlyMemory<byte> json)
     {
-        JsonDocument document;
-        try
+        // Parsed as strictly as an HTTP body: JSON that parses but cannot be read (an escaped lone surrogate in the
+        // type, the id, the query, a variable's name or the connection_init payload; a repeated name) is the
+        // client's malformed message here, not a failure of ours later when a string is read from it.
+        if (!RequestJson.TryParse(json, "The message", out var document, out var error))
         {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException)
-        {
-            BadMessage("Invalid message received: not JSON");
+            BadMessage("Invalid message received: " + error);
             return;
         }
 
@@ -188,7 +199,8 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
                     await InitialiseAsync(payload);
                     break;
                 case "ping":
-                    Send(PongMessage);
+                    // However fast pings come, one pong waits at a time: it answers them all.
+                    SendOnce(PongMessage, ref _pongQueued, OutgoingKind.Pong);
                     break;
                 case "pong":
                     break;
@@ -290,7 +302,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             _operations.TryRemove(new KeyValuePair<string, Operation>(id, operation));
             operation.Cancellation.Dispose();
             LogTooManySubscriptions(logger, options.MaxSubscriptionsPerConnection);
-            _ = SendErrorAsync(id, ResultWriter.Error($"This connection already runs {options.MaxSubscriptionsPerConnection} operations (GraphQL:Streaming:MaxSubscriptionsPerConnection); complete one first.", GatewayErrorCodes.TooManySubscriptions));
+            _ = RefuseAsync(id, ResultWriter.Error($"This connection already runs {options.MaxSubscriptionsPerConnection} operations (GraphQL:Streaming:MaxSubscriptionsPerConnection); complete one first.", GatewayErrorCodes.TooManySubscriptions));
             return;
         }
 
@@ -330,7 +342,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
                 StreamingConnections.CountSent(StreamingConnections.WebSocket);
             }
 
-            Finish(id, operation, Message(id, "complete", null));
+            await FinishAsync(id, operation, Message(id, "complete", null));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -369,9 +381,25 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     private async Task StreamAsync(string id, Operation operation, IObservable<ExecutionResult> source, CancellationToken cancellationToken)
     {
         using var stream = ResultStream.Subscribe(source, options.MaxPendingResults, StreamingConnections.WebSocket);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stream.Overflowed);
         await foreach (var next in stream.Results.ReadAllAsync(cancellationToken))
         {
-            await SendNextAsync(id, next, operation, cancellationToken);
+            try
+            {
+                await SendNextAsync(id, next, operation, sending.Token);
+            }
+            catch (OperationCanceledException) when (stream.Overflowed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The client left no room for this result while MaxPendingResults more came: the stream has
+                // ended. The results still in it would only wait as well: dropped, so that its end (the
+                // SUBSCRIPTION_ENDED exception, which the reader sees only once the stream is empty) is thrown here.
+                while (stream.Results.TryRead(out _))
+                {
+                }
+
+                await stream.Results.Completion;
+            }
+
             stream.CountSent();
         }
     }
@@ -379,36 +407,130 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     private async Task SendNextAsync(string id, ExecutionResult result, Operation operation, CancellationToken cancellationToken)
     {
         var payload = await writer.SerializeAsync(result, cancellationToken);
-        if (IsCurrent(id, operation))
-        {
-            Send(Message(id, "next", payload));
-        }
+        // Waits for room in the send queue: a subscription whose client does not read stops draining its own
+        // results here, and ends with SUBSCRIPTION_ENDED once MaxPendingResults of them have queued up.
+        await EnqueueAsync(Message(id, "next", payload), () => IsCurrent(id, operation), cancellationToken);
     }
 
-    /// <summary>Ends the operation with an <c>error</c> message (none, unknown to this connection: only sent).</summary>
-    private async Task SendErrorAsync(string id, ExecutionResult result, Operation? operation = null)
+    /// <summary>Ends the operation with an <c>error</c> message.</summary>
+    private async Task SendErrorAsync(string id, ExecutionResult result, Operation operation) =>
+        await FinishAsync(id, operation, Message(id, "error", await writer.SerializeErrorsAsync(result, CancellationToken.None)));
+
+    /// <summary>
+    /// Answers a subscribe this connection did not take on (no operation holds its id) with an <c>error</c>. It
+    /// does not wait for room: nothing would bound the waiting answers. A queue without room for it belongs to
+    /// a client that does not read; it is closed.
+    /// </summary>
+    private async Task RefuseAsync(string id, ExecutionResult result)
     {
         var message = Message(id, "error", await writer.SerializeErrorsAsync(result, CancellationToken.None));
-        if (operation is null)
+        if (!TryEnqueue(message))
         {
-            Send(message);
-        }
-        else
-        {
-            Finish(id, operation, message);
+            NotReading();
         }
     }
 
     /// <summary>
     /// Frees the operation's id, then sends its last message: a client may reuse the id as soon as it reads
-    /// the message, and must not meet 4409 for it. Nothing is sent if the client completed it first.
+    /// the message, and must not meet 4409 for it. Nothing is sent if the client completed it first. The id
+    /// stays taken while the message waits for room, so MaxSubscriptionsPerConnection bounds the waiting too.
     /// </summary>
-    private void Finish(string id, Operation operation, byte[] lastMessage)
+    private async Task FinishAsync(string id, Operation operation, byte[] lastMessage)
     {
-        if (_operations.TryRemove(new KeyValuePair<string, Operation>(id, operation)))
+        try
         {
-            operation.Cancel();
-            Send(lastMessage);
+            if (await EnqueueAsync(lastMessage, () => _operations.TryRemove(new KeyValuePair<string, Operation>(id, operation)), operation.Cancellation.Token))
+            {
+                operation.Cancel();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Completed by the client, or the socket is closing: no last message is owed.
+        }
+    }
+
+    /// <summary>
+    /// Queues an operation's message once the queue has room for it (an empty queue always has: a result larger
+    /// than MaxPendingBytes goes out alone), if <paramref name="commit"/> still agrees then; true if queued.
+    /// </summary>
+    private async Task<bool> EnqueueAsync(byte[] message, Func<bool> commit, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Read before the check: a send finishing after the check completes this one.
+            var sent = Volatile.Read(ref _sent);
+            lock (_queueing)
+            {
+                if (Volatile.Read(ref _closing) != 0)
+                {
+                    return false;
+                }
+
+                if (HasRoom(message.Length))
+                {
+                    if (!commit())
+                    {
+                        return false;
+                    }
+
+                    Queue(message);
+                    return true;
+                }
+            }
+
+            await sent.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Queues <paramref name="message"/> if there is room now; false if the queue is full.</summary>
+    private bool TryEnqueue(byte[] message)
+    {
+        lock (_queueing)
+        {
+            if (Volatile.Read(ref _closing) != 0)
+            {
+                return true;
+            }
+
+            if (!HasRoom(message.Length))
+            {
+                return false;
+            }
+
+            Queue(message);
+            return true;
+        }
+    }
+
+    private bool HasRoom(int bytes)
+    {
+        var messages = Volatile.Read(ref _queuedMessages);
+        return messages == 0 || (messages < options.MaxPendingResults && Interlocked.Read(ref _queuedBytes) + bytes <= options.MaxPendingBytes);
+    }
+
+    private void Queue(byte[] message)
+    {
+        Interlocked.Increment(ref _queuedMessages);
+        Interlocked.Add(ref _queuedBytes, message.Length);
+        _outbox.Writer.TryWrite(new Outgoing(message, null, null, OutgoingKind.Counted));
+    }
+
+    /// <summary>Called by the send loop once a counted message is out: frees its room and wakes a waiting operation.</summary>
+    private void Dequeued(byte[] message)
+    {
+        Interlocked.Add(ref _queuedBytes, -message.Length);
+        Interlocked.Decrement(ref _queuedMessages);
+        Interlocked.Exchange(ref _sent, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>The queue was full when an answer could not wait: the client has stopped reading.</summary>
+    private void NotReading()
+    {
+        if (Volatile.Read(ref _closing) == 0)
+        {
+            LogNotReading(logger, options.MaxPendingResults, options.MaxPendingBytes);
+            Close(WebSocketCloseStatus.PolicyViolation, "The client does not read its messages");
         }
     }
 
@@ -430,14 +552,30 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         Close(4400, reason);
     }
 
-    private void Send(byte[] message) => _outbox.Writer.TryWrite(new Outgoing(message, null, null));
+    /// <summary>Queues the connection's own message (the ack): once per connection, so it needs no room.</summary>
+    private void Send(byte[] message)
+    {
+        if (Volatile.Read(ref _closing) == 0)
+        {
+            _outbox.Writer.TryWrite(new Outgoing(message, null, null, OutgoingKind.Uncounted));
+        }
+    }
+
+    /// <summary>Queues a ping or pong unless one is already waiting to go out (<paramref name="queued"/>).</summary>
+    private void SendOnce(byte[] message, ref int queued, OutgoingKind kind)
+    {
+        if (Volatile.Read(ref _closing) == 0 && Interlocked.Exchange(ref queued, 1) == 0)
+        {
+            _outbox.Writer.TryWrite(new Outgoing(message, null, null, kind));
+        }
+    }
 
     /// <summary>Closes after what is already queued; later messages are dropped. Only the first close counts.</summary>
     private void Close(WebSocketCloseStatus status, string reason)
     {
         if (Interlocked.Exchange(ref _closing, 1) == 0)
         {
-            _outbox.Writer.TryWrite(new Outgoing(null, status, Truncate(reason, 120)));
+            _outbox.Writer.TryWrite(new Outgoing(null, status, Truncate(reason, 120), OutgoingKind.Uncounted));
         }
     }
 
@@ -445,15 +583,29 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
     private async Task SendLoopAsync()
     {
+        // Armed around each send: a client that does not read leaves the send waiting on full network buffers.
+        using var sendTimeout = timeProvider.CreateTimer(_ => OnSendTimeout(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
             await foreach (var outgoing in _outbox.Reader.ReadAllAsync(_lifetime.Token))
             {
+                switch (outgoing.Kind)
+                {
+                    case OutgoingKind.Ping:
+                        Volatile.Write(ref _pingQueued, 0);
+                        break;
+                    case OutgoingKind.Pong:
+                        Volatile.Write(ref _pongQueued, 0);
+                        break;
+                }
+
                 if (outgoing.CloseStatus is { } status)
                 {
                     if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                     {
+                        sendTimeout.Change(options.SendTimeout, Timeout.InfiniteTimeSpan);
                         await socket.CloseOutputAsync(status, outgoing.CloseReason, _lifetime.Token);
+                        sendTimeout.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                     }
 
                     // The receive loop sees the client's answer to our close frame, or gives up after the handshake timeout.
@@ -463,7 +615,14 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
                 if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
+                    sendTimeout.Change(options.SendTimeout, Timeout.InfiniteTimeSpan);
                     await socket.SendAsync(outgoing.Message!, WebSocketMessageType.Text, endOfMessage: true, _lifetime.Token);
+                    sendTimeout.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
+
+                if (outgoing.Kind == OutgoingKind.Counted)
+                {
+                    Dequeued(outgoing.Message!);
                 }
             }
         }
@@ -471,6 +630,43 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         {
             // The socket is gone; the receive loop ends too.
             _lifetime.Cancel();
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _sendTimerSpent, 1);
+        }
+    }
+
+    /// <summary>
+    /// A send waited <see cref="GraphQLStreamingOptions.SendTimeout"/>: the client reads nothing. No close frame
+    /// could reach it, so the connection is dropped; its operations end with the socket.
+    /// </summary>
+    private void OnSendTimeout()
+    {
+        // Set once the send loop has ended: a timer callback already queued then finds nothing to do.
+        if (Interlocked.Exchange(ref _sendTimerSpent, 1) != 0)
+        {
+            return;
+        }
+
+        // One line per fault: a socket already closing (a bad message, a full queue) was logged for that.
+        if (Interlocked.Exchange(ref _closing, 1) == 0)
+        {
+            LogSendTimeout(logger, options.SendTimeout.TotalSeconds);
+        }
+        else
+        {
+            LogCloseTimeout(logger, options.SendTimeout.TotalSeconds);
+        }
+
+        try
+        {
+            _lifetime.Cancel();
+            context.Abort();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The timer fired as the connection ended on its own: nothing left to drop.
         }
     }
 
@@ -499,10 +695,39 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     private static readonly byte[] PongMessage = """{"type":"pong"}"""u8.ToArray();
 
     /// <summary>Close reasons are limited to 123 UTF-8 bytes; ours are ASCII apart from echoed ids.</summary>
-    private static string Truncate(string text, int length) =>
-        Encoding.UTF8.GetByteCount(text) <= length ? text : string.Concat(text.AsSpan(0, Math.Min(text.Length, length / 4)), "…");
+    private static string Truncate(string text, int length)
+    {
+        if (Encoding.UTF8.GetByteCount(text) <= length)
+        {
+            return text;
+        }
 
-    private sealed record Outgoing(byte[]? Message, WebSocketCloseStatus? CloseStatus, string? CloseReason);
+        // As much as fits with the ellipsis (3 bytes), never splitting a surrogate pair.
+        var end = Math.Min(text.Length, length - 3);
+        while (end > 0 && (Encoding.UTF8.GetByteCount(text.AsSpan(0, end)) > length - 3 || char.IsHighSurrogate(text[end - 1])))
+        {
+            end--;
+        }
+
+        return string.Concat(text.AsSpan(0, end), "…");
+    }
+
+    private sealed record Outgoing(byte[]? Message, WebSocketCloseStatus? CloseStatus, string? CloseReason, OutgoingKind Kind);
+
+    private enum OutgoingKind
+    {
+        /// <summary>An operation's message: counted against the queue's bounds.</summary>
+        Counted,
+
+        /// <summary>The ack or the close: once per connection.</summary>
+        Uncounted,
+
+        /// <summary>A keep-alive ping: at most one queued.</summary>
+        Ping,
+
+        /// <summary>A pong: at most one queued.</summary>
+        Pong,
+    }
 
     /// <summary>A running operation: cancelled when it ends or is completed, disposed by its own run once it has ended.</summary>
     private sealed class Operation(CancellationTokenSource cancellation)
@@ -535,6 +760,15 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a subscribe on a GraphQL WebSocket: it runs {Limit} operations already")]
     private static partial void LogTooManySubscriptions(ILogger logger, int limit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: its client does not read (send queue full: {Messages} messages or {Bytes} bytes)")]
+    private static partial void LogNotReading(ILogger logger, int messages, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a GraphQL WebSocket: its client read nothing for {Seconds} s (GraphQL:Streaming:SendTimeout)")]
+    private static partial void LogSendTimeout(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a closing GraphQL WebSocket: its client read nothing for {Seconds} s")]
+    private static partial void LogCloseTimeout(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A GraphQL WebSocket subscription ended early: {Reason}")]
     private static partial void LogStreamEnded(ILogger logger, string reason);

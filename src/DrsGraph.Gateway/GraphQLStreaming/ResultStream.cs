@@ -13,6 +13,7 @@ internal sealed class ResultStream : IObserver<ExecutionResult>, IDisposable
 {
     private readonly Channel<ExecutionResult> _results;
     private readonly KeyValuePair<string, object?> _transport;
+    private readonly CancellationTokenSource _overflowed = new();
     private IDisposable? _subscription;
     private int _disposed;
 
@@ -24,6 +25,12 @@ internal sealed class ResultStream : IObserver<ExecutionResult>, IDisposable
 
     /// <summary>Completes when the observable completes; faults with <see cref="ResultStreamException"/> when it fails or the reader lags.</summary>
     public ChannelReader<ExecutionResult> Results => _results.Reader;
+
+    /// <summary>
+    /// Cancelled when the reader lagged and the stream ended: a transport waiting to pass a result on (a WebSocket
+    /// waiting for room in its send queue) stops waiting and ends the subscription now.
+    /// </summary>
+    public CancellationToken Overflowed => _overflowed.Token;
 
     public static ResultStream Subscribe(IObservable<ExecutionResult> source, int capacity, string transport)
     {
@@ -40,9 +47,18 @@ internal sealed class ResultStream : IObserver<ExecutionResult>, IDisposable
 
     public void OnNext(ExecutionResult value)
     {
-        if (!_results.Writer.TryWrite(value))
+        if (!_results.Writer.TryWrite(value)
+            && _results.Writer.TryComplete(new ResultStreamException("The client did not read the subscription's results fast enough; it was ended. Subscribe again to resume.")))
         {
-            _results.Writer.TryComplete(new ResultStreamException("The client did not read the subscription's results fast enough; it was ended. Subscribe again to resume."));
+            try
+            {
+                // Not inline: OnNext runs on the shared poller, which must not run the transport's continuations.
+                _ = _overflowed.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed meanwhile: nobody waits any more.
+            }
         }
     }
 
@@ -64,6 +80,7 @@ internal sealed class ResultStream : IObserver<ExecutionResult>, IDisposable
         GatewayTelemetry.ActiveSubscriptions.Add(-1, _transport);
         _results.Writer.TryComplete();
         Interlocked.Exchange(ref _subscription, NoSubscription.Instance)?.Dispose();
+        _overflowed.Dispose();
     }
 
     private sealed class NoSubscription : IDisposable

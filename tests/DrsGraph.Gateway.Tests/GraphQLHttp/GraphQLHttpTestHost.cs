@@ -1,5 +1,6 @@
 using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Security;
+using DrsGraph.Gateway.Tests.Infrastructure;
 using GraphQL;
 using GraphQL.DI;
 using Microsoft.AspNetCore.Builder;
@@ -24,10 +25,11 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private GraphQLHttpTestHost(WebApplication app, TestProbe probe)
+    private GraphQLHttpTestHost(WebApplication app, TestProbe probe, LogCapture logs)
     {
         _app = app;
         Probe = probe;
+        Logs = logs;
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         BaseAddress = new Uri(address);
         Client = new HttpClient { BaseAddress = BaseAddress };
@@ -38,6 +40,9 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
     public HttpClient Client { get; }
 
     public TestProbe Probe { get; }
+
+    /// <summary>Every log entry the endpoint wrote, at every level.</summary>
+    public LogCapture Logs { get; }
 
     /// <param name="settings">GraphQL:Http settings, e.g. <c>("MaxBatchSize", "3")</c>; a key with a colon is a full key (<c>GraphQL:Streaming:...</c>).</param>
     public static Task<GraphQLHttpTestHost> StartAsync(params (string Key, string Value)[] settings) =>
@@ -54,6 +59,8 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
         });
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        var logs = new LogCapture();
+        builder.Logging.AddProvider(logs);
         builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(
             s.Key.Contains(':', StringComparison.Ordinal) ? s.Key : $"{GraphQLHttpOptions.SectionName}:{s.Key}", s.Value)));
 
@@ -78,7 +85,7 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
             throw;
         }
 
-        return new GraphQLHttpTestHost(app, probe);
+        return new GraphQLHttpTestHost(app, probe, logs);
     }
 
     /// <summary>The WebSocket address of the endpoint (<c>ws://127.0.0.1:port/graphql</c>).</summary>
