@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -110,12 +111,52 @@ public static class DrsResilienceDefaults
 
     private static bool AsksToWaitLongerThan(HttpResponseMessage? response, TimeSpan maxDelay, TimeProvider time)
     {
-        if (response is not { StatusCode: HttpStatusCode.TooManyRequests } || response.Headers.RetryAfter is not { } retryAfter)
+        if (response is not { StatusCode: HttpStatusCode.TooManyRequests })
         {
             return false;
         }
 
-        var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : TimeSpan.Zero);
-        return wait > maxDelay;
+        if (response.Headers.RetryAfter is { } retryAfter)
+        {
+            var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : TimeSpan.Zero);
+            return wait > maxDelay;
+        }
+
+        return LongRetryAfterSeconds(response) is { } seconds && seconds > maxDelay;
+    }
+
+    /// <summary>
+    /// The typed header parses delta-seconds as an int, so a Retry-After of 2^31 seconds or more is dropped as
+    /// invalid and the 429 would be retried at once, against what DRS asked. Read the raw value instead: digits
+    /// only, clamped to <see cref="TimeSpan.MaxValue"/>; anything else is not a Retry-After.
+    /// </summary>
+    internal static TimeSpan? LongRetryAfterSeconds(HttpResponseMessage response)
+    {
+        if (!response.Headers.NonValidated.TryGetValues("Retry-After", out var values))
+        {
+            return null;
+        }
+
+        foreach (var raw in values)
+        {
+            var text = raw.Trim();
+            if (text.Length == 0 || !text.All(char.IsAsciiDigit))
+            {
+                continue;
+            }
+
+            // TimeSpan.MaxValue is about 9.2e11 s: more digits than that (or than a long holds) is clamped.
+            var digits = text.TrimStart('0');
+            if (digits.Length == 0)
+            {
+                return TimeSpan.Zero;
+            }
+
+            return digits.Length > 12 || long.Parse(digits, CultureInfo.InvariantCulture) >= (long)TimeSpan.MaxValue.TotalSeconds
+                ? TimeSpan.MaxValue
+                : TimeSpan.FromSeconds(long.Parse(digits, CultureInfo.InvariantCulture));
+        }
+
+        return null;
     }
 }

@@ -42,7 +42,10 @@ internal static class DrsResponseReader
         using (document)
         {
             var root = document?.RootElement;
-            if (root is { ValueKind: JsonValueKind.Object } obj
+            // Only a success and DRS's batch-shaped 400 (no ID of the batch exists: the whole batch refused, each
+            // item saying why) may be read as per-item answers. Any other status is an error whatever its body
+            // carries: a 401, or a proxy's 503 echoing a cached success, must never be served or cached as data.
+            if ((success || status == 400) && root is { ValueKind: JsonValueKind.Object } obj
                 && obj.TryGetProperty("results", out var results)
                 && results.ValueKind == JsonValueKind.Array)
             {

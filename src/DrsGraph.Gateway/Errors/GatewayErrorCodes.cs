@@ -9,7 +9,10 @@ public static class GatewayErrorCodes
 {
     // Callers: decided once per operation from the headers.
 
-    /// <summary>No <c>X-Auth-Token</c> header, or one that is not a valid IAM token.</summary>
+    /// <summary>
+    /// No <c>X-Auth-Token</c> header, or one that is not a valid IAM token; also DRS's HTTP 401 when its body carries
+    /// no DRS code of its own (an HTML or empty body), on the field that needed the job or list.
+    /// </summary>
     public const string Unauthenticated = "UNAUTHENTICATED";
 
     /// <summary>An <c>X-Project-Id</c> header that is not a DRS project ID.</summary>
@@ -26,7 +29,10 @@ public static class GatewayErrorCodes
     /// <summary>No <c>Authorization: Bearer</c> JWT, or one that fails validation (signature, issuer, audience, expiry, required claim).</summary>
     public const string InvalidBearerToken = "INVALID_BEARER_TOKEN";
 
-    /// <summary>The caller's claims grant no access to the project it asked for, or the gateway holds no credential for it.</summary>
+    /// <summary>
+    /// The caller's claims grant no access to the project it asked for, or the gateway holds no credential for it;
+    /// also DRS's HTTP 403 when its body carries no DRS code of its own (an HTML or empty body).
+    /// </summary>
     public const string ProjectNotAllowed = "PROJECT_NOT_ALLOWED";
 
     // Jobs: on the field that needed the job.

@@ -62,6 +62,10 @@ public static class GatewayErrors
         DrsErrorKind.Protocol => GatewayErrorCodes.UpstreamProtocol,
         // IAM refused the credential the gateway holds (service identities): the call was never made.
         DrsErrorKind.Unauthorized when error.Code == DrsCredentialHandler.IamRefusedCode => GatewayErrorCodes.Unauthenticated,
+        // DRS (or a proxy in front of it) refused the caller with a 401/403 whose body carries no DRS code (an HTML
+        // page, an empty body): still an auth refusal, not DRS being down. The caller must fix its token or project.
+        DrsErrorKind.Unauthorized => GatewayErrorCodes.Unauthenticated,
+        DrsErrorKind.Forbidden => GatewayErrorCodes.ProjectNotAllowed,
         _ => GatewayErrorCodes.UpstreamUnavailable,
     };
 

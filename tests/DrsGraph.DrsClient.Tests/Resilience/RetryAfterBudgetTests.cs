@@ -32,4 +32,27 @@ public sealed class RetryAfterBudgetTests
         // Well under the 3 s it asked for (and the 2 s total): it was not waited for.
         Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(1.8));
     }
+
+    [Theory]
+    [InlineData("2147483648")]
+    [InlineData("99999999999999999999999")]
+    public async Task A_retry_after_past_the_int_range_fails_throttled_at_once(string retryAfter)
+    {
+        await using var stub = await StubDrs.StartAsync((_, context) =>
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+            return StubDrs.WriteAsync(context, 429, """{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached."}""");
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress, new Dictionary<string, string?>
+        {
+            ["Drs:Resilience:Retry:Delay"] = "00:00:00.010",
+        });
+
+        var batch = await host.Client.GetStatusesAsync(new DrsCaller("stub-token-1b2c", EmulatorFixture.DemoProject), [A]);
+
+        Assert.Equal(DrsErrorKind.Throttled, batch[A].Error?.Kind);
+        Assert.Equal("APIGW.0308", batch[A].Error?.Code);
+        // Not retried: DRS asked for far longer than any budget.
+        Assert.Single(stub.Requests);
+    }
 }
