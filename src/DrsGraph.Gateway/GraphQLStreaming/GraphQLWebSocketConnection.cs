@@ -338,6 +338,8 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             }
             else
             {
+                // Executed, errors included (a subscription refused as its source is set up, e.g. INVALID_JOB_ID):
+                // next, then complete, as graphql-ws's server answers an execution result.
                 await SendNextAsync(id, result, operation, cancellationToken);
                 StreamingConnections.CountSent(StreamingConnections.WebSocket);
             }

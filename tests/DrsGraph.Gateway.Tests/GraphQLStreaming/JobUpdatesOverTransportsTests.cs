@@ -102,14 +102,37 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
         Assert.Matches(Sent, metrics);
     }
 
+    /// <summary>
+    /// As graphql-ws's reference server answers a subscription refused as its source is set up (an execution
+    /// result, not a validation error): a <c>next</c> carrying the errors, then <c>complete</c>; the README says so.
+    /// </summary>
     [Fact]
-    public async Task Malformed_ids_over_the_socket_get_an_error_message_with_the_gateway_s_code()
+    public async Task Malformed_ids_over_the_socket_get_a_next_with_the_gateway_s_code_then_complete()
     {
         await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
 
         await client.SendAsync(new { id = "bad", type = "subscribe", payload = new { query = Watch, variables = new { ids = new[] { "not-a-job-id" } } } });
 
         var answer = await client.ReceiveAsync();
-        Assert.Contains("INVALID_JOB_ID", answer.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("next", (string?)answer["type"]);
+        Assert.Equal("bad", (string?)answer["id"]);
+        Assert.Equal("INVALID_JOB_ID", (string?)answer["payload"]!["errors"]![0]!["extensions"]!["code"]);
+        Assert.Equal("""{"id":"bad","type":"complete"}""", (await client.ReceiveAsync()).ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_document_refused_before_execution_gets_one_error_message_without_complete()
+    {
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
+
+        await client.SendAsync(new { id = "bad", type = "subscribe", payload = new { query = "subscription { jobUpdates(ids: [\"x\"]) { nope } }" } });
+        var error = await client.ReceiveAsync();
+        Assert.Equal("error", (string?)error["type"]);
+        Assert.Equal("bad", (string?)error["id"]);
+        Assert.Contains("nope", error["payload"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // No complete follows: the next message is the answer to the ping.
+        await client.SendAsync(new { type = "ping" });
+        Assert.Equal("""{"type":"pong"}""", (await client.ReceiveAsync()).ToJsonString());
     }
 }
