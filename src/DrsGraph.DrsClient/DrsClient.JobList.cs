@@ -35,18 +35,65 @@ public sealed partial class DrsClient
         cancellationToken.ThrowIfCancellationRequested();
 
         var settings = options.Value;
+        var calls = 0;
+        var changes = 0;
+        for (var walk = 1; ; walk++)
+        {
+            var (list, error, changed) = await WalkAsync(caller, query, settings, cancellationToken);
+            calls += list?.UpstreamCalls ?? 0;
+            if (error is not null)
+            {
+                return DrsResult<DrsJobList>.Failure(error);
+            }
+
+            if (!changed)
+            {
+                return DrsResult<DrsJobList>.Success(list! with { UpstreamCalls = calls });
+            }
+
+            changes++;
+            if (walk >= ListWalkAttempts)
+            {
+                // Never a silently wrong list: the caller gets an error it may retry, and nothing is cached.
+                var message = $"DRS's job list changed while it was read page by page ({changes} walks in a row did not add up: total_record moved or the pages " +
+                    "did not hold that many distinct jobs); jobs are changing status right now, so try again shortly or narrow the filter.";
+                DrsClientLog.ListInconsistent(logger, caller.ProjectId, changes, calls);
+                return DrsResult<DrsJobList>.Failure(new DrsError(DrsErrorCodes.ListInconsistent, message, DrsErrorKind.Unavailable));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Walks a list whose jobs change status between pages at most this many times. DRS pages by offset over the
+    /// filtered list, so a job entering or leaving the filter mid-walk shifts the later pages and a job that matched
+    /// throughout can be skipped. Such a walk is detected and done again: a busy project settles within a few walks.
+    /// </summary>
+    internal const int ListWalkAttempts = 3;
+
+    /// <summary>
+    /// One walk: page 1 says how many jobs there are (and, over <c>Drs:ListMaxJobs</c>, ends the walk: the list is
+    /// refused anyway), then exactly the pages that remain, a few at a time. <c>Changed</c> when the pages do not add
+    /// up: another total_record than page 1's, or other than that many distinct jobs.
+    /// </summary>
+    private async Task<(DrsJobList? List, DrsError? Error, bool Changed)> WalkAsync(DrsCaller caller, JobListQuery query, DrsClientOptions settings, CancellationToken cancellationToken)
+    {
         var size = settings.ListPageSize;
         var max = settings.ListMaxJobs;
-
-        // Page 1 says how many jobs there are; then exactly the pages that remain (up to the ceiling), a few at a time.
         var (first, error) = await SendListAsync(caller, new JobListPageRequest(query, 1, size), cancellationToken);
         if (first is null)
         {
-            return DrsResult<DrsJobList>.Failure(error!);
+            return (null, error!, false);
         }
 
         var total = first.TotalRecord!.Value;
-        var pages = (int)Math.Min((Math.Min(total, max) + (long)size - 1) / size, int.MaxValue);
+        if (total > max)
+        {
+            // Page 1 decides it: more jobs match than the gateway lists at once, so the other pages are not fetched.
+            var head = Distinct(first.Jobs!);
+            return (new DrsJobList(head.Count > max ? [.. head.Take(max)] : head, total, IsComplete: false, UpstreamCalls: 1), null, false);
+        }
+
+        var pages = (int)Math.Min((total + (long)size - 1) / size, int.MaxValue);
         var rest = new JobListResponseWire?[Math.Max(pages - 1, 0)];
         DrsError? failed = null;
         if (rest.Length > 0)
@@ -65,12 +112,12 @@ public sealed partial class DrsClient
 
         if (failed is not null)
         {
-            return DrsResult<DrsJobList>.Failure(failed);
+            return (null, failed, false);
         }
 
         var jobs = Distinct(first.Jobs!.Concat(rest.SelectMany(p => p!.Jobs!)));
-        var complete = jobs.Count <= max && total <= max;
-        return DrsResult<DrsJobList>.Success(new DrsJobList(jobs.Count > max ? [.. jobs.Take(max)] : jobs, total, complete, 1 + rest.Length));
+        var changed = rest.Any(p => p!.TotalRecord != total) || jobs.Count != total;
+        return (new DrsJobList(jobs, total, IsComplete: true, 1 + rest.Length), null, changed);
     }
 
     /// <summary>Jobs by ID, first occurrence kept: a job pushed onto the next page while walking shows up twice.</summary>

@@ -21,6 +21,10 @@ internal static partial class DrsClientLog
         Message = "DRS {Endpoint} attempt {Attempt} failed: {Outcome} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms; retrying in {DelayMs:0} ms")]
     public static partial void AttemptFailed(ILogger logger, string endpoint, int attempt, string outcome, int? statusCode, string? requestId, double elapsedMs, double delayMs);
 
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
+        Message = "DRS list for project {ProjectId} failed: {Walks} walks over its pages in a row did not add up (jobs changing status between pages), {Calls} calls")]
+    public static partial void ListInconsistent(ILogger logger, string projectId, int walks, int calls);
+
     /// <summary>An exception as one line: its type and message, and those of its inner exception (the socket error under an HttpRequestException).</summary>
     public static string Describe(Exception? exception) => exception switch
     {

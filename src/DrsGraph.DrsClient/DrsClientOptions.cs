@@ -67,9 +67,9 @@ public sealed class DrsClientOptions
     public int ListPageSize { get; set; } = 100;
 
     /// <summary>
-    /// Most jobs one walk of the job list collects. Default 2000 (20 calls at 100 per page); past it the walk
-    /// stops and says it is incomplete, so a project with tens of thousands of jobs cannot make one query
-    /// fetch them all.
+    /// Most jobs one walk of the job list collects. Default 2000 (20 calls at 100 per page); when page 1's
+    /// total_record is over it the walk stops after page 1 and says it is incomplete, so a project with tens of
+    /// thousands of jobs cannot make one query fetch them all.
     /// </summary>
     [Range(1, 100_000)]
     public int ListMaxJobs { get; set; } = 2000;

@@ -51,6 +51,9 @@ public static class DrsErrorCodes
     public const string UnreadableResponse = "DRSGRAPH.UNREADABLE_RESPONSE";
     public const string Redirected = "DRSGRAPH.UPSTREAM_REDIRECT";
     public const string ResponseTooLarge = "DRSGRAPH.RESPONSE_TOO_LARGE";
+
+    /// <summary>A walk over every page of the list never added up (jobs kept changing status between pages).</summary>
+    public const string ListInconsistent = "DRSGRAPH.LIST_INCONSISTENT";
 }
 
 /// <summary>The answer for one job ID: exactly one of <see cref="Value"/> and <see cref="Error"/> is set.</summary>

@@ -30,7 +30,8 @@ public sealed record JobListPageRequest(JobListQuery Query, int CurPage, int Per
 /// <param name="Jobs">The jobs in DRS's order (newest first), without duplicates.</param>
 /// <param name="TotalRecord">How many jobs match, as DRS counts them (<c>total_record</c>).</param>
 /// <param name="IsComplete">
-/// For a walk over every page: false when it stopped at <c>Drs:ListMaxJobs</c> before the end. A single page is always complete.
+/// For a walk over every page: false when more jobs match than <c>Drs:ListMaxJobs</c> (the walk stopped after page 1, whose
+/// jobs <see cref="Jobs"/> holds). A single page is always complete.
 /// </param>
 /// <param name="UpstreamCalls">HTTP requests it took (one per page; resilience retries not counted).</param>
 public sealed record DrsJobList(IReadOnlyList<Wire.JobListItemWire> Jobs, int TotalRecord, bool IsComplete, int UpstreamCalls);

@@ -101,12 +101,34 @@ public sealed partial class DrsCallHandler(
             }
 
             var answer = JobListing.Answer(store.List(projectId), query, time.GetUtcNow());
+            if (query.CurPage == 1 && answer.Jobs.Count > 0 && faults.TakeListMove() is { } moveTo)
+            {
+                // Before the answer goes out: the client's next page request finds the job already moved.
+                MoveListed(projectId, answer.Jobs[0].Id, moveTo);
+            }
+
             entry.StatusCode = StatusCodes.Status200OK;
             await WriteAsync(context, StatusCodes.Status200OK, answer, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             entry.StatusCode = ClientClosedRequest;
+        }
+    }
+
+    /// <summary>The <c>listMoveNext</c> fault: one listed job changes status between the client's page requests.</summary>
+    private void MoveListed(string projectId, string? id, string status)
+    {
+        if (id is null || store.Find(projectId, id) is not { Deleted: false } job)
+        {
+            return;
+        }
+
+        var o = options.CurrentValue;
+        var (moved, _) = JobTransitions.Apply(job, new TransitionRequest(projectId, status, null, null, true), time.GetUtcNow(), o.Seed, o.TimeScale);
+        if (moved is not null)
+        {
+            store.TryReplace([(job, moved)]);
         }
     }
 

@@ -82,4 +82,19 @@ public sealed class FaultInjector(IOptions<EmulatorOptions> options)
             return (kind, delay, s);
         }
     }
+
+    /// <summary>The status to move a listed job to when a <see cref="FaultSettings.ListMoveNext"/> is left (counting it down), else null.</summary>
+    public string? TakeListMove()
+    {
+        lock (gate)
+        {
+            if (settings.ListMoveNext <= 0)
+            {
+                return null;
+            }
+
+            settings = settings with { ListMoveNext = settings.ListMoveNext - 1 };
+            return settings.ListMoveStatus;
+        }
+    }
 }

@@ -40,6 +40,17 @@ public sealed record FaultSettings
     public int HangNext { get; init; }
 
     /// <summary>
+    /// The next N list calls for page 1 each move the first job of their answer to <see cref="ListMoveStatus"/> right
+    /// after answering: a job changing status while a client walks the pages. DRS pages by offset over the filtered
+    /// list, so when that job leaves the filter the later pages shift by one and a job that matched throughout is
+    /// never seen. Independent of <see cref="Endpoints"/>.
+    /// </summary>
+    public int ListMoveNext { get; init; }
+
+    /// <summary>The status <see cref="ListMoveNext"/> moves a job to. Default PAUSING.</summary>
+    public string ListMoveStatus { get; init; } = "PAUSING";
+
+    /// <summary>
     /// Endpoints the faults apply to: status, progress, detail (the batch calls), list (the job list). Default
     /// the three batch calls: the list is only faulted when named, so existing fault set-ups keep their meaning.
     /// </summary>

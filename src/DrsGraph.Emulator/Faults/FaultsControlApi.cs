@@ -58,9 +58,14 @@ public static class FaultsControlApi
             return "failureCode must not be empty.";
         }
 
-        if (s.LatencyMs < 0 || s.JitterMs < 0 || s.RetryAfterSeconds < 0 || s.FailNext < 0 || s.ThrottleNext < 0 || s.HangNext < 0)
+        if (s.LatencyMs < 0 || s.JitterMs < 0 || s.RetryAfterSeconds < 0 || s.FailNext < 0 || s.ThrottleNext < 0 || s.HangNext < 0 || s.ListMoveNext < 0)
         {
-            return "latencyMs, jitterMs, retryAfterSeconds, failNext, throttleNext and hangNext must not be negative.";
+            return "latencyMs, jitterMs, retryAfterSeconds, failNext, throttleNext, hangNext and listMoveNext must not be negative.";
+        }
+
+        if (s.ListMoveStatus is null || !Jobs.JobStatuses.All.Contains(s.ListMoveStatus))
+        {
+            return $"listMoveStatus must be a DRS job status (e.g. {Jobs.JobStatuses.Pausing}).";
         }
 
         if (s.Endpoints is null)

@@ -17,7 +17,8 @@ public static class GatewayErrors
         // Keep what was said underneath: DRS's own code (APIGW.0308, DRS.M00004), that the circuit is open,
         // or which protocol error it was (a redirect, an answer too large).
         if (own && (!error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal)
-            || error.Code is DrsErrorCodes.CircuitOpen or DrsErrorCodes.Redirected or DrsErrorCodes.ResponseTooLarge or DrsCredentialHandler.IamRefusedCode))
+            || error.Code is DrsErrorCodes.CircuitOpen or DrsErrorCodes.Redirected or DrsErrorCodes.ResponseTooLarge or DrsErrorCodes.ListInconsistent
+                or DrsCredentialHandler.IamRefusedCode))
         {
             executionError.Data["upstreamCode"] = error.Code;
         }

@@ -73,7 +73,7 @@ public sealed class JobListTests(EmulatorFixture emulator) : EmulatorTest(emulat
     }
 
     [Fact]
-    public async Task The_walk_stops_at_the_ceiling_and_says_it_is_incomplete()
+    public async Task Over_the_ceiling_the_walk_stops_after_page_1_and_says_it_is_incomplete()
     {
         await CreateAsync(250);
         await Control.ClearRequestsAsync();
@@ -82,13 +82,54 @@ public sealed class JobListTests(EmulatorFixture emulator) : EmulatorTest(emulat
         var all = await client.ListAllJobsAsync(Caller, new JobListQuery("sync", Name: Name));
 
         Assert.True(all.IsSuccess, all.Error?.ToString());
-        Assert.Equal(120, all.Value!.Jobs.Count);
-        Assert.Equal(120, all.Value.Jobs.Select(j => j.Id).Distinct().Count());
-        Assert.Equal(250, all.Value.TotalRecord);
+        Assert.Equal(250, all.Value!.TotalRecord);
         Assert.False(all.Value.IsComplete);
-        var calls = await Control.GetRequestsAsync();
-        Assert.Equal(3, calls.Count);
-        Assert.All(calls, c => Assert.Equal(50, c.PageReq!.PerPage));
+        Assert.Equal(1, all.Value.UpstreamCalls);
+        Assert.Equal(50, all.Value.Jobs.Count);
+        // Page 1's total_record already decided the refusal: no other page was fetched.
+        var call = Assert.Single(await Control.GetRequestsAsync());
+        Assert.Equal(new LoggedPageReq(1, 50), call.PageReq);
+    }
+
+    [Fact]
+    public async Task A_job_changing_status_between_pages_makes_the_walk_start_again_and_no_job_is_lost()
+    {
+        var created = await CreateAsync(150);
+        await Control.ClearRequestsAsync();
+        // Page 1's first job leaves the filter after page 1 is answered: page 2 then starts one job later.
+        await Control.SetFaultsAsync(new { listMoveNext = 1, listMoveStatus = "PAUSING" });
+
+        var all = await NewClient().ListAllJobsAsync(Caller, new JobListQuery("sync", Name: Name, Status: "INCRE_TRANSFER_STARTED"));
+
+        Assert.True(all.IsSuccess, all.Error?.ToString());
+        var still = (await Control.ListJobsAsync()).Where(j => j.Name == Name && j.Status == "INCRE_TRANSFER_STARTED").Select(j => j.Id).ToList();
+        Assert.Equal(149, still.Count);
+        Assert.Equal(149, all.Value!.TotalRecord);
+        Assert.True(all.Value.IsComplete);
+        Assert.Equal(still.Order(StringComparer.Ordinal), all.Value.Jobs.Select(j => j.Id!).Order(StringComparer.Ordinal));
+        Assert.Equal(4, all.Value.UpstreamCalls);
+        Assert.Equal([1, 2, 1, 2], (await Control.GetRequestsAsync()).Select(c => c.PageReq!.CurPage!.Value));
+        Assert.Equal(150, created.Count);
+    }
+
+    [Fact]
+    public async Task A_list_that_keeps_changing_between_pages_fails_clearly_after_a_bounded_number_of_walks()
+    {
+        await CreateAsync(150);
+        await Control.ClearRequestsAsync();
+        await Control.SetFaultsAsync(new { listMoveNext = 100, listMoveStatus = "PAUSING" });
+        var host = NewHost();
+
+        var all = await host.Client.ListAllJobsAsync(Caller, new JobListQuery("sync", Name: Name, Status: "INCRE_TRANSFER_STARTED"));
+
+        Assert.False(all.IsSuccess);
+        Assert.Null(all.Value);
+        Assert.Equal(DrsErrorCodes.ListInconsistent, all.Error!.Code);
+        Assert.Equal(DrsErrorKind.Unavailable, all.Error.Kind);
+        Assert.Contains("changed while it was read page by page", all.Error.Message, StringComparison.Ordinal);
+        // Three walks of two pages, then it gave up.
+        Assert.Equal(6, (await Control.GetRequestsAsync()).Count);
+        Assert.Single(host.Logs.Entries, e => e.Message.Contains("did not add up", StringComparison.Ordinal));
     }
 
     [Fact]

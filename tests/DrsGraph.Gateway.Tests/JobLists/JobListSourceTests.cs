@@ -92,6 +92,34 @@ public sealed class JobListSourceTests
     }
 
     [Fact]
+    public async Task A_walk_that_never_adds_up_fails_and_neither_caches_the_list_nor_primes_statuses()
+    {
+        await using var gateway = await StartAsync(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var created = await CreateAsync(gateway, new { projectId = BigProject, count = 150, dbUseType = "sync", status = "INCRE_TRANSFER_STARTED", frozen = true });
+        var caller = new DrsCaller(Token, BigProject);
+        var filter = new JobListFilter(DbUseType.Sync, Status: JobStatus.IncreTransferStarted);
+        // Every walk's page 1 moves its first job out of the filter: the pages never add up.
+        await gateway.Emulator!.SetFaultsAsync(new { listMoveNext = 100 });
+        await gateway.Emulator.ClearUpstreamLogAsync();
+
+        var failed = await Source(gateway).ListAsync(caller, filter, JobListPaging.All, CancellationToken.None);
+
+        Assert.False(failed.IsSuccess);
+        Assert.Equal(DrsErrorCodes.ListInconsistent, failed.Error!.Code);
+        var walked = (await CallsAsync(gateway)).Count;
+        Assert.Equal(6, walked);
+
+        // Nothing was kept: the next question walks DRS again (now quiet) and gets the full, right list.
+        await gateway.Emulator.ClearFaultsAsync();
+        await gateway.Emulator.ClearUpstreamLogAsync();
+        var listed = Ok(await Source(gateway).ListAsync(caller, filter, JobListPaging.All, CancellationToken.None));
+        Assert.Equal(2, (await CallsAsync(gateway)).Count);
+        Assert.Equal(147, listed.TotalCount);
+        Assert.Equal(147, listed.Jobs.Count);
+        Assert.Equal(147, listed.Jobs.Select(j => j.Id).Intersect(created).Count());
+    }
+
+    [Fact]
     public async Task A_project_of_250_jobs_is_walked_in_three_calls_every_job_once_newest_first()
     {
         await using var gateway = await StartAsync();
