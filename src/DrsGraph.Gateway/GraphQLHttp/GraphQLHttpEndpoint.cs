@@ -73,7 +73,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        if (GraphQLMediaTypes.AcceptsEventStream(request.Headers.Accept))
+        if (GraphQLMediaTypes.PrefersEventStream(request.Headers.Accept))
         {
             await HandleEventStreamAsync(context, isGet);
             return;

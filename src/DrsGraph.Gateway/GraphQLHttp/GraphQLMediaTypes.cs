@@ -60,12 +60,50 @@ internal static class GraphQLMediaTypes
         && accepted.Any(m => (m.Quality ?? 1.0) > 0 && m.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// True when the client names <c>text/event-stream</c> (graphql-sse, EventSource): it wants GraphQL over SSE.
-    /// Wildcards do not count, so plain clients sending <c>*/*</c> keep getting JSON.
+    /// True when the client would rather have <c>text/event-stream</c> (graphql-sse, EventSource: GraphQL over SSE)
+    /// than a JSON answer. Only a named <c>text/event-stream</c> with q &gt; 0 counts (wildcards do not, so plain
+    /// clients sending <c>*/*</c> keep getting JSON), and it must not be outranked: a higher q on a JSON type or a
+    /// wildcard wins (<c>application/json, text/event-stream;q=0.1</c> is JSON). On equal q it beats a wildcard,
+    /// and between it and a named JSON type the one listed first wins: urql lists JSON first for queries (all at
+    /// q=1) and only <c>text/event-stream, multipart/mixed</c> for subscriptions; graphql-sse and the IDE send it alone.
     /// </summary>
-    public static bool AcceptsEventStream(StringValues acceptHeaders) =>
-        MediaTypeHeaderValue.TryParseList(acceptHeaders, out var accepted)
-        && accepted.Any(m => (m.Quality ?? 1.0) > 0 && m.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
+    public static bool PrefersEventStream(StringValues acceptHeaders)
+    {
+        if (!MediaTypeHeaderValue.TryParseList(acceptHeaders, out var accepted))
+        {
+            return false;
+        }
+
+        double eventStream = 0, json = 0, wildcard = 0;
+        int eventStreamAt = -1, jsonAt = -1;
+        for (var i = 0; i < accepted.Count; i++)
+        {
+            var quality = accepted[i].Quality ?? 1.0;
+            if (accepted[i].MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                if (quality > eventStream)
+                {
+                    (eventStream, eventStreamAt) = (quality, i);
+                }
+
+                continue;
+            }
+
+            switch (Classify(accepted[i]).Rank)
+            {
+                case > 0 when quality > json:
+                    (json, jsonAt) = (quality, i);
+                    break;
+                case 0:
+                    wildcard = Math.Max(wildcard, quality);
+                    break;
+            }
+        }
+
+        return eventStream > 0
+            && eventStream >= wildcard
+            && (eventStream > json || (eventStream == json && eventStreamAt < jsonAt));
+    }
 
     public static string ContentTypeOf(string mediaType) => mediaType + "; charset=utf-8";
 

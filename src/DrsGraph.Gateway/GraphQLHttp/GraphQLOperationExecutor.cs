@@ -13,7 +13,7 @@ internal enum GraphQLTransport
     /// <summary>POST with a JSON answer: queries and mutations.</summary>
     HttpPost,
 
-    /// <summary>GET with a JSON answer: queries only.</summary>
+    /// <summary>GET with a JSON answer: queries only (a mutation is 405, a subscription needs a stream).</summary>
     HttpGet,
 
     /// <summary>POST with <c>Accept: text/event-stream</c>: everything.</summary>
@@ -37,12 +37,12 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
     ILogger<GraphQLOperationExecutor<TSchema>> logger)
     where TSchema : ISchema
 {
-    private static readonly IValidationRule[] GetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance];
-    private static readonly IValidationRule[] GetCachedRules = [HttpGetQueriesOnlyRule.Instance];
+    private static readonly IValidationRule[] GetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance, SubscriptionsNeedStreamRule.Instance];
+    private static readonly IValidationRule[] GetCachedRules = [HttpGetQueriesOnlyRule.Instance, SubscriptionsNeedStreamRule.Instance];
     private static readonly IValidationRule[] PostRules = [.. DocumentValidator.CoreRules, SubscriptionsNeedStreamRule.Instance];
     private static readonly IValidationRule[] PostCachedRules = [SubscriptionsNeedStreamRule.Instance];
-    private static readonly IValidationRule[] EventStreamGetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.EventStream];
-    private static readonly IValidationRule[] EventStreamGetCachedRules = [HttpGetQueriesOnlyRule.EventStream];
+    private static readonly IValidationRule[] EventStreamGetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance];
+    private static readonly IValidationRule[] EventStreamGetCachedRules = [HttpGetQueriesOnlyRule.Instance];
 
     /// <summary>
     /// Runs <paramref name="request"/> for the caller of <paramref name="callerHeaders"/>. <paramref name="context"/> is

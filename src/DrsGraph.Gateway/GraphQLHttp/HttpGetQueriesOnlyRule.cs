@@ -5,24 +5,20 @@ using GraphQLParser.AST;
 namespace DrsGraph.Gateway.GraphQLHttp;
 
 /// <summary>
-/// GET must be safe: only queries run over GET (and subscriptions, over an event stream). Being a validation
-/// rule, it sees the operation that would actually run (operationName picks among several) and works with
-/// cached documents too.
+/// GET must be safe: a mutation never runs over GET (405). Being a validation rule, it sees the operation that
+/// would actually run (operationName picks among several) and works with cached documents too. A subscription
+/// is safe but is no business of this rule: over an event stream it runs, over a plain GET it is refused by
+/// <see cref="SubscriptionsNeedStreamRule"/> exactly as over a plain POST (it needs a stream, not another method).
 /// </summary>
-internal sealed class HttpGetQueriesOnlyRule(bool allowSubscriptions) : ValidationRuleBase
+internal sealed class HttpGetQueriesOnlyRule : ValidationRuleBase
 {
-    public static readonly HttpGetQueriesOnlyRule Instance = new(allowSubscriptions: false);
-
-    /// <summary>For GET with <c>Accept: text/event-stream</c>, where a subscription is as safe as a query.</summary>
-    public static readonly HttpGetQueriesOnlyRule EventStream = new(allowSubscriptions: true);
+    public static readonly HttpGetQueriesOnlyRule Instance = new();
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
-        var operation = context.Operation.Operation;
-        if (operation != OperationType.Query && !(allowSubscriptions && operation == OperationType.Subscription))
+        if (context.Operation.Operation == OperationType.Mutation)
         {
-            var kind = operation == OperationType.Mutation ? "Mutations" : "Subscriptions";
-            context.ReportError(new HttpMethodNotAllowedError(context, $"{kind} are not allowed over GET; send them with POST."));
+            context.ReportError(new HttpMethodNotAllowedError(context, "Mutations are not allowed over GET; send them with POST."));
         }
 
         return default;
@@ -34,8 +30,8 @@ internal sealed class HttpMethodNotAllowedError(ValidationContext context, strin
     : ValidationError(context.Document.Source, null!, message, context.Operation);
 
 /// <summary>
-/// A subscription answers a stream of results, which a plain JSON response cannot carry: over plain POST it is
-/// refused up front, naming the transports that can, instead of running and answering nonsense.
+/// A subscription answers a stream of results, which a plain JSON response cannot carry: over plain POST or GET it
+/// is refused up front, naming the transports that can, instead of running and answering nonsense.
 /// </summary>
 internal sealed class SubscriptionsNeedStreamRule : ValidationRuleBase
 {

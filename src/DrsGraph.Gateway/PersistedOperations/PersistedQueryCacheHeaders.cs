@@ -1,4 +1,6 @@
 using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.Security;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace DrsGraph.Gateway.PersistedOperations;
@@ -18,15 +20,25 @@ public static class PersistedQueryCacheHeaders
     public const string Vary = "Accept, " + CallerContextBuilder.AuthTokenHeader + ", " + CallerContextBuilder.ProjectIdHeader + ", "
         + CallerContextBuilder.LanguageHeader + ", " + CallerContextBuilder.RegionHeader + ", Authorization";
 
+    /// <summary>
+    /// <see cref="Vary"/> plus <c>Origin</c>, when CORS is on (<c>Gateway:Security:Cors:AllowedOrigins</c>): the
+    /// CORS headers of an answer depend on the request's Origin (none without one, the caller's own with several
+    /// allowed), and ASP.NET Core's CORS middleware only adds <c>Vary: Origin</c> to some of them, so a CDN could
+    /// serve an answer fetched without an Origin, or for another origin, to a browser that then refuses it.
+    /// </summary>
+    public const string VaryWithCors = Vary + ", Origin";
+
     public static void Apply(HttpContext context, TimeSpan maxAge, bool succeeded)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (maxAge <= TimeSpan.Zero)
         {
             return;
         }
 
         var response = context.Response.Headers;
-        response[HeaderNames.Vary] = Vary;
+        var cors = context.RequestServices.GetService<IOptions<GatewaySecurityOptions>>()?.Value.Cors.AllowedOrigins is { Length: > 0 };
+        response[HeaderNames.Vary] = cors ? VaryWithCors : Vary;
         if (!succeeded)
         {
             response.CacheControl = "no-store";

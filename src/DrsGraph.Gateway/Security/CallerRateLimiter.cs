@@ -8,6 +8,7 @@ using System.Threading.RateLimiting;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.ServiceIdentity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -15,13 +16,15 @@ namespace DrsGraph.Gateway.Security;
 
 /// <summary>
 /// The limiter on the GraphQL endpoint: a token bucket per caller, then a ceiling per client address (see
-/// <see cref="RateLimitSettings"/>). Callers are told apart by a keyed hash of their <c>X-Auth-Token</c>
-/// (HMAC-SHA256 with <c>Gateway:Cache:KeySecret</c>, the cache's, else a random per-process secret): the
+/// <see cref="RateLimitSettings"/>). Callers are told apart by a keyed hash of the credential they are
+/// authenticated by: their <c>X-Auth-Token</c>, or with service identities their bearer JWT (HMAC-SHA256 with <c>Gateway:Cache:KeySecret</c>, the cache's, else a random per-process secret): the
 /// limiter keeps its keys in memory and logs them, and a plain hash would let anyone with the logs confirm
 /// a guessed token. Requests without a token are limited by address.
 /// </summary>
 public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpContext>
 {
+    private const string BearerPrefix = "Bearer ";
+
     /// <summary>The path the limiter guards; the IDE's static assets below it are not counted.</summary>
     private static readonly PathString GraphQLPath = new("/graphql");
 
@@ -29,13 +32,15 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
 
     private readonly RateLimitSettings _settings;
     private readonly byte[] _secret;
+    private readonly bool _serviceIdentity;
     private readonly IPNetwork[] _exempt;
     private readonly PartitionedRateLimiter<HttpContext> _callers;
     private readonly PartitionedRateLimiter<HttpContext> _addresses;
 
-    public CallerRateLimiter(IOptions<GatewaySecurityOptions> security, IOptions<JobCacheOptions> cache)
+    public CallerRateLimiter(IOptions<GatewaySecurityOptions> security, IOptions<JobCacheOptions> cache, IOptions<ServiceIdentityOptions> serviceIdentity)
     {
         _settings = security.Value.RateLimit;
+        _serviceIdentity = serviceIdentity.Value.Enabled;
         _secret = cache.Value.KeySecret is { Length: > 0 } secret ? Encoding.UTF8.GetBytes(secret) : RandomNumberGenerator.GetBytes(32);
         _exempt = [.. _settings.ExemptAddresses.Select(entry => AddressRanges.TryParse(entry, out var network) ? network : throw new FormatException(entry))];
         var settings = _settings;
@@ -151,13 +156,13 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
 
     /// <summary>
     /// <c>t:</c> + the first 128 bits of HMAC-SHA256(secret, token), or <c>ip:</c> + the client address. The token
-    /// (<see cref="CallerToken"/>)
+    /// (<see cref="CallerToken(IHeaderDictionary, bool)"/>)
     /// is the caller's (<see cref="CallerHeaders.Of"/>): a WebSocket's operations are keyed by the token of its
     /// <c>connection_init</c>, as its per-caller connection count is.
     /// </summary>
     internal string PartitionKey(HttpContext context)
     {
-        var token = CallerToken(CallerHeaders.Of(context));
+        var token = CallerToken(CallerHeaders.Of(context), _serviceIdentity);
         if (token.Length > 0)
         {
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
@@ -169,8 +174,28 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
     }
 
     /// <summary>
-    /// What identifies a caller: its <c>X-Auth-Token</c>, else its <c>Authorization</c> header (a service identity's
-    /// bearer JWT), so JWT callers get buckets of their own instead of sharing their address's.
+    /// What identifies a caller: the credential its operations are authenticated by, and nothing else, or a caller
+    /// could escape its bucket by varying a header the gateway ignores. With service identities
+    /// (<paramref name="serviceIdentity"/>) that is the bearer JWT (the <c>Authorization</c> header's token, without
+    /// the scheme or spaces the resolver ignores too: "bearer  x" is the same caller as "Bearer x"); an
+    /// <c>X-Auth-Token</c> is ignored there, as the resolver ignores it. Without them it is the <c>X-Auth-Token</c>,
+    /// passed through to DRS. Empty (the address's bucket) when the caller sends no such credential.
+    /// </summary>
+    internal static string CallerToken(IHeaderDictionary headers, bool serviceIdentity)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (!serviceIdentity)
+        {
+            return headers[CallerContextBuilder.AuthTokenHeader].ToString();
+        }
+
+        var authorization = headers.Authorization.ToString().Trim();
+        return authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? authorization[BearerPrefix.Length..].Trim() : authorization;
+    }
+
+    /// <summary>
+    /// For hosts without the gateway's settings (endpoint tests): whichever credential the caller sent, the
+    /// <c>X-Auth-Token</c> first.
     /// </summary>
     internal static string CallerToken(IHeaderDictionary headers)
     {

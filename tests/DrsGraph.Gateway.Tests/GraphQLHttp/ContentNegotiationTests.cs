@@ -29,6 +29,29 @@ public sealed class ContentNegotiationTests(DefaultHostFixture fixture) : IClass
         Assert.Equal("""{"data":{"hello":"Hello, world!"}}""", answer.Body);
     }
 
+    /// <summary>
+    /// JSON or GraphQL over SSE by q-value; on equal q the type listed first wins between them (urql's query Accept
+    /// lists JSON first, all at q=1) and a named text/event-stream beats a wildcard.
+    /// </summary>
+    [Theory]
+    [InlineData("application/json, text/event-stream;q=0.1", Json)]
+    [InlineData("application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed", GraphQLResponseJson)]
+    [InlineData("text/event-stream;q=0, application/json", Json)]
+    [InlineData("text/event-stream;q=0.5, */*", Json)]
+    [InlineData("text/event-stream;q=0.5, application/json;q=0.4", "text/event-stream")]
+    [InlineData("text/event-stream, application/json", "text/event-stream")]
+    [InlineData("text/event-stream, multipart/mixed", "text/event-stream")]
+    [InlineData("text/event-stream, */*", "text/event-stream")]
+    [InlineData("text/event-stream", "text/event-stream")]
+    public async Task Json_or_an_event_stream_follows_the_q_values_of_the_accept_header(string accept, string expected)
+    {
+        var answer = await _client.GetWithAsync($"/graphql?query={Query("{ hello }")}", accept);
+
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal($"{expected}; charset=utf-8", answer.ContentType);
+        Assert.Contains("""{"data":{"hello":"Hello, world!"}}""", answer.Body, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("text/csv")]
     [InlineData("application/xml, text/plain;q=0.5")]

@@ -7,7 +7,7 @@ namespace DrsGraph.Gateway.Tests.GraphQLHttp;
 public sealed class CsrfTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
 {
     private const string Refusal =
-        """{"errors":[{"message":"This request was refused as a possible cross-site request forgery: a cross-site GET or a POST with a simple content type must carry a non-empty \u0027GraphQL-Require-Preflight\u0027 header."}]}""";
+        """{"errors":[{"message":"This request was refused as a possible cross-site request forgery: a cross-site GET or a POST with a simple content type must carry a header that needs a CORS preflight, such as a non-empty \u0027GraphQL-Require-Preflight\u0027."}]}""";
 
     private readonly HttpClient _client = fixture.Host.Client;
 
@@ -49,6 +49,45 @@ public sealed class CsrfTests(DefaultHostFixture fixture) : IClassFixture<Defaul
         Assert.Equal((HttpStatusCode.OK, """{"data":{"hello":"Hello, world!"}}"""), (answer.Status, answer.Body));
     }
 
+    /// <summary>
+    /// A page cannot add these headers to a cross-site request without a CORS preflight, so the request is no
+    /// forgery: Apollo Client's hashed GET (X-Auth-Token, Content-Type: application/json) must run.
+    /// </summary>
+    [Theory]
+    [InlineData("X-Auth-Token", "a-token", null)]
+    [InlineData("X-Project-Id", "p1", null)]
+    [InlineData("Authorization", "Bearer eyJhbGciOi", null)]
+    [InlineData(null, null, "application/json")]
+    public async Task A_cross_site_get_with_a_header_that_needs_a_preflight_runs(string? header, string? value, string? contentType)
+    {
+        var answer = await CrossSiteGetAsync(header, value, contentType);
+
+        Assert.Equal((HttpStatusCode.OK, """{"data":{"hello":"Hello, world!"}}"""), (answer.Status, answer.Body));
+    }
+
+    /// <summary>What a browser sends by itself (cached Basic credentials) or a safelisted Content-Type keeps a GET simple.</summary>
+    [Theory]
+    [InlineData("Authorization", "Basic dXNlcjpwYXNz", null)]
+    [InlineData("X-Auth-Token", " ", null)]
+    [InlineData(null, null, "text/plain")]
+    [InlineData(null, null, "application/x-www-form-urlencoded")]
+    public async Task A_cross_site_get_with_only_safelisted_or_browser_added_headers_is_still_refused(string? header, string? value, string? contentType)
+    {
+        var answer = await CrossSiteGetAsync(header, value, contentType);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal(Refusal, answer.Body);
+    }
+
+    [Fact]
+    public async Task A_cross_site_text_post_with_a_caller_header_runs_because_browsers_preflight_it()
+    {
+        var answer = await _client.PostRawAsync(Encoding.UTF8.GetBytes("""{"query":"{ hello }"}"""), "text/plain", Json, ("Sec-Fetch-Site", "cross-site"), ("X-Auth-Token", "a-token"));
+
+        // Past the guard, the content type is judged: 415, not the CSRF refusal.
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, answer.Status);
+    }
+
     [Fact]
     public async Task A_same_origin_browser_get_runs()
     {
@@ -71,6 +110,21 @@ public sealed class CsrfTests(DefaultHostFixture fixture) : IClassFixture<Defaul
         var answer = await _client.PostJsonAsync("""{"query":"{ hello }"}""", GraphQLResponseJson, ("Sec-Fetch-Site", "cross-site"), ("Origin", "https://app.example"));
 
         Assert.Equal((HttpStatusCode.OK, """{"data":{"hello":"Hello, world!"}}"""), (answer.Status, answer.Body));
+    }
+
+    private Task<Answer> CrossSiteGetAsync(string? header, string? value, string? contentType)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/graphql?query={Query("{ hello }")}");
+        if (contentType is not null)
+        {
+            request.Content = new ByteArrayContent([]);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        (string, string)[] headers = header is null
+            ? [("Sec-Fetch-Site", "cross-site"), ("Origin", "https://app.example")]
+            : [("Sec-Fetch-Site", "cross-site"), ("Origin", "https://app.example"), (header, value!)];
+        return _client.SendWithAsync(request, GraphQLResponseJson, headers);
     }
 
     [Fact]

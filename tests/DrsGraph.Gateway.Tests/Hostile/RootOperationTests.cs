@@ -9,7 +9,7 @@ namespace DrsGraph.Gateway.Tests.Hostile;
 /// <summary>
 /// The schema has no mutation root: a mutation is the client's mistake, answered with a GraphQL error naming
 /// it (<c>OPERATION_TYPE_NOT_SUPPORTED</c>), the spec's status codes, and no Error log. A subscription over
-/// plain POST is refused the same way, with <c>SUBSCRIPTION_NEEDS_STREAM</c> (it needs a WebSocket or SSE).
+/// plain POST or GET is refused the same way, with <c>SUBSCRIPTION_NEEDS_STREAM</c> (it needs a WebSocket or SSE).
 /// </summary>
 public sealed class RootOperationTests(HostileRigFixture fixture) : IClassFixture<HostileRigFixture>
 {
@@ -48,6 +48,27 @@ public sealed class RootOperationTests(HostileRigFixture fixture) : IClassFixtur
 
         var spec = await PostAsync(Body, "application/graphql-response+json");
         var legacy = await PostAsync(Body, "application/json");
+
+        Assert.True(spec.Status == HttpStatusCode.BadRequest, spec.Raw);
+        Assert.True(legacy.Status == HttpStatusCode.OK, legacy.Raw);
+        foreach (var answer in new[] { spec, legacy })
+        {
+            Assert.Equal("SUBSCRIPTION_NEEDS_STREAM", Assert.Single(answer.Codes));
+            Assert.Null(answer.Data);
+        }
+
+        AssertNoErrorLevelEntry(logged);
+    }
+
+    /// <summary>A subscription over a plain GET needs a stream, not another method: the POST's code and statuses, not 405.</summary>
+    [Fact]
+    public async Task A_subscription_over_plain_get_is_refused_as_over_plain_post()
+    {
+        var logged = fixture.Rig.Logs.Entries.Count;
+        const string Query = """subscription { jobUpdates(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21"]) { changes } }""";
+
+        var spec = await GetAsync(Query, "application/graphql-response+json");
+        var legacy = await GetAsync(Query, "application/json");
 
         Assert.True(spec.Status == HttpStatusCode.BadRequest, spec.Raw);
         Assert.True(legacy.Status == HttpStatusCode.OK, legacy.Raw);
@@ -104,6 +125,14 @@ public sealed class RootOperationTests(HostileRigFixture fixture) : IClassFixtur
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(json, Encoding.UTF8) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Accept.ParseAdd(accept);
+        request.Headers.Add("X-Auth-Token", GatewayRig.Token);
+        return await fixture.Rig.SendAsync(request);
+    }
+
+    private async Task<GraphQLAnswer> GetAsync(string query, string accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/graphql?query=" + Uri.EscapeDataString(query));
         request.Headers.Accept.ParseAdd(accept);
         request.Headers.Add("X-Auth-Token", GatewayRig.Token);
         return await fixture.Rig.SendAsync(request);

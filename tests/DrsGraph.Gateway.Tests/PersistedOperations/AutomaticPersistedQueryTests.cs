@@ -101,6 +101,39 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
         Assert.True(unknown.Headers.CacheControl is { NoStore: true, Public: false, MaxAge: null }, $"Cache-Control: {unknown.Headers.CacheControl}");
     }
 
+    /// <summary>
+    /// The README's Apollo Client set-up from another origin, with the headers a browser sends on its hashed GETs
+    /// (Apollo's Accept and Content-Type: application/json, the X-Auth-Token, the browser's Origin and
+    /// Sec-Fetch-Site): those headers cost a CORS preflight, so the GETs are no forgery and run; their cacheable
+    /// answers vary by Origin, as their CORS headers do.
+    /// </summary>
+    [Fact]
+    public async Task The_readme_apollo_flow_from_another_origin_runs_and_its_cacheable_get_varies_by_origin()
+    {
+        const string App = "https://app.example";
+        await using var gateway = fixture.Gateway()
+            .WithSetting("Gateway:PersistedOperations:GetMaxAge", "00:00:30")
+            .WithSetting("Gateway:Security:Cors:AllowedOrigins:0", App)
+            .Start();
+        var query = FreshQuery();
+        var hash = Sha256(query);
+
+        using var miss = await ApolloGetAsync(gateway, hash, App);
+        var missBody = await miss.Content.ReadAsStringAsync();
+        (await PostAsync(gateway, new { query, extensions = Extensions(hash) }, ("Origin", App), ("Sec-Fetch-Site", "cross-site"))).AssertNoErrors();
+        using var hit = await ApolloGetAsync(gateway, hash, App);
+        var hitBody = JsonNode.Parse(await hit.Content.ReadAsStringAsync())!;
+
+        Assert.True(miss.StatusCode == HttpStatusCode.BadRequest, missBody);
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], JsonNode.Parse(missBody)!["errors"]!.AsArray().Select(e => (string?)e!["extensions"]!["code"]));
+        Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        Assert.Equal(JobId, (string?)hitBody["data"]!["job"]!["id"]);
+        Assert.Equal(App, hit.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.True(hit.Headers.CacheControl is { Private: true, MaxAge.TotalSeconds: 30 }, $"Cache-Control: {hit.Headers.CacheControl}");
+        Assert.Equal(["Accept", "X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Authorization", "Origin"], hit.Headers.Vary);
+        Assert.Contains("Origin", miss.Headers.Vary);
+    }
+
     [Fact]
     public async Task Without_get_max_age_get_answers_carry_no_cache_headers()
     {
@@ -203,6 +236,24 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
         var answer = await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) });
 
         Assert.Equal(["PERSISTED_QUERY_NOT_SUPPORTED"], answer.Codes);
+    }
+
+    /// <summary>A hashed GET as Apollo Client's HttpLink sends it from a page of <paramref name="origin"/>.</summary>
+    private static Task<HttpResponseMessage> ApolloGetAsync(GatewayHost gateway, string hash, string origin)
+    {
+        var extensions = Uri.EscapeDataString(JsonSerializer.Serialize(Extensions(hash)));
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/graphql?extensions={extensions}")
+        {
+            // Apollo sends its default Content-Type on GETs too; HttpClient only sends one with content.
+            Content = new ByteArrayContent([]),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("Accept", "application/graphql-response+json,application/json;q=0.9");
+        request.Headers.Add("X-Auth-Token", Token);
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+        request.Headers.Add("Sec-Fetch-Mode", "cors");
+        return gateway.Client.SendAsync(request);
     }
 
     private static Task<HttpResponseMessage> GetAsync(GatewayHost gateway, string hash, string? token)

@@ -26,4 +26,29 @@ public sealed class ServiceIdentityRateLimitTests
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.OK], statuses);
     }
+
+    /// <summary>
+    /// The bucket is the JWT's, the credential the caller is authenticated by: an X-Auth-Token (ignored in this mode)
+    /// that changes with every request, or another spelling of the Bearer scheme, does not open a fresh bucket.
+    /// </summary>
+    [Fact]
+    public async Task A_jwt_caller_rotating_its_x_auth_token_stays_in_its_own_bucket()
+    {
+        using var minter = new JwtMinter();
+        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Gateway:Security:RateLimit:BurstLimit"] = "2";
+        settings["Gateway:Security:RateLimit:TokensPerPeriod"] = "1";
+        settings["Gateway:Security:RateLimit:ReplenishmentPeriod"] = "00:00:30";
+        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(settings).StartAsync();
+        var jwt = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-a", ["scope"] = "drs.read" });
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var scheme in new[] { "Bearer ", "Bearer ", "bearer  ", "Bearer " })
+        {
+            var answer = await gateway.QueryAsync("{ __typename }", token: Guid.NewGuid().ToString("N"), headers: [new("Authorization", scheme + jwt)]);
+            statuses.Add(answer.Status);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
 }
