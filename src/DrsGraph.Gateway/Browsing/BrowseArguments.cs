@@ -130,10 +130,26 @@ public static class BrowseArguments
                     break;
                 case "or":
                     or.AddRange(nested);
+                    // The same checks as a job's filter (Read): a tag filter must not be a way around them.
+                    if (value is IEnumerable entries and not IDictionary<string, object?> && !entries.Cast<object?>().Any())
+                    {
+                        throw Invalid("`tags ... or: []` matches nothing; leave it out instead.");
+                    }
+
                     break;
                 case "key" or "value" when value is IDictionary<string, object?> operations:
+                    if (operations.Count == 0)
+                    {
+                        throw Invalid($"The filter on 'tags.{name}' names no operation (eq, in, ...).");
+                    }
+
                     foreach (var (operation, operand) in operations)
                     {
+                        if (operand is IEnumerable values and not string && values.Cast<object?>().Count() > MaxListValues)
+                        {
+                            throw Invalid($"'tags.{name}.{operation}' lists more than {MaxListValues} values.");
+                        }
+
                         if (operand is null && operation is not ("eq" or "neq"))
                         {
                             throw Invalid($"'tags.{name}.{operation}' needs a value; only eq and neq compare with null.");

@@ -38,7 +38,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
             {
                 ("status", JobStatus status) when pushed.Status is null && status != JobStatus.Unknown => pushed with { Status = status },
                 ("useType", DbUseType useType) when pushed.UseType is null && useType != DbUseType.Unknown => pushed with { UseType = useType },
-                ("name", string name) when pushed.Name is null && name.Length > 0 => pushed with { Name = name },
+                // DRS reads an ID-shaped name as job IDs, which would change the answer: filtered here only.
+                ("name", string name) when pushed.Name is null && name.Length > 0 && !JobListFilter.MayReadAsIds(name) => pushed with { Name = name },
                 ("engineType", string engine) when pushed.EngineType is null && engine.Length > 0 => pushed with { EngineType = engine },
                 ("tags", TagFilter tag) when condition.Operation == "some" && tag.ExactPair() is { } pair
                     && pushed.Tags?.ContainsKey(pair.Key) != true => pushed with { Tags = new Dictionary<string, string>(pushed.Tags ?? new Dictionary<string, string>()) { [pair.Key] = pair.Value } },
@@ -57,12 +58,15 @@ public sealed class JobBrowsingFields(JobBrowser browser)
     public void AddProjectJobs(ObjectGraphType query)
     {
         var options = browser.Options;
-        var field = query.Field<NonNullGraphType<JobConnectionGraphType>>("projectJobs")
+        // Nullable, like job: a refused or failed page (a bad cursor, an unknown region, DRS's list failing) is
+        // null with its error, instead of nulling every other root field of the operation with it.
+        var field = query.Field<JobConnectionGraphType>("projectJobs")
             .Description($"The caller's project's jobs (X-Project-Id, else the default project) as a Relay connection: filtered by `where` (what DRS's job list can filter is sent to DRS), sorted by `order` (default: newest first), {options.DefaultPageSize} per page unless `first`/`last` say otherwise (at most {options.MaxPageSize}). Subtasks are not listed. See the README's cost table.");
         WithPagingArguments(field).Argument<StringGraphType>(GatewayUserContext.RegionArgument, JobsQuery.RegionDescription);
         WithFilterArguments(field)
             // The job budget and the answer-size estimate count the page.
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
+            .WithMetadata(ListSizes.MaxJobIdsKey, options.MaxPageSize)
             .ResolveAsync(async context =>
             {
                 var user = GatewayUserContext.Of(context);
@@ -148,7 +152,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
     {
         AddProjectJobs(query);
         var options = browser.Options;
-        var field = query.Field<NonNullGraphType<JobConnectionGraphType>>("jobsConnection")
+        // Nullable for the same reason as projectJobs.
+        var field = query.Field<JobConnectionGraphType>("jobsConnection")
             .Description($"A Relay connection over the jobs given by ID (at most {maxIds}), for screens that keep their own ID list: filtered by `where`, sorted by `order` (else in the order given), {options.DefaultPageSize} per page unless `first`/`last` say otherwise (at most {options.MaxPageSize}).")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs.")
             .Argument<StringGraphType>(GatewayUserContext.RegionArgument, JobsQuery.RegionDescription);
@@ -156,6 +161,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         WithFilterArguments(field)
             // The job budget counts the IDs (all are candidates); the result-size estimate the page.
             .WithMetadata(ListSizes.JobIdsArgumentKey, "ids")
+            .WithMetadata(ListSizes.MaxJobIdsKey, maxIds)
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
             .Resolve(context =>
             {

@@ -39,20 +39,29 @@ public sealed class JobsQuery : ObjectGraphType
             .WithMetadata(ListSizes.ArgumentKey, "ids")
             // The job budget and the rate limiter count the jobs the ids list names.
             .WithMetadata(ListSizes.JobIdsArgumentKey, "ids")
+            .WithMetadata(ListSizes.MaxJobIdsKey, maxIds)
             .Resolve(context =>
             {
                 GatewayUserContext.Of(context).CallerFor(context);
-                return browsing.FilterJobs(context, ReadIds(context, maxIds));
+                // With where or order the answer holds only the matching valid jobs, in another order: a malformed
+                // ID has no position in it, so its error is on the field.
+                var positional = context.GetArgument<object?>("where") is null && context.GetArgument<object?>("order") is null;
+                return browsing.FilterJobs(context, ReadIds(context, maxIds, positional));
             });
 
-        browsing.AddTo(this, maxIds, context => ReadIds(context, maxIds));
+        // A connection's nodes are not its ids list: a malformed ID's error is on the field.
+        browsing.AddTo(this, maxIds, context => ReadIds(context, maxIds, positional: false));
     }
 
     /// <summary>The <c>region</c> argument of every root field that reads DRS.</summary>
     public const string RegionDescription = "The DRS region to read (a name from Drs:Regions, or the default region's); default: the X-Drs-Region header's, else the default region. An unknown name is an UNKNOWN_REGION error on this field.";
 
-    /// <summary>The <c>ids</c> argument as job references: null (and an INVALID_JOB_ID error) at a malformed ID's position.</summary>
-    private static JobRef?[] ReadIds(IResolveFieldContext context, int maxIds)
+    /// <summary>
+    /// The <c>ids</c> argument as job references: null (and an INVALID_JOB_ID error) at a malformed ID's position.
+    /// The error's path is that position in the answer when <paramref name="positional"/> (the field answers the
+    /// list as given), else the field itself (the ID is absent from the answer): a path must lead to the error's null.
+    /// </summary>
+    private static JobRef?[] ReadIds(IResolveFieldContext context, int maxIds, bool positional)
     {
         var ids = context.GetArgument<List<string>>("ids");
         if (ids.Count > maxIds)
@@ -72,7 +81,7 @@ public sealed class JobsQuery : ObjectGraphType
                 // One bad ID must not fail the list: null at its position, the error on its path.
                 var error = InvalidId(ids[i]);
                 error.AddLocation(context.FieldAst, context.Document);
-                error.Path = context.ResponsePath.Append(i);
+                error.Path = positional ? context.ResponsePath.Append(i) : context.ResponsePath;
                 context.Errors.Add(error);
             }
         }

@@ -30,6 +30,15 @@ public sealed record JobListFilter(
     /// <summary>DRS takes at most this many IDs in one list call's name field.</summary>
     public const int MaxIds = 100;
 
+    /// <summary>
+    /// Whether DRS may read <paramref name="name"/> as job IDs rather than a name: its name field takes either, "name
+    /// or id", and no public source says how it tells them apart (the emulator reads IDs when every comma-separated
+    /// part is one). Conservatively true when any part is ID-shaped: such a name is not sent as <see cref="Name"/>
+    /// (the caller filters it itself), since DRS would list the jobs with those IDs instead of the jobs of that name.
+    /// </summary>
+    public static bool MayReadAsIds(string name) =>
+        name.Split(',', StringSplitOptions.TrimEntries).Any(DrsGraph.DrsClient.DrsClient.IsValidJobId);
+
     /// <summary>No filter at all: every job of every use type.</summary>
     public static JobListFilter None { get; } = new();
 

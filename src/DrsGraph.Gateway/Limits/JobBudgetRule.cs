@@ -30,11 +30,15 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
             new MatchingNodeVisitor<GraphQLField>((field, context) =>
             {
                 var definition = context.TypeInfo.GetFieldDef();
+                // More than the field accepts is refused by the field with its own code (TOO_MANY_JOB_IDS,
+                // PAGE_SIZE_EXCEEDED): count what it could load as references, so that clear error is what the
+                // caller sees instead of TOO_MANY_JOB_REFERENCES.
+                var most = definition?.GetMetadata<int?>(ListSizes.MaxJobIdsKey) ?? int.MaxValue;
                 // A connection over a project's jobs (projectJobs) loads at most a page of them.
                 if (definition?.GetMetadata<string?>(ListSizes.JobIdsArgumentKey) is null && definition?.GetMetadata<int?>(ListSizes.PageSizeKey) is { } pageSize)
                 {
                     arguments.TryGetValue(field, out var paging);
-                    references += Math.Max(PageArgument(paging, "first"), PageArgument(paging, "last")) is var size and > 0 ? size : pageSize;
+                    references += Math.Min(most, Math.Max(PageArgument(paging, "first"), PageArgument(paging, "last")) is var size and > 0 ? size : pageSize);
                     worst ??= field;
                     return;
                 }
@@ -54,14 +58,18 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
                         worst ??= field;
                         break;
                     case IEnumerable list:
+                        var named = 0;
                         foreach (var item in list)
                         {
-                            references++;
+                            named++;
                             if (item is string value)
                             {
                                 distinct.Add(value);
                             }
                         }
+
+                        // Distinct IDs are counted whole: they are what DRS would be asked for.
+                        references += Math.Min(named, most);
 
                         worst = field;
                         break;

@@ -32,6 +32,15 @@ public static class ListSizes
     public const string JobIdsArgumentKey = "drsgraph:jobIds:argument";
 
     /// <summary>
+    /// An <c>int</c>: the most job IDs (<see cref="JobIdsArgumentKey"/>) or the largest page (<see cref="PageSizeKey"/>)
+    /// the field accepts; more is refused by the field itself (<c>TOO_MANY_JOB_IDS</c>, <c>PAGE_SIZE_EXCEEDED</c>). The
+    /// job budget and the rate limiter's charge count at most this many: a request the field refuses anyway must get
+    /// that clear error, not be charged for 5000 jobs it never loads (a charge above the bucket is never granted, so
+    /// the caller saw RATE_LIMITED on every retry).
+    /// </summary>
+    public const string MaxJobIdsKey = "drsgraph:jobIds:max";
+
+    /// <summary>
     /// Gives each list field of the introspection types its real worst case for this schema (the most fields
     /// of any type, the most arguments of any field, ...). Computed from the built schema, so the estimate
     /// follows the schema as it grows. Idempotent; initializes the schema.
@@ -121,9 +130,14 @@ public static class ListSizes
     /// <summary>
     /// Job IDs the field names in its <see cref="JobIdsArgumentKey"/> argument, as written (before validation):
     /// the length of a list, literal or variable; 1 for anything else there (one ID, a variable not given);
-    /// 0 when the field loads no jobs or the argument is missing.
+    /// 0 when the field loads no jobs or the argument is missing; at most the field's <see cref="MaxJobIdsKey"/>.
     /// </summary>
     internal static double JobIdsOf(FieldType? definition, GraphQLField field, Inputs? variables)
+    {
+        return Math.Min(NamedJobIds(definition, field, variables), definition?.GetMetadata<int?>(MaxJobIdsKey) ?? double.MaxValue);
+    }
+
+    private static double NamedJobIds(FieldType? definition, GraphQLField field, Inputs? variables)
     {
         if (definition?.GetMetadata<string?>(JobIdsArgumentKey) is null && definition?.GetMetadata<int?>(PageSizeKey) is { } pageSize)
         {

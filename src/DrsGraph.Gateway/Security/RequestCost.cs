@@ -33,11 +33,17 @@ public static partial class RequestCost
             return await next(options);
         }
 
-        var permits = PermitsFor(services.GetService<DocumentShape>(), options.Document, options.OperationName, options.Variables, limiter.Settings.JobsPerPermit);
+        // At most a full bucket (the smaller of the caller's and the address's): a charge above what a bucket holds
+        // could never be granted, and the caller would be told to retry forever.
+        var settings = limiter.Settings;
+        var permits = Math.Min(
+            PermitsFor(services.GetService<DocumentShape>(), options.Document, options.OperationName, options.Variables, settings.JobsPerPermit),
+            settings.AddressBurstLimit > 0 ? Math.Min(settings.BurstLimit, settings.AddressBurstLimit) : settings.BurstLimit);
         var charge = context.Features.Get<Charge>();
         if (charge is null)
         {
-            // The first operation's first permit was charged by the middleware at the door.
+            // The first operation's first permit was charged by the middleware at the door: it is part of the full
+            // bucket above, so what is asked here fits in what the door left of it.
             charge = new Charge();
             context.Features.Set(charge);
             permits--;
@@ -85,7 +91,11 @@ public static partial class RequestCost
         return new ExecutionResult { Errors = [error] };
     }
 
-    /// <summary>1 + (job IDs named by the operation, <see cref="DocumentShape.CountJobIds"/>) / <paramref name="jobsPerPermit"/>.</summary>
+    /// <summary>
+    /// 1 + (job IDs named by the operation, <see cref="DocumentShape.CountJobIds"/>) / <paramref name="jobsPerPermit"/>.
+    /// A field's IDs or page count at most what it accepts (<see cref="ListSizes.MaxJobIdsKey"/>): more is refused by
+    /// the field itself, with its own code, before any job is loaded.
+    /// </summary>
     internal static int PermitsFor(DocumentShape? shape, GraphQLDocument? document, string? operationName, Inputs? variables, int jobsPerPermit)
     {
         var jobs = document is null || shape is null ? 0 : shape.CountJobIds(document, operationName, variables);

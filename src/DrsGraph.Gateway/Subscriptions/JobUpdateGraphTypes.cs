@@ -116,6 +116,7 @@ public sealed class JobsSubscription : ObjectGraphType
         JobBrowsingFields.WithPagingArguments(field).Argument<StringGraphType>(GatewayUserContext.RegionArgument, GraphQLSchema.JobsQuery.RegionDescription);
         JobBrowsingFields.WithFilterArguments(field)
             .WithMetadata(Limits.ListSizes.PageSizeKey, browse.DefaultPageSize)
+            .WithMetadata(Limits.ListSizes.MaxJobIdsKey, browse.MaxPageSize)
             .Resolve(context => context.Source is JobPageUpdate { End: { } end } ? throw GatewayErrors.Copy(end) : context.Source)
             .ResolveStream(context =>
             {

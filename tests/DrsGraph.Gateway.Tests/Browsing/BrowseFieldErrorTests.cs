@@ -1,0 +1,144 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Tests.Infrastructure;
+
+namespace DrsGraph.Gateway.Tests.Browsing;
+
+/// <summary>
+/// Where the browsing fields' errors land: a failed connection nulls itself only, a malformed ID's error points at
+/// its null (or at the field, when the answer has no place for it), tag filters are checked like the others, and a
+/// name DRS would read as job IDs is not sent to DRS.
+/// </summary>
+[Collection(GatewayTestGroup.Name)]
+public sealed class BrowseFieldErrorTests(GatewayFixture fixture)
+{
+    private const string Malformed = "not-a-job-id";
+
+    [Theory]
+    [InlineData("projectJobs(after: \"garbage\")", "INVALID_CURSOR")]
+    [InlineData("projectJobs(first: 51)", "PAGE_SIZE_EXCEEDED")]
+    [InlineData("projectJobs(region: \"atlantis\")", "UNKNOWN_REGION")]
+    [InlineData("jobsConnection(ids: [], after: \"garbage\")", "INVALID_CURSOR")]
+    [InlineData("jobsConnection(ids: [], where: { or: [] })", "INVALID_FILTER")]
+    public async Task A_refused_connection_is_null_with_its_error_and_the_other_root_fields_keep_their_data(string field, string code)
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(2, project: project);
+
+        var answer = await fixture.QueryAsync(
+            $"{{ page: {field} {{ totalCount }} byId: job(id: \"{ids[0]}\") {{ id status }} jobs(ids: {GatewayFixture.IdList(ids)}) {{ id }} }}",
+            headers: BrowseJobs.Headers(project));
+
+        Assert.Equal([code], answer.Codes);
+        Assert.Equal(["page"], answer.Errors[0]!["path"]!.AsArray().Select(p => p!.GetValue<string>()));
+        var data = answer.Data!.AsObject();
+        Assert.True(data.ContainsKey("page"));
+        Assert.Null(data["page"]);
+        Assert.Equal(ids[0], data["byId"]!["id"]!.GetValue<string>());
+        Assert.NotNull(data["byId"]!["status"]);
+        Assert.Equal(ids, data["jobs"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_malformed_id_s_error_points_at_its_null_or_at_the_field_when_the_answer_has_no_place_for_it()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 3);
+        var given = GatewayFixture.IdList([ids[0], Malformed, ids[1], ids[2]]);
+
+        // As given: the null is at the malformed ID's position.
+        var plain = await QueryAsync(project, $"{{ jobs(ids: {given}) {{ id }} }}");
+        // Reordered and filtered: only valid jobs, sorted by name; the malformed one has no position.
+        var ordered = await QueryAsync(project, $"{{ jobs(ids: {given}, order: [{{ name: DESC }}]) {{ id }} }}");
+        var filtered = await QueryAsync(project, $"{{ mine: jobs(ids: {given}, where: {{ status: {{ neq: CONFIGURATION }} }}) {{ id }} }}");
+        // A connection's nodes are not its ids list.
+        var connection = await QueryAsync(project, $"{{ jobsConnection(ids: {given}, first: 10) {{ totalCount nodes {{ id }} }} }}");
+
+        Assert.Equal(["jobs", "1"], PathOf(plain));
+        Assert.Null(plain.Data!["jobs"]![1]);
+        Assert.Equal(["jobs"], PathOf(ordered));
+        Assert.Equal(3, ordered.Data!["jobs"]!.AsArray().Count);
+        Assert.All(ordered.Data!["jobs"]!.AsArray(), j => Assert.NotNull(j));
+        Assert.Equal(["mine"], PathOf(filtered));
+        Assert.All(filtered.Data!["mine"]!.AsArray(), j => Assert.NotNull(j));
+        Assert.Equal(["jobsConnection"], PathOf(connection));
+        Assert.Equal(3, connection.Data!["jobsConnection"]!["totalCount"]!.GetValue<int>());
+        Assert.Equal(ids, connection.Data!["jobsConnection"]!["nodes"]!.AsArray().Select(n => n!["id"]!.GetValue<string>()));
+
+        static List<string> PathOf(GraphQLAnswer answer)
+        {
+            var error = Assert.Single(answer.Errors);
+            Assert.Equal("INVALID_JOB_ID", error!["extensions"]!["code"]!.GetValue<string>());
+            Assert.Contains(Malformed, error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            return [.. error["path"]!.AsArray().Select(p => p!.ToString())];
+        }
+    }
+
+    [Theory]
+    [InlineData("{ some: { key: {} } }")]
+    [InlineData("{ all: { value: {} } }")]
+    [InlineData("{ some: { or: [] } }")]
+    [InlineData("{ none: { and: [{ or: [] }] } }")]
+    [InlineData("{ some: { value: { in: [VALUES] } } }")]
+    [InlineData("{ some: { key: { nin: [VALUES] } } }")]
+    public async Task Tag_filters_get_the_same_checks_as_the_other_filters(string tags)
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(2, project: project);
+        var where = $"{{ tags: {tags.Replace("VALUES", string.Join(", ", Enumerable.Range(0, 101).Select(i => $"\"v{i}\"")), StringComparison.Ordinal)} }}";
+
+        var overIds = await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}, where: {where}) {{ id }} }}");
+        var overProject = await QueryAsync(project, $"{{ projectJobs(where: {where}) {{ totalCount }} }}");
+
+        Assert.Equal(["INVALID_FILTER"], overIds.Codes);
+        Assert.Equal(["INVALID_FILTER"], overProject.Codes);
+        // 100 values are fine, as in other filters.
+        if (tags.Contains("VALUES", StringComparison.Ordinal))
+        {
+            var hundred = $"{{ tags: {tags.Replace("VALUES", string.Join(", ", Enumerable.Range(0, 100).Select(i => $"\"v{i}\"")), StringComparison.Ordinal)} }}";
+            (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}, where: {hundred}) {{ id }} }}")).AssertNoErrors();
+        }
+    }
+
+    [Fact]
+    public async Task A_name_DRS_would_read_as_job_ids_is_filtered_here_and_the_job_of_that_name_is_found()
+    {
+        // DRS's list reads its name field as job IDs when they look like IDs: a job named after another job's ID,
+        // or after any ID-shaped string, would be lost (DRS would list the job with that ID, or nothing).
+        var project = BrowseJobs.NewProject();
+        var other = (await fixture.Host.Emulator!.CreateJobsAsync(1, project: project)).Single();
+        const string IdShaped = "12345678-aaaa-bbbb-cccc-1234567890ab";
+        var namedAfterOther = await CreateNamedAsync(project, other);
+        var namedIdShaped = await CreateNamedAsync(project, IdShaped);
+        var namedList = await CreateNamedAsync(project, $"{IdShaped},{other}");
+        var plain = await CreateNamedAsync(project, "plain-name");
+        await fixture.ClearUpstreamLogAsync();
+
+        Assert.Equal([namedAfterOther], await NamedAsync($"eq: \"{other}\""));
+        Assert.Equal([namedIdShaped], await NamedAsync($"in: [\"{IdShaped}\"]"));
+        Assert.Equal([namedList], await NamedAsync($"eq: \"{IdShaped},{other}\""));
+        var idCalls = await fixture.UpstreamCallsAsync();
+        await fixture.ClearUpstreamLogAsync();
+        Assert.Equal([plain], await NamedAsync("eq: \"plain-name\""));
+        var nameCalls = await fixture.UpstreamCallsAsync();
+
+        // None of the ID-shaped names went to DRS; a plain name still does.
+        Assert.NotEmpty(idCalls);
+        Assert.All(idCalls.Where(c => c.Endpoint == "list"), c => Assert.Null(c.ListQuery!.Name));
+        Assert.Equal("plain-name", Assert.Single(nameCalls, c => c.Endpoint == "list").ListQuery!.Name);
+
+        async Task<List<string>> NamedAsync(string operation) =>
+            [.. (await QueryAsync(project, $"{{ projectJobs(first: 50, where: {{ useType: {{ eq: MIGRATION }}, name: {{ {operation} }} }}) {{ nodes {{ id }} }} }}"))
+                .AssertNoErrors().Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => n!["id"]!.GetValue<string>())];
+    }
+
+    private async Task<string> CreateNamedAsync(string project, string name)
+    {
+        var response = await fixture.Host.Emulator!.Control.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, count = 1, name, dbUseType = "migration", frozen = true });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["jobs"]![0]!["id"]!.GetValue<string>();
+    }
+
+    private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
+        fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
+}
