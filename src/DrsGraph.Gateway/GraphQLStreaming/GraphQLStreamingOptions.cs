@@ -42,6 +42,16 @@ public sealed class GraphQLStreamingOptions
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// How long a WebSocket client has to answer a keep-alive <c>ping</c> with <c>pong</c> (the protocol requires
+    /// it; graphql-ws clients do it by themselves); unanswered, the socket closes with 1008 and one line is logged.
+    /// A peer that vanished without closing (a laptop lid, a dropped NAT entry) otherwise holds its connection,
+    /// subscriptions and caller slot until TCP gives up, which takes many minutes. Default 30 s. 0 turns the check
+    /// off; it needs <see cref="KeepAliveInterval"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan PongTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Results one subscription may have waiting for a slow client. Past it the subscription ends with an error
     /// rather than buffering without bound (the results come from a shared poller that must not wait). Default 256.
     /// A WebSocket's send queue holds at most this many messages too, whatever operations they belong to: its

@@ -55,6 +55,8 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     private int _pingQueued;
     private int _pongQueued;
     private int _sendTimerSpent;
+    private int _awaitingPong;
+    private ITimer? _pongTimer;
     private readonly ConcurrentDictionary<string, Operation> _operations = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
     private int _initialised;
@@ -79,6 +81,10 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             using var keepAlive = options.KeepAliveInterval > TimeSpan.Zero
                 ? timeProvider.CreateTimer(_ => SendOnce(PingMessage, ref _pingQueued, OutgoingKind.Ping), null, options.KeepAliveInterval, options.KeepAliveInterval)
                 : null;
+            using var pongTimer = options.KeepAliveInterval > TimeSpan.Zero && options.PongTimeout > TimeSpan.Zero
+                ? timeProvider.CreateTimer(_ => OnPongTimeout(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
+                : null;
+            _pongTimer = pongTimer;
             await ReceiveLoopAsync();
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
@@ -203,6 +209,11 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
                     SendOnce(PongMessage, ref _pongQueued, OutgoingKind.Pong);
                     break;
                 case "pong":
+                    if (Interlocked.Exchange(ref _awaitingPong, 0) == 1)
+                    {
+                        ChangePongTimer(Timeout.InfiniteTimeSpan);
+                    }
+
                     break;
                 case "subscribe":
                     Subscribe(root, payload);
@@ -626,6 +637,11 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
                 {
                     Dequeued(outgoing.Message!);
                 }
+                else if (outgoing.Kind == OutgoingKind.Ping && Interlocked.Exchange(ref _awaitingPong, 1) == 0)
+                {
+                    // From when the ping went out; a ping while one is unanswered does not extend the wait.
+                    ChangePongTimer(options.PongTimeout);
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
@@ -669,6 +685,28 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         catch (ObjectDisposedException)
         {
             // The timer fired as the connection ended on its own: nothing left to drop.
+        }
+    }
+
+    private void ChangePongTimer(TimeSpan dueTime)
+    {
+        try
+        {
+            _pongTimer?.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection has ended.
+        }
+    }
+
+    /// <summary>A keep-alive ping went unanswered for PongTimeout: the peer is gone or broken.</summary>
+    private void OnPongTimeout()
+    {
+        if (Volatile.Read(ref _awaitingPong) == 1 && Volatile.Read(ref _closing) == 0)
+        {
+            LogNoPong(logger, options.PongTimeout.TotalSeconds);
+            Close(WebSocketCloseStatus.PolicyViolation, "Keep-alive timeout: no pong");
         }
     }
 
@@ -768,6 +806,9 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a GraphQL WebSocket: its client read nothing for {Seconds} s (GraphQL:Streaming:SendTimeout)")]
     private static partial void LogSendTimeout(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: no pong within {Seconds} s of a keep-alive ping (GraphQL:Streaming:PongTimeout)")]
+    private static partial void LogNoPong(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a closing GraphQL WebSocket: its client read nothing for {Seconds} s")]
     private static partial void LogCloseTimeout(ILogger logger, double seconds);

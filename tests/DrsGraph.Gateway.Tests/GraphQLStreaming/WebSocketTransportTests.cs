@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using System.Text.Json.Nodes;
 using DrsGraph.Gateway.Tests.GraphQLHttp;
 
 namespace DrsGraph.Gateway.Tests.GraphQLStreaming;
@@ -128,6 +129,49 @@ public sealed class WebSocketTransportTests
         Assert.Equal("""{"type":"ping"}""", (await client.ReceiveAsync()).ToJsonString());
         await client.SendAsync(new { type = "pong" });
         Assert.Equal("""{"type":"ping"}""", (await client.ReceiveAsync()).ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_client_that_never_answers_a_ping_is_closed_after_the_pong_timeout_with_one_log_line()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(
+            ("GraphQL:Streaming:KeepAliveInterval", "00:00:00.200"), ("GraphQL:Streaming:PongTimeout", "00:00:00.500"));
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+        await client.SubscribeAsync("f", "subscription { forever }");
+
+        // Reads everything (pings included) and answers nothing: a peer whose graphql-ws layer is gone.
+        var (status, description) = await client.ReceiveCloseAsync();
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
+        Assert.Equal("Keep-alive timeout: no pong", description);
+        Assert.Equal(1, host.Logs.Count("no pong within 0.5 s"));
+        await host.Probe.ForeverDisposed.Task.WaitAsync(GraphQLWsClient.Patience);
+    }
+
+    [Fact]
+    public async Task A_client_that_answers_its_pings_stays_connected_past_the_pong_timeout()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(
+            ("GraphQL:Streaming:KeepAliveInterval", "00:00:00.200"), ("GraphQL:Streaming:PongTimeout", "00:00:01"));
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        // Fifteen pings answered: three seconds, three times the pong timeout (a second each: room for a loaded machine).
+        for (var ping = 0; ping < 15; ping++)
+        {
+            Assert.Equal("""{"type":"ping"}""", (await client.ReceiveAsync()).ToJsonString());
+            await client.SendAsync(new { type = "pong" });
+        }
+
+        await client.SubscribeAsync("q", "{ hello }");
+        JsonObject next;
+        do
+        {
+            next = await client.ReceiveAsync();
+        }
+        while ((string?)next["type"] == "ping");
+
+        Assert.Equal("next", (string?)next["type"]);
+        Assert.Equal(0, host.Logs.Count("no pong within"));
     }
 
     [Fact]
