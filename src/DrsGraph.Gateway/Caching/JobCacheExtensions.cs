@@ -20,6 +20,11 @@ public static class JobCacheExtensions
     {
         var services = builder.Services;
         services.AddOptions<JobCacheOptions>().BindConfiguration(JobCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // Checked even with the cache off: persisted operations and subscriptions use the same Redis.
+        services.AddOptions<RedisConnectionSetting>()
+            .Configure<IConfiguration>((setting, configuration) => setting.Value = configuration.GetConnectionString(RedisConnectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisConnectionSetting>, RedisConnectionValidation>());
         if (!IsEnabled(builder.Configuration))
         {
             return builder;

@@ -6,7 +6,8 @@ namespace DrsGraph.Gateway.Upstream;
 
 /// <summary>
 /// Checks <c>Drs:Endpoint</c> at start-up: an absolute http(s) URL, https outside Development unless
-/// <c>Drs:AllowInsecureEndpoint</c>, and present unless the embedded emulator serves instead. Without it a
+/// <c>Drs:AllowInsecureEndpoint</c>, no <c>user:password@</c> (it ended up in /metrics labels), no <c>/v3</c> in
+/// its path (the client adds <c>/v3/{project_id}</c>), and present unless the embedded emulator serves instead. Without it a
 /// typo started a gateway that reported ready and then failed every query (HTTP 500 for <c>notaurl</c>,
 /// hundreds of log lines per query for <c>ftp://...</c>), or served the emulator's invented jobs. Every
 /// <c>Drs:Regions:&lt;name&gt;:Endpoint</c> is held to the same rules.
@@ -84,6 +85,20 @@ internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmu
         if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp) || endpoint.Host.Length == 0)
         {
             return $"{setting} '{Describe(endpoint)}' is not an absolute http(s) URL; set it to the DRS API's base URL, e.g. {Example}.";
+        }
+
+        if (endpoint.UserInfo.Length > 0)
+        {
+            // Never echoed (Describe drops it): a password here went to every log line and /metrics label naming the endpoint.
+            return $"{setting} '{Describe(endpoint)}' carries a user name or password before the host ('user:password@'): DRS does not take " +
+                "credentials in the URL, and they would show in logs and metrics. Remove that part; callers send their own IAM token.";
+        }
+
+        if (endpoint.Segments.Any(s => string.Equals(s.TrimEnd('/'), "v3", StringComparison.OrdinalIgnoreCase)))
+        {
+            // The client appends v3/{project_id}/jobs/... itself: a path with it already asked DRS for .../v3/<project>/v3/<project>/jobs.
+            return $"{setting} '{Describe(endpoint)}' already contains the API path '/v3/...': set only the DRS API's base URL, e.g. {Example} " +
+                $"(the gateway adds /v3/{{project_id}}/jobs itself; the project comes from {DrsClientOptions.SectionName}:{nameof(DrsClientOptions.ProjectId)} or the caller's X-Project-Id).";
         }
 
         if (endpoint.Scheme == Uri.UriSchemeHttp && !isDevelopment && !allowInsecure)

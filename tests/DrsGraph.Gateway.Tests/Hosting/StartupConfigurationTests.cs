@@ -21,12 +21,37 @@ public sealed class StartupConfigurationTests
     [InlineData("file:///etc/passwd", "Production", "not an absolute http(s) URL")]
     [InlineData("http://127.0.0.1:9", "Production", "plain http outside the Development environment")]
     [InlineData("http://drs.example.com", "Staging", "Drs:AllowInsecureEndpoint")]
+    [InlineData("https://admin:s3cret-pw@drs.example.com", "Production", "'https://drs.example.com/' carries a user name or password")]
+    [InlineData("https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0", "Production", "already contains the API path '/v3/...'")]
+    [InlineData("https://drs.example.com/proxy/V3/", "Production", "already contains the API path '/v3/...'")]
     public void A_bad_drs_endpoint_stops_start_up_naming_the_setting(string endpoint, string environment, string reason)
     {
         var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?> { ["environment"] = environment, ["Drs:Endpoint"] = endpoint }).Start());
 
         Assert.Contains("Drs:Endpoint", error.Message, StringComparison.Ordinal);
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("redis://localhost:6379", "ConnectionStrings:Redis is unusable: it is a redis:// URL")]
+    [InlineData("rediss://:s3cret-pw@cache.example.com:6380", "ConnectionStrings:Redis is unusable: it is a redis:// URL")]
+    [InlineData(":::", "ConnectionStrings:Redis is unusable: one of its endpoints is not a host name or address")]
+    [InlineData("localhost:6379,password=s3cret-pw,nosuchoption=1", "ConnectionStrings:Redis is unusable")]
+    [InlineData("password=s3cret-pw", "it names no host:port")]
+    [InlineData("a b c", "not a host name or address")]
+    [InlineData("localhost:99999,password=s3cret-pw", "ConnectionStrings:Redis is unusable")]
+    public void An_unusable_redis_connection_string_stops_start_up_saying_why(string connectionString, string reason)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?>
+        {
+            ["environment"] = "Production",
+            ["Drs:Endpoint"] = "https://drs.example.com",
+            ["ConnectionStrings:Redis"] = connectionString,
+        }).Start());
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -140,6 +165,9 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway:Shutdown:Timeout", "-00:00:01", "'Timeout' with the error")]
     [InlineData("GraphQL:Http:MaxResponseBytes", "1", "'MaxResponseBytes' with the error")]
     [InlineData("GraphQL:Streaming:MaxPendingResults", "0", "'MaxPendingResults' with the error")]
+    [InlineData("Drs:Endpoint", "https://admin:s3cret-pw@drs.example.com", "Drs:Endpoint 'https://drs.example.com/' carries a user name or password")]
+    [InlineData("Drs:Endpoint", "https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0/", "Drs:Endpoint 'https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0/' already contains the API path")]
+    [InlineData("ConnectionStrings:Redis", "redis://:s3cret-pw@localhost:6379", "ConnectionStrings:Redis is unusable: it is a redis:// URL")]
     public async Task The_real_program_with_a_bad_setting_exits_1_with_one_line_naming_it_and_no_stack_trace(string setting, string value, string line)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -179,5 +207,6 @@ public sealed class StartupConfigurationTests
         Assert.Single(output.Split('\n'), l => l.Contains("Invalid configuration, not starting", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", output, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary><c>ConnectionStrings:Redis</c> as configured, to be checked at start-up.</summary>
+internal sealed class RedisConnectionSetting
+{
+    public string? Value { get; set; }
+}
+
+/// <summary>
+/// Checks <c>ConnectionStrings:Redis</c> at start-up: a string StackExchange.Redis cannot parse (a <c>redis://</c> URL,
+/// garbage) used to start the gateway and surface only as "Redis is down (TimeoutException)" in the health check and
+/// the cache's log, as if the server were unreachable. Never echoes the string: it may carry a password.
+/// </summary>
+internal sealed partial class RedisConnectionValidation : IValidateOptions<RedisConnectionSetting>
+{
+    public const string Setting = "ConnectionStrings:" + JobCacheExtensions.RedisConnectionName;
+
+    private const string Syntax = "host:port[,password=...][,ssl=true] (StackExchange.Redis syntax, e.g. redis-host:6379)";
+
+    public ValidateOptionsResult Validate(string? name, RedisConnectionSetting options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var value = options.Value;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            // Unset: no shared level, memory only.
+            return ValidateOptionsResult.Success;
+        }
+
+        if (UrlScheme().IsMatch(value))
+        {
+            return ValidateOptionsResult.Fail($"{Setting} is unusable: it is a redis:// URL, which StackExchange.Redis does not read. Write it as {Syntax}.");
+        }
+
+        ConfigurationOptions parsed;
+        try
+        {
+            parsed = ConfigurationOptions.Parse(value);
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail($"{Setting} is unusable: {Scrub(ex.Message, value)} Write it as {Syntax}.");
+        }
+
+        if (parsed.EndPoints.Count == 0)
+        {
+            return ValidateOptionsResult.Fail($"{Setting} is unusable: it names no host:port to connect to. Write it as {Syntax}.");
+        }
+
+        // The parser takes any text without '=' as a host name (":::" becomes host "::", "a b c" a host with blanks);
+        // the connection then only ever times out.
+        foreach (var endPoint in parsed.EndPoints)
+        {
+            var host = endPoint switch
+            {
+                DnsEndPoint dns => dns.Host,
+                IPEndPoint ip => ip.Address.ToString(),
+                _ => null,
+            };
+            if (host is null || Uri.CheckHostName(host) == UriHostNameType.Unknown
+                || (IPAddress.TryParse(host, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))))
+            {
+                return ValidateOptionsResult.Fail($"{Setting} is unusable: one of its endpoints is not a host name or address one can connect to. Write it as {Syntax}.");
+            }
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+
+    // The parser's message may quote the option it refused; a password in the string must not reach the log.
+    private static string Scrub(string message, string value)
+    {
+        foreach (Match secret in Password().Matches(value))
+        {
+            if (secret.Groups[1].Value.Length > 0)
+            {
+                message = message.Replace(secret.Groups[1].Value, "***", StringComparison.Ordinal);
+            }
+        }
+
+        // One line: the range check's message ends in "Actual value was ..." on a line of its own.
+        return string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).TrimEnd('.') + ".";
+    }
+
+    [GeneratedRegex(@"^\s*rediss?://", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UrlScheme();
+
+    [GeneratedRegex(@"password\s*=\s*([^,]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Password();
+}
