@@ -90,7 +90,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
         {
             LogCsrfRefused(logger, request.Method, request.Headers.Origin, request.Headers["Sec-Fetch-Site"]);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, CsrfGuard.RefusalMessage);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, CsrfGuard.RefusalMessage, logged: true);
             return;
         }
 
@@ -139,7 +139,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
         {
             LogCsrfRefused(logger, request.Method, request.Headers.Origin, request.Headers["Sec-Fetch-Site"]);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, GraphQLMediaTypes.Json, CsrfGuard.RefusalMessage);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, GraphQLMediaTypes.Json, CsrfGuard.RefusalMessage, logged: true);
             return;
         }
 
@@ -328,9 +328,15 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         foreach (var entry in batch.EnumerateArray())
         {
             var parsed = _reader.FromJson(entry);
-            results[index++] = parsed.Error is null
-                ? (await ExecuteAsync(context, parsed.Request!, isGet: false)).Result
-                : ErrorResult(parsed.Error, parsed.Code);
+            if (parsed.Error is not null)
+            {
+                // The entry never reaches the executer (whose telemetry logs operations with errors): its line is here.
+                LogBatchEntryRefused(logger, index, parsed.Code, parsed.Error);
+                results[index++] = ErrorResult(parsed.Error, parsed.Code);
+                continue;
+            }
+
+            results[index++] = (await ExecuteAsync(context, parsed.Request!, isGet: false)).Result;
         }
 
         // Batching is outside the spec; every entry carries its own errors, so the batch itself is 200.
@@ -409,8 +415,20 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         return WriteAsync(context, StatusCodes.Status400BadRequest, mediaType, ErrorResult(message, code));
     }
 
-    private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message) =>
-        WriteAsync(context, status, mediaType, ErrorResult(message));
+    /// <summary>
+    /// A refusal of the request as a whole (405, 406, 413, 415, batches): one Information line with the status and the
+    /// reason, which names limits and media types, never the token or the query. <paramref name="logged"/>: the caller
+    /// has logged a line of its own (the CSRF refusal, with the headers that decided it).
+    /// </summary>
+    private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message, bool logged = false)
+    {
+        if (!logged)
+        {
+            LogRefused(logger, status, message);
+        }
+
+        return WriteAsync(context, status, mediaType, ErrorResult(message));
+    }
 
     private async Task WriteAsync<TResult>(HttpContext context, int status, string mediaType, TResult result)
     {
@@ -464,6 +482,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request ({Code}): {Reason}")]
     private static partial void LogRequestRefused(ILogger logger, string? code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL request with {Status}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused entry {Index} of a GraphQL batch ({Code}): {Reason}")]
+    private static partial void LogBatchEntryRefused(ILogger logger, int index, string? code, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading a GraphQL request body from {RemoteAddress}: {Reason}")]
     private static partial void LogBodyNotRead(ILogger logger, System.Net.IPAddress? remoteAddress, string reason);

@@ -99,7 +99,9 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
                 _ => (null, null),
             };
 
-            return (await executer.ExecuteAsync(executionOptions), false);
+            var result = await executer.ExecuteAsync(executionOptions);
+            LogIfUnparsed(result);
+            return (result, false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -116,6 +118,23 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
             return (new ExecutionResult { Errors = [new ExecutionError(message)] }, true);
         }
     }
+
+    /// <summary>
+    /// A document that does not parse leaves the executer's hooks as an exception, which GraphQL.NET turns into the
+    /// result only outside them: the operation telemetry's one line per operation with errors never sees it, so the
+    /// line is written here (code and location only: the document is the caller's and can be large).
+    /// </summary>
+    private void LogIfUnparsed(ExecutionResult result)
+    {
+        if (!result.Executed && result.Errors?.FirstOrDefault(e => e is GraphQL.Execution.SyntaxError) is { } syntax)
+        {
+            var at = syntax.Locations is [var first, ..] ? $"line {first.Line}, column {first.Column}" : "unknown position";
+            LogSyntaxError(logger, syntax.Code, at);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL document that does not parse ({Code}) at {Position}")]
+    private static partial void LogSyntaxError(ILogger logger, string? code, string position);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation '{OperationName}' failed outside the executer")]
     private static partial void LogExecutionFailed(ILogger logger, Exception exception, string? operationName);
