@@ -127,6 +127,12 @@ public static class GatewayErrorCodes
     /// <summary>The caller's or its client address's token bucket is empty: HTTP 429 with <c>Retry-After</c>.</summary>
     public const string RateLimited = "RATE_LIMITED";
 
+    /// <summary>
+    /// A batch operation that would take its HTTP request past a full rate-limit bucket: it could never be granted
+    /// with the rest of the batch, so it is refused at once; sent in another request, it can be.
+    /// </summary>
+    public const string BatchTooExpensive = "BATCH_TOO_EXPENSIVE";
+
     // Subscriptions and their transports.
 
     /// <summary>A subscription over plain POST/GET: it needs a stream (WebSocket graphql-transport-ws or <c>Accept: text/event-stream</c>).</summary>

@@ -13,7 +13,8 @@ internal static class GraphQLMediaTypes
     /// Picks the response media type, or null when the client accepts neither (406).
     /// No Accept header, <c>*/*</c> and <c>application/*</c> mean application/json: the spec's audit
     /// expects it and legacy clients only understand that one. On a tie in q-value the explicit
-    /// application/graphql-response+json wins, as the spec asks of clients that list both.
+    /// application/graphql-response+json wins, as the spec asks of clients that list both; a type refused
+    /// by name (q=0) is not taken through a wildcard.
     /// </summary>
     public static string? Negotiate(StringValues acceptHeaders)
     {
@@ -28,30 +29,51 @@ internal static class GraphQLMediaTypes
             return Json;
         }
 
-        string? best = null;
-        double bestQuality = 0;
-        int bestRank = -1;
-        foreach (var mediaType in accepted)
+        // Each type's q is its most specific range's (RFC 9110 12.5.1): "application/json;q=0, */*" refuses JSON
+        // and takes application/graphql-response+json through the wildcard.
+        var (graphQL, graphQLNamed) = QualityOf(GraphQLResponseJson, accepted);
+        var (json, jsonNamed) = QualityOf(Json, accepted);
+        if (graphQL <= 0 && json <= 0)
         {
-            var quality = mediaType.Quality ?? 1.0;
-            if (quality <= 0)
-            {
-                continue;
-            }
+            return null;
+        }
 
-            var (candidate, rank) = Classify(mediaType);
-            if (candidate is null)
-            {
-                continue;
-            }
+        if (graphQL != json)
+        {
+            return graphQL > json ? GraphQLResponseJson : Json;
+        }
 
-            if (quality > bestQuality || (quality == bestQuality && rank > bestRank))
+        // A tie: a named type beats one reached through a wildcard, and of two named ones the spec's own wins.
+        return graphQLNamed ? GraphQLResponseJson : Json;
+    }
+
+    /// <summary>
+    /// <paramref name="mediaType"/>'s q-value in <paramref name="accepted"/>: that of the most specific range naming it
+    /// (the type itself, then <c>application/*</c>, then <c>*/*</c>; the highest when a range is listed twice), 0 when
+    /// none does; and whether the type itself was named.
+    /// </summary>
+    private static (double Quality, bool Named) QualityOf(string mediaType, IList<MediaTypeHeaderValue> accepted)
+    {
+        double? named = null, type = null, any = null;
+        foreach (var range in accepted)
+        {
+            var quality = range.Quality ?? 1.0;
+            var name = range.MediaType;
+            if (name.Equals(mediaType, StringComparison.OrdinalIgnoreCase))
             {
-                (best, bestQuality, bestRank) = (candidate, quality, rank);
+                named = Math.Max(named ?? 0, quality);
+            }
+            else if (name.Equals("application/*", StringComparison.OrdinalIgnoreCase))
+            {
+                type = Math.Max(type ?? 0, quality);
+            }
+            else if (name.Equals("*/*", StringComparison.OrdinalIgnoreCase))
+            {
+                any = Math.Max(any ?? 0, quality);
             }
         }
 
-        return best;
+        return (named ?? type ?? any ?? 0, named is not null);
     }
 
     /// <summary>True when a browser asks for HTML (navigation to the endpoint), used to serve the IDE.</summary>

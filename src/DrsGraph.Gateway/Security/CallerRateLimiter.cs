@@ -184,13 +184,24 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
     internal static string CallerToken(IHeaderDictionary headers, bool serviceIdentity)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        if (!serviceIdentity)
+        return serviceIdentity ? BearerToken(headers.Authorization.ToString()) : AuthToken(headers);
+    }
+
+    // Trimmed as the caller resolver trims it (.NET's whitespace, \v and \f included, which Kestrel keeps): every
+    // spelling of one token is one caller, not a fresh bucket each.
+    private static string AuthToken(IHeaderDictionary headers) => headers[CallerContextBuilder.AuthTokenHeader].ToString().Trim();
+
+    // The JWT without its scheme, blanks, or trailing base64 padding on its signature (the validator accepts "sig=" as
+    // "sig"): one token, one bucket.
+    private static string BearerToken(string authorization)
+    {
+        var token = authorization.Trim();
+        if (token.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            return headers[CallerContextBuilder.AuthTokenHeader].ToString();
+            token = token[BearerPrefix.Length..].Trim();
         }
 
-        var authorization = headers.Authorization.ToString().Trim();
-        return authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? authorization[BearerPrefix.Length..].Trim() : authorization;
+        return token.TrimEnd('=');
     }
 
     /// <summary>
@@ -199,8 +210,9 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
     /// </summary>
     internal static string CallerToken(IHeaderDictionary headers)
     {
-        var token = headers[CallerContextBuilder.AuthTokenHeader].ToString();
-        return token.Length > 0 ? token : headers.Authorization.ToString();
+        ArgumentNullException.ThrowIfNull(headers);
+        var token = AuthToken(headers);
+        return token.Length > 0 ? token : BearerToken(headers.Authorization.ToString());
     }
 
     /// <summary>

@@ -36,9 +36,10 @@ public static partial class RequestCost
         // At most a full bucket (the smaller of the caller's and the address's): a charge above what a bucket holds
         // could never be granted, and the caller would be told to retry forever.
         var settings = limiter.Settings;
+        var fullBucket = settings.AddressBurstLimit > 0 ? Math.Min(settings.BurstLimit, settings.AddressBurstLimit) : settings.BurstLimit;
         var permits = Math.Min(
             PermitsFor(services.GetService<DocumentShape>(), options.Document, options.OperationName, options.Variables, settings.JobsPerPermit),
-            settings.AddressBurstLimit > 0 ? Math.Min(settings.BurstLimit, settings.AddressBurstLimit) : settings.BurstLimit);
+            fullBucket);
         var charge = context.Features.Get<Charge>();
         if (charge is null)
         {
@@ -47,9 +48,32 @@ public static partial class RequestCost
             charge = new Charge();
             context.Features.Set(charge);
             permits--;
+            charge.Charged = 1;
         }
 
         charge.Operations++;
+
+        // A batch's operations are charged together: one that would take the request past a full bucket could never be
+        // granted however long the caller waits, so it is refused as too expensive for one request, not RATE_LIMITED.
+        // A WebSocket's operations each stand alone (they share the upgrade's context, not one charge).
+        var batched = !context.WebSockets.IsWebSocketRequest;
+        if (batched && charge.Charged + permits > fullBucket)
+        {
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<CallerRateLimiter>();
+            LogTooExpensive(logger, charge.Operations, charge.Charged, permits, fullBucket);
+            return new ExecutionResult
+            {
+                Errors =
+                [
+                    new ExecutionError(
+                        $"This batch needs more than a full rate-limit bucket ({fullBucket} permits): the operations before this one took {charge.Charged} and this one needs {permits}. Send it in another request.")
+                    {
+                        Code = GatewayErrorCodes.BatchTooExpensive,
+                    },
+                ],
+            };
+        }
+
         if (permits <= 0)
         {
             return await next(options);
@@ -58,6 +82,11 @@ public static partial class RequestCost
         using var lease = limiter.AttemptAcquire(context, permits);
         if (lease.IsAcquired)
         {
+            if (batched)
+            {
+                charge.Charged += permits;
+            }
+
             return await next(options);
         }
 
@@ -107,6 +136,12 @@ public static partial class RequestCost
     {
         public int Operations { get; set; }
 
+        /// <summary>Permits granted to this HTTP request so far, the door's included (not counted for WebSockets).</summary>
+        public int Charged { get; set; }
+
         public int Refused { get; set; }
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Batch operation {Index} refused: it needs {Permits} permits after {Charged} were charged to its request, past a full bucket of {FullBucket}")]
+    private static partial void LogTooExpensive(ILogger logger, int index, int charged, int permits, int fullBucket);
 }

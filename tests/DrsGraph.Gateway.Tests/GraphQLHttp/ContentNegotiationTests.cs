@@ -20,6 +20,10 @@ public sealed class ContentNegotiationTests(DefaultHostFixture fixture) : IClass
     [InlineData("text/html, */*;q=0.8", Json)]
     [InlineData("application/graphql-response+json;q=0, */*;q=0.1", Json)]
     [InlineData("APPLICATION/GRAPHQL-RESPONSE+JSON; charset=utf-8", GraphQLResponseJson)]
+    // A type refused by name is not taken through a wildcard (RFC 9110: the most specific range decides).
+    [InlineData("application/json;q=0, */*", GraphQLResponseJson)]
+    [InlineData("application/json;q=0, application/*", GraphQLResponseJson)]
+    [InlineData("*/*;q=0.5, application/graphql-response+json;q=0.4", Json)]
     public async Task The_response_media_type_follows_the_accept_header(string? accept, string expected)
     {
         var answer = await _client.PostJsonAsync("""{"query":"{ hello }"}""", accept);
@@ -56,6 +60,8 @@ public sealed class ContentNegotiationTests(DefaultHostFixture fixture) : IClass
     [InlineData("text/csv")]
     [InlineData("application/xml, text/plain;q=0.5")]
     [InlineData("application/json;q=0")]
+    [InlineData("application/json;q=0, application/graphql-response+json;q=0, */*")]
+    [InlineData("application/*;q=0, */*")]
     public async Task An_accept_header_without_a_graphql_media_type_is_406(string accept)
     {
         var answer = await _client.PostJsonAsync("""{"query":"{ hello }"}""", accept);

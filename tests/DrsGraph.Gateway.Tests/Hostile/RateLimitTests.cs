@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using DrsGraph.Gateway.Tests.Faults;
@@ -139,6 +140,77 @@ public sealed class RateLimitTests
         Assert.DoesNotContain("RATE_LIMITED", batchAnswer.Raw, StringComparison.Ordinal);
         // 32 - 30 = 2 permits were left: two one-job queries, then 429.
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], after.Select(a => a.Status));
+    }
+
+    /// <summary>
+    /// A batch is one request: each operation is charged at most a full bucket, but together they could ask for more
+    /// than a bucket holds, which no wait would ever grant. The operation that would pass it is refused at once as
+    /// too expensive for one request (one log line), not RATE_LIMITED on every retry; the others run.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_operation_that_would_pass_a_full_bucket_is_refused_as_too_expensive_every_time()
+    {
+        // 20 permits; each operation names 250 IDs: 1 + 250/25 = 11 permits. Two of them need 22.
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null,
+            ("Gateway:Security:RateLimit:BurstLimit", "20"),
+            ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+            ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00"),
+            ("Gateway:Security:RateLimit:JobsPerPermit", "25")));
+        var ids = Enumerable.Range(0, 250).Select(i => $"00000000-0000-0000-0000-{i:x8}jb00").ToArray();
+        var operation = new { query = "query($ids: [ID!]!) { jobs(ids: $ids) { id } }", variables = new { ids } };
+
+        foreach (var token in new[] { "fresh-caller-1", "fresh-caller-2" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new[] { operation, operation }) };
+            request.Headers.Add("X-Auth-Token", token);
+            var answer = await rig.SendAsync(request);
+
+            Assert.True(answer.Status == HttpStatusCode.OK, $"{(int)answer.Status} {answer.Raw}");
+            Assert.DoesNotContain("RATE_LIMITED", answer.Raw, StringComparison.Ordinal);
+            var entries = answer.Json!.AsArray();
+            Assert.DoesNotContain("BATCH_TOO_EXPENSIVE", entries[0]!.ToJsonString(), StringComparison.Ordinal);
+            Assert.Equal("BATCH_TOO_EXPENSIVE", entries[1]!["errors"]![0]!["extensions"]!["code"]!.GetValue<string>());
+        }
+
+        Assert.Equal(2, rig.Logs.Entries.Count(e => e.Contains("Batch operation 2 refused", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// The caller is resolved from its X-Auth-Token trimmed (.NET's whitespace, which includes the vertical tab and
+    /// form feed that Kestrel keeps in a header value); its bucket is keyed the same way, or padding the token would
+    /// open a fresh bucket for the same caller with each spelling.
+    /// </summary>
+    [Fact]
+    public async Task Padding_the_token_with_whitespace_does_not_open_a_fresh_bucket()
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null,
+            ("Gateway:Security:RateLimit:BurstLimit", "2"),
+            ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+            ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00")));
+
+        var statuses = new List<int>();
+        foreach (var token in new[] { "padded-caller", "padded-caller", "padded-caller\v", "padded-caller\f", "\vpadded-caller" })
+        {
+            statuses.Add(await RawGetStatusAsync(rig.Client.BaseAddress!, token));
+        }
+
+        Assert.Equal([200, 200, 429, 429, 429], statuses);
+    }
+
+    /// <summary>A GET sent byte for byte (HttpClient refuses control characters in a header value).</summary>
+    private static async Task<int> RawGetStatusAsync(Uri gateway, string token)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(gateway.Host, gateway.Port);
+        await using var stream = client.GetStream();
+        var request = $"GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: {gateway.Authority}\r\nX-Auth-Token: {token}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync() ?? "";
+        Assert.StartsWith("HTTP/1.1 ", statusLine, StringComparison.Ordinal);
+        return int.Parse(statusLine.AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

@@ -51,4 +51,28 @@ public sealed class ServiceIdentityRateLimitTests
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
     }
+
+    /// <summary>
+    /// The validator reads a JWT whose signature carries base64 padding ("sig=") as the same token: it must not be
+    /// another caller's bucket either.
+    /// </summary>
+    [Fact]
+    public async Task A_padded_spelling_of_the_same_jwt_stays_in_its_bucket()
+    {
+        using var minter = new JwtMinter();
+        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Gateway:Security:RateLimit:BurstLimit"] = "2";
+        settings["Gateway:Security:RateLimit:TokensPerPeriod"] = "1";
+        settings["Gateway:Security:RateLimit:ReplenishmentPeriod"] = "00:00:30";
+        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(settings).StartAsync();
+        var jwt = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-a", ["scope"] = "drs.read" });
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var spelling in new[] { jwt, jwt, jwt + "=", jwt + "==" })
+        {
+            statuses.Add((await gateway.QueryAsync("{ __typename }", token: null, headers: [new("Authorization", "Bearer " + spelling)])).Status);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
 }
