@@ -37,6 +37,13 @@ internal sealed partial class RedisConnectionValidation : IValidateOptions<Redis
             return ValidateOptionsResult.Fail($"{Setting} is unusable: it is a redis:// URL, which StackExchange.Redis does not read. Write it as {Syntax}.");
         }
 
+        // A piece without '=' is an endpoint, and the parser drops one whose port is no number ("password:secret",
+        // an option typed with ':' for '='): the gateway would then connect without it, and time out.
+        if (value.Split(',').Select(piece => piece.Trim()).Any(piece => piece.Length > 0 && !piece.Contains('=', StringComparison.Ordinal) && !HasUsablePort(piece)))
+        {
+            return ValidateOptionsResult.Fail($"{Setting} is unusable: one of its comma-separated parts is neither host:port nor option=value (an option written with ':' instead of '='?). Write it as {Syntax}.");
+        }
+
         ConfigurationOptions parsed;
         try
         {
@@ -70,6 +77,29 @@ internal sealed partial class RedisConnectionValidation : IValidateOptions<Redis
         }
 
         return ValidateOptionsResult.Success;
+    }
+
+    // "host", "host:6379", "[::1]:6379" or a bare IPv6 address ("::1"): any port given is a number from 1 to 65535.
+    private static bool HasUsablePort(string endPoint)
+    {
+        string? port;
+        if (endPoint.StartsWith('['))
+        {
+            var close = endPoint.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                return false;
+            }
+
+            port = close == endPoint.Length - 1 ? null : endPoint[(close + 1)..] is [':', .. var rest] ? rest : "";
+        }
+        else
+        {
+            var colons = endPoint.Count(c => c == ':');
+            port = colons == 1 ? endPoint[(endPoint.IndexOf(':', StringComparison.Ordinal) + 1)..] : null;
+        }
+
+        return port is null || (int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and <= 65535);
     }
 
     // The parser's message may quote the option it refused; a password in the string must not reach the log.

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Health;
@@ -49,22 +50,42 @@ public static partial class StartupValidation
             failures = [unbindable.Message];
         }
 
-        // The replica's logging as configured (Logging:*, console format), without composing the gateway, which the
-        // bad setting would stop; disposing it flushes the console logger before the process exits.
-        Observability.ObservabilityExtensions.AddLogFormat(builder.Services);
-        await using var bare = builder.Build();
-        Log(bare, failures);
+        // A message may quote the value it refused (the binder's always does): a URL's user:password@ and a
+        // password=... option must not reach the log.
+        var lines = failures.Select(Scrub).ToList();
+        try
+        {
+            // The replica's logging as configured (Logging:*, console format), without composing the gateway, which the
+            // bad setting would stop; disposing it flushes the console logger before the process exits.
+            Observability.ObservabilityExtensions.AddLogFormat(builder.Services);
+            await using var bare = builder.Build();
+            var logger = bare.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupValidation));
+            foreach (var line in lines)
+            {
+                LogInvalidSetting(logger, line);
+            }
+        }
+        catch (InvalidOperationException logging)
+        {
+            // The bad setting is the logging's own (Logging:LogLevel:Default=Loud): no logger can be built, so the
+            // line goes to stderr in the console logger's plain shape.
+            foreach (var line in lines.Append(Scrub(logging.Message)).Distinct(StringComparer.Ordinal))
+            {
+                await Console.Error.WriteLineAsync($"crit: {typeof(StartupValidation).FullName}[1]\n      Invalid configuration, not starting: {line}");
+            }
+        }
+
         return false;
     }
 
-    private static void Log(WebApplication app, IEnumerable<string> failures)
-    {
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupValidation));
-        foreach (var failure in failures)
-        {
-            LogInvalidSetting(logger, failure);
-        }
-    }
+    internal static string Scrub(string failure) =>
+        Secret().Replace(UserInfo().Replace(failure, "://"), match => match.Groups[1].Value + "***");
+
+    [GeneratedRegex(@"://[^/?#@\s']*@", RegexOptions.CultureInvariant)]
+    private static partial Regex UserInfo();
+
+    [GeneratedRegex(@"((?:password|pwd|secret|key)\s*[=:]\s*)[^,;'\s\[\]]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Secret();
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Critical, Message = "Invalid configuration, not starting: {Failure}")]
     private static partial void LogInvalidSetting(ILogger logger, string failure);

@@ -49,7 +49,9 @@ public sealed class DrsJobListSource(IDrsClient client) : IJobListSource
             entries = entries.OrderByDescending(e => e.CreatedAt ?? DateTime.MinValue).ThenBy(e => e.Id, StringComparer.Ordinal);
         }
 
-        var all = new JobListPage([.. entries], walks.Sum(w => w.Value!.TotalRecord), walks.All(w => w.Value!.IsComplete));
+        // Added as longs and capped: each walk's total_record is DRS's int, and three near int.MaxValue overflowed the sum.
+        var total = (int)Math.Min(int.MaxValue, walks.Sum(w => (long)w.Value!.TotalRecord));
+        var all = new JobListPage([.. entries], total, walks.All(w => w.Value!.IsComplete));
         return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(all, null));
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DrsGraph.Gateway.Errors;
 using GraphQL;
 using GraphQL.DI;
 using GraphQLParser.AST;
@@ -65,7 +66,8 @@ public sealed class GraphQLOperationTelemetry(TimeProvider timeProvider, ILogger
         }
 
         // One line per operation with errors, carrying DRS's request IDs next to the trace ID of the log scope.
-        if (errors > 0 && logger.IsEnabled(LogLevel.Information))
+        // Not for a refusal logged where it was made (the rate limiter's): one line per fault.
+        if (errors > 0 && logger.IsEnabled(LogLevel.Information) && !result.Errors!.All(static error => error is LoggedExecutionError))
         {
             var codes = ErrorCodes(result);
             var requestIds = DrsRequestIds(result);

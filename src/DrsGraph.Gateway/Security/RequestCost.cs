@@ -65,7 +65,7 @@ public static partial class RequestCost
             {
                 Errors =
                 [
-                    new ExecutionError(
+                    new LoggedExecutionError(
                         $"This batch needs more than a full rate-limit bucket ({fullBucket} permits): the operations before this one took {charge.Charged} and this one needs {permits}. Send it in another request.")
                     {
                         Code = GatewayErrorCodes.BatchTooExpensive,
@@ -112,7 +112,7 @@ public static partial class RequestCost
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        var error = new ExecutionError($"{limiter.RefusalMessage(context, seconds)} This operation names {permits + (charge.Operations == 1 ? 1 : 0)} permits' worth of work (1 + 1 per {limiter.Settings.JobsPerPermit} job IDs).")
+        var error = new LoggedExecutionError($"{limiter.RefusalMessage(context, seconds)} This operation names {permits + (charge.Operations == 1 ? 1 : 0)} permits' worth of work (1 + 1 per {limiter.Settings.JobsPerPermit} job IDs).")
         {
             Code = GatewayErrorCodes.RateLimited,
         };

@@ -12,7 +12,13 @@ namespace DrsGraph.Gateway.Upstream;
 /// hundreds of log lines per query for <c>ftp://...</c>), or served the emulator's invented jobs. Every
 /// <c>Drs:Regions:&lt;name&gt;:Endpoint</c> is held to the same rules.
 /// </summary>
-internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmulator) : IValidateOptions<DrsClientOptions>
+/// <param name="isDevelopment">The Development environment, where an http:// endpoint is allowed.</param>
+/// <param name="embeddedEmulator">True when the embedded emulator stands in for an unset <c>Drs:Endpoint</c>.</param>
+/// <param name="regionSettings">
+/// <c>Drs:Regions</c> as configured: the binder silently leaves out a region it cannot bind (an endpoint that is no URL,
+/// a plain value instead of a section), which would start the gateway without it; every configured name must be bound.
+/// </param>
+internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmulator, IConfigurationSection? regionSettings = null) : IValidateOptions<DrsClientOptions>
 {
     public const string EndpointSetting = DrsClientOptions.SectionName + ":" + nameof(DrsClientOptions.Endpoint);
     public const string AllowInsecureSetting = DrsClientOptions.SectionName + ":" + nameof(DrsClientOptions.AllowInsecureEndpoint);
@@ -40,6 +46,16 @@ internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmu
 
     private ValidateOptionsResult ValidateRegions(DrsClientOptions options)
     {
+        foreach (var configured in regionSettings?.GetChildren() ?? [])
+        {
+            if (!options.Regions.ContainsKey(configured.Key))
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{configured.Path} cannot be read: it needs an {nameof(DrsRegionOptions.Endpoint)} that is an absolute http(s) URL " +
+                    $"({configured.Path}:{nameof(DrsRegionOptions.Endpoint)}, e.g. {Example}), and its other values of their types.");
+            }
+        }
+
         foreach (var (name, region) in options.Regions)
         {
             var setting = $"{DrsClientOptions.SectionName}:{nameof(DrsClientOptions.Regions)}:{name}";

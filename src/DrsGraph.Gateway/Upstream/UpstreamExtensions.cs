@@ -20,7 +20,7 @@ public static class UpstreamExtensions
         // Drs:Regions (and the default region, Drs:Endpoint): what X-Drs-Region and the region argument pick from.
         builder.Services.AddSingleton<Regions.DrsRegionCatalog>();
         var embedded = IsEmbedded(builder.Configuration, builder.Environment);
-        builder.Services.AddSingleton<IValidateOptions<DrsClientOptions>>(new DrsEndpointValidation(builder.Environment.IsDevelopment(), embedded));
+        builder.Services.AddSingleton<IValidateOptions<DrsClientOptions>>(new DrsEndpointValidation(builder.Environment.IsDevelopment(), embedded, builder.Configuration.GetSection($"{DrsClientOptions.SectionName}:{nameof(DrsClientOptions.Regions)}")));
         // Bound and validated even when not embedded, so a bad Enabled value ("yes") stops start-up naming it.
         builder.Services.AddOptions<EmbeddedEmulatorOptions>()
             .BindConfiguration(EmbeddedEmulatorOptions.SectionName)

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using DrsGraph.Gateway.Tests.Faults;
+using DrsGraph.Gateway.Tests.GraphQLStreaming;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Hostile;
@@ -174,6 +175,41 @@ public sealed class RateLimitTests
         }
 
         Assert.Equal(2, rig.Logs.Entries.Count(e => e.Contains("Batch operation 2 refused", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// One line per refusal on a WebSocket too: the limiter's (which bucket refused), not also the operation
+    /// telemetry's "answered with errors" for the same refusal (twice the log volume a client could cause).
+    /// </summary>
+    [Fact]
+    public async Task A_rate_limited_operation_on_a_socket_logs_one_line()
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null,
+            ("Gateway:Security:RateLimit:BurstLimit", "3"),
+            ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+            ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00")));
+        var address = new Uri($"ws://{rig.Client.BaseAddress!.Authority}/graphql");
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(address, new Dictionary<string, string> { ["X-Auth-Token"] = GatewayRig.Token });
+
+        var refused = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            await client.SubscribeAsync($"q{i}", Query);
+            var answer = await client.ReceiveAsync();
+            if (answer.ToJsonString().Contains("RATE_LIMITED", StringComparison.Ordinal))
+            {
+                refused++;
+            }
+            else if ((string?)answer["type"] == "next")
+            {
+                Assert.Equal("complete", (string?)(await client.ReceiveAsync())["type"]);
+            }
+        }
+
+        Assert.True(refused >= 2, $"{refused} refused");
+        Assert.Equal(refused, rig.Logs.Count("Rate limited"));
+        rig.Logs.AssertNone("answered with errors");
     }
 
     /// <summary>

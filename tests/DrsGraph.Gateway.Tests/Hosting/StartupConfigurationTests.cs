@@ -168,6 +168,11 @@ public sealed class StartupConfigurationTests
     [InlineData("Drs:Endpoint", "https://admin:s3cret-pw@drs.example.com", "Drs:Endpoint 'https://drs.example.com/' carries a user name or password")]
     [InlineData("Drs:Endpoint", "https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0/", "Drs:Endpoint 'https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0/' already contains the API path")]
     [InlineData("ConnectionStrings:Redis", "redis://:s3cret-pw@localhost:6379", "ConnectionStrings:Redis is unusable: it is a redis:// URL")]
+    [InlineData("Drs:Endpoint", "https://admin:s3cret-pw@[bad", "'https://[bad' at 'Drs:Endpoint'")]
+    [InlineData("Drs:Regions:eu-nl:Endpoint", "https://drs.example.com:99999", "Drs:Regions:eu-nl cannot be read")]
+    [InlineData("Drs:Regions:eu-fr", "x", "Drs:Regions:eu-fr cannot be read")]
+    [InlineData("ConnectionStrings:Redis", "127.0.0.1:6379,password:s3cret-pw", "is neither host:port nor option=value")]
+    [InlineData("Logging:LogLevel:Default", "Loud", "Configuration value 'Loud' is not supported")]
     public async Task The_real_program_with_a_bad_setting_exits_1_with_one_line_naming_it_and_no_stack_trace(string setting, string value, string line)
     {
         var start = new ProcessStartInfo("dotnet")
