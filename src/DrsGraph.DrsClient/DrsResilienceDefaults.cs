@@ -152,9 +152,9 @@ public static class DrsResilienceDefaults
                 return TimeSpan.Zero;
             }
 
-            return digits.Length > 12 || long.Parse(digits, CultureInfo.InvariantCulture) >= (long)TimeSpan.MaxValue.TotalSeconds
+            return digits.Length > 12 || long.Parse(digits, CultureInfo.InvariantCulture) is var seconds && seconds >= (long)TimeSpan.MaxValue.TotalSeconds
                 ? TimeSpan.MaxValue
-                : TimeSpan.FromSeconds(long.Parse(digits, CultureInfo.InvariantCulture));
+                : TimeSpan.FromSeconds(seconds);
         }
 
         return null;

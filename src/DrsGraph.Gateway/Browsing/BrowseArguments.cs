@@ -64,11 +64,7 @@ public static class BrowseArguments
                     break;
                 case "or":
                     or.AddRange(Nested(value, depth));
-                    if (value is IEnumerable list && !list.Cast<object?>().Any())
-                    {
-                        throw Invalid("`or: []` matches nothing; leave it out instead.");
-                    }
-
+                    CheckOr(value, "");
                     break;
                 default:
                     if (!Fields.TryGetValue(name, out var field) || value is not IDictionary<string, object?> operations)
@@ -76,11 +72,7 @@ public static class BrowseArguments
                         break;
                     }
 
-                    if (operations.Count == 0)
-                    {
-                        throw Invalid($"The filter on '{name}' names no operation (eq, in, ...).");
-                    }
-
+                    CheckOperations(operations, name);
                     foreach (var (operation, operand) in operations)
                     {
                         if (field == BrowseField.Tags)
@@ -90,16 +82,7 @@ public static class BrowseArguments
                             continue;
                         }
 
-                        if (operand is IEnumerable values and not string && values.Cast<object?>().Count() > MaxListValues)
-                        {
-                            throw Invalid($"'{name}.{operation}' lists more than {MaxListValues} values.");
-                        }
-
-                        if (operand is null && operation is not ("eq" or "neq"))
-                        {
-                            throw Invalid($"'{name}.{operation}' needs a value; only eq and neq compare with null.");
-                        }
-
+                        CheckOperand(operand, $"{name}.{operation}", operation);
                         conditions.Add(new FieldCondition(field, operation, operand));
                     }
 
@@ -130,31 +113,13 @@ public static class BrowseArguments
                     break;
                 case "or":
                     or.AddRange(nested);
-                    // The same checks as a job's filter (Read): a tag filter must not be a way around them.
-                    if (value is IEnumerable entries and not IDictionary<string, object?> && !entries.Cast<object?>().Any())
-                    {
-                        throw Invalid("`tags ... or: []` matches nothing; leave it out instead.");
-                    }
-
+                    CheckOr(value, "tags ... ");
                     break;
                 case "key" or "value" when value is IDictionary<string, object?> operations:
-                    if (operations.Count == 0)
-                    {
-                        throw Invalid($"The filter on 'tags.{name}' names no operation (eq, in, ...).");
-                    }
-
+                    CheckOperations(operations, $"tags.{name}");
                     foreach (var (operation, operand) in operations)
                     {
-                        if (operand is IEnumerable values and not string && values.Cast<object?>().Count() > MaxListValues)
-                        {
-                            throw Invalid($"'tags.{name}.{operation}' lists more than {MaxListValues} values.");
-                        }
-
-                        if (operand is null && operation is not ("eq" or "neq"))
-                        {
-                            throw Invalid($"'tags.{name}.{operation}' needs a value; only eq and neq compare with null.");
-                        }
-
+                        CheckOperand(operand, $"tags.{name}.{operation}", operation);
                         conditions.Add(new FieldCondition(name == "key" ? TagFilter.Key : TagFilter.Value, operation, operand));
                     }
 
@@ -167,6 +132,36 @@ public static class BrowseArguments
 
     private static List<JobFilter> Nested(object? value, int depth) =>
         value is IEnumerable list ? list.OfType<IDictionary<string, object?>>().Select(item => Read(item, depth + 1)).ToList() : [];
+
+    // The checks a filter passes, a job's (Read) and a tag's (ReadTag) alike: a tag filter must not be a way around them.
+    private static void CheckOr(object? value, string prefix)
+    {
+        if (value is IEnumerable entries and not IDictionary<string, object?> && !entries.Cast<object?>().Any())
+        {
+            throw Invalid($"`{prefix}or: []` matches nothing; leave it out instead.");
+        }
+    }
+
+    private static void CheckOperations(IDictionary<string, object?> operations, string path)
+    {
+        if (operations.Count == 0)
+        {
+            throw Invalid($"The filter on '{path}' names no operation (eq, in, ...).");
+        }
+    }
+
+    private static void CheckOperand(object? operand, string path, string operation)
+    {
+        if (operand is IEnumerable values and not string && values.Cast<object?>().Count() > MaxListValues)
+        {
+            throw Invalid($"'{path}' lists more than {MaxListValues} values.");
+        }
+
+        if (operand is null && operation is not ("eq" or "neq"))
+        {
+            throw Invalid($"'{path}' needs a value; only eq and neq compare with null.");
+        }
+    }
 
     private static ExecutionError Invalid(string message) => GatewayErrors.Create(GatewayErrorCodes.InvalidFilter, message);
 }

@@ -6,15 +6,21 @@ namespace DrsGraph.Gateway.Tests.ServiceIdentity;
 /// <summary>JWT callers have token buckets of their own, as X-Auth-Token callers do, instead of sharing their address's.</summary>
 public sealed class ServiceIdentityRateLimitTests
 {
-    [Fact]
-    public async Task Each_jwt_caller_spends_its_own_bucket()
+    /// <summary>Service identities on, and a bucket of two permits per caller that refills one per 30 s.</summary>
+    private static Task<GatewayHost> StartWithBucketOfTwoAsync(JwtMinter minter)
     {
-        using var minter = new JwtMinter();
         var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
         settings["Gateway:Security:RateLimit:BurstLimit"] = "2";
         settings["Gateway:Security:RateLimit:TokensPerPeriod"] = "1";
         settings["Gateway:Security:RateLimit:ReplenishmentPeriod"] = "00:00:30";
-        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(settings).StartAsync();
+        return GatewayHost.Builder().WithEmulator().WithSettings(settings).StartAsync();
+    }
+
+    [Fact]
+    public async Task Each_jwt_caller_spends_its_own_bucket()
+    {
+        using var minter = new JwtMinter();
+        await using var gateway = await StartWithBucketOfTwoAsync(minter);
         var first = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-a", ["scope"] = "drs.read" });
         var second = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-b", ["scope"] = "drs.read" });
 
@@ -35,11 +41,7 @@ public sealed class ServiceIdentityRateLimitTests
     public async Task A_jwt_caller_rotating_its_x_auth_token_stays_in_its_own_bucket()
     {
         using var minter = new JwtMinter();
-        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
-        settings["Gateway:Security:RateLimit:BurstLimit"] = "2";
-        settings["Gateway:Security:RateLimit:TokensPerPeriod"] = "1";
-        settings["Gateway:Security:RateLimit:ReplenishmentPeriod"] = "00:00:30";
-        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(settings).StartAsync();
+        await using var gateway = await StartWithBucketOfTwoAsync(minter);
         var jwt = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-a", ["scope"] = "drs.read" });
 
         var statuses = new List<HttpStatusCode>();
@@ -60,11 +62,7 @@ public sealed class ServiceIdentityRateLimitTests
     public async Task A_padded_spelling_of_the_same_jwt_stays_in_its_bucket()
     {
         using var minter = new JwtMinter();
-        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
-        settings["Gateway:Security:RateLimit:BurstLimit"] = "2";
-        settings["Gateway:Security:RateLimit:TokensPerPeriod"] = "1";
-        settings["Gateway:Security:RateLimit:ReplenishmentPeriod"] = "00:00:30";
-        await using var gateway = await GatewayHost.Builder().WithEmulator().WithSettings(settings).StartAsync();
+        await using var gateway = await StartWithBucketOfTwoAsync(minter);
         var jwt = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-a", ["scope"] = "drs.read" });
 
         var statuses = new List<HttpStatusCode>();
