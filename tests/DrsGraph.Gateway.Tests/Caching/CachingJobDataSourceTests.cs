@@ -122,6 +122,32 @@ public sealed class CachingJobDataSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_callers_on_a_small_level_that_keeps_overwriting_itself_get_each_job_its_own_answer()
+    {
+        // 1 MB: a few hundred entries. Four callers read and write 5 000 jobs at once, so entries are evicted while
+        // others read them and read back while others are written.
+        var upstream = new CountingUpstream { NamesJobs = true };
+        using var cache = Cache(CachePartition.Token, upstream, maxMemoryMegabytes: 1);
+        var served = 0L;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            var random = new Random(worker);
+            for (var round = 0; round < 400; round++)
+            {
+                // A window that moves, so some jobs are asked again soon after (hits) and the rest much later.
+                var ids = Ids(((round * 7) + random.Next(60)) % 5_000, 40);
+                var answers = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+                Assert.All(ids, id => Assert.Equal(id, answers[id].Value!.Value.ErrorMessage));
+                Interlocked.Add(ref served, ids.Length);
+            }
+        })));
+
+        Assert.Equal(4 * 400 * 40, served);
+        Assert.True(upstream.Calls < 4 * 400, $"nothing was served from memory ({upstream.Calls} upstream calls)");
+        Assert.InRange(cache.MemoryStatistics!.CurrentEstimatedSize!.Value, 1, 1024 * 1024);
+    }
+
+    [Fact]
     public async Task An_entry_past_its_stale_limit_leaves_the_memory_level_when_read_and_is_never_served()
     {
         var clock = new FakeTimeProvider();
@@ -140,6 +166,23 @@ public sealed class CachingJobDataSourceTests : IDisposable
 
         // ...past it the entries are dropped on read (the LRU itself knows no time) and the error is the answer.
         clock.Advance(TimeSpan.FromMinutes(1));
+        var gone = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+        Assert.All(ids, id => Assert.Equal(DrsErrorKind.Unavailable, gone[id].Error!.Kind));
+        Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
+    }
+
+    [Fact]
+    public async Task An_entry_never_read_back_and_past_its_stale_limit_is_dropped_when_read()
+    {
+        var clock = new FakeTimeProvider();
+        var upstream = new CountingUpstream();
+        using var cache = Cache(CachePartition.Token, upstream, clock: clock);
+        var ids = Ids(0, 10);
+        await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+        Assert.Equal(10, cache.MemoryStatistics!.CurrentEntryCount);
+
+        upstream.Failing = true;
+        clock.Advance(TimeSpan.FromSeconds(5) + TimeSpan.FromMinutes(5));
         var gone = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
         Assert.All(ids, id => Assert.Equal(DrsErrorKind.Unavailable, gone[id].Error!.Kind));
         Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
@@ -183,12 +226,15 @@ public sealed class CachingJobDataSourceTests : IDisposable
         /// <summary>Answers 503 (transient) instead of a status.</summary>
         public bool Failing { get; set; }
 
+        /// <summary>Puts each job's ID in its answer (as the error message), so an answer given to the wrong job shows.</summary>
+        public bool NamesJobs { get; init; }
+
         public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
-            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>>(jobIds.ToDictionary(id => id, _ => Failing
+            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>>(jobIds.ToDictionary(id => id, id => Failing
                 ? DrsResult<Fetched<JobStatusInfo>>.Failure(new DrsError("APIGW.0503", "Service unavailable.", DrsErrorKind.Unavailable, 503))
-                : DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(Running, null))));
+                : DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(NamesJobs ? Running with { ErrorMessage = id } : Running, null))));
         }
 
         public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
