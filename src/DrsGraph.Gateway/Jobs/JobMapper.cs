@@ -120,7 +120,7 @@ public static class JobMapper
             SubnetId = NullIfEmpty(wire.SubnetId),
             SecurityGroupId = NullIfEmpty(wire.SecurityGroupId),
             MasterJobId = NullIfEmpty(wire.MasterJobId),
-            AlarmNotify = NullIfEmpty(wire.AlarmNotify),
+            AlarmNotification = ToAlarmNotification(wire.AlarmNotify),
             IncrementalStartPosition = NullIfEmpty(wire.IncreStartPosition),
             FailedReason = NullIfEmpty(wire.FailedReason),
             ErrorCode = NullIfEmpty(wire.ErrorCode),
@@ -144,6 +144,19 @@ public static class JobMapper
         SubnetId = NullIfEmpty(wire.SubnetId),
         SecurityGroupId = NullIfEmpty(wire.SecurityGroupId),
         AvailabilityZone = NullIfEmpty(wire.AzCode),
+    };
+
+    private static AlarmNotification? ToAlarmNotification(AlarmNotifyWire? wire) => wire is null ? null : new AlarmNotification
+    {
+        TopicName = NullIfEmpty(wire.TopicName),
+        DelayTime = wire.DelayTime,
+        RtoDelay = wire.RtoDelay,
+        RpoDelay = wire.RpoDelay,
+        AlarmToUser = wire.AlarmToUser,
+        Subscriptions = wire.Subscriptions?
+            .Where(s => s is not null)
+            .Select(s => new AlarmSubscription(NullIfEmpty(s.Protocol), s.Endpoints?.Where(e => !string.IsNullOrEmpty(e)).ToArray() ?? []))
+            .ToArray() ?? [],
     };
 
     private static ReplicationInstance? ToInstance(InstInfoWire? wire) => wire is null ? null : new ReplicationInstance
