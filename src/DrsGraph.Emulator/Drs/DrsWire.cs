@@ -48,6 +48,9 @@ public sealed record PhaseProgress(
 public sealed record DetailItem
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
+
+    // Not in the page's example (which shows no subtask); the SDK models carry it for a subtask's parent.
+    [JsonPropertyName("parent_id")] public string? ParentId { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("status")] public string? Status { get; init; }
     [JsonPropertyName("description")] public string? Description { get; init; }
