@@ -43,6 +43,9 @@ public sealed record JobDetailWire
     [JsonPropertyName("sync_database")] public bool? SyncDatabase { get; init; }
     [JsonPropertyName("error_code")] public string? ErrorCode { get; init; }
     [JsonPropertyName("error_message")] public string? ErrorMessage { get; init; }
+
+    /// <summary>batch-progress's spelling of the message, read here too (<see cref="ErrorMessage"/> wins, see <see cref="Message"/>).</summary>
+    [JsonPropertyName("error_msg")] public string? ErrorMsg { get; init; }
     [JsonPropertyName("failed_reason")] public string? FailedReason { get; init; }
     [JsonPropertyName("az_code")] public string? AzCode { get; init; }
     [JsonPropertyName("vpc_id")] public string? VpcId { get; init; }
@@ -57,6 +60,9 @@ public sealed record JobDetailWire
     [JsonPropertyName("net_type")] public string? NetType { get; init; }
     [JsonPropertyName("issue_coupon")] public bool? IssueCoupon { get; init; }
     [JsonPropertyName("tags")] public IReadOnlyList<TagWire>? Tags { get; init; }
+
+    /// <summary>The item's error message under either spelling; the documented <c>error_message</c> wins.</summary>
+    [JsonIgnore] public string? Message => WireText.FirstOf(ErrorMessage, ErrorMsg);
 
     /// <summary>Fields this client does not know yet; kept so nothing DRS sends is silently dropped.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }

@@ -50,7 +50,7 @@ public static class JobMapper
     public static JobStatusInfo ToStatus(JobStatusWire wire)
     {
         var status = ParseStatus(wire.Status);
-        return new JobStatusInfo(status, wire.Status, PhaseOf(status), IsTerminal(status), IsFailed(status), wire.ErrorCode, wire.ErrorMessage);
+        return new JobStatusInfo(status, wire.Status, PhaseOf(status), IsTerminal(status), IsFailed(status), wire.ErrorCode, wire.Message);
     }
 
     public static JobProgress ToProgress(JobProgressWire wire)
@@ -74,7 +74,7 @@ public static class JobMapper
             RemainingSeconds: NonNegative(ParseInt(wire.RemainingTime)),
             Phases: phases,
             ErrorCode: wire.ErrorCode,
-            ErrorMessage: wire.ErrorMsg);
+            ErrorMessage: wire.Message);
     }
 
     public static JobDetail ToDetail(string id, JobDetailWire wire)
@@ -124,7 +124,7 @@ public static class JobMapper
             IncrementalStartPosition = NullIfEmpty(wire.IncreStartPosition),
             FailedReason = NullIfEmpty(wire.FailedReason),
             ErrorCode = NullIfEmpty(wire.ErrorCode),
-            ErrorMessage = NullIfEmpty(wire.ErrorMessage),
+            ErrorMessage = NullIfEmpty(wire.Message),
         };
     }
 
