@@ -174,6 +174,19 @@ function toEndpoint(w) {
   };
 }
 
+// alarm_notify is an object; any other shape is left out, as DrsGraph's LenientObjectConverter does.
+function toAlarm(a) {
+  if (!a || typeof a !== 'object' || Array.isArray(a)) return { alarmNotification: null, alarmNotify: null };
+  const alarm = {
+    topicName: nullIfEmpty(a.topic_name), delayTime: intOf(a.delay_time), rtoDelay: intOf(a.rto_delay), rpoDelay: intOf(a.rpo_delay),
+    alarmToUser: orNull(a.alarm_to_user),
+    subscriptions: Array.isArray(a.subscriptions)
+      ? a.subscriptions.filter((s) => s).map((s) => ({ protocol: nullIfEmpty(s.protocol), endpoints: Array.isArray(s.endpoints) ? s.endpoints.filter((e) => e) : [] }))
+      : [],
+  };
+  return { alarmNotification: alarm, alarmNotify: alarm.topicName };
+}
+
 function toDetail(id, w) {
   const inst = w.inst_info;
   return {
@@ -200,7 +213,8 @@ function toDetail(id, w) {
     multiWrite: orNull(w.multi_write), supportsIpV6: orNull(w.support_ip_v6),
     conflictPolicy: nullIfEmpty(w.conflict_policy), filterDdlPolicy: nullIfEmpty(w.filter_ddl_policy), schemaType: nullIfEmpty(w.schema_type),
     availabilityZone: nullIfEmpty(w.az_code), vpcId: nullIfEmpty(w.vpc_id), subnetId: nullIfEmpty(w.subnet_id),
-    securityGroupId: nullIfEmpty(w.security_group_id), masterJobId: nullIfEmpty(w.master_job_id), alarmNotify: nullIfEmpty(w.alarm_notify),
+    securityGroupId: nullIfEmpty(w.security_group_id), masterJobId: nullIfEmpty(w.master_job_id),
+    ...toAlarm(w.alarm_notify),
     incrementalStartPosition: nullIfEmpty(w.incre_start_position), failedReason: nullIfEmpty(w.failed_reason),
     errorCode: nullIfEmpty(w.error_code), errorMessage: nullIfEmpty(w.error_message),
     freshness: null,

@@ -30,7 +30,7 @@ internal static class DrsEndpoints
         static s => s.Id,
         static s => !string.IsNullOrEmpty(s.Status),
         static s => s.ErrorCode,
-        static s => s.ErrorMessage);
+        static s => s.Message);
 
     public static readonly DrsEndpoint<JobProgressWire> Progress = new(
         "progress",
@@ -41,7 +41,7 @@ internal static class DrsEndpoints
         static p => p.JobId,
         static p => !string.IsNullOrEmpty(p.Progress) && !string.IsNullOrEmpty(p.TransferStatus),
         static p => p.ErrorCode,
-        static p => p.ErrorMsg);
+        static p => p.Message);
 
     public static readonly DrsEndpoint<JobDetailWire> Detail = new(
         "detail",
@@ -52,5 +52,5 @@ internal static class DrsEndpoints
         static d => d.Id,
         static d => !string.IsNullOrEmpty(d.Name) && !string.IsNullOrEmpty(d.Status),
         static d => d.ErrorCode,
-        static d => d.ErrorMessage);
+        static d => d.Message);
 }

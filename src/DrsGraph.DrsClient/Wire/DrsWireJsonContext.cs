@@ -16,6 +16,7 @@ namespace DrsGraph.DrsClient.Wire;
 [JsonSerializable(typeof(BatchResponseWire<JobStatusWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobDetailWire>))]
+[JsonSerializable(typeof(AlarmNotifyWire))]
 [JsonSerializable(typeof(ErrorWire))]
 [JsonSerializable(typeof(JobListRequestWire))]
 [JsonSerializable(typeof(JobListResponseWire))]

@@ -43,6 +43,9 @@ public sealed record JobDetailWire
     [JsonPropertyName("sync_database")] public bool? SyncDatabase { get; init; }
     [JsonPropertyName("error_code")] public string? ErrorCode { get; init; }
     [JsonPropertyName("error_message")] public string? ErrorMessage { get; init; }
+
+    /// <summary>batch-progress's spelling of the message, read here too (<see cref="ErrorMessage"/> wins, see <see cref="Message"/>).</summary>
+    [JsonPropertyName("error_msg")] public string? ErrorMsg { get; init; }
     [JsonPropertyName("failed_reason")] public string? FailedReason { get; init; }
     [JsonPropertyName("az_code")] public string? AzCode { get; init; }
     [JsonPropertyName("vpc_id")] public string? VpcId { get; init; }
@@ -52,15 +55,40 @@ public sealed record JobDetailWire
     [JsonPropertyName("support_ip_v6")] public bool? SupportIpV6 { get; init; }
     [JsonPropertyName("inherit_id")] public string? InheritId { get; init; }
     [JsonPropertyName("gtid")] public string? Gtid { get; init; }
-    [JsonPropertyName("alarm_notify")] public string? AlarmNotify { get; init; }
+    [JsonPropertyName("alarm_notify"), JsonConverter(typeof(LenientObjectConverter<AlarmNotifyWire>))] public AlarmNotifyWire? AlarmNotify { get; init; }
     [JsonPropertyName("incre_start_position")] public string? IncreStartPosition { get; init; }
     [JsonPropertyName("net_type")] public string? NetType { get; init; }
     [JsonPropertyName("issue_coupon")] public bool? IssueCoupon { get; init; }
     [JsonPropertyName("tags")] public IReadOnlyList<TagWire>? Tags { get; init; }
 
+    /// <summary>The item's error message under either spelling; the documented <c>error_message</c> wins.</summary>
+    [JsonIgnore] public string? Message => WireText.FirstOf(ErrorMessage, ErrorMsg);
+
     /// <summary>Fields this client does not know yet; kept so nothing DRS sends is silently dropped.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 }
+
+/// <summary>
+/// The alarm notifications of a job (the SDKs' <c>QuerySmnInfoResp</c>): an SMN topic, who is told how, and the
+/// delays that raise an alarm. Every member is optional. Read through <see cref="LenientObjectConverter{T}"/>, so a
+/// value of another shape is dropped instead of failing the job's whole detail.
+/// </summary>
+public sealed record AlarmNotifyWire
+{
+    [JsonPropertyName("subscriptions")] public IReadOnlyList<AlarmSubscriptionWire>? Subscriptions { get; init; }
+    [JsonPropertyName("topic_name")] public string? TopicName { get; init; }
+    [JsonPropertyName("delay_time"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] public long? DelayTime { get; init; }
+    [JsonPropertyName("rto_delay"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] public long? RtoDelay { get; init; }
+    [JsonPropertyName("rpo_delay"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] public long? RpoDelay { get; init; }
+    [JsonPropertyName("alarm_to_user")] public bool? AlarmToUser { get; init; }
+
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary>One way alarms are delivered: <c>protocol</c> (<c>sms</c> or <c>email</c>, open) to these <c>endpoints</c>.</summary>
+public sealed record AlarmSubscriptionWire(
+    [property: JsonPropertyName("endpoints")] IReadOnlyList<string>? Endpoints,
+    [property: JsonPropertyName("protocol")] string? Protocol);
 
 /// <summary>Source or target database endpoint of a job. <c>db_password</c> is never returned.</summary>
 public sealed record EndpointWire

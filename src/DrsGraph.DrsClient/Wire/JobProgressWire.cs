@@ -6,7 +6,7 @@ namespace DrsGraph.DrsClient.Wire;
 /// <remarks>
 /// Numbers arrive as strings: <c>progress</c> without "%", <c>incre_trans_delay</c> in seconds with
 /// "-1" for not applicable, <c>process_time</c> in epoch milliseconds with "0" for not applicable.
-/// Note <c>error_msg</c> here where the other two endpoints say <c>error_message</c>.
+/// Note <c>error_msg</c> here where the other two endpoints say <c>error_message</c>; the other spelling is read too.
 /// </remarks>
 public sealed record JobProgressWire(
     [property: JsonPropertyName("job_id")] string? JobId,
@@ -19,7 +19,12 @@ public sealed record JobProgressWire(
     [property: JsonPropertyName("remaining_time")] string? RemainingTime,
     [property: JsonPropertyName("progress_map")] IReadOnlyDictionary<string, ProgressInfoWire>? ProgressMap,
     [property: JsonPropertyName("error_code")] string? ErrorCode,
-    [property: JsonPropertyName("error_msg")] string? ErrorMsg);
+    [property: JsonPropertyName("error_msg")] string? ErrorMsg,
+    [property: JsonPropertyName("error_message")] string? ErrorMessage = null)
+{
+    /// <summary>The item's error message under either spelling; this call's documented <c>error_msg</c> wins.</summary>
+    [JsonIgnore] public string? Message => WireText.FirstOf(ErrorMsg, ErrorMessage);
+}
 
 /// <summary>A phase of <c>progress_map</c> (an object keyed by phase name, not the array the pages claim).</summary>
 public sealed record ProgressInfoWire(

@@ -29,8 +29,8 @@ public sealed record RawBatchRequest(JsonElement? Body, IReadOnlyList<string>? J
     }
 }
 
-/// <summary>A validated batch: the IDs of the requested page, in request order.</summary>
-public sealed record ValidBatch(IReadOnlyList<string> PageIds);
+/// <summary>A validated batch: every ID of the call and those of the requested page, both in request order.</summary>
+public sealed record ValidBatch(IReadOnlyList<string> AllIds, IReadOnlyList<string> PageIds);
 
 /// <summary>The service's whole-batch validation, in the order DRS applies it.</summary>
 public static partial class BatchValidator
@@ -86,7 +86,7 @@ public static partial class BatchValidator
 
         if (!paged)
         {
-            return (new ValidBatch(ids), null, null);
+            return (new ValidBatch(ids, ids), null, null);
         }
 
         int curPage = 1, perPage = DefaultPerPage;
@@ -112,7 +112,7 @@ public static partial class BatchValidator
             return Reject(DrsErrors.PageOverLimit, DrsErrors.PageOverLimitMessage);
         }
 
-        return (new ValidBatch(ids.Skip((curPage - 1) * size).Take(size).ToList()), null, null);
+        return (new ValidBatch(ids, ids.Skip((curPage - 1) * size).Take(size).ToList()), null, null);
     }
 
     private static bool TryInt(JsonElement obj, string name, ref int value)

@@ -165,14 +165,16 @@ public sealed partial class DrsCallHandler(
 
         var now = time.GetUtcNow();
         var jobs = batch.PageIds.Select(id => (Id: id, Job: store.Find(projectId, id))).ToList();
-        var (results, anyFound) = endpoint switch
+        var results = endpoint switch
         {
-            DrsApi.Status => (Serialize(jobs.Select(j => StatusOf(j.Id, j.Job, now))), jobs.Exists(j => j.Job is not null)),
-            DrsApi.Progress => (Serialize(jobs.Select(j => ProgressOf(j.Id, j.Job, now))), jobs.Exists(j => j.Job is { Deleted: false })),
-            _ => (Serialize(jobs.Select(j => DetailOf(j.Id, j.Job, now))), jobs.Exists(j => j.Job is { Deleted: false })),
+            DrsApi.Status => Serialize(jobs.Select(j => StatusOf(j.Id, j.Job, now))),
+            DrsApi.Progress => Serialize(jobs.Select(j => ProgressOf(j.Id, j.Job, now))),
+            _ => Serialize(jobs.Select(j => DetailOf(j.Id, j.Job, now))),
         };
 
-        // When nothing of the batch exists DRS answers 400, still batch-shaped.
+        // When no ID of the whole call exists DRS answers 400, still batch-shaped. Of the call, not of the page: a
+        // page holding only missing jobs of a call that names existing ones is an ordinary 200 with per-item errors.
+        var anyFound = batch.AllIds.Any(id => store.Find(projectId, id) is { } job && (endpoint == DrsApi.Status || !job.Deleted));
         var status = !anyFound ? StatusCodes.Status400BadRequest
             : endpoint == DrsApi.Progress ? o.ProgressStatusCode
             : StatusCodes.Status200OK;

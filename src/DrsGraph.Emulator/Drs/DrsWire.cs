@@ -48,6 +48,9 @@ public sealed record PhaseProgress(
 public sealed record DetailItem
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
+
+    // Not in the page's example (which shows no subtask); the SDK models carry it for a subtask's parent.
+    [JsonPropertyName("parent_id")] public string? ParentId { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("status")] public string? Status { get; init; }
     [JsonPropertyName("description")] public string? Description { get; init; }
@@ -78,11 +81,27 @@ public sealed record DetailItem
     [JsonPropertyName("subnet_id")] public string? SubnetId { get; init; }
     [JsonPropertyName("security_group_id")] public string? SecurityGroupId { get; init; }
     [JsonPropertyName("net_type")] public string? NetType { get; init; }
-    [JsonPropertyName("alarm_notify")] public string? AlarmNotify { get; init; }
+    [JsonPropertyName("alarm_notify")] public AlarmNotifyItem? AlarmNotify { get; init; }
     [JsonPropertyName("issue_coupon")] public bool? IssueCoupon { get; init; }
     [JsonPropertyName("support_ip_v6")] public bool? SupportIpV6 { get; init; }
     [JsonPropertyName("tags")] public IReadOnlyList<TagItem>? Tags { get; init; }
 }
+
+/// <summary>A job's alarm notifications, an object as in the SDKs' <c>QuerySmnInfoResp</c>; every member optional.</summary>
+public sealed record AlarmNotifyItem
+{
+    [JsonPropertyName("subscriptions")] public IReadOnlyList<SubscriptionItem>? Subscriptions { get; init; }
+    [JsonPropertyName("topic_name")] public string? TopicName { get; init; }
+    [JsonPropertyName("delay_time")] public long? DelayTime { get; init; }
+    [JsonPropertyName("rto_delay")] public long? RtoDelay { get; init; }
+    [JsonPropertyName("rpo_delay")] public long? RpoDelay { get; init; }
+    [JsonPropertyName("alarm_to_user")] public bool? AlarmToUser { get; init; }
+}
+
+/// <summary>One delivery of alarms: <c>sms</c> or <c>email</c> to these endpoints.</summary>
+public sealed record SubscriptionItem(
+    [property: JsonPropertyName("endpoints")] IReadOnlyList<string> Endpoints,
+    [property: JsonPropertyName("protocol")] string Protocol);
 
 /// <summary>Source or target endpoint; <c>db_password</c> is never returned.</summary>
 public sealed record EndpointItem

@@ -10,7 +10,7 @@ public sealed record ListResponse(
     [property: JsonPropertyName("total_record")] int TotalRecord,
     [property: JsonPropertyName("jobs")] IReadOnlyList<ListJobItem> Jobs);
 
-/// <summary>One job of the list (a subtask has the same shape, with no children of its own).</summary>
+/// <summary>One job of the list (a subtask has the same shape, with an empty <c>children</c> of its own).</summary>
 public sealed record ListJobItem
 {
     [JsonPropertyName("id")] public required string Id { get; init; }

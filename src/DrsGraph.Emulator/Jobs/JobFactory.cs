@@ -180,7 +180,16 @@ public static class JobFactory
                 Profile = ExampleProfile(
                     sourceIp: "172.22.74.56", targetIp: "172.21.176.219", instId: "3ef57dbcc8db478a9e346d26ef2575bfin01",
                     instName: "rds-lws-target", vpc: "0ff8df7b-f0e9-4b16-ac16-1db3dacb69e4", subnet: "f857d371-2f03-4622-85f6-2b7d42d0d82c",
-                    instIp: "172.16.213.101", publicIp: "10.154.219.202", instStatus: null, objectSwitch: true),
+                    instIp: "172.16.213.101", publicIp: "10.154.219.202", instStatus: null, objectSwitch: true,
+                    alarm: new AlarmNotifyItem
+                    {
+                        TopicName = "drs-alarms-lws",
+                        DelayTime = 300,
+                        RtoDelay = 600,
+                        RpoDelay = 900,
+                        AlarmToUser = true,
+                        Subscriptions = [new(["lws@example.com"], "email"), new(["+4915112345678"], "sms")],
+                    }),
             },
             lxl with
             {
@@ -194,7 +203,7 @@ public static class JobFactory
 
     private static DetailItem ExampleProfile(
         string sourceIp, string targetIp, string instId, string instName, string vpc, string subnet,
-        string instIp, string publicIp, string? instStatus, bool objectSwitch) => new()
+        string instIp, string publicIp, string? instStatus, bool objectSwitch, AlarmNotifyItem? alarm = null) => new()
         {
             Id = string.Empty,
             SourceEndpoint = new EndpointItem
@@ -230,6 +239,7 @@ public static class JobFactory
             NodeNum = 1,
             NetType = "eip",
             Tags = [new TagItem("env", "demo")],
+            AlarmNotify = alarm,
         };
 
     private static string GeneratedName(Random rng) =>
@@ -295,6 +305,35 @@ public static class JobFactory
             IssueCoupon = false,
             SupportIpV6 = false,
             Tags = tags,
+
+            // Drawn last, so adding it left every other drawn field of the seed as it was.
+            AlarmNotify = GeneratedAlarm(rng),
+        };
+    }
+
+    /// <summary>Alarm notifications on about a third of the jobs, in the object shape of the SDKs.</summary>
+    private static AlarmNotifyItem? GeneratedAlarm(Random rng)
+    {
+        if (rng.Next(3) != 0)
+        {
+            return null;
+        }
+
+        var person = People[rng.Next(People.Length)];
+        var subscriptions = new List<SubscriptionItem> { new([person + "@example.com"], "email") };
+        if (rng.Next(2) == 0)
+        {
+            subscriptions.Add(new SubscriptionItem(["+49151" + rng.Next(1_000_000, 10_000_000).ToString(CultureInfo.InvariantCulture)], "sms"));
+        }
+
+        return new AlarmNotifyItem
+        {
+            TopicName = "drs-alarms-" + person,
+            DelayTime = 60 * rng.Next(1, 11),
+            RtoDelay = 60 * rng.Next(1, 11),
+            RpoDelay = 60 * rng.Next(1, 11),
+            AlarmToUser = rng.Next(2) == 0,
+            Subscriptions = subscriptions,
         };
     }
 }

@@ -190,6 +190,7 @@ public static class JobLifecycle
         return p with
         {
             Id = job.Id,
+            ParentId = job.ParentId,
             Name = job.Name,
             Status = s.Status,
             CreateTime = EpochMs(s.CreateTime),

@@ -30,7 +30,7 @@ public static class JobListing
             ? matching
             : matching.Skip((query.CurPage - 1) * query.PerPage).Take(query.PerPage);
         var jobs = page
-            .Select(x => x.Item with { Children = children.TryGetValue(x.Job.Id, out var kids) ? [.. kids.Select(k => ToItem(k, now))] : [] })
+            .Select(x => x.Item with { Children = children.TryGetValue(x.Job.Id, out var kids) ? [.. kids.Select(k => ToItem(k, now) with { Children = [] })] : [] })
             .ToList();
         return new ListResponse(matching.Count, jobs);
     }

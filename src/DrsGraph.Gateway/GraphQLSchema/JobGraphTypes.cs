@@ -228,7 +228,12 @@ public sealed class JobDetailGraphType : ObjectGraphType<Fetched<JobDetail>>
         Field(x => x.Value.SubnetId, nullable: true);
         Field(x => x.Value.SecurityGroupId, nullable: true);
         Field(x => x.Value.MasterJobId, nullable: true);
-        Field(x => x.Value.AlarmNotify, nullable: true);
+        Field<AlarmNotificationGraphType>("alarmNotification").Description("Who DRS alarms about this job, and when (alarm_notify); null when none is set.")
+            .Resolve(c => c.Source.Value.AlarmNotification);
+        // Kept for queries written against it (persisted ones included); it was a string DRS never sends.
+        Field<StringGraphType>("alarmNotify").Description("The SMN topic of the job's alarm notifications.")
+            .DeprecationReason("Use alarmNotification { topicName }.")
+            .Resolve(c => c.Source.Value.AlarmNotification?.TopicName);
         Field(x => x.Value.IncrementalStartPosition, nullable: true);
         Field(x => x.Value.FailedReason, nullable: true);
         Field(x => x.Value.ErrorCode, nullable: true);
@@ -273,6 +278,34 @@ public sealed class ReplicationInstanceGraphType : ObjectGraphType<ReplicationIn
         Field(x => x.VolumeSizeGb, nullable: true);
         Field(x => x.StartedAt, nullable: true);
         Field(x => x.Status, nullable: true).Description("Upper-cased (DRS sends both ACTIVE and active).");
+    }
+}
+
+public sealed class AlarmNotificationGraphType : ObjectGraphType<AlarmNotification>
+{
+    public AlarmNotificationGraphType()
+    {
+        Name = "AlarmNotification";
+        Description = "A job's alarm notifications: the SMN topic, who is told how, and the delays that raise an alarm. A field DRS leaves out is null (subscriptions: empty).";
+        Field(x => x.TopicName, nullable: true).Description("The SMN topic the alarms go to.");
+        Field(x => x.DelayTime, nullable: true).Description("Replication delay that raises an alarm (delay_time), as DRS sends it; the public sources state no unit.");
+        Field(x => x.RtoDelay, nullable: true).Description("RTO delay that raises an alarm (rto_delay), as DRS sends it.");
+        Field(x => x.RpoDelay, nullable: true).Description("RPO delay that raises an alarm (rpo_delay), as DRS sends it.");
+        Field(x => x.AlarmToUser, nullable: true).Description("Whether alarms about the job's failures also go to the user (alarm_to_user).");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AlarmSubscriptionGraphType>>>>("subscriptions").Description("How the alarms are delivered, and to whom.")
+            .Resolve(c => c.Source.Subscriptions);
+    }
+}
+
+public sealed class AlarmSubscriptionGraphType : ObjectGraphType<AlarmSubscription>
+{
+    public AlarmSubscriptionGraphType()
+    {
+        Name = "AlarmSubscription";
+        Description = "One delivery of a job's alarms.";
+        Field(x => x.Protocol, nullable: true).Description("sms or email (DRS may add others).");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("endpoints").Description("Phone numbers or e-mail addresses.")
+            .Resolve(c => c.Source.Endpoints);
     }
 }
 

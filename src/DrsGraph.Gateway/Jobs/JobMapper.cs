@@ -50,7 +50,7 @@ public static class JobMapper
     public static JobStatusInfo ToStatus(JobStatusWire wire)
     {
         var status = ParseStatus(wire.Status);
-        return new JobStatusInfo(status, wire.Status, PhaseOf(status), IsTerminal(status), IsFailed(status), wire.ErrorCode, wire.ErrorMessage);
+        return new JobStatusInfo(status, wire.Status, PhaseOf(status), IsTerminal(status), IsFailed(status), wire.ErrorCode, wire.Message);
     }
 
     public static JobProgress ToProgress(JobProgressWire wire)
@@ -74,7 +74,7 @@ public static class JobMapper
             RemainingSeconds: NonNegative(ParseInt(wire.RemainingTime)),
             Phases: phases,
             ErrorCode: wire.ErrorCode,
-            ErrorMessage: wire.ErrorMsg);
+            ErrorMessage: wire.Message);
     }
 
     public static JobDetail ToDetail(string id, JobDetailWire wire)
@@ -120,11 +120,11 @@ public static class JobMapper
             SubnetId = NullIfEmpty(wire.SubnetId),
             SecurityGroupId = NullIfEmpty(wire.SecurityGroupId),
             MasterJobId = NullIfEmpty(wire.MasterJobId),
-            AlarmNotify = NullIfEmpty(wire.AlarmNotify),
+            AlarmNotification = ToAlarmNotification(wire.AlarmNotify),
             IncrementalStartPosition = NullIfEmpty(wire.IncreStartPosition),
             FailedReason = NullIfEmpty(wire.FailedReason),
             ErrorCode = NullIfEmpty(wire.ErrorCode),
-            ErrorMessage = NullIfEmpty(wire.ErrorMessage),
+            ErrorMessage = NullIfEmpty(wire.Message),
         };
     }
 
@@ -144,6 +144,19 @@ public static class JobMapper
         SubnetId = NullIfEmpty(wire.SubnetId),
         SecurityGroupId = NullIfEmpty(wire.SecurityGroupId),
         AvailabilityZone = NullIfEmpty(wire.AzCode),
+    };
+
+    private static AlarmNotification? ToAlarmNotification(AlarmNotifyWire? wire) => wire is null ? null : new AlarmNotification
+    {
+        TopicName = NullIfEmpty(wire.TopicName),
+        DelayTime = wire.DelayTime,
+        RtoDelay = wire.RtoDelay,
+        RpoDelay = wire.RpoDelay,
+        AlarmToUser = wire.AlarmToUser,
+        Subscriptions = wire.Subscriptions?
+            .Where(s => s is not null)
+            .Select(s => new AlarmSubscription(NullIfEmpty(s.Protocol), s.Endpoints?.Where(e => !string.IsNullOrEmpty(e)).ToArray() ?? []))
+            .ToArray() ?? [],
     };
 
     private static ReplicationInstance? ToInstance(InstInfoWire? wire) => wire is null ? null : new ReplicationInstance

@@ -172,7 +172,7 @@ public sealed record JobDetail
     public string? SubnetId { get; init; }
     public string? SecurityGroupId { get; init; }
     public string? MasterJobId { get; init; }
-    public string? AlarmNotify { get; init; }
+    public AlarmNotification? AlarmNotification { get; init; }
     public string? IncrementalStartPosition { get; init; }
     public string? FailedReason { get; init; }
     public string? ErrorCode { get; init; }
@@ -210,6 +210,20 @@ public sealed record ReplicationInstance
     /// <summary>Upper-cased: DRS answers both "ACTIVE" and "active".</summary>
     public string? Status { get; init; }
 }
+
+/// <summary>Who DRS alarms about a job, and when (batch-detail's <c>alarm_notify</c>).</summary>
+public sealed record AlarmNotification
+{
+    public string? TopicName { get; init; }
+    public long? DelayTime { get; init; }
+    public long? RtoDelay { get; init; }
+    public long? RpoDelay { get; init; }
+    public bool? AlarmToUser { get; init; }
+    public IReadOnlyList<AlarmSubscription> Subscriptions { get; init; } = [];
+}
+
+/// <summary>One delivery of alarms: a protocol (sms, email, ...) and its recipients.</summary>
+public sealed record AlarmSubscription(string? Protocol, IReadOnlyList<string> Endpoints);
 
 /// <summary>A bandwidth window: <c>Begin</c>/<c>End</c> as "HH:mm".</summary>
 public sealed record SpeedLimit(double? MegabytesPerSecond, string? Begin, string? End, bool? IsUtc);

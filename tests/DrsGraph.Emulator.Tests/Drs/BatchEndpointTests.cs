@@ -243,6 +243,20 @@ public sealed partial class BatchEndpointTests(SharedEmulator emulator) : IClass
         Assert.All(answer.Results, r => Assert.Equal("DRS.M00289", r.GetProperty("error_code").GetString()));
     }
 
+    [Theory]
+    [InlineData("status")]
+    [InlineData("detail")]
+    public async Task A_page_of_missing_jobs_is_a_200_when_another_page_of_the_call_has_an_existing_one(string endpoint)
+    {
+        // The 400 is for a call none of whose IDs exists, not for a page none of whose IDs does.
+        var answer = await Host.CallAsync(endpoint, $$$"""{"jobs":["{{{Incre}}}","{{{Unknown}}}"],"page_req":{"cur_page":2,"per_page":1}}""");
+
+        Assert.Equal(200, answer.Status);
+        var item = Assert.Single(answer.Results);
+        Assert.Equal(Unknown, item.GetProperty("id").GetString());
+        Assert.Equal("DRS.M00289", item.GetProperty("error_code").GetString());
+    }
+
     [Fact]
     public async Task A_job_asked_for_under_another_project_does_not_exist()
     {

@@ -152,11 +152,20 @@ public sealed class ListEndpointTests
         var kids = listed.GetProperty("children").EnumerateArray().ToList();
         Assert.Equal(children.Order(StringComparer.Ordinal), kids.Select(k => k.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
         Assert.All(kids, k => Assert.Equal("CHILD_TRANSFER_STARTED", k.GetProperty("status").GetString()));
+        // Same shape as a listed job, as the README says: with an empty children of their own.
+        Assert.All(kids, k => Assert.Equal(JsonValueKind.Array, k.GetProperty("children").ValueKind));
+        Assert.All(kids, k => Assert.Empty(k.GetProperty("children").EnumerateArray()));
         Assert.Empty(answer.Jobs.Single(j => j.GetProperty("id").GetString() == other).GetProperty("children").EnumerateArray());
 
         // The subtasks are ordinary jobs for the batch calls.
         var status = await host.CallAsync("status", """{"jobs":""" + JsonSerializer.Serialize(children) + "}", project: Project);
         Assert.All(status.Results, r => Assert.Equal("CHILD_TRANSFER_STARTED", r.GetProperty("status").GetString()));
+
+        // batch-detail names a subtask's parent, and only a subtask's.
+        var details = await host.CallAsync("detail", """{"jobs":""" + JsonSerializer.Serialize(children.Append(parent)) + ""","page_req":{"per_page":0}}""", project: Project);
+        var byId = details.Results.ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.All(children, c => Assert.Equal(parent, byId[c].GetProperty("parent_id").GetString()));
+        Assert.False(byId[parent].TryGetProperty("parent_id", out _));
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class SnapshotTests(GatewayFixture fixture)
                   replicationInstance { ip publicIp instanceType engineType volumeSizeGb startedAt status }
                   speedLimits { megabytesPerSecond begin end isUtc }
                   tags { key value }
+                  alarmNotification { topicName delayTime rtoDelay rpoDelay alarmToUser subscriptions { protocol endpoints } }
                 }
               }
             }

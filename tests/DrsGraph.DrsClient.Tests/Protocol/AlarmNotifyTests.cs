@@ -1,0 +1,62 @@
+using DrsGraph.DrsClient.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace DrsGraph.DrsClient.Tests.Protocol;
+
+/// <summary>
+/// <c>alarm_notify</c> of a detail item: an object in real DRS. It was read as a string, and every job with alarm
+/// notifications failed its whole detail ("Expected a string, got StartObject").
+/// </summary>
+public sealed class AlarmNotifyTests
+{
+    private const string A = "9a470239-2308-4bb5-a6bc-1040402fjb21";
+    private const string B = "dc67695a-ee3e-49b8-a022-a099bd81jb21";
+    private const string C = "24834eb6-be30-464e-a299-f7aa730jb101";
+    private const string D = "140b5236-88ad-43c8-811c-1268453jb101";
+    private static readonly DrsCaller Caller = new("stub-token-1b2c", "054ba152d480d55b2f5dc0069e7ddef0", "en-us");
+
+    [Fact]
+    public async Task The_object_is_read_with_every_member()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$$"""
+            {"count":1,"results":[{"id":"{{{A}}}","name":"alarmed","status":"INCRE_TRANSFER_STARTED","alarm_notify":{
+              "subscriptions":[{"endpoints":["ops@example.com","dba@example.com"],"protocol":"email"},{"endpoints":["+4915112345678"],"protocol":"sms"}],
+              "topic_name":"drs-alarms","delay_time":300,"rto_delay":"600","rpo_delay":9007199254740993,"alarm_to_user":true,"new_member":1}}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A]);
+
+        var alarm = batch[A].Value?.AlarmNotify;
+        Assert.NotNull(alarm);
+        Assert.Equal("drs-alarms", alarm.TopicName);
+        Assert.Equal(300, alarm.DelayTime);
+        Assert.Equal(600, alarm.RtoDelay);
+        Assert.Equal(9007199254740993, alarm.RpoDelay);
+        Assert.True(alarm.AlarmToUser);
+        Assert.Equal(["email", "sms"], alarm.Subscriptions!.Select(s => s.Protocol));
+        Assert.Equal(["ops@example.com", "dba@example.com"], alarm.Subscriptions![0].Endpoints!);
+        Assert.True(alarm.Extra!.ContainsKey("new_member"));
+    }
+
+    [Fact]
+    public async Task A_value_of_another_shape_is_dropped_without_failing_the_job_or_logging()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$$"""
+            {"count":4,"results":[
+              {"id":"{{{A}}}","name":"string","status":"CONFIGURATION","alarm_notify":"drs-alarms"},
+              {"id":"{{{B}}}","name":"number","status":"CONFIGURATION","alarm_notify":7},
+              {"id":"{{{C}}}","name":"array","status":"CONFIGURATION","alarm_notify":[{"topic_name":"x"}]},
+              {"id":"{{{D}}}","name":"bad member","status":"CONFIGURATION","alarm_notify":{"topic_name":"x","delay_time":{"s":1}},"node_num":3}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B, C, D]);
+
+        Assert.Equal(["string", "number", "array", "bad member"], new[] { A, B, C, D }.Select(id => batch[id].Value?.Name));
+        Assert.All(batch.Results.Values, r => Assert.Null(r.Value!.AlarmNotify));
+        // The rest of the item is still read after the dropped member.
+        Assert.Equal(3, batch[D].Value!.NodeNum);
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+}
