@@ -7,7 +7,10 @@ namespace DrsGraph.Gateway.Browsing;
 /// <summary>Reads the <c>where</c> and <c>order</c> arguments (coerced input dictionaries) into a <see cref="JobFilter"/> and a <see cref="JobOrder"/>.</summary>
 public static class BrowseArguments
 {
-    /// <summary>Deepest <c>and</c>/<c>or</c> nesting accepted: a screen's filter needs two or three.</summary>
+    /// <summary>
+    /// Deepest <c>and</c>/<c>or</c> nesting accepted (a <c>tags</c> filter's some/all/none counts as a level too):
+    /// a screen's filter needs two or three. The <c>where</c> itself is level 0, so eight nested <c>and</c>s pass.
+    /// </summary>
     public const int MaxFilterDepth = 8;
 
     /// <summary>Most values in one <c>in</c>/<c>nin</c> list.</summary>
@@ -21,7 +24,7 @@ public static class BrowseArguments
         BrowseField.IncrementalDelaySeconds,
     }.ToDictionary(f => f.InputName, StringComparer.Ordinal);
 
-    public static JobFilter Filter(object? where) => where is IDictionary<string, object?> input ? Read(input, 1) : JobFilter.All;
+    public static JobFilter Filter(object? where) => where is IDictionary<string, object?> input ? Read(input, 0) : JobFilter.All;
 
     public static JobOrder Order(object? order)
     {

@@ -68,15 +68,20 @@ public sealed partial class PersistedOperationResolver(
 
     private async ValueTask<PersistedResolution> ResolveAutomaticAsync(HttpContext context, GraphQLRequest request, object? persisted, CancellationToken cancellationToken)
     {
-        if (!_options.EnableAutomatic)
+        var hash = persisted is IReadOnlyDictionary<string, object?> fields
+            && fields.TryGetValue("version", out var version) && IsVersionOne(version)
+            && fields.TryGetValue("sha256Hash", out var hashValue) && hashValue is string given && PersistedQueryHash.IsWellFormed(given)
+                ? given
+                : null;
+
+        // A trusted document's hash always hits, automatic persisted queries or not: only other hashes are refused.
+        if (!_options.EnableAutomatic && (hash is null || !trusted.TryGetByHash(hash, out _)))
         {
             // Apollo Client stops sending hashes once it sees this code.
             return Refuse(GatewayErrorCodes.PersistedQueryNotSupported, "Automatic persisted queries are not enabled on this gateway; send the query text.");
         }
 
-        if (persisted is not IReadOnlyDictionary<string, object?> fields
-            || !fields.TryGetValue("version", out var version) || !IsVersionOne(version)
-            || !fields.TryGetValue("sha256Hash", out var hashValue) || hashValue is not string hash || !PersistedQueryHash.IsWellFormed(hash))
+        if (hash is null)
         {
             return Refuse(GatewayErrorCodes.PersistedQueryInvalid, "extensions.persistedQuery must be { \"version\": 1, \"sha256Hash\": \"<64 hex digits>\" }.");
         }

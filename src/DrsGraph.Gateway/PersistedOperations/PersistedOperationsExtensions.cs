@@ -24,6 +24,7 @@ public static class PersistedOperationsExtensions
             services.AddSingleton(sp => new RedisPersistedQueryStore(
                 redis,
                 sp.GetRequiredService<IOptions<PersistedOperationsOptions>>(),
+                sp.GetRequiredService<IOptions<JobCacheOptions>>(),
                 sp.GetRequiredService<ILogger<RedisPersistedQueryStore>>()));
         }
 

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Caching;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -11,9 +12,11 @@ namespace DrsGraph.Gateway.PersistedOperations;
 public sealed partial class RedisPersistedQueryStore(
     string connectionString,
     IOptions<PersistedOperationsOptions> options,
+    IOptions<JobCacheOptions> cacheOptions,
     ILogger<RedisPersistedQueryStore> logger) : IAsyncDisposable
 {
-    private const string KeyPrefix = "drsgraph:apq:";
+    // Gateway:Cache:KeyPrefix is the prefix of every Redis key, so deployments sharing a Redis keep their documents apart.
+    private readonly string _keyPrefix = cacheOptions.Value.KeyPrefix + ":apq:";
 
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ConnectionMultiplexer? _connection;
@@ -23,7 +26,7 @@ public sealed partial class RedisPersistedQueryStore(
         try
         {
             var database = await DatabaseAsync(cancellationToken);
-            var value = await database.StringGetAsync(KeyPrefix + hash.ToLowerInvariant()).WaitAsync(options.Value.RedisTimeout, cancellationToken);
+            var value = await database.StringGetAsync(_keyPrefix + hash.ToLowerInvariant()).WaitAsync(options.Value.RedisTimeout, cancellationToken);
             return value.IsNull ? null : value.ToString();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -38,7 +41,7 @@ public sealed partial class RedisPersistedQueryStore(
         try
         {
             var database = await DatabaseAsync(cancellationToken);
-            await database.StringSetAsync(KeyPrefix + hash.ToLowerInvariant(), document, options.Value.RedisTtl).WaitAsync(options.Value.RedisTimeout, cancellationToken);
+            await database.StringSetAsync(_keyPrefix + hash.ToLowerInvariant(), document, options.Value.RedisTtl).WaitAsync(options.Value.RedisTimeout, cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

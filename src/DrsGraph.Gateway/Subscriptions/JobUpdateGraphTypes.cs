@@ -251,6 +251,8 @@ public static class SubscriptionExtensions
         services.TryAddSingleton<IScopePollSource, DrsScopePollSource>();
         services.TryAddSingleton<JobPageSource>();
         services.TryAddSingleton<JobUpdateHub>();
+        // Pollers compare what DRS returned; each subscriber is then sent only what its own selection shows changed.
+        services.AddGraphQL(graphQL => graphQL.ConfigureExecution(async (options, next) => ShownChanges.Filter(await next(options))));
         return builder;
     }
 }

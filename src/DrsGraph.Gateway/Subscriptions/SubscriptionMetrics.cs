@@ -35,7 +35,7 @@ public sealed class SubscriptionMetrics
         var meter = meterFactory.Create(MeterName);
         _active = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.active", "{subscription}", "Open subscriptions, jobUpdates and projectJobsUpdates (tag: drs.region).");
         _pollers = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.pollers", "{poller}", "Shared pollers with subscribers: one per scope (DRS endpoint, project, token, language) for jobUpdates, one per scope and page for projectJobsUpdates (tag: drs.region).");
-        _events = meter.CreateCounter<long>("drsgraph.subscriptions.events", "{event}", "Events handed to subscribers (tags: kind = initial|change|end, drs.region).");
+        _events = meter.CreateCounter<long>("drsgraph.subscriptions.events", "{event}", "Events handed to subscribers' execution, before those their selection does not show changed are dropped (tags: kind = initial|change|end, drs.region).");
         _ticks = meter.CreateCounter<long>("drsgraph.subscriptions.poll.ticks", "{tick}", "Polls made by the shared pollers (tag: drs.region).");
         _upstreamCalls = meter.CreateCounter<long>("drsgraph.subscriptions.poll.upstream_calls", "{call}", "Batch calls the polls asked for, 100 jobs each at most, and project lists a page watch walked (one DRS call per use type and per 100 jobs each) (tags: endpoint = status|progress|detail|list, drs.region); the caches may answer or join some.");
         _leasesHeld = meter.CreateUpDownCounter<long>("drsgraph.subscriptions.shared.leases_held", "{lease}", "Scopes this replica polls for every replica (Redis leases held; tag: drs.region).");

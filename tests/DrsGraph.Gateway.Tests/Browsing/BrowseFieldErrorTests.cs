@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Browsing;
@@ -130,6 +131,26 @@ public sealed class BrowseFieldErrorTests(GatewayFixture fixture)
         async Task<List<string>> NamedAsync(string operation) =>
             [.. (await QueryAsync(project, $"{{ projectJobs(first: 50, where: {{ useType: {{ eq: MIGRATION }}, name: {{ {operation} }} }}) {{ nodes {{ id }} }} }}"))
                 .AssertNoErrors().Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => n!["id"]!.GetValue<string>())];
+    }
+
+    [Theory]
+    [InlineData("and")]
+    [InlineData("or")]
+    public async Task And_or_nest_eight_deep_and_no_deeper(string combinator)
+    {
+        var project = BrowseJobs.NewProject();
+
+        var eight = await QueryAsync(project, $"{{ jobsConnection(ids: [], where: {Nested(combinator, BrowseArguments.MaxFilterDepth)}) {{ totalCount }} }}");
+        var nine = await QueryAsync(project, $"{{ jobsConnection(ids: [], where: {Nested(combinator, BrowseArguments.MaxFilterDepth + 1)}) {{ totalCount }} }}");
+
+        Assert.Equal(8, BrowseArguments.MaxFilterDepth);
+        Assert.Equal(0, eight.AssertNoErrors().Data!["jobsConnection"]!["totalCount"]!.GetValue<int>());
+        Assert.Equal(["INVALID_FILTER"], nine.Codes);
+        Assert.Contains("deeper than 8", nine.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // `{ and: [{ and: [ ... { status: { eq: DELETED } } ] }] }`, with `levels` nested and/or.
+        static string Nested(string combinator, int levels) =>
+            levels == 0 ? "{ status: { eq: DELETED } }" : $"{{ {combinator}: [{Nested(combinator, levels - 1)}] }}";
     }
 
     private async Task<string> CreateNamedAsync(string project, string name)

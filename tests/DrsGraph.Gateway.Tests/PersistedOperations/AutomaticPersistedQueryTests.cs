@@ -238,6 +238,23 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
         Assert.Equal(["PERSISTED_QUERY_NOT_SUPPORTED"], answer.Codes);
     }
 
+    [Fact]
+    public async Task With_automatic_persisted_queries_off_a_trusted_document_s_hash_still_hits()
+    {
+        await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:EnableAutomatic", "false").Start();
+        var hash = Sha256(PersistedOperationsFixture.JobStatus);
+        var variables = new { id = PersistedOperationsFixture.JobId };
+
+        var byHash = await PostAsync(gateway, new { variables, extensions = Extensions(hash) });
+        var withText = await PostAsync(gateway, new { query = PersistedOperationsFixture.JobStatus, variables, extensions = Extensions(hash) });
+
+        byHash.AssertNoErrors();
+        withText.AssertNoErrors();
+        Assert.Equal(PersistedOperationsFixture.JobId, (string?)byHash.Data!["job"]!["id"]);
+        // Any other hash is still not supported.
+        Assert.Equal(["PERSISTED_QUERY_NOT_SUPPORTED"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(FreshQuery())) })).Codes);
+    }
+
     /// <summary>A hashed GET as Apollo Client's HttpLink sends it from a page of <paramref name="origin"/>.</summary>
     private static Task<HttpResponseMessage> ApolloGetAsync(GatewayHost gateway, string hash, string origin)
     {

@@ -29,6 +29,28 @@ public sealed class SharedPersistedQueryTests(PersistedOperationsFixture fixture
     }
 
     [Fact]
+    public async Task A_custom_key_prefix_prefixes_the_stored_hash_too()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var first = fixture.Gateway().WithRedis(redis, "persisted-tests-key-secret-0123456789").WithSetting("Gateway:Cache:KeyPrefix", "tenant-a").Start();
+        await using var second = fixture.Gateway().WithRedis(redis, "persisted-tests-key-secret-0123456789").WithSetting("Gateway:Cache:KeyPrefix", "tenant-a").Start();
+        await using var otherDeployment = fixture.Gateway().WithRedis(redis, "persisted-tests-key-secret-0123456789").Start();
+        var query = FreshQuery();
+        var hash = Sha256(query);
+
+        (await PostAsync(first, new { query, extensions = Extensions(hash) })).AssertNoErrors();
+        var stored = await redis.DumpAsync();
+        var sameDeployment = await PostAsync(second, new { extensions = Extensions(hash) });
+        var elsewhere = await PostAsync(otherDeployment, new { extensions = Extensions(hash) });
+
+        Assert.Equal(query, stored[$"tenant-a:apq:{hash}"]);
+        Assert.DoesNotContain(stored.Keys, key => key.StartsWith("drsgraph:", StringComparison.Ordinal));
+        Assert.Equal(JobId, (string?)sameDeployment.AssertNoErrors().Data!["job"]!["id"]);
+        // The default prefix's deployment does not see another prefix's documents.
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], elsewhere.Codes);
+    }
+
+    [Fact]
     public async Task Without_redis_an_unknown_hash_on_another_replica_is_a_miss_the_client_recovers_from()
     {
         await using var first = fixture.Gateway().Start();
