@@ -39,6 +39,15 @@ if (!await StartupValidation.ValidateAsync(builder, Compose))
 
 var app = Compose(builder);
 
+// The embedded emulator (no Drs:Endpoint, in Development) binds Gateway:EmbeddedEmulator:Urls now: a port in use stops
+// start-up as a bad setting does (one line, exit code 1), before the warm-up spends its seconds.
+if (!await EmbeddedEmulator.StartBeforeHostAsync(app, lifetime.Token))
+{
+    Environment.ExitCode = 1;
+    await app.DisposeAsync();
+    return;
+}
+
 // A new replica's first seconds (Gateway:Health:WarmUpRequests): before it starts, a throwaway copy of it (built by
 // Compose, with its own emulator, nothing shared) takes cold load until the JIT has caught up. Neither this nor the
 // validation above touches the replica itself: that would start its telemetry, which must not count the copies.

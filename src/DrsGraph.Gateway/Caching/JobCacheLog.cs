@@ -1,5 +1,3 @@
-using StackExchange.Redis;
-
 namespace DrsGraph.Gateway.Caching;
 
 // Never a token here: keys carry only a keyed hash of it, and no log message takes a caller.
@@ -13,12 +11,6 @@ internal static partial class JobCacheLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: partitioned by project, so callers of a project share cached jobs without DRS checking their tokens.")]
     public static partial void ProjectPartition(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis connection to {Endpoint} lost ({FailureType}); serving from memory and DRS until it is back.")]
-    public static partial void RedisConnectionLost(ILogger logger, string? endpoint, ConnectionFailureType failureType);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job cache: Redis connection to {Endpoint} restored.")]
-    public static partial void RedisConnectionRestored(ILogger logger, string? endpoint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: could not connect to Redis; retrying in the background.")]
     public static partial void RedisConnectFailed(ILogger logger, Exception exception);

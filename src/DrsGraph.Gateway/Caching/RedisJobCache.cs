@@ -158,22 +158,8 @@ public sealed class RedisJobCache(
             try
             {
                 var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
-                connection.ConnectionFailed += (_, e) =>
-                {
-                    if (e.ConnectionType == ConnectionType.Interactive)
-                    {
-                        var endpoint = e.EndPoint?.ToString();
-                        JobCacheLog.RedisConnectionLost(logger, endpoint, e.FailureType);
-                    }
-                };
-                connection.ConnectionRestored += (_, e) =>
-                {
-                    if (e.ConnectionType == ConnectionType.Interactive)
-                    {
-                        var endpoint = e.EndPoint?.ToString();
-                        JobCacheLog.RedisConnectionRestored(logger, endpoint);
-                    }
-                };
+                // No log line of its own when the connection drops or comes back: RedisHealthCheck logs each change once
+                // (and the gauge follows this connection); logging here too gave two lines each way.
                 _connection = connection;
                 return;
             }

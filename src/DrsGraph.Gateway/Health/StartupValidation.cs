@@ -38,11 +38,11 @@ public static partial class StartupValidation
         }
         catch (OptionsValidationException invalid)
         {
-            failures = invalid.Failures;
+            failures = Named(invalid);
         }
         catch (AggregateException invalid) when (invalid.InnerExceptions.All(e => e is OptionsValidationException))
         {
-            failures = invalid.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures);
+            failures = invalid.InnerExceptions.SelectMany(e => Named((OptionsValidationException)e));
         }
         catch (InvalidOperationException unbindable)
         {
@@ -77,6 +77,91 @@ public static partial class StartupValidation
 
         return false;
     }
+
+    /// <summary>
+    /// Logs one start-up refusal found after validation (the embedded emulator's address cannot be bound) as validation
+    /// logs a bad setting, through <paramref name="services"/>' logging.
+    /// </summary>
+    internal static void LogInvalidSetting(IServiceProvider services, string failure)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupValidation));
+        var line = Scrub(failure);
+        LogInvalidSetting(logger, line);
+    }
+
+    /// <summary>
+    /// The failures of one options class, each naming its configuration path. A DataAnnotations failure names only the
+    /// class and member ("'HealthOptions' members: 'WarmUpTimeout'"), ambiguous where several sections share a name
+    /// (RedisTimeout is in three): it becomes "Gateway:Health:WarmUpTimeout is invalid: ...". Failures that name no setting (the
+    /// resilience library's, several for one bad value) become one line naming the section.
+    /// </summary>
+    private static IEnumerable<string> Named(OptionsValidationException invalid)
+    {
+        if (SectionOf(invalid.OptionsType) is not { } section)
+        {
+            return invalid.Failures;
+        }
+
+        var lines = new List<string>();
+        var unnamed = new List<string>();
+        foreach (var failure in invalid.Failures)
+        {
+            if (DataAnnotationFailure().Match(failure) is { Success: true } match)
+            {
+                var settings = match.Groups["members"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(member => SettingOf(invalid.OptionsType, section, member))
+                    .ToList();
+                var error = match.Groups["error"].Value;
+                // Not "Setting: error": Scrub would take "...Secret: x" for a secret's value.
+                lines.Add(settings.All(setting => error.Contains(setting, StringComparison.Ordinal)) ? error : $"{string.Join(", ", settings)} is invalid: {error}");
+            }
+            else if (failure.Contains(section, StringComparison.Ordinal))
+            {
+                lines.Add(failure);
+            }
+            else
+            {
+                unnamed.Add(failure.TrimEnd('.'));
+            }
+        }
+
+        if (unnamed.Count > 0)
+        {
+            lines.Add($"{section}: {string.Join("; ", unnamed)}.");
+        }
+
+        return lines;
+    }
+
+    /// <summary>Where an options class is bound from: its <c>SectionName</c>, or the DRS client's resilience section.</summary>
+    private static string? SectionOf(Type options) =>
+        options == typeof(Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions)
+            ? DrsGraph.DrsClient.DrsResilienceDefaults.SectionName
+            : options.GetField("SectionName", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)?.GetRawConstantValue() as string;
+
+    /// <summary>
+    /// A member's configuration path: its own (<c>Retry.MaxRetryAttempts</c> is <c>Retry:MaxRetryAttempts</c>), or, for
+    /// a member of a nested object validated by its parent (Gateway:Security's RateLimit), the one nested object that has it.
+    /// </summary>
+    private static string SettingOf(Type options, string section, string member)
+    {
+        var path = member.Split('.');
+        if (options.GetProperty(path[0]) is null)
+        {
+            var nested = options.GetProperties()
+                .Where(property => property.PropertyType.IsClass && property.PropertyType != typeof(string) && property.PropertyType.GetProperty(path[0]) is not null)
+                .ToList();
+            if (nested.Count == 1)
+            {
+                path = [nested[0].Name, .. path];
+            }
+        }
+
+        return $"{section}:{string.Join(':', path)}";
+    }
+
+    [GeneratedRegex(@"^DataAnnotation validation failed for '[^']*' members: '(?<members>[^']*)' with the error: '(?<error>.*)'\.$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex DataAnnotationFailure();
 
     internal static string Scrub(string failure) =>
         Secret().Replace(UserInfo().Replace(failure, "://"), match => match.Groups[1].Value + "***");

@@ -1,5 +1,8 @@
+using DrsGraph.Gateway.Callers;
+using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.GraphQLSchema;
+using DrsGraph.Gateway.Regions;
 using GraphQL;
 using GraphQL.Transport;
 using Microsoft.Extensions.Options;
@@ -66,7 +69,7 @@ internal sealed partial class StartupWarmUp(
     private async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
-        var provider = scope.ServiceProvider;
+        var provider = new WarmUpServices(scope.ServiceProvider);
         var executor = provider.GetRequiredService<GraphQLOperationExecutor<JobSchema>>();
         var serializer = provider.GetRequiredService<IGraphQLSerializer>();
 
@@ -89,6 +92,30 @@ internal sealed partial class StartupWarmUp(
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The warm-up's services: the replica's, except that its caller is always its own <see cref="Token"/>, passed
+    /// through (<see cref="HeaderCallerResolver"/>), whatever decides real callers. With service identities on, those
+    /// need a JWT the gateway cannot mint, and every start-up warm-up answered "An 'Authorization: Bearer &lt;JWT&gt;'
+    /// header is required". Real callers are untouched: this provider exists only for the warm-up's one run, which
+    /// makes no DRS call, so whom it would call as does not matter.
+    /// </summary>
+    private sealed class WarmUpServices(IServiceProvider replica) : IServiceProvider, IKeyedServiceProvider
+    {
+        private readonly GatewayUserContextBuilder _callers = new(
+            new HeaderCallerResolver(replica.GetRequiredService<CallerContextBuilder>()),
+            replica.GetRequiredService<JobDataSourceChain>(),
+            replica.GetRequiredService<DrsRegionCatalog>());
+
+        public object? GetService(Type serviceType) =>
+            serviceType == typeof(IGraphQLUserContextBuilder) ? _callers : replica.GetService(serviceType);
+
+        public object? GetKeyedService(Type serviceType, object? serviceKey) =>
+            ((IKeyedServiceProvider)replica).GetKeyedService(serviceType, serviceKey);
+
+        public object GetRequiredKeyedService(Type serviceType, object? serviceKey) =>
+            ((IKeyedServiceProvider)replica).GetRequiredKeyedService(serviceType, serviceKey);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up {Outcome} in {ElapsedMs:F0} ms ({Requests} cold requests through a copy of the gateway before it started)")]

@@ -6,6 +6,8 @@ namespace DrsGraph.Gateway.JobLists;
 /// <summary>The job-list cache, bound from the same <c>Gateway:Cache</c> section as the job cache (<see cref="JobCacheOptions"/>).</summary>
 public sealed class JobListCacheOptions
 {
+    public const string SectionName = JobCacheOptions.SectionName;
+
     /// <summary>
     /// How long a list answer (one filter, one page or the whole walk, one caller partition) stays fresh.
     /// Default 5 s, like a status: a job table polled every few seconds costs about one list call per

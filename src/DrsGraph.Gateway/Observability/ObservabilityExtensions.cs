@@ -1,7 +1,9 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Health;
 using GraphQL.DI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -47,7 +49,32 @@ public static class ObservabilityExtensions
                 options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             })
             .BindConfiguration("Logging:Console:FormatterOptions");
+        // An unknown formatter name (jsn) silently fell back to plain text, and a log pipeline expecting JSON got none.
+        // Checked on options of its own: a validator of the console logger's options would leave no logger to say so.
+        services.AddOptions<LogFormatOptions>().BindConfiguration(LogFormatOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LogFormatOptions>, LogFormatValidation>());
         return services;
+    }
+
+    /// <summary><c>Logging:Console:FormatterName</c>, as start-up validation reads it.</summary>
+    internal sealed class LogFormatOptions
+    {
+        public const string SectionName = "Logging:Console";
+
+        public string? FormatterName { get; set; }
+    }
+
+    /// <summary>Refuses a <c>Logging:Console:FormatterName</c> that names none of the console's formatters.</summary>
+    private sealed class LogFormatValidation : IValidateOptions<LogFormatOptions>
+    {
+        private static readonly string[] Known = [ConsoleFormatterNames.Simple, ConsoleFormatterNames.Json, ConsoleFormatterNames.Systemd];
+
+        public ValidateOptionsResult Validate(string? name, LogFormatOptions options) =>
+            string.IsNullOrWhiteSpace(options.FormatterName) || Known.Contains(options.FormatterName, StringComparer.OrdinalIgnoreCase)
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(
+                    $"{LogFormatOptions.SectionName}:{nameof(LogFormatOptions.FormatterName)} '{options.FormatterName}' is not a console log format: " +
+                    $"use {string.Join(", ", Known)} (default simple).");
     }
 
     /// <summary>

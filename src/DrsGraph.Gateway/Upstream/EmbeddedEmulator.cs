@@ -19,18 +19,62 @@ public sealed partial class EmbeddedEmulator(
     private WebApplication? _app;
     private Uri? _baseAddress;
 
+    private string Urls => options.Value.Urls;
+
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The embedded DRS emulator has not started yet.");
+
+    /// <summary>
+    /// Starts the emulator of <paramref name="gateway"/> (if it has one) before the gateway's host starts, so an address
+    /// it cannot bind (<see cref="EmbeddedEmulatorOptions.Urls"/>: a port in use, an address not on this machine) stops
+    /// start-up as a bad setting does: one line naming the setting and why, and false for exit code 1. Started from
+    /// the host, the failure was "Hosting failed to start" twice (the emulator's host, then the gateway's) with stack
+    /// traces and an unhandled exception (exit code 134). The host's start then finds it started.
+    /// </summary>
+    public static async Task<bool> StartBeforeHostAsync(WebApplication gateway, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        if (gateway.Services.GetService<EmbeddedEmulator>() is not { } emulator)
+        {
+            return true;
+        }
+
+        try
+        {
+            await emulator.StartAsync(cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A stop signal: the gateway does not start, and says so (GatewayLifetime).
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            await emulator.DisposeAsync();
+            StartupValidation.LogInvalidSetting(gateway.Services, $"{EmbeddedEmulatorOptions.UrlsSetting} '{emulator.Urls}' cannot be bound: {ex.Message}");
+            return false;
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (_app is not null)
+        {
+            // Started before the host (StartBeforeHostAsync).
+            return;
+        }
+
         // The emulator reads its own "Emulator" section; hand it the gateway's, and the gateway's clock.
         var emulatorSettings = configuration.GetSection("Emulator").AsEnumerable().Where(pair => pair.Value is not null);
-        _app = EmulatorApplication.Create(["--urls", options.Value.Urls], builder =>
+        _app = EmulatorApplication.Create(["--urls", Urls], builder =>
         {
             builder.Configuration.AddInMemoryCollection(emulatorSettings);
             builder.Services.AddSingleton(timeProvider);
             // Its life is the gateway's (this hosted service's start and stop), not the process's signals.
             builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
+            // A failed start is reported once, by the gateway (StartBeforeHostAsync), naming the setting: not also by
+            // the emulator's host, with a stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         });
         await _app.StartAsync(cancellationToken);
         _baseAddress = _app.GetBaseAddress();

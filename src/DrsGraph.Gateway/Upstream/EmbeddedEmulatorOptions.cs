@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Upstream;
 
@@ -8,6 +11,8 @@ public sealed class EmbeddedEmulatorOptions
     public const string SectionName = "Gateway:EmbeddedEmulator";
 
     public const string EnabledSetting = SectionName + ":" + nameof(Enabled);
+
+    public const string UrlsSetting = SectionName + ":" + nameof(Urls);
 
     /// <summary>
     /// Host the DRS emulator (invented jobs, and a demo token for callers that send none) when no
@@ -20,8 +25,56 @@ public sealed class EmbeddedEmulatorOptions
 
     /// <summary>
     /// Address of the in-process emulator. Default <c>http://127.0.0.1:0</c>: loopback only, on a free
-    /// port (logged at start-up), so it never clashes with the gateway's own port.
+    /// port (logged at start-up), so it never clashes with the gateway's own port. One or more
+    /// <c>http://host:port</c> addresses separated by <c>;</c> (checked at start-up by <see cref="EmbeddedEmulatorUrlsValidation"/>).
     /// </summary>
     [Required]
     public string Urls { get; set; } = "http://127.0.0.1:0";
+}
+
+/// <summary>
+/// Checks <c>Gateway:EmbeddedEmulator:Urls</c> at start-up: each address (separated by <c>;</c>) is <c>http://host:port</c>,
+/// nothing more. Kestrel refused anything else only as the emulator started, inside the gateway's host start: "Hosting
+/// failed to start" twice with stack traces and exit code 134 (<c>notaurl</c>: "Invalid url"; <c>https://...</c>: the
+/// emulator has no certificate; a path: Kestrel takes none).
+/// </summary>
+internal sealed partial class EmbeddedEmulatorUrlsValidation : IValidateOptions<EmbeddedEmulatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EmbeddedEmulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var addresses = (options.Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (addresses.Length == 0)
+        {
+            return ValidateOptionsResult.Fail($"{EmbeddedEmulatorOptions.UrlsSetting} is empty: give the in-process emulator an http://host:port address (default http://127.0.0.1:0, a free loopback port).");
+        }
+
+        foreach (var address in addresses)
+        {
+            if (!IsHttpHostAndPort(address))
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{EmbeddedEmulatorOptions.UrlsSetting} '{address}' is not an http://host:port address (e.g. http://127.0.0.1:0, the default: " +
+                    "a free loopback port); the in-process emulator serves plain http, without a path.");
+            }
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+
+    private static bool IsHttpHostAndPort(string address)
+    {
+        var match = HostAndPort().Match(address);
+        if (!match.Success || !int.TryParse(match.Groups["port"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            return false;
+        }
+
+        // Kestrel's wildcards (any address) are no host names to Uri.
+        var host = match.Groups["host"].Value is "*" or "+" ? "localhost" : match.Groups["host"].Value;
+        return Uri.TryCreate($"http://{host}:{port}/", UriKind.Absolute, out var uri) && uri.HostNameType != UriHostNameType.Unknown;
+    }
+
+    [GeneratedRegex(@"^http://(?<host>\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]@?#]+):(?<port>[0-9]{1,5})/?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HostAndPort();
 }

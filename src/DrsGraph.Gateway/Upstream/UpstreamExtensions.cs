@@ -26,6 +26,7 @@ public static class UpstreamExtensions
             .BindConfiguration(EmbeddedEmulatorOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<EmbeddedEmulatorOptions>, EmbeddedEmulatorUrlsValidation>();
         if (embedded)
         {
             builder.Services.AddSingleton<EmbeddedEmulator>();

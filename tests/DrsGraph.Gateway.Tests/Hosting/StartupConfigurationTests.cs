@@ -154,17 +154,17 @@ public sealed class StartupConfigurationTests
     [Theory]
     [InlineData("Drs:Endpoint", "ftp://x", "Drs:Endpoint 'ftp://x' is not an absolute http(s) URL")]
     [InlineData("Drs:Endpoint", "https://", "'https://' at 'Drs:Endpoint'")]
-    [InlineData("Gateway:RequestTimeout", "00:00:00", "'RequestTimeout' with the error")]
+    [InlineData("Gateway:RequestTimeout", "00:00:00", "Gateway:RequestTimeout is invalid: The field RequestTimeout must be")]
     [InlineData("Gateway:RequestTimeout", "banana", "'banana' at 'Gateway:RequestTimeout'")]
     [InlineData("Gateway:Cache:KeySecret", "short", "Gateway:Cache:KeySecret must be at least 32 characters")]
     [InlineData("Gateway:Cache:Partition", "Tenant", "'Tenant' at 'Gateway:Cache:Partition'")]
-    [InlineData("Gateway:Limits:MaxDepth", "-1", "'MaxDepth' with the error")]
+    [InlineData("Gateway:Limits:MaxDepth", "-1", "Gateway:Limits:MaxDepth is invalid: The field MaxDepth must be")]
     [InlineData("Gateway:Browse:CursorSecret", "short", "Gateway:Browse:CursorSecret must be at least 32 characters")]
-    [InlineData("Gateway:Subscriptions:MinTick", "0", "'MinTick' with the error")]
-    [InlineData("Gateway:Security:RateLimit:BurstLimit", "-5", "'BurstLimit' with the error")]
-    [InlineData("Gateway:Shutdown:Timeout", "-00:00:01", "'Timeout' with the error")]
-    [InlineData("GraphQL:Http:MaxResponseBytes", "1", "'MaxResponseBytes' with the error")]
-    [InlineData("GraphQL:Streaming:MaxPendingResults", "0", "'MaxPendingResults' with the error")]
+    [InlineData("Gateway:Subscriptions:MinTick", "0", "Gateway:Subscriptions:MinTick is invalid: The field MinTick must be")]
+    [InlineData("Gateway:Security:RateLimit:BurstLimit", "-5", "Gateway:Security:RateLimit:BurstLimit is invalid: The field BurstLimit must be")]
+    [InlineData("Gateway:Shutdown:Timeout", "-00:00:01", "Gateway:Shutdown:Timeout is invalid: The field Timeout must be")]
+    [InlineData("GraphQL:Http:MaxResponseBytes", "1", "GraphQL:Http:MaxResponseBytes is invalid: The field MaxResponseBytes must be")]
+    [InlineData("GraphQL:Streaming:MaxPendingResults", "0", "GraphQL:Streaming:MaxPendingResults is invalid: The field MaxPendingResults must be")]
     [InlineData("Drs:Endpoint", "https://admin:s3cret-pw@drs.example.com", "Drs:Endpoint 'https://drs.example.com/' carries a user name or password")]
     [InlineData("Drs:Endpoint", "https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0/", "Drs:Endpoint 'https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0/' already contains the API path")]
     [InlineData("ConnectionStrings:Redis", "redis://:s3cret-pw@localhost:6379", "ConnectionStrings:Redis is unusable: it is a redis:// URL")]
@@ -173,7 +173,52 @@ public sealed class StartupConfigurationTests
     [InlineData("Drs:Regions:eu-fr", "x", "Drs:Regions:eu-fr cannot be read")]
     [InlineData("ConnectionStrings:Redis", "127.0.0.1:6379,password:s3cret-pw", "is neither host:port nor option=value")]
     [InlineData("Logging:LogLevel:Default", "Loud", "Configuration value 'Loud' is not supported")]
+    [InlineData("Drs:ChunkSize", "0", "Drs:ChunkSize is invalid: The field ChunkSize must be between 1 and 100.")]
+    [InlineData("Gateway:Health:WarmUpTimeout", "-00:00:01", "Gateway:Health:WarmUpTimeout is invalid: The field WarmUpTimeout must be")]
+    [InlineData("Gateway:Health:RedisTimeout", "00:00:00", "Gateway:Health:RedisTimeout is invalid: The field RedisTimeout must be")]
+    [InlineData("Gateway:Cache:RedisTimeout", "00:00:00", "Gateway:Cache:RedisTimeout is invalid: The field RedisTimeout must be")]
+    [InlineData("Drs:Resilience:AttemptTimeout:Timeout", "00:00:20", "Drs:Resilience: Total request timeout resilience strategy must have a greater timeout")]
+    [InlineData("Logging:Console:FormatterName", "jsn", "Logging:Console:FormatterName 'jsn' is not a console log format")]
+    [InlineData("Gateway:EmbeddedEmulator:Urls", "notaurl", "Gateway:EmbeddedEmulator:Urls 'notaurl' is not an http://host:port address")]
+    [InlineData("Gateway:EmbeddedEmulator:Urls", "https://127.0.0.1:0", "Gateway:EmbeddedEmulator:Urls 'https://127.0.0.1:0' is not an http://host:port address")]
+    [InlineData("Gateway:EmbeddedEmulator:Urls", "http://127.0.0.1:0/drs", "Gateway:EmbeddedEmulator:Urls 'http://127.0.0.1:0/drs' is not an http://host:port address")]
+    [InlineData("Gateway:EmbeddedEmulator:Urls", "http://127.0.0.1", "Gateway:EmbeddedEmulator:Urls 'http://127.0.0.1' is not an http://host:port address")]
     public async Task The_real_program_with_a_bad_setting_exits_1_with_one_line_naming_it_and_no_stack_trace(string setting, string value, string line)
+    {
+        var (exitCode, output) = await RunToExitAsync(setting, value);
+
+        AssertRefusedInOneLine(exitCode, output, line);
+    }
+
+    /// <remarks>
+    /// Checked before the host starts: from the host, a port in use ended in "Hosting failed to start" twice (the
+    /// emulator's host and the gateway's), stack traces and an unhandled exception (exit code 134).
+    /// </remarks>
+    [Fact]
+    public async Task The_real_program_whose_emulator_port_is_in_use_exits_1_with_one_line_naming_the_setting()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var address = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var (exitCode, output) = await RunToExitAsync("Gateway:EmbeddedEmulator:Urls", address);
+
+        AssertRefusedInOneLine(exitCode, output, $"Gateway:EmbeddedEmulator:Urls '{address}' cannot be bound");
+        Assert.Contains("address already in use", output, StringComparison.Ordinal);
+    }
+
+    private static void AssertRefusedInOneLine(int exitCode, string output, string line)
+    {
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{output}");
+        Assert.Single(output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
+        Assert.Single(output.Split('\n'), l => l.Contains("Invalid configuration, not starting", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the real program with one setting on its command line until it exits (60 s at most).</summary>
+    private static async Task<(int ExitCode, string Output)> RunToExitAsync(string setting, string value)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -188,6 +233,7 @@ public sealed class StartupConfigurationTests
                 ["DOTNET_ENVIRONMENT"] = null,
                 ["Logging__Console__FormatterName"] = "simple",
                 ["Gateway__EmbeddedEmulator__Urls"] = "http://127.0.0.1:0",
+                ["Gateway__Health__WarmUpRequests"] = "0",
             },
         };
         using var process = Process.Start(start)!;
@@ -206,12 +252,6 @@ public sealed class StartupConfigurationTests
             }
         }
 
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 1, $"exit code {process.ExitCode}:\n{output}");
-        Assert.Single(output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
-        Assert.Single(output.Split('\n'), l => l.Contains("Invalid configuration, not starting", StringComparison.Ordinal));
-        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cret-pw", output, StringComparison.Ordinal);
+        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -36,6 +36,7 @@ public sealed class HealthTests
         Assert.Equal("Healthy", healthy["checks"]!["redis"]!["status"]!.GetValue<string>());
         Assert.Equal(1, await gauge.WaitForAsync(1));
 
+        var before = rig.Logs.Entries.Count;
         await redis.StopProcessAsync();
         var outage = new List<(HttpStatusCode Status, System.Text.Json.Nodes.JsonObject Body)>();
         for (var probe = 0; probe < 4; probe++)
@@ -66,6 +67,10 @@ public sealed class HealthTests
         Assert.Equal(1, rig.Logs.Count("Redis is back:"));
         Assert.Equal(1, rig.Logs.Count("Redis is down:"));
         Assert.Equal(1, await gauge.WaitForAsync(1));
+        // One line of the gateway's each way in all: the cache's own connection once logged its loss and return as well.
+        var since = rig.Logs.Entries.Skip(before).ToList();
+        Assert.Single(since, e => e.StartsWith("Warning DrsGraph.", StringComparison.Ordinal) && e.Contains("Redis", StringComparison.Ordinal));
+        Assert.Single(since, e => e.StartsWith("Information DrsGraph.", StringComparison.Ordinal) && e.Contains("Redis", StringComparison.Ordinal));
     }
 
     [Fact]

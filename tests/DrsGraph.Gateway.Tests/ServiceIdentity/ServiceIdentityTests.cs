@@ -1,8 +1,10 @@
 using DrsGraph.DrsClient;
 using DrsGraph.DrsClient.Auth;
 using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.ServiceIdentity;
 using DrsGraph.Gateway.Tests.Infrastructure;
+using DrsGraph.Gateway.Tests.Operations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DrsGraph.Gateway.Tests.ServiceIdentity;
@@ -39,6 +41,21 @@ public sealed class ServiceIdentityTests(ServiceIdentityFixture fixture) : IClas
         var id = $"{Guid.NewGuid().ToString()[..24]}{Random.Shared.Next():x8}jb21";
         await fixture.Emulator.CreateJobAsync(id, project: project);
         return id;
+    }
+
+    /// <remarks>
+    /// The in-process warm-up ran as a caller without a JWT: with service identities on it failed on every start
+    /// ("An 'Authorization: Bearer &lt;JWT&gt;' header is required") and readiness reported it failed.
+    /// </remarks>
+    [Fact]
+    public async Task The_start_up_warm_up_completes_while_a_caller_with_its_token_and_no_jwt_is_still_refused()
+    {
+        var (_, body) = await OperationsFixture.HealthAsync(Gateway.Client, HealthExtensions.ReadyPath);
+
+        Assert.Equal("completed", body["checks"]![HealthExtensions.WarmUpCheckName]!["outcome"]!.GetValue<string>());
+        Gateway.Logs.AssertNone("Start-up warm-up answered with an error");
+        var answer = await AskAsync(jwt: null, authToken: "drsgraph-start-up-warm-up");
+        Assert.Equal(["INVALID_BEARER_TOKEN"], answer.Codes.Distinct());
     }
 
     [Fact]
