@@ -83,6 +83,12 @@ public static class GatewayErrorCodes
     /// <summary>More field nodes in the document than <c>Gateway:Limits:MaxFieldNodes</c>.</summary>
     public const string TooManyFields = "TOO_MANY_FIELDS";
 
+    /// <summary>More fields share one response name in one merged selection set than <c>Gateway:Limits:MaxFieldsPerResponseName</c>.</summary>
+    public const string TooManySameNameFields = "TOO_MANY_SAME_NAME_FIELDS";
+
+    /// <summary>The last of the first 100 validation errors: how many more there were.</summary>
+    public const string TooManyValidationErrors = "TOO_MANY_VALIDATION_ERRORS";
+
     /// <summary>More directives in the document than <c>Gateway:Limits:MaxDirectives</c>.</summary>
     public const string TooManyDirectives = "TOO_MANY_DIRECTIVES";
 

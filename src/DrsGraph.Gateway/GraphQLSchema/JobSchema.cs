@@ -11,5 +11,8 @@ public sealed class JobSchema : Schema
         Query = query;
         Subscription = subscription;
         Description = "DrsGraph: DRS replication jobs in GraphQL.";
+        // __Directive.isRepeatable is in the October 2021 spec; graphql-js asks for it when told the server has it
+        // (getIntrospectionQuery({ directiveIsRepeatable: true })), and fails validation without it.
+        Features.RepeatableDirectives = true;
     }
 }

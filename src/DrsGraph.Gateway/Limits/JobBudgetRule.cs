@@ -25,10 +25,37 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
         var references = 0;
         GraphQLField? worst = null;
         var distinct = new HashSet<string>(StringComparer.Ordinal);
+        // Fields and inline fragments left out by @skip/@include (with this request's variables), and their
+        // selections, load nothing: they count nothing. A fragment's body is walked where it is defined, so one
+        // spread with @skip(if: true) still counts its fragment's fields (over-counting, never under).
+        var excluded = new Stack<ASTNode>();
+        void Enter(ASTNode node, ValidationContext context)
+        {
+            if (excluded.Count > 0 || !context.ShouldIncludeNode(node))
+            {
+                excluded.Push(node);
+            }
+        }
+
+        void Leave(ASTNode node)
+        {
+            if (excluded.TryPeek(out var top) && ReferenceEquals(top, node))
+            {
+                excluded.Pop();
+            }
+        }
+
         // The walk keeps TypeInfo, so each field is seen with its definition (fragments included).
         return new ValueTask<INodeVisitor?>(new NodeVisitors(
+            new MatchingNodeVisitor<GraphQLInlineFragment>((inline, context) => Enter(inline, context), (inline, _) => Leave(inline)),
             new MatchingNodeVisitor<GraphQLField>((field, context) =>
             {
+                Enter(field, context);
+                if (excluded.Count > 0)
+                {
+                    return;
+                }
+
                 var definition = context.TypeInfo.GetFieldDef();
                 // More than the field accepts is refused by the field with its own code (TOO_MANY_JOB_IDS,
                 // PAGE_SIZE_EXCEEDED): count what it could load as references, so that clear error is what the
@@ -74,7 +101,7 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
                         worst = field;
                         break;
                 }
-            }),
+            }, (field, _) => Leave(field)),
             new MatchingNodeVisitor<GraphQLDocument>(leave: (_, context) => Report(context, references, distinct.Count, worst))));
     }
 

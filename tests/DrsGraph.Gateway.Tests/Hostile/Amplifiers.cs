@@ -8,8 +8,8 @@ internal static class Amplifiers
 {
     /// <summary>
     /// graphql-js's <c>getIntrospectionQuery</c> (v16) with every option this schema answers: descriptions, the
-    /// schema's description and <c>isOneOf</c>. The others (<c>specifiedByURL</c>, <c>isRepeatable</c>, input
-    /// value deprecation) are GraphQL.NET schema features we do not switch on; IDEs detect them before asking.
+    /// schema's description, <c>isOneOf</c> and <c>isRepeatable</c>. The others (<c>specifiedByURL</c>, which
+    /// GraphQL.NET 8 does not serve, and input value deprecation) IDEs detect before asking.
     /// <c>ofType</c> is nested 9 deep, as in graphql-js 17 and Banana Cake Pop.
     /// </summary>
     public const string IdeIntrospectionQuery = """
@@ -25,6 +25,7 @@ internal static class Amplifiers
             directives {
               name
               description
+              isRepeatable
               locations
               args {
                 ...InputValue

@@ -119,6 +119,28 @@ public sealed class HostileInputTests(HostileRigFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Job_ids_of_a_field_left_out_by_skip_or_include_do_not_count()
+    {
+        const string Skip = "query($s: Boolean!, $x: [ID!]!, $y: [ID!]!) { a: jobs(ids: $x) @skip(if: $s) { id } b: jobs(ids: $y) { id } }";
+        const string Include = "query($s: Boolean!, $x: [ID!]!, $y: [ID!]!) { ... @include(if: $s) { a: jobs(ids: $x) { id } } b: jobs(ids: $y) { id } }";
+        var x = Enumerable.Range(0, 290).Select(i => $"00000000-0000-0000-0000-{i:x8}jb01").ToArray();
+        var y = Enumerable.Range(0, 300).Select(i => $"00000000-0000-0000-0000-{i:x8}jb02").ToArray();
+
+        var skipped = await fixture.Rig.QueryAsync(Skip, variables: new { s = true, x, y });
+        var notIncluded = await fixture.Rig.QueryAsync(Include, variables: new { s = false, x, y });
+        var notSkipped = await fixture.Rig.QueryAsync(Skip, variables: new { s = false, x, y });
+        var included = await fixture.Rig.QueryAsync(Include, variables: new { s = true, x, y });
+
+        // 300 distinct IDs are fetched when a is left out, 590 when it runs (at most 500 allowed).
+        Assert.Equal(HttpStatusCode.OK, skipped.Status);
+        Assert.DoesNotContain("TOO_MANY_DISTINCT_JOB_IDS", skipped.Codes);
+        Assert.Equal(300, skipped.Data!["b"]!.AsArray().Count);
+        Assert.DoesNotContain("TOO_MANY_DISTINCT_JOB_IDS", notIncluded.Codes);
+        Assert.Equal("TOO_MANY_DISTINCT_JOB_IDS", Assert.Single(notSkipped.Codes));
+        Assert.Equal("TOO_MANY_DISTINCT_JOB_IDS", Assert.Single(included.Codes));
+    }
+
+    [Fact]
     public async Task A_cached_document_still_gets_every_check_that_depends_on_the_request()
     {
         // Each document is validated once, cached (ValidatedDocumentCache), then sent with hostile variables.

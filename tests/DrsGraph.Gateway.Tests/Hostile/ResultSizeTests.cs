@@ -27,6 +27,8 @@ public sealed class ResultSizeTests(HostileRigFixture fixture) : IClassFixture<H
         Assert.Contains("__Type", types);
         var job = answer.Data!["__schema"]!["types"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "Query");
         Assert.Contains(job!["fields"]!.AsArray(), f => f!["name"]!.GetValue<string>() == "jobs");
+        var skip = answer.Data!["__schema"]!["directives"]!.AsArray().Single(d => d!["name"]!.GetValue<string>() == "skip");
+        Assert.False(skip!["isRepeatable"]!.GetValue<bool>());
     }
 
     [Fact]
