@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DrsGraph.Gateway.Tests.Regions;
 
@@ -67,11 +69,15 @@ public sealed class RegionTests
         await using var rig = await TwoRegionRig.StartAsync(("ConnectionStrings:Redis", redis.ConnectionString), ("Gateway:Cache:KeySecret", "region-metrics-secret-of-at-least-32-chars"));
         var awayId = (await rig.Away.CreateJobsAsync(1, project: TwoRegionRig.AwayProject))[0];
         var query = $"{{ job(id: \"{awayId}\", region: \"{TwoRegionRig.AwayRegion}\") {{ status }} }}";
-        // Connected first: while the gateway has not reached Redis yet, reads skip it (no Redis-level lookup to count).
-        for (var wait = 0; wait < 300 && (await Operations.OperationsFixture.HealthAsync(rig.Gateway.Client, HealthExtensions.ReadyPath)).Body["checks"]?["redis"]?["status"]?.GetValue<string>() != "Healthy"; wait++)
+        // The cache's own connection first (readiness probes Redis on a connection of its own): while the cache has not
+        // reached Redis, reads skip it and the answer goes to memory, where every later read finds it.
+        var cache = rig.Gateway.Services.GetRequiredService<RedisJobCache>();
+        for (var wait = 0; wait < 1200 && !cache.IsConnected; wait++)
         {
             await Task.Delay(50);
         }
+
+        Assert.True(cache.IsConnected, "the cache never reached Redis");
 
         // The first read misses both levels and goes to Redis only (memory on second use). A read while its Redis
         // write is still in flight joins that fetch instead of reading Redis, so read again until one was a Redis hit
