@@ -119,6 +119,18 @@ public static class GatewayErrorCodes
     /// <summary>The parser failed while describing a syntax error: the query is not GraphQL.</summary>
     public const string SyntaxError = "SYNTAX_ERROR";
 
+    // GraphQL.NET's own codes that this gateway's settings can provoke: named here so the README's tables and this
+    // catalogue list the same codes (the errors themselves come from GraphQL.NET's rules, under these names).
+
+    /// <summary>The selection nests deeper than <c>Gateway:Limits:MaxDepth</c> (GraphQL.NET's depth rule).</summary>
+    public const string Complexity = "COMPLEXITY";
+
+    /// <summary><c>__schema</c> or <c>__type</c> with <c>Gateway:Security:EnableIntrospection=false</c>.</summary>
+    public const string NoIntrospection = "NO_INTROSPECTION";
+
+    /// <summary>A mutation over GET: HTTP 405 (the code GraphQL.NET derives from <c>HttpMethodNotAllowedError</c>).</summary>
+    public const string HttpMethodNotAllowed = "HTTP_METHOD_NOT_ALLOWED";
+
     // HTTP: the request or the answer as a whole.
 
     /// <summary>The request's JSON text (body, or a GET's variables/extensions) cannot be read: HTTP 400.</summary>
