@@ -134,7 +134,8 @@ function parseEpochMillis(raw) {
 function toStatus(w) {
   const status = parseStatus(w.status);
   return {
-    status, rawStatus: orNull(w.status), phase: phaseOf(status), isTerminal: TERMINAL.has(status), isFailed: FAILED.has(status),
+    status, rawStatus: orNull(w.status), phase: phaseOf(status), isTerminal: TERMINAL.has(status),
+    isFailed: FAILED.has(status) || (status === 'UNKNOWN' && typeof w.status === 'string' && w.status.trim().toUpperCase().endsWith('_FAILED')),
     errorCode: orNull(w.error_code), errorMessage: orNull(w.error_message),
   };
 }

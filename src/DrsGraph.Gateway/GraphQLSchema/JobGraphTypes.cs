@@ -97,7 +97,7 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             .Resolve(c => FromStatus(c, s => s.Value.Phase));
         Field<BooleanGraphType>("isTerminal").Description("True when the job will not change any more (CREATE_FAILED, RELEASE_RESOURCE_COMPLETE, RELEASE_CHILD_TRANSFER_COMPLETE, DELETED): stop polling.")
             .Resolve(c => FromStatus(c, s => s.Value.IsTerminal));
-        Field<BooleanGraphType>("isFailed").Description("True for every *_FAILED status.")
+        Field<BooleanGraphType>("isFailed").Description("True for every *_FAILED status, also one this gateway does not know yet (status UNKNOWN).")
             .Resolve(c => FromStatus(c, s => s.Value.IsFailed));
         Field<StringGraphType>("errorCode").Description("Error code DRS reports with the status of a failed job.")
             .Resolve(c => FromStatus(c, s => s.Value.ErrorCode));
