@@ -51,6 +51,14 @@ public sealed class DatabaseTypeGraphType : EnumerationGraphType<DatabaseType>
         Name = "DatabaseType";
         Description = "Database engine of an endpoint; UNKNOWN for engines added later (see `rawDbType`).";
     }
+
+    // CONSTANT_CASE splits before a digit (GAUSSDBV_5); DRS spells them gaussdbv5 and gaussdbv5ha.
+    protected override string ChangeEnumCase(string val) => val switch
+    {
+        nameof(DatabaseType.Gaussdbv5) => "GAUSSDBV5",
+        nameof(DatabaseType.Gaussdbv5ha) => "GAUSSDBV5HA",
+        _ => base.ChangeEnumCase(val),
+    };
 }
 
 public sealed class DbUseTypeGraphType : EnumerationGraphType<DbUseType>
