@@ -78,7 +78,7 @@ const PHASES = {
 };
 // DrsGraph's DatabaseType enum matched by name, case-insensitively (Enum.TryParse), to its GraphQL name.
 const DATABASE_TYPES = {
-  mysql: 'MYSQL', mongodb: 'MONGODB', gaussdbv5: 'GAUSSDBV_5', gaussdbv5ha: 'GAUSSDBV_5_HA', postgresql: 'POSTGRESQL',
+  mysql: 'MYSQL', mongodb: 'MONGODB', gaussdbv5: 'GAUSSDBV5', gaussdbv5ha: 'GAUSSDBV5HA', postgresql: 'POSTGRESQL',
   kafka: 'KAFKA', taurus: 'TAURUS', oracle: 'ORACLE', redis: 'REDIS', sqlserver: 'SQLSERVER',
 };
 const TASK_MODES = { FULL_TRANS: 'FULL_TRANS', INCR_TRANS: 'INCR_TRANS', FULL_INCR_TRANS: 'FULL_INCR_TRANS' };
@@ -134,7 +134,8 @@ function parseEpochMillis(raw) {
 function toStatus(w) {
   const status = parseStatus(w.status);
   return {
-    status, rawStatus: orNull(w.status), phase: phaseOf(status), isTerminal: TERMINAL.has(status), isFailed: FAILED.has(status),
+    status, rawStatus: orNull(w.status), phase: phaseOf(status), isTerminal: TERMINAL.has(status),
+    isFailed: FAILED.has(status) || (status === 'UNKNOWN' && typeof w.status === 'string' && w.status.trim().toUpperCase().endsWith('_FAILED')),
     errorCode: orNull(w.error_code), errorMessage: orNull(w.error_message),
   };
 }

@@ -2,8 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace DrsGraph.Emulator.Drs;
 
-// The list call's answer, as the SDKs' ShowJobListResponse and JobInfo / ChildrenJobInfo name it
-// (billing_tag and node_newFramework are left out: nothing reads them).
+// The list call's answer, as the SDKs' ShowJobListResponse and JobInfo / ChildrenJobInfo name it.
 
 /// <summary><c>POST /v3/{project_id}/jobs</c>: the matching jobs' count and the requested page.</summary>
 public sealed record ListResponse(
@@ -23,5 +22,9 @@ public sealed record ListJobItem
     [JsonPropertyName("job_direction")] public string? JobDirection { get; init; }
     [JsonPropertyName("db_use_type")] public string? DbUseType { get; init; }
     [JsonPropertyName("task_type")] public string? TaskType { get; init; }
+
+    // Declared without omitempty in the SDK models, so always sent; their meaning is not documented (emulator choice: false).
+    [JsonPropertyName("billing_tag")] public bool BillingTag { get; init; }
+    [JsonPropertyName("node_newFramework")] public bool NodeNewFramework { get; init; }
     [JsonPropertyName("children")] public IReadOnlyList<ListJobItem>? Children { get; init; }
 }

@@ -51,6 +51,14 @@ public sealed class DatabaseTypeGraphType : EnumerationGraphType<DatabaseType>
         Name = "DatabaseType";
         Description = "Database engine of an endpoint; UNKNOWN for engines added later (see `rawDbType`).";
     }
+
+    // CONSTANT_CASE splits before a digit (GAUSSDBV_5); DRS spells them gaussdbv5 and gaussdbv5ha.
+    protected override string ChangeEnumCase(string val) => val switch
+    {
+        nameof(DatabaseType.Gaussdbv5) => "GAUSSDBV5",
+        nameof(DatabaseType.Gaussdbv5ha) => "GAUSSDBV5HA",
+        _ => base.ChangeEnumCase(val),
+    };
 }
 
 public sealed class DbUseTypeGraphType : EnumerationGraphType<DbUseType>
@@ -97,7 +105,7 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             .Resolve(c => FromStatus(c, s => s.Value.Phase));
         Field<BooleanGraphType>("isTerminal").Description("True when the job will not change any more (CREATE_FAILED, RELEASE_RESOURCE_COMPLETE, RELEASE_CHILD_TRANSFER_COMPLETE, DELETED): stop polling.")
             .Resolve(c => FromStatus(c, s => s.Value.IsTerminal));
-        Field<BooleanGraphType>("isFailed").Description("True for every *_FAILED status.")
+        Field<BooleanGraphType>("isFailed").Description("True for every *_FAILED status, also one this gateway does not know yet (status UNKNOWN).")
             .Resolve(c => FromStatus(c, s => s.Value.IsFailed));
         Field<StringGraphType>("errorCode").Description("Error code DRS reports with the status of a failed job.")
             .Resolve(c => FromStatus(c, s => s.Value.ErrorCode));

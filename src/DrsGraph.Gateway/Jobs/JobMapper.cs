@@ -29,6 +29,13 @@ public static class JobMapper
         or JobStatus.RebuildNodeFailed or JobStatus.ChangeJobFailed or JobStatus.ChildTransferFailed
         or JobStatus.NodeUpgradeFailed;
 
+    /// <summary>
+    /// <see cref="IsFailed(JobStatus)"/>, and for a status this gateway does not know yet, whether DRS's raw value
+    /// is a <c>*_FAILED</c> one: the schema promises isFailed for every such status, and DRS adds statuses over time.
+    /// </summary>
+    public static bool IsFailed(JobStatus status, string? raw) =>
+        IsFailed(status) || (status == JobStatus.Unknown && raw is not null && raw.Trim().EndsWith("_FAILED", StringComparison.OrdinalIgnoreCase));
+
     public static JobPhase PhaseOf(JobStatus status) => status switch
     {
         JobStatus.Creating => JobPhase.Creating,
@@ -50,7 +57,7 @@ public static class JobMapper
     public static JobStatusInfo ToStatus(JobStatusWire wire)
     {
         var status = ParseStatus(wire.Status);
-        return new JobStatusInfo(status, wire.Status, PhaseOf(status), IsTerminal(status), IsFailed(status), wire.ErrorCode, wire.Message);
+        return new JobStatusInfo(status, wire.Status, PhaseOf(status), IsTerminal(status), IsFailed(status, wire.Status), wire.ErrorCode, wire.Message);
     }
 
     public static JobProgress ToProgress(JobProgressWire wire)

@@ -156,6 +156,12 @@ public sealed class ListEndpointTests
         Assert.All(kids, k => Assert.Equal(JsonValueKind.Array, k.GetProperty("children").ValueKind));
         Assert.All(kids, k => Assert.Empty(k.GetProperty("children").EnumerateArray()));
         Assert.Empty(answer.Jobs.Single(j => j.GetProperty("id").GetString() == other).GetProperty("children").EnumerateArray());
+        // billing_tag and node_newFramework are booleans the SDKs always expect, on jobs and subtasks alike.
+        Assert.All(answer.Jobs.Concat(kids), j =>
+        {
+            Assert.False(j.GetProperty("billing_tag").GetBoolean());
+            Assert.False(j.GetProperty("node_newFramework").GetBoolean());
+        });
 
         // The subtasks are ordinary jobs for the batch calls.
         var status = await host.CallAsync("status", """{"jobs":""" + JsonSerializer.Serialize(children) + "}", project: Project);
