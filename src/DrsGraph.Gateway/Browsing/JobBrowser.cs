@@ -34,9 +34,9 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
     public IDataLoaderResult<IReadOnlyList<JobFacts>> Select(IResolveFieldContext context, IReadOnlyList<JobFacts> candidates, JobFilter filter, JobOrder order, bool fromList)
     {
         var needs = Needs(filter, order, fromList);
-        if (needs == JobSources.None && filter.IsEmpty && order.Keys.Count == 0)
+        if (SelectNow(candidates, filter, order, fromList) is { } now)
         {
-            return DataLoaderResultExtensions.Completed(candidates);
+            return DataLoaderResultExtensions.Completed(now);
         }
 
         var ids = candidates.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
@@ -52,9 +52,13 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
         var report = ErrorReporter(context);
         return new DeferredResult<IReadOnlyList<JobFacts>>(async cancellationToken =>
         {
-            var statuses = status is null ? null : await status.GetResultAsync(cancellationToken);
-            var progresses = progress is null ? null : await progress.GetResultAsync(cancellationToken);
-            var details = detail is null ? null : await detail.GetResultAsync(cancellationToken);
+            // Every needed endpoint is dispatched before any is awaited: the calls overlap, one DRS latency in all.
+            var statusTask = status?.GetResultAsync(cancellationToken);
+            var progressTask = progress?.GetResultAsync(cancellationToken);
+            var detailTask = detail?.GetResultAsync(cancellationToken);
+            var statuses = statusTask is null ? null : await statusTask;
+            var progresses = progressTask is null ? null : await progressTask;
+            var details = detailTask is null ? null : await detailTask;
             var facts = new Dictionary<string, JobFacts?>(StringComparer.Ordinal);
             for (var i = 0; i < ids.Count; i++)
             {
@@ -73,6 +77,17 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
             return Arrange(candidates.Select(c => facts[c.Id] is { } known ? known with { Listed = c.Listed } : null).OfType<JobFacts>(), filter, order);
         });
     }
+
+    /// <summary>
+    /// What <see cref="Select"/> would answer, when it needs nothing loaded (no filter or order, or only on what
+    /// the IDs or the project's list already say); else null. The caller then answers at once, so the fields
+    /// below it register their keys in the same DataLoader phase as the rest of the operation: an
+    /// <see cref="IDataLoaderResult"/>, even a completed one, would put them in a batch of their own, later.
+    /// </summary>
+    public static IReadOnlyList<JobFacts>? SelectNow(IReadOnlyList<JobFacts> candidates, JobFilter filter, JobOrder order, bool fromList) =>
+        Needs(filter, order, fromList) != JobSources.None ? null
+        : filter.IsEmpty && order.Keys.Count == 0 ? candidates
+        : Arrange(candidates, filter, order);
 
     /// <summary><c>FILTER_TOO_BROAD</c> when filtering and sorting would need batch answers for more than <c>MaxLocalCandidates</c> jobs, else null.</summary>
     public ExecutionError? TooManyCandidates(JobSources needs, int candidates) =>

@@ -85,6 +85,13 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                     throw refusal;
                 }
 
+                if (JobBrowser.SelectNow(listed.Candidates, page.Filter, page.Order, fromList: true) is { } now)
+                {
+                    // Filtered and sorted on what the list says (the default order is by creation time): answered
+                    // now, so the page's fields batch with the operation's other job fields of this phase.
+                    return (object)browser.Page([.. now.Select(m => m.Id)], page.Request, page.Binding);
+                }
+
                 return browser.Select(context, listed.Candidates, page.Filter, page.Order, fromList: true)
                     .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page.Request, page.Binding));
             });
@@ -144,7 +151,13 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         }
 
         var candidates = refs.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
-        return browser.Select(context, candidates, BrowseArguments.Filter(where), BrowseArguments.Order(order), fromList: false)
+        var (filter, sort) = (BrowseArguments.Filter(where), BrowseArguments.Order(order));
+        if (JobBrowser.SelectNow(candidates, filter, sort, fromList: false) is { } now)
+        {
+            return (IReadOnlyList<JobRef>)[.. now.Select(m => new JobRef(m.Id))];
+        }
+
+        return browser.Select(context, candidates, filter, sort, fromList: false)
             .Then(matches => (IReadOnlyList<JobRef>)[.. matches.Select(m => new JobRef(m.Id))]);
     }
 
@@ -171,7 +184,14 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 var binding = BrowseCursors.Bind("jobsConnection", CursorScopeOf(caller), where, order, ids.Select(r => r?.Id ?? ""));
                 var page = PageRequest.Read(context, options, browser.Cursors, binding);
                 var candidates = ids.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
-                return browser.Select(context, candidates, BrowseArguments.Filter(where), BrowseArguments.Order(order), fromList: false)
+                var (filter, sort) = (BrowseArguments.Filter(where), BrowseArguments.Order(order));
+                if (JobBrowser.SelectNow(candidates, filter, sort, fromList: false) is { } now)
+                {
+                    // Answered now: the nodes' fields batch with the operation's other job fields.
+                    return (object)browser.Page([.. now.Select(m => m.Id)], page, binding);
+                }
+
+                return browser.Select(context, candidates, filter, sort, fromList: false)
                     .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page, binding));
             });
     }

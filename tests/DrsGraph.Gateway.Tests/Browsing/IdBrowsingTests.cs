@@ -114,6 +114,46 @@ public sealed class IdBrowsingTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Connections_without_filter_batch_their_nodes_with_the_other_root_fields()
+    {
+        // Answered at once, not as a loader result: their nodes' keys join the phase of job(id:)'s.
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(3, project: project);
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = await QueryAsync(project, $"{{ a: job(id: \"{ids[0]}\") {{ status }} c: jobsConnection(ids: [\"{ids[1]}\"]) {{ nodes {{ status }} }} e: jobsConnection(ids: [\"{ids[2]}\"]) {{ edges {{ node {{ status }} }} }} }}");
+
+        answer.AssertNoErrors();
+        var call = Assert.Single(await fixture.UpstreamCallsAsync());
+        Assert.Equal("status", call.Endpoint);
+        Assert.Equal(ids.Order(), call.JobIds!.Order());
+    }
+
+    [Fact]
+    public async Task Several_filtered_roots_share_one_call_per_endpoint_for_filtering_and_one_for_their_fields()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(6, project: project);
+        await fixture.ClearUpstreamLogAsync();
+        // Each root filters on another endpoint, and its children read all three: the filters' calls go out
+        // together (one per endpoint), then the children's (one per endpoint), not five calls one after another.
+        string[] filters = ["where: { isFailed: { eq: false } }", "order: [{ progressPercent: DESC }]", "where: { name: { ncontains: \"zzz\" } }"];
+        var roots = string.Concat(Enumerable.Range(0, 3).Select(i =>
+            $"r{i}: jobs(ids: [\"{ids[2 * i]}\", \"{ids[(2 * i) + 1]}\"], {filters[i]}) {{ id status progress {{ percent }} detail {{ name }} }} "));
+
+        var answer = await QueryAsync(project, $"{{ {roots} }}");
+
+        answer.AssertNoErrors();
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(2, answer.Data![$"r{i}"]!.AsArray().Count));
+        var calls = await fixture.UpstreamCallsAsync();
+        var filtering = calls.Where(c => c.Sequence <= 3).ToList();
+        var children = calls.Where(c => c.Sequence > 3).ToList();
+        Assert.Equal(["detail", "progress", "status"], filtering.Select(c => c.Endpoint).Order());
+        Assert.Equal(["detail", "progress", "status"], children.Select(c => c.Endpoint).Order());
+        Assert.Equal(ids.Order(), calls.Where(c => c.Endpoint == "status").SelectMany(c => c.JobIds!).Order());
+    }
+
+    [Fact]
     public async Task A_connection_over_given_ids_without_filter_pages_them_in_the_given_order_and_loads_only_the_page()
     {
         var project = BrowseJobs.NewProject();

@@ -79,6 +79,25 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_page_and_a_job_field_beside_it_share_one_progress_call()
+    {
+        // Without where/order the page is answered as soon as the list arrives, in the first phase: its nodes'
+        // keys are registered before the job field's loader sends its batch.
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 6);
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = (await QueryAsync(project, $"{{ projectJobs(first: 3) {{ nodes {{ id progress {{ percent }} }} }} job(id: \"{ids[0]}\") {{ progress {{ percent }} }} }}")).AssertNoErrors();
+
+        var pageIds = answer.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
+        var calls = await fixture.UpstreamCallsAsync();
+        // One list walk per use type, then a single progress call for the page and job(id:) together.
+        var progress = Assert.Single(calls, c => c.Endpoint != "list");
+        Assert.Equal("progress", progress.Endpoint);
+        Assert.Equal(pageIds.Append(ids[0]).Distinct().Order(), progress.JobIds!.Order());
+    }
+
+    [Fact]
     public async Task A_sort_on_progress_costs_batch_progress_for_the_candidates_and_a_filter_on_the_engine_batch_detail()
     {
         var project = BrowseJobs.NewProject();
