@@ -69,6 +69,6 @@ internal static class CachedFields
         "detail",
         static o => o.DetailTtl,
         static d => JobMapper.IsTerminal(d.Status),
-        3072, // measured ~2.9 KB with endpoints, tags and speed limits
+        3584, // measured ~2.9 KB with endpoints, tags and speed limits; ~0.4 KB more with alarm notifications
         JobCacheJsonContext.Default.JobCacheEntryJobDetail);
 }

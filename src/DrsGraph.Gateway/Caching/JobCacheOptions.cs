@@ -81,7 +81,7 @@ public sealed class JobCacheOptions : IValidatableObject
     /// <summary>
     /// Budget of the in-process level, in megabytes of estimated entry size (the cached object, its key and
     /// bookkeeping; see <see cref="CachedField{T}"/> for the per-field estimates). The level holds at most the
-    /// budget divided by the largest entry estimate (a detail), about 18 000 job fields at the default 64, so
+    /// budget divided by the largest entry estimate (a detail), about 16 000 job fields at the default 64, so
     /// it stays within the budget whatever mix it holds. With Redis up only entries read twice enter it (see
     /// <see cref="CachingJobDataSource"/>). Past it the least recently used entries not read again go first. The process's own memory comes on top
     /// (the gateway runs in about 150-200 MB under load without the cache); the benchmark in <c>bench/</c>
