@@ -19,7 +19,8 @@ public sealed partial class EmbeddedEmulator(
     private WebApplication? _app;
     private Uri? _baseAddress;
 
-    private string Urls => options.Value.Urls;
+    /// <summary>The checked addresses, trimmed: Kestrel refuses " http://127.0.0.1:0 " ("Unrecognized scheme").</summary>
+    private string Urls => string.Join(';', EmbeddedEmulatorUrlsValidation.Addresses(options.Value.Urls));
 
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The embedded DRS emulator has not started yet.");
 
@@ -48,8 +49,11 @@ public sealed partial class EmbeddedEmulator(
             // A stop signal: the gateway does not start, and says so (GatewayLifetime).
             return true;
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        catch (Exception ex)
         {
+            // Not only a port in use (IOException, SocketException): Kestrel refuses some addresses only as it binds
+            // (InvalidOperationException), and nothing the emulator throws while starting may end in an unhandled
+            // exception (exit code 134).
             await emulator.DisposeAsync();
             StartupValidation.LogInvalidSetting(gateway.Services, $"{EmbeddedEmulatorOptions.UrlsSetting} '{emulator.Urls}' cannot be bound: {ex.Message}");
             return false;

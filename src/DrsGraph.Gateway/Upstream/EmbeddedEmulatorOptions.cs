@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
@@ -26,9 +25,9 @@ public sealed class EmbeddedEmulatorOptions
     /// <summary>
     /// Address of the in-process emulator. Default <c>http://127.0.0.1:0</c>: loopback only, on a free
     /// port (logged at start-up), so it never clashes with the gateway's own port. One or more
-    /// <c>http://host:port</c> addresses separated by <c>;</c> (checked at start-up by <see cref="EmbeddedEmulatorUrlsValidation"/>).
+    /// <c>http://host:port</c> addresses separated by <c>;</c> (checked at start-up by <see cref="EmbeddedEmulatorUrlsValidation"/>,
+    /// only when the emulator runs; localhost takes no free port 0).
     /// </summary>
-    [Required]
     public string Urls { get; set; } = "http://127.0.0.1:0";
 }
 
@@ -43,7 +42,7 @@ internal sealed partial class EmbeddedEmulatorUrlsValidation : IValidateOptions<
     public ValidateOptionsResult Validate(string? name, EmbeddedEmulatorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var addresses = (options.Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var addresses = Addresses(options.Urls);
         if (addresses.Length == 0)
         {
             return ValidateOptionsResult.Fail($"{EmbeddedEmulatorOptions.UrlsSetting} is empty: give the in-process emulator an http://host:port address (default http://127.0.0.1:0, a free loopback port).");
@@ -57,9 +56,30 @@ internal sealed partial class EmbeddedEmulatorUrlsValidation : IValidateOptions<
                     $"{EmbeddedEmulatorOptions.UrlsSetting} '{address}' is not an http://host:port address (e.g. http://127.0.0.1:0, the default: " +
                     "a free loopback port); the in-process emulator serves plain http, without a path.");
             }
+
+            if (IsLocalhostOnAFreePort(address))
+            {
+                // Kestrel binds "localhost" to both loopback addresses, which cannot share one free port: it threw
+                // "Dynamic port binding is not supported when binding to localhost" only as the emulator started.
+                return ValidateOptionsResult.Fail(
+                    $"{EmbeddedEmulatorOptions.UrlsSetting} '{address}' asks for a free port on localhost, which Kestrel cannot bind " +
+                    "(localhost is two loopback addresses): use http://127.0.0.1:0 (the default) or a fixed port.");
+            }
         }
 
         return ValidateOptionsResult.Success;
+    }
+
+    /// <summary>The addresses in <paramref name="urls"/>: separated by <c>;</c>, trimmed (Kestrel takes no spaces).</summary>
+    internal static string[] Addresses(string? urls) =>
+        (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static bool IsLocalhostOnAFreePort(string address)
+    {
+        var match = HostAndPort().Match(address);
+        return match.Success
+            && string.Equals(match.Groups["host"].Value, "localhost", StringComparison.OrdinalIgnoreCase)
+            && int.Parse(match.Groups["port"].Value, NumberStyles.None, CultureInfo.InvariantCulture) == 0;
     }
 
     private static bool IsHttpHostAndPort(string address)

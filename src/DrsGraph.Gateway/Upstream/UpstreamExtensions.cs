@@ -26,9 +26,10 @@ public static class UpstreamExtensions
             .BindConfiguration(EmbeddedEmulatorOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<EmbeddedEmulatorOptions>, EmbeddedEmulatorUrlsValidation>();
         if (embedded)
         {
+            // Its addresses are checked only when it runs: a leftover Urls must not stop a gateway in front of real DRS.
+            builder.Services.AddSingleton<IValidateOptions<EmbeddedEmulatorOptions>, EmbeddedEmulatorUrlsValidation>();
             builder.Services.AddSingleton<EmbeddedEmulator>();
             builder.Services.AddSingleton<IDrsEndpointProvider>(sp => sp.GetRequiredService<EmbeddedEmulator>());
             // Registered before any other hosted service so the emulator is up before the first request.

@@ -183,6 +183,8 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway:EmbeddedEmulator:Urls", "https://127.0.0.1:0", "Gateway:EmbeddedEmulator:Urls 'https://127.0.0.1:0' is not an http://host:port address")]
     [InlineData("Gateway:EmbeddedEmulator:Urls", "http://127.0.0.1:0/drs", "Gateway:EmbeddedEmulator:Urls 'http://127.0.0.1:0/drs' is not an http://host:port address")]
     [InlineData("Gateway:EmbeddedEmulator:Urls", "http://127.0.0.1", "Gateway:EmbeddedEmulator:Urls 'http://127.0.0.1' is not an http://host:port address")]
+    [InlineData("Gateway:EmbeddedEmulator:Urls", "http://localhost:0", "Gateway:EmbeddedEmulator:Urls 'http://localhost:0' asks for a free port on localhost")]
+    [InlineData("Gateway:EmbeddedEmulator:Urls", "http://127.0.0.1:0; http://LocalHost:0/", "Gateway:EmbeddedEmulator:Urls 'http://LocalHost:0/' asks for a free port on localhost")]
     public async Task The_real_program_with_a_bad_setting_exits_1_with_one_line_naming_it_and_no_stack_trace(string setting, string value, string line)
     {
         var (exitCode, output) = await RunToExitAsync(setting, value);
@@ -207,6 +209,51 @@ public sealed class StartupConfigurationTests
         Assert.Contains("address already in use", output, StringComparison.Ordinal);
     }
 
+    /// <remarks>
+    /// The check trimmed each address, but Kestrel was handed the raw setting: "Unrecognized scheme in server address"
+    /// as the emulator started, an unhandled exception (exit code 134).
+    /// </remarks>
+    [Fact]
+    public async Task The_real_program_takes_emulator_addresses_with_spaces_around_them()
+    {
+        var (listening, output) = await RunUntilListeningAsync(("Gateway:EmbeddedEmulator:Urls", " http://127.0.0.1:0 ; http://127.0.0.1:0 "));
+
+        Assert.True(listening, output);
+        Assert.Contains("embedded DRS emulator serves invented jobs on http://127.0.0.1:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// The emulator's addresses were checked even when it does not run: a leftover value stopped a gateway in front of
+    /// real DRS (and, with the emulator switched off, added a second line to "Drs:Endpoint is not set").
+    /// </remarks>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("false")]
+    public async Task A_bad_emulator_address_does_not_stop_a_gateway_in_front_of_a_real_endpoint(string? enabled)
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null, ("environment", "Development"), ("Gateway:EmbeddedEmulator:Urls", "notaurl"), ("Gateway:EmbeddedEmulator:Enabled", enabled)));
+
+        var answer = await rig.QueryAsync($"{{ job(id: \"{ReadmeJob}\") {{ status }} }}");
+
+        answer.AssertNoErrors();
+    }
+
+    [Fact]
+    public void With_the_emulator_switched_off_a_bad_emulator_address_is_not_a_second_error()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?>
+        {
+            ["environment"] = "Production",
+            ["Gateway:EmbeddedEmulator:Enabled"] = "false",
+            ["Gateway:EmbeddedEmulator:Urls"] = "notaurl",
+        }).Start());
+
+        Assert.Contains("Drs:Endpoint is not set", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Gateway:EmbeddedEmulator:Urls", error.ToString(), StringComparison.Ordinal);
+    }
+
     private static void AssertRefusedInOneLine(int exitCode, string output, string line)
     {
         Assert.True(exitCode == 1, $"exit code {exitCode}:\n{output}");
@@ -220,23 +267,7 @@ public sealed class StartupConfigurationTests
     /// <summary>Runs the real program with one setting on its command line until it exits (60 s at most).</summary>
     private static async Task<(int ExitCode, string Output)> RunToExitAsync(string setting, string value)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            // Development: the embedded emulator stands in for DRS, so only the setting under test is wrong.
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", $"--{setting}={value}" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            Environment =
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = setting == "Drs:Endpoint" ? "Production" : "Development",
-                ["DOTNET_ENVIRONMENT"] = null,
-                ["Logging__Console__FormatterName"] = "simple",
-                ["Gateway__EmbeddedEmulator__Urls"] = "http://127.0.0.1:0",
-                ["Gateway__Health__WarmUpRequests"] = "0",
-            },
-        };
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(StartInfo(setting, value))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -253,5 +284,63 @@ public sealed class StartupConfigurationTests
         }
 
         return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>
+    /// Runs the real program with <paramref name="setting"/> until it says it listens (true), exits (false) or 60 s pass
+    /// (false), then stops it.
+    /// </summary>
+    private static async Task<(bool Listening, string Output)> RunUntilListeningAsync((string Key, string Value) setting)
+    {
+        using var process = Process.Start(StartInfo(setting.Key, setting.Value))!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var listening = false;
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                output.AppendLine(line);
+                if (line.Contains("Now listening on", StringComparison.Ordinal))
+                {
+                    listening = true;
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None);
+        return (listening, output + await stderr);
+    }
+
+    private static ProcessStartInfo StartInfo(string setting, string value)
+    {
+        return new ProcessStartInfo("dotnet")
+        {
+            // Development: the embedded emulator stands in for DRS, so only the setting under test is wrong.
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", $"--{setting}={value}" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = setting == "Drs:Endpoint" ? "Production" : "Development",
+                ["DOTNET_ENVIRONMENT"] = null,
+                ["Logging__Console__FormatterName"] = "simple",
+                ["Gateway__EmbeddedEmulator__Urls"] = "http://127.0.0.1:0",
+                ["Gateway__Health__WarmUpRequests"] = "0",
+            },
+        };
     }
 }
