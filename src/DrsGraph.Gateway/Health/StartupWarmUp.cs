@@ -100,6 +100,10 @@ internal sealed partial class StartupWarmUp(
     /// need a JWT the gateway cannot mint, and every start-up warm-up answered "An 'Authorization: Bearer &lt;JWT&gt;'
     /// header is required". Real callers are untouched: this provider exists only for the warm-up's one run, which
     /// makes no DRS call, so whom it would call as does not matter.
+    /// It also has no <see cref="PersistedOperations.PersistedOperationResolver"/>: the warm-up sends the gateway's own
+    /// text, never an id or a hash, so the resolver could only refuse it, and with
+    /// <c>Gateway:PersistedOperations:OnlyTrustedDocuments</c> on every start-up warm-up answered "This gateway runs only
+    /// trusted documents". A real caller sending the same text goes through the resolver and is still refused.
     /// </summary>
     private sealed class WarmUpServices(IServiceProvider replica) : IServiceProvider, IKeyedServiceProvider
     {
@@ -109,7 +113,9 @@ internal sealed partial class StartupWarmUp(
             replica.GetRequiredService<DrsRegionCatalog>());
 
         public object? GetService(Type serviceType) =>
-            serviceType == typeof(IGraphQLUserContextBuilder) ? _callers : replica.GetService(serviceType);
+            serviceType == typeof(IGraphQLUserContextBuilder) ? _callers
+            : serviceType == typeof(PersistedOperations.PersistedOperationResolver) ? null
+            : replica.GetService(serviceType);
 
         public object? GetKeyedService(Type serviceType, object? serviceKey) =>
             ((IKeyedServiceProvider)replica).GetKeyedService(serviceType, serviceKey);

@@ -1,4 +1,5 @@
 using System.Net;
+using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using static DrsGraph.Gateway.Tests.PersistedOperations.PersistedOperationsFixture;
@@ -9,6 +10,9 @@ namespace DrsGraph.Gateway.Tests.PersistedOperations;
 public sealed class TrustedDocumentsTests(PersistedOperationsFixture fixture) : IClassFixture<PersistedOperationsFixture>
 {
     private static readonly object Variables = new { id = JobId };
+
+    /// <summary>The text the start-up warm-up runs (<c>StartupWarmUp.Query</c>).</summary>
+    private const string WarmUpQuery = "query WarmUp($ids: [ID!]!) { jobs(ids: $ids) { id status phase isTerminal isFailed progress { percent incrementalDelaySeconds remainingSeconds phases { name percent } } detail { name taskType createdAt source { dbType host port } target { dbType instanceName } } } }";
 
     [Theory]
     [InlineData("id")]
@@ -103,6 +107,26 @@ public sealed class TrustedDocumentsTests(PersistedOperationsFixture fixture) : 
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <remarks>
+    /// The in-process warm-up sends the gateway's own query text: in trusted-only mode it was refused like a caller's
+    /// on every start ("This gateway runs only trusted documents") and readiness reported it failed.
+    /// </remarks>
+    [Fact]
+    public async Task In_trusted_only_mode_the_start_up_warm_up_completes_while_a_caller_sending_its_text_is_still_refused()
+    {
+        await using var gateway = fixture.Gateway()
+            .WithSetting("Gateway:PersistedOperations:OnlyTrustedDocuments", "true")
+            .CaptureLogs()
+            .Start();
+
+        var (_, body) = await Operations.OperationsFixture.HealthAsync(gateway.Client, HealthExtensions.ReadyPath);
+
+        Assert.Equal("completed", body["checks"]![HealthExtensions.WarmUpCheckName]!["outcome"]!.GetValue<string>());
+        gateway.Logs.AssertNone("Start-up warm-up answered with an error");
+        var answer = await PostAsync(gateway, new { query = WarmUpQuery, operationName = "WarmUp", variables = new { ids = Array.Empty<string>() } });
+        Assert.Equal(["OPERATION_NOT_TRUSTED"], answer.Codes);
     }
 
     [Fact]
