@@ -21,17 +21,22 @@ public sealed partial class RedisPersistedQueryStore(
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ConnectionMultiplexer? _connection;
 
+    // 1 while Redis is failing: an outage is logged once, at its first failure, not once per persisted-query request
+    // (every request of an outage timed out and logged its own Warning). The readiness check reports the outage itself.
+    private int _failing;
+
     public async Task<string?> GetAsync(string hash, CancellationToken cancellationToken)
     {
         try
         {
             var database = await DatabaseAsync(cancellationToken);
             var value = await database.StringGetAsync(_keyPrefix + hash.ToLowerInvariant()).WaitAsync(options.Value.RedisTimeout, cancellationToken);
+            Succeeded();
             return value.IsNull ? null : value.ToString();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogRedisFailed(logger, "read", ex.Message);
+            Failed("read", ex.Message);
             return null;
         }
     }
@@ -42,10 +47,11 @@ public sealed partial class RedisPersistedQueryStore(
         {
             var database = await DatabaseAsync(cancellationToken);
             await database.StringSetAsync(_keyPrefix + hash.ToLowerInvariant(), document, options.Value.RedisTtl).WaitAsync(options.Value.RedisTimeout, cancellationToken);
+            Succeeded();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogRedisFailed(logger, "write", ex.Message);
+            Failed("write", ex.Message);
         }
     }
 
@@ -86,6 +92,32 @@ public sealed partial class RedisPersistedQueryStore(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Persisted query store: Redis {Operation} failed, going on without Redis: {Reason}")]
+    private void Failed(string operation, string reason)
+    {
+        if (Interlocked.Exchange(ref _failing, 1) == 0)
+        {
+            LogRedisFailed(logger, operation, reason);
+        }
+        else
+        {
+            LogRedisStillFailing(logger, operation, reason);
+        }
+    }
+
+    private void Succeeded()
+    {
+        if (Interlocked.Exchange(ref _failing, 0) == 1)
+        {
+            LogRedisBack(logger);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Persisted query store: Redis {Operation} failed, going on without Redis until it answers again (further failures are logged at Debug): {Reason}")]
     private static partial void LogRedisFailed(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Persisted query store: Redis {Operation} failed again: {Reason}")]
+    private static partial void LogRedisStillFailing(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Persisted query store: Redis answers again")]
+    private static partial void LogRedisBack(ILogger logger);
 }

@@ -28,6 +28,31 @@ public sealed class SharedPersistedQueryTests(PersistedOperationsFixture fixture
         Assert.Equal(1, metrics.Total("drsgraph.persisted.hits", "memory"));
     }
 
+    /// <remarks>
+    /// Every persisted-query request of an outage logged its own Warning ("Redis write failed" / "Redis read failed"),
+    /// though an outage is one fault (and the readiness check already reports it).
+    /// </remarks>
+    [Fact]
+    public async Task A_redis_outage_is_logged_once_by_the_store_however_many_requests_meet_it()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var gateway = fixture.Gateway().WithRedis(redis, "persisted-tests-key-secret-0123456789").CaptureLogs().Start();
+        var before = FreshQuery();
+        (await PostAsync(gateway, new { query = before, extensions = Extensions(Sha256(before)) })).AssertNoErrors();
+
+        await redis.StopProcessAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var query = FreshQuery();
+            (await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) })).AssertNoErrors();
+            var unknown = await PostAsync(gateway, new { extensions = Extensions(Sha256(FreshQuery())) });
+            Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], unknown.Codes);
+        }
+
+        var warnings = gateway.Logs.Entries.Where(e => e.StartsWith("Warning ", StringComparison.Ordinal) && e.Contains("Persisted query store: Redis", StringComparison.Ordinal));
+        Assert.Single(warnings);
+    }
+
     [Fact]
     public async Task A_custom_key_prefix_prefixes_the_stored_hash_too()
     {
