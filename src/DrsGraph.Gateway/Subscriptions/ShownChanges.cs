@@ -11,9 +11,10 @@ namespace DrsGraph.Gateway.Subscriptions;
 /// The shared pollers compare what DRS returned, which moves more often than a selection may show (an
 /// incremental job's delay and processedAt move at every poll, while a subscriber may select only
 /// <c>percent</c>). So each subscriber's executed event is compared with the last one it was sent (per job for
-/// <c>jobUpdates</c>): an identical one is dropped, and <c>changes</c> keeps STATUS, PROGRESS and DETAIL only
-/// when that part of the selection shows another value. <c>changes</c> and <c>observedAt</c> describe the event,
-/// not the job, and are left out of the comparison. First events (INITIAL) are always sent as they are.
+/// <c>jobUpdates</c>): an identical one is dropped, and <c>changes</c> keeps STATUS, PROGRESS, DETAIL and
+/// TOTAL_COUNT only when that part of the selection shows another value (an event left naming nothing is dropped).
+/// <c>changes</c> and <c>observedAt</c> describe the event, not the job, and Relay cursors (<c>cursor</c>,
+/// <c>startCursor</c>, <c>endCursor</c>) a position, issued anew at every poll: all are left out of the comparison. First events (INITIAL) are always sent as they are.
 /// </summary>
 internal static class ShownChanges
 {
@@ -103,10 +104,21 @@ internal static class ShownChanges
                     unchanged.Add(nameof(JobChange.Detail));
                 }
 
+                if (now.TotalCount == before.TotalCount)
+                {
+                    unchanged.Add(nameof(JobPageChange.TotalCount));
+                }
+
                 foreach (var node in changes)
                 {
-                    var kept = node.Items!.Where(item => item.ToValue() is not string name || !unchanged.Contains(name)).ToList();
-                    // Never an empty list for a change that is shown: the poller's reasons stand then.
+                    var kept = node.Items!.Where(item => item.ToValue() is not string name || !unchanged.Contains(name.Replace("_", "", StringComparison.Ordinal))).ToList();
+                    if (kept.Count == 0 && now.Other == before.Other)
+                    {
+                        // Every part the poller named shows the same values to this selection, and nothing else it shows moved.
+                        return false;
+                    }
+
+                    // Something else the selection shows moved (not a part changes can name): the poller's reasons stand then.
                     if (kept.Count > 0)
                     {
                         node.Items = kept;
@@ -126,7 +138,7 @@ internal static class ShownChanges
     }
 
     /// <summary>The event as a subscriber sees it, split by what its <c>changes</c> can name.</summary>
-    private sealed record Parts(string Status, string Progress, string Detail, string Other, string Errors)
+    private sealed record Parts(string Status, string Progress, string Detail, string TotalCount, string Other, string Errors)
     {
         public static Parts Of(ExecutionNode field, ExecutionErrors? errors)
         {
@@ -148,7 +160,7 @@ internal static class ShownChanges
                 parts.Errors.Append(error.Code).Append(':').Append(error.Message).Append('@').AppendJoin('/', error.Path ?? []).Append(';');
             }
 
-            return new(parts.Status.ToString(), parts.Progress.ToString(), parts.Detail.ToString(), parts.Other.ToString(), parts.Errors.ToString());
+            return new(parts.Status.ToString(), parts.Progress.ToString(), parts.Detail.ToString(), parts.TotalCount.ToString(), parts.Other.ToString(), parts.Errors.ToString());
         }
 
         private static void Write(ExecutionNode node, StringBuilder into, Builders parts)
@@ -161,6 +173,19 @@ internal static class ShownChanges
                     into.Append('{');
                     foreach (var child in children)
                     {
+                        // A Relay cursor names a position and carries the time it was issued: it differs at every
+                        // poll while the page shows the same jobs, so it is no part of what the selection shows.
+                        if (!job && child.FieldDefinition.Name is "cursor" or "startCursor" or "endCursor")
+                        {
+                            continue;
+                        }
+
+                        if (!job && child.FieldDefinition.Name == "totalCount")
+                        {
+                            Write(child, parts.TotalCount, parts);
+                            continue;
+                        }
+
                         // A job's fields go to the part its changes name; the path keeps jobs of a page apart.
                         var part = !job ? into : child.FieldDefinition.Name switch
                         {
@@ -205,6 +230,8 @@ internal static class ShownChanges
         public StringBuilder Progress { get; } = new();
 
         public StringBuilder Detail { get; } = new();
+
+        public StringBuilder TotalCount { get; } = new();
 
         public StringBuilder Other { get; } = new();
 

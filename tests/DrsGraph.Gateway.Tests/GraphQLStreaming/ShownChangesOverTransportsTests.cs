@@ -81,6 +81,62 @@ public sealed class ShownChangesOverTransportsTests(SubscriptionRig rig) : IClas
         Assert.Equal(new SseItem("complete", "", false), await percent.ReadEventAsync());
     }
 
+    [Fact]
+    public async Task Over_sse_a_page_with_cursors_is_sent_once_while_processedAt_moves()
+    {
+        var id = await IncrementalJobAsync();
+        // The rig's one project holds other tests' jobs: the page is this job's, by its name.
+        var name = (await rig.Gateway.QueryAsync($"{{ job(id: \"{id}\") {{ detail {{ name }} }} }}", SubscriptionRig.Token)).AssertNoErrors().Data!["job"]!["detail"]!["name"]!.GetValue<string>();
+        var arguments = $"first: 3, where: {{ status: {{ eq: INCRE_TRANSFER_STARTED }}, name: {{ eq: \"{name}\" }} }}";
+        var withCursors = $"subscription {{ projectJobsUpdates({arguments}) {{ changes page {{ pageInfo {{ startCursor endCursor }} edges {{ cursor node {{ id progress {{ percent }} }} }} }} }} }}";
+        var moving = $"subscription {{ projectJobsUpdates({arguments}) {{ changes page {{ edges {{ node {{ id progress {{ percent processedAt }} }} }} }} }} }}";
+        using var page = await SseReader.PostAsync(rig.Client, JsonSerializer.Serialize(new { query = withCursors }), ("X-Auth-Token", SubscriptionRig.Token));
+        using var watcher = await SseReader.PostAsync(rig.Client, JsonSerializer.Serialize(new { query = moving }), ("X-Auth-Token", SubscriptionRig.Token));
+
+        var initial = JsonNode.Parse((await page.ReadEventAsync()).Data!)!["data"]!["projectJobsUpdates"]!;
+        Assert.Equal("""["INITIAL"]""", initial["changes"]!.ToJsonString());
+        Assert.Contains(id, initial["page"]!["edges"]!.AsArray().Select(e => (string?)e!["node"]!["id"]));
+        Assert.Equal("""["INITIAL"]""", JsonNode.Parse((await watcher.ReadEventAsync()).Data!)!["data"]!["projectJobsUpdates"]!["changes"]!.ToJsonString());
+        for (var moves = 1; moves <= 3; moves++)
+        {
+            // New cursors are issued at every move (they carry the gateway's time, in seconds), the percent stays 100.
+            await NewCursorsAsync((string)initial["page"]!["pageInfo"]!["endCursor"]!, arguments);
+            rig.Time.Advance(TimeSpan.FromSeconds(3));
+            Assert.Equal("""["PROGRESS"]""", JsonNode.Parse((await watcher.ReadEventAsync()).Data!)!["data"]!["projectJobsUpdates"]!["changes"]!.ToJsonString());
+        }
+
+        // The job goes: its progress call may miss it a tick before the list does (progress null, PROGRESS), then it
+        // leaves the page (MEMBERSHIP; TOTAL_COUNT stays named when the errors of the event before moved). Those are the cursors subscriber's next events; the moves sent it nothing.
+        await rig.DeleteJobAsync(id);
+        var shown = Nodes(initial);
+        for (var events = 1; ; events++)
+        {
+            var next = JsonNode.Parse((await page.ReadEventAsync()).Data!)!["data"]!["projectJobsUpdates"]!;
+            Assert.NotEqual(shown, Nodes(next));
+            shown = Nodes(next);
+            if (next["changes"]!.ToJsonString().Contains("MEMBERSHIP", StringComparison.Ordinal))
+            {
+                Assert.DoesNotContain(id, next["page"]!["edges"]!.AsArray().Select(e => (string?)e!["node"]!["id"]));
+                break;
+            }
+
+            Assert.True(events < 2, next.ToJsonString());
+            Assert.Equal("""["PROGRESS"]""", next["changes"]!.ToJsonString());
+        }
+
+        static string Nodes(JsonNode update) => new JsonArray([.. update["page"]!["edges"]!.AsArray().Select(e => e!["node"]!.DeepClone())]).ToJsonString();
+    }
+
+    /// <summary>Waits until projectJobs issues another cursor for the page than <paramref name="cursor"/> (a second later).</summary>
+    private async Task NewCursorsAsync(string cursor, string arguments)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((string?)(await rig.Gateway.QueryAsync($"{{ projectJobs({arguments}) {{ pageInfo {{ endCursor }} }} }}", SubscriptionRig.Token)).AssertNoErrors().Data!["projectJobs"]!["pageInfo"]!["endCursor"] == cursor)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
+    }
+
     /// <summary>A job in its incremental phase whose delay follows the emulator's (test-driven) clock.</summary>
     private async Task<string> IncrementalJobAsync() =>
         (await rig.CreateJobsAsync(1, status: "INCRE_TRANSFER_STARTED", frozen: false)).Single();

@@ -149,6 +149,41 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
     }
 
     [Fact]
+    public async Task A_page_with_cursors_is_not_sent_again_for_a_total_it_does_not_select()
+    {
+        var project = rig.NewProject();
+        await rig.CreateInAsync(project, 2);
+        var ids = await rig.NewestFirstAsync(project);
+        const string Arguments = "first: 1, where: { status: { eq: FULL_TRANSFER_STARTED } }";
+        // Cursors carry the time they were issued, so every poll issues new ones for the same page.
+        using var cursors = await rig.SubscribeAsync(
+            $"subscription {{ projectJobsUpdates({Arguments}) {{ changes page {{ pageInfo {{ startCursor endCursor }} edges {{ cursor node {{ id progress {{ percent }} }} }} }} }} }}", project: project);
+        using var total = await rig.SubscribeAsync(
+            $"subscription {{ projectJobsUpdates({Arguments}) {{ changes page {{ totalCount edges {{ node {{ id progress {{ percent }} }} }} }} }} }}", project: project);
+        var initial = await cursors.NextAsync();
+        Assert.Equal(["INITIAL"], Changes(initial));
+        Assert.Equal([ids[0]], PageIds(initial));
+        Assert.Equal(["INITIAL"], Changes(await total.NextAsync()));
+
+        // The job off the page leaves the filter: only the total moves, which the cursors subscriber does not show
+        // (while its cursors, which carry the gateway's time in seconds, are issued anew).
+        var cursor = Page(initial)["pageInfo"]!["endCursor"]!.GetValue<string>();
+        await NewCursorAsync(project, cursor, Arguments);
+        await rig.TransitionAsync(project, ids[1], status: "INCRE_TRANSFER_STARTED");
+        Assert.Equal(["TOTAL_COUNT"], Changes(await total.NextAsync()));
+
+        // Its next event is the next change it shows, not the same page with new cursors.
+        await rig.TransitionAsync(project, ids[0], progress: 40);
+        Assert.Equal(["PROGRESS"], Changes(await total.NextAsync()));
+        var moved = await cursors.NextAsync();
+        Assert.Equal(["PROGRESS"], Changes(moved));
+        Assert.Equal(40, Page(moved)["edges"]![0]!["node"]!["progress"]!["percent"]!.GetValue<double>());
+        Assert.NotEqual(cursor, Page(moved)["pageInfo"]!["endCursor"]!.GetValue<string>());
+        await rig.WaitForTicksAsync(3);
+        Assert.Equal(0, cursors.Pending);
+    }
+
+    [Fact]
     public async Task A_page_sorted_by_progress_reorders_when_progress_moves_and_says_so_only_to_who_selected_progress()
     {
         var project = rig.NewProject();
@@ -409,6 +444,16 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         Assert.Null(initial["errors"]);
         Assert.Equal(["INITIAL"], Changes(initial));
         Assert.Equal(3, Page(initial)["edges"]!.AsArray().Count);
+    }
+
+    /// <summary>Waits until projectJobs issues another cursor for the page than <paramref name="cursor"/> (a second later).</summary>
+    private async Task NewCursorAsync(string project, string cursor, string arguments)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((string?)(await rig.QueryAsync(project, $"{{ projectJobs({arguments}) {{ pageInfo {{ endCursor }} }} }}")).AssertNoErrors().Data!["projectJobs"]!["pageInfo"]!["endCursor"] == cursor)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
     }
 
     private static JsonNode Page(JsonObject e) => e["data"]!["projectJobsUpdates"]!["page"]!;
