@@ -171,23 +171,6 @@ public sealed class CachingJobDataSourceTests : IDisposable
         Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
     }
 
-    [Fact]
-    public async Task An_entry_never_read_back_and_past_its_stale_limit_is_dropped_when_read()
-    {
-        var clock = new FakeTimeProvider();
-        var upstream = new CountingUpstream();
-        using var cache = Cache(CachePartition.Token, upstream, clock: clock);
-        var ids = Ids(0, 10);
-        await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
-        Assert.Equal(10, cache.MemoryStatistics!.CurrentEntryCount);
-
-        upstream.Failing = true;
-        clock.Advance(TimeSpan.FromSeconds(5) + TimeSpan.FromMinutes(5));
-        var gone = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
-        Assert.All(ids, id => Assert.Equal(DrsErrorKind.Unavailable, gone[id].Error!.Kind));
-        Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
-    }
-
     public void Dispose()
     {
         _services.Dispose();
