@@ -48,6 +48,8 @@ public sealed class HealthTests
         Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["status"]!.GetValue<string>()));
         Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["checks"]!["redis"]!["status"]!.GetValue<string>()));
         Assert.Equal(0, await gauge.WaitForAsync(0));
+        // The line follows the cache's connection, as the gauge does, not the probe's own.
+        Assert.True(await WaitForLogAsync(rig, "Redis is down:"), rig.Logs.All);
         Assert.Equal(1, rig.Logs.Count("Redis is down:"));
         // Queries go on without Redis.
         (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }")).AssertNoErrors();
@@ -64,6 +66,8 @@ public sealed class HealthTests
 
         Assert.Equal("Healthy", status);
         await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
+        // The probe's connection and the cache's reconnect at their own pace: the line comes with the cache's.
+        Assert.True(await WaitForLogAsync(rig, "Redis is back:"), rig.Logs.All);
         Assert.Equal(1, rig.Logs.Count("Redis is back:"));
         Assert.Equal(1, rig.Logs.Count("Redis is down:"));
         Assert.Equal(1, await gauge.WaitForAsync(1));
