@@ -144,9 +144,10 @@ public sealed partial class DrsClient
         }
 
         JobListResponseWire? list = null;
+        string? cause = null;
         if (answer is { } a)
         {
-            (list, failure) = DrsResponseReader.ReadList(a.Status, a.Content, a.RequestId);
+            (list, failure, cause) = DrsResponseReader.ReadList(a.Status, a.Content, a.RequestId, a.Location);
         }
 
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -156,7 +157,7 @@ public sealed partial class DrsClient
         if (failure is not null)
         {
             DrsClientLog.CallFailed(logger, ListName, caller.ProjectId, 0, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
-                exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, DrsClientLog.Describe(exception));
+                exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, exception is null && cause is not null ? cause : DrsClientLog.Describe(exception));
         }
 
         return (list, failure);

@@ -156,7 +156,7 @@ public sealed partial class DrsClient(
         if (outcome.Failure is { } failure)
         {
             DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
-                exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, DrsClientLog.Describe(exception));
+                exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, exception is null && outcome.Cause is { } cause ? cause : DrsClientLog.Describe(exception));
         }
 
         return outcome;
@@ -169,12 +169,12 @@ public sealed partial class DrsClient(
     {
         var (answer, failure, exception) = await ExchangeAsync($"jobs/{endpoint.Path}", caller, body, attempts, cancellationToken);
         return answer is { } a
-            ? (DrsResponseReader.Read(endpoint, a.Status, a.Content, a.RequestId), null)
+            ? (DrsResponseReader.Read(endpoint, a.Status, a.Content, a.RequestId, a.Location), null)
             : (new DrsClientPage<T>(null, failure, null, null), exception);
     }
 
     /// <summary>What DRS answered one call: status, the (bounded) body and its request id.</summary>
-    private readonly record struct HttpAnswer(int Status, byte[] Content, string? RequestId);
+    private readonly record struct HttpAnswer(int Status, byte[] Content, string? RequestId, Uri? Location);
 
     /// <summary>
     /// One POST to <c>v3/{project}/{path}</c> through the resilience pipeline: the answer, or the typed failure
@@ -221,7 +221,7 @@ public sealed partial class DrsClient(
             // The buffered body as it is; ReadAsByteArrayAsync would copy it twice (see BufferedBody).
             var content = response.Content is BufferedBody buffered ? buffered.Body : await response.Content.ReadAsByteArrayAsync(token);
             var headerRequestId = response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null;
-            return (new HttpAnswer((int)response.StatusCode, content, headerRequestId), null, null);
+            return (new HttpAnswer((int)response.StatusCode, content, headerRequestId, response.Headers.Location), null, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -100,13 +100,16 @@ public static class DrsResilienceDefaults
     /// The breaker counts only what shows DRS itself failing: 5xx, 408, attempt timeouts and connection
     /// errors. Not 429: DRS throttles per user (APIGW.0308), and one tenant's throttling opened the shared
     /// circuit for every tenant. Each caller's 429 is handled by the retry instead (Retry-After honoured).
+    /// A 3xx counts too, though it is never retried (retrying cannot make it go away): an endpoint that
+    /// redirects every call is misconfigured (or not DRS), and an open circuit lets callers fail at once.
     /// </summary>
     public static void BreakOnlyOnDrsFailures(HttpStandardResilienceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.CircuitBreaker.ShouldHandle = static args => ValueTask.FromResult(
-            HttpClientResiliencePredicates.IsTransient(args.Outcome)
-            && args.Outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests });
+            (HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                && args.Outcome.Result is not { StatusCode: HttpStatusCode.TooManyRequests })
+            || args.Outcome.Result is { StatusCode: >= HttpStatusCode.Ambiguous and < HttpStatusCode.BadRequest });
     }
 
     private static bool AsksToWaitLongerThan(HttpResponseMessage? response, TimeSpan maxDelay, TimeProvider time)

@@ -10,6 +10,16 @@ namespace DrsGraph.DrsClient;
 /// </summary>
 internal static class DrsResponseReader
 {
+    /// <summary>
+    /// How deep a DRS answer may nest. System.Text.Json's default, 64, failed a whole page as unreadable for one job
+    /// with a deeply nested field nobody reads (DRS's open-ended objects keep what it adds, see <c>Extra</c>); 256
+    /// leaves room for that, and an answer deeper still fails, its log line saying so. The serializer reading each
+    /// item is given the same limit (<see cref="Wire.DrsWireJsonContext"/>).
+    /// </summary>
+    internal const int MaxDepth = 256;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
+
     private static DrsErrorKind ItemErrorKind(string code) => code.ToUpperInvariant() switch
     {
         "DRS.M00289" or "DRS.M05003" => DrsErrorKind.NotFound,
@@ -17,27 +27,17 @@ internal static class DrsResponseReader
         _ => DrsErrorKind.ItemError,
     };
 
-    public static DrsClientPage<T> Read<T>(DrsEndpoint<T> endpoint, int status, byte[] content, string? headerRequestId)
+    public static DrsClientPage<T> Read<T>(DrsEndpoint<T> endpoint, int status, byte[] content, string? headerRequestId, Uri? location)
         where T : class
     {
         if (status is >= 300 and < 400)
         {
             // Redirects are never followed (the token would go wherever they point), nor is what they carry read.
-            return Failed<T>(new DrsError(DrsErrorCodes.Redirected,
-                $"DRS answered HTTP {status}, a redirect; the gateway does not follow redirects (the caller's token would go with them).",
-                DrsErrorKind.Protocol, status, headerRequestId));
+            return Failed<T>(Redirect(status, headerRequestId), RedirectCause(status, location));
         }
 
         var success = status is >= 200 and < 300;
-        JsonDocument? document = null;
-        try
-        {
-            document = JsonDocument.Parse(content);
-        }
-        catch (JsonException)
-        {
-            // Unreadable: handled below with document == null.
-        }
+        var (document, unreadable) = Parse(content);
 
         using (document)
         {
@@ -70,7 +70,7 @@ internal static class DrsResponseReader
                 return Failed<T>(new DrsError(code, message, PlainErrorKind(status, code), status, requestId));
             }
 
-            return Failed<T>(Unreadable(status, headerRequestId));
+            return Failed<T>(Unreadable(status, headerRequestId), unreadable);
         }
     }
 
@@ -78,24 +78,15 @@ internal static class DrsResponseReader
     /// Reads a list call's answer: the jobs (items without an ID dropped) and <c>total_record</c>, or the typed
     /// error. Unlike the batch calls there is no per-item error, so an unreadable item fails the whole answer.
     /// </summary>
-    public static (JobListResponseWire? List, DrsError? Error) ReadList(int status, byte[] content, string? headerRequestId)
+    /// <returns>The list or the error, and for the log line what made the answer an error when its status alone does not say.</returns>
+    public static (JobListResponseWire? List, DrsError? Error, string? Cause) ReadList(int status, byte[] content, string? headerRequestId, Uri? location)
     {
         if (status is >= 300 and < 400)
         {
-            return (null, new DrsError(DrsErrorCodes.Redirected,
-                $"DRS answered HTTP {status}, a redirect; the gateway does not follow redirects (the caller's token would go with them).",
-                DrsErrorKind.Protocol, status, headerRequestId));
+            return (null, Redirect(status, headerRequestId), RedirectCause(status, location));
         }
 
-        JsonDocument? document = null;
-        try
-        {
-            document = JsonDocument.Parse(content);
-        }
-        catch (JsonException)
-        {
-            // Unreadable: handled below with document == null.
-        }
+        var (document, unreadable) = Parse(content);
 
         using (document)
         {
@@ -108,25 +99,28 @@ internal static class DrsResponseReader
                     var list = obj.Deserialize(DrsWireJsonContext.Default.JobListResponseWire);
                     if (list is { TotalRecord: >= 0 })
                     {
-                        return (list with { Jobs = [.. list.Jobs!.Where(j => j is { Id.Length: > 0 })] }, null);
+                        return (list with { Jobs = [.. list.Jobs!.Where(j => j is { Id.Length: > 0 })] }, null, null);
                     }
+
+                    unreadable = "no total_record";
                 }
-                catch (JsonException)
+                catch (JsonException ex)
                 {
                     // A malformed job or total: a protocol error below.
+                    unreadable = ex.Message;
                 }
 
-                return (null, new DrsError(DrsErrorCodes.UnreadableResponse, "DRS answered the job list with data this client cannot read.", DrsErrorKind.Protocol, status, headerRequestId));
+                return (null, new DrsError(DrsErrorCodes.UnreadableResponse, "DRS answered the job list with data this client cannot read.", DrsErrorKind.Protocol, status, headerRequestId), unreadable);
             }
 
             if (status is < 200 or >= 300 && root is { ValueKind: JsonValueKind.Object } errorObj
                 && TryDeserializeError(errorObj) is { ErrorCode: { Length: > 0 } code } error)
             {
                 var message = error.ErrorMsg ?? error.ErrorMessage ?? $"DRS answered HTTP {status} {code}.";
-                return (null, new DrsError(code, message, PlainErrorKind(status, code), status, error.RequestId ?? headerRequestId));
+                return (null, new DrsError(code, message, PlainErrorKind(status, code), status, error.RequestId ?? headerRequestId), null);
             }
 
-            return (null, Unreadable(status, headerRequestId));
+            return (null, Unreadable(status, headerRequestId), unreadable);
         }
     }
 
@@ -158,8 +152,36 @@ internal static class DrsResponseReader
         _ => new(DrsErrorCodes.UnreadableResponse, $"DRS answered HTTP {status} with a body this client cannot read.", DrsErrorKind.Protocol, status, requestId),
     };
 
-    private static DrsClientPage<T> Failed<T>(DrsError error)
-        where T : class => new(null, error, error.HttpStatus, error.RequestId);
+    private static DrsClientPage<T> Failed<T>(DrsError error, string? cause = null)
+        where T : class => new(null, error, error.HttpStatus, error.RequestId, cause);
+
+    /// <summary>The body as JSON, or null and why not (the log line's cause: "maximum configured depth of 256 has been exceeded", ...).</summary>
+    private static (JsonDocument? Document, string? Unreadable) Parse(byte[] content)
+    {
+        try
+        {
+            return (JsonDocument.Parse(content, DocumentOptions), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, content.Length == 0 ? "an empty body" : $"unreadable JSON: {ex.Message}");
+        }
+    }
+
+    private static DrsError Redirect(int status, string? requestId) => new(DrsErrorCodes.Redirected,
+        $"DRS answered HTTP {status}, a redirect; the gateway does not follow redirects (the caller's token would go with them).",
+        DrsErrorKind.Protocol, status, requestId);
+
+    /// <summary>
+    /// Where a redirect pointed, for the log line: scheme, host, port and path, never a user name or password, query or
+    /// fragment (a hostile or misconfigured upstream may put a secret there). Relative: its path only.
+    /// </summary>
+    private static string RedirectCause(int status, Uri? location) => location switch
+    {
+        null => $"HTTP {status} redirect without a Location, not followed",
+        { IsAbsoluteUri: true } => $"HTTP {status} redirect to {location.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)}, not followed",
+        _ => $"HTTP {status} redirect to {location.OriginalString.Split('?', '#')[0]} (relative), not followed",
+    };
 
     /// <summary>
     /// Reads one item on its own, so a field of an unexpected type fails only that job (as a
@@ -219,5 +241,9 @@ internal static class DrsResponseReader
 }
 
 /// <summary>What one HTTP call produced: an answer per job ID it mentions, or a failure for all its IDs.</summary>
-internal sealed record DrsClientPage<T>(IReadOnlyList<KeyValuePair<string, DrsResult<T>>>? Answers, DrsError? Failure, int? HttpStatus, string? RequestId)
+/// <remarks>
+/// <c>Cause</c>, for the failure's log line: what made the answer an error when no exception did (where a redirect
+/// pointed, why a body is unreadable).
+/// </remarks>
+internal sealed record DrsClientPage<T>(IReadOnlyList<KeyValuePair<string, DrsResult<T>>>? Answers, DrsError? Failure, int? HttpStatus, string? RequestId, string? Cause = null)
     where T : class;

@@ -53,8 +53,12 @@ if (!await EmbeddedEmulator.StartBeforeHostAsync(app, lifetime.Token))
 // validation above touches the replica itself: that would start its telemetry, which must not count the copies.
 await WarmUpCopy.RunAsync(app, Compose, lifetime);
 
-// Runs until stopped, unless a stop signal came first.
-await lifetime.RunAsync(app);
+// Runs until stopped, unless a stop signal came first. An address of its own it cannot bind (a port in use, a port
+// below 1024 without privileges) stops it with one line naming the address and its setting, exit code 1.
+if (!await lifetime.RunAsync(app))
+{
+    Environment.ExitCode = 1;
+}
 
 // The gateway: its services, then its request pipeline. Also builds the start-up warm-up's copy.
 static WebApplication Compose(WebApplicationBuilder builder)

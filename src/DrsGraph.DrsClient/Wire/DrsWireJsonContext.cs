@@ -11,7 +11,7 @@ namespace DrsGraph.DrsClient.Wire;
 /// and writing omits nulls, matching DRS's "empty fields are omitted". Every string read is bounded by
 /// <see cref="BoundedStringConverter"/>.
 /// </remarks>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(BoundedStringConverter)])]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(BoundedStringConverter)], MaxDepth = DrsResponseReader.MaxDepth)]
 [JsonSerializable(typeof(BatchRequestWire))]
 [JsonSerializable(typeof(BatchResponseWire<JobStatusWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]

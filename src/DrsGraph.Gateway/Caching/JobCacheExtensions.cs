@@ -43,11 +43,14 @@ public static class JobCacheExtensions
         }
         else
         {
+            // One Warning when Redis goes, one Information when it is back, shared with the readiness check.
+            services.TryAddSingleton<RedisReachability>();
             services.TryAddSingleton(sp => new RedisJobCache(
                 redis,
                 sp.GetRequiredService<IOptions<JobCacheOptions>>(),
                 sp.GetRequiredService<JobCacheMetrics>(),
-                sp.GetRequiredService<ILogger<RedisJobCache>>()));
+                sp.GetRequiredService<ILogger<RedisJobCache>>(),
+                sp.GetRequiredService<RedisReachability>()));
             services.TryAddSingleton<ISharedJobCache>(sp => sp.GetRequiredService<RedisJobCache>());
             // Connects in the background and drains the write queue; start-up never waits for Redis.
             services.AddHostedService(sp => sp.GetRequiredService<RedisJobCache>());

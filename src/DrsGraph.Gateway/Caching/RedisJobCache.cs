@@ -14,7 +14,8 @@ public sealed class RedisJobCache(
     string connectionString,
     IOptions<JobCacheOptions> options,
     JobCacheMetrics metrics,
-    ILogger<RedisJobCache> logger) : BackgroundService, ISharedJobCache
+    ILogger<RedisJobCache> logger,
+    RedisReachability? reachability = null) : BackgroundService, ISharedJobCache
 {
     // Bounds one pipelined round, so a long queue drains in steps rather than one huge burst.
     private const int MaxWritesPerRound = 5000;
@@ -158,8 +159,20 @@ public sealed class RedisJobCache(
             try
             {
                 var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
-                // No log line of its own when the connection drops or comes back: RedisHealthCheck logs each change once
-                // (and the gauge follows this connection); logging here too gave two lines each way.
+                // Its drops and returns are told to RedisReachability, which logs each change once whether or not
+                // readiness probes run, and whichever of this connection and the readiness check noticed it first.
+                if (reachability is { } reachable)
+                {
+                    connection.ConnectionFailed += (_, failed) =>
+                        reachable.ReportDown($"the cache's connection failed ({failed.FailureType})", reachable.Now());
+                    connection.ConnectionRestored += (_, _) =>
+                        reachable.ReportUp("the cache's connection was restored", reachable.Now());
+                    if (!connection.IsConnected)
+                    {
+                        reachable.ReportDown("the cache could not connect to it", reachable.Now());
+                    }
+                }
+
                 _connection = connection;
                 return;
             }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Hosting.Server;
 
 namespace DrsGraph.Gateway.Health;
 
@@ -31,6 +32,7 @@ internal sealed partial class GatewayLifetime : IHostLifetime, IDisposable
     private IHostApplicationLifetime? _host;
     private IHostEnvironment? _environment;
     private ILogger? _statusLogger;
+    private volatile Exception? _listenFailure;
 
     private GatewayLifetime()
     {
@@ -85,6 +87,19 @@ internal sealed partial class GatewayLifetime : IHostLifetime, IDisposable
                 _statusLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.Hosting.Lifetime");
                 return this;
             });
+
+            // The gateway's own addresses: a port in use (another process, or the embedded emulator on the same port)
+            // ended in "Hosting failed to start", a stack trace and an unhandled exception (exit code 134). The failure
+            // is reported once, by RunAsync, naming the address and the setting; the host's own line is silenced for it.
+            var kestrel = builder.Services.LastOrDefault(service => service.ServiceType == typeof(IServer));
+            if (kestrel is { ImplementationType: { } server })
+            {
+                builder.Services.Remove(kestrel);
+                builder.Services.AddSingleton<IServer>(services => new ListenFailureServer(
+                    (IServer)ActivatorUtilities.CreateInstance(services, server), failure => _listenFailure = failure));
+                // Information and up, as the console lifetime's level default; nothing once the listen failure is known.
+                builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Information && _listenFailure is null);
+            }
         }
     }
 
@@ -92,21 +107,42 @@ internal sealed partial class GatewayLifetime : IHostLifetime, IDisposable
     /// Runs <paramref name="app"/> until it stops (<c>app.RunAsync()</c>), unless a stop signal came first: then it
     /// logs one line, disposes the never-started host (flushing the logs) and returns.
     /// </summary>
-    public async Task RunAsync(WebApplication app)
+    /// <returns>False when the gateway could not listen on its own addresses (logged in one line): exit code 1.</returns>
+    public async Task<bool> RunAsync(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayLifetime).FullName!);
         if (Received is { } signal)
         {
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayLifetime).FullName!);
             LogStoppedBeforeStart(logger, signal);
             await app.DisposeAsync();
-            return;
+            return true;
         }
 
         // A signal from here on stops the host once it has started (at once if it has): a start cancelled halfway
         // throws and logs failures that are none.
         using var stopsHost = _stopped.Token.Register(() => app.Lifetime.ApplicationStarted.Register(app.Lifetime.StopApplication));
-        await app.RunAsync();
+        try
+        {
+            // What app.RunAsync() does, but the host is disposed (flushing the logs) only once a failure is logged.
+            await app.StartAsync();
+            await app.WaitForShutdownAsync();
+            return true;
+        }
+        catch (Exception) when (_listenFailure is { } failure)
+        {
+            // One line, even when the failure names no address and several are configured.
+            var addresses = GatewayListenAddresses.Concerned(failure, GatewayListenAddresses.Of(app.Configuration));
+            var named = string.Join(", ", addresses.Select(address => address.Address));
+            var settings = string.Join(", ", addresses.Select(address => address.Setting).Distinct(StringComparer.Ordinal));
+            var reason = GatewayListenAddresses.ReasonOf(failure)!;
+            LogCannotListen(logger, named, settings, reason);
+            return false;
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
     }
 
     /// <summary>Called by the host as it begins to start: the console lifetime's status lines, nothing to wait for.</summary>
@@ -151,6 +187,12 @@ internal sealed partial class GatewayLifetime : IHostLifetime, IDisposable
 
         _stopped.Cancel();
     }
+
+    /// <summary>The host's category, whose "Hosting failed to start" a listen failure silences.</summary>
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "Start-up: the gateway cannot listen on {Address} (from {Setting}): {Reason}; not starting")]
+    private static partial void LogCannotListen(ILogger logger, string address, string setting, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Start-up: {Signal} received before the gateway started; it stops without starting")]
     private static partial void LogStoppedBeforeStart(ILogger logger, PosixSignal signal);

@@ -59,11 +59,12 @@ public static class HealthExtensions
         if (!string.IsNullOrWhiteSpace(redis))
         {
             services.AddMetrics();
+            services.TryAddSingleton<Caching.RedisReachability>();
             services.AddSingleton(sp => new RedisHealthCheck(
                 redis,
                 sp.GetRequiredService<IOptions<HealthOptions>>(),
                 sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-                sp.GetRequiredService<ILogger<RedisHealthCheck>>(),
+                sp.GetRequiredService<Caching.RedisReachability>(),
                 sp.GetService<Caching.RedisJobCache>()));
             // Degraded, never Unhealthy: the cache fails open, and one Redis outage must not take every replica out of the load balancer.
             checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag]);

@@ -11,15 +11,16 @@ namespace DrsGraph.Gateway.Health;
 /// PINGs the Redis of <c>ConnectionStrings:Redis</c> within <see cref="HealthOptions.RedisTimeout"/>. Down is
 /// <see cref="HealthStatus.Degraded"/> (readiness stays 200): the cache fails open to memory and DRS, and
 /// every replica shares the one Redis, so failing readiness would take the whole service out of its load
-/// balancer at once. The outage shows instead in the check's body, one log line per change (not per probe)
-/// and the gauge <c>drsgraph.cache.redis.up</c>.
+/// balancer at once. The outage shows instead in the check's body, one log line per change and the gauge
+/// <c>drsgraph.cache.redis.up</c>, both following the cache's own connection when the cache uses Redis (so they
+/// need no probe), else this check's PING (see <see cref="RedisReachability"/>).
 /// </summary>
 /// <remarks>
 /// Its own connection, made on the first check and kept: the cache's connection is private to it, and
 /// a probe that shares it could not tell "Redis is down" from "the cache gave up on Redis". Descriptions
 /// never include the connection string, which may hold a password.
 /// </remarks>
-public sealed partial class RedisHealthCheck : IHealthCheck, IAsyncDisposable
+public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
 {
     public const string UpGaugeName = "drsgraph.cache.redis.up";
 
@@ -29,18 +30,20 @@ public sealed partial class RedisHealthCheck : IHealthCheck, IAsyncDisposable
 
     private readonly string _connectionString;
     private readonly IOptions<HealthOptions> _options;
-    private readonly ILogger<RedisHealthCheck> _logger;
+    private readonly RedisReachability? _reachability;
     private readonly Lock _gate = new();
     private Task<ConnectionMultiplexer>? _connecting;
     private int _state = Unknown;
 
     /// <summary>The gauge reads <paramref name="cache"/>'s connection when the cache uses Redis (no probe needed), else the last probe.</summary>
-    public RedisHealthCheck(string connectionString, IOptions<HealthOptions> options, IMeterFactory meters, ILogger<RedisHealthCheck> logger, RedisJobCache? cache = null)
+    public RedisHealthCheck(string connectionString, IOptions<HealthOptions> options, IMeterFactory meters, RedisReachability reachability, RedisJobCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(meters);
         _connectionString = connectionString;
         _options = options;
-        _logger = logger;
+        // With the cache on Redis, its connection alone says when Redis goes and comes back (as for the gauge): two
+        // connections reconnecting at different moments logged an outage twice. Without it, this check's PING does.
+        _reachability = cache is null ? reachability : null;
         meters.Create(JobCacheMetrics.MeterName).CreateObservableGauge(
             UpGaugeName,
             () => cache is not null
@@ -54,23 +57,20 @@ public sealed partial class RedisHealthCheck : IHealthCheck, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         var timeout = _options.Value.RedisTimeout;
+        var since = _reachability?.Now() ?? 0;
         try
         {
             var connection = await ConnectAsync(timeout).WaitAsync(timeout, cancellationToken);
             var latency = await connection.GetDatabase().PingAsync().WaitAsync(timeout, cancellationToken);
-            if (Interlocked.Exchange(ref _state, Up) == Down)
-            {
-                LogRedisBack(_logger);
-            }
+            Volatile.Write(ref _state, Up);
+            _reachability?.ReportUp("it answers PING again", since);
 
             return HealthCheckResult.Healthy($"Redis answered PING in {latency.TotalMilliseconds:0.#} ms.");
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException or SocketException)
         {
-            if (Interlocked.Exchange(ref _state, Down) != Down)
-            {
-                LogRedisDown(_logger, timeout.TotalMilliseconds, exception.GetType().Name);
-            }
+            Volatile.Write(ref _state, Down);
+            _reachability?.ReportDown($"no PING answer within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name})", since);
 
             return new HealthCheckResult(
                 context.Registration.FailureStatus,
@@ -110,10 +110,4 @@ public sealed partial class RedisHealthCheck : IHealthCheck, IAsyncDisposable
             await connecting.Result.DisposeAsync();
         }
     }
-
-    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Redis is down: no PING answer within {TimeoutMs} ms ({Failure}). Readiness reports Degraded (still 200); the cache serves from memory and DRS until Redis is back.")]
-    private static partial void LogRedisDown(ILogger logger, double timeoutMs, string failure);
-
-    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Redis is back: it answers PING again. Readiness reports it Healthy.")]
-    private static partial void LogRedisBack(ILogger logger);
 }

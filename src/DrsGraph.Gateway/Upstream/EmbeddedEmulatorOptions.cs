@@ -37,7 +37,11 @@ public sealed class EmbeddedEmulatorOptions
 /// failed to start" twice with stack traces and exit code 134 (<c>notaurl</c>: "Invalid url"; <c>https://...</c>: the
 /// emulator has no certificate; a path: Kestrel takes none).
 /// </summary>
-internal sealed partial class EmbeddedEmulatorUrlsValidation : IValidateOptions<EmbeddedEmulatorOptions>
+/// <remarks>
+/// A fixed port the gateway itself listens on (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>,
+/// <c>Kestrel:Endpoints</c>) is refused too: the emulator, started first, took it, and the gateway then failed to bind.
+/// </remarks>
+internal sealed partial class EmbeddedEmulatorUrlsValidation(IConfiguration configuration) : IValidateOptions<EmbeddedEmulatorOptions>
 {
     public ValidateOptionsResult Validate(string? name, EmbeddedEmulatorOptions options)
     {
@@ -64,6 +68,13 @@ internal sealed partial class EmbeddedEmulatorUrlsValidation : IValidateOptions<
                 return ValidateOptionsResult.Fail(
                     $"{EmbeddedEmulatorOptions.UrlsSetting} '{address}' asks for a free port on localhost, which Kestrel cannot bind " +
                     "(localhost is two loopback addresses): use http://127.0.0.1:0 (the default) or a fixed port.");
+            }
+
+            if (Health.GatewayListenAddresses.Of(configuration).FirstOrDefault(gateway => Health.GatewayListenAddresses.Clash(address, gateway.Address)) is { } clash)
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{EmbeddedEmulatorOptions.UrlsSetting} '{address}' is the port the gateway itself listens on ('{clash.Address}', from {clash.Setting}): " +
+                    "give the in-process emulator another port, or http://127.0.0.1:0 (the default) for a free one.");
             }
         }
 

@@ -210,6 +210,70 @@ public sealed class StartupConfigurationTests
     }
 
     /// <remarks>
+    /// Kestrel binds the gateway's own addresses inside the host's start: a port in use ended in "Hosting failed to
+    /// start" with a stack trace and an unhandled exception (exit code 134), naming neither the setting nor, for a bare
+    /// socket error, the address.
+    /// </remarks>
+    [Theory]
+    [InlineData("--urls", "--urls")]
+    [InlineData("ASPNETCORE_URLS", "ASPNETCORE_URLS")]
+    [InlineData("Kestrel:Endpoints", "Kestrel:Endpoints:Main:Url")]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTP_PORTS")]
+    public async Task The_real_program_whose_own_port_is_in_use_exits_1_with_one_line_naming_the_address_and_setting(string source, string setting)
+    {
+        // Every address for the port-only setting, which binds every address.
+        using var taken = new System.Net.Sockets.TcpListener(source == "ASPNETCORE_HTTP_PORTS" ? IPAddress.Any : IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var address = $"http://127.0.0.1:{port}";
+        var start = StartInfo([]);
+        switch (source)
+        {
+            case "--urls":
+                start.ArgumentList.Add("--urls");
+                start.ArgumentList.Add(address);
+                break;
+            case "ASPNETCORE_URLS":
+                start.Environment["ASPNETCORE_URLS"] = address;
+                break;
+            case "Kestrel:Endpoints":
+                start.ArgumentList.Add($"--Kestrel:Endpoints:Main:Url={address}");
+                break;
+            default:
+                start.Environment["ASPNETCORE_HTTP_PORTS"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                break;
+        }
+
+        var (exitCode, output) = await RunToExitAsync(start);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{output}");
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("the gateway cannot listen on", StringComparison.Ordinal));
+        Assert.Contains($":{port} (from {setting}): address already in use", line, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'), l => l.StartsWith("crit:", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// The emulator started first and took the port, then the gateway failed to bind it (exit code 134): known from
+    /// the settings alone, so refused with them.
+    /// </remarks>
+    [Fact]
+    public async Task The_real_program_with_its_emulator_on_its_own_port_exits_1_with_one_line_naming_both()
+    {
+        using var free = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        free.Start();
+        var port = ((IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+
+        var (exitCode, output) = await RunToExitAsync(StartInfo(["--urls", $"http://localhost:{port}", $"--Gateway:EmbeddedEmulator:Urls=http://127.0.0.1:{port}"]));
+
+        AssertRefusedInOneLine(exitCode, output, $"Gateway:EmbeddedEmulator:Urls 'http://127.0.0.1:{port}' is the port the gateway itself listens on ('http://localhost:{port}', from --urls or ASPNETCORE_URLS)");
+    }
+
+    /// <remarks>
     /// The check trimmed each address, but Kestrel was handed the raw setting: "Unrecognized scheme in server address"
     /// as the emulator started, an unhandled exception (exit code 134).
     /// </remarks>
@@ -265,9 +329,12 @@ public sealed class StartupConfigurationTests
     }
 
     /// <summary>Runs the real program with one setting on its command line until it exits (60 s at most).</summary>
-    private static async Task<(int ExitCode, string Output)> RunToExitAsync(string setting, string value)
+    private static Task<(int ExitCode, string Output)> RunToExitAsync(string setting, string value) =>
+        RunToExitAsync(StartInfo(setting, value));
+
+    private static async Task<(int ExitCode, string Output)> RunToExitAsync(ProcessStartInfo start)
     {
-        using var process = Process.Start(StartInfo(setting, value))!;
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -326,21 +393,38 @@ public sealed class StartupConfigurationTests
 
     private static ProcessStartInfo StartInfo(string setting, string value)
     {
-        return new ProcessStartInfo("dotnet")
+        var start = StartInfo(["--urls", "http://127.0.0.1:0", $"--{setting}={value}"]);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = setting == "Drs:Endpoint" ? "Production" : "Development";
+        return start;
+    }
+
+    /// <summary>The real program in Development (the embedded emulator stands in for DRS), with <paramref name="arguments"/>.</summary>
+    private static ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
         {
-            // Development: the embedded emulator stands in for DRS, so only the setting under test is wrong.
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0", $"--{setting}={value}" },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll") },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             Environment =
             {
-                ["ASPNETCORE_ENVIRONMENT"] = setting == "Drs:Endpoint" ? "Production" : "Development",
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["DOTNET_ENVIRONMENT"] = null,
+                // The test runner's own may be set: only the setting under test names the gateway's addresses.
+                ["ASPNETCORE_URLS"] = null,
+                ["ASPNETCORE_HTTP_PORTS"] = null,
+                ["ASPNETCORE_HTTPS_PORTS"] = null,
                 ["Logging__Console__FormatterName"] = "simple",
                 ["Gateway__EmbeddedEmulator__Urls"] = "http://127.0.0.1:0",
                 ["Gateway__Health__WarmUpRequests"] = "0",
             },
         };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
     }
 }

@@ -48,6 +48,8 @@ public sealed class HealthTests
         Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["status"]!.GetValue<string>()));
         Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["checks"]!["redis"]!["status"]!.GetValue<string>()));
         Assert.Equal(0, await gauge.WaitForAsync(0));
+        // The line follows the cache's connection, as the gauge does, not the probe's own.
+        Assert.True(await WaitForLogAsync(rig, "Redis is down:"), rig.Logs.All);
         Assert.Equal(1, rig.Logs.Count("Redis is down:"));
         // Queries go on without Redis.
         (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }")).AssertNoErrors();
@@ -64,6 +66,8 @@ public sealed class HealthTests
 
         Assert.Equal("Healthy", status);
         await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
+        // The probe's connection and the cache's reconnect at their own pace: the line comes with the cache's.
+        Assert.True(await WaitForLogAsync(rig, "Redis is back:"), rig.Logs.All);
         Assert.Equal(1, rig.Logs.Count("Redis is back:"));
         Assert.Equal(1, rig.Logs.Count("Redis is down:"));
         Assert.Equal(1, await gauge.WaitForAsync(1));
@@ -71,6 +75,33 @@ public sealed class HealthTests
         var since = rig.Logs.Entries.Skip(before).ToList();
         Assert.Single(since, e => e.StartsWith("Warning DrsGraph.", StringComparison.Ordinal) && e.Contains("Redis", StringComparison.Ordinal));
         Assert.Single(since, e => e.StartsWith("Information DrsGraph.", StringComparison.Ordinal) && e.Contains("Redis", StringComparison.Ordinal));
+    }
+
+    /// <remarks>
+    /// The lines came from the readiness check alone: a gateway nobody probes (docker run, dotnet run) said nothing
+    /// while every cache read fell back to memory and DRS.
+    /// </remarks>
+    [Fact]
+    public async Task A_Redis_outage_is_logged_once_each_way_without_any_readiness_probe()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("ConnectionStrings:Redis", redis.ConnectionString), ("Gateway:Cache:Enabled", "true")));
+        using var gauge = new RedisUpGauge(rig.Services);
+        // The gauge follows the cache's connection: no probe needed to see it up.
+        Assert.Equal(1, await gauge.WaitForAsync(1));
+        var before = rig.Logs.Entries.Count;
+
+        await redis.StopProcessAsync();
+        Assert.True(await WaitForLogAsync(rig, "Redis is down:"), rig.Logs.All);
+        (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }")).AssertNoErrors();
+        await redis.StartProcessAsync();
+        Assert.True(await WaitForLogAsync(rig, "Redis is back:"), rig.Logs.All);
+        Assert.Equal(1, await gauge.WaitForAsync(1));
+
+        var since = rig.Logs.Entries.Skip(before).ToList();
+        Assert.Single(since, e => e.StartsWith("Warning DrsGraph.", StringComparison.Ordinal) && e.Contains("Redis", StringComparison.Ordinal));
+        Assert.Single(since, e => e.StartsWith("Information DrsGraph.", StringComparison.Ordinal) && e.Contains("Redis", StringComparison.Ordinal));
+        Assert.DoesNotContain(since, e => e.Contains("PING", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -149,6 +180,23 @@ public sealed class HealthTests
 
         Assert.Equal(0, await HealthProbe.RunAsync(new Uri(client.BaseAddress!, HealthExtensions.LivePath), CancellationToken.None));
         Assert.Equal(1, await HealthProbe.RunAsync(new Uri($"http://127.0.0.1:{Loopback.UnusedPort()}{HealthExtensions.LivePath}"), CancellationToken.None));
+    }
+
+    /// <summary>True once a line holding <paramref name="fragment"/> is logged; false after 30 s.</summary>
+    private static async Task<bool> WaitForLogAsync(GatewayRig rig, string fragment)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (rig.Logs.Count(fragment) == 0)
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return false;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return true;
     }
 
     /// <summary>Reads one gateway's <c>drsgraph.cache.redis.up</c> gauge (its own meter factory: other hosts in this process have their own).</summary>
