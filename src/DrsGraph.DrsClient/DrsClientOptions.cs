@@ -22,7 +22,10 @@ public sealed class DrsClientOptions
     public bool AllowInsecureEndpoint { get; set; }
 
     /// <summary>Project used when a caller names none (<c>X-Project-Id</c>). Default: the emulator's demo project.</summary>
-    [RegularExpression("^[0-9a-zA-Z_-]{1,64}$")]
+    // [Required] as well: [RegularExpression] takes "" for valid, and an empty ProjectId (Drs__ProjectId=) sent every
+    // project-less call to /v3//jobs while the gateway reported Healthy.
+    [Required(ErrorMessage = "The field ProjectId is empty: set a DRS project ID or leave the setting out.")]
+    [RegularExpression("^[0-9a-zA-Z_-]{1,64}$", ErrorMessage = "The field ProjectId is not a DRS project ID (letters, digits, '-' or '_', at most 64).")]
     public string ProjectId { get; set; } = "054ba152d480d55b2f5dc0069e7ddef0";
 
     /// <summary>
@@ -78,7 +81,9 @@ public sealed class DrsClientOptions
     /// The name callers use for the region of <see cref="Endpoint"/> and <see cref="ProjectId"/> (<c>X-Drs-Region</c>,
     /// the <c>region</c> argument). Default <c>default</c>; e.g. <c>eu-de</c> when <see cref="Regions"/> names others.
     /// </summary>
-    [RegularExpression(DrsRegionOptions.NamePattern)]
+    // [Required] as well: [RegularExpression] takes "" for valid, which named the default region "".
+    [Required(ErrorMessage = "The field DefaultRegion is empty: name the default region or leave the setting out (default 'default').")]
+    [RegularExpression(DrsRegionOptions.NamePattern, ErrorMessage = "The field DefaultRegion is not a region name (a letter or digit, then letters, digits, '-' or '_', at most 63).")]
     public string DefaultRegion { get; set; } = DrsRegionOptions.DefaultRegionName;
 
     /// <summary>

@@ -109,7 +109,10 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         var query = context.Request.Query;
         if (query.ContainsKey("sdl") && !query.ContainsKey("query"))
         {
-            if (!_options.EnableSdl)
+            // The SDL is the schema that introspection would show: with introspection off it stays hidden too,
+            // whatever EnableSdl says, or turning introspection off would hide nothing.
+            var introspection = context.RequestServices.GetService<IOptions<Security.GatewaySecurityOptions>>()?.Value.EnableIntrospection ?? true;
+            if (!_options.EnableSdl || !introspection)
             {
                 await WriteNotFoundAsync(context);
                 return true;

@@ -28,13 +28,20 @@ public static partial class StartupValidation
             return true;
         }
 
+        // Keys no setting reads: the binder ignores them, so a misspelt one left its default in force unnoticed.
+        var unknown = UnknownSettings.Find(builder.Configuration);
         IEnumerable<string> failures;
         try
         {
             // Composing the copy reads what composing the replica reads; validating it reads the rest.
             await using var copy = GatewayCopy.Build(builder.Configuration, builder.Environment, compose, static _ => true, []);
             copy.Services.GetService<IStartupValidator>()?.Validate();
-            return true;
+            if (unknown.Count == 0)
+            {
+                return true;
+            }
+
+            failures = [];
         }
         catch (OptionsValidationException invalid)
         {
@@ -47,12 +54,12 @@ public static partial class StartupValidation
         catch (InvalidOperationException unbindable)
         {
             // The binder's own refusal ("Failed to convert configuration value 'https://' at 'Drs:Endpoint' to type 'System.Uri'").
-            failures = [unbindable.Message];
+            failures = [NamedLogLevel(unbindable.Message, builder.Configuration)];
         }
 
         // A message may quote the value it refused (the binder's always does): a URL's user:password@ and a
         // password=... option must not reach the log.
-        var lines = failures.Select(Scrub).ToList();
+        var lines = unknown.Concat(failures).Select(failure => Scrub(ByNameSet(failure, builder.Configuration))).ToList();
         try
         {
             // The replica's logging as configured (Logging:*, console format), without composing the gateway, which the
@@ -69,7 +76,7 @@ public static partial class StartupValidation
         {
             // The bad setting is the logging's own (Logging:LogLevel:Default=Loud): no logger can be built, so the
             // line goes to stderr in the console logger's plain shape.
-            foreach (var line in lines.Append(Scrub(logging.Message)).Distinct(StringComparer.Ordinal))
+            foreach (var line in lines.Append(Scrub(NamedLogLevel(logging.Message, builder.Configuration))).Distinct(StringComparer.Ordinal))
             {
                 await Console.Error.WriteLineAsync($"crit: {typeof(StartupValidation).FullName}[1]\n      Invalid configuration, not starting: {line}");
             }
@@ -88,6 +95,72 @@ public static partial class StartupValidation
         var line = Scrub(failure);
         LogInvalidSetting(logger, line);
     }
+
+    /// <summary>
+    /// The lines for a failure to start the embedded emulator that is a bad <c>Emulator:*</c> setting (its options'
+    /// validation, or the binder's refusal, which names the key), or null for anything else (an address it cannot bind).
+    /// </summary>
+    internal static IReadOnlyList<string>? SettingFailuresOf(Exception failure)
+    {
+        for (var ex = failure; ex is not null; ex = ex.InnerException)
+        {
+            switch (ex)
+            {
+                case OptionsValidationException invalid:
+                    return Named(invalid).ToList();
+                case AggregateException all when all.InnerExceptions.Count > 0 && all.InnerExceptions.All(e => e is OptionsValidationException):
+                    return all.InnerExceptions.SelectMany(e => Named((OptionsValidationException)e)).ToList();
+                case InvalidOperationException unbindable when unbindable.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
+                    return [unbindable.Message];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The logging's refusal of a level ("Configuration value 'Verbose' is not supported.") names no setting: it
+    /// becomes one naming the Logging key that holds the value and listing the levels. Other messages pass unchanged.
+    /// </summary>
+    private static string NamedLogLevel(string failure, ConfigurationManager configuration)
+    {
+        if (UnsupportedValue().Match(failure) is not { Success: true } match)
+        {
+            return failure;
+        }
+
+        var value = match.Groups["value"].Value;
+        var keys = configuration.GetSection("Logging").AsEnumerable()
+            .Where(pair => pair.Value == value
+                && pair.Key.Split(':').Contains("LogLevel", StringComparer.OrdinalIgnoreCase)
+                && !Enum.TryParse<LogLevel>(pair.Value, ignoreCase: true, out _))
+            .Select(pair => pair.Key)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return keys.Count == 0
+            ? failure
+            : $"{string.Join(", ", keys)} '{value}' is not a log level: use one of {string.Join(", ", Enum.GetNames<LogLevel>())}.";
+    }
+
+    /// <summary>
+    /// A refusal naming a setting the operator set only under its former name (Gateway:Limits:MaxIdsPerField, set as
+    /// Gateway:Jobs:MaxIdsPerField) names the key that was set, so the operator finds it.
+    /// </summary>
+    private static string ByNameSet(string failure, ConfigurationManager configuration)
+    {
+        foreach (var (legacy, current) in UnknownSettings.LegacyAliases)
+        {
+            if (configuration[legacy] is not null && configuration[current] is null && failure.Contains(current, StringComparison.Ordinal))
+            {
+                failure = failure.Replace(current, $"{legacy} (the former name of {current})", StringComparison.Ordinal);
+            }
+        }
+
+        return failure;
+    }
+
+    [GeneratedRegex(@"^Configuration value '(?<value>.*)' is not supported\.$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex UnsupportedValue();
 
     /// <summary>
     /// The failures of one options class, each naming its configuration path. A DataAnnotations failure names only the

@@ -54,8 +54,13 @@ public sealed partial class EmbeddedEmulator(
             // Not only a port in use (IOException, SocketException): Kestrel refuses some addresses only as it binds
             // (InvalidOperationException), and nothing the emulator throws while starting may end in an unhandled
             // exception (exit code 134).
+            // A bad Emulator:* setting fails the start too: it is named, not blamed on the address.
             await emulator.DisposeAsync();
-            StartupValidation.LogInvalidSetting(gateway.Services, $"{EmbeddedEmulatorOptions.UrlsSetting} '{emulator.Urls}' cannot be bound: {ex.Message}");
+            foreach (var line in StartupValidation.SettingFailuresOf(ex) ?? [$"{EmbeddedEmulatorOptions.UrlsSetting} '{emulator.Urls}' cannot be bound: {ex.Message}"])
+            {
+                StartupValidation.LogInvalidSetting(gateway.Services, line);
+            }
+
             return false;
         }
     }

@@ -36,6 +36,24 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
         Assert.Equal("Job", typename.Data!["job"]!["__typename"]!.GetValue<string>());
     }
 
+    /// <remarks>
+    /// The SDL at ?sdl followed only GraphQL:Http:EnableSdl: with README's production settings (introspection off),
+    /// __schema was refused while GET /graphql?sdl still answered 200 with the whole schema.
+    /// </remarks>
+    [Fact]
+    public async Task With_introspection_switched_off_the_sdl_is_not_served_either()
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null, ("Gateway:Security:EnableIntrospection", "false"), ("GraphQL:Http:EnableIde", "false")));
+        using var sdlWhenOn = await fixture.Rig.Client.GetAsync("/graphql?sdl");
+
+        using var sdl = await rig.Client.GetAsync("/graphql?sdl");
+
+        Assert.Equal(HttpStatusCode.OK, sdlWhenOn.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, sdl.StatusCode);
+        Assert.DoesNotContain("type Query", await sdl.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Without_allowed_origins_no_cors_headers_are_sent()
     {

@@ -172,8 +172,19 @@ public sealed class StartupConfigurationTests
     [InlineData("Drs:Regions:eu-nl:Endpoint", "https://drs.example.com:99999", "Drs:Regions:eu-nl cannot be read")]
     [InlineData("Drs:Regions:eu-fr", "x", "Drs:Regions:eu-fr cannot be read")]
     [InlineData("ConnectionStrings:Redis", "127.0.0.1:6379,password:s3cret-pw", "is neither host:port nor option=value")]
-    [InlineData("Logging:LogLevel:Default", "Loud", "Configuration value 'Loud' is not supported")]
+    [InlineData("Logging:LogLevel:Default", "Loud", "Logging:LogLevel:Default 'Loud' is not a log level: use one of Trace, Debug, Information, Warning, Error, Critical, None.")]
+    [InlineData("Logging:LogLevel:Default", "Verbose", "Logging:LogLevel:Default 'Verbose' is not a log level: use one of Trace, Debug, Information, Warning, Error, Critical, None.")]
+    [InlineData("Logging:LogLevel:Microsoft.AspNetCore", "Verbose", "Logging:LogLevel:Microsoft.AspNetCore 'Verbose' is not a log level")]
+    [InlineData("Gateway:Jobs:MaxIdsPerField", "-1", "Gateway:Jobs:MaxIdsPerField (the former name of Gateway:Limits:MaxIdsPerField) is invalid: The field MaxIdsPerField must be")]
+    [InlineData("Gateway:Chache:Enabled", "false", "Gateway:Chache:Enabled is not a setting of the gateway (did you mean Gateway:Cache:Enabled?)")]
+    [InlineData("Gateway:Cache:StatusTt", "00:00:01", "Gateway:Cache:StatusTt is not a setting of the gateway (did you mean Gateway:Cache:StatusTtl?)")]
+    [InlineData("Drs:Endpiont", "https://drs.example.com", "Drs:Endpiont is not a setting of the gateway (did you mean Drs:Endpoint?)")]
+    [InlineData("Gateway:PersistedOperations:TrustedDocumentsPath", "/x.json", "Gateway:PersistedOperations:TrustedDocumentsPath is not a setting of the gateway")]
     [InlineData("Drs:ChunkSize", "0", "Drs:ChunkSize is invalid: The field ChunkSize must be between 1 and 100.")]
+    [InlineData("Drs:ProjectId", "", "Drs:ProjectId is invalid: The field ProjectId is empty")]
+    [InlineData("Drs:ProjectId", "a/b", "Drs:ProjectId is invalid: The field ProjectId is not a DRS project ID")]
+    [InlineData("Drs:DefaultRegion", "", "Drs:DefaultRegion is invalid: The field DefaultRegion is empty")]
+    [InlineData("Gateway:Cache:KeyPrefix", "", "Gateway:Cache:KeyPrefix is invalid")]
     [InlineData("Gateway:Health:WarmUpTimeout", "-00:00:01", "Gateway:Health:WarmUpTimeout is invalid: The field WarmUpTimeout must be")]
     [InlineData("Gateway:Health:RedisTimeout", "00:00:00", "Gateway:Health:RedisTimeout is invalid: The field RedisTimeout must be")]
     [InlineData("Gateway:Cache:RedisTimeout", "00:00:00", "Gateway:Cache:RedisTimeout is invalid: The field RedisTimeout must be")]
@@ -190,6 +201,21 @@ public sealed class StartupConfigurationTests
         var (exitCode, output) = await RunToExitAsync(setting, value);
 
         AssertRefusedInOneLine(exitCode, output, line);
+    }
+
+    /// <remarks>
+    /// The emulator's start failed on any bad Emulator:* setting too, and every failure was blamed on its address:
+    /// "Gateway:EmbeddedEmulator:Urls 'http://127.0.0.1:0' cannot be bound: DataAnnotation validation failed ... 'TimeScale'".
+    /// </remarks>
+    [Theory]
+    [InlineData("Emulator:TimeScale", "-1", "Emulator:TimeScale")]
+    [InlineData("Emulator:Seed", "abc", "'Emulator:Seed'")]
+    public async Task The_real_program_with_a_bad_emulator_setting_names_that_setting_not_the_emulator_address(string setting, string value, string line)
+    {
+        var (exitCode, output) = await RunToExitAsync(setting, value);
+
+        AssertRefusedInOneLine(exitCode, output, line);
+        Assert.DoesNotContain("cannot be bound", output, StringComparison.Ordinal);
     }
 
     /// <remarks>
