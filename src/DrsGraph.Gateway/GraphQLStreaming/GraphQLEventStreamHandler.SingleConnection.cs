@@ -195,11 +195,13 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
         {
             ExecutionResult result;
             bool faulted;
-            using (var executing = CancellationTokenSource.CreateLinkedTokenSource(operation.Token, context.RequestAborted))
+            // The executer gets the operation's own token, which a subscription keeps using after this request; the
+            // POST's client leaving before the answer cancels it too.
+            using (context.RequestAborted.Register(operation.Cancel))
             {
                 try
                 {
-                    (result, faulted) = await executor.ExecuteAsync(context, parsed.Request!, GraphQLTransport.EventStreamPost, context.Request.Headers, scope.ServiceProvider, executing.Token);
+                    (result, faulted) = await executor.ExecuteAsync(context, parsed.Request!, GraphQLTransport.EventStreamPost, context.Request.Headers, scope.ServiceProvider, operation.Token);
                 }
                 catch (OperationCanceledException) when (operation.Token.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
                 {

@@ -209,6 +209,40 @@ public sealed class EventStreamSingleConnectionTests
     }
 
     [Fact]
+    public async Task A_subscription_whose_results_nobody_reads_ends_once_the_queue_is_full()
+    {
+        // No stream reads the reservation's queue yet: it holds MaxPendingResults events, the subscription's own
+        // buffer as many more, and the next result ends the subscription instead of anything growing.
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxPendingResults", "2"));
+        var (_, token, _) = await ReserveAsync(host.Client);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(host.Client, token, "t", "subscription { ticks(count: 20, intervalMs: 1) }")).Status);
+        await WaitForLogAsync(host, "subscription ended early");
+
+        using var stream = await OpenAsync(host.Client, token);
+        var events = await ReadUntilCompletedAsync(stream, "t");
+
+        Assert.Equal(4, events.Count);
+        Assert.Equal(["""{"data":{"ticks":1}}""", """{"data":{"ticks":2}}"""], Payloads(events, "t")[..2]);
+        Assert.Contains("SUBSCRIPTION_ENDED", events[2].Data, StringComparison.Ordinal);
+        Assert.Equal("complete", events[3].Event);
+        Assert.Equal(0, host.Probe.ActiveStreams);
+    }
+
+    [Fact]
+    public async Task An_idle_stream_gets_keep_alive_comments()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:KeepAliveInterval", "00:00:00.200"));
+        var (_, token, _) = await ReserveAsync(host.Client);
+        using var stream = await OpenAsync(host.Client, token);
+
+        // The first comment opens the stream at once; the next ones come while nothing else does.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await stream.ReadAsync())!.IsComment);
+        }
+    }
+
+    [Fact]
     public async Task Results_of_an_operation_posted_before_the_stream_opens_wait_for_it()
     {
         await using var host = await GraphQLHttpTestHost.StartAsync();
