@@ -79,7 +79,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (!isGet && !HttpMethods.IsPost(request.Method))
         {
             context.Response.Headers.Allow = "GET, POST, PUT, DELETE";
-            await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, GraphQLMediaTypes.Json, $"HTTP method {request.Method} is not supported; use GET or POST (PUT and DELETE: GraphQL over SSE's single connection mode).");
+            await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, GraphQLMediaTypes.Json, $"HTTP method {request.Method} is not supported; use GET or POST (PUT and DELETE: the single connection mode of GraphQL over SSE).");
             return;
         }
 

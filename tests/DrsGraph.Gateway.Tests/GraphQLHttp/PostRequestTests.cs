@@ -187,7 +187,7 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, answer.Status);
         Assert.Equal("GET, POST, PUT, DELETE", answer.Header("Allow"));
-        Assert.Equal("""{"errors":[{"message":"HTTP method PATCH is not supported; use GET or POST (PUT and DELETE: GraphQL over SSE's single connection mode)."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"HTTP method PATCH is not supported; use GET or POST (PUT and DELETE: the single connection mode of GraphQL over SSE)."}]}""", answer.Body);
     }
 
     [Fact]
