@@ -132,7 +132,8 @@ test('graphql-sse: a query over an event stream', async () => {
 function singleConnectionClient(requests) {
   return createSseClient({
     url: gateway.baseUrl + '/graphql',
-    headers: credentials,
+    // A copy: the client writes the reservation's token into the headers object it is given.
+    headers: { ...credentials },
     singleConnection: true,
     retryAttempts: 0,
     fetchFn: async (url, init) => {
