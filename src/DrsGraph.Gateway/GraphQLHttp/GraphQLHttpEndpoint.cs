@@ -151,9 +151,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     }
 
     /// <summary>
-    /// GraphQL over SSE, graphql-sse's distinct connections mode (a request without a reservation token). The CSRF rules hold as for JSON answers: an
-    /// EventSource GET is exactly what a hostile page can make a browser send. After that every problem is an
-    /// event on the accepted stream (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
+    /// GraphQL over SSE, graphql-sse's distinct connections mode (a request without a reservation token). The CSRF
+    /// rules hold as for JSON answers: an EventSource GET is exactly what a hostile page can make a browser send.
+    /// After that every problem is an event on the accepted stream (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
     /// </summary>
     private async Task HandleEventStreamAsync(HttpContext context, bool isGet)
     {
