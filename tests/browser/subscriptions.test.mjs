@@ -1,5 +1,6 @@
 // The jobUpdates subscription through the protocols' reference clients, graphql-ws (WebSocket,
-// graphql-transport-ws) and graphql-sse (distinct connections mode), against the built gateway and its
+// graphql-transport-ws) and graphql-sse (distinct connections mode, and single connection mode: many operations
+// on one stream), against the built gateway and its
 // embedded emulator: the job's initial state, then the changes the emulator's control API makes at once
 // (POST /_emulator/jobs/{id}/transition): a status change, then a terminal status, which completes the stream.
 // Then projectJobsUpdates through both clients at once: a project's page, and the page again when a job joins it.
@@ -122,6 +123,63 @@ test('graphql-sse: a query over an event stream', async () => {
     const results = [];
     for await (const result of client.iterate({ query: '{ job(id: "9a470239-2308-4bb5-a6bc-1040402fjb21") { status } }' })) results.push(result);
     assert.deepEqual(results, [{ data: { job: { status: 'INCRE_TRANSFER_STARTED' } } }]);
+  } finally {
+    client.dispose();
+  }
+});
+
+/** graphql-sse's client in single connection mode, recording each request's method and answer. */
+function singleConnectionClient(requests) {
+  return createSseClient({
+    url: gateway.baseUrl + '/graphql',
+    // A copy: the client writes the reservation's token into the headers object it is given.
+    headers: { ...credentials },
+    singleConnection: true,
+    retryAttempts: 0,
+    fetchFn: async (url, init) => {
+      const response = await fetch(url, init);
+      requests.push(`${init.method} ${response.status}`);
+      return response;
+    },
+  });
+}
+
+test('graphql-sse single connection mode: two subscriptions and a query at once share one stream', async () => {
+  const [a, b] = [await createJob(), await createJob()];
+  const requests = [];
+  const client = singleConnectionClient(requests);
+  try {
+    const query = (async () => {
+      const results = [];
+      for await (const result of client.iterate({ query: '{ job(id: "9a470239-2308-4bb5-a6bc-1040402fjb21") { status } }' })) results.push(result);
+      return results;
+    })();
+    // Both subscriptions run their whole course at once, each change made while the other waits on the same stream.
+    await Promise.all([
+      initialChangeCompletion(client.iterate({ query: watch, variables: { ids: [a] } }), a),
+      initialChangeCompletion(client.iterate({ query: watch, variables: { ids: [b] } }), b),
+    ]);
+    assert.deepEqual(await query, [{ data: { job: { status: 'INCRE_TRANSFER_STARTED' } } }]);
+    // One reservation and one event stream for all three operations, each accepted with 202.
+    assert.deepEqual(requests.filter(r => !r.startsWith('POST')), ['PUT 201', 'GET 200']);
+    assert.deepEqual(requests.filter(r => r.startsWith('POST')), ['POST 202', 'POST 202', 'POST 202']);
+  } finally {
+    client.dispose();
+  }
+});
+
+test('graphql-sse single connection mode: leaving a subscription early stops it with a DELETE', async () => {
+  const id = await createJob();
+  const requests = [];
+  const client = singleConnectionClient(requests);
+  try {
+    const events = client.iterate({ query: watch, variables: { ids: [id] } });
+    const initial = await events.next();
+    assert.deepEqual(initial.value.data.jobUpdates.changes, ['INITIAL']);
+    await events.return();
+    const deadline = Date.now() + 10_000;
+    while (!requests.some(r => r.startsWith('DELETE')) && Date.now() < deadline) await new Promise(r => setTimeout(r, 20));
+    assert.ok(requests.includes('DELETE 200'), requests.join(', '));
   } finally {
     client.dispose();
   }

@@ -61,15 +61,37 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
         var request = context.Request;
         var isGet = HttpMethods.IsGet(request.Method);
+
+        // graphql-sse's single connection mode: PUT reserves a stream, DELETE stops one of its operations. Both
+        // methods need a CORS preflight from a browser, so they cannot be forged cross-site.
+        if (HttpMethods.IsPut(request.Method))
+        {
+            await eventStreams.ReserveAsync(context);
+            return;
+        }
+
+        if (HttpMethods.IsDelete(request.Method))
+        {
+            await eventStreams.StopOperationAsync(context);
+            return;
+        }
+
         if (!isGet && !HttpMethods.IsPost(request.Method))
         {
-            context.Response.Headers.Allow = "GET, POST";
-            await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, GraphQLMediaTypes.Json, $"HTTP method {request.Method} is not supported; use GET or POST.");
+            context.Response.Headers.Allow = "GET, POST, PUT, DELETE";
+            await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, GraphQLMediaTypes.Json, $"HTTP method {request.Method} is not supported; use GET or POST (PUT and DELETE: the single connection mode of GraphQL over SSE).");
             return;
         }
 
         if (isGet && await TryServeToolingAsync(context))
         {
+            return;
+        }
+
+        if (GraphQLEventStreamHandler<TSchema>.StreamToken(request) is { } streamToken
+            && (!isGet || GraphQLMediaTypes.PrefersEventStream(request.Headers.Accept)))
+        {
+            await HandleReservedStreamAsync(context, streamToken, isGet);
             return;
         }
 
@@ -132,9 +154,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     }
 
     /// <summary>
-    /// GraphQL over SSE (graphql-sse's distinct connections mode). The CSRF rules hold as for JSON answers: an
-    /// EventSource GET is exactly what a hostile page can make a browser send. After that every problem is an
-    /// event on the accepted stream (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
+    /// GraphQL over SSE, graphql-sse's distinct connections mode (a request without a reservation token). The CSRF
+    /// rules hold as for JSON answers: an EventSource GET is exactly what a hostile page can make a browser send.
+    /// After that every problem is an event on the accepted stream (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
     /// </summary>
     private async Task HandleEventStreamAsync(HttpContext context, bool isGet)
     {
@@ -164,6 +186,42 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
                 : body.Document.RootElement.ValueKind == JsonValueKind.Array ? ParsedRequest.Invalid("Batches are not supported over an event stream; send one JSON object.")
                 : _reader.FromJson(body.Document.RootElement);
             await eventStreams.HandleAsync(context, parsed, GraphQLTransport.EventStreamPost);
+        }
+    }
+
+    /// <summary>
+    /// A request carrying a single connection mode token: the GET opens the reservation's stream, a POST runs an
+    /// operation whose results go to it. The CSRF rules hold as everywhere; refusals are plain HTTP answers, as
+    /// graphql-sse's protocol wants for this mode (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
+    /// </summary>
+    private async Task HandleReservedStreamAsync(HttpContext context, string token, bool isGet)
+    {
+        var request = context.Request;
+        if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
+        {
+            LogCsrfRefused(logger, request.Method, request.Headers.Origin, request.Headers["Sec-Fetch-Site"]);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, GraphQLMediaTypes.Json, CsrfGuard.RefusalMessage, logged: true);
+            return;
+        }
+
+        if (isGet)
+        {
+            await eventStreams.OpenStreamAsync(context, token);
+            return;
+        }
+
+        var body = await ReadPostAsync(context);
+        if (body.Abandoned)
+        {
+            return;
+        }
+
+        using (body.Document)
+        {
+            var parsed = body.Document is null ? ParsedRequest.Invalid(body.Error!, body.Code)
+                : body.Document.RootElement.ValueKind == JsonValueKind.Array ? ParsedRequest.Invalid("Batches are not supported over an event stream; send one JSON object.")
+                : _reader.FromJson(body.Document.RootElement);
+            await eventStreams.StartOperationAsync(context, token, parsed, body.Document?.RootElement, body.Document is null ? body.Status : StatusCodes.Status400BadRequest);
         }
     }
 

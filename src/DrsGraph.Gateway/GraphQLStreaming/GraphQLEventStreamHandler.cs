@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace DrsGraph.Gateway.GraphQLStreaming;
 
 /// <summary>
-/// GraphQL over Server-Sent Events, the graphql-sse protocol's distinct connections mode: one request, one
-/// operation, its results as <c>next</c> events, then <c>complete</c>. Everything after the request is
+/// GraphQL over Server-Sent Events, the graphql-sse protocol. This part is its distinct connections mode: one request,
+/// one operation, its results as <c>next</c> events, then <c>complete</c>. (Single connection mode, one stream for many
+/// operations: GraphQLEventStreamHandler.SingleConnection.cs.) Everything after the request is
 /// accepted, problems found before execution included, is an event on the stream: a browser's EventSource
 /// shows nothing of a 400. The client closing the stream ends the subscription.
 /// </summary>

@@ -11,24 +11,26 @@ public sealed class GraphQLStreamingOptions
     public const string SectionName = "GraphQL:Streaming";
 
     /// <summary>
-    /// Operations one WebSocket may run at once; one more gets an <c>error</c> message with
-    /// <c>TOO_MANY_SUBSCRIPTIONS</c> (the socket stays open). Default 100: a screen watches a handful of job
+    /// Operations one WebSocket, or one graphql-sse single connection mode stream (token), may run at once; one more
+    /// gets an <c>error</c> message with <c>TOO_MANY_SUBSCRIPTIONS</c> (the socket stays open), or a 429 to its POST
+    /// (the stream runs on). Default 100: a screen watches a handful of job
     /// lists; a client that opens more is leaking subscriptions.
     /// </summary>
     [Range(1, 10_000)]
     public int MaxSubscriptionsPerConnection { get; set; } = 100;
 
     /// <summary>
-    /// WebSockets and SSE streams one caller (keyed hash of its token, else its address) may hold open on this
-    /// replica. One more is refused: the socket closes with 1013 (try again later), the stream answers a
-    /// <c>TOO_MANY_CONNECTIONS</c> error event. Default 50: a user's browser tabs and a few services.
+    /// WebSockets, SSE streams and single connection mode reservations (from the PUT on, streamed or not) one caller
+    /// (keyed hash of its token, else its address) may hold on this replica. One more is refused: the socket closes
+    /// with 1013 (try again later), the stream answers a <c>TOO_MANY_CONNECTIONS</c> error event, the PUT a 429. Default 50: a user's browser tabs and a few services.
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxConnectionsPerCaller { get; set; } = 50;
 
     /// <summary>
-    /// How long a WebSocket may stay open without <c>connection_init</c>; then it closes with 4408. Default
-    /// 10 s, graphql-ws's own: idle sockets that never say who they are cost a connection each.
+    /// How long a WebSocket may stay open without <c>connection_init</c>; then it closes with 4408. Also how long a
+    /// single connection mode reservation waits for its stream's GET; then it expires and its token is unknown.
+    /// Default 10 s, graphql-ws's own: idle sockets (and reservations) that never stream cost a connection each.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -54,15 +56,16 @@ public sealed class GraphQLStreamingOptions
     /// <summary>
     /// Results one subscription may have waiting for a slow client. Past it the subscription ends with an error
     /// rather than buffering without bound (the results come from a shared poller that must not wait). Default 256.
-    /// A WebSocket's send queue holds at most this many messages too, whatever operations they belong to: its
-    /// operations wait for room, so a subscription whose client does not read fills its own queue and ends the
+    /// A WebSocket's send queue (and a single connection mode stream's) holds at most this many messages too,
+    /// whatever operations they belong to: its operations wait for room, so a subscription whose client does not read fills its own queue and ends the
     /// same way, instead of the socket's queue growing.
     /// </summary>
     [Range(1, 100_000)]
     public int MaxPendingResults { get; set; } = 256;
 
     /// <summary>
-    /// Bytes a WebSocket's send queue may hold (a single larger result still goes out alone). Default 4 MiB:
+    /// Bytes a WebSocket's send queue, or a single connection mode stream's, may hold (a single larger result still
+    /// goes out alone). Default 4 MiB:
     /// with <see cref="MaxPendingResults"/> it bounds what a client that stops reading costs, while a reading
     /// client never meets it (the socket drains the queue as fast as the network takes it).
     /// </summary>

@@ -181,13 +181,13 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Other_http_methods_are_405_with_allow_get_and_post()
+    public async Task Other_http_methods_are_405_with_allow_listing_the_supported_ones()
     {
-        var answer = await _client.SendWithAsync(new HttpRequestMessage(HttpMethod.Put, "/graphql") { Content = new StringContent("""{"query":"{ hello }"}""", Encoding.UTF8, Json) }, null);
+        var answer = await _client.SendWithAsync(new HttpRequestMessage(HttpMethod.Patch, "/graphql") { Content = new StringContent("""{"query":"{ hello }"}""", Encoding.UTF8, Json) }, null);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, answer.Status);
-        Assert.Equal("GET, POST", answer.Header("Allow"));
-        Assert.Equal("""{"errors":[{"message":"HTTP method PUT is not supported; use GET or POST."}]}""", answer.Body);
+        Assert.Equal("GET, POST, PUT, DELETE", answer.Header("Allow"));
+        Assert.Equal("""{"errors":[{"message":"HTTP method PATCH is not supported; use GET or POST (PUT and DELETE: the single connection mode of GraphQL over SSE)."}]}""", answer.Body);
     }
 
     [Fact]

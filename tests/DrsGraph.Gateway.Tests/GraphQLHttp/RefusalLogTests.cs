@@ -35,7 +35,7 @@ public sealed class RefusalLogTests(RefusalLogFixture fixture) : IClassFixture<R
         { "invalid JSON", "POST", "application/json", $$"""{"query": "{{QueryMarker}}""", "application/graphql-response+json", HttpStatusCode.BadRequest, "INVALID_JSON" },
         { "unsupported content type", "POST", "application/xml", $"<q>{QueryMarker}</q>", "application/json", HttpStatusCode.UnsupportedMediaType, "415" },
         { "nothing acceptable", "POST", "application/json", """{"query":"{ __typename }"}""", "text/csv", HttpStatusCode.NotAcceptable, "406" },
-        { "unsupported method", "PUT", "application/json", """{"query":"{ __typename }"}""", "application/json", HttpStatusCode.MethodNotAllowed, "405" },
+        { "unsupported method", "PATCH", "application/json", """{"query":"{ __typename }"}""", "application/json", HttpStatusCode.MethodNotAllowed, "405" },
         { "mutation over GET", "GET", null, "?query=" + Uri.EscapeDataString("mutation { x }"), "application/json", HttpStatusCode.MethodNotAllowed, "HTTP_METHOD_NOT_ALLOWED" },
         { "body too large", "POST", "application/json", $$"""{"query":"{ {{new string('a', 3000)}} }"}""", "application/json", HttpStatusCode.RequestEntityTooLarge, "413" },
         { "empty body", "POST", "application/json", "", "application/json", HttpStatusCode.BadRequest, "empty" },
