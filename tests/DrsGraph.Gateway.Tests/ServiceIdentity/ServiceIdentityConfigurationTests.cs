@@ -65,4 +65,44 @@ public sealed class ServiceIdentityConfigurationTests
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
+
+    /// <remarks>
+    /// The gateway sends its IAM users' passwords to the IAM endpoint: an http:// one was accepted in Production,
+    /// where Drs:Endpoint over http is refused for carrying tokens in clear text.
+    /// </remarks>
+    [Theory]
+    [InlineData("Gateway:ServiceIdentity:IamEndpoint", "Drs:AllowInsecureEndpoint")]
+    [InlineData("Gateway:ServiceIdentity:Credentials:" + ServiceIdentityFixture.OtherProject + ":IamEndpoint", "Drs:AllowInsecureEndpoint")]
+    [InlineData("Gateway:ServiceIdentity:Regions:eu-nl:IamEndpoint", "Drs:Regions:eu-nl:AllowInsecureEndpoint")]
+    [InlineData("Gateway:ServiceIdentity:Regions:eu-nl:Credentials:" + ServiceIdentityFixture.OtherProject + ":IamEndpoint", "Drs:Regions:eu-nl:AllowInsecureEndpoint")]
+    public async Task A_plain_http_iam_endpoint_stops_start_up_outside_development_unless_its_region_allows_it(string key, string allowSetting)
+    {
+        using var minter = new JwtMinter();
+        Dictionary<string, string?> Settings(bool allow)
+        {
+            var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+            settings["environment"] = "Production";
+            settings["Drs:Regions:eu-nl:Endpoint"] = "https://drs.eu-nl.example.com";
+            settings["Gateway:ServiceIdentity:Regions:eu-nl:Credentials:" + ServiceIdentityFixture.OtherProject + ":AccessKey"] = "AK";
+            settings["Gateway:ServiceIdentity:Regions:eu-nl:Credentials:" + ServiceIdentityFixture.OtherProject + ":SecretKey"] = "SK";
+            settings[key] = "http://admin:s3cret-pw@iam.example.com";
+            if (allow)
+            {
+                // The emulator answers over http too: the default region's opt-in is needed for it either way.
+                settings[allowSetting] = "true";
+                settings["Drs:AllowInsecureEndpoint"] = "true";
+            }
+
+            return settings;
+        }
+
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithUpstream(new Uri("https://drs.example.com")).WithSettings(Settings(allow: false)).Start());
+        await using var allowed = await GatewayHost.Builder().WithEmulator(settings: ServiceIdentityFixture.EmulatorSettings()).WithSettings(Settings(allow: true)).StartAsync();
+
+        Assert.Contains($"{key} 'http://iam.example.com' is plain http outside the Development environment", error.Message, StringComparison.Ordinal);
+        Assert.Contains(allowSetting + "=true", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
+        var jwt = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-reports", ["scope"] = "drs.read" });
+        (await allowed.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }", null, headers: [new("Authorization", "Bearer " + jwt)])).AssertNoErrors();
+    }
 }
