@@ -62,6 +62,9 @@ public sealed class GatewayUserContext(CallerContext caller, JobLoaders? loaders
         return caller.Caller!;
     }
 
+    /// <summary>Until when the caller of a root field may go on reading (<see cref="CallerContext.ValidUntil"/>); null: DRS decides.</summary>
+    public DateTimeOffset? ValidUntilFor(IResolveFieldContext context) => In(context).Caller.ValidUntil;
+
     /// <summary>The loaders of the region a field's root field reads (its <c>region</c> argument, else the request's region).</summary>
     public JobLoaders LoadersFor(IResolveFieldContext context) =>
         In(context).Loaders ?? throw new InvalidOperationException("No caller: the root fields report the header problem before any job field runs.");
@@ -100,6 +103,13 @@ public sealed record CallerContext(DrsCaller? Caller, CallerProblem? Problem)
     /// credential of that region). Null: the same token, sent to the other region's DRS.
     /// </summary>
     public Func<DrsRegion, CallerContext>? Rescope { get; init; }
+
+    /// <summary>
+    /// When the credential the caller presented stops being accepted: a service identity's JWT at its <c>exp</c> plus
+    /// the clock skew. The gateway calls DRS with its own credential then, so DRS never sees the caller's expire and a
+    /// subscription ends here instead. Null: DRS checks the caller's own token at every call (pass-through).
+    /// </summary>
+    public DateTimeOffset? ValidUntil { get; init; }
 }
 
 /// <summary>A header problem: the error code and message the operation's root fields report.</summary>

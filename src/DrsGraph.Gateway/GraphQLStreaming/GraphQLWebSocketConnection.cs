@@ -87,6 +87,12 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             _pongTimer = pongTimer;
             await ReceiveLoopAsync();
         }
+        catch (WebSocketException ex) when (IsProtocolViolation(ex))
+        {
+            // The runtime has sent its close frame already (1002, or 1007 for a text frame that is not UTF-8): a
+            // broken client, as a bad graphql-transport-ws message is, so one Information line, without a stack trace.
+            LogProtocolViolation(logger, ex.WebSocketErrorCode, ex.Message);
+        }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
             // The client went away or the close handshake ended the read: nothing left to answer.
@@ -786,8 +792,20 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         }
     }
 
+    /// <summary>
+    /// A frame the runtime refused (unmasked, reserved bits set, an unknown opcode, text that is not UTF-8, ...), as
+    /// opposed to a client that vanished: that one ends the read with ConnectionClosedPrematurely or with the
+    /// transport's own exception inside.
+    /// </summary>
+    private static bool IsProtocolViolation(WebSocketException ex) =>
+        ex.WebSocketErrorCode is WebSocketError.Faulted or WebSocketError.HeaderError or WebSocketError.InvalidMessageType or WebSocketError.UnsupportedProtocol
+        && ex.InnerException is null;
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: a bad message ({Reason})")]
     private static partial void LogBadMessage(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: its client broke the WebSocket protocol ({Error}: {Reason})")]
+    private static partial void LogProtocolViolation(ILogger logger, WebSocketError error, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: no connection_init within {Seconds} s")]
     private static partial void LogInitTimeout(ILogger logger, double seconds);

@@ -53,9 +53,14 @@ public sealed class ServiceCallerResolver(
 
         var identity = principal.Identity!;
         var named = CallerContextBuilder.IsProjectNamed(callerHeaders);
-        var caller = InRegion(settings, identity, region!, project, language, named);
+        // The token is accepted until exp plus the skew, as the handler checks it: a subscription ends then (DRS never sees it).
+        var validUntil = principal.Expires + settings.ClockSkew;
+        var caller = InRegion(settings, identity, region!, project, language, named) with { ValidUntil = validUntil };
         // A field naming another region (its region argument) is decided by the same grants, for that region.
-        return caller with { Rescope = other => InRegion(settings, identity, other, named ? project : other.DefaultProjectId, language, named) };
+        return caller with
+        {
+            Rescope = other => InRegion(settings, identity, other, named ? project : other.DefaultProjectId, language, named) with { ValidUntil = validUntil },
+        };
     }
 
     /// <summary>The caller reading <paramref name="project"/> of <paramref name="region"/>: granted and held there, or refused.</summary>
@@ -76,7 +81,7 @@ public sealed class ServiceCallerResolver(
         };
     }
 
-    private async Task<(ClaimsIdentity? Identity, CallerProblem? Problem)> ValidateAsync(string token)
+    private async Task<(ClaimsIdentity? Identity, DateTimeOffset Expires, CallerProblem? Problem)> ValidateAsync(string token)
     {
         var jwt = jwtOptions.Get(JwtBearerDefaults.AuthenticationScheme);
         Exception? failure = null;
@@ -85,7 +90,8 @@ public sealed class ServiceCallerResolver(
             var result = await handler.ValidateTokenAsync(token, jwt.TokenValidationParameters);
             if (result.IsValid)
             {
-                return (result.ClaimsIdentity, null);
+                // exp is required (RequireExpirationTime): ValidTo is it, in UTC.
+                return (result.ClaimsIdentity, new DateTimeOffset(DateTime.SpecifyKind(result.SecurityToken.ValidTo, DateTimeKind.Utc)), null);
             }
 
             failure ??= result.Exception;
@@ -102,7 +108,7 @@ public sealed class ServiceCallerResolver(
             SecurityTokenNoExpirationException => "has no expiry",
             _ => "is not a valid JWT",
         };
-        return (null, new CallerProblem(GatewayErrorCodes.InvalidBearerToken, $"The bearer token {reason}."));
+        return (null, default, new CallerProblem(GatewayErrorCodes.InvalidBearerToken, $"The bearer token {reason}."));
     }
 
     private static bool Grants(ServiceIdentityOptions settings, ClaimsIdentity identity, DrsRegion region, string project) =>

@@ -73,22 +73,12 @@ public static class ServiceIdentityExtensions
         }
     }
 
-    // The keys live as long as the options: the JWT handler uses them for every request.
-    private static SecurityKey PublicKey(string pem)
+    // The keys live as long as the options: the JWT handler uses them for every request. Validation refused a PEM
+    // that is neither RSA nor EC before this runs.
+    private static SecurityKey PublicKey(string pem) => ServiceIdentityOptions.ImportPublicKey(pem) switch
     {
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportFromPem(pem);
-            return new RsaSecurityKey(rsa);
-        }
-        catch (ArgumentException)
-        {
-            rsa.Dispose();
-        }
-
-        var ec = ECDsa.Create();
-        ec.ImportFromPem(pem);
-        return new ECDsaSecurityKey(ec);
-    }
+        RSA rsa => new RsaSecurityKey(rsa),
+        ECDsa ec => new ECDsaSecurityKey(ec),
+        _ => throw new InvalidOperationException($"{ServiceIdentityOptions.SectionName}:PublicKeys holds an entry that is not a PEM RSA or EC public key."),
+    };
 }

@@ -156,24 +156,38 @@ public sealed class ServiceIdentityOptions : IValidatableObject
 
     private static string? KeyProblem(string pem)
     {
+        using var key = ImportPublicKey(pem);
+        return key is null ? $"{SectionName}:PublicKeys holds an entry that is not a PEM RSA or EC public key." : null;
+    }
+
+    /// <summary>
+    /// The RSA or EC (P-256/384/521) key in <paramref name="pem"/>, or null when it holds neither. An EC key read as RSA
+    /// (and an RSA key read as EC) throws <see cref="CryptographicException"/>, text that is no PEM at all
+    /// <see cref="ArgumentException"/>: both mean "not this kind", never a crash of start-up.
+    /// </summary>
+    internal static AsymmetricAlgorithm? ImportPublicKey(string pem)
+    {
+        var rsa = RSA.Create();
         try
         {
-            using var rsa = RSA.Create();
             rsa.ImportFromPem(pem);
-            return null;
+            return rsa;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
-            try
-            {
-                using var ec = ECDsa.Create();
-                ec.ImportFromPem(pem);
-                return null;
-            }
-            catch (ArgumentException)
-            {
-                return $"{SectionName}:PublicKeys holds an entry that is not a PEM RSA or EC public key.";
-            }
+            rsa.Dispose();
+        }
+
+        var ec = ECDsa.Create();
+        try
+        {
+            ec.ImportFromPem(pem);
+            return ec;
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            ec.Dispose();
+            return null;
         }
     }
 

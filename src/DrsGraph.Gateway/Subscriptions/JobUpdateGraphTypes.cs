@@ -99,7 +99,7 @@ public sealed class JobsSubscription : ObjectGraphType
                     throw refusal;
                 }
 
-                return hub.Watch(caller, ids, SelectionOf(context, ["job"]));
+                return hub.Watch(caller, ids, SelectionOf(context, ["job"]), user.ValidUntilFor(context));
             });
 
         AddProjectJobsUpdates(services, browseOptions.Value);
@@ -120,7 +120,8 @@ public sealed class JobsSubscription : ObjectGraphType
             .Resolve(context => context.Source is JobPageUpdate { End: { } end } ? throw GatewayErrors.Copy(end) : context.Source)
             .ResolveStream(context =>
             {
-                var caller = GatewayUserContext.Of(context).CallerFor(context);
+                var user = GatewayUserContext.Of(context);
+                var caller = user.CallerFor(context);
                 var page = ProjectPage.Read(context, caller, services.GetRequiredService<JobBrowser>());
                 var hub = services.GetRequiredService<JobUpdateHub>();
                 if (hub.RefusalFor(caller, page.Request.Size, page: true) is { } refusal)
@@ -128,7 +129,7 @@ public sealed class JobsSubscription : ObjectGraphType
                     throw refusal;
                 }
 
-                return hub.WatchPage(caller, page, SelectionOf(context, ["page", "nodes"], ["page", "edges", "node"]));
+                return hub.WatchPage(caller, page, SelectionOf(context, ["page", "nodes"], ["page", "edges", "node"]), user.ValidUntilFor(context));
             });
     }
 

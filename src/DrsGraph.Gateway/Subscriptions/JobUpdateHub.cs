@@ -17,6 +17,9 @@ namespace DrsGraph.Gateway.Subscriptions;
 /// </summary>
 public sealed class JobUpdateHub : IDisposable
 {
+    // A timer's due time is limited (about 49 days): a JWT valid for longer is waited for in steps.
+    private static readonly TimeSpan MaxTimerStep = TimeSpan.FromDays(1);
+
     private readonly IScopePollSource _source;
     private readonly JobCacheKeys _keys;
     private readonly SubscriptionOptions _options;
@@ -75,16 +78,18 @@ public sealed class JobUpdateHub : IDisposable
     /// <summary>
     /// The stream of updates of <paramref name="ids"/> (distinct, valid job IDs) for <paramref name="caller"/>.
     /// Cold: nothing is polled until it is subscribed; each subscription is one subscriber of the scope's poller.
+    /// At <paramref name="validUntil"/> (the caller's JWT expiring, <see cref="Callers.CallerContext.ValidUntil"/>) it ends
+    /// with <c>INVALID_BEARER_TOKEN</c>.
     /// </summary>
-    public IObservable<JobUpdate> Watch(DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection) =>
-        new Stream<JobUpdate>(observer => Subscribe(caller, ids, selection, observer));
+    public IObservable<JobUpdate> Watch(DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection, DateTimeOffset? validUntil = null) =>
+        new Stream<JobUpdate>(observer => Subscribe(caller, ids, selection, validUntil, observer));
 
     /// <summary>
     /// The stream of a page of <paramref name="caller"/>'s project's jobs (<c>projectJobsUpdates</c>). Cold, like
     /// <see cref="Watch"/>; the page counts as its size against the caller's limit.
     /// </summary>
-    public IObservable<JobPageUpdate> WatchPage(DrsCaller caller, ProjectPage page, JobSelection selection) =>
-        new Stream<JobPageUpdate>(observer => SubscribePage(caller, page, selection, observer));
+    public IObservable<JobPageUpdate> WatchPage(DrsCaller caller, ProjectPage page, JobSelection selection, DateTimeOffset? validUntil = null) =>
+        new Stream<JobPageUpdate>(observer => SubscribePage(caller, page, selection, validUntil, observer));
 
     public void Dispose()
     {
@@ -93,7 +98,7 @@ public sealed class JobUpdateHub : IDisposable
         Stop();
     }
 
-    private IDisposable Subscribe(DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection, IObserver<JobUpdate> observer)
+    private IDisposable Subscribe(DrsCaller caller, IReadOnlyList<string> ids, JobSelection selection, DateTimeOffset? validUntil, IObserver<JobUpdate> observer)
     {
         if (ids.Count == 0)
         {
@@ -103,16 +108,16 @@ public sealed class JobUpdateHub : IDisposable
         }
 
         var scope = _keys.PollScopeOf(caller);
-        return Subscribe<JobWatch, JobUpdate, ScopePoller>(caller, new Watched(ids.Count, 0), observer, JobUpdate.Ending, _pollers, scope,
+        return Subscribe<JobWatch, JobUpdate, ScopePoller>(caller, validUntil, new Watched(ids.Count, 0), observer, JobUpdate.Ending, _pollers, scope,
             release => new JobWatch(ids, selection, observer, release),
             () => new ScopePoller(caller, _source, _options, _time, _metrics, _logger, ended => _pollers.TryRemove(new(scope, ended)), _stopping.Token));
     }
 
-    private IDisposable SubscribePage(DrsCaller caller, ProjectPage page, JobSelection selection, IObserver<JobPageUpdate> observer)
+    private IDisposable SubscribePage(DrsCaller caller, ProjectPage page, JobSelection selection, DateTimeOffset? validUntil, IObserver<JobPageUpdate> observer)
     {
         // One poller per page of a scope: the scope (endpoint, project, token, language) and everything that defines the page.
         var key = _keys.PollScopeOf(caller) + "\n" + page.Key;
-        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, new Watched(page.Request.Size, 1), observer, JobPageUpdate.Ending, _pagePollers, key,
+        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, validUntil, new Watched(page.Request.Size, 1), observer, JobPageUpdate.Ending, _pagePollers, key,
             release => new PageWatch(page.Request.Size, selection, observer, release),
             () => new PagePoller(caller, page, _pages, _options, _time, _metrics, _logger, ended => _pagePollers.TryRemove(new(key, ended)), _stopping.Token));
     }
@@ -122,7 +127,7 @@ public sealed class JobUpdateHub : IDisposable
     /// subscriber to the poller of <paramref name="key"/>, starting one when there is none (or it has just finished).
     /// </summary>
     private IDisposable Subscribe<TWatch, TEvent, TPoller>(
-        DrsCaller caller, Watched weight, IObserver<TEvent> observer, Func<ExecutionError, DateTime, TEvent> ending,
+        DrsCaller caller, DateTimeOffset? validUntil, Watched weight, IObserver<TEvent> observer, Func<ExecutionError, DateTime, TEvent> ending,
         ConcurrentDictionary<string, TPoller> pollers, string key, Func<Action, TWatch> newWatch, Func<TPoller> newPoller)
         where TWatch : Watch<TEvent>
         where TPoller : SharedPoller<TWatch, TEvent>
@@ -146,12 +151,28 @@ public sealed class JobUpdateHub : IDisposable
         _metrics.SubscriptionOpened(caller.Region);
         TPoller? poller = null;
         TWatch? watch = null;
-        watch = newWatch(() => Release(callerKey, caller.Region, weight, () => poller!.Remove(watch!)));
+        ITimer? expiry = null;
+        watch = newWatch(() =>
+        {
+            Volatile.Read(ref expiry)?.Dispose();
+            Release(callerKey, caller.Region, weight, () => poller!.Remove(watch!));
+        });
         while (true)
         {
             poller = pollers.GetOrAdd(key, _ => newPoller());
             if (poller.TryAdd(watch))
             {
+                if (validUntil is { } until)
+                {
+                    var timer = _time.CreateTimer(_ => Expire(watch!, caller, until, Volatile.Read(ref expiry)), null, UntilExpiry(until), Timeout.InfiniteTimeSpan);
+                    Volatile.Write(ref expiry, timer);
+                    if (watch.IsClosed)
+                    {
+                        // Gone before the timer was set: its release found none to dispose.
+                        timer.Dispose();
+                    }
+                }
+
                 return watch;
             }
 
@@ -178,6 +199,34 @@ public sealed class JobUpdateHub : IDisposable
                 _watchedByCaller.Remove(callerKey);
             }
         }
+    }
+
+    /// <summary>
+    /// The caller's JWT has expired (plus the clock skew): DRS would never notice, the gateway calls it with its own
+    /// credential, so the stream ends here, with the error a query with that token gets.
+    /// </summary>
+    private void Expire<TEvent>(Watch<TEvent> watch, DrsCaller caller, DateTimeOffset until, ITimer? timer)
+    {
+        if (_time.GetUtcNow() < until)
+        {
+            // A far expiry is waited for in steps, and a timer may fire a little early.
+            timer?.Change(UntilExpiry(until), Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var error = GatewayErrors.Create(GatewayErrorCodes.InvalidBearerToken,
+            "The bearer token has expired: this subscription ended. Subscribe again with a new token (over WebSocket on a new connection: its caller is decided at connection_init).");
+        if (watch.Complete(error, _time.GetUtcNow().UtcDateTime))
+        {
+            _metrics.Event("end", caller.Region);
+            SubscriptionLog.CredentialExpired(_logger, caller.ProjectId);
+        }
+    }
+
+    private TimeSpan UntilExpiry(DateTimeOffset until)
+    {
+        var left = until - _time.GetUtcNow();
+        return left <= TimeSpan.Zero ? TimeSpan.Zero : left > MaxTimerStep ? MaxTimerStep : left;
     }
 
     private void Stop()

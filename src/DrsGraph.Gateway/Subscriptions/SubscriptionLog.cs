@@ -21,6 +21,9 @@ internal static partial class SubscriptionLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "This replica now polls a subscription scope for every replica (lease taken: {Taken}, else kept across a Redis outage)")]
     public static partial void LeaseTaken(ILogger logger, bool taken);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "A subscription in project {ProjectId} ended: its caller's bearer token expired")]
+    public static partial void CredentialExpired(ILogger logger, string projectId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "A watched page in project {ProjectId} can no longer be worked out ({Code}); ending its {Subscriptions} subscriptions")]
     public static partial void PageWatchEnded(ILogger logger, string projectId, string code, int subscriptions);
 }

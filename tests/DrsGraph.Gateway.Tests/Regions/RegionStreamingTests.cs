@@ -137,6 +137,31 @@ public sealed class RegionStreamingTests
         Assert.Contains("UNKNOWN_REGION", description, StringComparison.Ordinal);
     }
 
+    /// <remarks>
+    /// The region name went raw into the Information line of the refusal: a CR in it started a forged line of its own
+    /// in the console log.
+    /// </remarks>
+    [Fact]
+    public async Task A_region_name_with_control_characters_is_escaped_in_the_log_and_the_error()
+    {
+        const string Forging = "x\rinfo: Fake.Category[1]\r forged\u2028line";
+        await using var rig = await TwoRegionRig.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAsync(WebSocketAddress(rig));
+
+        await client.SendAsync(new { type = "connection_init", payload = new Dictionary<string, string> { ["X-Auth-Token"] = TwoRegionRig.Token, ["X-Drs-Region"] = Forging } });
+        var (status, description) = await client.ReceiveCloseAsync();
+        var byArgument = await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\", region: \"x\\rforged\") { status } }");
+
+        Assert.Equal(4403, (int?)status);
+        Assert.DoesNotContain('\r', description!);
+        var refusal = Assert.Single(rig.Gateway.Logs.Entries, e => e.Contains("its credentials were refused", StringComparison.Ordinal));
+        Assert.Contains("region 'x\\u000Dinfo: Fake.Category[1]\\u000D forged\\u2028line'", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', refusal);
+        Assert.DoesNotContain('\u2028', refusal);
+        Assert.Equal("UNKNOWN_REGION", Assert.Single(byArgument.Codes));
+        Assert.Contains("region 'x\\u000Dforged'", byArgument.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ProjectJobs_lists_the_region_it_names_in_that_regions_default_project()
     {

@@ -44,6 +44,7 @@ public sealed class TwoRegionRig : IAsyncDisposable
                      ($"Drs:Regions:{AwayRegion}:Endpoint", away.BaseAddress.ToString()),
                      ($"Drs:Regions:{AwayRegion}:DefaultProjectId", AwayProject),
                      .. settings]))
+                .CaptureLogs()
                 .Start();
             return new TwoRegionRig(home, away, gateway);
         }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,6 +8,32 @@ namespace DrsGraph.Gateway.Tests.ServiceIdentity;
 /// <summary>Service identities are off unless switched on, and a switched-on mode with a bad setting does not start.</summary>
 public sealed class ServiceIdentityConfigurationTests
 {
+    private const string Ed25519PublicKey = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA73WYwcyjOsYxXJjZKw6tf+5AtaSc3koA7eNQzSyxcM4=\n-----END PUBLIC KEY-----";
+
+    /// <remarks>
+    /// An EC key in PublicKeys crashed start-up (exit 134): reading it as RSA threw CryptographicException, which the
+    /// fall-back to EC did not catch.
+    /// </remarks>
+    [Theory]
+    [InlineData("nistP256")]
+    [InlineData("nistP384")]
+    [InlineData("nistP521")]
+    public async Task An_ec_public_key_starts_the_gateway_and_accepts_the_jwts_it_signs(string curve)
+    {
+        using var minter = new JwtMinter(ECCurve.CreateFromFriendlyName(curve));
+        await using var gateway = await GatewayHost.Builder().WithEmulator(settings: ServiceIdentityFixture.EmulatorSettings()).WithSettings(ServiceIdentityFixture.Settings(minter.PublicKeyPem)).StartAsync();
+        using var rsa = new JwtMinter();
+
+        var jwt = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-reports", ["scope"] = "drs.read" });
+        var answer = await gateway.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }", null, headers: [new("Authorization", "Bearer " + jwt)]);
+        var unsigned = await gateway.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }", null,
+            headers: [new("Authorization", "Bearer " + rsa.Mint(new Dictionary<string, object?> { ["sub"] = "svc-reports", ["scope"] = "drs.read" }))]);
+
+        Assert.StartsWith("ES", minter.Algorithm, StringComparison.Ordinal);
+        answer.AssertNoErrors();
+        Assert.Equal(["INVALID_BEARER_TOKEN"], unsigned.Codes.Distinct());
+    }
+
     [Fact]
     public async Task Off_by_default_callers_tokens_are_passed_through()
     {
@@ -19,6 +46,9 @@ public sealed class ServiceIdentityConfigurationTests
     [Theory]
     [InlineData("Gateway:ServiceIdentity:Issuer", "", "Issuer and :Audience are required")]
     [InlineData("Gateway:ServiceIdentity:PublicKeys:0", "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----", "not a PEM RSA or EC public key")]
+    // A well-formed PEM of a key that is neither RSA nor EC (Ed25519): both imports throw CryptographicException,
+    // which used to escape validation and crash start-up with a stack trace.
+    [InlineData("Gateway:ServiceIdentity:PublicKeys:0", Ed25519PublicKey, "not a PEM RSA or EC public key")]
     [InlineData("Gateway:ServiceIdentity:SymmetricKeys:0", "c2hvcnQ=", "not base64 of at least 32 bytes")]
     [InlineData("Gateway:ServiceIdentity:Grants:0:Projects:1", "99999999999999999999999999999999", "has no credential for it")]
     [InlineData("Gateway:ServiceIdentity:Credentials:" + ServiceIdentityFixture.DemoProject + ":User", "someone", "not both")]
@@ -34,5 +64,45 @@ public sealed class ServiceIdentityConfigurationTests
         var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithUpstream(new Uri("http://127.0.0.1:9")).WithSettings(settings).Start());
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// The gateway sends its IAM users' passwords to the IAM endpoint: an http:// one was accepted in Production,
+    /// where Drs:Endpoint over http is refused for carrying tokens in clear text.
+    /// </remarks>
+    [Theory]
+    [InlineData("Gateway:ServiceIdentity:IamEndpoint", "Drs:AllowInsecureEndpoint")]
+    [InlineData("Gateway:ServiceIdentity:Credentials:" + ServiceIdentityFixture.OtherProject + ":IamEndpoint", "Drs:AllowInsecureEndpoint")]
+    [InlineData("Gateway:ServiceIdentity:Regions:eu-nl:IamEndpoint", "Drs:Regions:eu-nl:AllowInsecureEndpoint")]
+    [InlineData("Gateway:ServiceIdentity:Regions:eu-nl:Credentials:" + ServiceIdentityFixture.OtherProject + ":IamEndpoint", "Drs:Regions:eu-nl:AllowInsecureEndpoint")]
+    public async Task A_plain_http_iam_endpoint_stops_start_up_outside_development_unless_its_region_allows_it(string key, string allowSetting)
+    {
+        using var minter = new JwtMinter();
+        Dictionary<string, string?> Settings(bool allow)
+        {
+            var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+            settings["environment"] = "Production";
+            settings["Drs:Regions:eu-nl:Endpoint"] = "https://drs.eu-nl.example.com";
+            settings["Gateway:ServiceIdentity:Regions:eu-nl:Credentials:" + ServiceIdentityFixture.OtherProject + ":AccessKey"] = "AK";
+            settings["Gateway:ServiceIdentity:Regions:eu-nl:Credentials:" + ServiceIdentityFixture.OtherProject + ":SecretKey"] = "SK";
+            settings[key] = "http://admin:s3cret-pw@iam.example.com";
+            if (allow)
+            {
+                // The emulator answers over http too: the default region's opt-in is needed for it either way.
+                settings[allowSetting] = "true";
+                settings["Drs:AllowInsecureEndpoint"] = "true";
+            }
+
+            return settings;
+        }
+
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithUpstream(new Uri("https://drs.example.com")).WithSettings(Settings(allow: false)).Start());
+        await using var allowed = await GatewayHost.Builder().WithEmulator(settings: ServiceIdentityFixture.EmulatorSettings()).WithSettings(Settings(allow: true)).StartAsync();
+
+        Assert.Contains($"{key} 'http://iam.example.com' is plain http outside the Development environment", error.Message, StringComparison.Ordinal);
+        Assert.Contains(allowSetting + "=true", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
+        var jwt = minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-reports", ["scope"] = "drs.read" });
+        (await allowed.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }", null, headers: [new("Authorization", "Bearer " + jwt)])).AssertNoErrors();
     }
 }

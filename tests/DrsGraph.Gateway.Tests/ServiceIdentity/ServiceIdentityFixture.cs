@@ -29,19 +29,22 @@ public sealed class ServiceIdentityFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Gateway = await GatewayHost.Builder()
-            .WithEmulator(settings: new Dictionary<string, string?>
-            {
-                ["Emulator:Tenants:some-other-token:0"] = DemoProject,
-                [$"Emulator:Iam:AccessKeys:{AccessKey}:SecretKey"] = SecretKey,
-                [$"Emulator:Iam:AccessKeys:{AccessKey}:Projects:0"] = DemoProject,
-                [$"Emulator:Iam:Users:{IamUser}:Password"] = IamPassword,
-                [$"Emulator:Iam:Users:{IamUser}:Domain"] = IamDomain,
-                [$"Emulator:Iam:Users:{IamUser}:Projects:0"] = OtherProject,
-            })
+            .WithEmulator(settings: EmulatorSettings())
             .WithSettings(Settings(Minter.PublicKeyPem))
             .CaptureLogs()
             .StartAsync();
     }
+
+    /// <summary>The emulator's side: the AK/SK pair and IAM user the gateway holds, and one unrelated token.</summary>
+    public static Dictionary<string, string?> EmulatorSettings() => new()
+    {
+        ["Emulator:Tenants:some-other-token:0"] = DemoProject,
+        [$"Emulator:Iam:AccessKeys:{AccessKey}:SecretKey"] = SecretKey,
+        [$"Emulator:Iam:AccessKeys:{AccessKey}:Projects:0"] = DemoProject,
+        [$"Emulator:Iam:Users:{IamUser}:Password"] = IamPassword,
+        [$"Emulator:Iam:Users:{IamUser}:Domain"] = IamDomain,
+        [$"Emulator:Iam:Users:{IamUser}:Projects:0"] = OtherProject,
+    };
 
     /// <summary>The gateway's service-identity settings (tests of start-up validation start from these).</summary>
     public static Dictionary<string, string?> Settings(string publicKeyPem) => new()
