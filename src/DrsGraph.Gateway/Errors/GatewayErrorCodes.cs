@@ -86,6 +86,9 @@ public static class GatewayErrorCodes
     /// <summary>More fields share one response name in one merged selection set than <c>Gateway:Limits:MaxFieldsPerResponseName</c>.</summary>
     public const string TooManySameNameFields = "TOO_MANY_SAME_NAME_FIELDS";
 
+    /// <summary>Validation would compare fragments spread into the same selection sets more often than <c>Gateway:Limits:MaxFragmentComparisons</c>.</summary>
+    public const string TooManyMergedFragments = "TOO_MANY_MERGED_FRAGMENTS";
+
     /// <summary>The last of the first 100 validation errors: how many more there were.</summary>
     public const string TooManyValidationErrors = "TOO_MANY_VALIDATION_ERRORS";
 

@@ -156,17 +156,17 @@ public sealed class DocumentShape
         }
     }
 
-    private IGraphType? RootOf(GraphQLOperationDefinition operation) => operation.Operation switch
+    internal IGraphType? RootOf(GraphQLOperationDefinition operation) => operation.Operation switch
     {
         OperationType.Query => _schema.Query,
         OperationType.Mutation => _schema.Mutation,
         _ => _schema.Subscription,
     };
 
-    private IGraphType? TypeOf(GraphQLTypeCondition? condition) =>
+    internal IGraphType? TypeOf(GraphQLTypeCondition? condition) =>
         condition is null ? null : _schema.AllTypes[condition.Type.Name.StringValue];
 
-    private FieldType? FieldOf(IGraphType? parent, string name)
+    internal FieldType? FieldOf(IGraphType? parent, string name)
     {
         if (parent is null)
         {

@@ -23,6 +23,12 @@ public sealed class SameNameFieldTests(HostileRigFixture fixture) : IClassFixtur
             { "many fragments spread into one selection", $"{{ {job} {{ {string.Concat(Enumerable.Range(0, 30).Select(i => $"...F{i} "))} }} }} {string.Concat(Enumerable.Range(0, 30).Select(i => $"fragment F{i} on Job {{ s: {(i % 2 == 0 ? "status" : "phase")} }} "))}" },
             { "inline fragments", $"{{ {job} {{ {Repeat("... on Job { s: status } ... { s: phase } ", 15)} }} }}" },
             { "fragments under same-named parents", $"{{ {string.Concat(Enumerable.Range(0, 12).Select(i => $"a: {job} {{ ...F{i} }} "))} }} {string.Concat(Enumerable.Range(0, 12).Select(i => $"fragment F{i} on Job {{ ...G{i} }} fragment G{i} on Job {{ s: status s: phase }} "))}" },
+            // Copies of one plain leaf count once only while nothing else answers under their name.
+            { "Relay-style fragments beside one 'id: phase'", $"{{ {job} {{ id: phase {Fragments(25, "id __typename")} }} }} {FragmentDefinitions(25, _ => "id __typename")}" },
+            { "copies of 'id', one with a directive", $"{{ {job} {{ id @include(if: true) {Repeat("id ", 21)} }} }}" },
+            // Job.status is a JobStatus, JobDetail.status a JobStatus!: every pair across the two types conflicts (10 000 here).
+            { "copies of 'status' asked of two types", $"{{ {job} {{ {Repeat("... on Job { status } ", 100)} {Repeat("... on JobDetail { status } ", 100)} }} }}" },
+            { "copies of 'status' beside copies of 'status: phase'", $"{{ {job} {{ {Repeat("status ", 11)} {Fragments(11, "")} }} }} {FragmentDefinitions(11, _ => "status: phase")}" },
         };
     }
 
@@ -35,6 +41,37 @@ public sealed class SameNameFieldTests(HostileRigFixture fixture) : IClassFixtur
         Assert.True(answer.Status == HttpStatusCode.BadRequest, $"{what}: {(int)answer.Status} {answer.Raw[..Math.Min(500, answer.Raw.Length)]}");
         Assert.Equal("TOO_MANY_SAME_NAME_FIELDS", Assert.Single(answer.Codes));
         Assert.True(answer.Raw.Length < 1000, $"{what}: {answer.Raw.Length} characters");
+    }
+
+    [Fact]
+    public async Task Relay_style_colocated_fragments_each_selecting_id_and_typename_pass_and_run()
+    {
+        // Relay adds `id` and `__typename` to every fragment, Apollo `__typename` to every selection set: here 61
+        // copies of `id` land in one selection set (30 fragments, each spreading a child's). They never conflict.
+        var query = $"{{ job(id: \"{JobId}\") {{ id {Fragments(30, "")} }} }} "
+            + FragmentDefinitions(30, i => $"id __typename status ...G{i}")
+            + string.Concat(Enumerable.Range(0, 30).Select(i => $"fragment G{i} on Job {{ id __typename phase isTerminal }} "));
+
+        var answer = await fixture.Rig.QueryAsync(query);
+
+        answer.AssertNoErrors();
+        var data = answer.Data!["job"]!.AsObject();
+        Assert.Equal(JobId, data["id"]!.GetValue<string>());
+        Assert.Equal("Job", data["__typename"]!.GetValue<string>());
+        Assert.Equal(new[] { "id", "__typename", "status", "phase", "isTerminal" }, data.Select(p => p.Key));
+    }
+
+    [Fact]
+    public async Task Thousands_of_copies_of_one_field_are_refused_though_they_count_once()
+    {
+        // They never conflict, but validation still compares them pair by pair: 4900 copies cost 0.5 s.
+        var answer = await fixture.Rig.QueryAsync($"{{ job(id: \"{JobId}\") {{ {Repeat("id ", 4900)} }} }}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal("TOO_MANY_SAME_NAME_FIELDS", Assert.Single(answer.Codes));
+        var message = answer.Errors.Single()!["message"]!.GetValue<string>();
+        Assert.Contains("'job.id' alone has 4900", message, StringComparison.Ordinal);
+        Assert.Contains("Gateway:Limits:MaxIdenticalLeafPairs", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,4 +124,10 @@ public sealed class SameNameFieldTests(HostileRigFixture fixture) : IClassFixtur
     }
 
     private static string Repeat(string text, int times) => string.Concat(Enumerable.Repeat(text, times));
+
+    /// <summary>Spreads of F0 to F(count - 1), each preceded by <paramref name="beside"/>.</summary>
+    private static string Fragments(int count, string beside) => string.Concat(Enumerable.Range(0, count).Select(i => $"{beside} ...F{i} "));
+
+    private static string FragmentDefinitions(int count, Func<int, string> selections) =>
+        string.Concat(Enumerable.Range(0, count).Select(i => $"fragment F{i} on Job {{ {selections(i)} }} "));
 }
