@@ -66,6 +66,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         WithFilterArguments(field)
             // The job budget and the answer-size estimate count the page.
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
+            .WithMetadata(ListSizes.MaxPageSizeKey, options.MaxPageSize)
             .WithMetadata(ListSizes.MaxJobIdsKey, options.MaxPageSize)
             .ResolveAsync(async context =>
             {
@@ -176,6 +177,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
             .WithMetadata(ListSizes.JobIdsArgumentKey, "ids")
             .WithMetadata(ListSizes.MaxJobIdsKey, maxIds)
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
+            .WithMetadata(ListSizes.MaxPageSizeKey, options.MaxPageSize)
             .Resolve(context =>
             {
                 var caller = GatewayUserContext.Of(context).CallerFor(context);
