@@ -1,6 +1,8 @@
 using System.Collections;
 using DrsGraph.Gateway.Errors;
 using GraphQL;
+using GraphQL.Validation;
+using GraphQLParser.AST;
 
 namespace DrsGraph.Gateway.Browsing;
 
@@ -26,27 +28,75 @@ public static class BrowseArguments
 
     public static JobFilter Filter(object? where) => where is IDictionary<string, object?> input ? Read(input, 0) : JobFilter.All;
 
-    public static JobOrder Order(object? order)
+    /// <summary>
+    /// The field's <c>order</c>, its keys in the precedence the caller wrote: within one sort object the fields count
+    /// in the order written, as in HotChocolate (<c>{ status: DESC, createdAt: ASC }</c> sorts on status first). The
+    /// coerced value lists an object's fields in the schema's order, so a literal object's order is read from the
+    /// document; an object given by a variable keeps the order of its JSON keys as sent.
+    /// </summary>
+    public static JobOrder Order(IResolveFieldContext context) =>
+        Order(context.GetArgument<object?>("order"), context.FieldAst.Arguments?.ValueFor("order"),
+            new SentVariables(context.ExecutionContext.ExecutionOptions.Variables, context.Variables));
+
+    public static JobOrder Order(object? order, GraphQLValue? written = null, SentVariables? variables = null)
     {
         if (order is not IEnumerable entries)
         {
             return JobOrder.None;
         }
 
+        // A single object where a list is expected is a list of one (input coercion).
+        var writtenEntries = (written is GraphQLVariable whole ? RawVariable(whole, variables) : written) switch
+        {
+            GraphQLListValue list => list.Values?.Cast<object?>().ToList(),
+            GraphQLObjectValue one => [one],
+            IEnumerable<object?> raw and not IDictionary<string, object?> => raw.ToList(),
+            IDictionary<string, object?> one => [one],
+            _ => null,
+        };
         var keys = new List<JobOrder.Key>();
+        var index = 0;
         foreach (var entry in entries)
         {
-            foreach (var (name, direction) in entry as IDictionary<string, object?> ?? new Dictionary<string, object?>())
+            var given = entry as IDictionary<string, object?> ?? new Dictionary<string, object?>();
+            var asWritten = writtenEntries is not null && index < writtenEntries.Count ? WrittenOrder(writtenEntries[index], variables) : null;
+            // Written names first, in their order; any the document did not show (never expected) after, in the coerced order.
+            var names = (asWritten ?? []).Where(given.ContainsKey).Concat(given.Keys).Distinct(StringComparer.Ordinal);
+            foreach (var name in names)
             {
-                if (direction is bool descending && Fields.TryGetValue(name, out var field))
+                if (given[name] is bool descending && Fields.TryGetValue(name, out var field))
                 {
                     keys.Add(new JobOrder.Key(field, descending));
                 }
             }
+
+            index++;
         }
 
         return new JobOrder(keys);
     }
+
+    /// <summary>The order as cursors bind it: one single-field object per key, in precedence (the same text as before for one field per object).</summary>
+    public static IReadOnlyList<IDictionary<string, object?>>? Binding(JobOrder order) => order.Keys.Count == 0 ? null :
+        [.. order.Keys.Select(k => (IDictionary<string, object?>)new Dictionary<string, object?> { [k.Field.InputName] = k.Descending })];
+
+    /// <summary>The request's variables as sent (JSON key order kept) and as coerced (for a default the document declares).</summary>
+    public sealed record SentVariables(GraphQL.Inputs? Sent, Variables? Coerced);
+
+    // The field names of one written sort object, in the order written: a document literal, or a variable's value
+    // as the request sent it. Coerced variables list an object's fields in the schema's order: not those.
+    private static IEnumerable<string>? WrittenOrder(object? entry, SentVariables? variables) => entry switch
+    {
+        GraphQLObjectValue literal => literal.Fields?.Select(f => f.Name.StringValue) ?? [],
+        GraphQLVariable variable => WrittenOrder(RawVariable(variable, variables), variables),
+        IDictionary<string, object?> raw => raw.Keys,
+        _ => null,
+    };
+
+    // A variable the request did not send takes the document's default, a literal.
+    private static object? RawVariable(GraphQLVariable variable, SentVariables? variables) =>
+        variables?.Sent is { } sent && sent.TryGetValue(variable.Name.StringValue, out var value) ? value
+        : variables?.Coerced?.Find(variable.Name.Value)?.Definition?.DefaultValue;
 
     private static JobFilter Read(IDictionary<string, object?> input, int depth)
     {

@@ -39,6 +39,9 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
             return DataLoaderResultExtensions.Completed(now);
         }
 
+        // What the list already says narrows the candidates first: a job it rules out is never fetched for, nor
+        // counted against MaxLocalCandidates. The full filter is applied again below, so the answer is the same.
+        candidates = Narrow(candidates, filter, fromList);
         var ids = candidates.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
         if (TooManyCandidates(needs, ids.Count) is { } refusal)
         {
@@ -88,6 +91,24 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
         Needs(filter, order, fromList) != JobSources.None ? null
         : filter.IsEmpty && order.Keys.Count == 0 ? candidates
         : Arrange(candidates, filter, order);
+
+    /// <summary>
+    /// The <paramref name="candidates"/> of a project's list that pass the part of <paramref name="filter"/> the
+    /// list answers (<see cref="JobFilter.Loosened"/>): only these can match, so only these need batch answers.
+    /// For given IDs nothing is known before fetching, and they are returned as they are.
+    /// </summary>
+    public static IReadOnlyList<JobFacts> Narrow(IReadOnlyList<JobFacts> candidates, JobFilter filter, bool fromList)
+    {
+        if (!fromList || filter.IsEmpty)
+        {
+            return candidates;
+        }
+
+        // The listed fields read the same before and after the fetch (BrowseField prefers the list's answer, and
+        // a listed status is never fetched), so a job this drops could not have matched.
+        var listed = filter.Loosened(field => field.NeedsFor(fromList) == JobSources.None);
+        return listed.IsEmpty ? candidates : [.. candidates.Where(listed.Matches)];
+    }
 
     /// <summary><c>FILTER_TOO_BROAD</c> when filtering and sorting would need batch answers for more than <c>MaxLocalCandidates</c> jobs, else null.</summary>
     public ExecutionError? TooManyCandidates(JobSources needs, int candidates) =>

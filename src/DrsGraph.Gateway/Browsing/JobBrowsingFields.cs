@@ -66,6 +66,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         WithFilterArguments(field)
             // The job budget and the answer-size estimate count the page.
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
+            .WithMetadata(ListSizes.MaxPageSizeKey, options.MaxPageSize)
             .WithMetadata(ListSizes.MaxJobIdsKey, options.MaxPageSize)
             .ResolveAsync(async context =>
             {
@@ -151,7 +152,7 @@ public sealed class JobBrowsingFields(JobBrowser browser)
         }
 
         var candidates = refs.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
-        var (filter, sort) = (BrowseArguments.Filter(where), BrowseArguments.Order(order));
+        var (filter, sort) = (BrowseArguments.Filter(where), BrowseArguments.Order(context));
         if (JobBrowser.SelectNow(candidates, filter, sort, fromList: false) is { } now)
         {
             return (IReadOnlyList<JobRef>)[.. now.Select(m => new JobRef(m.Id))];
@@ -176,15 +177,19 @@ public sealed class JobBrowsingFields(JobBrowser browser)
             .WithMetadata(ListSizes.JobIdsArgumentKey, "ids")
             .WithMetadata(ListSizes.MaxJobIdsKey, maxIds)
             .WithMetadata(ListSizes.PageSizeKey, options.DefaultPageSize)
+            .WithMetadata(ListSizes.MaxPageSizeKey, options.MaxPageSize)
             .Resolve(context =>
             {
                 var caller = GatewayUserContext.Of(context).CallerFor(context);
                 var ids = readIds(context);
-                var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
-                var binding = BrowseCursors.Bind("jobsConnection", CursorScopeOf(caller), where, order, ids.Select(r => r?.Id ?? ""));
+                var where = context.GetArgument<object?>("where");
+                var sort = BrowseArguments.Order(context);
+                // Bound to the order as applied (precedence as written), not to the coerced objects, whose fields
+                // come in the schema's order: { status, createdAt } and { createdAt, status } are different lists.
+                var binding = BrowseCursors.Bind("jobsConnection", CursorScopeOf(caller), where, BrowseArguments.Binding(sort), ids.Select(r => r?.Id ?? ""));
                 var page = PageRequest.Read(context, options, browser.Cursors, binding);
                 var candidates = ids.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
-                var (filter, sort) = (BrowseArguments.Filter(where), BrowseArguments.Order(order));
+                var filter = BrowseArguments.Filter(where);
                 if (JobBrowser.SelectNow(candidates, filter, sort, fromList: false) is { } now)
                 {
                     // Answered now: the nodes' fields batch with the operation's other job fields.

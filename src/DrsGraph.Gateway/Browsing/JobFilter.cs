@@ -22,4 +22,13 @@ public sealed record JobFilter(IReadOnlyList<FieldCondition> Conditions, IReadOn
     /// ones safe to push down to DRS, which narrows the list without changing the answer.
     /// </summary>
     public IEnumerable<FieldCondition> RequiredConditions() => Conditions.Concat(And.SelectMany(f => f.RequiredConditions()));
+
+    /// <summary>
+    /// A looser filter every match also passes, reading only the fields <paramref name="known"/> accepts: the
+    /// other conditions are dropped (true), at any depth. Safe through <c>and</c> and <c>or</c> alike because
+    /// the filter has no negation of an object (neq, nin, ... negate one field's value only): loosening a part
+    /// can only let more through. An <c>or</c> entry loosened to nothing makes its whole <c>or</c> true.
+    /// </summary>
+    public JobFilter Loosened(Func<BrowseField, bool> known) =>
+        new([.. Conditions.Where(c => known(c.Field))], [.. And.Select(f => f.Loosened(known))], [.. Or.Select(f => f.Loosened(known))]);
 }

@@ -16,9 +16,10 @@ public sealed record ProjectPage(JobFilter Filter, JobOrder Order, PageRequest R
     /// <summary>Reads and checks the field's arguments (<c>INVALID_CURSOR</c>, paging and filter errors, in that order).</summary>
     public static ProjectPage Read(IResolveFieldContext context, DrsCaller caller, JobBrowser browser)
     {
-        var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
-        var binding = BrowseCursors.Bind("projectJobs", JobBrowsingFields.CursorScopeOf(caller), where, order, null);
+        var (where, order) = (context.GetArgument<object?>("where"), BrowseArguments.Order(context));
+        // Bound to the order as applied (precedence as written), not to the coerced objects (schema order).
+        var binding = BrowseCursors.Bind("projectJobs", JobBrowsingFields.CursorScopeOf(caller), where, BrowseArguments.Binding(order), null);
         var request = PageRequest.Read(context, browser.Options, browser.Cursors, binding);
-        return new ProjectPage(BrowseArguments.Filter(where), BrowseArguments.Order(order).ThenNewestFirst(), request, binding);
+        return new ProjectPage(BrowseArguments.Filter(where), order.ThenNewestFirst(), request, binding);
     }
 }

@@ -25,6 +25,14 @@ public static class ListSizes
     public const string PageSizeKey = "drsgraph:listSize:pageSize";
 
     /// <summary>
+    /// An <c>int</c>: the largest page (<c>first</c>/<c>last</c>) of a <see cref="PageSizeKey"/> connection; a larger one
+    /// is refused by the field itself (<c>PAGE_SIZE_EXCEEDED</c>), so the result-size estimate counts at most this
+    /// many. Counting the page as asked would refuse the whole request (<c>RESULT_TOO_LARGE</c>) for what is the
+    /// field's own, clearer error, and take every other root field's data with it.
+    /// </summary>
+    public const string MaxPageSizeKey = "drsgraph:listSize:maxPageSize";
+
+    /// <summary>
     /// A <c>string</c>: the argument naming the jobs the field loads, one ID (<c>job(id:)</c>) or a list of them
     /// (<c>jobs(ids:)</c>). The job budget (<c>JobBudgetRule</c>) and the rate limiter's charge (<c>RequestCost</c>)
     /// count the IDs named there, so a new field that loads jobs is counted by saying so, not by its name.
@@ -101,7 +109,7 @@ public static class ListSizes
 
         if (definition.GetMetadata<int?>(PageSizeKey) is { } pageSize)
         {
-            return PageSizeOf(field, variables, pageSize);
+            return Math.Min(PageSizeOf(field, variables, pageSize), definition.GetMetadata<int?>(MaxPageSizeKey) ?? int.MaxValue);
         }
 
         if (definition.GetMetadata<string?>(ArgumentKey) is not { } argumentName || field.Arguments?.Items is not { } arguments)

@@ -40,6 +40,27 @@ public sealed class BrowseFieldErrorTests(GatewayFixture fixture)
         Assert.Equal(ids, data["jobs"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()));
     }
 
+    [Theory]
+    [InlineData("projectJobs(first: 100000)", null)]
+    [InlineData("projectJobs(last: 100000)", null)]
+    [InlineData("projectJobs(first: $n)", 100000)]
+    [InlineData("jobsConnection(ids: [\"00000000-0000-0000-0000-00000000jb00\"], first: 100000)", null)]
+    public async Task A_page_far_above_the_largest_is_the_field_s_PAGE_SIZE_EXCEEDED_not_a_request_refused_as_too_large(string field, int? n)
+    {
+        // Counted as asked, 100 000 nodes with their fields would be a RESULT_TOO_LARGE estimate for the whole
+        // request: no data at all, and a code that does not say the page is what to change.
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(1, project: project);
+
+        var answer = await fixture.QueryAsync(
+            $"query{(n is null ? "" : "($n: Int)")} {{ page: {field} {{ totalCount pageInfo {{ hasNextPage }} nodes {{ id status }} edges {{ cursor node {{ id }} }} }} byId: job(id: \"{ids[0]}\") {{ id }} }}",
+            variables: n is null ? null : new { n }, headers: BrowseJobs.Headers(project));
+
+        Assert.Equal(["PAGE_SIZE_EXCEEDED"], answer.Codes);
+        Assert.Null(answer.Data!["page"]);
+        Assert.Equal(ids[0], answer.Data!["byId"]!["id"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_malformed_id_s_error_points_at_its_null_or_at_the_field_when_the_answer_has_no_place_for_it()
     {

@@ -217,6 +217,39 @@ public sealed class IdBrowsingTests(GatewayFixture fixture)
         Assert.Equal(ids.Skip(2).Take(2), next.Data!["jobsConnection"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
     }
 
+    [Fact]
+    public async Task Within_one_sort_object_the_fields_count_in_the_order_written_literal_or_variable()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 20);
+        var list = GatewayFixture.IdList(ids);
+        async Task<List<string>> SortedAsync(string order, object? variables = null, string declare = "")
+        {
+            var answer = (await fixture.QueryAsync($"query{declare} {{ jobs(ids: {list}, order: {order}) {{ id }} }}", variables, headers: BrowseJobs.Headers(project))).AssertNoErrors();
+            return [.. answer.Data!["jobs"]!.AsArray().Select(j => Str(j!, "id"))];
+        }
+
+        // The schema lists name before status: an object read in schema order would sort on the name first.
+        var statusFirst = await SortedAsync("[{ status: DESC }, { name: ASC }]");
+        var nameFirst = await SortedAsync("[{ name: ASC }, { status: DESC }]");
+        Assert.NotEqual(statusFirst, nameFirst);
+
+        Assert.Equal(statusFirst, await SortedAsync("[{ status: DESC, name: ASC }]"));
+        Assert.Equal(statusFirst, await SortedAsync("{ status: DESC, name: ASC }"));
+        Assert.Equal(nameFirst, await SortedAsync("[{ name: ASC, status: DESC }]"));
+        // From variables: the JSON keys' order as sent, for the whole list and for one entry.
+        Assert.Equal(statusFirst, await SortedAsync("$o", new { o = new[] { new { status = "DESC", name = "ASC" } } }, "($o: [JobSortInput!])"));
+        Assert.Equal(statusFirst, await SortedAsync("[$e]", new { e = new { status = "DESC", name = "ASC" } }, "($e: JobSortInput!)"));
+        Assert.Equal(nameFirst, await SortedAsync("$o", new { o = new[] { new { name = "ASC", status = "DESC" } } }, "($o: [JobSortInput!])"));
+
+        // A cursor is bound to the order applied: one of { status, name } does not page { name, status }.
+        var cursor = (await fixture.QueryAsync($"{{ jobsConnection(ids: {list}, first: 2, order: {{ status: DESC, name: ASC }}) {{ pageInfo {{ endCursor }} }} }}", headers: BrowseJobs.Headers(project)))
+            .AssertNoErrors().Data!["jobsConnection"]!["pageInfo"]!["endCursor"]!.GetValue<string>();
+        var next = (await fixture.QueryAsync($"{{ jobsConnection(ids: {list}, first: 2, after: \"{cursor}\", order: [{{ status: DESC }}, {{ name: ASC }}]) {{ nodes {{ id }} }} }}", headers: BrowseJobs.Headers(project))).AssertNoErrors();
+        Assert.Equal(statusFirst[2..4], next.Data!["jobsConnection"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+        Assert.Equal(["INVALID_CURSOR"], (await fixture.QueryAsync($"{{ jobsConnection(ids: {list}, first: 2, after: \"{cursor}\", order: {{ name: ASC, status: DESC }}) {{ nodes {{ id }} }} }}", headers: BrowseJobs.Headers(project))).Codes);
+    }
+
     private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
         fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
 

@@ -122,6 +122,92 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task What_the_list_says_narrows_the_batch_fetch_to_the_jobs_it_lets_through_and_only_those_count_against_MaxLocalCandidates()
+    {
+        // 40 jobs: 10 SYNC (every fourth), 8 failed (every fifth from the third), 2 both.
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 40);
+        var failed = ids.Where((_, i) => i % 5 == 2).Order().ToList();
+        var syncFailed = ids.Where((_, i) => i % 5 == 2 && i % 4 == 3).Order().ToList();
+        // No answer cache: each query's batch calls are its own.
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!)
+            .WithSetting("Gateway:Browse:MaxLocalCandidates", "8").WithSetting("Gateway:Cache:Enabled", "false").Start();
+        Task<GraphQLAnswer> Query(string query) => host.QueryAsync(query, GatewayFixture.Token, null, BrowseJobs.Headers(project));
+        async Task<UpstreamCall> OneBatchCallAsync(string query)
+        {
+            await fixture.ClearUpstreamLogAsync();
+            (await Query(query)).AssertNoErrors();
+            return Assert.Single(await fixture.UpstreamCallsAsync(), c => c.ProjectId == project && c.Endpoint != "list");
+        }
+
+        // The filter reads only listed fields, the order progress: progress for the 2 matches, not the 10 SYNC jobs.
+        var progress = await OneBatchCallAsync("{ projectJobs(first: 1, where: { useType: { eq: SYNC }, isFailed: { eq: true } }, order: [{ progressPercent: ASC }]) { totalCount nodes { id } } }");
+        Assert.Equal("progress", progress.Endpoint);
+        Assert.Equal(syncFailed, progress.JobIds!.Order());
+
+        // A listed part beside a fetched one, under and: detail for the 8 failed jobs the list lets through, not the 40.
+        var detail = await OneBatchCallAsync("{ projectJobs(where: { and: [{ isFailed: { eq: true } }, { taskMode: { eq: FULL_TRANS } }] }) { totalCount } }");
+        Assert.Equal("detail", detail.Endpoint);
+        Assert.Equal(failed, detail.JobIds!.Order());
+
+        // An or narrows when each entry has a listed part: the SYNC jobs failed or named "nobody".
+        var either = await OneBatchCallAsync("{ projectJobs(where: { useType: { eq: SYNC }, or: [{ isFailed: { eq: true }, taskMode: { eq: FULL_TRANS } }, { name: { eq: \"nobody\" }, dbType: { eq: MYSQL } }] }) { totalCount } }");
+        Assert.Equal("detail", either.Endpoint);
+        Assert.Equal(syncFailed, either.JobIds!.Order());
+
+        // An or one of whose entries only a fetch answers cannot narrow: all 10 SYNC jobs are candidates, more than 8.
+        await fixture.ClearUpstreamLogAsync();
+        var mixed = await Query("{ projectJobs(where: { useType: { eq: SYNC }, or: [{ isFailed: { eq: true } }, { taskMode: { eq: FULL_TRANS } }] }) { totalCount } }");
+        Assert.Equal(["FILTER_TOO_BROAD"], mixed.Codes);
+        Assert.Contains("10 jobs (at most 8)", mixed.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await fixture.UpstreamCallsAsync(), c => c.ProjectId == project && c.Endpoint != "list");
+    }
+
+    [Fact]
+    public async Task Filters_mixing_listed_and_fetched_fields_through_and_or_and_negations_give_what_filtering_by_hand_gives()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 45);
+        var plain = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {AllFields} }} }}")).AssertNoErrors()
+            .Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
+        var newestFirst = plain.OrderByDescending(j => Detail(j, "createdAt"), StringComparer.Ordinal).ThenBy(j => Str(j, "id"), StringComparer.Ordinal).ToList();
+        static bool Failed(JsonObject j) => Str(j, "status") == "FULL_TRANSFER_FAILED";
+        static bool Sync(JsonObject j) => Detail(j, "useType") == "SYNC";
+        static bool FullTrans(JsonObject j) => Detail(j, "taskType") == "FULL_TRANS";
+        var progressFirst = Comparer<JsonObject>.Create((a, b) => (Percent(a), Percent(b)) switch
+        {
+            (null, null) => 0,
+            (null, _) => 1,
+            (_, null) => -1,
+            var (x, y) => x!.Value.CompareTo(y!.Value),
+        });
+
+        await AssertSameAsync("{ useType: { eq: SYNC }, isFailed: { eq: true } }", "[{ progressPercent: ASC }]",
+            newestFirst.Where(j => Sync(j) && Failed(j)).OrderBy(j => j, progressFirst));
+        await AssertSameAsync("{ isFailed: { eq: false } }", "[{ progressPercent: DESC }]",
+            newestFirst.Where(j => !Failed(j)).OrderByDescending(Percent));
+        await AssertSameAsync("{ useType: { eq: MIGRATION }, or: [{ isFailed: { eq: true } }, { progressPercent: { gte: 10 } }] }", null,
+            newestFirst.Where(j => !Sync(j) && (Failed(j) || Percent(j) >= 10)));
+        await AssertSameAsync("{ or: [{ isFailed: { eq: true }, taskMode: { eq: FULL_TRANS } }, { name: { startsWith: \"job-a\" }, progressPercent: { neq: null } }] }", "[{ name: DESC }]",
+            newestFirst.Where(j => (Failed(j) && FullTrans(j)) || (Detail(j, "name").StartsWith("job-a", StringComparison.Ordinal) && Percent(j) is not null))
+                .OrderByDescending(j => Detail(j, "name"), StringComparer.Ordinal));
+        await AssertSameAsync("{ and: [{ status: { neq: CONFIGURATION } }, { taskMode: { nin: [INCR_TRANS] } }, { or: [{ useType: { neq: SYNC } }, { progressPercent: { ngt: 50 } }] }] }", "[{ progressPercent: ASC }]",
+            newestFirst.Where(j => Str(j, "status") != "CONFIGURATION" && Detail(j, "taskType") != "INCR_TRANS" && (!Sync(j) || !(Percent(j) > 50))).OrderBy(j => j, progressFirst));
+        await AssertSameAsync("{ name: { nstartsWith: \"job-a\" }, taskMode: { neq: FULL_TRANS } }", null,
+            newestFirst.Where(j => !Detail(j, "name").StartsWith("job-a", StringComparison.Ordinal) && !FullTrans(j)));
+
+        async Task AssertSameAsync(string where, string? order, IEnumerable<JsonObject> expected)
+        {
+            var expectedIds = expected.Select(j => Str(j, "id")).ToList();
+            Assert.NotEmpty(expectedIds);
+            var arguments = $"first: 50, where: {where}" + (order is null ? "" : $", order: {order}");
+            var answer = (await QueryAsync(project, $"{{ projectJobs({arguments}) {{ totalCount nodes {{ id }} }} }}")).AssertNoErrors();
+            Assert.Equal(expectedIds, answer.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")));
+            Assert.Equal(expectedIds.Count, answer.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
     public async Task Paging_forwards_and_backwards_over_a_250_job_project_returns_every_job_once_in_order()
     {
         var project = BrowseJobs.NewProject();
