@@ -10,8 +10,11 @@ namespace DrsGraph.Gateway.Security;
 
 public static class SecurityExtensions
 {
-    /// <summary>Request headers a browser page may send cross-origin: the caller's and GraphQL over HTTP's.</summary>
-    public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Content-Type", "GraphQL-Require-Preflight"];
+    /// <summary>
+    /// Request headers a browser page may send cross-origin: the caller's, GraphQL over HTTP's, and the stream token of
+    /// graphql-sse's single connection mode.
+    /// </summary>
+    public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Content-Type", "GraphQL-Require-Preflight", "X-GraphQL-Event-Stream-Token"];
 
     /// <summary>
     /// <c>Gateway:Security</c>: the introspection switch, the CORS allow-list and the per-caller rate limiter; also runs the
@@ -56,7 +59,9 @@ public static class SecurityExtensions
         {
             services.AddCors(options => options.AddDefaultPolicy(policy => policy
                 .WithOrigins(cors.AllowedOrigins)
-                .WithMethods(HttpMethods.Get, HttpMethods.Post)
+                // PUT reserves and DELETE stops an operation in graphql-sse's single connection mode; both always cost
+                // a preflight, so allowing them for listed origins opens nothing to other pages.
+                .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
                 .WithHeaders(CorsAllowedHeaders)
                 .SetPreflightMaxAge(cors.PreflightMaxAge)));
         }

@@ -52,7 +52,9 @@ public sealed class JobPageSource(
                 : new PageObservation(observedAt, null, Fatal: JobBrowsingFields.ListError(listError));
         }
 
-        var candidates = listed.Candidates;
+        // As in projectJobs: what the list says narrows the candidates before any batch call or the MaxLocalCandidates
+        // count; a job it drops cannot match the full filter applied below.
+        var candidates = JobBrowser.Narrow(listed.Candidates, page.Filter, fromList: true);
         var needs = JobBrowser.Needs(page.Filter, page.Order, fromList: true);
         if ((listed.Refusal ?? browser.TooManyCandidates(needs, candidates.Count)) is { } refusal)
         {

@@ -89,6 +89,32 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
     }
 
     [Theory]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task An_allowed_origin_may_use_single_connection_sse_while_others_may_not(string method)
+    {
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("Gateway:Security:Cors:AllowedOrigins:0", "https://app.example.com")));
+
+        using var allowed = await rig.Client.SendAsync(StreamPreflight("https://app.example.com", method));
+        using var other = await rig.Client.SendAsync(StreamPreflight("https://evil.example", method));
+
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Contains(method, string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Methods")), StringComparison.Ordinal);
+        Assert.Contains("X-GRAPHQL-EVENT-STREAM-TOKEN", string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Headers")).ToUpperInvariant(), StringComparison.Ordinal);
+        Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.False(other.Headers.Contains("Access-Control-Allow-Methods"));
+
+        static HttpRequestMessage StreamPreflight(string origin, string method)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Options, "/graphql");
+            request.Headers.Add("Origin", origin);
+            request.Headers.Add("Access-Control-Request-Method", method);
+            request.Headers.Add("Access-Control-Request-Headers", "x-auth-token,x-graphql-event-stream-token");
+            return request;
+        }
+    }
+
+    [Theory]
     [InlineData("Gateway:Security:Cors:AllowedOrigins:0", "https://app.example.com/path", "is not an origin")]
     [InlineData("Gateway:Security:RateLimit:BurstLimit", "0", "BurstLimit")]
     [InlineData("Gateway:RequestTimeout", "00:00:00", "RequestTimeout")]

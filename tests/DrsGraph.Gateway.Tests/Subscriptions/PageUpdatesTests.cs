@@ -13,7 +13,7 @@ namespace DrsGraph.Gateway.Tests.Subscriptions;
 /// </summary>
 public sealed class PageWatchRig : SubscriptionRig
 {
-    private readonly string[] _projects = [.. Enumerable.Range(0, 16).Select(_ => Guid.NewGuid().ToString("N"))];
+    private readonly string[] _projects = [.. Enumerable.Range(0, 24).Select(_ => Guid.NewGuid().ToString("N"))];
     private int _next;
 
     public const int MaxLocalCandidates = 20;
@@ -402,6 +402,28 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         Assert.Equal("FILTER_TOO_BROAD", tooBroad["errors"]![0]!["extensions"]!["code"]!.GetValue<string>());
         await broad.CompletedAsync();
         Assert.DoesNotContain(await rig.UpstreamCallsAsync(), c => c.ProjectId == project && c.Endpoint == "progress");
+    }
+
+    [Fact]
+    public async Task What_the_list_says_narrows_a_watched_page_s_batch_fetch_and_its_candidate_count()
+    {
+        // More jobs than MaxLocalCandidates, of which the list's statuses leave 3: sorting those on progress fetches
+        // progress for the 3 only, as projectJobs does, where counting every listed job would refuse the page.
+        await rig.NoSubscriptionsLeftAsync();
+        var project = rig.NewProject();
+        await rig.CreateInAsync(project, PageWatchRig.MaxLocalCandidates + 1);
+        var failed = await rig.CreateInAsync(project, 3, status: "FULL_TRANSFER_FAILED");
+        await rig.ClearUpstreamLogAsync();
+        using var subscription = await rig.SubscribeAsync(
+            "subscription { projectJobsUpdates(first: 5, where: { isFailed: { eq: true } }, order: [{ progressPercent: ASC }]) { page { totalCount nodes { id } } } }", project: project);
+
+        var initial = await subscription.NextAsync();
+        Assert.Null(initial["errors"]);
+        Assert.Equal(3, Page(initial)["totalCount"]!.GetValue<int>());
+        Assert.Equal(failed.Order(), NodeIds(Page(initial)["nodes"]!).Order());
+        var progress = (await rig.UpstreamCallsAsync()).Where(c => c.ProjectId == project && c.Endpoint == "progress").ToList();
+        Assert.NotEmpty(progress);
+        Assert.All(progress, c => Assert.Equal(failed.Order(), c.JobIds!.Order()));
     }
 
     [Fact]
