@@ -91,7 +91,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (GraphQLEventStreamHandler<TSchema>.StreamToken(request) is { } streamToken
             && (!isGet || GraphQLMediaTypes.PrefersEventStream(request.Headers.Accept)))
         {
-            await HandleReservedStreamAsync(context, streamToken, isGet);
+            await HandleEventStreamAsync(context, isGet, streamToken);
             return;
         }
 
@@ -154,11 +154,14 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     }
 
     /// <summary>
-    /// GraphQL over SSE, graphql-sse's distinct connections mode (a request without a reservation token). The CSRF
-    /// rules hold as for JSON answers: an EventSource GET is exactly what a hostile page can make a browser send.
-    /// After that every problem is an event on the accepted stream (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
+    /// GraphQL over SSE. Without a reservation token (<paramref name="token"/> null) it is graphql-sse's distinct
+    /// connections mode: every problem after the CSRF check is an event on the accepted stream. With one, single
+    /// connection mode: the GET opens the reservation's stream, a POST runs an operation whose results go to it, and
+    /// refusals are plain HTTP answers, as the protocol wants (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
+    /// The CSRF rules hold as for JSON answers in both: an EventSource GET is exactly what a hostile page can make a
+    /// browser send.
     /// </summary>
-    private async Task HandleEventStreamAsync(HttpContext context, bool isGet)
+    private async Task HandleEventStreamAsync(HttpContext context, bool isGet, string? token = null)
     {
         var request = context.Request;
         if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
@@ -170,7 +173,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
         if (isGet)
         {
-            await eventStreams.HandleAsync(context, _reader.FromQueryString(request.Query), GraphQLTransport.EventStreamGet);
+            await (token is null
+                ? eventStreams.HandleAsync(context, _reader.FromQueryString(request.Query), GraphQLTransport.EventStreamGet)
+                : eventStreams.OpenStreamAsync(context, token));
             return;
         }
 
@@ -185,43 +190,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             var parsed = body.Document is null ? ParsedRequest.Invalid(body.Error!, body.Code)
                 : body.Document.RootElement.ValueKind == JsonValueKind.Array ? ParsedRequest.Invalid("Batches are not supported over an event stream; send one JSON object.")
                 : _reader.FromJson(body.Document.RootElement);
-            await eventStreams.HandleAsync(context, parsed, GraphQLTransport.EventStreamPost);
-        }
-    }
-
-    /// <summary>
-    /// A request carrying a single connection mode token: the GET opens the reservation's stream, a POST runs an
-    /// operation whose results go to it. The CSRF rules hold as everywhere; refusals are plain HTTP answers, as
-    /// graphql-sse's protocol wants for this mode (see <see cref="GraphQLEventStreamHandler{TSchema}"/>).
-    /// </summary>
-    private async Task HandleReservedStreamAsync(HttpContext context, string token, bool isGet)
-    {
-        var request = context.Request;
-        if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
-        {
-            LogCsrfRefused(logger, request.Method, request.Headers.Origin, request.Headers["Sec-Fetch-Site"]);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, GraphQLMediaTypes.Json, CsrfGuard.RefusalMessage, logged: true);
-            return;
-        }
-
-        if (isGet)
-        {
-            await eventStreams.OpenStreamAsync(context, token);
-            return;
-        }
-
-        var body = await ReadPostAsync(context);
-        if (body.Abandoned)
-        {
-            return;
-        }
-
-        using (body.Document)
-        {
-            var parsed = body.Document is null ? ParsedRequest.Invalid(body.Error!, body.Code)
-                : body.Document.RootElement.ValueKind == JsonValueKind.Array ? ParsedRequest.Invalid("Batches are not supported over an event stream; send one JSON object.")
-                : _reader.FromJson(body.Document.RootElement);
-            await eventStreams.StartOperationAsync(context, token, parsed, body.Document?.RootElement, body.Document is null ? body.Status : StatusCodes.Status400BadRequest);
+            await (token is null
+                ? eventStreams.HandleAsync(context, parsed, GraphQLTransport.EventStreamPost)
+                : eventStreams.StartOperationAsync(context, token, parsed, body.Document?.RootElement, body.Document is null ? body.Status : StatusCodes.Status400BadRequest));
         }
     }
 

@@ -351,32 +351,8 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
     private async Task PumpAsync(HttpResponse response, EventStreamSession session, CancellationToken cancellationToken)
     {
         var reader = session.Outbox;
-        var keepAlive = options.Value.KeepAliveInterval;
-        Task<bool>? waiting = null;
-        while (true)
+        while (await WaitWithKeepAliveAsync(reader, response, cancellationToken))
         {
-            waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-            if (keepAlive > TimeSpan.Zero && !waiting.IsCompleted)
-            {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var delay = Task.Delay(keepAlive, timeProvider, idle.Token);
-                if (await Task.WhenAny(waiting, delay) != waiting)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    await response.Body.WriteAsync(KeepAlive, cancellationToken);
-                    await response.Body.FlushAsync(cancellationToken);
-                    continue;
-                }
-
-                await idle.CancelAsync();
-            }
-
-            if (!await waiting)
-            {
-                return;
-            }
-
-            waiting = null;
             while (reader.TryRead(out var message))
             {
                 await response.Body.WriteAsync(message, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLHttp;
 using GraphQL;
@@ -98,34 +99,10 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
         // A subscription has exactly one root field, so exactly one stream.
         using var stream = ResultStream.Subscribe(streams.Values.Single(), options.Value.MaxPendingResults, StreamingConnections.ServerSentEvents);
         var reader = stream.Results;
-        var keepAlive = options.Value.KeepAliveInterval;
-        Task<bool>? waiting = null;
         try
         {
-            while (true)
+            while (await WaitWithKeepAliveAsync(reader, context.Response, cancellationToken))
             {
-                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-                if (keepAlive > TimeSpan.Zero && !waiting.IsCompleted)
-                {
-                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    var delay = Task.Delay(keepAlive, timeProvider, idle.Token);
-                    if (await Task.WhenAny(waiting, delay) != waiting)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        await context.Response.Body.WriteAsync(KeepAlive, cancellationToken);
-                        await context.Response.Body.FlushAsync(cancellationToken);
-                        continue;
-                    }
-
-                    await idle.CancelAsync();
-                }
-
-                if (!await waiting)
-                {
-                    return;
-                }
-
-                waiting = null;
                 while (reader.TryRead(out var next))
                 {
                     await WriteNextAsync(context.Response, next, cancellationToken);
@@ -146,6 +123,32 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
 
             await WriteNextAsync(context.Response, ResultWriter.Error(ex.Message, GatewayErrorCodes.SubscriptionEnded), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="reader"/> has something to send, writing a keep-alive comment every
+    /// <c>KeepAliveInterval</c> while it has not (proxies cut idle connections); false once it is completed.
+    /// </summary>
+    private async Task<bool> WaitWithKeepAliveAsync<T>(ChannelReader<T> reader, HttpResponse response, CancellationToken cancellationToken)
+    {
+        var waiting = reader.WaitToReadAsync(cancellationToken).AsTask();
+        var keepAlive = options.Value.KeepAliveInterval;
+        while (keepAlive > TimeSpan.Zero && !waiting.IsCompleted)
+        {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(keepAlive, timeProvider, idle.Token);
+            if (await Task.WhenAny(waiting, delay) == waiting)
+            {
+                await idle.CancelAsync();
+                break;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            await response.Body.WriteAsync(KeepAlive, cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+
+        return await waiting;
     }
 
     private async Task WriteNextAsync(HttpResponse response, ExecutionResult result, CancellationToken cancellationToken)

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using DrsGraph.Gateway.Tests.Operations;
 using DrsGraph.Gateway.Tests.Subscriptions;
 
 namespace DrsGraph.Gateway.Tests.GraphQLStreaming;
@@ -84,22 +82,6 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
         var (status, description) = await client.ReceiveCloseAsync();
         Assert.Equal(4403, (int?)status);
         Assert.DoesNotContain(SubscriptionRig.Token, description, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Open_connections_active_subscriptions_and_events_sent_are_in_the_metrics_by_transport()
-    {
-        var id = (await rig.CreateJobsAsync(1)).Single();
-        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
-        await client.SendAsync(new { id = "jobs", type = "subscribe", payload = new { query = Watch, variables = new { ids = new[] { id } } } });
-        Assert.Equal("next", (string?)(await client.ReceiveAsync())["type"]);
-
-        const string Sent = """drsgraph_graphql_events_sent_total\{[^}]*transport="websocket"[^}]*\} [1-9]""";
-        var metrics = await PrometheusText.ScrapeUntilAsync(rig.Client, m => Regex.IsMatch(m, Sent));
-
-        Assert.Matches("""drsgraph_graphql_connections\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
-        Assert.Matches("""drsgraph_graphql_subscriptions\{[^}]*transport="websocket"[^}]*\} [1-9]""", metrics);
-        Assert.Matches(Sent, metrics);
     }
 
     /// <summary>
