@@ -17,6 +17,9 @@ public sealed class ServiceIdentityOptions : IValidatableObject
     /// <summary>Grant projects <c>*</c>: every project the gateway holds a credential for.</summary>
     public const string AnyProject = "*";
 
+    /// <summary>The kinds of public key a PEM may hold, tried in turn (<see cref="ImportPublicKey"/>).</summary>
+    private static readonly Func<AsymmetricAlgorithm>[] KeyKinds = [RSA.Create, ECDsa.Create];
+
     /// <summary>Switches the mode on. Default false (pass-through <c>X-Auth-Token</c>).</summary>
     public bool Enabled { get; set; }
 
@@ -167,28 +170,21 @@ public sealed class ServiceIdentityOptions : IValidatableObject
     /// </summary>
     internal static AsymmetricAlgorithm? ImportPublicKey(string pem)
     {
-        var rsa = RSA.Create();
-        try
+        foreach (var create in KeyKinds)
         {
-            rsa.ImportFromPem(pem);
-            return rsa;
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            rsa.Dispose();
+            var key = create();
+            try
+            {
+                key.ImportFromPem(pem);
+                return key;
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException)
+            {
+                key.Dispose();
+            }
         }
 
-        var ec = ECDsa.Create();
-        try
-        {
-            ec.ImportFromPem(pem);
-            return ec;
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            ec.Dispose();
-            return null;
-        }
+        return null;
     }
 
     private static string? SymmetricKeyProblem(string base64)
