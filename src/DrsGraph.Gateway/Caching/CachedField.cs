@@ -15,7 +15,7 @@ internal sealed class CachedField<T>(
     JsonTypeInfo<JobCacheEntry<T>> json)
     where T : class
 {
-    // The LRU's item and dictionary node, and our JobCacheEntry wrapper.
+    // The level's node (with its timer-wheel links) and dictionary entry, and our JobCacheEntry wrapper.
     internal const int EntryOverheadBytes = 200;
 
     // Keys are prefix, endpoint hash, project id, token hash, language, field and job id: about 150 chars.

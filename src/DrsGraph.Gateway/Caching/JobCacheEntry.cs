@@ -10,7 +10,7 @@ namespace DrsGraph.Gateway.Caching;
 /// cache's clock; an entry is fresh until <see cref="FreshUntil"/> and may be served as stale (only when
 /// DRS fails transiently) until <see cref="StaleUntil"/>. The same shape in memory and, as JSON, in Redis.
 /// </summary>
-public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil, DateTimeOffset StaleUntil)
+public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil, DateTimeOffset StaleUntil) : IJobCacheEntry
     where T : class
 {
     public bool IsFreshAt(DateTimeOffset now) => now < FreshUntil;
@@ -23,6 +23,12 @@ public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset 
         Value is { } value
             ? DrsResult<Fetched<T>>.Success(new Fetched<T>(value, new Freshness(FetchedAt.UtcDateTime, stale)))
             : DrsResult<Fetched<T>>.Failure(Error!);
+}
+
+/// <summary>What the memory level needs of any entry, whatever its field: when it is worth nothing.</summary>
+public interface IJobCacheEntry
+{
+    DateTimeOffset StaleUntil { get; }
 }
 
 /// <summary>Source-generated JSON for Redis: no reflection, enums by name so a reordered enum cannot misread.</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
-using BitFaster.Caching.Lru;
+using BitFaster.Caching;
+using BitFaster.Caching.Lfu;
+using BitFaster.Caching.Scheduler;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace DrsGraph.Gateway.Caching;
@@ -12,11 +14,14 @@ namespace DrsGraph.Gateway.Caching;
 /// (a Redis hit): a caller that asks once (a new token, a one-off query) then costs no long-lived heap,
 /// which is what kept a busy gateway's memory high (bench/README.md, Findings 1 and 2). Without Redis,
 /// or when a write fails, answers go to memory. Nothing here throws because of Redis.
-/// The memory level is a concurrent LRU (BitFaster.Caching) bounded by entry count: the byte budget divided
-/// by the largest entry estimate, so it stays within the budget whatever it holds. A MemoryCache with a size
-/// limit cost a cold request far more (per-entry options and expiry tokens, size bookkeeping, and compactions
-/// that sort every entry once full; bench/README.md). Entries carry their own times: one past its stale
-/// limit is dropped when read, and the LRU evicts the rest.
+/// The memory level is a concurrent W-TinyLFU cache (BitFaster.Caching's ConcurrentLfu) bounded by entry count:
+/// the byte budget divided by the largest entry estimate, so it stays within the budget whatever it holds. Once
+/// full, a new answer takes the place of an old one only if its key has been asked for more often (a small
+/// window of recent answers first gives every answer its chance): answers asked for once, as every answer of a
+/// caller that sends a new token per request is, then die young instead of living through two thirds of an LRU
+/// and being promoted by the GC, which made a cold request cost 1.7x the CPU it costs without the cache (bench/README.md, issue 15). An entry also
+/// leaves when it could no longer be served even stale. A MemoryCache with a size limit cost a cold request far
+/// more (per-entry options and expiry tokens, size bookkeeping, and compactions that sort every entry once full).
 /// </remarks>
 internal sealed class JobCacheTiers : IDisposable
 {
@@ -24,7 +29,7 @@ internal sealed class JobCacheTiers : IDisposable
     private readonly JobCacheMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly ConcurrentLru<string, object> _memory;
+    private readonly ICache<string, IJobCacheEntry> _memory;
     private readonly long _entryBytes;
     private volatile bool _disposed;
 
@@ -35,12 +40,16 @@ internal sealed class JobCacheTiers : IDisposable
         _clock = clock;
         _logger = logger;
         _entryBytes = CachedFields.MaxEntryBytes;
-        // At least 3: the LRU's hot, warm and cold queues need one slot each.
         var capacity = (int)Math.Clamp(options.MaxMemoryMegabytes * 1024L * 1024L / _entryBytes, 3, int.MaxValue);
-        // Equal hot, warm and cold queues rather than the default favouring warm (10 % hot, 10 % cold): entries
-        // are admitted to hot and evicted from cold unless read again, and a freshly fetched page of jobs must
-        // survive until its next poll even when the level is small.
-        _memory = new ConcurrentLru<string, object>(Environment.ProcessorCount, new EqualCapacityPartition(capacity), StringComparer.Ordinal);
+        _memory = new ConcurrentLfuBuilder<string, IJobCacheEntry>()
+            .WithCapacity(capacity)
+            .WithConcurrencyLevel(Environment.ProcessorCount)
+            .WithKeyComparer(StringComparer.Ordinal)
+            // Maintenance (admission, eviction, expiry) runs on the writing thread: the level never holds more
+            // than its capacity for longer than one write, so it stays within its byte budget.
+            .WithScheduler(new ForegroundScheduler())
+            .WithExpireAfter(new UntilStale(clock))
+            .Build();
         metrics.ObserveMemory(() => MemoryStatistics);
     }
 
@@ -167,6 +176,29 @@ internal sealed class JobCacheTiers : IDisposable
     {
         _disposed = true;
         _memory.Clear();
+    }
+
+    /// <summary>
+    /// An entry leaves the level when it could no longer be served, even stale: otherwise dead entries, never read
+    /// again, would hold their place and their frequency against new ones.
+    /// </summary>
+    private sealed class UntilStale(TimeProvider clock) : IExpiryCalculator<string, IJobCacheEntry>
+    {
+        private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
+
+        public Duration GetExpireAfterCreate(string key, IJobCacheEntry value) => Remaining(value);
+
+        public Duration GetExpireAfterRead(string key, IJobCacheEntry value, Duration current) => current;
+
+        public Duration GetExpireAfterUpdate(string key, IJobCacheEntry value, Duration current) => Remaining(value);
+
+        // The level's timer runs on the machine's clock, entries on the cache's (a TimeProvider): the remaining
+        // time is what the two share. Reads still check StaleUntil against the cache's clock.
+        private Duration Remaining(IJobCacheEntry value)
+        {
+            var left = value.StaleUntil - clock.GetUtcNow();
+            return Duration.FromTimeSpan(left > Shortest ? left : Shortest);
+        }
     }
 
     private void Remember<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now)

@@ -122,6 +122,54 @@ public sealed class CachingJobDataSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Jobs_polled_while_one_off_answers_flood_a_full_level_stay_cached()
+    {
+        var upstream = new CountingUpstream();
+        using var cache = Cache(CachePartition.Token, upstream, maxMemoryMegabytes: 1);
+        var polled = Ids(0, 20);
+        for (var poll = 0; poll < 3; poll++)
+        {
+            await cache.GetStatusesAsync(Owner, polled, CancellationToken.None);
+        }
+
+        // ~20 000 answers asked once each (what a new caller per request does), eighty times the level, with the
+        // poller asking again after every 1 000 of them (four times the level): its answers are not the ones evicted.
+        for (var batch = 0; batch < 200; batch++)
+        {
+            await cache.GetStatusesAsync(Owner, Ids(1_000 + (batch * 100), 100), CancellationToken.None);
+            if (batch % 10 == 9)
+            {
+                var calls = upstream.Calls;
+                await cache.GetStatusesAsync(Owner, polled, CancellationToken.None);
+                Assert.True(calls == upstream.Calls, $"the polled jobs were evicted after {batch + 1} batches");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Answers_past_their_stale_limit_leave_the_memory_level_without_being_read()
+    {
+        // Otherwise a dead answer keeps its place, and the reads it once had count against new answers.
+        using var cache = Cache(CachePartition.Token, new CountingUpstream(), clock: TimeProvider.System, configure: options =>
+        {
+            options.StatusTtl = TimeSpan.FromMilliseconds(50);
+            options.StaleGrace = TimeSpan.Zero;
+        });
+        await cache.GetStatusesAsync(Owner, Ids(0, 100), CancellationToken.None);
+        Assert.Equal(100, cache.MemoryStatistics!.CurrentEntryCount);
+
+        // The level's timer ticks about once a second, and expiry is applied when an answer is stored.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        for (var round = 0; cache.MemoryStatistics!.CurrentEntryCount > 1 && DateTime.UtcNow < deadline; round++)
+        {
+            await Task.Delay(100);
+            await cache.GetStatusesAsync(Owner, Ids(1_000 + round, 1), CancellationToken.None);
+        }
+
+        Assert.InRange(cache.MemoryStatistics!.CurrentEntryCount, 0, 1);
+    }
+
+    [Fact]
     public async Task Concurrent_callers_on_a_small_level_that_keeps_overwriting_itself_get_each_job_its_own_answer()
     {
         // 1 MB: a few hundred entries. Four callers read and write 5 000 jobs at once, so entries are evicted while
@@ -181,9 +229,11 @@ public sealed class CachingJobDataSourceTests : IDisposable
 
     private static JobStatusInfo Running => new(JobStatus.FullTransferStarted, "FULL_TRANSFER_STARTED", JobPhase.FullTransfer, false, false, null, null);
 
-    private CachingJobDataSource Cache(CachePartition partition, IJobDataSource? upstream = null, int maxMemoryMegabytes = 64, TimeProvider? clock = null)
+    private CachingJobDataSource Cache(CachePartition partition, IJobDataSource? upstream = null, int maxMemoryMegabytes = 64, TimeProvider? clock = null, Action<JobCacheOptions>? configure = null)
     {
-        var options = Options.Create(new JobCacheOptions { Partition = partition, KeySecret = new string('k', 32), MaxMemoryMegabytes = maxMemoryMegabytes });
+        var settings = new JobCacheOptions { Partition = partition, KeySecret = new string('k', 32), MaxMemoryMegabytes = maxMemoryMegabytes };
+        configure?.Invoke(settings);
+        var options = Options.Create(settings);
         return new CachingJobDataSource(
             upstream ?? _upstream,
             new JobCacheKeys(options, new FixedEndpoint()),
