@@ -16,12 +16,13 @@ namespace DrsGraph.Gateway.Caching;
 /// or when a write fails, answers go to memory. Nothing here throws because of Redis.
 /// The memory level is a concurrent W-TinyLFU cache (BitFaster.Caching's ConcurrentLfu) bounded by entry count:
 /// the byte budget divided by the largest entry estimate, so it stays within the budget whatever it holds. Once
-/// full, a new answer takes the place of an old one only if its key has been asked for more often (a small
-/// window of recent answers first gives every answer its chance): answers asked for once, as every answer of a
-/// caller that sends a new token per request is, then die young instead of living through two thirds of an LRU
-/// and being promoted by the GC, which made a cold request cost 1.7x the CPU it costs without the cache (bench/README.md, issue 15). An entry also
-/// leaves when it could no longer be served even stale. A MemoryCache with a size limit cost a cold request far
-/// more (per-entry options and expiry tokens, size bookkeeping, and compactions that sort every entry once full).
+/// full, an answer leaving the window of recent answers takes the place of an older one only if its key has been
+/// asked for more often: what pollers read is not pushed out by answers asked for once (a new token per request),
+/// and those leave with the window. While the window is small they die young instead of living through two
+/// thirds of the LRU this replaced and being promoted by the GC; the library's hill climber widens the window
+/// under a steady hit rate, so the gain fades in a long run of one-off answers (bench/README.md, 2026-12-06).
+/// An entry also leaves when it could no longer be served even stale. A MemoryCache with a size limit cost a
+/// cold request far more (per-entry options and expiry tokens, size bookkeeping, compactions sorting every entry).
 /// </remarks>
 internal sealed class JobCacheTiers : IDisposable
 {
