@@ -18,9 +18,9 @@ namespace DrsGraph.Gateway.Caching;
 /// the byte budget divided by the largest entry estimate, so it stays within the budget whatever it holds. Once
 /// full, an answer leaving the window of recent answers takes the place of an older one only if its key has been
 /// asked for more often: what pollers read is not pushed out by answers asked for once (a new token per request),
-/// and those leave with the window. While the window is small they die young instead of living through two
-/// thirds of the LRU this replaced and being promoted by the GC; the library's hill climber widens the window
-/// under a steady hit rate, so the gain fades in a long run of one-off answers (bench/README.md, 2026-12-06).
+/// and those leave with the window (which shrinks to 0.1 % of the level under a steady run of misses). They die
+/// young instead of living through two thirds of the LRU this replaced and being promoted by the GC, which made
+/// a cold request cost more CPU (bench/README.md, 2026-12-06: cheaper in every alternating pair).
 /// An entry also leaves when it could no longer be served even stale. A MemoryCache with a size limit cost a
 /// cold request far more (per-entry options and expiry tokens, size bookkeeping, compactions sorting every entry).
 /// </remarks>
