@@ -63,9 +63,9 @@ public static class DocumentLimits
                 return refusal;
             }
 
-            if (UnusedFragments.Refusal(document, query, MaxValidationErrors) is { } unused)
+            if (UnusedFragments.Refusal(document, query) is { } unused)
             {
-                return unused;
+                return Bounded(unused);
             }
 
             // Linear, and ahead of validation, whose merge check compares same-named fields pair by pair (fragments

@@ -17,22 +17,23 @@ internal static class UnusedFragments
     private const string Number = "5.5.1.4";
     private const string Code = "NO_UNUSED_FRAGMENTS";
 
-    /// <summary>The errors for every fragment no operation of <paramref name="document"/> uses; null when all are used.</summary>
-    public static ExecutionResult? Refusal(GraphQLDocument document, string query, int maxErrors)
+    /// <summary>
+    /// The errors for every fragment no operation of <paramref name="document"/> uses (at most MaxFragments, each
+    /// cheap; the caller cuts the answer to its usual number); null when all are used.
+    /// </summary>
+    public static ExecutionResult? Refusal(GraphQLDocument document, string query)
     {
         var definitions = new Dictionary<string, GraphQLFragmentDefinition>(StringComparer.Ordinal);
-        var fragmentCount = 0;
         foreach (var definition in document.Definitions)
         {
             if (definition is GraphQLFragmentDefinition fragment)
             {
-                fragmentCount++;
                 // As GraphQL.NET resolves a spread: the first definition of the name (duplicates are another rule's error).
                 definitions.TryAdd(fragment.FragmentName.Name.StringValue, fragment);
             }
         }
 
-        if (fragmentCount == 0)
+        if (definitions.Count == 0)
         {
             return null;
         }
@@ -76,16 +77,11 @@ internal static class UnusedFragments
 
         var lines = LineStarts(query);
         var errors = new ExecutionErrors();
-        foreach (var fragment in unused.Take(maxErrors))
+        foreach (var fragment in unused)
         {
             var error = new ValidationError($"Fragment '{fragment.FragmentName.Name.StringValue}' is never used.") { Code = Code, Number = Number };
             error.AddLocation(LocationOf(lines, fragment.Location.Start));
             errors.Add(error);
-        }
-
-        if (unused.Count > maxErrors)
-        {
-            errors.Add(new ExecutionError($"Too many validation errors: the first {maxErrors} of {unused.Count} are shown.") { Code = Errors.GatewayErrorCodes.TooManyValidationErrors });
         }
 
         return new ExecutionResult { Errors = errors };
