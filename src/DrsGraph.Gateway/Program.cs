@@ -7,6 +7,7 @@ using DrsGraph.Gateway.Health;
 using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.PersistedOperations;
+using DrsGraph.Gateway.ResponseCaching;
 using DrsGraph.Gateway.Security;
 using DrsGraph.Gateway.ServiceIdentity;
 using DrsGraph.Gateway.Subscriptions;
@@ -101,6 +102,10 @@ static WebApplication Compose(WebApplicationBuilder builder)
 
     // Security: introspection switch, CORS allow-list, rate limits per caller and per client address on /graphql (Gateway:Security).
     builder.AddGatewaySecurity();
+
+    // The answer cache: a repeated query whose jobs are all still fresh in memory is answered with the bytes it was
+    // answered with, inside the limits and the rate limiter's charge (Gateway:Cache:MaxResponseMegabytes).
+    builder.AddResponseCache();
 
     // Every request answers within Gateway:RequestTimeout: DRS fields still pending then get UPSTREAM_TIMEOUT.
     builder.AddRequestBudget();

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.ResponseCaching;
 using GraphQL;
 using Microsoft.Extensions.Options;
 
@@ -55,6 +56,8 @@ public sealed class BrowseCursors
 
     public string Encode(byte[] binding, int offset)
     {
+        // A cursor carries the time it was issued: an answer holding one is never replayed (see OperationResponseCache).
+        ResponseRecorder.Current?.Spoil();
         Span<byte> buffer = stackalloc byte[PayloadBytes + MacBytes];
         buffer[0] = Version;
         BinaryPrimitives.WriteInt32BigEndian(buffer[1..], offset);

@@ -9,6 +9,7 @@ using DrsGraph.Gateway.GraphQLSchema;
 using DrsGraph.Gateway.JobLists;
 using DrsGraph.Gateway.Jobs;
 using DrsGraph.Gateway.Limits;
+using DrsGraph.Gateway.ResponseCaching;
 using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
@@ -105,6 +106,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
     /// </summary>
     public static async Task<ListedCandidates> ListCandidatesAsync(IJobListSource source, DrsCaller caller, JobFilter filter, CancellationToken cancellationToken)
     {
+        // The job list is not part of what the answer cache can check later: an answer built on it is never replayed.
+        ResponseRecorder.Current?.Spoil();
         var listed = await source.ListAsync(caller, PushDown(filter), JobListPaging.All, cancellationToken);
         if (listed.Error is { } error)
         {

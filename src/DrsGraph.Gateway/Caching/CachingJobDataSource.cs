@@ -1,6 +1,7 @@
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.DataSources;
 using DrsGraph.Gateway.Jobs;
+using DrsGraph.Gateway.ResponseCaching;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -108,6 +109,37 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         return writeBack is { Count: > 0 } ? _tiers.WriteBackAsync(_status, writeBack, now) : Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Whether an answer built from <paramref name="recorded"/> would be built the same now: every entry is still the
+    /// one the memory level holds for its key (the same version), and none has passed its freshness. If so, counts the memory hits the
+    /// answer's lookups would have counted, so the cache's metrics read the same whether or not the answer is replayed.
+    /// </summary>
+    internal bool StillAnswers(RecordedReads recorded)
+    {
+        if (_clock.GetUtcNow() >= recorded.FreshUntil)
+        {
+            return false;
+        }
+
+        foreach (var (key, version) in recorded.Reads)
+        {
+            if (!_tiers.Holds(key, version))
+            {
+                return false;
+            }
+        }
+
+        foreach (var (field, region, count) in recorded.Hits)
+        {
+            _metrics.Hit(CacheLevels.Memory, field, region, count);
+        }
+
+        return true;
+    }
+
+    /// <summary>The clock entries' freshness is read on (the cache's own).</summary>
+    internal DateTimeOffset Now => _clock.GetUtcNow();
+
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics); null once disposed.</summary>
     public MemoryCacheStatistics? MemoryStatistics => _tiers.MemoryStatistics;
 
@@ -136,6 +168,8 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     {
         var scope = _keys.ScopeOf(caller);
         var now = _clock.GetUtcNow();
+        // An operation the response cache watches learns which memory entries answered it (a refresh answers from DRS).
+        var recorder = refresh ? null : ResponseRecorder.Current;
         var results = new Dictionary<string, DrsResult<Fetched<T>>>(jobIds.Count, StringComparer.Ordinal);
         List<(string Id, string Key, JobCacheEntry<T>? Stale)>? misses = null;
         foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
@@ -147,6 +181,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 if (!refresh && entry.IsFreshAt(now))
                 {
                     results[id] = entry.ToAnswer(stale: false);
+                    recorder?.Read(key, entry.Version, entry.FreshUntil);
                     continue;
                 }
 
@@ -156,6 +191,12 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             (misses ??= []).Add((id, key, stale));
         }
 
+        if (misses is not null)
+        {
+            recorder?.Spoil();
+        }
+
+        recorder?.Counted(field.Name, caller.Region, results.Count);
         var (owned, waits, joined) = misses is null ? (null, [], 0) : field.InFlight.ClaimOrJoin(misses);
         _metrics.Hit(CacheLevels.Memory, field.Name, caller.Region, results.Count);
         _metrics.Miss(CacheLevels.Memory, field.Name, caller.Region, waits.Count);

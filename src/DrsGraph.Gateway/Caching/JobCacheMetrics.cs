@@ -19,6 +19,8 @@ public sealed class JobCacheMetrics
     private readonly Counter<long> _upstream;
     private readonly Counter<long> _redisErrors;
     private readonly Counter<long> _writesDropped;
+    private readonly Counter<long> _responseHits;
+    private readonly Counter<long> _responseMisses;
 
     private readonly Meter _meter;
 
@@ -33,6 +35,8 @@ public sealed class JobCacheMetrics
         _upstream = meter.CreateCounter<long>("drsgraph.cache.upstream", "{lookup}", "Job fields fetched from DRS (tags: field, drs.region).");
         _redisErrors = meter.CreateCounter<long>("drsgraph.cache.redis.errors", "{operation}", "Redis reads or writes that failed or timed out; the request went on without Redis (tag: operation = read|write).");
         _writesDropped = meter.CreateCounter<long>("drsgraph.cache.redis.writes_dropped", "{entry}", "Entries not written to Redis because the write queue was full or Redis was unreachable.");
+        _responseHits = meter.CreateCounter<long>("drsgraph.cache.responses.hits", "{operation}", "Operations answered by the answer cache: the kept answer was still the one execution would give.");
+        _responseMisses = meter.CreateCounter<long>("drsgraph.cache.responses.misses", "{operation}", "Operations the answer cache could have answered (one JSON answer, a known caller) that were executed instead.");
     }
 
     /// <summary>Publishes the memory level's size, read when metrics are collected.</summary>
@@ -56,6 +60,10 @@ public sealed class JobCacheMetrics
     public void RedisError(string operation) => _redisErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void WritesDropped(int count) => _writesDropped.Add(count);
+
+    public void ResponseHit() => _responseHits.Add(1);
+
+    public void ResponseMiss() => _responseMisses.Add(1);
 
     private static void Add(Counter<long> counter, int count, string? level, string field, string region)
     {

@@ -92,6 +92,24 @@ public sealed class JobCacheOptions : IValidatableObject
     public int MaxMemoryMegabytes { get; set; } = 64;
 
     /// <summary>
+    /// Budget of the answer cache, in megabytes: whole GraphQL answers (the bytes sent) kept per caller and request,
+    /// so a poll repeated while its jobs are still fresh in memory skips execution. It holds at most the budget
+    /// divided by <see cref="MaxResponseKilobytes"/> answers (256 at the defaults). An answer is replayed only while
+    /// every job field it was built from is still the same fresh entry in the memory level, so it is always the
+    /// answer the request would have been given (see <see cref="ResponseCaching.OperationResponseCache"/>).
+    /// Default 16; 0 turns the answer cache off.
+    /// </summary>
+    [Range(0, 4096)]
+    public int MaxResponseMegabytes { get; set; } = 16;
+
+    /// <summary>
+    /// Largest answer the answer cache keeps (with its key), in kilobytes. Default 64 (a 20-job poll with details is
+    /// about 10). At most a third of <see cref="MaxResponseMegabytes"/>: the cache holds at least three answers.
+    /// </summary>
+    [Range(1, 65_536)]
+    public int MaxResponseKilobytes { get; set; } = 64;
+
+    /// <summary>
     /// Longest wait for one Redis round trip before the cache treats it as a miss. Default 250 ms: a slow
     /// Redis must cost a request little more than going to DRS would.
     /// </summary>
@@ -111,6 +129,13 @@ public sealed class JobCacheOptions : IValidatableObject
         if (!string.IsNullOrEmpty(KeySecret) && KeySecret.Length < 32)
         {
             yield return new ValidationResult($"{SectionName}:{nameof(KeySecret)} must be at least 32 characters (or unset).", [nameof(KeySecret)]);
+        }
+
+        if (MaxResponseMegabytes > 0 && MaxResponseKilobytes * 3L > MaxResponseMegabytes * 1024L)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:{nameof(MaxResponseKilobytes)} ({MaxResponseKilobytes}) must be at most a third of {SectionName}:{nameof(MaxResponseMegabytes)} ({MaxResponseMegabytes}) x 1024: the answer cache holds at least three answers.",
+                [nameof(MaxResponseKilobytes)]);
         }
 
         if (!Enum.IsDefined(Partition))

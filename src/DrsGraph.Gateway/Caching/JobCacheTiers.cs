@@ -62,6 +62,9 @@ internal sealed class JobCacheTiers : IDisposable
         CurrentEstimatedSize = _memory.Count * _entryBytes,
     };
 
+    /// <summary>Whether memory still holds the entry of <paramref name="version"/> for <paramref name="key"/> (not a newer one, nor none).</summary>
+    public bool Holds(string key, long version) => _memory.TryGet(key, out var held) && held.Version == version;
+
     /// <summary>What memory holds for <paramref name="key"/>, fresh or servable stale; one past its stale limit is dropped.</summary>
     public JobCacheEntry<T>? InMemory<T>(string key)
         where T : class

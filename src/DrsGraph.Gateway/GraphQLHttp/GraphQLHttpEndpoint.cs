@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using DrsGraph.Gateway.BananaCakePop;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLStreaming;
 using DrsGraph.Gateway.PersistedOperations;
+using DrsGraph.Gateway.ResponseCaching;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.AspNetCore.Http.Features;
@@ -118,7 +120,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
         if (isGet)
         {
-            await HandleSingleAsync(context, mediaType, _reader.FromQueryString(request.Query), isGet: true);
+            await HandleSingleAsync(context, mediaType, _reader.FromQueryString(request.Query), isGet: true, Encoding.UTF8.GetBytes(request.QueryString.Value ?? ""));
             return;
         }
 
@@ -227,7 +229,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
                 return;
             }
 
-            await HandleSingleAsync(context, mediaType, _reader.FromJson(root), isGet: false);
+            await HandleSingleAsync(context, mediaType, _reader.FromJson(root), isGet: false, body.Bytes);
         }
     }
 
@@ -288,22 +290,33 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         }
 
         return RequestJson.TryParse(body, "The request body", out var document, out var jsonError)
-            ? new PostBody(StatusCodes.Status200OK, null, null, document, Abandoned: false)
+            ? new PostBody(StatusCodes.Status200OK, null, null, document, Abandoned: false) { Bytes = body }
             : PostBody.Refused(StatusCodes.Status400BadRequest, jsonError, GatewayErrorCodes.InvalidJson);
     }
 
     /// <summary>What <see cref="ReadPostAsync"/> found: a JSON document, or why there is none.</summary>
     private sealed record PostBody(int Status, string? Error, string? Code, JsonDocument? Document, bool Abandoned)
     {
+        /// <summary>The body as sent, when it is JSON: the answer cache's key.</summary>
+        public byte[]? Bytes { get; init; }
+
         public static PostBody Refused(int status, string error, string? code = null) => new(status, error, code, null, Abandoned: false);
     }
 
-    private async Task HandleSingleAsync(HttpContext context, string mediaType, ParsedRequest parsed, bool isGet)
+    private async Task HandleSingleAsync(HttpContext context, string mediaType, ParsedRequest parsed, bool isGet, byte[]? sent)
     {
         if (parsed.Error is not null)
         {
             await WriteRequestErrorAsync(context, mediaType, parsed.Error, parsed.Code);
             return;
+        }
+
+        // One operation answered as one JSON body: the answer cache may replay it or keep it (see OperationResponseCache).
+        ResponseCacheRequest? caching = null;
+        if (sent is not null && context.RequestServices.GetService<OperationResponseCache>() is { Enabled: true })
+        {
+            caching = new ResponseCacheRequest(OperationResponseCache.KeyOf(isGet, context.Request.Headers, sent));
+            context.Features.Set(caching);
         }
 
         var (result, faulted) = await ExecuteAsync(context, parsed.Request!, isGet);
@@ -334,7 +347,13 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             PersistedQueryCacheHeaders.Apply(context, persisted.GetMaxAge, status == StatusCodes.Status200OK && result.Executed && result.Errors is not { Count: > 0 });
         }
 
-        await WriteAsync(context, status, mediaType, result);
+        if (result is CachedExecutionResult replayed)
+        {
+            await WriteBytesAsync(context, status, mediaType, replayed.Body);
+            return;
+        }
+
+        await WriteAsync(context, status, mediaType, result, caching);
     }
 
     private async Task HandleBatchAsync(HttpContext context, string mediaType, JsonElement batch)
@@ -462,17 +481,19 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         return WriteAsync(context, status, mediaType, ErrorResult(message));
     }
 
-    private async Task WriteAsync<TResult>(HttpContext context, int status, string mediaType, TResult result)
+    private async Task WriteAsync<TResult>(HttpContext context, int status, string mediaType, TResult result, ResponseCacheRequest? caching = null)
     {
         // Serialized into a bounded buffer first: past GraphQL:Http:MaxResponseBytes the whole answer becomes
         // one clear error, never an out-of-memory or a half-written 200 the client cannot parse.
         using var buffer = new BoundedResponseBuffer(_options.MaxResponseBytes);
+        var tooLarge = false;
         try
         {
             await serializer.WriteAsync(buffer, result, context.RequestAborted);
         }
         catch (ResponseTooLargeException ex)
         {
+            tooLarge = true;
             LogResponseTooLarge(logger, ex.Ceiling, context.Request.Path);
             var refusal = new ExecutionResult { Errors = [new ExecutionError(ex.Message + " Ask for fewer jobs or fewer fields.") { Code = GatewayErrorCodes.ResponseTooLarge }] };
             buffer.Clear();
@@ -489,10 +510,20 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             }
         }
 
+        if (caching is not null && result is ExecutionResult executed && !tooLarge)
+        {
+            context.RequestServices.GetService<OperationResponseCache>()?.Keep(caching, executed, buffer.WrittenMemory.Span);
+        }
+
+        await WriteBytesAsync(context, status, mediaType, buffer.WrittenMemory);
+    }
+
+    private static async Task WriteBytesAsync(HttpContext context, int status, string mediaType, ReadOnlyMemory<byte> body)
+    {
         context.Response.StatusCode = status;
         context.Response.ContentType = GraphQLMediaTypes.ContentTypeOf(mediaType);
-        context.Response.ContentLength = buffer.Length;
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
     private static Task WriteNotFoundAsync(HttpContext context)

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Text;
+using BitFaster.Caching;
+using BitFaster.Caching.Lfu;
+using BitFaster.Caching.Scheduler;
+using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.Callers;
+using GraphQL;
+using GraphQL.DI;
+using GraphQLParser.AST;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.ResponseCaching;
+
+/// <summary>
+/// The answer cache: whole GraphQL answers, as the bytes first sent, per caller and request, so a poll repeated while
+/// its jobs are still fresh in memory is answered without executing it again (<c>Gateway:Cache:MaxResponseMegabytes</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// It never answers differently from the execution it skips. An answer is kept only when it was built from the
+/// job cache's memory level alone (every job field a fresh memory hit, recorded by <see cref="ResponseRecorder"/>),
+/// executed without an error, and is a query. It is replayed only while every one of those entries is still the
+/// very one memory holds for its key and still fresh: a TTL that passes, a subscription poll or a job list that
+/// stores a newer answer, or an eviction each send the next request through execution. Since execution reads
+/// only those entries (anything else, such as the job list with its time-stamped cursors, spoils the
+/// recording), the same request from the same caller would produce the same bytes.
+/// </para>
+/// <para>
+/// The key is exact, not a hash: the request as sent (a POST's body, a GET's query string), its method, and the
+/// headers that decide the caller (<c>Authorization</c>, <c>X-Auth-Token</c>, <c>X-Project-Id</c>, <c>X-Language</c>,
+/// <c>X-Drs-Region</c>). So an answer is only ever replayed to the headers it was built for, and whatever the cache
+/// partition, a token never reads another token's answer. It runs inside the executer's hooks, after the document
+/// limits, the rate limiter's charge and the operation telemetry, so a replayed answer is charged, counted and
+/// traced as an executed one; the job cache's hit counters count its job fields as the lookups would have.
+/// </para>
+/// <para>
+/// Bounded in bytes: at most <c>MaxResponseMegabytes</c> / <c>MaxResponseKilobytes</c> answers, each (key included)
+/// at most <c>MaxResponseKilobytes</c>. Once full, W-TinyLFU keeps the answers asked for most, like the memory level.
+/// </para>
+/// </remarks>
+public sealed class OperationResponseCache : IDisposable
+{
+    private static readonly string[] CallerHeaderNames =
+    [
+        "Authorization",
+        CallerContextBuilder.AuthTokenHeader,
+        CallerContextBuilder.ProjectIdHeader,
+        CallerContextBuilder.LanguageHeader,
+        CallerContextBuilder.RegionHeader,
+    ];
+
+    private readonly CachingJobDataSource _jobs;
+    private readonly JobCacheMetrics _metrics;
+    private readonly IHttpContextAccessor _accessor;
+    private readonly ICache<string, CachedAnswer> _answers;
+    private readonly long _maxEntryBytes;
+
+    public OperationResponseCache(CachingJobDataSource jobs, JobCacheMetrics metrics, IHttpContextAccessor accessor, IOptions<JobCacheOptions> options)
+    {
+        _jobs = jobs;
+        _metrics = metrics;
+        _accessor = accessor;
+        var settings = options.Value;
+        Enabled = settings.MaxResponseMegabytes > 0;
+        _maxEntryBytes = settings.MaxResponseKilobytes * 1024L;
+        // Validation keeps it at three or more when on; off, the cache is never used and holds three places for nothing.
+        var capacity = (int)Math.Max(3, settings.MaxResponseMegabytes * 1024L / settings.MaxResponseKilobytes);
+        _answers = new ConcurrentLfuBuilder<string, CachedAnswer>()
+            .WithCapacity(capacity)
+            .WithConcurrencyLevel(Environment.ProcessorCount)
+            .WithKeyComparer(StringComparer.Ordinal)
+            .WithScheduler(new ForegroundScheduler())
+            .WithExpireAfter(new UntilFirstStale(jobs))
+            .Build();
+    }
+
+    /// <summary>False when <c>Gateway:Cache:MaxResponseMegabytes</c> is 0: nothing is kept or replayed.</summary>
+    public bool Enabled { get; }
+
+    /// <summary>Answers held now (for tests and diagnostics).</summary>
+    public int Count => _answers.Count;
+
+    /// <summary>
+    /// The key of a request whose one operation is answered as one JSON body: its method, the caller's headers and
+    /// the request as sent (<paramref name="request"/>: a POST's body as UTF-8, or a GET's query string).
+    /// </summary>
+    public static string KeyOf(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
+    {
+        ArgumentNullException.ThrowIfNull(callerHeaders);
+        var key = new StringBuilder(request.Length + 160);
+        key.Append(isGet ? "GET" : "POST");
+        foreach (var name in CallerHeaderNames)
+        {
+            // A header value holds no line break (RFC 9110), so '\n' cannot be forged into one part from another.
+            key.Append('\n').Append(callerHeaders[name].ToString());
+        }
+
+        return key.Append('\n').Append(Encoding.UTF8.GetString(request)).ToString();
+    }
+
+    /// <summary>
+    /// The execution hook: replays a kept answer that is still the one execution would give, else executes and
+    /// marks a query answered from fresh memory entries alone for <see cref="Keep"/>.
+    /// </summary>
+    public async Task<ExecutionResult> ExecuteAsync(ExecutionOptions options, ExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(next);
+        if (!Enabled
+            || _accessor.HttpContext?.Features.Get<ResponseCacheRequest>() is not { } request
+            || options.UserContext is not GatewayUserContext { Caller.Problem: null } user)
+        {
+            return await next(options);
+        }
+
+        if (_answers.TryGet(request.Key, out var kept) && _jobs.StillAnswers(kept.Reads))
+        {
+            _metrics.ResponseHit();
+            // The operation's span (GraphQLOperationTelemetry, outside this hook) says why it has no DataLoader spans below it.
+            Activity.Current?.SetTag("drsgraph.cache.response", "hit");
+            return new CachedExecutionResult(kept.Body) { Executed = true, Operation = OperationOf(options) };
+        }
+
+        _metrics.ResponseMiss();
+        // Set in this method's own flow: the loaders below see it, the caller's flow does not.
+        var recorder = ResponseRecorder.Current = new ResponseRecorder();
+        var result = await next(options);
+        if (result.Executed
+            && result.Errors is not { Count: > 0 }
+            && result.Operation?.Operation == OperationType.Query
+            && recorder.Result() is { } recorded)
+        {
+            // A caller whose credentials expire (a service identity's token) is not answered past that moment.
+            request.Candidate = new ResponseCandidate(
+                result,
+                user.Caller.ValidUntil is { } validUntil && validUntil < recorded.FreshUntil ? recorded with { FreshUntil = validUntil } : recorded);
+        }
+
+        return result;
+    }
+
+    /// <summary>Keeps the answer just serialized for <paramref name="result"/>, if the hook marked it and it fits.</summary>
+    public void Keep(ResponseCacheRequest request, ExecutionResult result, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Candidate is not { } candidate
+            || !ReferenceEquals(candidate.Result, result)
+            || body.Length + (request.Key.Length * 2L) > _maxEntryBytes)
+        {
+            return;
+        }
+
+        _answers.AddOrUpdate(request.Key, new CachedAnswer(body.ToArray(), candidate.Reads));
+    }
+
+    public void Dispose() => _answers.Clear();
+
+    /// <summary>The operation the executer ran, for the telemetry of a replayed answer (its type and name).</summary>
+    private static GraphQLOperationDefinition? OperationOf(ExecutionOptions options)
+    {
+        GraphQLOperationDefinition? only = null;
+        foreach (var definition in options.Document?.Definitions ?? [])
+        {
+            if (definition is GraphQLOperationDefinition operation)
+            {
+                if (options.OperationName is { } name ? operation.Name?.StringValue == name : only is null)
+                {
+                    only = operation;
+                    if (options.OperationName is not null)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return only;
+    }
+
+    private sealed record CachedAnswer(byte[] Body, RecordedReads Reads);
+
+    /// <summary>An answer leaves when the first entry it was built from goes stale: it can never be replayed after.</summary>
+    private sealed class UntilFirstStale(CachingJobDataSource jobs) : IExpiryCalculator<string, CachedAnswer>
+    {
+        private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
+
+        public Duration GetExpireAfterCreate(string key, CachedAnswer value) => Remaining(value);
+
+        public Duration GetExpireAfterRead(string key, CachedAnswer value, Duration current) => current;
+
+        public Duration GetExpireAfterUpdate(string key, CachedAnswer value, Duration current) => Remaining(value);
+
+        private Duration Remaining(CachedAnswer value)
+        {
+            var left = value.Reads.FreshUntil - jobs.Now;
+            return Duration.FromTimeSpan(left > Shortest ? left : Shortest);
+        }
+    }
+}
+
+/// <summary>
+/// Set by the HTTP endpoint on a request whose one operation is answered as one JSON body (not a batch, a stream or
+/// a socket): the only answers <see cref="OperationResponseCache"/> keeps and replays.
+/// </summary>
+public sealed class ResponseCacheRequest(string key)
+{
+    public string Key { get; } = key;
+
+    /// <summary>Set by the hook when the operation's answer may be kept.</summary>
+    internal ResponseCandidate? Candidate { get; set; }
+}
+
+/// <summary>An answer the hook found keepable, and what it was built from.</summary>
+internal sealed record ResponseCandidate(ExecutionResult Result, RecordedReads Reads);
+
+/// <summary>A kept answer, replayed: the endpoint writes its bytes as they were first sent.</summary>
+public sealed class CachedExecutionResult(byte[] body) : ExecutionResult
+{
+    public ReadOnlyMemory<byte> Body { get; } = body;
+}
