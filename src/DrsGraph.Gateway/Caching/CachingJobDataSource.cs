@@ -110,9 +110,11 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     /// <summary>
-    /// Whether an answer built from <paramref name="recorded"/> would be built the same now: every entry is still the
-    /// one the memory level holds for its key (the same version), and none has passed its freshness. If so, counts the memory hits the
-    /// answer's lookups would have counted, so the cache's metrics read the same whether or not the answer is replayed.
+    /// Whether an answer built from <paramref name="recorded"/> may be replayed now: nothing has been stored or removed in
+    /// memory for any of its keys since it was read (a newer answer from a poll or a job list, an expired entry), and
+    /// none has passed its freshness. An entry the level evicted meanwhile does not end it: its value is still within
+    /// its TTL, as a hit on it would be. If so, counts the memory hits the answer's lookups would have counted, so the
+    /// cache's metrics read the same whether or not the answer is replayed.
     /// </summary>
     internal bool StillAnswers(RecordedReads recorded)
     {
@@ -121,9 +123,9 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             return false;
         }
 
-        foreach (var (key, version) in recorded.Reads)
+        foreach (var (slot, mark) in recorded.Reads)
         {
-            if (!_tiers.Holds(key, version))
+            if (!_tiers.Unchanged(slot, mark))
             {
                 return false;
             }
@@ -176,12 +178,15 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         {
             var key = JobCacheKeys.KeyOf(scope, field.Name, id);
             JobCacheEntry<T>? stale = null;
+            // The change mark is read before the entry, so a store after this read is seen (JobCacheTiers.MarkOf).
+            var slot = 0;
+            var mark = recorder is null ? 0 : _tiers.MarkOf(key, out slot);
             if (_tiers.InMemory<T>(key) is { } entry)
             {
                 if (!refresh && entry.IsFreshAt(now))
                 {
                     results[id] = entry.ToAnswer(stale: false);
-                    recorder?.Read(key, entry.Version, entry.FreshUntil);
+                    recorder?.Read(slot, mark, entry.FreshUntil);
                     continue;
                 }
 

@@ -13,13 +13,6 @@ namespace DrsGraph.Gateway.Caching;
 public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil, DateTimeOffset StaleUntil) : IJobCacheEntry
     where T : class
 {
-    /// <summary>
-    /// This entry among every entry this process made (read from Redis or fetched): a newer answer for the same key
-    /// has another. Lets the answer cache check it is still the one memory holds without keeping it alive.
-    /// </summary>
-    [JsonIgnore]
-    public long Version { get; } = JobCacheEntryVersions.Next();
-
     public bool IsFreshAt(DateTimeOffset now) => now < FreshUntil;
 
     /// <summary>Only values are served stale: a stale "not found" would only hide the real error.</summary>
@@ -32,21 +25,10 @@ public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset 
             : DrsResult<Fetched<T>>.Failure(Error!);
 }
 
-/// <summary>What the memory level and the answer cache need of any entry, whatever its field.</summary>
+/// <summary>What the memory level needs of any entry, whatever its field: when it is worth nothing.</summary>
 public interface IJobCacheEntry
 {
-    /// <summary>When it is worth nothing.</summary>
     DateTimeOffset StaleUntil { get; }
-
-    /// <summary>Which entry it is (see <see cref="JobCacheEntry{T}.Version"/>).</summary>
-    long Version { get; }
-}
-
-internal static class JobCacheEntryVersions
-{
-    private static long _last;
-
-    public static long Next() => Interlocked.Increment(ref _last);
 }
 
 /// <summary>Source-generated JSON for Redis: no reflection, enums by name so a reordered enum cannot misread.</summary>

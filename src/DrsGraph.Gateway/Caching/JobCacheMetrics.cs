@@ -35,7 +35,7 @@ public sealed class JobCacheMetrics
         _upstream = meter.CreateCounter<long>("drsgraph.cache.upstream", "{lookup}", "Job fields fetched from DRS (tags: field, drs.region).");
         _redisErrors = meter.CreateCounter<long>("drsgraph.cache.redis.errors", "{operation}", "Redis reads or writes that failed or timed out; the request went on without Redis (tag: operation = read|write).");
         _writesDropped = meter.CreateCounter<long>("drsgraph.cache.redis.writes_dropped", "{entry}", "Entries not written to Redis because the write queue was full or Redis was unreachable.");
-        _responseHits = meter.CreateCounter<long>("drsgraph.cache.responses.hits", "{operation}", "Operations answered by the answer cache: the kept answer was still the one execution would give.");
+        _responseHits = meter.CreateCounter<long>("drsgraph.cache.responses.hits", "{operation}", "Operations answered by the answer cache: a kept answer whose job fields were all still fresh and unchanged in memory.");
         _responseMisses = meter.CreateCounter<long>("drsgraph.cache.responses.misses", "{operation}", "Operations the answer cache could have answered (one JSON answer, a known caller) that were executed instead.");
     }
 

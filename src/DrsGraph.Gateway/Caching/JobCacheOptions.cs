@@ -95,8 +95,8 @@ public sealed class JobCacheOptions : IValidatableObject
     /// Budget of the answer cache, in megabytes: whole GraphQL answers (the bytes sent) kept per caller and request,
     /// so a poll repeated while its jobs are still fresh in memory skips execution. It holds at most the budget
     /// divided by <see cref="MaxResponseKilobytes"/> answers (256 at the defaults). An answer is replayed only while
-    /// every job field it was built from is still the same fresh entry in the memory level, so it is always the
-    /// answer the request would have been given (see <see cref="ResponseCaching.OperationResponseCache"/>).
+    /// every job field it was built from is still fresh and nothing newer has been stored for it, so it is the
+    /// answer the request would have been given within every TTL (see <see cref="ResponseCaching.OperationResponseCache"/>).
     /// Default 16; 0 turns the answer cache off.
     /// </summary>
     [Range(0, 4096)]

@@ -32,6 +32,12 @@ internal sealed class JobCacheTiers : IDisposable
     private readonly ILogger _logger;
     private readonly ICache<string, IJobCacheEntry> _memory;
     private readonly long _entryBytes;
+
+    // Change marks for the answer cache: every store and removal bumps its key's slot after it is made, so a reader that
+    // read the mark before the entry sees any later change. Checking a mark costs no lookup in the level (a read there
+    // counts as an access and may drain its buffers on the reading thread). 64 Ki slots, 512 KB.
+    private readonly long[] _changes = new long[1 << 16];
+    private long _lastMark;
     private volatile bool _disposed;
 
     public JobCacheTiers(ISharedJobCache shared, JobCacheMetrics metrics, JobCacheOptions options, TimeProvider clock, ILogger logger)
@@ -62,8 +68,19 @@ internal sealed class JobCacheTiers : IDisposable
         CurrentEstimatedSize = _memory.Count * _entryBytes,
     };
 
-    /// <summary>Whether memory still holds the entry of <paramref name="version"/> for <paramref name="key"/> (not a newer one, nor none).</summary>
-    public bool Holds(string key, long version) => _memory.TryGet(key, out var held) && held.Version == version;
+    /// <summary>
+    /// Where a store or removal of <paramref name="key"/> in memory is marked, and the mark now: read it before the entry,
+    /// and <see cref="Unchanged"/> tells later whether anything was stored or removed there since. Many keys share a
+    /// slot, so a change to another key can also change the mark (the safe direction: an answer executed once more).
+    /// </summary>
+    public long MarkOf(string key, out int slot)
+    {
+        slot = key.GetHashCode() & (_changes.Length - 1);
+        return Volatile.Read(ref _changes[slot]);
+    }
+
+    /// <summary>Whether nothing was stored or removed in memory at <paramref name="slot"/> since <paramref name="mark"/> was read.</summary>
+    public bool Unchanged(int slot, long mark) => Volatile.Read(ref _changes[slot]) == mark;
 
     /// <summary>What memory holds for <paramref name="key"/>, fresh or servable stale; one past its stale limit is dropped.</summary>
     public JobCacheEntry<T>? InMemory<T>(string key)
@@ -77,6 +94,7 @@ internal sealed class JobCacheTiers : IDisposable
         if (entry.StaleUntil <= _clock.GetUtcNow())
         {
             _memory.TryRemove(key);
+            MarkChanged(key);
             return null;
         }
 
@@ -205,6 +223,8 @@ internal sealed class JobCacheTiers : IDisposable
         }
     }
 
+    private void MarkChanged(string key) => Volatile.Write(ref _changes[key.GetHashCode() & (_changes.Length - 1)], Interlocked.Increment(ref _lastMark));
+
     private void Remember<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now)
         where T : class
     {
@@ -213,6 +233,7 @@ internal sealed class JobCacheTiers : IDisposable
         if (keep > TimeSpan.Zero && !_disposed)
         {
             _memory.AddOrUpdate(key, entry);
+            MarkChanged(key);
         }
     }
 

@@ -313,9 +313,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
         // One operation answered as one JSON body: the answer cache may replay it or keep it (see OperationResponseCache).
         ResponseCacheRequest? caching = null;
-        if (sent is not null && context.RequestServices.GetService<OperationResponseCache>() is { Enabled: true })
+        if (sent is not null && context.RequestServices.GetService<OperationResponseCache>() is { Enabled: true } answers)
         {
-            caching = new ResponseCacheRequest(OperationResponseCache.KeyOf(isGet, context.Request.Headers, sent));
+            caching = answers.Begin(isGet, context.Request.Headers, sent);
             context.Features.Set(caching);
         }
 

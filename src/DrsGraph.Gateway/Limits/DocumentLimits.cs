@@ -1,4 +1,5 @@
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.ResponseCaching;
 using GraphQL;
 using GraphQL.Execution;
 
@@ -109,8 +110,11 @@ public static class DocumentLimits
         // Depends on the variables, so checked for a cached document too. One budget for the whole HTTP request:
         // a batch of ten large operations is ten times one. A WebSocket's operations each have their own: the
         // socket is one request that lives for hours.
-        var estimate = shape?.EstimateResultFields(document, options.OperationName, options.Variables) ?? 0;
-        var spent = options.RequestServices?.GetService<IHttpContextAccessor>()?.HttpContext is { WebSockets.IsWebSocketRequest: false } http
+        var http = options.RequestServices?.GetService<IHttpContextAccessor>()?.HttpContext;
+        double Estimate() => shape?.EstimateResultFields(document, options.OperationName, options.Variables) ?? 0;
+        // A request the answer cache has kept an answer for was measured then: same document, operation and variables.
+        var estimate = http?.Features.Get<ResponseCacheRequest>() is { } caching ? caching.ResultFieldsOf(options.Query, Estimate) : Estimate();
+        var spent = http is { WebSockets.IsWebSocketRequest: false }
             ? http.Features.Get<ResultFieldsSpent>() ?? Set(http, new ResultFieldsSpent())
             : new ResultFieldsSpent();
         if (spent.Fields + estimate > limits.MaxResultFields)

@@ -18,13 +18,15 @@ namespace DrsGraph.Gateway.ResponseCaching;
 /// </summary>
 /// <remarks>
 /// <para>
-/// It never answers differently from the execution it skips. An answer is kept only when it was built from the
-/// job cache's memory level alone (every job field a fresh memory hit, recorded by <see cref="ResponseRecorder"/>),
-/// executed without an error, and is a query. It is replayed only while every one of those entries is still the
-/// very one memory holds for its key and still fresh: a TTL that passes, a subscription poll or a job list that
-/// stores a newer answer, or an eviction each send the next request through execution. Since execution reads
-/// only those entries (anything else, such as the job list with its time-stamped cursors, spoils the
-/// recording), the same request from the same caller would produce the same bytes.
+/// It answers what execution would, within every TTL. An answer is kept only when it was built from the job cache's
+/// memory level alone (every job field a fresh memory hit, recorded by <see cref="ResponseRecorder"/>), executed
+/// without an error, and is a query. It is replayed only while nothing has been stored or removed in memory for any
+/// of those job fields since they were read and all are still fresh: a TTL that passes, or a subscription poll or a
+/// job list that stores a newer answer, sends the next request through execution. Since execution reads only those
+/// entries (anything else, such as the job list with its time-stamped cursors, spoils the recording), the same
+/// request from the same caller would produce the same bytes. One difference is allowed: an entry the memory level
+/// evicts meanwhile does not end the answer (execution would ask DRS again); its value is still within its TTL, as
+/// a hit on it would have been.
 /// </para>
 /// <para>
 /// The key is exact, not a hash: the request as sent (a POST's body, a GET's query string), its method, and the
@@ -82,6 +84,16 @@ public sealed class OperationResponseCache : IDisposable
     public int Count => _answers.Count;
 
     /// <summary>
+    /// Starts watching a request whose one operation is answered as one JSON body: its key, and the answer kept for it
+    /// if any (checked by the hook; its document shape spares the limits a walk of the document meanwhile).
+    /// </summary>
+    public ResponseCacheRequest Begin(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
+    {
+        var key = KeyOf(isGet, callerHeaders, request);
+        return new ResponseCacheRequest(key) { Kept = _answers.TryGet(key, out var kept) ? kept : null };
+    }
+
+    /// <summary>
     /// The key of a request whose one operation is answered as one JSON body: its method, the caller's headers and
     /// the request as sent (<paramref name="request"/>: a POST's body as UTF-8, or a GET's query string).
     /// </summary>
@@ -100,7 +112,7 @@ public sealed class OperationResponseCache : IDisposable
     }
 
     /// <summary>
-    /// The execution hook: replays a kept answer that is still the one execution would give, else executes and
+    /// The execution hook: replays a kept answer whose job fields are unchanged and fresh, else executes and
     /// marks a query answered from fresh memory entries alone for <see cref="Keep"/>.
     /// </summary>
     public async Task<ExecutionResult> ExecuteAsync(ExecutionOptions options, ExecutionDelegate next)
@@ -114,7 +126,8 @@ public sealed class OperationResponseCache : IDisposable
             return await next(options);
         }
 
-        if (_answers.TryGet(request.Key, out var kept) && _jobs.StillAnswers(kept.Reads))
+        // The document too: a persisted operation's request names it by ID, and what the ID names may be reloaded.
+        if (request.Kept is { } kept && string.Equals(kept.Document, options.Query, StringComparison.Ordinal) && _jobs.StillAnswers(kept.Reads))
         {
             _metrics.ResponseHit();
             // The operation's span (GraphQLOperationTelemetry, outside this hook) says why it has no DataLoader spans below it.
@@ -134,6 +147,7 @@ public sealed class OperationResponseCache : IDisposable
             // A caller whose credentials expire (a service identity's token) is not answered past that moment.
             request.Candidate = new ResponseCandidate(
                 result,
+                options.Query,
                 user.Caller.ValidUntil is { } validUntil && validUntil < recorded.FreshUntil ? recorded with { FreshUntil = validUntil } : recorded);
         }
 
@@ -146,12 +160,12 @@ public sealed class OperationResponseCache : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         if (request.Candidate is not { } candidate
             || !ReferenceEquals(candidate.Result, result)
-            || body.Length + (request.Key.Length * 2L) > _maxEntryBytes)
+            || body.Length + ((request.Key.Length + (candidate.Document?.Length ?? 0)) * 2L) > _maxEntryBytes)
         {
             return;
         }
 
-        _answers.AddOrUpdate(request.Key, new CachedAnswer(body.ToArray(), candidate.Reads));
+        _answers.AddOrUpdate(request.Key, new CachedAnswer(body.ToArray(), candidate.Document, candidate.Reads) { ResultFields = request.ResultFields, JobIds = request.JobIds });
     }
 
     public void Dispose() => _answers.Clear();
@@ -178,7 +192,6 @@ public sealed class OperationResponseCache : IDisposable
         return only;
     }
 
-    private sealed record CachedAnswer(byte[] Body, RecordedReads Reads);
 
     /// <summary>An answer leaves when the first entry it was built from goes stale: it can never be replayed after.</summary>
     private sealed class UntilFirstStale(CachingJobDataSource jobs) : IExpiryCalculator<string, CachedAnswer>
@@ -207,12 +220,51 @@ public sealed class ResponseCacheRequest(string key)
 {
     public string Key { get; } = key;
 
+    /// <summary>The answer kept for this key when the request arrived (not yet checked against the job cache).</summary>
+    internal CachedAnswer? Kept { get; init; }
+
+    /// <summary>The result-size estimate of the operation, as the document limits measured or reused it.</summary>
+    internal double? ResultFields { get; private set; }
+
+    /// <summary>The job IDs the operation names, as the rate limiter's charge counted or reused them.</summary>
+    internal double? JobIds { get; private set; }
+
+    /// <summary>
+    /// The result-size estimate (<see cref="Limits.DocumentShape.EstimateResultFields"/>) of <paramref name="document"/>
+    /// for this request: the kept answer's when it answered the same document, else <paramref name="measure"/>'s.
+    /// </summary>
+    public double ResultFieldsOf(string? document, Func<double> measure)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        ResultFields = Kept is { ResultFields: { } known } kept && string.Equals(kept.Document, document, StringComparison.Ordinal) ? known : measure();
+        return ResultFields.Value;
+    }
+
+    /// <summary>The job IDs (<see cref="Limits.DocumentShape.CountJobIds"/>) <paramref name="document"/> names for this request, likewise.</summary>
+    public double JobIdsOf(string? document, Func<double> measure)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        JobIds = Kept is { JobIds: { } known } kept && string.Equals(kept.Document, document, StringComparison.Ordinal) ? known : measure();
+        return JobIds.Value;
+    }
+
     /// <summary>Set by the hook when the operation's answer may be kept.</summary>
     internal ResponseCandidate? Candidate { get; set; }
 }
 
+/// <summary>
+/// A kept answer: its bytes, the document it answered, the memory entries it was built from, and what the limits
+/// measured of its document (the same request has the same document, operation and variables, so the same measures).
+/// </summary>
+public sealed record CachedAnswer(byte[] Body, string? Document, RecordedReads Reads)
+{
+    public double? ResultFields { get; init; }
+
+    public double? JobIds { get; init; }
+}
+
 /// <summary>An answer the hook found keepable, and what it was built from.</summary>
-internal sealed record ResponseCandidate(ExecutionResult Result, RecordedReads Reads);
+internal sealed record ResponseCandidate(ExecutionResult Result, string? Document, RecordedReads Reads);
 
 /// <summary>A kept answer, replayed: the endpoint writes its bytes as they were first sent.</summary>
 public sealed class CachedExecutionResult(byte[] body) : ExecutionResult

@@ -1,10 +1,10 @@
 namespace DrsGraph.Gateway.ResponseCaching;
 
 /// <summary>
-/// What one operation read, for <see cref="OperationResponseCache"/>: every job field it was answered from the
-/// memory level (the key and the entry's version, not the entry: a kept answer must not keep evicted entries
-/// alive), or the fact that it read something else. An answer built only from
-/// fresh memory entries is the same answer as long as each of those entries is still the one memory holds and
+/// What one operation read, for <see cref="OperationResponseCache"/>: for every job field it was answered from the
+/// memory level, the change mark of its key (<see cref="Caching.JobCacheTiers.MarkOf"/>, not the entry: a kept answer
+/// must not keep evicted entries alive) and the entry's freshness; or the fact that it read something else. An answer
+/// built only from fresh memory entries may be replayed while none of them has been replaced or removed and all are
 /// still fresh; anything else (a miss, Redis, a stale fallback, the job list) makes it unrepeatable.
 /// </summary>
 /// <remarks>
@@ -16,7 +16,7 @@ public sealed class ResponseRecorder
 {
     private static readonly AsyncLocal<ResponseRecorder?> CurrentRecorder = new();
 
-    private readonly List<(string Key, long Version)> _reads = [];
+    private readonly List<(int Slot, long Mark)> _reads = [];
     private readonly List<(string Field, string Region, int Count)> _hits = [];
     private DateTimeOffset _freshUntil = DateTimeOffset.MaxValue;
     private bool _spoiled;
@@ -29,11 +29,11 @@ public sealed class ResponseRecorder
     }
 
     /// <summary>A job field answered by a fresh memory entry.</summary>
-    public void Read(string key, long version, DateTimeOffset freshUntil)
+    public void Read(int slot, long mark, DateTimeOffset freshUntil)
     {
         lock (_reads)
         {
-            _reads.Add((key, version));
+            _reads.Add((slot, mark));
             if (freshUntil < _freshUntil)
             {
                 _freshUntil = freshUntil;
@@ -73,4 +73,4 @@ public sealed class ResponseRecorder
 }
 
 /// <summary>The memory entries an answer was built from, the hits they counted, and when the first of them goes stale.</summary>
-public sealed record RecordedReads((string Key, long Version)[] Reads, (string Field, string Region, int Count)[] Hits, DateTimeOffset FreshUntil);
+public sealed record RecordedReads((int Slot, long Mark)[] Reads, (string Field, string Region, int Count)[] Hits, DateTimeOffset FreshUntil);

@@ -1,8 +1,8 @@
 using System.Globalization;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Limits;
+using DrsGraph.Gateway.ResponseCaching;
 using GraphQL;
-using GraphQLParser.AST;
 
 namespace DrsGraph.Gateway.Security;
 
@@ -37,9 +37,11 @@ public static partial class RequestCost
         // could never be granted, and the caller would be told to retry forever.
         var settings = limiter.Settings;
         var fullBucket = settings.AddressBurstLimit > 0 ? Math.Min(settings.BurstLimit, settings.AddressBurstLimit) : settings.BurstLimit;
-        var permits = Math.Min(
-            PermitsFor(services.GetService<DocumentShape>(), options.Document, options.OperationName, options.Variables, settings.JobsPerPermit),
-            fullBucket);
+        var shape = services.GetService<DocumentShape>();
+        double CountJobIds() => options.Document is null || shape is null ? 0 : shape.CountJobIds(options.Document, options.OperationName, options.Variables);
+        // A request the answer cache has kept an answer for was counted then: same document, operation and variables.
+        var jobs = context.Features.Get<ResponseCacheRequest>() is { } caching ? caching.JobIdsOf(options.Query, CountJobIds) : CountJobIds();
+        var permits = Math.Min(PermitsOf(jobs, settings.JobsPerPermit), fullBucket);
         var charge = context.Features.Get<Charge>();
         if (charge is null)
         {
@@ -121,15 +123,11 @@ public static partial class RequestCost
     }
 
     /// <summary>
-    /// 1 + (job IDs named by the operation, <see cref="DocumentShape.CountJobIds"/>) / <paramref name="jobsPerPermit"/>.
+    /// 1 + (<paramref name="jobs"/>: job IDs named by the operation, <see cref="DocumentShape.CountJobIds"/>) / <paramref name="jobsPerPermit"/>.
     /// A field's IDs or page count at most what it accepts (<see cref="ListSizes.MaxJobIdsKey"/>): more is refused by
     /// the field itself, with its own code, before any job is loaded.
     /// </summary>
-    internal static int PermitsFor(DocumentShape? shape, GraphQLDocument? document, string? operationName, Inputs? variables, int jobsPerPermit)
-    {
-        var jobs = document is null || shape is null ? 0 : shape.CountJobIds(document, operationName, variables);
-        return (int)Math.Min(1_000_000, 1 + Math.Floor(jobs / jobsPerPermit));
-    }
+    private static int PermitsOf(double jobs, int jobsPerPermit) => (int)Math.Min(1_000_000, 1 + Math.Floor(jobs / jobsPerPermit));
 
     /// <summary>What one HTTP request has been charged so far, across the operations of a batch.</summary>
     private sealed class Charge
