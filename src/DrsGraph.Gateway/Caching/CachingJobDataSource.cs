@@ -170,7 +170,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     {
         var scope = _keys.ScopeOf(caller);
         var now = _clock.GetUtcNow();
-        // An operation the response cache watches learns which memory entries answered it (a refresh answers from DRS).
+        // An operation the answer cache watches learns which memory entries answered it (a refresh answers from DRS).
         var recorder = refresh ? null : ResponseRecorder.Current;
         var results = new Dictionary<string, DrsResult<Fetched<T>>>(jobIds.Count, StringComparer.Ordinal);
         List<(string Id, string Key, JobCacheEntry<T>? Stale)>? misses = null;

@@ -80,9 +80,6 @@ public sealed class OperationResponseCache : IDisposable
     /// <summary>False when <c>Gateway:Cache:MaxResponseMegabytes</c> is 0: nothing is kept or replayed.</summary>
     public bool Enabled { get; }
 
-    /// <summary>Answers held now (for tests and diagnostics).</summary>
-    public int Count => _answers.Count;
-
     /// <summary>
     /// Starts watching a request whose one operation is answered as one JSON body: its key, and the answer kept for it
     /// if any (checked by the hook; its document shape spares the limits a walk of the document meanwhile).
@@ -192,8 +189,7 @@ public sealed class OperationResponseCache : IDisposable
         return only;
     }
 
-
-    /// <summary>An answer leaves when the first entry it was built from goes stale: it can never be replayed after.</summary>
+    /// <summary>An answer leaves once the first job field it was built from is no longer fresh: it can never be replayed after.</summary>
     private sealed class UntilFirstStale(CachingJobDataSource jobs) : IExpiryCalculator<string, CachedAnswer>
     {
         private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
@@ -253,8 +249,8 @@ public sealed class ResponseCacheRequest(string key)
 }
 
 /// <summary>
-/// A kept answer: its bytes, the document it answered, the memory entries it was built from, and what the limits
-/// measured of its document (the same request has the same document, operation and variables, so the same measures).
+/// A kept answer: its bytes, the document it answered, what it read of the memory level (change marks and freshness),
+/// and what the limits measured of its document (the same request has the same document, operation and variables, so the same measures).
 /// </summary>
 public sealed record CachedAnswer(byte[] Body, string? Document, RecordedReads Reads)
 {

@@ -21,7 +21,7 @@ public sealed class ResponseRecorder
     private DateTimeOffset _freshUntil = DateTimeOffset.MaxValue;
     private bool _spoiled;
 
-    /// <summary>The recorder of the operation running in this flow; null outside one the response cache watches.</summary>
+    /// <summary>The recorder of the operation running in this flow; null outside one the answer cache watches.</summary>
     public static ResponseRecorder? Current
     {
         get => CurrentRecorder.Value;
@@ -53,7 +53,7 @@ public sealed class ResponseRecorder
         }
     }
 
-    /// <summary>The operation read something the response cache cannot check later: its answer is not kept.</summary>
+    /// <summary>The operation read something the answer cache cannot check later: its answer is not kept.</summary>
     public void Spoil()
     {
         lock (_reads)
