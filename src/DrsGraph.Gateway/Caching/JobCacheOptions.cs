@@ -104,7 +104,8 @@ public sealed class JobCacheOptions : IValidatableObject
 
     /// <summary>
     /// Largest answer the answer cache keeps (with its key), in kilobytes. Default 64 (a 20-job poll with details is
-    /// about 10). At most a third of <see cref="MaxResponseMegabytes"/>: the cache holds at least three answers.
+    /// about 10). At most a third of <see cref="MaxResponseMegabytes"/>: the cache holds at least three answers. A request
+    /// larger than half of it is not looked up: its answer could never be kept.
     /// </summary>
     [Range(1, 65_536)]
     public int MaxResponseKilobytes { get; set; } = 64;

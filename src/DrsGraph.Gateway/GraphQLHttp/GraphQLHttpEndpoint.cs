@@ -316,7 +316,10 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (sent is not null && context.RequestServices.GetService<OperationResponseCache>() is { Enabled: true } answers)
         {
             caching = answers.Begin(isGet, context.Request.Headers, sent);
-            context.Features.Set(caching);
+            if (caching is not null)
+            {
+                context.Features.Set(caching);
+            }
         }
 
         var (result, faulted) = await ExecuteAsync(context, parsed.Request!, isGet);

@@ -82,10 +82,16 @@ public sealed class OperationResponseCache : IDisposable
 
     /// <summary>
     /// Starts watching a request whose one operation is answered as one JSON body: its key, and the answer kept for it
-    /// if any (checked by the hook; its document shape spares the limits a walk of the document meanwhile).
+    /// if any (checked by the hook; its document shape spares the limits a walk of the document meanwhile). Null for a
+    /// request too large to be part of a kept answer's key: its answer could never be kept.
     /// </summary>
-    public ResponseCacheRequest Begin(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
+    public ResponseCacheRequest? Begin(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
     {
+        if (request.Length * 2L > _maxEntryBytes)
+        {
+            return null;
+        }
+
         var key = KeyOf(isGet, callerHeaders, request);
         return new ResponseCacheRequest(key) { Kept = _answers.TryGet(key, out var kept) ? kept : null };
     }

@@ -193,6 +193,17 @@ public sealed class ResponseCacheTests(CacheFixture fixture) : IAsyncLifetime
         }
 
         Assert.Equal(2, metrics.Total(Hits));
+
+        // A request too large to be part of a kept answer's key is not even looked up.
+        var misses = metrics.Total("drsgraph.cache.responses.misses");
+        var padded = small + "\n#" + new string('x', 600);
+        for (var i = 0; i < 3; i++)
+        {
+            await PostAsync(gateway, padded, CacheFixture.TokenA);
+        }
+
+        Assert.Equal(2, metrics.Total(Hits));
+        Assert.Equal(misses, metrics.Total("drsgraph.cache.responses.misses"));
     }
 
     [Fact]
