@@ -139,9 +139,6 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         return true;
     }
 
-    /// <summary>The clock entries' freshness is read on (the cache's own).</summary>
-    internal DateTimeOffset Now => _clock.GetUtcNow();
-
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics); null once disposed.</summary>
     public MemoryCacheStatistics? MemoryStatistics => _tiers.MemoryStatistics;
 

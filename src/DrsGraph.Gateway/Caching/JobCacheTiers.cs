@@ -1,7 +1,5 @@
 using System.Text.Json;
 using BitFaster.Caching;
-using BitFaster.Caching.Lfu;
-using BitFaster.Caching.Scheduler;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace DrsGraph.Gateway.Caching;
@@ -48,15 +46,9 @@ internal sealed class JobCacheTiers : IDisposable
         _logger = logger;
         _entryBytes = CachedFields.MaxEntryBytes;
         var capacity = (int)Math.Clamp(options.MaxMemoryMegabytes * 1024L * 1024L / _entryBytes, 3, int.MaxValue);
-        _memory = new ConcurrentLfuBuilder<string, IJobCacheEntry>()
-            .WithCapacity(capacity)
-            .WithConcurrencyLevel(Environment.ProcessorCount)
-            .WithKeyComparer(StringComparer.Ordinal)
-            // Maintenance (admission, eviction, expiry) runs on the writing thread: the level never holds more
-            // than its capacity for longer than one write, so it stays within its byte budget.
-            .WithScheduler(new ForegroundScheduler())
-            .WithExpireAfter(new UntilStale(clock))
-            .Build();
+        // An entry also leaves when it could no longer be served, even stale: otherwise dead entries, never read
+        // again, would hold their place and their frequency against new ones.
+        _memory = MemoryLevel.Create<IJobCacheEntry>(capacity, clock, static entry => entry.StaleUntil);
         metrics.ObserveMemory(() => MemoryStatistics);
     }
 
@@ -200,28 +192,6 @@ internal sealed class JobCacheTiers : IDisposable
         _memory.Clear();
     }
 
-    /// <summary>
-    /// An entry leaves the level when it could no longer be served, even stale: otherwise dead entries, never read
-    /// again, would hold their place and their frequency against new ones.
-    /// </summary>
-    private sealed class UntilStale(TimeProvider clock) : IExpiryCalculator<string, IJobCacheEntry>
-    {
-        private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
-
-        public Duration GetExpireAfterCreate(string key, IJobCacheEntry value) => Remaining(value);
-
-        public Duration GetExpireAfterRead(string key, IJobCacheEntry value, Duration current) => current;
-
-        public Duration GetExpireAfterUpdate(string key, IJobCacheEntry value, Duration current) => Remaining(value);
-
-        // The level's timer runs on the machine's clock, entries on the cache's (a TimeProvider): the remaining
-        // time is what the two share. Reads still check StaleUntil against the cache's clock.
-        private Duration Remaining(IJobCacheEntry value)
-        {
-            var left = value.StaleUntil - clock.GetUtcNow();
-            return Duration.FromTimeSpan(left > Shortest ? left : Shortest);
-        }
-    }
 
     private void MarkChanged(string key) => Volatile.Write(ref _changes[key.GetHashCode() & (_changes.Length - 1)], Interlocked.Increment(ref _lastMark));
 

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Text;
 using BitFaster.Caching;
-using BitFaster.Caching.Lfu;
-using BitFaster.Caching.Scheduler;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Callers;
 using GraphQL;
 using GraphQL.DI;
+using GraphQLParser;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
 
@@ -58,7 +57,13 @@ public sealed class OperationResponseCache : IDisposable
     private readonly ICache<string, CachedAnswer> _answers;
     private readonly long _maxEntryBytes;
 
-    public OperationResponseCache(CachingJobDataSource jobs, JobCacheMetrics metrics, IHttpContextAccessor accessor, IOptions<JobCacheOptions> options)
+    // clock: the job cache's own (JobCacheExtensions.ClockKey), on which its entries' freshness is read.
+    public OperationResponseCache(
+        CachingJobDataSource jobs,
+        JobCacheMetrics metrics,
+        IHttpContextAccessor accessor,
+        IOptions<JobCacheOptions> options,
+        [FromKeyedServices(JobCacheExtensions.ClockKey)] TimeProvider clock)
     {
         _jobs = jobs;
         _metrics = metrics;
@@ -68,13 +73,8 @@ public sealed class OperationResponseCache : IDisposable
         _maxEntryBytes = settings.MaxResponseKilobytes * 1024L;
         // Validation keeps it at three or more when on; off, the cache is never used and holds three places for nothing.
         var capacity = (int)Math.Max(3, settings.MaxResponseMegabytes * 1024L / settings.MaxResponseKilobytes);
-        _answers = new ConcurrentLfuBuilder<string, CachedAnswer>()
-            .WithCapacity(capacity)
-            .WithConcurrencyLevel(Environment.ProcessorCount)
-            .WithKeyComparer(StringComparer.Ordinal)
-            .WithScheduler(new ForegroundScheduler())
-            .WithExpireAfter(new UntilFirstStale(jobs))
-            .Build();
+        // An answer leaves once the first job field it was built from is no longer fresh: it can never be replayed after.
+        _answers = MemoryLevel.Create<CachedAnswer>(capacity, clock, static answer => answer.Reads.FreshUntil);
     }
 
     /// <summary>False when <c>Gateway:Cache:MaxResponseMegabytes</c> is 0: nothing is kept or replayed.</summary>
@@ -100,7 +100,7 @@ public sealed class OperationResponseCache : IDisposable
     /// The key of a request whose one operation is answered as one JSON body: its method, the caller's headers and
     /// the request as sent (<paramref name="request"/>: a POST's body as UTF-8, or a GET's query string).
     /// </summary>
-    public static string KeyOf(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
+    private static string KeyOf(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
     {
         ArgumentNullException.ThrowIfNull(callerHeaders);
         var key = new StringBuilder(request.Length + 160);
@@ -122,8 +122,8 @@ public sealed class OperationResponseCache : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(next);
-        if (!Enabled
-            || _accessor.HttpContext?.Features.Get<ResponseCacheRequest>() is not { } request
+        // The endpoint sets the request only while the cache is on.
+        if (_accessor.HttpContext?.Features.Get<ResponseCacheRequest>() is not { } request
             || options.UserContext is not GatewayUserContext { Caller.Problem: null } user)
         {
             return await next(options);
@@ -135,7 +135,7 @@ public sealed class OperationResponseCache : IDisposable
             _metrics.ResponseHit();
             // The operation's span (GraphQLOperationTelemetry, outside this hook) says why it has no DataLoader spans below it.
             Activity.Current?.SetTag("drsgraph.cache.response", "hit");
-            return new CachedExecutionResult(kept.Body) { Executed = true, Operation = OperationOf(options) };
+            return new CachedExecutionResult(kept.Body) { Executed = true, Operation = options.Document?.OperationWithName(options.OperationName) };
         }
 
         _metrics.ResponseMiss();
@@ -172,46 +172,6 @@ public sealed class OperationResponseCache : IDisposable
     }
 
     public void Dispose() => _answers.Clear();
-
-    /// <summary>The operation the executer ran, for the telemetry of a replayed answer (its type and name).</summary>
-    private static GraphQLOperationDefinition? OperationOf(ExecutionOptions options)
-    {
-        GraphQLOperationDefinition? only = null;
-        foreach (var definition in options.Document?.Definitions ?? [])
-        {
-            if (definition is GraphQLOperationDefinition operation)
-            {
-                if (options.OperationName is { } name ? operation.Name?.StringValue == name : only is null)
-                {
-                    only = operation;
-                    if (options.OperationName is not null)
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-
-        return only;
-    }
-
-    /// <summary>An answer leaves once the first job field it was built from is no longer fresh: it can never be replayed after.</summary>
-    private sealed class UntilFirstStale(CachingJobDataSource jobs) : IExpiryCalculator<string, CachedAnswer>
-    {
-        private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
-
-        public Duration GetExpireAfterCreate(string key, CachedAnswer value) => Remaining(value);
-
-        public Duration GetExpireAfterRead(string key, CachedAnswer value, Duration current) => current;
-
-        public Duration GetExpireAfterUpdate(string key, CachedAnswer value, Duration current) => Remaining(value);
-
-        private Duration Remaining(CachedAnswer value)
-        {
-            var left = value.Reads.FreshUntil - jobs.Now;
-            return Duration.FromTimeSpan(left > Shortest ? left : Shortest);
-        }
-    }
 }
 
 /// <summary>

@@ -1,0 +1,46 @@
+using BitFaster.Caching;
+using BitFaster.Caching.Lfu;
+using BitFaster.Caching.Scheduler;
+
+namespace DrsGraph.Gateway.Caching;
+
+/// <summary>
+/// The one shape of the gateway's in-process caches (the job cache's memory level, the answer cache): a concurrent
+/// W-TinyLFU of at most <c>capacity</c> values, each leaving at a deadline read on the cache's clock.
+/// </summary>
+internal static class MemoryLevel
+{
+    /// <summary>
+    /// Maintenance (admission, eviction, expiry) runs on the writing thread (<see cref="ForegroundScheduler"/>): the
+    /// level never holds more than its capacity for longer than one write, so it stays within its byte budget.
+    /// </summary>
+    public static ICache<string, TValue> Create<TValue>(int capacity, TimeProvider clock, Func<TValue, DateTimeOffset> leavesAt)
+        where TValue : class =>
+        new ConcurrentLfuBuilder<string, TValue>()
+            .WithCapacity(capacity)
+            .WithConcurrencyLevel(Environment.ProcessorCount)
+            .WithKeyComparer(StringComparer.Ordinal)
+            .WithScheduler(new ForegroundScheduler())
+            .WithExpireAfter(new UntilDeadline<TValue>(clock, leavesAt))
+            .Build();
+
+    /// <summary>A value leaves at its deadline; reading it does not move that.</summary>
+    private sealed class UntilDeadline<TValue>(TimeProvider clock, Func<TValue, DateTimeOffset> leavesAt) : IExpiryCalculator<string, TValue>
+    {
+        private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
+
+        public Duration GetExpireAfterCreate(string key, TValue value) => Remaining(value);
+
+        public Duration GetExpireAfterRead(string key, TValue value, Duration current) => current;
+
+        public Duration GetExpireAfterUpdate(string key, TValue value, Duration current) => Remaining(value);
+
+        // The level's timer runs on the machine's clock, values on the cache's (a TimeProvider): the remaining
+        // time is what the two share. Readers still check their deadlines against the cache's clock.
+        private Duration Remaining(TValue value)
+        {
+            var left = leavesAt(value) - clock.GetUtcNow();
+            return Duration.FromTimeSpan(left > Shortest ? left : Shortest);
+        }
+    }
+}
