@@ -92,12 +92,6 @@ public static class ObservabilityExtensions
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : DefaultServiceName;
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName))
-            .WithTracing(tracing => tracing
-                .AddSource(GatewayTelemetry.GraphQLSourceName, GatewayTelemetry.DataLoaderSourceName, DrsClientTelemetry.SourceName)
-                // Probes and scrapes every few seconds per replica would drown the traces that matter.
-                // Neither instrumentation records headers, so X-Auth-Token never reaches a span.
-                .AddAspNetCoreInstrumentation(options => options.Filter = static http => !IsOperationsPath(http.Request.Path))
-                .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
                 .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName, CacheMeterName, SubscriptionsMeterName, PersistedOperationsMeterName)
                 // Resilience events (retries, circuit opened) from the DRS client's pipeline.
@@ -110,6 +104,17 @@ public static class ObservabilityExtensions
 
         if (IsOtlpEnabled(builder.Configuration))
         {
+            // Spans are recorded only when something exports them: without an exporter every request still built
+            // about a dozen of them, with their tags, for nobody (bench/README.md, 2026-12-06 07:00-08:30). Log lines carry
+            // a trace ID either way (ASP.NET Core starts the request's Activity for the log scope), and the caller's
+            // traceparent still reaches DRS.
+            otel.WithTracing(tracing => tracing
+                .AddSource(GatewayTelemetry.GraphQLSourceName, GatewayTelemetry.DataLoaderSourceName, DrsClientTelemetry.SourceName)
+                // Probes and scrapes every few seconds per replica would drown the traces that matter.
+                // Neither instrumentation records headers, so X-Auth-Token never reaches a span.
+                .AddAspNetCoreInstrumentation(options => options.Filter = static http => !IsOperationsPath(http.Request.Path))
+                .AddHttpClientInstrumentation());
+
             // Endpoint, protocol and headers come from the standard OTEL_EXPORTER_OTLP_* variables.
             otel.WithLogging(logging => { }, options =>
             {

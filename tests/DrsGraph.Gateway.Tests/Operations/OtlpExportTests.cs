@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace DrsGraph.Gateway.Tests.Operations;
 
@@ -37,6 +39,7 @@ public sealed class OtlpExportTests
         // A failing call too, so error paths (and their log lines) are exported as well.
         Assert.NotEmpty((await gateway.QueryAsync("{ job(id: \"not a job id\") { status } }", token)).Errors);
 
+        Assert.NotNull(gateway.Services.GetService<TracerProvider>());
         await collector.WaitUntilAsync(
             () => collector.Contains("traces", "query OtlpProbe") && collector.Contains("traces", "DrsGraph.DataLoader") && collector.Contains("traces", "DrsGraph.DrsClient")
                 && collector.Contains("metrics", "drsgraph.upstream") && collector.Contains("metrics", "drsgraph.cache")
@@ -46,6 +49,22 @@ public sealed class OtlpExportTests
         Assert.All(collector.Payloads, payload => Assert.False(
             payload.Body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(token)) >= 0,
             $"an OTLP {payload.Signal} export holds the caller's token"));
+    }
+
+    [Fact]
+    public async Task Without_an_OTLP_endpoint_no_span_is_recorded_for_nobody_and_metrics_are_still_scraped()
+    {
+        await using var gateway = await GatewayHost.Builder().WithEmulator().StartAsync();
+        var ids = await gateway.Emulator!.CreateJobsAsync(2);
+
+        (await gateway.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}", "token-a")).AssertNoErrors();
+
+        // Nothing would export what a tracer provider recorded: each request built its spans and their tags for nobody.
+        Assert.Null(gateway.Services.GetService<TracerProvider>());
+        using var scrape = await gateway.Client.GetAsync("/metrics");
+        var metrics = await scrape.Content.ReadAsStringAsync();
+        Assert.Contains("drsgraph_upstream_calls_total", metrics, StringComparison.Ordinal);
+        Assert.Contains("drsgraph_graphql_operation_duration_seconds", metrics, StringComparison.Ordinal);
     }
 
     /// <summary>
