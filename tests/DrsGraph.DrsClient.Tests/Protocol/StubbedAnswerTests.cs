@@ -68,6 +68,39 @@ public sealed class StubbedAnswerTests
         });
     }
 
+    [Theory]
+    [InlineData("cut short after the first job", """{"count":2,"results":[{"id":"A","status":"CONFIGURATION"},{"id":"B","sta""")]
+    [InlineData("cut short after the array", """{"count":2,"results":[{"id":"A","status":"CONFIGURATION"},{"id":"B","status":"CREATING"}]""")]
+    [InlineData("something after the root object", """{"count":2,"results":[{"id":"A","status":"CONFIGURATION"},{"id":"B","status":"CREATING"}]} {"count":0}""")]
+    [InlineData("a malformed member after the results", """{"results":[{"id":"A","status":"CONFIGURATION"},{"id":"B","status":"CREATING"}],"count":2x}""")]
+    [InlineData("results that are not an array", """{"count":2,"results":{"id":"A","status":"CONFIGURATION"}}""")]
+    public async Task A_success_body_that_is_not_whole_json_with_a_results_array_answers_no_job(string what, string body)
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, body.Replace("\"A\"", $"\"{A}\"", StringComparison.Ordinal).Replace("\"B\"", $"\"{B}\"", StringComparison.Ordinal)));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        // The jobs before the flaw are not served as data either: the answer as a whole is not DRS's.
+        Assert.Equal(2, batch.Results.Count);
+        Assert.All(batch.Results.Values, r => Assert.True(r.Error?.Code == DrsErrorCodes.UnreadableResponse, $"{what}: {r.Error?.Code ?? "a value"}"));
+    }
+
+    [Fact]
+    public async Task Items_that_are_not_objects_are_skipped_and_the_last_results_array_is_the_answer()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"results":[{"id":"{{A}}","status":"FULL_TRANSFER_STARTED"}],
+             "count":2,"results":[1,"x",null,[{"id":"{{B}}"}],{"id":"{{A}}","status":"CONFIGURATION"},{"id":"{{B}}","status":"CREATING"}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.Equal("CONFIGURATION", batch[A].Value?.Status);
+        Assert.Equal("CREATING", batch[B].Value?.Status);
+    }
+
     [Fact]
     public async Task A_plain_error_with_error_message_keeps_the_code_message_and_body_request_id()
     {
