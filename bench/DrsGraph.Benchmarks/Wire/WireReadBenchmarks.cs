@@ -1,13 +1,15 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using DrsGraph.Benchmarks.Infrastructure;
+using DrsGraph.DrsClient;
 using DrsGraph.DrsClient.Wire;
 
 namespace DrsGraph.Benchmarks.Wire;
 
 /// <summary>
-/// Reading one 20-job batch answer per endpoint with the client's source-generated JSON context:
-/// what the DRS client does per upstream call before mapping (the HTTP part is not included).
+/// Reading one 20-job batch answer per endpoint with the client's source-generated JSON context, two ways: the bytes
+/// as one batch (<c>Read_*</c>), and what the DRS client does per upstream call before mapping, per-item answers
+/// included (<c>Client_read_*</c>: <c>DrsResponseReader.Read</c>). The HTTP part is not included.
 /// </summary>
 [MemoryDiagnoser]
 public class WireReadBenchmarks
@@ -33,4 +35,13 @@ public class WireReadBenchmarks
 
     [Benchmark]
     public int Read_detail_x20() => JsonSerializer.Deserialize(_detail, DrsWireJsonContext.Default.BatchResponseWireJobDetailWire)!.Results!.Count;
+
+    [Benchmark]
+    public int Client_read_status_x20() => DrsResponseReader.Read(DrsEndpoints.Status, 200, _status, null, null).Answers!.Count;
+
+    [Benchmark]
+    public int Client_read_progress_x20() => DrsResponseReader.Read(DrsEndpoints.Progress, 200, _progress, null, null).Answers!.Count;
+
+    [Benchmark]
+    public int Client_read_detail_x20() => DrsResponseReader.Read(DrsEndpoints.Detail, 200, _detail, null, null).Answers!.Count;
 }
