@@ -15,7 +15,8 @@ namespace DrsGraph.Gateway.Caching;
 /// The memory level is a concurrent W-TinyLFU cache (BitFaster.Caching's ConcurrentLfu) bounded by entry count:
 /// the byte budget divided by the largest entry estimate, so it stays within the budget whatever it holds. Once
 /// full, an answer leaving the window of recent answers takes the place of an older one only if its key has been
-/// asked for more often: what pollers read is not pushed out by answers asked for once (a new token per request),
+/// asked for more often: what pollers read is not pushed out by answers asked for once (a new token per request; almost
+/// never: the frequencies are an approximate sketch, see CachingJobDataSourceTests),
 /// and those leave with the window (which shrinks to 0.1 % of the level under a steady run of misses). They die
 /// young instead of living through two thirds of the LRU this replaced and being promoted by the GC, which made
 /// a cold request cost more CPU (bench/README.md, 2026-12-06: cheaper in every alternating pair).

@@ -134,6 +134,11 @@ public sealed class CachingJobDataSourceTests : IDisposable
 
         // ~20 000 answers asked once each (what a new caller per request does), eighty times the level, with the
         // poller asking again after every 1 000 of them (four times the level): its answers are not the ones evicted.
+        // An LRU would lose them before every one of the 20 polls. Not never: the level compares frequencies in an
+        // approximate sketch, keyed by the process's randomized string hashes, so once in a while a one-off answer's
+        // estimate reaches a polled one's. Measured 2026-12-06 (400 runs of this test's load in one process): 13 lost a
+        // polled job at one poll (that poller then paid one DRS call), none at two or more. Two are allowed for margin.
+        var missedPolls = new List<int>();
         for (var batch = 0; batch < 200; batch++)
         {
             await cache.GetStatusesAsync(Owner, Ids(1_000 + (batch * 100), 100), CancellationToken.None);
@@ -141,9 +146,14 @@ public sealed class CachingJobDataSourceTests : IDisposable
             {
                 var calls = upstream.Calls;
                 await cache.GetStatusesAsync(Owner, polled, CancellationToken.None);
-                Assert.True(calls == upstream.Calls, $"the polled jobs were evicted after {batch + 1} batches");
+                if (calls != upstream.Calls)
+                {
+                    missedPolls.Add(batch + 1);
+                }
             }
         }
+
+        Assert.True(missedPolls.Count <= 2, $"the polled jobs were evicted at {missedPolls.Count} of 20 polls (after batches {string.Join(", ", missedPolls)})");
     }
 
     [Fact]
