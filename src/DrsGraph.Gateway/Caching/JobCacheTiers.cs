@@ -193,7 +193,6 @@ internal sealed class JobCacheTiers : IDisposable
         _memory.Clear();
     }
 
-
     private void MarkChanged(string key) => Volatile.Write(ref _changes[key.GetHashCode() & (_changes.Length - 1)], Interlocked.Increment(ref _lastMark));
 
     private void Remember<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now)

@@ -129,8 +129,7 @@ public sealed class OperationResponseCache : IDisposable
             return await next(options);
         }
 
-        // The document too: a persisted operation's request names it by ID, and what the ID names may be reloaded.
-        if (request.Kept is { } kept && string.Equals(kept.Document, options.Query, StringComparison.Ordinal) && _jobs.StillAnswers(kept.Reads))
+        if (request.KeptFor(options.Query) is { } kept && _jobs.StillAnswers(kept.Reads))
         {
             _metrics.ResponseHit();
             // The operation's span (GraphQLOperationTelemetry, outside this hook) says why it has no DataLoader spans below it.
@@ -198,7 +197,7 @@ public sealed class ResponseCacheRequest(string key)
     public double ResultFieldsOf(string? document, Func<double> measure)
     {
         ArgumentNullException.ThrowIfNull(measure);
-        ResultFields = Kept is { ResultFields: { } known } kept && string.Equals(kept.Document, document, StringComparison.Ordinal) ? known : measure();
+        ResultFields = KeptFor(document)?.ResultFields ?? measure();
         return ResultFields.Value;
     }
 
@@ -206,9 +205,16 @@ public sealed class ResponseCacheRequest(string key)
     public double JobIdsOf(string? document, Func<double> measure)
     {
         ArgumentNullException.ThrowIfNull(measure);
-        JobIds = Kept is { JobIds: { } known } kept && string.Equals(kept.Document, document, StringComparison.Ordinal) ? known : measure();
+        JobIds = KeptFor(document)?.JobIds ?? measure();
         return JobIds.Value;
     }
+
+    /// <summary>
+    /// The answer kept for this key if it answered <paramref name="document"/>: a persisted operation's request names its
+    /// document by ID, and what the ID names may be reloaded.
+    /// </summary>
+    internal CachedAnswer? KeptFor(string? document) =>
+        Kept is { } kept && string.Equals(kept.Document, document, StringComparison.Ordinal) ? kept : null;
 
     /// <summary>Set by the hook when the operation's answer may be kept.</summary>
     internal ResponseCandidate? Candidate { get; set; }
