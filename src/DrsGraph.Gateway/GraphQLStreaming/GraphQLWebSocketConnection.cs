@@ -8,6 +8,7 @@ using System.Text.Unicode;
 using System.Threading.Channels;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.Security;
 using GraphQL;
 using GraphQL.Types;
 
@@ -45,6 +46,8 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     private readonly GraphQLRequestReader _reader = new(serializer);
+    // Taken once, by the socket's loop: operations run concurrently and must not go through the context's accessors.
+    private readonly IServiceScopeFactory _scopes = context.RequestServices.GetRequiredService<IServiceScopeFactory>();
     // Unbounded as a channel, bounded by what is let in: the operations' messages through EnqueueAsync, the rest
     // (ack, one ping, one pong, one close) at most once each at a time.
     private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
@@ -269,6 +272,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         // From here on the connection's caller is this one, for the rate limiter and the connection count too.
         _callerHeaders = headers;
         context.Features.Set(new CallerHeadersFeature(headers));
+        RequestCost.PrepareWebSocket(context);
         var callerKey = connections.CallerKey(context);
         _callerSlot = connections.TryAcquire(callerKey);
         if (_callerSlot is null)
@@ -279,8 +283,30 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             return;
         }
 
+        // The last change to this context's features: operations start once acknowledged, and only read them.
+        SettleFeatures(context);
         _acknowledged = true;
         Send(AckMessage);
+    }
+
+    /// <summary>
+    /// Fills the context's feature caches again, from this one thread, after the features set at connection_init.
+    /// An HttpContext is not thread-safe: each typed accessor (RequestServices, Request, Response, WebSockets, ...)
+    /// caches its feature, and the first use after the feature collection changed empties the whole cache. Two
+    /// operations of this socket doing that at once could read a null feature, and fail with an internal error.
+    /// Touched here, before any operation runs, the caches are only read afterwards.
+    /// </summary>
+    private static void SettleFeatures(HttpContext context)
+    {
+        _ = context.RequestServices;
+        _ = context.Request.Headers;
+        _ = context.Response.HasStarted;
+        _ = context.Connection.RemoteIpAddress;
+        _ = context.WebSockets.IsWebSocketRequest;
+        _ = context.Items;
+        _ = context.User;
+        _ = context.TraceIdentifier;
+        _ = context.RequestAborted;
     }
 
     private void Subscribe(JsonElement message, JsonElement? payload)
@@ -341,7 +367,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
             // Each operation gets its own services: a socket's operations run concurrently, and scoped services
             // (DataLoader contexts) are not safe to share between executions.
-            await using var scope = context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            await using var scope = _scopes.CreateAsyncScope();
             var (result, _) = await executor.ExecuteAsync(context, parsed.Request!, GraphQLTransport.WebSocket, _callerHeaders, scope.ServiceProvider, cancellationToken);
             if (result.Streams is { Count: > 0 } streams)
             {

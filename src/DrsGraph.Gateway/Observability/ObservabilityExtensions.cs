@@ -77,6 +77,26 @@ public static class ObservabilityExtensions
                     $"use {string.Join(", ", Known)} (default simple).");
     }
 
+    /// <summary><c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as start-up validation reads it.</summary>
+    internal sealed class OtlpEndpointOptions
+    {
+        public const string SectionName = OtlpEndpointKey;
+
+        public string? Endpoint { get; set; }
+    }
+
+    /// <summary>Refuses an OTLP endpoint the exporter cannot send to: anything but an absolute http(s) URL.</summary>
+    private sealed class OtlpEndpointValidation : IValidateOptions<OtlpEndpointOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, OtlpEndpointOptions options) =>
+            string.IsNullOrWhiteSpace(options.Endpoint)
+            || (Uri.TryCreate(options.Endpoint.Trim(), UriKind.Absolute, out var endpoint) && (endpoint.Scheme == Uri.UriSchemeHttp || endpoint.Scheme == Uri.UriSchemeHttps) && endpoint.Host.Length > 0)
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(
+                    $"{OtlpEndpointKey} '{options.Endpoint}' is not an absolute http(s) URL: set the collector's address " +
+                    "(http://collector:4317 for grpc, http://collector:4318 for http/protobuf), or leave it unset to export nothing.");
+    }
+
     /// <summary>
     /// OpenTelemetry traces and metrics for the gateway, its DataLoaders, the DRS client and the cache;
     /// Prometheus scraping always, OTLP export (traces, metrics, logs) when
@@ -88,6 +108,13 @@ public static class ObservabilityExtensions
         services.AddSingleton<IConfigureExecution, GraphQLOperationTelemetry>();
 
         AddLogFormat(services);
+
+        // A malformed endpoint (not-a-url, a bare host:port) started the gateway as usual, and the exporter then
+        // dropped every trace, metric and log line without a word: refused at start-up instead, in one line.
+        services.AddOptions<OtlpEndpointOptions>()
+            .Configure<IConfiguration>(static (options, configuration) => options.Endpoint = configuration[OtlpEndpointKey])
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OtlpEndpointOptions>, OtlpEndpointValidation>());
 
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : DefaultServiceName;
         var otel = services.AddOpenTelemetry()

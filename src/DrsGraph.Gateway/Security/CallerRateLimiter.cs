@@ -80,7 +80,7 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
         var caller = _callers.AttemptAcquire(resource, Math.Min(permitCount, _settings.BurstLimit));
         if (!caller.IsAcquired)
         {
-            resource.Items[RefusedByKey] = "caller";
+            SetRefusedBy(resource, "caller");
             return caller;
         }
 
@@ -88,7 +88,7 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
         if (!address.IsAcquired)
         {
             caller.Dispose();
-            resource.Items[RefusedByKey] = "address";
+            SetRefusedBy(resource, "address");
             return address;
         }
 
@@ -140,7 +140,24 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
         LogRejected(logger, bucket, partition, address, permits, retryAfterSeconds);
     }
 
-    private static string RefusedBy(HttpContext context) => context.Items[RefusedByKey] as string ?? "caller";
+    private static string RefusedBy(HttpContext context)
+    {
+        var items = context.Items;
+        lock (items)
+        {
+            return items.TryGetValue(RefusedByKey, out var bucket) && bucket is string name ? name : "caller";
+        }
+    }
+
+    // Locked: a WebSocket's operations are charged concurrently against its upgrade's context.
+    private static void SetRefusedBy(HttpContext context, string bucket)
+    {
+        var items = context.Items;
+        lock (items)
+        {
+            items[RefusedByKey] = bucket;
+        }
+    }
 
     private static TokenBucketRateLimiterOptions Bucket(int size, int perPeriod, TimeSpan period) => new()
     {

@@ -42,27 +42,33 @@ public static partial class RequestCost
         // A request the answer cache has kept an answer for was counted then: same document, operation and variables.
         var jobs = context.Features.Get<ResponseCacheRequest>() is { } caching ? caching.JobIdsOf(options.Query, CountJobIds) : CountJobIds();
         var permits = Math.Min(PermitsOf(jobs, settings.JobsPerPermit), fullBucket);
+        // A WebSocket's operations each stand alone (they share the upgrade's context, not one charge).
+        var batched = !context.WebSockets.IsWebSocketRequest;
         var charge = context.Features.Get<Charge>();
         if (charge is null)
         {
-            // The first operation's first permit was charged by the middleware at the door: it is part of the full
-            // bucket above, so what is asked here fits in what the door left of it.
-            charge = new Charge();
+            // An HTTP request's operations run one after another: the first one sets the request's charge.
+            charge = new Charge { DoorPermit = 1 };
             context.Features.Set(charge);
+        }
+
+        // The first operation's first permit was charged by the middleware at the door: it is part of the full
+        // bucket above, so what is asked here fits in what the door left of it.
+        var doorPermit = Interlocked.Exchange(ref charge.DoorPermit, 0) == 1;
+        if (doorPermit)
+        {
             permits--;
             charge.Charged = 1;
         }
 
-        charge.Operations++;
+        var operation = Interlocked.Increment(ref charge.Operations);
 
         // A batch's operations are charged together: one that would take the request past a full bucket could never be
         // granted however long the caller waits, so it is refused as too expensive for one request, not RATE_LIMITED.
-        // A WebSocket's operations each stand alone (they share the upgrade's context, not one charge).
-        var batched = !context.WebSockets.IsWebSocketRequest;
         if (batched && charge.Charged + permits > fullBucket)
         {
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<CallerRateLimiter>();
-            LogTooExpensive(logger, charge.Operations, charge.Charged, permits, fullBucket);
+            LogTooExpensive(logger, operation, charge.Charged, permits, fullBucket);
             return new ExecutionResult
             {
                 Errors =
@@ -95,7 +101,7 @@ public static partial class RequestCost
         var seconds = limiter.RetryAfterSeconds(lease);
         limiter.LogRefusal(services.GetRequiredService<ILoggerFactory>().CreateLogger<CallerRateLimiter>(), context, permits, seconds);
         // A WebSocket's operations run after its upgrade was answered: no status or header can be set any more.
-        if (charge.Refused++ == 0 && !context.Response.HasStarted)
+        if (Interlocked.Increment(ref charge.Refused) == 1 && !context.Response.HasStarted)
         {
             context.Response.OnStarting(() =>
             {
@@ -114,7 +120,7 @@ public static partial class RequestCost
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        var error = new LoggedExecutionError($"{limiter.RefusalMessage(context, seconds)} This operation names {permits + (charge.Operations == 1 ? 1 : 0)} permits' worth of work (1 + 1 per {limiter.Settings.JobsPerPermit} job IDs).")
+        var error = new LoggedExecutionError($"{limiter.RefusalMessage(context, seconds)} This operation names {permits + (doorPermit ? 1 : 0)} permits' worth of work (1 + 1 per {limiter.Settings.JobsPerPermit} job IDs).")
         {
             Code = GatewayErrorCodes.RateLimited,
         };
@@ -129,15 +135,31 @@ public static partial class RequestCost
     /// </summary>
     private static int PermitsOf(double jobs, int jobsPerPermit) => (int)Math.Min(1_000_000, 1 + Math.Floor(jobs / jobsPerPermit));
 
-    /// <summary>What one HTTP request has been charged so far, across the operations of a batch.</summary>
+    /// <summary>
+    /// Gives a WebSocket its charge before its operations start. They run concurrently on the upgrade's context, and an
+    /// HttpContext is not thread-safe: a feature set by one of them (as an HTTP request's first operation sets its
+    /// charge) would change the feature collection under the others, whose typed accessors (RequestServices, ...) could
+    /// then read null. Called once, from the socket's own loop, before any operation runs.
+    /// </summary>
+    public static void PrepareWebSocket(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Features.Set(new Charge { DoorPermit = 1 });
+    }
+
+    /// <summary>What one HTTP request (or WebSocket) has been charged so far, across its operations.</summary>
+    /// <remarks>Fields, changed with Interlocked: a WebSocket's operations share it and run concurrently.</remarks>
     private sealed class Charge
     {
-        public int Operations { get; set; }
+        /// <summary>1 until an operation takes the permit the door charged for the request.</summary>
+        public int DoorPermit;
+
+        public int Operations;
 
         /// <summary>Permits granted to this HTTP request so far, the door's included (not counted for WebSockets).</summary>
-        public int Charged { get; set; }
+        public int Charged;
 
-        public int Refused { get; set; }
+        public int Refused;
     }
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Batch operation {Index} refused: it needs {Permits} permits after {Charged} were charged to its request, past a full bucket of {FullBucket}")]
