@@ -89,8 +89,7 @@ public static class ObservabilityExtensions
     private sealed class OtlpEndpointValidation : IValidateOptions<OtlpEndpointOptions>
     {
         public ValidateOptionsResult Validate(string? name, OtlpEndpointOptions options) =>
-            string.IsNullOrWhiteSpace(options.Endpoint)
-            || (Uri.TryCreate(options.Endpoint.Trim(), UriKind.Absolute, out var endpoint) && (endpoint.Scheme == Uri.UriSchemeHttp || endpoint.Scheme == Uri.UriSchemeHttps) && endpoint.Host.Length > 0)
+            string.IsNullOrWhiteSpace(options.Endpoint) || ServiceIdentity.ServiceIdentityOptions.IsHttpUrl(options.Endpoint)
                 ? ValidateOptionsResult.Success
                 : ValidateOptionsResult.Fail(
                     $"{OtlpEndpointKey} '{options.Endpoint}' is not an absolute http(s) URL: set the collector's address " +
