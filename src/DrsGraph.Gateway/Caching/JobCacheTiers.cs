@@ -12,14 +12,15 @@ namespace DrsGraph.Gateway.Caching;
 /// (a Redis hit): a caller that asks once (a new token, a one-off query) then costs no long-lived heap,
 /// which is what kept a busy gateway's memory high (bench/README.md, Findings 1 and 2). Without Redis,
 /// or when a write fails, answers go to memory. Nothing here throws because of Redis.
-/// The memory level is a concurrent W-TinyLFU cache (BitFaster.Caching's ConcurrentLfu) bounded by entry count:
-/// the byte budget divided by the largest entry estimate, so it stays within the budget whatever it holds. Once
-/// full, an answer leaving the window of recent answers takes the place of an older one only if its key has been
-/// asked for more often: what pollers read is not pushed out by answers asked for once (a new token per request; almost
-/// never: the frequencies are an approximate sketch, see CachingJobDataSourceTests),
-/// and those leave with the window (which shrinks to 0.1 % of the level under a steady run of misses). They die
-/// young instead of living through two thirds of the LRU this replaced and being promoted by the GC, which made
-/// a cold request cost more CPU (bench/README.md, 2026-12-06: cheaper in every alternating pair).
+/// The memory level is a concurrent W-TinyLFU cache (BitFaster.Caching's ConcurrentLfu) and, beside it, a small
+/// first-use window (a queue, 1 % of the level), bounded together by entry count: the byte budget divided by the largest
+/// entry estimate, so they stay within the budget whatever they hold. While the W-TinyLFU has room, every answer enters
+/// it. Once it is full, an answer whose key the doorkeeper has not seen recently waits in the first-use window, there for
+/// the next request, and leaves young; a key that comes back enters the W-TinyLFU, which keeps it over an older entry
+/// only if it has been asked for more often. So what pollers read is not pushed out by answers asked for once (a new
+/// token per request), and those never reach the W-TinyLFU's frequency sketch, which a flood of them saturated
+/// (bench/README.md, 2026-12-06 14:00). They die young instead of being promoted by the GC, which made a cold request
+/// cost more CPU (the LRU before the W-TinyLFU kept them through two thirds of its places).
 /// An entry also leaves when it could no longer be served even stale. A MemoryCache with a size limit cost a
 /// cold request far more (per-entry options and expiry tokens, size bookkeeping, compactions sorting every entry).
 /// </remarks>
@@ -30,7 +31,18 @@ internal sealed class JobCacheTiers : IDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ICache<string, IJobCacheEntry> _memory;
+    private readonly ICache<string, IJobCacheEntry> _firstUse;
+    private readonly Doorkeeper _doorkeeper;
+    private readonly int _memoryCapacity;
+    private readonly int _recountEvery;
+    private readonly Lock _counting = new();
     private readonly long _entryBytes;
+
+    // Entries in the W-TinyLFU at the last count, plus the writes to it since: an upper bound between counts, which
+    // are a walk of the whole level (its Count), so they are made only every _recountEvery stores or second.
+    private int _memoryCount;
+    private int _storesSinceCount;
+    private long _countedAt = long.MinValue;
 
     // Change marks for the answer cache: every store and removal bumps its key's slot after it is made, so a reader that
     // read the mark before the entry sees any later change. Checking a mark costs no lookup in the level (a read there
@@ -46,10 +58,20 @@ internal sealed class JobCacheTiers : IDisposable
         _clock = clock;
         _logger = logger;
         _entryBytes = CachedFields.MaxEntryBytes;
-        var capacity = (int)Math.Clamp(options.MaxMemoryMegabytes * 1024L * 1024L / _entryBytes, 3, int.MaxValue);
+        var budget = options.MaxMemoryMegabytes * 1024L * 1024L;
+        var entries = (int)Math.Clamp(budget / _entryBytes, 6, int.MaxValue);
+        // Keys are remembered over ten levels' worth of stores, the period over which the W-TinyLFU's frequency
+        // sketch ages; its bytes (1-2 % of the budget) come out of the entries' share.
+        _doorkeeper = new Doorkeeper((int)Math.Min(10L * entries, 1 << 26));
+        entries = (int)Math.Clamp((budget - _doorkeeper.Bytes) / _entryBytes, 6, int.MaxValue);
+        // 1 % of the level, at least what one large batch (100 jobs) stores, so an answer is there for the next request.
+        var firstUse = Math.Max(entries / 100, Math.Min(128, entries / 2));
+        _memoryCapacity = entries - firstUse;
+        _recountEvery = Math.Max(_memoryCapacity / 8, 64);
+        _firstUse = MemoryLevel.CreateQueue<IJobCacheEntry>(firstUse);
         // An entry also leaves when it could no longer be served, even stale: otherwise dead entries, never read
         // again, would hold their place and their frequency against new ones.
-        _memory = MemoryLevel.Create<IJobCacheEntry>(capacity, clock, static entry => entry.StaleUntil);
+        _memory = MemoryLevel.Create<IJobCacheEntry>(_memoryCapacity, clock, static entry => entry.StaleUntil);
         metrics.ObserveMemory(() => MemoryStatistics);
     }
 
@@ -57,8 +79,8 @@ internal sealed class JobCacheTiers : IDisposable
     // The meter, disposed after the cache, may still be scraped in between.
     public MemoryCacheStatistics? MemoryStatistics => _disposed ? null : new MemoryCacheStatistics
     {
-        CurrentEntryCount = _memory.Count,
-        CurrentEstimatedSize = _memory.Count * _entryBytes,
+        CurrentEntryCount = _memory.Count + _firstUse.Count,
+        CurrentEstimatedSize = ((_memory.Count + _firstUse.Count) * _entryBytes) + _doorkeeper.Bytes,
     };
 
     /// <summary>
@@ -79,14 +101,24 @@ internal sealed class JobCacheTiers : IDisposable
     public JobCacheEntry<T>? InMemory<T>(string key)
         where T : class
     {
-        if (!_memory.TryGet(key, out var held) || held is not JobCacheEntry<T> entry)
+        var level = _memory;
+        if (!level.TryGet(key, out var held))
+        {
+            level = _firstUse;
+            if (!level.TryGet(key, out held))
+            {
+                return null;
+            }
+        }
+
+        if (held is not JobCacheEntry<T> entry)
         {
             return null;
         }
 
         if (entry.StaleUntil <= _clock.GetUtcNow())
         {
-            _memory.TryRemove(key);
+            level.TryRemove(key);
             MarkChanged(key);
             return null;
         }
@@ -125,7 +157,7 @@ internal sealed class JobCacheTiers : IDisposable
             var entry = entries[i] = Deserialize(field, stored[i]);
             if (entry is not null && entry.IsFreshAt(now))
             {
-                Remember(field, keys[i], entry, now);
+                Remember(keys[i], entry, now, secondUse: true);
                 _metrics.Hit(CacheLevels.Redis, field.Name, region);
             }
             else
@@ -148,7 +180,7 @@ internal sealed class JobCacheTiers : IDisposable
 
         if (writeBack is null)
         {
-            Remember(field, key, entry, now);
+            Remember(key, entry, now, secondUse: false);
         }
         else
         {
@@ -183,7 +215,7 @@ internal sealed class JobCacheTiers : IDisposable
         var now = _clock.GetUtcNow();
         foreach (var (key, entry) in entries)
         {
-            Remember(field, key, entry, now);
+            Remember(key, entry, now, secondUse: false);
         }
     }
 
@@ -191,19 +223,93 @@ internal sealed class JobCacheTiers : IDisposable
     {
         _disposed = true;
         _memory.Clear();
+        _firstUse.Clear();
     }
 
-    private void MarkChanged(string key) => Volatile.Write(ref _changes[key.GetHashCode() & (_changes.Length - 1)], Interlocked.Increment(ref _lastMark));
+    private void MarkChanged(string key) => MarkChanged(key.GetHashCode());
 
-    private void Remember<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now)
-        where T : class
+    private void MarkChanged(int hash) => Volatile.Write(ref _changes[hash & (_changes.Length - 1)], Interlocked.Increment(ref _lastMark));
+
+    /// <summary>
+    /// Keeps an entry in memory. While the W-TinyLFU has room, it goes there. Once it is full, an answer whose key was
+    /// not stored recently (the doorkeeper) goes to the small first-use window instead, where it is there for the next
+    /// request and then leaves young; a key stored again (a poller's next poll), or read again from Redis, goes to the
+    /// W-TinyLFU, whose frequencies then count only keys that come back.
+    /// </summary>
+    /// <remarks>
+    /// Without this, a flood of one-off answers (a new token per request) went through the W-TinyLFU's admission: its
+    /// frequency sketch, sized for the level, saturated, and about 6 % of them won against an older entry at random,
+    /// to live seconds in the level, be promoted by the GC and die old (bench/README.md, 2026-12-06 14:00).
+    /// </remarks>
+    private void Remember(string key, IJobCacheEntry entry, DateTimeOffset now, bool secondUse)
     {
         var keep = entry.StaleUntil - now;
         // A fetch may finish while the gateway stops: the memory level is gone by then.
-        if (keep > TimeSpan.Zero && !_disposed)
+        if (keep <= TimeSpan.Zero || _disposed)
+        {
+            return;
+        }
+
+        var hash = key.GetHashCode();
+        var seen = _doorkeeper.SeenBefore(hash);
+        if (secondUse || seen || !MemoryFull())
         {
             _memory.AddOrUpdate(key, entry);
-            MarkChanged(key);
+            Interlocked.Increment(ref _memoryCount);
+            if (seen || secondUse)
+            {
+                // A read counts as a use in the level's frequency sketch: it learns of the earlier one the doorkeeper (or
+                // Redis) remembered, so a returning key weighs what it has been asked, not what the level itself saw.
+                _memory.TryGet(key, out _);
+            }
+
+            // A key the level already holds is updated in place; the first-use window's copy, if any, is older.
+            _firstUse.TryRemove(key);
+        }
+        else
+        {
+            _firstUse.AddOrUpdate(key, entry);
+        }
+
+        MarkChanged(hash);
+    }
+
+    /// <summary>Whether the W-TinyLFU is full, by the last count (recounted every eighth of it in stores, or every second).</summary>
+    private bool MemoryFull()
+    {
+        // Environment.TickCount64, not the cache's clock: this paces the work of counting, it decides nothing about entries.
+        if (Interlocked.Increment(ref _storesSinceCount) >= _recountEvery || Environment.TickCount64 - Volatile.Read(ref _countedAt) >= 1000)
+        {
+            Recount();
+        }
+
+        return Volatile.Read(ref _memoryCount) >= _memoryCapacity;
+    }
+
+    private void Recount()
+    {
+        if (!_counting.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            // Entries past their deadline leave on the level's own writes and reads; when every new answer goes to the
+            // first-use window there are none, so they are let go here, before counting, or a level full of dead
+            // entries would stay full.
+            if (_memory.Policy.ExpireAfter.HasValue)
+            {
+                _memory.Policy.ExpireAfter.Value!.TrimExpired();
+            }
+
+            Volatile.Write(ref _memoryCount, _memory.Count);
+            Volatile.Write(ref _storesSinceCount, 0);
+            Volatile.Write(ref _countedAt, Environment.TickCount64);
+        }
+        finally
+        {
+            _counting.Exit();
         }
     }
 

@@ -1,12 +1,14 @@
 using BitFaster.Caching;
 using BitFaster.Caching.Lfu;
+using BitFaster.Caching.Lru;
 using BitFaster.Caching.Scheduler;
 
 namespace DrsGraph.Gateway.Caching;
 
 /// <summary>
-/// The one shape of the gateway's in-process caches (the job cache's memory level, the answer cache): a concurrent
-/// W-TinyLFU of at most <c>capacity</c> values, each leaving at a deadline read on the cache's clock.
+/// The shapes of the gateway's in-process caches: a concurrent W-TinyLFU of at most <c>capacity</c> values, each leaving
+/// at a deadline read on the cache's clock (the job cache's memory level, the answer cache), and a queue (the job
+/// cache's first-use window).
 /// </summary>
 internal static class MemoryLevel
 {
@@ -23,6 +25,25 @@ internal static class MemoryLevel
             .WithScheduler(new ForegroundScheduler())
             .WithExpireAfter(new UntilDeadline<TValue>(clock, leavesAt))
             .Build();
+
+    /// <summary>
+    /// A concurrent queue of at most <c>capacity</c> values by key: a new one pushes out the oldest, reading one keeps it
+    /// no longer. Readers check the values' deadlines. For the job cache's first-use window.
+    /// </summary>
+    // An LRU whose hot part, which values leave oldest first, is almost all of it: its warm and cold parts keep the one
+    // value each the library requires.
+    public static ICache<string, TValue> CreateQueue<TValue>(int capacity)
+        where TValue : class =>
+        new FastConcurrentLru<string, TValue>(Environment.ProcessorCount, new FirstInFirstOut(capacity), StringComparer.Ordinal);
+
+    private sealed class FirstInFirstOut(int capacity) : ICapacityPartition
+    {
+        public int Hot { get; } = Math.Max(capacity - 2, 1);
+
+        public int Warm => 1;
+
+        public int Cold => 1;
+    }
 
     /// <summary>A value leaves at its deadline; reading it does not move that.</summary>
     private sealed class UntilDeadline<TValue>(TimeProvider clock, Func<TValue, DateTimeOffset> leavesAt) : IExpiryCalculator<string, TValue>
