@@ -397,7 +397,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         {
             var ttl = field.TtlOf(value, _options);
             var entry = new JobCacheEntry<T>(value, null, fetchedAt, fetchedAt + ttl, fetchedAt + ttl + _options.StaleGrace);
-            _tiers.Store(field, key, entry, fetchedAt, writeBack);
+            _tiers.Store(key, entry, fetchedAt, writeBack);
             return entry.ToAnswer(stale: false);
         }
 
@@ -405,7 +405,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         if (error.Kind is DrsErrorKind.NotFound or DrsErrorKind.Deleted)
         {
             // Briefly: a job created a moment ago may not be visible yet, and must show up soon.
-            _tiers.Store(field, key, new JobCacheEntry<T>(null, error, fetchedAt, fetchedAt + _options.NegativeTtl, fetchedAt + _options.NegativeTtl), fetchedAt, writeBack);
+            _tiers.Store(key, new JobCacheEntry<T>(null, error, fetchedAt, fetchedAt + _options.NegativeTtl, fetchedAt + _options.NegativeTtl), fetchedAt, writeBack);
             return answer;
         }
 

@@ -83,8 +83,9 @@ public sealed class JobCacheOptions : IValidatableObject
     /// bookkeeping; see <see cref="CachedField{T}"/> for the per-field estimates). The level holds at most the
     /// budget divided by the largest entry estimate (a detail), about 16 000 job fields at the default 64, so
     /// it stays within the budget whatever mix it holds. With Redis up only entries read twice enter it (see
-    /// <see cref="CachingJobDataSource"/>). Once full, a new entry replaces an old one only if its key is asked
-    /// for more often (W-TinyLFU), and entries leave when even their stale limit has passed. The process's own memory comes on top
+    /// <see cref="CachingJobDataSource"/>). Once full, an entry whose key was not stored recently waits in a small
+    /// first-use window and leaves young, and a returning key replaces an old entry only if it is asked for more often
+    /// (W-TinyLFU); entries leave when even their stale limit has passed. The process's own memory comes on top
     /// (the gateway runs in about 150-200 MB under load without the cache); the benchmark in <c>bench/</c>
     /// measures both.
     /// </summary>

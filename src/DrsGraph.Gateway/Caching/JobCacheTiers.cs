@@ -42,7 +42,7 @@ internal sealed class JobCacheTiers : IDisposable
     // are a walk of the whole level (its Count), so they are made only every _recountEvery stores or second.
     private int _memoryCount;
     private int _storesSinceCount;
-    private long _countedAt = long.MinValue;
+    private long _countedAt; // Environment.TickCount64; 0 (boot) makes the first store count
 
     // Change marks for the answer cache: every store and removal bumps its key's slot after it is made, so a reader that
     // read the mark before the entry sees any later change. Checking a mark costs no lookup in the level (a read there
@@ -170,7 +170,7 @@ internal sealed class JobCacheTiers : IDisposable
     }
 
     /// <summary>Keeps a fetched entry: in memory now, or into <paramref name="writeBack"/> when there is Redis.</summary>
-    public void Store<T>(CachedField<T> field, string key, JobCacheEntry<T> entry, DateTimeOffset now, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
+    public void Store<T>(string key, JobCacheEntry<T> entry, DateTimeOffset now, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
         where T : class
     {
         if (entry.StaleUntil <= now)

@@ -168,20 +168,14 @@ public sealed class CachingJobDataSourceTests : IDisposable
             await cache.GetStatusesAsync(Owner, held, CancellationToken.None);
         }
 
-        for (var batch = 0; batch < 3; batch++)
-        {
-            await cache.GetStatusesAsync(Owner, Ids(1_000 + (batch * 100), 100), CancellationToken.None);
-        }
+        await AskAsync(cache, from: 1_000, batches: 3);
 
         // 20 000 answers asked once each (a new caller per request), eighty levels' worth. They wait in the first-use
         // window, there for the next request, and leave it as the next ones come; the W-TinyLFU never weighs them. When it
         // did, its frequency sketch, saturated by them, let about one in sixteen in at random, to stay for seconds (and be
         // promoted by the GC) and push out what the level held. Not never: the doorkeeper that tells a new key from a
         // returning one is a Bloom filter, wrong for a few in ten thousand new keys, which then compete as before.
-        for (var batch = 0; batch < 200; batch++)
-        {
-            await cache.GetStatusesAsync(Owner, Ids(10_000 + (batch * 100), 100), CancellationToken.None);
-        }
+        await AskAsync(cache, from: 10_000, batches: 200);
 
         var asked = upstream.Asked;
         await cache.GetStatusesAsync(Owner, held, CancellationToken.None);
@@ -189,10 +183,7 @@ public sealed class CachingJobDataSourceTests : IDisposable
 
         // The first 2 000 of the flood, asked again: at most 1 % still held (about 6 % before the first-use window).
         asked = upstream.Asked;
-        for (var batch = 0; batch < 20; batch++)
-        {
-            await cache.GetStatusesAsync(Owner, Ids(10_000 + (batch * 100), 100), CancellationToken.None);
-        }
+        await AskAsync(cache, from: 10_000, batches: 20);
 
         Assert.InRange(upstream.Asked - asked, 1_980, 2_000);
         Assert.InRange(cache.MemoryStatistics!.CurrentEstimatedSize!.Value, 1, 1024 * 1024);
@@ -203,22 +194,17 @@ public sealed class CachingJobDataSourceTests : IDisposable
     {
         var upstream = new CountingUpstream();
         using var cache = Cache(CachePartition.Token, upstream, maxMemoryMegabytes: 1);
-        for (var batch = 0; batch < 4; batch++)
-        {
-            await cache.GetStatusesAsync(Owner, Ids(batch * 100, 100), CancellationToken.None);
-        }
+        await AskAsync(cache, from: 0, batches: 4);
 
         // A new poller starts while the level is full and flooded: its first answers wait in the first-use window and are
         // pushed out of it by the flood; asked again, they are known (the doorkeeper) and enter the level itself, where the
         // flood does not reach them.
         var polled = Ids(100_000, 20);
-        var batches = 10_000;
-        async Task FloodAsync(int count)
+        var flooded = 1_000_000;
+        async Task FloodAsync(int batches)
         {
-            for (var i = 0; i < count; i++, batches++)
-            {
-                await cache.GetStatusesAsync(Owner, Ids(batches * 100, 100), CancellationToken.None);
-            }
+            await AskAsync(cache, flooded, batches);
+            flooded += batches * 100;
         }
 
         await cache.GetStatusesAsync(Owner, polled, CancellationToken.None);
@@ -252,10 +238,7 @@ public sealed class CachingJobDataSourceTests : IDisposable
             options.StatusTtl = TimeSpan.FromSeconds(1);
             options.StaleGrace = TimeSpan.Zero;
         });
-        for (var batch = 0; batch < 4; batch++)
-        {
-            await cache.GetStatusesAsync(Owner, Ids(batch * 100, 100), CancellationToken.None);
-        }
+        await AskAsync(cache, from: 0, batches: 4);
 
         // Once they are dead (the level's timer ticks about once a second), new answers go to the W-TinyLFU again, not to
         // the first-use window only: these 100 are still there after 200 more new ones, more than the window holds.
@@ -345,6 +328,15 @@ public sealed class CachingJobDataSourceTests : IDisposable
     public void Dispose()
     {
         _services.Dispose();
+    }
+
+    /// <summary>Asks <paramref name="batches"/> batches of 100 statuses, the IDs counting up from <paramref name="from"/>.</summary>
+    private static async Task AskAsync(CachingJobDataSource cache, int from, int batches)
+    {
+        for (var batch = 0; batch < batches; batch++)
+        {
+            await cache.GetStatusesAsync(Owner, Ids(from + (batch * 100), 100), CancellationToken.None);
+        }
     }
 
     private static string[] Ids(int from, int count) =>
