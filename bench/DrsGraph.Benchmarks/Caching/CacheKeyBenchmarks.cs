@@ -8,7 +8,9 @@ namespace DrsGraph.Benchmarks.Caching;
 
 /// <summary>
 /// Cache key derivation for one 20-job x 3-field operation: the caller's scope (an HMAC-SHA256 of the
-/// token, memoized per caller object, i.e. per operation) and one key per job and field.
+/// token, memoized per caller object, i.e. per operation) and one key per job and field, as Redis stores it.
+/// In process memory the cache no longer builds these strings: its keys are the scope, field and job ID with
+/// a hash computed once (<c>JobKey</c>); the strings are made only for Redis's reads and writes.
 /// </summary>
 [MemoryDiagnoser]
 public class CacheKeyBenchmarks

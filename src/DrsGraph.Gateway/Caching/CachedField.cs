@@ -15,10 +15,11 @@ internal sealed class CachedField<T>(
     JsonTypeInfo<JobCacheEntry<T>> json)
     where T : class
 {
-    // The level's node (with its timer-wheel links) and dictionary entry, and our JobCacheEntry wrapper.
+    // The level's node (with its timer-wheel links) and dictionary entry, each holding the key's 32 bytes, and our JobCacheEntry wrapper.
     internal const int EntryOverheadBytes = 200;
 
-    // Keys are prefix, endpoint hash, project id, token hash, language, field and job id: about 150 chars.
+    // A key's characters (JobKey): its scope (prefix, endpoint hash, project id, token hash, language; shared by an
+    // operation's keys, but an entry may be the last to hold it) and the job ID, about 150 together.
     internal const int MaxKeyChars = 192;
 
     public string Name { get; } = name;
@@ -26,13 +27,10 @@ internal sealed class CachedField<T>(
     public JsonTypeInfo<JobCacheEntry<T>> Json { get; } = json;
 
     /// <summary>
-    /// Estimated bytes one entry holds in process memory: the value (measured: the managed size of the
-    /// records deserialized from the seed jobs' cache entries, rounded up), its key as a .NET string and
-    /// the memory cache's own entry. Only an estimate, so the memory level's budget is approximate.
+    /// Estimated bytes the largest entry of this field holds in process memory: the value (measured: the managed size
+    /// of the records deserialized from the seed jobs' cache entries, rounded up), the longest key's strings and the
+    /// memory level's own node. Only an estimate, so the memory level's budget is approximate.
     /// </summary>
-    public long SizeOf(string key) => valueBytes + (2L * key.Length) + EntryOverheadBytes;
-
-    /// <summary>The estimate for the largest value this field stores, with the longest key.</summary>
     public long MaxEntryBytes => valueBytes + (2L * MaxKeyChars) + EntryOverheadBytes;
 
     /// <summary>The field's fetches in flight: concurrent requests of one partition share them.</summary>

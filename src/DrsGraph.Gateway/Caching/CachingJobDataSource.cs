@@ -98,12 +98,12 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     /// </summary>
     public Task PrimeStatusesAsync(DrsCaller caller, IEnumerable<(string Id, JobStatusInfo Status)> statuses)
     {
-        var scope = _keys.ScopeOf(caller);
+        var scope = _keys.KeyScopeOf(caller);
         var now = _clock.GetUtcNow();
         var writeBack = _tiers.NewWriteBack<JobStatusInfo>(16);
         foreach (var (id, status) in statuses)
         {
-            Settle(_status, caller.Region, JobCacheKeys.KeyOf(scope, _status.Name, id), null, DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(status, null)), now, writeBack);
+            Settle(_status, caller.Region, new JobKey(scope, _status.Name, id), null, DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(status, null)), now, writeBack);
         }
 
         return writeBack is { Count: > 0 } ? _tiers.WriteBackAsync(_status, writeBack, now) : Task.CompletedTask;
@@ -165,15 +165,22 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         CachedField<T> field, DrsCaller caller, IReadOnlyList<string> jobIds, Fetch<T> fetch, bool refresh, CancellationToken cancellationToken)
         where T : class
     {
-        var scope = _keys.ScopeOf(caller);
+        var scope = _keys.KeyScopeOf(caller);
         var now = _clock.GetUtcNow();
         // An operation the answer cache watches learns which memory entries answered it (a refresh answers from DRS).
         var recorder = refresh ? null : ResponseRecorder.Current;
         var results = new Dictionary<string, DrsResult<Fetched<T>>>(jobIds.Count, StringComparer.Ordinal);
-        List<(string Id, string Key, JobCacheEntry<T>? Stale)>? misses = null;
-        foreach (var id in jobIds.Distinct(StringComparer.Ordinal))
+        List<(string Id, JobKey Key, JobCacheEntry<T>? Stale)>? misses = null;
+        // Each job once (a HashSet sized for the batch: Distinct's grew through four arrays per batch).
+        var distinct = jobIds.Count > 1 ? new HashSet<string>(jobIds.Count, StringComparer.Ordinal) : null;
+        foreach (var id in jobIds)
         {
-            var key = JobCacheKeys.KeyOf(scope, field.Name, id);
+            if (distinct is not null && !distinct.Add(id))
+            {
+                continue;
+            }
+
+            var key = new JobKey(scope, field.Name, id);
             JobCacheEntry<T>? stale = null;
             // The change mark is read before the entry, so a store after this read is seen (JobCacheTiers.MarkOf).
             var slot = 0;
@@ -190,7 +197,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
                 stale = entry.CanServeStaleAt(now) ? entry : null;
             }
 
-            (misses ??= []).Add((id, key, stale));
+            (misses ??= new(jobIds.Count)).Add((id, key, stale));
         }
 
         if (misses is not null)
@@ -211,7 +218,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             _ = FetchAsync(field, caller, owned, fetch, refresh);
         }
 
-        List<(string Id, string Key)>? refetch = null;
+        List<(string Id, JobKey Key)>? refetch = null;
         foreach (var (id, key, answer, wasJoined) in waits)
         {
             DrsResult<Fetched<T>> result;
@@ -245,7 +252,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     private async Task RefetchAsync<T>(
-        CachedField<T> field, DrsCaller caller, List<(string Id, string Key)> misses, Fetch<T> fetch, Dictionary<string, DrsResult<Fetched<T>>> results, CancellationToken cancellationToken)
+        CachedField<T> field, DrsCaller caller, List<(string Id, JobKey Key)> misses, Fetch<T> fetch, Dictionary<string, DrsResult<Fetched<T>>> results, CancellationToken cancellationToken)
         where T : class
     {
         _metrics.Upstream(field.Name, misses.Count, caller.Region);
@@ -351,7 +358,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
             return claims;
         }
 
-        var fallbacks = new Dictionary<string, JobCacheEntry<T>?>(needing.Count, StringComparer.Ordinal);
+        var fallbacks = new Dictionary<JobKey, JobCacheEntry<T>?>(needing.Count);
         for (var i = 0; i < needing.Count; i++)
         {
             fallbacks[needing[i].Key] = StaleFallback.Newest(null, stored[i], now);
@@ -364,7 +371,8 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     private async Task<List<Claim<T>>> ReadSharedAsync<T>(CachedField<T> field, List<Claim<T>> claims, string region, DateTimeOffset now)
         where T : class
     {
-        var stored = await _tiers.ReadSharedAsync(field, [.. claims.Select(c => c.Key)], region, now, _stopping.Token);
+        // Without Redis there is nothing to read: not even the list of keys is built.
+        var stored = _tiers.HasShared ? await _tiers.ReadSharedAsync(field, [.. claims.Select(c => c.Key)], region, now, _stopping.Token) : null;
         if (stored is null)
         {
             return claims;
@@ -390,7 +398,7 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     /// Caches what DRS said when it is worth caching (see <see cref="JobCacheTiers.Store"/>), and picks
     /// what the waiters get.
     /// </summary>
-    private DrsResult<Fetched<T>> Settle<T>(CachedField<T> field, string region, string key, JobCacheEntry<T>? fallback, DrsResult<Fetched<T>> answer, DateTimeOffset fetchedAt, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
+    private DrsResult<Fetched<T>> Settle<T>(CachedField<T> field, string region, JobKey key, JobCacheEntry<T>? fallback, DrsResult<Fetched<T>> answer, DateTimeOffset fetchedAt, List<(JobKey Key, JobCacheEntry<T> Entry)>? writeBack)
         where T : class
     {
         if (answer.Value is { Value: var value })

@@ -36,7 +36,7 @@ internal sealed class Doorkeeper
     public long Bytes => 2L * _current.Length * sizeof(long);
 
     /// <summary>Whether the key with this hash code was marked recently; marks it either way.</summary>
-    /// <param name="hash">The key's hash code (the process's randomized string hash: keys cannot be chosen to collide).</param>
+    /// <param name="hash">The key's hash code (<see cref="JobKey"/>'s, randomized per process: keys cannot be chosen to collide).</param>
     public bool SeenBefore(int hash)
     {
         var current = Volatile.Read(ref _current);

@@ -25,7 +25,8 @@ public sealed class JobCacheKeys
     private readonly CachePartition _partition;
     private readonly string _prefix;
     private readonly IDrsEndpointProvider _endpoint;
-    private readonly ConditionalWeakTable<DrsCaller, string> _scopes = [];
+    private readonly ConditionalWeakTable<DrsCaller, CacheScope> _scopes = [];
+    private readonly ConditionalWeakTable<DrsCaller, CacheScope>.CreateValueCallback _newScope;
     private readonly ConcurrentDictionary<Uri, string> _endpointHashes = new();
 
     public JobCacheKeys(IOptions<JobCacheOptions> options, IDrsEndpointProvider endpoint)
@@ -36,13 +37,17 @@ public sealed class JobCacheKeys
         _partition = value.Partition;
         _prefix = value.KeyPrefix;
         _endpoint = endpoint;
+        _newScope = caller => new CacheScope(BuildScope(caller));
     }
 
     /// <summary>True when no <c>KeySecret</c> is configured: keys differ from every other process's.</summary>
     public bool UsesRandomSecret { get; }
 
     /// <summary>The part of every key shared by one caller's lookups (memoized per caller object: one per operation).</summary>
-    public string ScopeOf(DrsCaller caller) => _scopes.GetValue(caller, BuildScope);
+    public string ScopeOf(DrsCaller caller) => KeyScopeOf(caller).Text;
+
+    /// <summary><see cref="ScopeOf"/> with its hash, for the keys the job cache builds in memory (<see cref="JobKey"/>).</summary>
+    internal CacheScope KeyScopeOf(DrsCaller caller) => _scopes.GetValue(caller, _newScope);
 
     /// <summary>
     /// The scope of a subscription poll: like <see cref="ScopeOf"/>, but always split by token (keyed hash),
@@ -54,7 +59,7 @@ public sealed class JobCacheKeys
     /// <summary>Who a caller is for per-caller limits: the keyed hash of its token, never the token.</summary>
     public string CallerKeyOf(DrsCaller caller) => "t." + TokenHash(caller.PartitionKey);
 
-    /// <summary>The key of one job field within a scope.</summary>
+    /// <summary>The key of one job field within a scope, as Redis stores it (<see cref="JobKey.ToString"/>).</summary>
     public static string KeyOf(string scope, string field, string jobId) => string.Concat(scope, field, ":", jobId);
 
     private string BuildScope(DrsCaller caller) => BuildScope(caller, byToken: _partition == CachePartition.Token);

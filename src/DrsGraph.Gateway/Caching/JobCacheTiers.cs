@@ -30,8 +30,8 @@ internal sealed class JobCacheTiers : IDisposable
     private readonly JobCacheMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly ICache<string, IJobCacheEntry> _memory;
-    private readonly ICache<string, IJobCacheEntry> _firstUse;
+    private readonly ICache<JobKey, IJobCacheEntry> _memory;
+    private readonly ICache<JobKey, IJobCacheEntry> _firstUse;
     private readonly Doorkeeper _doorkeeper;
     private readonly int _memoryCapacity;
     private readonly int _recountEvery;
@@ -68,10 +68,10 @@ internal sealed class JobCacheTiers : IDisposable
         var firstUse = Math.Max(entries / 100, Math.Min(128, entries / 2));
         _memoryCapacity = entries - firstUse;
         _recountEvery = Math.Max(_memoryCapacity / 8, 64);
-        _firstUse = MemoryLevel.CreateQueue<IJobCacheEntry>(firstUse);
+        _firstUse = MemoryLevel.CreateQueue<JobKey, IJobCacheEntry>(firstUse, EqualityComparer<JobKey>.Default);
         // An entry also leaves when it could no longer be served, even stale: otherwise dead entries, never read
         // again, would hold their place and their frequency against new ones.
-        _memory = MemoryLevel.Create<IJobCacheEntry>(_memoryCapacity, clock, static entry => entry.StaleUntil);
+        _memory = MemoryLevel.Create<JobKey, IJobCacheEntry>(_memoryCapacity, clock, static entry => entry.StaleUntil, EqualityComparer<JobKey>.Default);
         metrics.ObserveMemory(() => MemoryStatistics);
     }
 
@@ -88,7 +88,7 @@ internal sealed class JobCacheTiers : IDisposable
     /// and <see cref="Unchanged"/> tells later whether anything was stored or removed there since. Many keys share a
     /// slot, so a change to another key can also change the mark (the safe direction: an answer executed once more).
     /// </summary>
-    public long MarkOf(string key, out int slot)
+    public long MarkOf(JobKey key, out int slot)
     {
         slot = key.GetHashCode() & (_changes.Length - 1);
         return Volatile.Read(ref _changes[slot]);
@@ -98,7 +98,7 @@ internal sealed class JobCacheTiers : IDisposable
     public bool Unchanged(int slot, long mark) => Volatile.Read(ref _changes[slot]) == mark;
 
     /// <summary>What memory holds for <paramref name="key"/>, fresh or servable stale; one past its stale limit is dropped.</summary>
-    public JobCacheEntry<T>? InMemory<T>(string key)
+    public JobCacheEntry<T>? InMemory<T>(JobKey key)
         where T : class
     {
         var level = _memory;
@@ -126,17 +126,20 @@ internal sealed class JobCacheTiers : IDisposable
         return entry;
     }
 
+    /// <summary>Whether there is a Redis level (configured; it may still be down).</summary>
+    public bool HasShared => _shared.IsConfigured;
+
     /// <summary>Where <see cref="Store"/> collects entries for Redis; null without Redis (they go to memory at once).</summary>
-    public List<(string Key, JobCacheEntry<T> Entry)>? NewWriteBack<T>(int capacity)
+    public List<(JobKey Key, JobCacheEntry<T> Entry)>? NewWriteBack<T>(int capacity)
         where T : class =>
-        _shared.IsConfigured ? new(capacity) : null;
+        HasShared ? new(capacity) : null;
 
     /// <summary>
     /// Reads Redis for <paramref name="keys"/> (one MGET): the entries in the keys' order, null where Redis
     /// has none, or null when there is no Redis or it did not answer. A fresh entry is its second use, so
     /// it is kept in memory too for the next poll; it expires there when it would have in Redis.
     /// </summary>
-    public async Task<JobCacheEntry<T>?[]?> ReadSharedAsync<T>(CachedField<T> field, IReadOnlyList<string> keys, string region, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<JobCacheEntry<T>?[]?> ReadSharedAsync<T>(CachedField<T> field, IReadOnlyList<JobKey> keys, string region, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class
     {
         if (keys.Count == 0 || !_shared.IsConfigured)
@@ -144,7 +147,7 @@ internal sealed class JobCacheTiers : IDisposable
             return null;
         }
 
-        var stored = await _shared.ReadAsync(keys, cancellationToken);
+        var stored = await _shared.ReadAsync([.. keys.Select(key => key.ToString())], cancellationToken);
         if (stored is null)
         {
             _metrics.Miss(CacheLevels.Redis, field.Name, region, keys.Count);
@@ -170,7 +173,7 @@ internal sealed class JobCacheTiers : IDisposable
     }
 
     /// <summary>Keeps a fetched entry: in memory now, or into <paramref name="writeBack"/> when there is Redis.</summary>
-    public void Store<T>(string key, JobCacheEntry<T> entry, DateTimeOffset now, List<(string Key, JobCacheEntry<T> Entry)>? writeBack)
+    public void Store<T>(JobKey key, JobCacheEntry<T> entry, DateTimeOffset now, List<(JobKey Key, JobCacheEntry<T> Entry)>? writeBack)
         where T : class
     {
         if (entry.StaleUntil <= now)
@@ -189,7 +192,7 @@ internal sealed class JobCacheTiers : IDisposable
     }
 
     /// <summary>Writes fetched entries to Redis; those it could not store go to memory instead. Never throws.</summary>
-    public async Task WriteBackAsync<T>(CachedField<T> field, List<(string Key, JobCacheEntry<T> Entry)> entries, DateTimeOffset fetchedAt)
+    public async Task WriteBackAsync<T>(CachedField<T> field, List<(JobKey Key, JobCacheEntry<T> Entry)> entries, DateTimeOffset fetchedAt)
         where T : class
     {
         try
@@ -198,7 +201,7 @@ internal sealed class JobCacheTiers : IDisposable
             for (var i = 0; i < entries.Count; i++)
             {
                 var (key, entry) = entries[i];
-                writes[i] = new SharedCacheWrite(key, JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), entry.StaleUntil - fetchedAt);
+                writes[i] = new SharedCacheWrite(key.ToString(), JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), entry.StaleUntil - fetchedAt);
             }
 
             if (await _shared.WriteAsync(writes))
@@ -226,7 +229,7 @@ internal sealed class JobCacheTiers : IDisposable
         _firstUse.Clear();
     }
 
-    private void MarkChanged(string key) => MarkChanged(key.GetHashCode());
+    private void MarkChanged(JobKey key) => MarkChanged(key.GetHashCode());
 
     private void MarkChanged(int hash) => Volatile.Write(ref _changes[hash & (_changes.Length - 1)], Interlocked.Increment(ref _lastMark));
 
@@ -241,7 +244,7 @@ internal sealed class JobCacheTiers : IDisposable
     /// frequency sketch, sized for the level, saturated, and about 6 % of them won against an older entry at random,
     /// to live seconds in the level, be promoted by the GC and die old (bench/README.md, 2026-12-06 14:00).
     /// </remarks>
-    private void Remember(string key, IJobCacheEntry entry, DateTimeOffset now, bool secondUse)
+    private void Remember(JobKey key, IJobCacheEntry entry, DateTimeOffset now, bool secondUse)
     {
         var keep = entry.StaleUntil - now;
         // A fetch may finish while the gateway stops: the memory level is gone by then.

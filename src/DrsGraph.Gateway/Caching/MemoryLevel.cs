@@ -16,14 +16,15 @@ internal static class MemoryLevel
     /// Maintenance (admission, eviction, expiry) runs on the writing thread (<see cref="ForegroundScheduler"/>): the
     /// level never holds more than its capacity for longer than one write, so it stays within its byte budget.
     /// </summary>
-    public static ICache<string, TValue> Create<TValue>(int capacity, TimeProvider clock, Func<TValue, DateTimeOffset> leavesAt)
+    public static ICache<TKey, TValue> Create<TKey, TValue>(int capacity, TimeProvider clock, Func<TValue, DateTimeOffset> leavesAt, IEqualityComparer<TKey> comparer)
+        where TKey : notnull
         where TValue : class =>
-        new ConcurrentLfuBuilder<string, TValue>()
+        new ConcurrentLfuBuilder<TKey, TValue>()
             .WithCapacity(capacity)
             .WithConcurrencyLevel(Environment.ProcessorCount)
-            .WithKeyComparer(StringComparer.Ordinal)
+            .WithKeyComparer(comparer)
             .WithScheduler(new ForegroundScheduler())
-            .WithExpireAfter(new UntilDeadline<TValue>(clock, leavesAt))
+            .WithExpireAfter(new UntilDeadline<TKey, TValue>(clock, leavesAt))
             .Build();
 
     /// <summary>
@@ -32,9 +33,10 @@ internal static class MemoryLevel
     /// </summary>
     // An LRU whose hot part, which values leave oldest first, is almost all of it: its warm and cold parts keep the one
     // value each the library requires.
-    public static ICache<string, TValue> CreateQueue<TValue>(int capacity)
+    public static ICache<TKey, TValue> CreateQueue<TKey, TValue>(int capacity, IEqualityComparer<TKey> comparer)
+        where TKey : notnull
         where TValue : class =>
-        new FastConcurrentLru<string, TValue>(Environment.ProcessorCount, new FirstInFirstOut(capacity), StringComparer.Ordinal);
+        new FastConcurrentLru<TKey, TValue>(Environment.ProcessorCount, new FirstInFirstOut(capacity), comparer);
 
     private sealed class FirstInFirstOut(int capacity) : ICapacityPartition
     {
@@ -46,15 +48,16 @@ internal static class MemoryLevel
     }
 
     /// <summary>A value leaves at its deadline; reading it does not move that.</summary>
-    private sealed class UntilDeadline<TValue>(TimeProvider clock, Func<TValue, DateTimeOffset> leavesAt) : IExpiryCalculator<string, TValue>
+    private sealed class UntilDeadline<TKey, TValue>(TimeProvider clock, Func<TValue, DateTimeOffset> leavesAt) : IExpiryCalculator<TKey, TValue>
+        where TKey : notnull
     {
         private static readonly TimeSpan Shortest = TimeSpan.FromMilliseconds(1);
 
-        public Duration GetExpireAfterCreate(string key, TValue value) => Remaining(value);
+        public Duration GetExpireAfterCreate(TKey key, TValue value) => Remaining(value);
 
-        public Duration GetExpireAfterRead(string key, TValue value, Duration current) => current;
+        public Duration GetExpireAfterRead(TKey key, TValue value, Duration current) => current;
 
-        public Duration GetExpireAfterUpdate(string key, TValue value, Duration current) => Remaining(value);
+        public Duration GetExpireAfterUpdate(TKey key, TValue value, Duration current) => Remaining(value);
 
         // The level's timer runs on the machine's clock, values on the cache's (a TimeProvider): the remaining
         // time is what the two share. Readers still check their deadlines against the cache's clock.

@@ -12,7 +12,7 @@ internal sealed class SingleFlight<T>
     where T : class
 {
     // Cache key to the fetch in progress for it: concurrent requests of one partition share it.
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<DrsResult<Fetched<T>>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<JobKey, TaskCompletionSource<DrsResult<Fetched<T>>>> _inFlight = new();
     private readonly Lock _claiming = new();
 
     /// <summary>Keys claimed by fetches in flight (counting locks the map: for tests and diagnostics).</summary>
@@ -22,7 +22,7 @@ internal sealed class SingleFlight<T>
     /// Joins the fetch in flight for each miss, or claims its key. Returns the claims (the caller must
     /// fetch them, then <see cref="Release"/> them) and what to wait for, in the order of the misses.
     /// </summary>
-    public (List<Claim<T>>? Owned, List<Wait<T>> Waits, int Joined) ClaimOrJoin(List<(string Id, string Key, JobCacheEntry<T>? Stale)> misses)
+    public (List<Claim<T>>? Owned, List<Wait<T>> Waits, int Joined) ClaimOrJoin(List<(string Id, JobKey Key, JobCacheEntry<T>? Stale)> misses)
     {
         List<Claim<T>>? owned = null;
         var waits = new List<Wait<T>>(misses.Count);
@@ -47,7 +47,7 @@ internal sealed class SingleFlight<T>
                     var completion = new TaskCompletionSource<DrsResult<Fetched<T>>>(TaskCreationOptions.RunContinuationsAsynchronously);
                     if (_inFlight.TryAdd(key, completion))
                     {
-                        (owned ??= []).Add(new Claim<T>(id, key, completion, stale));
+                        (owned ??= new(misses.Count)).Add(new Claim<T>(id, key, completion, stale));
                         waits.Add(new Wait<T>(id, key, completion.Task, Joined: false));
                         break;
                     }
@@ -68,15 +68,15 @@ internal sealed class SingleFlight<T>
     {
         foreach (var claim in claims)
         {
-            _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource<DrsResult<Fetched<T>>>>(claim.Key, claim.Completion));
+            _inFlight.TryRemove(new KeyValuePair<JobKey, TaskCompletionSource<DrsResult<Fetched<T>>>>(claim.Key, claim.Completion));
         }
     }
 }
 
 /// <summary>A key this request claimed, and the expired value to fall back on if DRS fails.</summary>
-internal sealed record Claim<T>(string Id, string Key, TaskCompletionSource<DrsResult<Fetched<T>>> Completion, JobCacheEntry<T>? Stale)
+internal sealed record Claim<T>(string Id, JobKey Key, TaskCompletionSource<DrsResult<Fetched<T>>> Completion, JobCacheEntry<T>? Stale)
     where T : class;
 
 /// <summary>An answer a request waits for: from a fetch it owns, or one it <see cref="Joined"/>.</summary>
-internal readonly record struct Wait<T>(string Id, string Key, Task<DrsResult<Fetched<T>>> Answer, bool Joined)
+internal readonly record struct Wait<T>(string Id, JobKey Key, Task<DrsResult<Fetched<T>>> Answer, bool Joined)
     where T : class;

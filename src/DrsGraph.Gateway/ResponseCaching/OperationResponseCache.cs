@@ -74,7 +74,7 @@ public sealed class OperationResponseCache : IDisposable
         // Validation keeps it at three or more when on; off, the cache is never used and holds three places for nothing.
         var capacity = (int)Math.Max(3, settings.MaxResponseMegabytes * 1024L / settings.MaxResponseKilobytes);
         // An answer leaves once the first job field it was built from is no longer fresh: it can never be replayed after.
-        _answers = MemoryLevel.Create<CachedAnswer>(capacity, clock, static answer => answer.Reads.FreshUntil);
+        _answers = MemoryLevel.Create<string, CachedAnswer>(capacity, clock, static answer => answer.Reads.FreshUntil, StringComparer.Ordinal);
     }
 
     /// <summary>False when <c>Gateway:Cache:MaxResponseMegabytes</c> is 0: nothing is kept or replayed.</summary>

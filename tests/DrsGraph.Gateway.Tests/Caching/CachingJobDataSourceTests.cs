@@ -86,6 +86,33 @@ public sealed class CachingJobDataSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_operation_of_a_caller_shares_its_entries_and_no_other_project_token_or_language_reads_them()
+    {
+        // Each operation brings its own caller object; the keys are built from its scope, so equal scopes must meet.
+        var upstream = new CountingUpstream { NamesJobs = true };
+        using var cache = Cache(CachePartition.Token, upstream);
+        string[] jobs = [JobId, JobId + "0", JobId.ToUpperInvariant(), JobId];
+
+        var first = await cache.GetStatusesAsync(new DrsCaller("owner-token", "project-1"), jobs, CancellationToken.None);
+        var again = await cache.GetStatusesAsync(new DrsCaller("owner-token", "project-1"), [.. jobs.Reverse()], CancellationToken.None);
+
+        Assert.Equal((1, 3), (upstream.Calls, upstream.Asked));
+        foreach (var answers in new[] { first, again })
+        {
+            Assert.Equal(jobs.Distinct().Order(), answers.Keys.Order());
+            Assert.All(answers, pair => Assert.Equal(pair.Key, pair.Value.Value!.Value.ErrorMessage));
+        }
+
+        DrsCaller[] others = [new("owner-token", "project-2"), new("other-token", "project-1"), new("owner-token", "project-1", "de-de")];
+        foreach (var other in others)
+        {
+            var calls = upstream.Calls;
+            await cache.GetStatusesAsync(other, [JobId], CancellationToken.None);
+            Assert.Equal(calls + 1, upstream.Calls);
+        }
+    }
+
+    [Fact]
     public async Task The_memory_level_stays_within_its_byte_budget_and_keeps_caching_once_full()
     {
         var upstream = new CountingUpstream();
