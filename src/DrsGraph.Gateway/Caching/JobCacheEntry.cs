@@ -18,10 +18,17 @@ public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset 
     /// <summary>Only values are served stale: a stale "not found" would only hide the real error.</summary>
     public bool CanServeStaleAt(DateTimeOffset now) => Value is not null && now < StaleUntil;
 
+    /// <summary>
+    /// The value with its age, as every fresh hit hands it out: made once with the entry (these records are
+    /// immutable), not for each hit, which cost a warm 20-job x 3-field operation 60 pairs of objects. Not stored in Redis.
+    /// </summary>
+    [JsonIgnore]
+    private Fetched<T>? Fresh { get; } = Value is { } value ? new Fetched<T>(value, new Freshness(FetchedAt.UtcDateTime, false)) : null;
+
     /// <summary>What a request gets from this entry: the value with its age, or the cached error.</summary>
     public DrsResult<Fetched<T>> ToAnswer(bool stale) =>
         Value is { } value
-            ? DrsResult<Fetched<T>>.Success(new Fetched<T>(value, new Freshness(FetchedAt.UtcDateTime, stale)))
+            ? DrsResult<Fetched<T>>.Success(stale ? new Fetched<T>(value, new Freshness(FetchedAt.UtcDateTime, true)) : Fresh!)
             : DrsResult<Fetched<T>>.Failure(Error!);
 }
 
