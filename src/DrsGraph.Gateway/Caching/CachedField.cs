@@ -15,11 +15,14 @@ internal sealed class CachedField<T>(
     JsonTypeInfo<JobCacheEntry<T>> json)
     where T : class
 {
-    // The level's node (with its timer-wheel links) and dictionary entry, each holding the key's 32 bytes, and our JobCacheEntry wrapper.
+    // Together with the key's characters below, about 580 bytes beside the value: the level's node (with its timer-wheel
+    // links) and dictionary entry, each holding the 32-byte JobKey, our JobCacheEntry wrapper and the answer it hands out
+    // (about 340 bytes), then the job ID (about 100) and the scope, shared by an operation's keys (about 300 when an
+    // entry is the last to hold it): the largest estimate, a detail's, still covers a detail that holds its scope alone.
     internal const int EntryOverheadBytes = 200;
 
-    // A key's characters (JobKey): its scope (prefix, endpoint hash, project id, token hash, language; shared by an
-    // operation's keys, but an entry may be the last to hold it) and the job ID, about 150 together.
+    // A key's characters (JobKey): its scope (prefix, endpoint hash, project id, token hash, language) and the job ID,
+    // about 150 together.
     internal const int MaxKeyChars = 192;
 
     public string Name { get; } = name;
