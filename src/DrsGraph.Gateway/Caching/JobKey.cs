@@ -24,7 +24,7 @@ internal sealed class CacheScope(string text) : IEquatable<CacheScope>
 /// </summary>
 /// <remarks>
 /// The key as one string was about 150 characters: built for every lookup (a 320-byte allocation, kept by the memory
-/// level with its entry) and hashed whole by each of the eight or so maps and filters a miss passes through
+/// level with its entry) and hashed whole by every map and filter a miss passes through, nine or ten times
 /// (bench/README.md, 2026-12-06 16:10). Here the scope is shared and hashed once per operation, and the rest is the
 /// field's name (a constant) and the job ID the request already holds.
 /// </remarks>
