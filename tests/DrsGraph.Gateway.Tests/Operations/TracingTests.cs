@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using DrsGraph.Gateway.Tests.Faults;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
 namespace DrsGraph.Gateway.Tests.Operations;
@@ -8,32 +7,6 @@ namespace DrsGraph.Gateway.Tests.Operations;
 [Collection(OperationsTestGroup.Name)]
 public sealed class TracingTests(OperationsFixture fixture)
 {
-    [Fact]
-    public async Task A_callers_traceparent_reaches_DRS_on_every_batch_call_even_with_no_trace_exporter()
-    {
-        // No OTLP endpoint (the tests' default): the gateway records no spans, but the caller's trace must still
-        // continue into DRS, so DRS's own logs can be joined to the caller's.
-        var seen = new ConcurrentQueue<string>();
-        await using var drs = await StubUpstream.StartAsync((context, call) =>
-        {
-            seen.Enqueue(context.Request.Headers.TraceParent.ToString());
-            return StubUpstream.HealthyAsync(context, call);
-        });
-        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress);
-        var traceId = ActivityTraceId.CreateRandom();
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
-        {
-            Content = System.Net.Http.Json.JsonContent.Create(new { query = "{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status progress { percent } detail { name } } }" }),
-        };
-        request.Headers.Add("X-Auth-Token", GatewayRig.Token);
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-        (await rig.SendAsync(request)).AssertNoErrors();
-
-        Assert.Equal(3, seen.Count);
-        Assert.All(seen, header => Assert.StartsWith($"00-{traceId}-", header, StringComparison.Ordinal));
-    }
-
     [Fact]
     public async Task A_query_is_traced_from_its_GraphQL_operation_through_the_DataLoader_batch_to_each_DRS_call_and_no_span_holds_the_token()
     {

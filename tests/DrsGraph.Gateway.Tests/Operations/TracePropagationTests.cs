@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using DrsGraph.Gateway.Tests.Faults;
+
+namespace DrsGraph.Gateway.Tests.Operations;
+
+/// <summary>
+/// The caller's trace continues into DRS whether or not the gateway exports spans. Not in the operations group: its own
+/// gateway, disposed there, would end the request-duration series that group's shared replicas count.
+/// </summary>
+public sealed class TracePropagationTests
+{
+    [Fact]
+    public async Task A_callers_traceparent_reaches_DRS_on_every_batch_call_even_with_no_trace_exporter()
+    {
+        // No OTLP endpoint (the tests' default): the gateway records no spans of its own, but DRS's logs must still be
+        // joinable to the caller's trace.
+        var seen = new ConcurrentQueue<string>();
+        await using var drs = await StubUpstream.StartAsync((context, call) =>
+        {
+            seen.Enqueue(context.Request.Headers.TraceParent.ToString());
+            return StubUpstream.HealthyAsync(context, call);
+        });
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress);
+        var traceId = ActivityTraceId.CreateRandom();
+
+        // The caller's trace: the test's HttpClient sends it as traceparent (as the other tracing test does).
+        using (new Activity("test caller").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        {
+            (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status progress { percent } detail { name } } }")).AssertNoErrors();
+        }
+
+        Assert.Equal(3, seen.Count);
+        Assert.All(seen, header => Assert.StartsWith($"00-{traceId}-", header, StringComparison.Ordinal));
+    }
+}
