@@ -28,8 +28,11 @@ public sealed record JobCacheEntry<T>(T? Value, DrsError? Error, DateTimeOffset 
     /// <summary>What a request gets from this entry: the value with its age, or the cached error.</summary>
     public DrsResult<Fetched<T>> ToAnswer(bool stale) =>
         Value is { } value
-            ? DrsResult<Fetched<T>>.Success(stale ? new Fetched<T>(value, new Freshness(FetchedAt.UtcDateTime, true)) : Fresh!)
+            ? DrsResult<Fetched<T>>.Success(!stale && Fresh is { } fresh && Describes(fresh, value) ? fresh : new Fetched<T>(value, new Freshness(FetchedAt.UtcDateTime, stale)))
             : DrsResult<Fetched<T>>.Failure(Error!);
+
+    // A copy made with `with` carries the original's Fresh: it is handed out only while it is this entry's value and age.
+    private bool Describes(Fetched<T> fresh, T value) => ReferenceEquals(fresh.Value, value) && fresh.Freshness!.FetchedAt == FetchedAt.UtcDateTime;
 }
 
 /// <summary>What the memory level needs of any entry, whatever its field: when it is worth nothing.</summary>

@@ -77,10 +77,13 @@ internal sealed class JobCacheTiers : IDisposable
 
     /// <summary>Entries in the memory level now and their estimated bytes (an upper bound); null once disposed.</summary>
     // The meter, disposed after the cache, may still be scraped in between.
-    public MemoryCacheStatistics? MemoryStatistics => _disposed ? null : new MemoryCacheStatistics
+    public MemoryCacheStatistics? MemoryStatistics => _disposed ? null : StatisticsOf(_memory.Count + _firstUse.Count);
+
+    // Each level's Count walks its whole map: counted once per scrape, not once per figure.
+    private MemoryCacheStatistics StatisticsOf(int entries) => new()
     {
-        CurrentEntryCount = _memory.Count + _firstUse.Count,
-        CurrentEstimatedSize = ((_memory.Count + _firstUse.Count) * _entryBytes) + _doorkeeper.Bytes,
+        CurrentEntryCount = entries,
+        CurrentEstimatedSize = (entries * _entryBytes) + _doorkeeper.Bytes,
     };
 
     /// <summary>
@@ -142,7 +145,7 @@ internal sealed class JobCacheTiers : IDisposable
     public async Task<JobCacheEntry<T>?[]?> ReadSharedAsync<T>(CachedField<T> field, IReadOnlyList<JobKey> keys, string region, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class
     {
-        if (keys.Count == 0 || !_shared.IsConfigured)
+        if (keys.Count == 0 || !HasShared)
         {
             return null;
         }
