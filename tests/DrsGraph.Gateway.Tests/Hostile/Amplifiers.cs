@@ -7,9 +7,8 @@ namespace DrsGraph.Gateway.Tests.Hostile;
 internal static class Amplifiers
 {
     /// <summary>
-    /// graphql-js's <c>getIntrospectionQuery</c> (v16) with every option this schema answers: descriptions, the
-    /// schema's description, <c>isOneOf</c> and <c>isRepeatable</c>. The others (<c>specifiedByURL</c>, which
-    /// GraphQL.NET 8 does not serve, and input value deprecation) IDEs detect before asking.
+    /// graphql-js's <c>getIntrospectionQuery</c> (v16) with every option: descriptions, the schema's description,
+    /// <c>specifiedByURL</c>, <c>isOneOf</c>, <c>isRepeatable</c> and input value deprecation.
     /// <c>ofType</c> is nested 9 deep, as in graphql-js 17 and Banana Cake Pop.
     /// </summary>
     public const string IdeIntrospectionQuery = """
@@ -27,7 +26,7 @@ internal static class Amplifiers
               description
               isRepeatable
               locations
-              args {
+              args(includeDeprecated: true) {
                 ...InputValue
               }
             }
@@ -38,11 +37,12 @@ internal static class Amplifiers
           kind
           name
           description
+          specifiedByURL
           isOneOf
           fields(includeDeprecated: true) {
             name
             description
-            args {
+            args(includeDeprecated: true) {
               ...InputValue
             }
             type {
@@ -51,7 +51,7 @@ internal static class Amplifiers
             isDeprecated
             deprecationReason
           }
-          inputFields {
+          inputFields(includeDeprecated: true) {
             ...InputValue
           }
           interfaces {
@@ -73,6 +73,8 @@ internal static class Amplifiers
           description
           type { ...TypeRef }
           defaultValue
+          isDeprecated
+          deprecationReason
         }
 
         fragment TypeRef on __Type {
