@@ -71,7 +71,7 @@ public sealed record JobDetailWire
 /// <summary>
 /// The alarm notifications of a job (the SDKs' <c>QuerySmnInfoResp</c>): an SMN topic, who is told how, and the
 /// delays that raise an alarm. Every member is optional. Read through <see cref="LenientObjectConverter{T}"/>, so a
-/// value of another shape is dropped instead of failing the job's whole detail.
+/// value that is not an object, or a member of the wrong type, is dropped instead of failing the job's whole detail.
 /// </summary>
 public sealed record AlarmNotifyWire
 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -5,8 +6,9 @@ using System.Text.Json.Serialization.Metadata;
 namespace DrsGraph.DrsClient.Wire;
 
 /// <summary>
-/// Reads an optional, auxiliary object member of a DRS answer; a value that is not an object of the expected
-/// shape (a string, a number, an array, a member of the wrong type) reads as null instead of failing the item.
+/// Reads an optional, auxiliary object member of a DRS answer; a value that is not an object (a string, a number,
+/// an array) reads as null instead of failing the item, and inside an object a member of the wrong type is left out
+/// while the members that read are kept.
 /// </summary>
 /// <remarks>
 /// For members whose shape the public sources disagree on or describe loosely, and that nothing else of the
@@ -27,11 +29,61 @@ public sealed class LenientObjectConverter<T> : JsonConverter<T>
         }
 
         // The item is buffered whole (DrsResponseReader reads items from a JsonElement), so parsing the member
-        // first costs nothing upstream and lets a member of the wrong type inside it be dropped with it.
+        // first costs nothing upstream and lets a member of the wrong type inside it be left out on its own.
         var element = JsonElement.ParseValue(ref reader);
+        var typeInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
         try
         {
-            return element.Deserialize((JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)));
+            return element.Deserialize(typeInfo);
+        }
+        catch (JsonException)
+        {
+            return ReadMembersThatRead(element, typeInfo);
+        }
+    }
+
+    /// <summary>
+    /// The slow path, taken only for an object that did not read whole: each member is tried alone, and the object is
+    /// read again from the members that read by themselves.
+    /// </summary>
+    private static T? ReadMembersThatRead(JsonElement element, JsonTypeInfo<T> typeInfo)
+    {
+        var kept = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(kept))
+        {
+            writer.WriteStartObject();
+            foreach (var member in element.EnumerateObject())
+            {
+                if (ReadsAlone(member, typeInfo))
+                {
+                    member.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return TryRead(kept.WrittenSpan, typeInfo);
+    }
+
+    private static bool ReadsAlone(JsonProperty member, JsonTypeInfo<T> typeInfo)
+    {
+        var alone = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(alone))
+        {
+            writer.WriteStartObject();
+            member.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        return TryRead(alone.WrittenSpan, typeInfo) is not null;
+    }
+
+    private static T? TryRead(ReadOnlySpan<byte> json, JsonTypeInfo<T> typeInfo)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, typeInfo);
         }
         catch (JsonException)
         {

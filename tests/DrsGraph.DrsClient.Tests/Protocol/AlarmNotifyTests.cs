@@ -40,23 +40,49 @@ public sealed class AlarmNotifyTests
     }
 
     [Fact]
-    public async Task A_value_of_another_shape_is_dropped_without_failing_the_job_or_logging()
+    public async Task A_value_that_is_not_an_object_is_dropped_without_failing_the_job_or_logging()
     {
         await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$$"""
-            {"count":4,"results":[
+            {"count":3,"results":[
               {"id":"{{{A}}}","name":"string","status":"CONFIGURATION","alarm_notify":"drs-alarms"},
-              {"id":"{{{B}}}","name":"number","status":"CONFIGURATION","alarm_notify":7},
-              {"id":"{{{C}}}","name":"array","status":"CONFIGURATION","alarm_notify":[{"topic_name":"x"}]},
-              {"id":"{{{D}}}","name":"bad member","status":"CONFIGURATION","alarm_notify":{"topic_name":"x","delay_time":{"s":1}},"node_num":3}]}
+              {"id":"{{{B}}}","name":"number","status":"CONFIGURATION","alarm_notify":7,"node_num":3},
+              {"id":"{{{C}}}","name":"array","status":"CONFIGURATION","alarm_notify":[{"topic_name":"x"}]}]}
             """));
         await using var host = ClientHost.Create(stub.BaseAddress);
 
-        var batch = await host.Client.GetDetailsAsync(Caller, [A, B, C, D]);
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B, C]);
 
-        Assert.Equal(["string", "number", "array", "bad member"], new[] { A, B, C, D }.Select(id => batch[id].Value?.Name));
+        Assert.Equal(["string", "number", "array"], new[] { A, B, C }.Select(id => batch[id].Value?.Name));
         Assert.All(batch.Results.Values, r => Assert.Null(r.Value!.AlarmNotify));
         // The rest of the item is still read after the dropped member.
-        Assert.Equal(3, batch[D].Value!.NodeNum);
+        Assert.Equal(3, batch[B].Value!.NodeNum);
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task A_member_of_the_wrong_type_is_left_out_and_every_other_member_is_kept()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$$"""
+            {"count":3,"results":[
+              {"id":"{{{A}}}","name":"one bad","status":"CONFIGURATION","alarm_notify":{"topic_name":"x","delay_time":{"s":1},"rto_delay":"600","new_member":[1]},"node_num":3},
+              {"id":"{{{B}}}","name":"bad list","status":"CONFIGURATION","alarm_notify":{"subscriptions":"email","topic_name":"y","alarm_to_user":"yes","rpo_delay":60}},
+              {"id":"{{{C}}}","name":"all bad","status":"CONFIGURATION","alarm_notify":{"topic_name":5,"delay_time":"soon"}}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B, C]);
+
+        var one = batch[A].Value!.AlarmNotify!;
+        Assert.Equal(("x", null, 600L), (one.TopicName, one.DelayTime, one.RtoDelay));
+        Assert.True(one.Extra!.ContainsKey("new_member"));
+        Assert.Equal(3, batch[A].Value!.NodeNum);
+
+        var list = batch[B].Value!.AlarmNotify!;
+        Assert.Equal(("y", null, null, 60L), (list.TopicName, list.Subscriptions, list.AlarmToUser, list.RpoDelay));
+
+        // Nothing read: an empty notification, as DRS sending {} would give.
+        var none = batch[C].Value!.AlarmNotify!;
+        Assert.Equal((null, null), (none.TopicName, none.DelayTime));
         Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Warning);
     }
 }
