@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BitFaster.Caching;
 using Microsoft.Extensions.Caching.Memory;
+using StackExchange.Redis;
 
 namespace DrsGraph.Gateway.Caching;
 
@@ -150,7 +151,13 @@ internal sealed class JobCacheTiers : IDisposable
             return null;
         }
 
-        var stored = await _shared.ReadAsync([.. keys.Select(key => key.ToString())], cancellationToken);
+        var redisKeys = new RedisKey[keys.Count];
+        for (var i = 0; i < redisKeys.Length; i++)
+        {
+            redisKeys[i] = keys[i].ToRedisKey();
+        }
+
+        var stored = await _shared.ReadAsync(redisKeys, cancellationToken);
         if (stored is null)
         {
             _metrics.Miss(CacheLevels.Redis, field.Name, region, keys.Count);
@@ -204,7 +211,7 @@ internal sealed class JobCacheTiers : IDisposable
             for (var i = 0; i < entries.Count; i++)
             {
                 var (key, entry) = entries[i];
-                writes[i] = new SharedCacheWrite(key.ToString(), JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), entry.StaleUntil - fetchedAt);
+                writes[i] = new SharedCacheWrite(key.ToRedisKey(), JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), entry.StaleUntil - fetchedAt);
             }
 
             if (await _shared.WriteAsync(writes))

@@ -1,3 +1,6 @@
+using System.Text;
+using StackExchange.Redis;
+
 namespace DrsGraph.Gateway.Caching;
 
 /// <summary>
@@ -16,6 +19,27 @@ internal sealed class CacheScope(string text) : IEquatable<CacheScope>
     public override bool Equals(object? obj) => Equals(obj as CacheScope);
 
     public override int GetHashCode() => Hash;
+
+    // The Redis keys' UTF-8 prefix (scope, field, ':') per field, made on first use. Replaced whole, never changed, so
+    // readers need no lock; two threads racing make the same prefix twice and one is kept.
+    private (string Field, byte[] Prefix)[] _redisPrefixes = [];
+
+    /// <summary>The UTF-8 bytes of <see cref="JobCacheKeys.KeyOf"/> up to the job ID, for <paramref name="field"/>.</summary>
+    public byte[] RedisPrefixFor(string field)
+    {
+        var known = Volatile.Read(ref _redisPrefixes);
+        foreach (var (name, prefix) in known)
+        {
+            if (string.Equals(name, field, StringComparison.Ordinal))
+            {
+                return prefix;
+            }
+        }
+
+        var made = Encoding.UTF8.GetBytes(JobCacheKeys.KeyOf(Text, field, ""));
+        Volatile.Write(ref _redisPrefixes, [.. known, (field, made)]);
+        return made;
+    }
 }
 
 /// <summary>
@@ -59,4 +83,10 @@ internal readonly struct JobKey : IEquatable<JobKey>
 
     /// <summary>The key as Redis stores it.</summary>
     public override string ToString() => JobCacheKeys.KeyOf(Scope.Text, Field, JobId);
+
+    /// <summary>
+    /// The same key for the Redis client, without building it: the scope's prefix bytes (one array per operation and
+    /// field) followed by the job ID, which the client writes one after the other.
+    /// </summary>
+    public RedisKey ToRedisKey() => new RedisKey(JobId).Prepend(Scope.RedisPrefixFor(Field));
 }

@@ -32,26 +32,20 @@ public sealed class RedisJobCache(
     /// <summary>True while a Redis connection is up (for health checks and tests).</summary>
     public bool IsConnected => _connection?.IsConnected == true;
 
-    public async Task<byte[]?[]?> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public async Task<byte[]?[]?> ReadAsync(RedisKey[] keys, CancellationToken cancellationToken)
     {
         var connection = _connection;
-        if (keys.Count == 0 || connection is null || !connection.IsConnected)
+        if (keys.Length == 0 || connection is null || !connection.IsConnected)
         {
             // Known to be down: do not even wait for a timeout.
             return null;
-        }
-
-        var redisKeys = new RedisKey[keys.Count];
-        for (var i = 0; i < keys.Count; i++)
-        {
-            redisKeys[i] = keys[i];
         }
 
         Task<RedisValue[]>? read = null;
         try
         {
             // One MGET for the whole batch.
-            read = connection.GetDatabase().StringGetAsync(redisKeys);
+            read = connection.GetDatabase().StringGetAsync(keys);
             var values = await read.WaitAsync(_timeout, cancellationToken);
             var bytes = new byte[]?[values.Length];
             for (var i = 0; i < values.Length; i++)
@@ -70,7 +64,7 @@ public sealed class RedisJobCache(
         {
             Observe(read);
             metrics.RedisError("read");
-            JobCacheLog.RedisReadFailed(logger, keys.Count, exception);
+            JobCacheLog.RedisReadFailed(logger, keys.Length, exception);
             return null;
         }
     }

@@ -1,7 +1,9 @@
+using StackExchange.Redis;
+
 namespace DrsGraph.Gateway.Caching;
 
 /// <summary>One entry to write to the shared level.</summary>
-public readonly record struct SharedCacheWrite(string Key, byte[] Value, TimeSpan TimeToLive);
+public readonly record struct SharedCacheWrite(RedisKey Key, byte[] Value, TimeSpan TimeToLive);
 
 /// <summary>
 /// The level shared by replicas (Redis). Fails open: it never throws for its own failures, so a down,
@@ -16,7 +18,7 @@ public interface ISharedJobCache
     /// Reads many keys in one round trip: the stored bytes per key (null when absent), or null
     /// altogether when the store is unavailable or too slow. Throws only for cancellation.
     /// </summary>
-    Task<byte[]?[]?> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken);
+    Task<byte[]?[]?> ReadAsync(RedisKey[] keys, CancellationToken cancellationToken);
 
     /// <summary>
     /// Queues entries to store and returns at once, with a task that completes when they are stored (true)
@@ -30,7 +32,7 @@ public sealed class NoSharedJobCache : ISharedJobCache
 {
     public bool IsConfigured => false;
 
-    public Task<byte[]?[]?> ReadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => Task.FromResult<byte[]?[]?>(null);
+    public Task<byte[]?[]?> ReadAsync(RedisKey[] keys, CancellationToken cancellationToken) => Task.FromResult<byte[]?[]?>(null);
 
     public Task<bool> WriteAsync(IReadOnlyList<SharedCacheWrite> writes) => Task.FromResult(false);
 }

@@ -96,6 +96,12 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
             Assert.StartsWith($"drsgraph:v1:{{", pair.Key, StringComparison.Ordinal);
             Assert.Contains($":{CacheFixture.Project}:t.", pair.Key, StringComparison.Ordinal);
         });
+        // Exactly one key per field and job under the caller's one scope, in the format replicas of every version share
+        // (the client writes it as the scope's prefix bytes and the job ID: nothing may be lost or doubled between them).
+        var statusKey = Assert.Single(dump.Keys, key => key.EndsWith($"status:{ids[0]}", StringComparison.Ordinal));
+        var scope = statusKey[..^$"status:{ids[0]}".Length];
+        var expected = ids.SelectMany(id => new[] { "status", "progress", "detail" }.Select(field => $"{scope}{field}:{id}"));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), dump.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
