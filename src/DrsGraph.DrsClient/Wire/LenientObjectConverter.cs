@@ -15,7 +15,7 @@ namespace DrsGraph.DrsClient.Wire;
 /// item depends on: <c>alarm_notify</c> was once read as a string while real DRS sends an object, and every job
 /// with alarm notifications lost its whole detail. Nothing is logged: the job itself is fine, and one line
 /// per item would flood the log for a whole fleet. <typeparamref name="T"/> must be in
-/// <see cref="DrsWireJsonContext"/>.
+/// <see cref="DrsWireJsonContext"/>, and every member of it optional (each member is tried alone when the whole fails).
 /// </remarks>
 public sealed class LenientObjectConverter<T> : JsonConverter<T>
     where T : class

@@ -21,6 +21,9 @@ public sealed class CacheFixture : IAsyncLifetime
     /// <summary>May read only <see cref="OtherProject"/>: DRS refuses it on <see cref="Project"/> (403).</summary>
     public const string TokenB = "tenant-b-token-0123456789";
 
+    /// <summary>Forty more tokens that may read <see cref="Project"/>: forty callers whose entries never coalesce.</summary>
+    public static readonly IReadOnlyList<string> ManyTokensOfA = [.. Enumerable.Range(0, 40).Select(i => $"tenant-a-many-{i:D2}-0123456789")];
+
     /// <summary>The same on every replica, so replicas share Redis entries.</summary>
     public const string Secret = "cache-tests-key-secret-0123456789abcdef";
 
@@ -33,13 +36,19 @@ public sealed class CacheFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        Emulator = await TestEmulator.StartAsync(EmulatorTime, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Emulator:GeneratedJobs"] = "0",
             [$"Emulator:Tenants:{TokenA}:0"] = Project,
             [$"Emulator:Tenants:{TokenA2}:0"] = Project,
             [$"Emulator:Tenants:{TokenB}:0"] = OtherProject,
-        });
+        };
+        foreach (var token in ManyTokensOfA)
+        {
+            settings[$"Emulator:Tenants:{token}:0"] = Project;
+        }
+
+        Emulator = await TestEmulator.StartAsync(EmulatorTime, settings);
     }
 
     public async Task DisposeAsync()

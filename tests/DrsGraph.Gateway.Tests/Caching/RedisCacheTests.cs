@@ -229,6 +229,37 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.All(answer.Data!["jobs"]!.AsArray(), job => Assert.True(job!["detail"]!["freshness"]!["stale"]!.GetValue<bool>()));
     }
 
+    [Fact]
+    public async Task Many_callers_writing_at_once_store_each_answer_under_its_own_key()
+    {
+        // Forty callers' writes share the queue's rounds and the client's pipeline: every stored entry must be whole and
+        // under its own key (a detail its own job's). A values' buffer pool tried on 2026-12-06 and not kept failed
+        // this when buffers went back before their SETs were sent (bench/README.md, 2026-12-06 19:00).
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, redis: true);
+        var cache = gateway.Services.GetRequiredService<CachingJobDataSource>();
+        var ids = await fixture.CreateJobsAsync(20);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+        await WaitUntilConnectedAsync(gateway);
+
+        var answers = await Task.WhenAll(CacheFixture.ManyTokensOfA.Select(token => gateway.QueryAsync(query, token)));
+        Assert.All(answers, answer => answer.AssertNoErrors());
+        await RedisServer.WaitUntilAsync(() => Task.FromResult(cache.KeysInFlight == 0), "every fetch released its keys");
+
+        var dump = await fixture.Redis.DumpAsync();
+        Assert.Equal(CacheFixture.ManyTokensOfA.Count * 20 * 3, dump.Count);
+        foreach (var (key, value) in dump)
+        {
+            var entry = System.Text.Json.Nodes.JsonNode.Parse(value)!;
+            Assert.NotNull(entry["value"]);
+            var jobId = key[(key.LastIndexOf(':') + 1)..];
+            if (key.EndsWith($"detail:{jobId}", StringComparison.Ordinal))
+            {
+                Assert.Equal(jobId, entry["value"]!["id"]!.GetValue<string>());
+            }
+        }
+    }
+
     private static Task WaitUntilConnectedAsync(params GatewayHost[] gateways)
     {
         // The connection is made in the background after start; the tests that count Redis traffic need it up.
