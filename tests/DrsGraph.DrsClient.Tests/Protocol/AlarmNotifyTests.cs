@@ -1,4 +1,5 @@
 using DrsGraph.DrsClient.Tests.Infrastructure;
+using DrsGraph.DrsClient.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace DrsGraph.DrsClient.Tests.Protocol;
@@ -84,5 +85,25 @@ public sealed class AlarmNotifyTests
         var none = batch[C].Value!.AlarmNotify!;
         Assert.Equal((null, null), (none.TopicName, none.DelayTime));
         Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task An_object_with_a_bad_member_and_more_members_than_any_known_shape_is_dropped_whole()
+    {
+        // Each member tried alone costs microseconds: a broken upstream's huge object is not taken apart.
+        var many = string.Concat(Enumerable.Range(0, LenientObjectConverter<AlarmNotifyWire>.MaxMembersTriedAlone).Select(i => $",\"m{i}\":{i}"));
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$$"""
+            {"count":2,"results":[
+              {"id":"{{{A}}}","name":"huge","status":"CONFIGURATION","alarm_notify":{"topic_name":"x","delay_time":"soon"{{{many}}}},"node_num":3},
+              {"id":"{{{B}}}","name":"huge but whole","status":"CONFIGURATION","alarm_notify":{"topic_name":"y"{{{many}}}}}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B]);
+
+        Assert.Null(batch[A].Value!.AlarmNotify);
+        Assert.Equal(3, batch[A].Value!.NodeNum);
+        Assert.Equal("y", batch[B].Value!.AlarmNotify!.TopicName);
+        Assert.Equal(LenientObjectConverter<AlarmNotifyWire>.MaxMembersTriedAlone, batch[B].Value!.AlarmNotify!.Extra!.Count);
     }
 }
