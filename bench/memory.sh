@@ -9,8 +9,11 @@
 # GC heap and native allocations; RssFile the mapped assemblies and native libraries; RssShmem the
 # runtime's second mapping of JIT-compiled code, which W^X keeps), at start and after the load, peak RSS
 # (VmHWM), and what the runtime says of its heap after the last GC (System.Runtime metrics on /metrics).
+# The rate limit stays on with its limits raised, as in run.sh; a load that got any bad answer (a 429, a
+# timeout) measured something else, so the script prints its figures and fails.
 # Knobs: BENCH_DURATION (s of load, 40), BENCH_CONNECTIONS (32), BENCH_GATEWAY_ENV (NAME=value words),
-# BENCH_SKIP_BUILD (0), BENCH_READY_TO_RUN (1; 0: the plain Release build).
+# BENCH_SKIP_BUILD (0), BENCH_READY_TO_RUN (1; 0: the plain Release build), BENCH_TOKEN ("unique": cold20,
+# a new token per request, the default; a fixed token instead: warm20, the answers come from the cache).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,7 +61,8 @@ wait_http "$EMU/_emulator/faults" 30 || die "emulator did not start (see $WORK/e
 GW="http://127.0.0.1:$(free_port)"
 # The shipped runtime settings first (as bench/run.sh), the experiment's after them.
 # shellcheck disable=SC2086 # BENCH_GATEWAY_ENV is a list of NAME=value words
-env DOTNET_GCgen0size=0x4000000 DOTNET_TC_CallCountingDelayMs=0 ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" --Drs:AllowInsecureEndpoint=true >"$WORK/gateway.log" 2>&1 &
+env DOTNET_GCgen0size=0x4000000 DOTNET_TC_CallCountingDelayMs=0 ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" --urls "$GW" "--Drs:Endpoint=$EMU" --Drs:AllowInsecureEndpoint=true \
+  "${RAISED_RATE_LIMIT_ARGS[@]}" >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 wait_http "$GW/health/ready" 120 || die "gateway did not become ready (see $WORK/gateway.log)"
 sleep 2
@@ -67,18 +71,22 @@ idle="$(rss_split "$GW_PID")"
 curl -fsS "$EMU/_emulator/jobs?projectId=$PROJECT_ID" >"$WORK/jobs.json"
 Q='query($ids: [ID!]!) { jobs(ids: $ids) { id status phase isTerminal isFailed progress { percent incrementalDelaySeconds remainingSeconds phases { name percent } } detail { name taskType createdAt source { dbType host port } target { dbType instanceName } } } }'
 jq -nc --arg q "$Q" --argjson ids "$(jq -c '[.jobs[] | select(.deleted | not) | .id][:20]' "$WORK/jobs.json")" '{query: $q, variables: {ids: $ids}}' >"$WORK/full20.json"
-log "cold20 load for ${DURATION}s on $GW (pid $GW_PID)"
-BENCH_BODY="$WORK/full20.json" BENCH_TOKEN=unique BENCH_RATE=0 BENCH_THREADS=2 \
+TOKEN="${BENCH_TOKEN:-unique}"
+log "$(if [[ "$TOKEN" == unique ]]; then echo cold20; else echo warm20; fi) load for ${DURATION}s on $GW (pid $GW_PID)"
+BENCH_BODY="$WORK/full20.json" BENCH_TOKEN="$TOKEN" BENCH_RATE=0 BENCH_THREADS=2 \
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s "$ROOT/bench/lua/graphql.lua" "$GW/graphql" >"$WORK/wrk.txt" 2>&1 || die "wrk failed: $(tail -5 "$WORK/wrk.txt")"
 loaded="$(rss_split "$GW_PID")"
 curl -fsS "$GW/metrics" >"$WORK/metrics.txt"
 
 gen() { metric "dotnet_gc_last_collection_heap_size_bytes{otel_scope_name=\"System.Runtime\",gc_heap_generation=\"$1\"}"; }
-jq -nc --arg env "${BENCH_GATEWAY_ENV:-}" --argjson idle "$idle" --argjson loaded "$loaded" --argjson hwm "$(status_kb "$GW_PID" VmHWM)" \
+result="$(jq -nc --arg env "${BENCH_GATEWAY_ENV:-}" --arg load "$(if [[ "$TOKEN" == unique ]]; then echo cold20; else echo warm20; fi)" --argjson idle "$idle" --argjson loaded "$loaded" --argjson hwm "$(status_kb "$GW_PID" VmHWM)" \
   --argjson wrk "$(sed -n 's/^BENCH_JSON //p' "$WORK/wrk.txt")" \
   --argjson committed "$(metric 'dotnet_gc_last_collection_memory_committed_size_bytes')" \
   --argjson g0 "$(gen gen0)" --argjson g1 "$(gen gen1)" --argjson g2 "$(gen gen2)" --argjson loh "$(gen loh)" --argjson poh "$(gen poh)" \
   --argjson entries "$(metric 'drsgraph_cache_memory_entries{')" '
-  {gateway_env: $env, idle: $idle, after_load: $loaded, peak_rss_mb: ($hwm / 1024 | floor), rps: $wrk.rps, bad: ($wrk.errors.status + $wrk.errors.bad_responses + $wrk.errors.timeout),
+  {gateway_env: $env, load: $load, idle: $idle, after_load: $loaded, peak_rss_mb: ($hwm / 1024 | floor), rps: $wrk.rps, bad: ($wrk.errors.status + $wrk.errors.bad_responses + $wrk.errors.timeout),
    gc_committed_mb: ($committed / 1048576 | floor), heap_after_gc_mb: (($g0 + $g1 + $g2 + $loh + $poh) / 1048576 | floor),
-   gen2_mb: ($g2 / 1048576 | floor), cache_entries: $entries}'
+   gen2_mb: ($g2 / 1048576 | floor), cache_entries: $entries}')"
+echo "$result"
+bad="$(jq -r .bad <<<"$result")"
+[[ "$bad" == 0 ]] || die "$bad bad answers under load (see $WORK/wrk.txt): these figures measure something else"

@@ -173,13 +173,10 @@ if [[ "$CACHE" == yes ]]; then
   fi
   STATUS_TTL_S="${ttl:-}"
 fi
-# The per-caller rate limit (Gateway:Security:RateLimit, 50/s per token by default) would measure the
-# policy, not the gateway: keep the limiter in the path (its per-request cost is real) with its limits
-# raised to their maximum.
+# The rate limit stays in the path with its limits raised (scripts/loopback.sh); older checkouts have none.
 GW_ARGS=(); RATE_LIMIT="none on this checkout"
 if jq -e '.Gateway.Security.RateLimit' appsettings.json >/dev/null 2>&1; then
-  GW_ARGS+=("--Gateway:Security:RateLimit:BurstLimit=1000000" "--Gateway:Security:RateLimit:TokensPerPeriod=1000000"
-    "--Gateway:Security:RateLimit:AddressBurstLimit=1000000" "--Gateway:Security:RateLimit:AddressTokensPerPeriod=1000000")
+  GW_ARGS+=("${RAISED_RATE_LIMIT_ARGS[@]}")
   RATE_LIMIT="on, limits raised to 1000000 per caller, per address and period"
 fi
 log "cache on this checkout: $CACHE${REDIS_PORT:+ (redis on 127.0.0.1:$REDIS_PORT)}${STATUS_TTL_S:+, status TTL ${STATUS_TTL_S}s}"

@@ -23,3 +23,9 @@ wait_http() { # url, seconds, [curl args...]
 
 # A process's /proc/<pid>/status figure in kB (VmHWM, VmRSS, RssAnon, ...): status_kb <pid> <name>.
 status_kb() { awk -v k="$2:" '$1 == k {print $2 + 0}' "/proc/$1/status"; }
+
+# Gateway arguments that keep the per-caller and per-address rate limit (Gateway:Security:RateLimit, 50/s per
+# token by default) in the path, its per-request cost is real, with its limits raised to their maximum: a load
+# test measures the gateway, not the policy (unraised, most of a load's answers are 429s).
+RAISED_RATE_LIMIT_ARGS=("--Gateway:Security:RateLimit:BurstLimit=1000000" "--Gateway:Security:RateLimit:TokensPerPeriod=1000000"
+  "--Gateway:Security:RateLimit:AddressBurstLimit=1000000" "--Gateway:Security:RateLimit:AddressTokensPerPeriod=1000000")
