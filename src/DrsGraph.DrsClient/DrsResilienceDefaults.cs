@@ -25,7 +25,7 @@ public static class DrsResilienceDefaults
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// Cap on one retry delay. 4 s: longer waits cannot fit the total budget anyway. A 429 whose
+    /// Cap on one retry delay. 4 s: longer waits cannot fit the total budget anyway. An answer whose
     /// Retry-After asks for more is not retried at all (see <see cref="GiveUpOnLongRetryAfter"/>).
     /// </summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(4);
@@ -71,10 +71,12 @@ public static class DrsResilienceDefaults
     }
 
     /// <summary>
-    /// Polly waits for any Retry-After, however long, and <c>MaxDelay</c> does not cap it. Waiting
-    /// past <c>MaxDelay</c>, or past what is left of the call's total timeout, would only burn the
-    /// caller's budget into a timeout, and retrying earlier than DRS asked would be refused again, so
-    /// such a 429 is answered at once as Throttled.
+    /// Polly waits for any Retry-After, however long and on whatever retried status (a 429, but also a
+    /// 503 saying when DRS will be back), and <c>MaxDelay</c> does not cap it. Waiting past
+    /// <c>MaxDelay</c>, or past what is left of the call's total timeout, would only burn the caller's
+    /// budget into a timeout that hides DRS's own answer, and retrying earlier than DRS asked would be
+    /// refused again, so such an answer is not retried: the caller gets it at once (a 429 as
+    /// Throttled, a 503 as Unavailable, with DRS's code).
     /// </summary>
     public static void GiveUpOnLongRetryAfter(HttpStandardResilienceOptions options, TimeProvider time)
     {
@@ -114,7 +116,7 @@ public static class DrsResilienceDefaults
 
     private static bool AsksToWaitLongerThan(HttpResponseMessage? response, TimeSpan maxDelay, TimeProvider time)
     {
-        if (response is not { StatusCode: HttpStatusCode.TooManyRequests })
+        if (response is null)
         {
             return false;
         }

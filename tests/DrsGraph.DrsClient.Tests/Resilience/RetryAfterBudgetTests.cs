@@ -55,4 +55,51 @@ public sealed class RetryAfterBudgetTests
         // Not retried: DRS asked for far longer than any budget.
         Assert.Single(stub.Requests);
     }
+
+    [Theory]
+    [InlineData("100")]
+    [InlineData("Wed, 01 Jan 2098 00:00:00 GMT")]
+    public async Task A_503_asking_to_come_back_later_than_the_budget_fails_unavailable_at_once_with_drs_code(string retryAfter)
+    {
+        await using var stub = await StubDrs.StartAsync((_, context) =>
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+            return StubDrs.WriteAsync(context, 503, """{"error_code":"DRS.M00004","error_msg":"Service maintenance."}""");
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress);
+        var started = Stopwatch.GetTimestamp();
+
+        var batch = await host.Client.GetStatusesAsync(new DrsCaller("stub-token-1b2c", EmulatorFixture.DemoProject), [A]);
+
+        // DRS's own answer, not a timeout after waiting out the 8 s budget for a retry that could not come.
+        Assert.Equal(DrsErrorKind.Unavailable, batch[A].Error?.Kind);
+        Assert.Equal("DRS.M00004", batch[A].Error?.Code);
+        Assert.Single(stub.Requests);
+        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.Zero, TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task A_503_with_a_short_retry_after_is_retried_after_it()
+    {
+        var calls = 0;
+        await using var stub = await StubDrs.StartAsync((_, context) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return StubDrs.WriteAsync(context, 503, """{"error_code":"DRS.M00004","error_msg":"Service maintenance."}""");
+            }
+
+            return StubDrs.WriteAsync(context, 200, $$"""{"count":1,"results":[{"id":"{{A}}","status":"CONFIGURATION"}]}""");
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress);
+        var started = Stopwatch.GetTimestamp();
+
+        var batch = await host.Client.GetStatusesAsync(new DrsCaller("stub-token-1b2c", EmulatorFixture.DemoProject), [A]);
+
+        Assert.Null(batch[A].Error);
+        Assert.Equal(2, stub.Requests.Count);
+        // It waited the second DRS asked for (the backoff alone starts at 200 ms).
+        Assert.True(Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(0.9));
+    }
 }
