@@ -67,15 +67,14 @@ internal static class DrsResponseReader
                 return new(answers, null, status, headerRequestId);
             }
 
-            if (!success && root is { ValueKind: JsonValueKind.Object } errorObj
+            if (root is { ValueKind: JsonValueKind.Object } errorObj
                 && TryDeserializeError(errorObj) is { ErrorCode: { Length: > 0 } code } error)
             {
-                var requestId = error.RequestId ?? headerRequestId;
-                var message = error.ErrorMsg ?? error.ErrorMessage ?? $"DRS answered HTTP {status} {code}.";
-                return Failed<T>(new DrsError(code, message, PlainErrorKind(status, code), status, requestId));
+                var (drsError, cause) = PlainError(status, code, error, headerRequestId);
+                return Failed<T>(drsError, cause);
             }
 
-            return Failed<T>(Unreadable(status, headerRequestId), unreadable);
+            return Failed<T>(Unreadable(status, headerRequestId), unreadable ?? ShapeCause(root, success || status == 400 ? "a \"results\" array" : "an error_code"));
         }
     }
 
@@ -156,16 +155,35 @@ internal static class DrsResponseReader
                 return (null, new DrsError(DrsErrorCodes.UnreadableResponse, "DRS answered the job list with data this client cannot read.", DrsErrorKind.Protocol, status, headerRequestId), unreadable);
             }
 
-            if (status is < 200 or >= 300 && root is { ValueKind: JsonValueKind.Object } errorObj
+            if (root is { ValueKind: JsonValueKind.Object } errorObj
                 && TryDeserializeError(errorObj) is { ErrorCode: { Length: > 0 } code } error)
             {
-                var message = error.ErrorMsg ?? error.ErrorMessage ?? $"DRS answered HTTP {status} {code}.";
-                return (null, new DrsError(code, message, PlainErrorKind(status, code), status, error.RequestId ?? headerRequestId), null);
+                var (drsError, cause) = PlainError(status, code, error, headerRequestId);
+                return (null, drsError, cause);
             }
 
-            return (null, Unreadable(status, headerRequestId), unreadable);
+            return (null, Unreadable(status, headerRequestId), unreadable ?? ShapeCause(root, status is >= 200 and < 300 ? "a \"jobs\" array" : "an error_code"));
         }
     }
+
+    /// <summary>
+    /// DRS's plain error (<c>{error_code, error_msg|error_message}</c>): DRS's code and message, whatever the status.
+    /// On a 2xx (a success status with an error body, which a gateway in front of DRS can send) it is a protocol
+    /// error, never data and never cached, that still says what DRS said; the log line's cause names the mismatch.
+    /// </summary>
+    private static (DrsError Error, string? Cause) PlainError(int status, string code, ErrorWire error, string? headerRequestId)
+    {
+        var requestId = error.RequestId ?? headerRequestId;
+        var said = error.ErrorMsg ?? error.ErrorMessage;
+        return status is >= 200 and < 300
+            ? (new DrsError(code, $"DRS answered HTTP {status} with an error instead of data: {said ?? code}", DrsErrorKind.Protocol, status, requestId),
+                $"an error body with HTTP {status}")
+            : (new DrsError(code, said ?? $"DRS answered HTTP {status} {code}.", PlainErrorKind(status, code), status, requestId), null);
+    }
+
+    /// <summary>The log line's cause for well-formed JSON of the wrong shape (a parse failure names its own).</summary>
+    private static string ShapeCause(JsonElement? root, string expected) =>
+        $"JSON without {expected} (a JSON {root?.ValueKind.ToString().ToLowerInvariant() ?? "nothing"})";
 
     /// <summary>A plain error fails every ID of its call; the kind says whether to retry, re-authenticate or give up.</summary>
     private static DrsErrorKind PlainErrorKind(int status, string code) => status switch

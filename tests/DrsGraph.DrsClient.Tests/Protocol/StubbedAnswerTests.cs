@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using DrsGraph.DrsClient.Tests.Infrastructure;
 
 namespace DrsGraph.DrsClient.Tests.Protocol;
@@ -84,6 +85,48 @@ public sealed class StubbedAnswerTests
         // The jobs before the flaw are not served as data either: the answer as a whole is not DRS's.
         Assert.Equal(2, batch.Results.Count);
         Assert.All(batch.Results.Values, r => Assert.True(r.Error?.Code == DrsErrorCodes.UnreadableResponse, $"{what}: {r.Error?.Code ?? "a value"}"));
+    }
+
+    [Fact]
+    public async Task A_success_status_with_a_drs_error_body_is_a_protocol_error_that_keeps_what_drs_said()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, """{"error_code":"DRS.M00004","error_msg":"Service maintenance."}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+        var list = await host.Client.ListJobsAsync(Caller, new JobListPageRequest(new JobListQuery("migration"), 1, 10));
+
+        foreach (var error in new[] { batch[A].Error, list.Error })
+        {
+            Assert.Equal(DrsErrorKind.Protocol, error?.Kind);
+            Assert.Equal("DRS.M00004", error?.Code);
+            Assert.Contains("Service maintenance.", error?.Message, StringComparison.Ordinal);
+        }
+
+        var lines = host.Logs.Entries.Where(e => e.Category == typeof(DrsClient).FullName && e.Level >= LogLevel.Warning).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, line => Assert.Contains("DRS.M00004 (HTTP 200", line.Message, StringComparison.Ordinal));
+        Assert.All(lines, line => Assert.Contains("cause: an error body with HTTP 200", line.Message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"count":1,"results":null}""", "a JSON object")]
+    [InlineData("""[1,2,3]""", "a JSON array")]
+    [InlineData("""null""", "a JSON null")]
+    public async Task Well_formed_json_of_another_shape_names_the_mismatch_in_its_log_line(string body, string shape)
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, body));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+        var list = await host.Client.ListJobsAsync(Caller, new JobListPageRequest(new JobListQuery("migration"), 1, 10));
+
+        Assert.Equal(DrsErrorCodes.UnreadableResponse, batch[A].Error?.Code);
+        Assert.Equal(DrsErrorCodes.UnreadableResponse, list.Error?.Code);
+        var lines = host.Logs.Entries.Where(e => e.Category == typeof(DrsClient).FullName && e.Level >= LogLevel.Warning).Select(e => e.Message).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains(lines, line => line.Contains($"cause: JSON without a \"results\" array ({shape})", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains($"cause: JSON without a \"jobs\" array ({shape})", StringComparison.Ordinal));
     }
 
     [Fact]
