@@ -11,7 +11,9 @@ namespace DrsGraph.Gateway.Health;
 /// <c>Drs:Endpiont=...</c>) silently left the default in force: in Development the emulator's invented jobs instead of
 /// the intended DRS. The known keys come from the bound options types by reflection, as the binder sees them
 /// (case-insensitive, nested objects, dictionaries keyed by a name, lists by an index), so a new setting is known
-/// without being listed here; only keys read directly from the configuration are listed.
+/// without being listed here; only keys read directly from the configuration are listed. A section one letter (or
+/// one swap of two letters) away from one of ours (<c>Dsr:Endpoint</c>, <c>Gatway:...</c>) is refused too: left
+/// alone it would leave the whole section's defaults in force.
 /// </summary>
 public static class UnknownSettings
 {
@@ -62,6 +64,12 @@ public static class UnknownSettings
             var segments = key.Split(':');
             if (!OwnSections.Contains(segments[0], StringComparer.OrdinalIgnoreCase))
             {
+                // Only a section with keys below it: a bare name (an environment variable such as PATH) is not one.
+                if (segments.Length > 1 && OwnSections.FirstOrDefault(own => Distance(own.ToUpperInvariant(), segments[0].ToUpperInvariant()) <= 1) is { } meant)
+                {
+                    lines.Add($"{key} is not a setting of the gateway (did you mean {string.Join(':', segments[1..].Prepend(meant))}?): a section named one letter away from {meant}: is refused rather than ignored.");
+                }
+
                 continue;
             }
 
@@ -200,23 +208,34 @@ public static class UnknownSettings
                 .OrderBy(candidate => candidate.Distance).ThenBy(candidate => candidate.Name, StringComparer.Ordinal)
                 .Select(candidate => candidate.Name)
                 .FirstOrDefault();
+    }
 
-        private static int Distance(string a, string b)
+    /// <summary>Edits (insert, delete, replace, or swap two neighbouring letters) between two names.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
         {
-            var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-            for (var i = 1; i <= a.Length; i++)
-            {
-                var current = new int[b.Length + 1];
-                current[0] = i;
-                for (var j = 1; j <= b.Length; j++)
-                {
-                    current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-                }
-
-                previous = current;
-            }
-
-            return previous[b.Length];
+            d[i, 0] = i;
         }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i, j - 1] + 1, d[i - 1, j] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
     }
 }

@@ -179,6 +179,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway:Chache:Enabled", "false", "Gateway:Chache:Enabled is not a setting of the gateway (did you mean Gateway:Cache:Enabled?)")]
     [InlineData("Gateway:Cache:StatusTt", "00:00:01", "Gateway:Cache:StatusTt is not a setting of the gateway (did you mean Gateway:Cache:StatusTtl?)")]
     [InlineData("Drs:Endpiont", "https://drs.example.com", "Drs:Endpiont is not a setting of the gateway (did you mean Drs:Endpoint?)")]
+    [InlineData("Dsr:Endpoint", "https://drs.example.com", "Dsr:Endpoint is not a setting of the gateway (did you mean Drs:Endpoint?)")]
     [InlineData("Gateway:PersistedOperations:TrustedDocumentsPath", "/x.json", "Gateway:PersistedOperations:TrustedDocumentsPath is not a setting of the gateway")]
     [InlineData("Drs:ChunkSize", "0", "Drs:ChunkSize is invalid: The field ChunkSize must be between 1 and 100.")]
     [InlineData("Drs:ProjectId", "", "Drs:ProjectId is invalid: The field ProjectId is empty")]

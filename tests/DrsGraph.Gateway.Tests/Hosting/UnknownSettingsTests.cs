@@ -60,6 +60,10 @@ public sealed partial class UnknownSettingsTests
     [InlineData("GraphQL:Htp:EnableIde", "GraphQL:Htp:EnableIde is not a setting of the gateway (did you mean GraphQL:Http:EnableIde?)")]
     [InlineData("Emulator:TimeScal", "Emulator:TimeScal is not a setting of the gateway (did you mean Emulator:TimeScale?)")]
     [InlineData("Gateway:Cache:Enabled:Really", "Gateway:Cache:Enabled:Really is not a setting of the gateway")]
+    [InlineData("Dsr:Endpoint", "Dsr:Endpoint is not a setting of the gateway (did you mean Drs:Endpoint?)")]
+    [InlineData("Gatway:RequestTimeout", "Gatway:RequestTimeout is not a setting of the gateway (did you mean Gateway:RequestTimeout?)")]
+    [InlineData("GraphQl2:Http:EnableIde", "GraphQl2:Http:EnableIde is not a setting of the gateway (did you mean GraphQL:Http:EnableIde?)")]
+    [InlineData("Emulatr:TimeScale", "Emulatr:TimeScale is not a setting of the gateway (did you mean Emulator:TimeScale?)")]
     public void An_unknown_key_is_named_with_the_key_meant_when_one_is_close(string key, string line)
     {
         var found = Assert.Single(UnknownSettings.Find([key]));
@@ -76,7 +80,10 @@ public sealed partial class UnknownSettingsTests
     [InlineData("Drs:Resilience:CircuitBreaker:BreakDuration")]
     [InlineData("Logging:LogLevel:Nonsense")]
     [InlineData("Kestrel:Endpoints:Http:Url")]
-    [InlineData("GatewayX:Anything")]
+    [InlineData("Gateways2:Anything")]
+    [InlineData("Dsr")]
+    [InlineData("ConnectionStrings:Redis")]
+    [InlineData("AllowedHosts")]
     public void Keys_the_binder_reads_and_keys_outside_our_sections_pass(string key)
     {
         Assert.Empty(UnknownSettings.Find([key]));
