@@ -3,7 +3,8 @@
 // page, a wrong bcp-config.json, an IDE that cannot reach the endpoint).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -147,5 +148,60 @@ test('the README\'s browsing examples run in Banana Cake Pop and answer data wit
     }
   } finally {
     await browser.close();
+  }
+});
+
+// Trusted-only mode with AllowUntrustedFromIde: the IDE's own requests run what is typed. They come from a web worker
+// (whose Referer names its script under /graphql/static/), from a page served with Referrer-Policy: no-referrer, and
+// over a WebSocket upgrade (which never carries a Referer); before, a Referer naming /graphql itself was the only way
+// in, so the real IDE saw "Schema unavailable" and OPERATION_NOT_TRUSTED for everything.
+test('with trusted documents only and AllowUntrustedFromIde, Banana Cake Pop loads the schema and runs what is typed', { timeout: 240_000 }, async t => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'drsgraph-ide-trusted-'));
+  const manifest = path.join(folder, 'trusted.json');
+  writeFileSync(manifest, JSON.stringify({ onlyThis: 'query onlyThis { __typename }' }));
+  const trustedOnly = await startGateway([`--Gateway:PersistedOperations:TrustedDocumentsManifest=${manifest}`,
+    '--Gateway:PersistedOperations:OnlyTrustedDocuments=true', '--Gateway:PersistedOperations:AllowUntrustedFromIde=true']);
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    // Outside the IDE the mode holds: an untrusted text is refused.
+    const outside = await (await fetch(`${trustedOnly.baseUrl}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }),
+    })).json();
+    assert.equal(outside.errors?.[0]?.extensions?.code, 'OPERATION_NOT_TRUSTED');
+
+    for (const [document, shown] of [
+      ['{ job(id: "9a470239-2308-4bb5-a6bc-1040402fjb21") { id status } }', 'INCRE_TRANSFER_STARTED'],
+      ['subscription { jobUpdates(ids: ["9a470239-2308-4bb5-a6bc-1040402fjb21"]) { job { id status } changes } }', 'INITIAL'],
+    ]) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const refusals = [];
+      page.on('response', async response => {
+        if (new URL(response.url()).pathname === '/graphql' && response.request().method() === 'POST') {
+          try { if (JSON.stringify(await response.json()).includes('OPERATION_NOT_TRUSTED')) refusals.push(response.url()); } catch { /* a stream */ }
+        }
+      });
+      page.on('websocket', socket => socket.on('framereceived', frame => {
+        if (String(frame.payload).includes('OPERATION_NOT_TRUSTED')) refusals.push(socket.url());
+      }));
+      await page.goto(`${trustedOnly.baseUrl}/graphql`);
+      await page.getByText('Create Document').click({ timeout: 60_000 });
+      const editor = page.locator('.monaco-editor textarea').first();
+      await editor.waitFor({ timeout: 30_000 });
+      await editor.focus();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Delete');
+      await page.keyboard.insertText(document);
+      await runUntilShown(page, page.getByText(shown).first(), 30_000);
+      assert.deepEqual(refusals, [], `the IDE was refused: ${refusals.join(', ')}`);
+      t.diagnostic(`ran: ${document.slice(0, 60)}`);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    trustedOnly.stop();
+    rmSync(folder, { recursive: true, force: true });
   }
 });

@@ -154,19 +154,47 @@ public sealed partial class PersistedOperationResolver(
     }
 
     /// <summary>
-    /// The gateway's own Banana Cake Pop page: a Referer on the same host naming the endpoint. Any client can send that
-    /// header, which is why <see cref="PersistedOperationsOptions.AllowUntrustedFromIde"/> is a convenience, not a boundary.
+    /// A request of the gateway's own Banana Cake Pop page. The IDE's requests carry no Referer naming the page: its page
+    /// sends none (Referrer-Policy: no-referrer), its web worker's name the worker's script (under the endpoint's
+    /// static assets), and a WebSocket upgrade never carries one. What a browser does send, and a page cannot forge,
+    /// is <c>Sec-Fetch-Site</c> on its fetches (same-origin from the IDE) and <c>Origin</c> on a WebSocket upgrade
+    /// (Chromium sends no fetch metadata there); the gateway serves no page but the IDE's, so its own origin is the
+    /// IDE (a deployment that puts other pages on the gateway's origin lets them in too; README). Without either, as
+    /// from a browser without fetch metadata, a Referer on the same host naming the endpoint or a path below it. Any
+    /// client that is not a browser can send all three, which is why
+    /// <see cref="PersistedOperationsOptions.AllowUntrustedFromIde"/> is a convenience, not a boundary.
     /// </summary>
     private bool AllowedAsIde(HttpContext context)
     {
-        if (!_options.AllowUntrustedFromIde || !Uri.TryCreate(context.Request.Headers.Referer.ToString(), UriKind.Absolute, out var referer))
+        if (!_options.AllowUntrustedFromIde)
+        {
+            return false;
+        }
+
+        var headers = context.Request.Headers;
+        var host = context.Request.Host.Value;
+        var site = headers["Sec-Fetch-Site"].ToString();
+        if (site.Length > 0)
+        {
+            return string.Equals(site, "same-origin", StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Behind a TLS-terminating proxy the scheme differs; the host must still be ours.
+        var origin = headers.Origin.ToString();
+        if (origin.Length > 0)
+        {
+            return Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, host, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (!Uri.TryCreate(headers.Referer.ToString(), UriKind.Absolute, out var referer)
+            || !string.Equals(referer.Authority, host, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
 
         var endpoint = (context.Request.PathBase + context.Request.Path).Value?.TrimEnd('/') ?? "";
-        return string.Equals(referer.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(referer.AbsolutePath.TrimEnd('/'), endpoint, StringComparison.Ordinal);
+        var path = referer.AbsolutePath;
+        return string.Equals(path.TrimEnd('/'), endpoint, StringComparison.Ordinal) || path.StartsWith(endpoint + "/", StringComparison.Ordinal);
     }
 
     private PersistedResolution Refuse(string code, string message)

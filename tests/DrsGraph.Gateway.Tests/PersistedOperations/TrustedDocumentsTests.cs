@@ -89,6 +89,48 @@ public sealed class TrustedDocumentsTests(PersistedOperationsFixture fixture) : 
         Assert.Equal(["OPERATION_NOT_TRUSTED"], fromAnotherPage.Codes);
     }
 
+    /// <remarks>
+    /// What the real IDE sends (tests/browser/bcp.test.mjs drives it): its fetches come from a web worker, with
+    /// Sec-Fetch-Site and a Referer naming the worker's script; its page sends no Referer; its WebSocket upgrade
+    /// carries Origin only. Fetch metadata, when present, decides alone.
+    /// </remarks>
+    [Theory]
+    [InlineData(true, "Sec-Fetch-Site", "same-origin")]
+    [InlineData(false, "Sec-Fetch-Site", "cross-site")]
+    [InlineData(false, "Sec-Fetch-Site", "same-site")]
+    [InlineData(false, "Sec-Fetch-Site", "none")]
+    [InlineData(true, "Origin", "{self}")]
+    [InlineData(false, "Origin", "https://evil.example")]
+    [InlineData(false, "Origin", "null")]
+    [InlineData(true, "Referer", "{self}/graphql/static/js/graphql-engine.070035a4.chunk.js")]
+    [InlineData(false, "Referer", "{self}/graphqlx")]
+    [InlineData(false, "Referer", "https://evil.example/graphql/static/js/x.js")]
+    public async Task The_ide_switch_knows_the_ides_requests_by_what_browsers_send(bool runs, string header, string value)
+    {
+        var self = fixture.TrustedOnly.Client.BaseAddress!.GetLeftPart(UriPartial.Authority);
+
+        var answer = await PostAsync(fixture.TrustedOnly, new { query = FreshQuery() }, (header, value.Replace("{self}", self, StringComparison.Ordinal)));
+
+        if (runs)
+        {
+            Assert.Equal(JobId, (string?)answer.AssertNoErrors().Data!["job"]!["id"]);
+        }
+        else
+        {
+            Assert.Equal(["OPERATION_NOT_TRUSTED"], answer.Codes);
+        }
+    }
+
+    [Fact]
+    public async Task Fetch_metadata_from_another_site_outweighs_an_ide_referer()
+    {
+        var ide = new Uri(fixture.TrustedOnly.Client.BaseAddress!, "/graphql").ToString();
+
+        var answer = await PostAsync(fixture.TrustedOnly, new { query = FreshQuery() }, ("Referer", ide), ("Sec-Fetch-Site", "cross-site"));
+
+        Assert.Equal(["OPERATION_NOT_TRUSTED"], answer.Codes);
+    }
+
     [Fact]
     public async Task A_trusted_document_that_does_not_parse_stops_start_up_naming_it()
     {
