@@ -139,6 +139,53 @@ public static class GatewayErrorCodes
     /// <summary>The request's JSON text (body, or a GET's variables/extensions) cannot be read: HTTP 400.</summary>
     public const string InvalidJson = "INVALID_JSON";
 
+    /// <summary>
+    /// The request is JSON (or URL parameters) but not a GraphQL request: not an object, no or a non-string
+    /// <c>query</c>, <c>variables</c> or <c>extensions</c> that are not objects, a repeated GET parameter, an
+    /// empty body: HTTP 400. Over graphql-transport-ws, the same in a <c>subscribe</c> payload closes the socket (4400).
+    /// </summary>
+    public const string InvalidRequest = "INVALID_REQUEST";
+
+    /// <summary>HTTP 405: a method other than GET and POST (PUT and DELETE: single connection SSE only).</summary>
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+
+    /// <summary>HTTP 406: the <c>Accept</c> header allows none of the media types the endpoint answers with.</summary>
+    public const string NotAcceptable = "NOT_ACCEPTABLE";
+
+    /// <summary>HTTP 413: the body is larger than <c>GraphQL:Http:MaxRequestBodyBytes</c>.</summary>
+    public const string RequestTooLarge = "REQUEST_TOO_LARGE";
+
+    /// <summary>HTTP 415: a <c>Content-Type</c> other than JSON, or a charset other than UTF-8.</summary>
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+
+    /// <summary>HTTP 400: a request a browser marked as cross-site without a header that needs a preflight.</summary>
+    public const string CrossSiteRequestRefused = "CROSS_SITE_REQUEST_REFUSED";
+
+    /// <summary>HTTP 400: a JSON array with <c>GraphQL:Http:EnableBatching=false</c>, an empty batch, or one over <c>MaxBatchSize</c>.</summary>
+    public const string InvalidBatch = "INVALID_BATCH";
+
+    /// <summary>Single connection SSE: an unknown or expired reservation token (404) or operation (409: its id already runs).</summary>
+    public const string UnknownStream = "UNKNOWN_STREAM";
+
+    /// <summary>Single connection SSE: a second stream for one reservation, or an <c>operationId</c> already running (HTTP 409).</summary>
+    public const string StreamConflict = "STREAM_CONFLICT";
+
+    /// <summary>Something failed inside the gateway (HTTP 500; logged with its cause); the message says no more unless <c>ExposeExceptionDetails</c>.</summary>
+    public const string InternalError = "INTERNAL_ERROR";
+
+    /// <summary>The code of a refusal by its HTTP status alone, for the refusals that need no more specific one.</summary>
+    public static string ForStatus(int status) => status switch
+    {
+        405 => MethodNotAllowed,
+        406 => NotAcceptable,
+        409 => StreamConflict,
+        404 => UnknownStream,
+        413 => RequestTooLarge,
+        415 => UnsupportedMediaType,
+        >= 500 => InternalError,
+        _ => InvalidRequest,
+    };
+
     /// <summary>A mutation or subscription: the schema has only a query root.</summary>
     public const string OperationTypeNotSupported = "OPERATION_TYPE_NOT_SUPPORTED";
 

@@ -114,7 +114,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
         {
             LogCsrfRefused(logger, request.Method, request.Headers.Origin, request.Headers["Sec-Fetch-Site"]);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, CsrfGuard.RefusalMessage, logged: true);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, CsrfGuard.RefusalMessage, GatewayErrorCodes.CrossSiteRequestRefused, logged: true);
             return;
         }
 
@@ -169,7 +169,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (_options.CsrfProtection && CsrfGuard.ShouldRefuse(request))
         {
             LogCsrfRefused(logger, request.Method, request.Headers.Origin, request.Headers["Sec-Fetch-Site"]);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, GraphQLMediaTypes.Json, CsrfGuard.RefusalMessage, logged: true);
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, GraphQLMediaTypes.Json, CsrfGuard.RefusalMessage, GatewayErrorCodes.CrossSiteRequestRefused, logged: true);
             return;
         }
 
@@ -214,7 +214,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             }
             else
             {
-                await WriteErrorAsync(context, body.Status, mediaType, body.Error!);
+                await WriteErrorAsync(context, body.Status, mediaType, body.Error!, body.Code);
             }
 
             return;
@@ -300,7 +300,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         /// <summary>The body as sent, when it is JSON: the answer cache's key.</summary>
         public byte[]? Bytes { get; init; }
 
-        public static PostBody Refused(int status, string error, string? code = null) => new(status, error, code, null, Abandoned: false);
+        public static PostBody Refused(int status, string error, string? code = null) => new(status, error, code ?? GatewayErrorCodes.ForStatus(status), null, Abandoned: false);
     }
 
     private async Task HandleSingleAsync(HttpContext context, string mediaType, ParsedRequest parsed, bool isGet, byte[]? sent)
@@ -363,7 +363,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     {
         if (!_options.EnableBatching)
         {
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, "Batched requests are not enabled on this endpoint; send one JSON object.");
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType, "Batched requests are not enabled on this endpoint; send one JSON object.", GatewayErrorCodes.InvalidBatch);
             return;
         }
 
@@ -371,7 +371,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (count == 0 || count > _options.MaxBatchSize)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, mediaType,
-                $"A batch must contain between 1 and {_options.MaxBatchSize} operations; this one has {count}.");
+                $"A batch must contain between 1 and {_options.MaxBatchSize} operations; this one has {count}.", GatewayErrorCodes.InvalidBatch);
             return;
         }
 
@@ -464,6 +464,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     /// </summary>
     private Task WriteRequestErrorAsync(HttpContext context, string mediaType, string message, string? code = null)
     {
+        code ??= GatewayErrorCodes.InvalidRequest;
         // The client's mistake: one line, no stack trace.
         LogRequestRefused(logger, code, message);
         return WriteAsync(context, StatusCodes.Status400BadRequest, mediaType, ErrorResult(message, code));
@@ -474,14 +475,14 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     /// reason, which names limits and media types, never the token or the query. <paramref name="logged"/>: the caller
     /// has logged a line of its own (the CSRF refusal, with the headers that decided it).
     /// </summary>
-    private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message, bool logged = false)
+    private Task WriteErrorAsync(HttpContext context, int status, string mediaType, string message, string? code = null, bool logged = false)
     {
         if (!logged)
         {
             LogRefused(logger, status, message);
         }
 
-        return WriteAsync(context, status, mediaType, ErrorResult(message));
+        return WriteAsync(context, status, mediaType, ErrorResult(message, code ?? GatewayErrorCodes.ForStatus(status)));
     }
 
     private async Task WriteAsync<TResult>(HttpContext context, int status, string mediaType, TResult result, ResponseCacheRequest? caching = null)

@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.PersistedOperations;
 using GraphQL;
 using GraphQL.Transport;
@@ -115,7 +116,7 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
             var message = options.Value.ExposeExceptionDetails
                 ? $"The request could not be executed: {ex.GetType().Name}: {ex.Message}"
                 : "The request could not be executed because of an internal error.";
-            return (new ExecutionResult { Errors = [new ExecutionError(message)] }, true);
+            return (new ExecutionResult { Errors = [new ExecutionError(message) { Code = GatewayErrorCodes.InternalError }] }, true);
         }
     }
 

@@ -9,7 +9,8 @@ namespace DrsGraph.Gateway.GraphQLHttp;
 /// <summary>One parsed entry: a request to execute, or the reason it cannot be.</summary>
 internal readonly record struct ParsedRequest(GraphQLRequest? Request, string? Error, string? Code = null)
 {
-    public static ParsedRequest Invalid(string error, string? code = null) => new(null, error, code);
+    /// <summary>A request that cannot run: <paramref name="code"/>, or <c>INVALID_REQUEST</c> (a malformed request) without one.</summary>
+    public static ParsedRequest Invalid(string error, string? code = null) => new(null, error, code ?? GatewayErrorCodes.InvalidRequest);
 }
 
 /// <summary>

@@ -152,14 +152,14 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
 
         if (parsed.Error is not null)
         {
-            LogOperationRefused(logger, parsed.Code, parsed.Error);
+            LogOperationRefused(logger, parsed.Code ?? GatewayErrorCodes.InvalidRequest, parsed.Error);
             await WriteRefusalAsync(context, refusalStatus, parsed.Error, parsed.Code);
             return;
         }
 
         if (!TryReadOperationId(body, out var id, out var idError))
         {
-            LogOperationRefused(logger, null, idError);
+            LogOperationRefused(logger, GatewayErrorCodes.InvalidRequest, idError);
             await WriteRefusalAsync(context, StatusCodes.Status400BadRequest, idError);
             return;
         }
@@ -169,7 +169,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
         {
             if (duplicate)
             {
-                LogOperationRefused(logger, null, "duplicate operationId");
+                LogOperationRefused(logger, GatewayErrorCodes.StreamConflict, "duplicate operationId");
                 await WriteRefusalAsync(context, StatusCodes.Status409Conflict, "An operation with this operationId is already running on this stream.");
             }
             else if (session.IsClosed)
@@ -253,7 +253,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
         var id = context.Request.Query["operationId"].ToString();
         if (id.Length == 0)
         {
-            LogOperationRefused(logger, null, "DELETE without operationId");
+            LogOperationRefused(logger, GatewayErrorCodes.InvalidRequest, "DELETE without operationId");
             await WriteRefusalAsync(context, StatusCodes.Status400BadRequest, "The 'operationId' search parameter is required: the id of the operation to stop.");
             return;
         }
@@ -417,7 +417,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
     }
 
     private Task WriteRefusalAsync(HttpContext context, int status, string message, string? code = null) =>
-        WriteResultAsync(context, status, ResultWriter.Error(message, code));
+        WriteResultAsync(context, status, ResultWriter.Error(message, code ?? GatewayErrorCodes.ForStatus(status)));
 
     private async Task WriteResultAsync(HttpContext context, int status, ExecutionResult result)
     {
@@ -470,7 +470,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
     private static partial void LogReservationExpired(ILogger logger, string callerKey, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused an operation on a GraphQL event stream ({Code}): {Reason}")]
-    private static partial void LogOperationRefused(ILogger logger, string? code, string reason);
+    private static partial void LogOperationRefused(ILogger logger, string code, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused an operation on a GraphQL event stream: it runs {Limit} operations already")]
     private static partial void LogTooManySubscriptions(ILogger logger, int limit);

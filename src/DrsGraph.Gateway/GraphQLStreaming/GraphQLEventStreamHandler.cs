@@ -64,6 +64,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
             }
             else if (request.Error is not null)
             {
+                LogRequestRefused(logger, request.Code ?? GatewayErrorCodes.InvalidRequest, request.Error);
                 await WriteNextAsync(response, ResultWriter.Error(request.Error, request.Code), cancellationToken);
             }
             else
@@ -180,6 +181,9 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream completed because the gateway is shutting down")]
     private static partial void LogShutdown(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request on an event stream ({Code}): {Reason}")]
+    private static partial void LogRequestRefused(ILogger logger, string code, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream: caller {CallerKey} holds too many connections")]
     private static partial void LogTooManyConnections(ILogger logger, string callerKey);

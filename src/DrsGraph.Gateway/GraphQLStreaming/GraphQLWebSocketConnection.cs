@@ -174,7 +174,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
                 if (received.MessageType != WebSocketMessageType.Text || !Utf8.IsValid(message.GetBuffer().AsSpan(0, (int)message.Length)))
                 {
-                    Close(4400, "Messages must be UTF-8 JSON text");
+                    BadMessage("Messages must be UTF-8 JSON text");
                     return;
                 }
 
@@ -330,7 +330,15 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             return;
         }
 
+        // A payload that is not the protocol's (a non-string query, variables that are not an object, ...): "a message
+        // of a format which is not specified" closes the socket with 4400. Limits (a number too long) are errors instead.
         var parsed = _reader.FromJson(request);
+        if (parsed.Code == GatewayErrorCodes.InvalidRequest)
+        {
+            BadMessage("Invalid message received: " + parsed.Error);
+            return;
+        }
+
         var operation = new Operation(CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token));
         if (!_operations.TryAdd(id, operation))
         {
@@ -409,7 +417,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         catch (Exception ex)
         {
             LogInternalError(logger, ex);
-            await SendErrorAsync(id, ResultWriter.Error("The operation failed because of an internal error."), operation);
+            await SendErrorAsync(id, ResultWriter.Error("The operation failed because of an internal error.", GatewayErrorCodes.InternalError), operation);
         }
         finally
         {

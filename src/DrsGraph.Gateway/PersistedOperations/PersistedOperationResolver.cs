@@ -199,6 +199,13 @@ public sealed partial class PersistedOperationResolver(
 
     private PersistedResolution Refuse(string code, string message)
     {
+        // A refused persisted operation is the caller's to fix: one line (PERSISTED_QUERY_NOT_FOUND is the protocol's
+        // first step, not a fault: logged at Debug where it happens).
+        if (code != GatewayErrorCodes.PersistedQueryNotFound)
+        {
+            LogRefused(logger, code, message);
+        }
+
         metrics.Refused(code);
         return new(null, new ExecutionError(message) { Code = code });
     }
@@ -222,6 +229,9 @@ public sealed partial class PersistedOperationResolver(
     };
 
     private static string Truncate(string id) => id.Length <= 100 ? id : id[..100] + "...";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a persisted operation ({Code}): {Reason}")]
+    private static partial void LogRefused(ILogger logger, string code, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Persisted query {Hash} not found; the client is expected to send its text")]
     private static partial void LogNotFound(ILogger logger, string hash);

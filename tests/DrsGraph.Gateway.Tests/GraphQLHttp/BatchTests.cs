@@ -24,7 +24,7 @@ public sealed class BatchTests(DefaultHostFixture fixture) : IClassFixture<Defau
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal(
-            """[{"data":{"hello":"Hello, world!"}},{"errors":[{"message":"The \u0027query\u0027 parameter must be a string."}]},{"errors":[{"message":"Cannot query field \u0027nope\u0027 on type \u0027Query\u0027.","locations":[{"line":1,"column":3}],"extensions":{"code":"FIELDS_ON_CORRECT_TYPE","codes":["FIELDS_ON_CORRECT_TYPE"],"number":"5.3.1"}}]},{"errors":[{"message":"Each GraphQL request must be a JSON object with a \u0027query\u0027 member."}]},{"data":{"hello":"Hello, last!"}}]""",
+            """[{"data":{"hello":"Hello, world!"}},{"errors":[{"message":"The \u0027query\u0027 parameter must be a string.","extensions":{"code":"INVALID_REQUEST","codes":["INVALID_REQUEST"]}}]},{"errors":[{"message":"Cannot query field \u0027nope\u0027 on type \u0027Query\u0027.","locations":[{"line":1,"column":3}],"extensions":{"code":"FIELDS_ON_CORRECT_TYPE","codes":["FIELDS_ON_CORRECT_TYPE"],"number":"5.3.1"}}]},{"errors":[{"message":"Each GraphQL request must be a JSON object with a \u0027query\u0027 member.","extensions":{"code":"INVALID_REQUEST","codes":["INVALID_REQUEST"]}}]},{"data":{"hello":"Hello, last!"}}]""",
             answer.Body);
     }
 
@@ -61,7 +61,7 @@ public sealed class BatchTests(DefaultHostFixture fixture) : IClassFixture<Defau
         var answer = await _client.PostJsonAsync(batch, Json);
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
-        Assert.Equal($$"""{"errors":[{"message":"A batch must contain between 1 and 10 operations; this one has {{size}}."}]}""", answer.Body);
+        Assert.Equal($$$"""{"errors":[{"message":"A batch must contain between 1 and 10 operations; this one has {{{size}}}.","extensions":{"code":"INVALID_BATCH","codes":["INVALID_BATCH"]}}]}""", answer.Body);
         Assert.Equal(before, fixture.Host.Probe.Bumps);
     }
 }
@@ -76,7 +76,7 @@ public sealed class BatchOptionsTests
         var answer = await host.Client.PostJsonAsync("""[{"query":"{ hello }"}]""");
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
-        Assert.Equal("""{"errors":[{"message":"Batched requests are not enabled on this endpoint; send one JSON object."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"Batched requests are not enabled on this endpoint; send one JSON object.","extensions":{"code":"INVALID_BATCH","codes":["INVALID_BATCH"]}}]}""", answer.Body);
     }
 
     [Fact]
@@ -87,6 +87,6 @@ public sealed class BatchOptionsTests
         var answer = await host.Client.PostJsonAsync("""[{"query":"{ hello }"},{"query":"{ hello }"},{"query":"{ hello }"}]""");
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
-        Assert.Equal("""{"errors":[{"message":"A batch must contain between 1 and 2 operations; this one has 3."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"A batch must contain between 1 and 2 operations; this one has 3.","extensions":{"code":"INVALID_BATCH","codes":["INVALID_BATCH"]}}]}""", answer.Body);
     }
 }

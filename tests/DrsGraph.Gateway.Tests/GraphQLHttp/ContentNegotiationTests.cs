@@ -68,7 +68,7 @@ public sealed class ContentNegotiationTests(DefaultHostFixture fixture) : IClass
 
         Assert.Equal(HttpStatusCode.NotAcceptable, answer.Status);
         Assert.Equal(
-            """{"errors":[{"message":"None of the media types in the Accept header is supported; accept \u0027application/graphql-response\u002Bjson\u0027 or \u0027application/json\u0027."}]}""",
+            """{"errors":[{"message":"None of the media types in the Accept header is supported; accept \u0027application/graphql-response\u002Bjson\u0027 or \u0027application/json\u0027.","extensions":{"code":"NOT_ACCEPTABLE","codes":["NOT_ACCEPTABLE"]}}]}""",
             answer.Body);
     }
 }

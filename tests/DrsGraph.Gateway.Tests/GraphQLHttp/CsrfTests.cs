@@ -7,7 +7,7 @@ namespace DrsGraph.Gateway.Tests.GraphQLHttp;
 public sealed class CsrfTests(DefaultHostFixture fixture) : IClassFixture<DefaultHostFixture>
 {
     private const string Refusal =
-        """{"errors":[{"message":"This request was refused as a possible cross-site request forgery: a cross-site GET or a POST with a simple content type must carry a header that needs a CORS preflight, such as a non-empty \u0027GraphQL-Require-Preflight\u0027."}]}""";
+        """{"errors":[{"message":"This request was refused as a possible cross-site request forgery: a cross-site GET or a POST with a simple content type must carry a header that needs a CORS preflight, such as a non-empty \u0027GraphQL-Require-Preflight\u0027.","extensions":{"code":"CROSS_SITE_REQUEST_REFUSED","codes":["CROSS_SITE_REQUEST_REFUSED"]}}]}""";
 
     private readonly HttpClient _client = fixture.Host.Client;
 

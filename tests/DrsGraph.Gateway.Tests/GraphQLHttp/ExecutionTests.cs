@@ -38,7 +38,7 @@ public sealed class ExecutionTests
         var answer = await host.Client.PostJsonAsync($$"""{"query":"mutation { bump }"{{padding}}}""");
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.Status);
-        Assert.Equal("""{"errors":[{"message":"The request body is larger than the 1024-byte limit."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"The request body is larger than the 1024-byte limit.","extensions":{"code":"REQUEST_TOO_LARGE","codes":["REQUEST_TOO_LARGE"]}}]}""", answer.Body);
         Assert.Equal(0, host.Probe.Bumps);
     }
 
@@ -56,7 +56,7 @@ public sealed class ExecutionTests
         var answer = await host.Client.SendWithAsync(request, GraphQLResponseJson);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.Status);
-        Assert.Equal("""{"errors":[{"message":"The request body is larger than the 1024-byte limit."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"The request body is larger than the 1024-byte limit.","extensions":{"code":"REQUEST_TOO_LARGE","codes":["REQUEST_TOO_LARGE"]}}]}""", answer.Body);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class ExecutionTests
 
         Assert.Equal(HttpStatusCode.InternalServerError, answer.Status);
         Assert.Equal(
-            """{"errors":[{"message":"The request could not be executed: InvalidOperationException: user context store is down: secret internal detail"}]}""",
+            """{"errors":[{"message":"The request could not be executed: InvalidOperationException: user context store is down: secret internal detail","extensions":{"code":"INTERNAL_ERROR","codes":["INTERNAL_ERROR"]}}]}""",
             answer.Body);
     }
 

@@ -64,7 +64,7 @@ public sealed class GetRequestTests(DefaultHostFixture fixture) : IClassFixture<
         var answer = await _client.GetWithAsync(pathAndQuery);
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
-        Assert.Equal($$"""{"errors":[{"message":"{{message}}"}]}""", answer.Body);
+        Assert.Equal($$$"""{"errors":[{"message":"{{{message}}}","extensions":{"code":"INVALID_REQUEST","codes":["INVALID_REQUEST"]}}]}""", answer.Body);
     }
 
     [Theory]

@@ -140,7 +140,7 @@ public sealed class IdeAndSdlOptionsTests
         var page = await host.Client.GetWithAsync("/graphql", "text/html,*/*;q=0.8");
         var config = await host.Client.GetWithAsync("/graphql/bcp-config.json", "*/*");
 
-        Assert.Equal((HttpStatusCode.BadRequest, """{"errors":[{"message":"The \u0027query\u0027 parameter is required."}]}"""), (page.Status, page.Body));
+        Assert.Equal((HttpStatusCode.BadRequest, """{"errors":[{"message":"The \u0027query\u0027 parameter is required.","extensions":{"code":"INVALID_REQUEST","codes":["INVALID_REQUEST"]}}]}"""), (page.Status, page.Body));
         Assert.Equal(HttpStatusCode.NotFound, config.Status);
     }
 

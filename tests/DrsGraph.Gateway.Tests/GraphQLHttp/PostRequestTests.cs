@@ -120,7 +120,8 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
         var strict = await _client.PostJsonAsync(body, GraphQLResponseJson);
         var legacy = await _client.PostJsonAsync(body, Json);
 
-        var extensions = code is null ? "" : $$$""","extensions":{"code":"{{{code}}}","codes":["{{{code}}}"]}""";
+        code ??= "INVALID_REQUEST";
+        var extensions = $$$""","extensions":{"code":"{{{code}}}","codes":["{{{code}}}"]}""";
         var expected = $$"""{"errors":[{"message":"{{message}}"{{extensions}}}]}""";
         Assert.Equal((HttpStatusCode.BadRequest, expected), (strict.Status, strict.Body));
         Assert.Equal((HttpStatusCode.BadRequest, expected), (legacy.Status, legacy.Body));
@@ -133,7 +134,7 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
         var answer = await _client.PostRawAsync([], Json, GraphQLResponseJson);
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
-        Assert.Equal("""{"errors":[{"message":"The request body is empty; send a JSON object with a \u0027query\u0027 member."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"The request body is empty; send a JSON object with a \u0027query\u0027 member.","extensions":{"code":"INVALID_REQUEST","codes":["INVALID_REQUEST"]}}]}""", answer.Body);
     }
 
     [Fact]
@@ -177,7 +178,7 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
         var answer = await _client.PostRawAsync(Encoding.UTF8.GetBytes("""{"query":"{ hello }"}"""), contentType, GraphQLResponseJson);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, answer.Status);
-        Assert.Equal($$"""{"errors":[{"message":"{{message}}"}]}""", answer.Body);
+        Assert.Equal($$$"""{"errors":[{"message":"{{{message}}}","extensions":{"code":"UNSUPPORTED_MEDIA_TYPE","codes":["UNSUPPORTED_MEDIA_TYPE"]}}]}""", answer.Body);
     }
 
     [Fact]
@@ -187,7 +188,7 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, answer.Status);
         Assert.Equal("GET, POST, PUT, DELETE", answer.Header("Allow"));
-        Assert.Equal("""{"errors":[{"message":"HTTP method PATCH is not supported; use GET or POST (PUT and DELETE: the single connection mode of GraphQL over SSE)."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"HTTP method PATCH is not supported; use GET or POST (PUT and DELETE: the single connection mode of GraphQL over SSE).","extensions":{"code":"METHOD_NOT_ALLOWED","codes":["METHOD_NOT_ALLOWED"]}}]}""", answer.Body);
     }
 
     [Fact]
@@ -196,6 +197,6 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
         var answer = await _client.PostJsonAsync("""{"query":"{ hello }"}""", GraphQLResponseJson, ("X-Fail", "1"));
 
         Assert.Equal(HttpStatusCode.InternalServerError, answer.Status);
-        Assert.Equal("""{"errors":[{"message":"The request could not be executed because of an internal error."}]}""", answer.Body);
+        Assert.Equal("""{"errors":[{"message":"The request could not be executed because of an internal error.","extensions":{"code":"INTERNAL_ERROR","codes":["INTERNAL_ERROR"]}}]}""", answer.Body);
     }
 }

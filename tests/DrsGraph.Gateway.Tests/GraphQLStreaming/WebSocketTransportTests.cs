@@ -279,6 +279,37 @@ public sealed class WebSocketTransportTests
         Assert.Equal(4400, (int?)(await client.ReceiveCloseAsync()).Status);
     }
 
+    /// <remarks>graphql-ws's PROTOCOL.md: a message "of a type or format which is not specified" closes the socket with 4400.</remarks>
+    [Theory]
+    [InlineData("""{"id":"1","type":"subscribe","payload":{"query":5}}""", "The 'query' parameter must be a string.")]
+    [InlineData("""{"id":"1","type":"subscribe","payload":{"query":"{ hello }","variables":[1]}}""", "The 'variables' parameter must be")]
+    [InlineData("""{"id":"1","type":"subscribe","payload":{"query":"{ hello }","operationName":7}}""", "The 'operationName' parameter must be a string.")]
+    [InlineData("""{"id":"1","type":"subscribe","payload":{"variables":{}}}""", "The 'query' parameter is required.")]
+    public async Task A_subscribe_whose_payload_is_not_a_graphql_request_closes_with_4400_and_one_log_line(string message, string reason)
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SendTextAsync(message);
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4400, (int?)status);
+        Assert.StartsWith("Invalid message received: ", description, StringComparison.Ordinal);
+        Assert.Equal(1, host.Logs.Count("Closed a GraphQL WebSocket: a bad message (Invalid message received: " + reason));
+    }
+
+    [Fact]
+    public async Task A_binary_message_closes_with_4400_and_one_log_line()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.Socket.SendAsync("""{"type":"ping"}"""u8.ToArray(), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+
+        Assert.Equal(4400, (int?)(await client.ReceiveCloseAsync()).Status);
+        Assert.Equal(1, host.Logs.Count("Closed a GraphQL WebSocket: a bad message (Messages must be UTF-8 JSON text)"));
+    }
+
     [Fact]
     public async Task A_message_over_the_body_limit_closes_with_1009()
     {
