@@ -214,6 +214,14 @@ public static class BrowseArguments
         {
             throw Invalid($"'{path}' needs a value; only eq and neq compare with null.");
         }
+
+        // GraphQL's Float is finite, but a JSON variable such as 1e400 reads as infinity and GraphQL.NET's Float lets
+        // it through (the same number written in the query text is refused): refuse it here, where Float is read.
+        if ((operand is double single && !double.IsFinite(single))
+            || (operand is IEnumerable list and not string && list.Cast<object?>().Any(v => v is double d && !double.IsFinite(d))))
+        {
+            throw Invalid($"'{path}' is not a finite number: GraphQL's Float has no infinity or NaN.");
+        }
     }
 
     private static ExecutionError Invalid(string message) => GatewayErrors.Create(GatewayErrorCodes.InvalidFilter, message);

@@ -181,6 +181,27 @@ public sealed class BrowseFieldErrorTests(GatewayFixture fixture)
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["jobs"]![0]!["id"]!.GetValue<string>();
     }
 
+    /// <remarks>
+    /// GraphQL's Float is finite; a JSON variable of 1e400 reads as infinity, which GraphQL.NET's Float let through (the
+    /// filter then compared against it), while the same number in the query text is refused at validation.
+    /// </remarks>
+    [Theory]
+    [InlineData("""{"f":1e400}""", "progressPercent: { gt: $f }", "Float")]
+    [InlineData("""{"f":-1e400}""", "progressPercent: { lt: $f }", "Float")]
+    [InlineData("""{"f":[1,1e400]}""", "progressPercent: { in: $f }", "[Float!]")]
+    public async Task A_float_variable_past_the_double_range_is_an_invalid_filter_not_infinity(string variables, string filter, string type)
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(2, project: project);
+
+        var answer = await fixture.QueryAsync(
+            $"query($f: {type}) {{ jobs(ids: {GatewayFixture.IdList(ids)}, where: {{ {filter} }}) {{ id }} }}",
+            JsonNode.Parse(variables), headers: BrowseJobs.Headers(project));
+
+        Assert.Equal(["INVALID_FILTER"], answer.Codes);
+        Assert.Contains("is not a finite number", answer.Errors.Single()!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private Task<GraphQLAnswer> QueryAsync(string project, string query) =>
         fixture.QueryAsync(query, headers: BrowseJobs.Headers(project));
 }
