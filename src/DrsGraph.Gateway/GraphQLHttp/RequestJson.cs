@@ -11,6 +11,9 @@ namespace DrsGraph.Gateway.GraphQLHttp;
 /// </summary>
 internal static class RequestJson
 {
+    /// <summary>How deep a request's JSON may nest: System.Text.Json's default, stated so the refusal can name it.</summary>
+    internal const int MaxDepth = 64;
+
     /// <summary>
     /// Longest number token accepted. No real ID or value needs more; GraphQL.NET reads longer integers as
     /// BigInteger, whose parsing and printing are quadratic (900 000 digits cost 22 s of CPU).
@@ -56,7 +59,7 @@ internal static class RequestJson
     private static string? FindUnreadableToken(ReadOnlySpan<byte> utf8, string what)
     {
         // The default depth limit (64), as JsonDocument's.
-        var reader = new Utf8JsonReader(utf8);
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
         while (true)
         {
             try
@@ -68,7 +71,11 @@ internal static class RequestJson
             }
             catch (JsonException ex)
             {
-                return $"{what} is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
+                // Nesting past the limit is well-formed JSON we refuse, not a syntax error: say which. The last token
+                // read opened the deepest level allowed (depths count from 0) and the next one would open another.
+                return reader.CurrentDepth >= MaxDepth - 1 && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray
+                    ? $"{what} nests deeper than {MaxDepth} levels (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})."
+                    : $"{what} is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
             }
 
             switch (reader.TokenType)

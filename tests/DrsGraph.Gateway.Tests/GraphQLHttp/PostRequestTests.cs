@@ -129,6 +129,21 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Json_nested_past_64_levels_is_refused_for_its_depth_not_as_a_syntax_error()
+    {
+        // The body's object is level 1 and variables level 2: 62 more arrays reach 64, one more passes it.
+        static string Body(int arrays) => $$$"""{"query":"{ hello }","variables":{"v":{{{new string('[', arrays)}}}1{{{new string(']', arrays)}}}}}""";
+
+        var deepest = await _client.PostJsonAsync(Body(62));
+        var tooDeep = await _client.PostJsonAsync(Body(63));
+
+        Assert.DoesNotContain("INVALID_JSON", deepest.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, tooDeep.Status);
+        Assert.True(tooDeep.Body.StartsWith("""{"errors":[{"message":"The request body nests deeper than 64 levels (line 1, byte""", StringComparison.Ordinal), tooDeep.Body);
+        Assert.Contains("INVALID_JSON", tooDeep.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_empty_body_is_a_request_error()
     {
         var answer = await _client.PostRawAsync([], Json, GraphQLResponseJson);

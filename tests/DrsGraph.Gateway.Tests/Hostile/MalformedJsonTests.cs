@@ -42,7 +42,7 @@ public sealed class MalformedJsonTests(HostileRigFixture fixture) : IClassFixtur
             { "a repeated name in a batch entry's extensions", Utf8("""[{"query":"{ __typename }","extensions":{"x":{"y":1,"y":1}}}]"""), "same property name twice" },
             { "a 1000-digit variable", Utf8($$$"""{"query":"query($id: ID!) { job(id: $id) { id } }","variables":{"id":{{{digits}}}}}"""), "longer than 100 characters" },
             { "a 1000-digit fraction in extensions", Utf8($$$"""{"query":"{ __typename }","extensions":{"x":0.{{{digits}}}}}"""), "longer than 100 characters" },
-            { "variables nested 65 deep", Utf8("""{"query":"{ __typename }","variables":{"a":""" + new string('[', 65) + new string(']', 65) + "}}"), "not valid JSON (line 1" },
+            { "variables nested 65 deep", Utf8("""{"query":"{ __typename }","variables":{"a":""" + new string('[', 65) + new string(']', 65) + "}}"), "nests deeper than 64 levels (line 1" },
             { "a NaN variable", Utf8("""{"query":"{ __typename }","variables":{"a":NaN}}"""), "not valid JSON (line 1" },
             { "trailing garbage", Utf8("""{"query":"{ __typename }"} {"query":"{ job }"}"""), "not valid JSON (line 1" },
             { "a byte order mark", [0xEF, 0xBB, 0xBF, .. Utf8("""{"query":"{ __typename }"}""")], "not valid JSON (line 1, byte 1)" },
