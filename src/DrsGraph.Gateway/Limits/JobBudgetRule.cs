@@ -113,13 +113,13 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
         var limits = options.Value;
         if (references > limits.MaxJobReferences)
         {
-            context.ReportError(new ValidationError(context.Document.Source, GatewayErrorCodes.TooManyJobReferences,
+            context.ReportError(new ValidationError(context.Document.Source, null,
                 $"The operation references {references} jobs (job fields count 1, jobs fields the length of their list, across aliases); at most {limits.MaxJobReferences} are allowed.",
                 worst!) { Code = GatewayErrorCodes.TooManyJobReferences });
         }
         else if (distinct > limits.MaxDistinctJobIds)
         {
-            context.ReportError(new ValidationError(context.Document.Source, GatewayErrorCodes.TooManyDistinctJobIds,
+            context.ReportError(new ValidationError(context.Document.Source, null,
                 $"The operation asks for {distinct} distinct job IDs; at most {limits.MaxDistinctJobIds} are allowed.",
                 worst!) { Code = GatewayErrorCodes.TooManyDistinctJobIds });
         }
