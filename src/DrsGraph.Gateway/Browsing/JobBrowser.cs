@@ -12,7 +12,7 @@ namespace DrsGraph.Gateway.Browsing;
 /// <summary>
 /// Applies in the gateway what DRS cannot: fetches, through the operation's DataLoaders (so the cache and
 /// batching apply), only the endpoints the filter and the order read, for the candidates only; then
-/// filters and sorts. A candidate whose needed answer failed is left out, with its error on the field;
+/// filters and sorts. A candidate whose needed answer failed for itself (not found, deleted) is left out, with its error on the field (DRS failing to answer fails the field);
 /// except, for a project's list, a job DRS itself listed and then calls deleted or unknown (its list keeps
 /// deleted jobs): it has no progress or detail, so conditions on those are false for it, and no error is
 /// raised for a job the caller never named.
@@ -63,10 +63,19 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
             var progresses = progressTask is null ? null : await progressTask;
             var details = detailTask is null ? null : await detailTask;
             var facts = new Dictionary<string, JobFacts?>(StringComparer.Ordinal);
+            (string Id, DrsError Error)? unreadable = null;
+            var unreadableCount = 0;
             for (var i = 0; i < ids.Count; i++)
             {
                 var id = ids[i];
                 var failure = statuses?[i].Error ?? progresses?[i].Error ?? details?[i].Error;
+                if (failure is not null && CannotRead(failure))
+                {
+                    unreadable ??= (id, failure);
+                    unreadableCount++;
+                    continue;
+                }
+
                 if (failure is not null && !(fromList && failure.Kind is DrsErrorKind.Deleted or DrsErrorKind.NotFound))
                 {
                     report(GatewayErrors.FromDrs(id, failure));
@@ -77,8 +86,36 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
                 facts[id] = new JobFacts(id, statuses?[i].Value?.Value, progresses?[i].Value?.Value, details?[i].Value?.Value);
             }
 
+            // DRS failing to answer for a candidate (unavailable, timing out, throttling, refusing the caller) leaves
+            // the page unknowable: without it, the filter and the order would answer a smaller, wrong page (an
+            // empty one, with a totalCount of 0, when every call failed) that looks like data. So the field fails
+            // with one error, as a failed list call does and as projectJobsUpdates reports it. A job's own answer
+            // (not found, deleted, an item error) still leaves only that job out.
+            if (unreadable is var (firstId, firstError))
+            {
+                throw Unreadable(firstId, firstError, unreadableCount, ids.Count);
+            }
+
             return Arrange(candidates.Select(c => facts[c.Id] is { } known ? known with { Listed = c.Listed } : null).OfType<JobFacts>(), filter, order);
         });
+    }
+
+    /// <summary>An answer that says nothing about the job: DRS (or the caller's access to it) failed.</summary>
+    private static bool CannotRead(DrsError error) => error.IsTransient || error.Kind is DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden;
+
+    private static ExecutionError Unreadable(string id, DrsError error, int count, int candidates)
+    {
+        var first = GatewayErrors.FromDrs(id, error);
+        var failed = new ExecutionError(
+            $"{count} of the {candidates} jobs this filter or order needs could not be read from DRS, so the page cannot be worked out; the first: {first.Message}")
+        { Code = first.Code };
+        foreach (var key in first.Data.Keys)
+        {
+            failed.Data[key] = first.Data[key];
+        }
+
+        failed.Data["unreadableJobs"] = count;
+        return failed;
     }
 
     /// <summary>

@@ -266,6 +266,43 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         Assert.Equal(["INVALID_CURSOR"], expired.Codes);
     }
 
+    /// <remarks>
+    /// Before, each candidate DRS failed to answer for was left out with an error of its own: with progress failing for
+    /// every job, the page came back as a normal-looking empty one (totalCount 0) under one error per job.
+    /// </remarks>
+    [Fact]
+    public async Task Drs_failing_an_endpoint_the_filter_or_order_needs_fails_the_field_with_one_error_not_an_empty_page()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 6);
+        // A host of its own, one quick retry and no cache: the fault is what each query meets.
+        await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!)
+            .WithSetting("Gateway:Cache:Enabled", "false").WithSetting("Drs:Resilience:Retry:MaxRetryAttempts", "1").WithSetting("Drs:Resilience:Retry:Delay", "00:00:00.010").Start();
+        await fixture.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 503, endpoints = new[] { "progress" } });
+        try
+        {
+            var ordered = await host.QueryAsync(
+                "{ projectJobs(first: 3, where: { useType: { in: [MIGRATION, SYNC, CLOUD_DATA_GUARD] } }, order: [{ progressPercent: DESC }]) { totalCount nodes { id } } }",
+                GatewayFixture.Token, null, BrowseJobs.Headers(project));
+            var filtered = await host.QueryAsync(
+                $"{{ jobsConnection(ids: {GatewayFixture.IdList(ids)}, where: {{ progressPercent: {{ gte: 0 }} }}) {{ totalCount }} }}",
+                GatewayFixture.Token, null, BrowseJobs.Headers(project));
+
+            foreach (var (answer, field) in new[] { (ordered, "projectJobs"), (filtered, "jobsConnection") })
+            {
+                Assert.Null(answer.Data![field]);
+                var error = Assert.Single(answer.Errors)!;
+                Assert.Equal("UPSTREAM_UNAVAILABLE", error["extensions"]!["code"]!.GetValue<string>());
+                Assert.Equal(6, error["extensions"]!["unreadableJobs"]!.GetValue<int>());
+                Assert.StartsWith("6 of the 6 jobs this filter or order needs could not be read from DRS", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await fixture.ClearFaultsAsync();
+        }
+    }
+
     [Fact]
     public async Task A_list_call_still_hanging_at_the_request_timeout_is_an_upstream_timeout_on_the_field()
     {
