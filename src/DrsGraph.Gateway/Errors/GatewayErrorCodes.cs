@@ -164,7 +164,7 @@ public static class GatewayErrorCodes
     /// <summary>HTTP 400: a JSON array with <c>GraphQL:Http:EnableBatching=false</c>, an empty batch, or one over <c>MaxBatchSize</c>.</summary>
     public const string InvalidBatch = "INVALID_BATCH";
 
-    /// <summary>Single connection SSE: an unknown or expired reservation token (404) or operation (409: its id already runs).</summary>
+    /// <summary>Single connection SSE: an unknown, expired or another caller's reservation token (HTTP 404).</summary>
     public const string UnknownStream = "UNKNOWN_STREAM";
 
     /// <summary>Single connection SSE: a second stream for one reservation, or an <c>operationId</c> already running (HTTP 409).</summary>
@@ -176,10 +176,10 @@ public static class GatewayErrorCodes
     /// <summary>The code of a refusal by its HTTP status alone, for the refusals that need no more specific one.</summary>
     public static string ForStatus(int status) => status switch
     {
+        404 => UnknownStream,
         405 => MethodNotAllowed,
         406 => NotAcceptable,
         409 => StreamConflict,
-        404 => UnknownStream,
         413 => RequestTooLarge,
         415 => UnsupportedMediaType,
         >= 500 => InternalError,
