@@ -22,9 +22,10 @@ before(async () => {
 
 after(() => gateway?.stop());
 
-// Opens the IDE on a new document holding `text` (whatever the editor had is replaced).
-async function openDocument(page, text) {
-  await page.goto(`${baseUrl}/graphql`);
+// Opens the IDE (of the gateway at `at`, this file's gateway by default) on a new document holding `text` (whatever
+// the editor had is replaced).
+async function openDocument(page, text, at = baseUrl) {
+  await page.goto(`${at}/graphql`);
   await page.getByText('Create Document').click({ timeout: 60_000 });
   const editor = page.locator('.monaco-editor textarea').first();
   await editor.waitFor({ timeout: 30_000 });
@@ -186,14 +187,7 @@ test('with trusted documents only and AllowUntrustedFromIde, Banana Cake Pop loa
       page.on('websocket', socket => socket.on('framereceived', frame => {
         if (String(frame.payload).includes('OPERATION_NOT_TRUSTED')) refusals.push(socket.url());
       }));
-      await page.goto(`${trustedOnly.baseUrl}/graphql`);
-      await page.getByText('Create Document').click({ timeout: 60_000 });
-      const editor = page.locator('.monaco-editor textarea').first();
-      await editor.waitFor({ timeout: 30_000 });
-      await editor.focus();
-      await page.keyboard.press('Control+A');
-      await page.keyboard.press('Delete');
-      await page.keyboard.insertText(document);
+      await openDocument(page, document, trustedOnly.baseUrl);
       await runUntilShown(page, page.getByText(shown).first(), 30_000);
       assert.deepEqual(refusals, [], `the IDE was refused: ${refusals.join(', ')}`);
       t.diagnostic(`ran: ${document.slice(0, 60)}`);
