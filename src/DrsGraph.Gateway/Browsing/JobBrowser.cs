@@ -106,14 +106,8 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
     private static ExecutionError Unreadable(string id, DrsError error, int count, int candidates)
     {
         var first = GatewayErrors.FromDrs(id, error);
-        var failed = new ExecutionError(
-            $"{count} of the {candidates} jobs this filter or order needs could not be read from DRS, so the page cannot be worked out; the first: {first.Message}")
-        { Code = first.Code };
-        foreach (var key in first.Data.Keys)
-        {
-            failed.Data[key] = first.Data[key];
-        }
-
+        var failed = GatewayErrors.Copy(first,
+            $"{count} of the {candidates} jobs this filter or order needs could not be read from DRS, so the page cannot be worked out; the first: {first.Message}");
         failed.Data["unreadableJobs"] = count;
         return failed;
     }

@@ -40,13 +40,13 @@ public static class GatewayErrors
     public static ExecutionError Create(string code, string message) => new(message) { Code = code };
 
     /// <summary>
-    /// A fresh copy of <paramref name="error"/> (message, code, data) to throw from a resolver: the engine adds the
-    /// field's location and path to the error it catches, so one instance thrown for several subscribers' events
-    /// would collect every subscriber's locations.
+    /// A fresh copy of <paramref name="error"/> (message, or <paramref name="message"/> instead; code, data) to throw
+    /// from a resolver: the engine adds the field's location and path to the error it catches, so one instance thrown
+    /// for several subscribers' events would collect every subscriber's locations.
     /// </summary>
-    public static ExecutionError Copy(ExecutionError error)
+    public static ExecutionError Copy(ExecutionError error, string? message = null)
     {
-        var copy = new ExecutionError(error.Message) { Code = error.Code };
+        var copy = new ExecutionError(message ?? error.Message) { Code = error.Code };
         foreach (var key in error.Data.Keys)
         {
             copy.Data[key] = error.Data[key];

@@ -57,9 +57,7 @@ internal sealed partial class GraphQLWebSocketHandler<TSchema>(
             return true;
         }
 
-        // Behind a TLS-terminating proxy the scheme differs; the host must still be ours.
-        return Uri.TryCreate(origin, UriKind.Absolute, out var uri)
-            && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        return OwnHost.Of(context.Request, origin) is not null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL WebSocket from origin '{Origin}': not in Gateway:Security:Cors:AllowedOrigins")]

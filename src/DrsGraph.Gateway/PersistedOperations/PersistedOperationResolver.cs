@@ -1,4 +1,5 @@
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.GraphQLHttp;
 using GraphQL;
 using GraphQL.Transport;
 using Microsoft.Extensions.Options;
@@ -171,28 +172,25 @@ public sealed partial class PersistedOperationResolver(
             return false;
         }
 
-        var headers = context.Request.Headers;
-        var host = context.Request.Host.Value;
-        var site = headers["Sec-Fetch-Site"].ToString();
+        var request = context.Request;
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
         if (site.Length > 0)
         {
             return string.Equals(site, "same-origin", StringComparison.OrdinalIgnoreCase);
         }
 
-        // Behind a TLS-terminating proxy the scheme differs; the host must still be ours.
-        var origin = headers.Origin.ToString();
+        var origin = request.Headers.Origin.ToString();
         if (origin.Length > 0)
         {
-            return Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, host, StringComparison.OrdinalIgnoreCase);
+            return OwnHost.Of(request, origin) is not null;
         }
 
-        if (!Uri.TryCreate(headers.Referer.ToString(), UriKind.Absolute, out var referer)
-            || !string.Equals(referer.Authority, host, StringComparison.OrdinalIgnoreCase))
+        if (OwnHost.Of(request, request.Headers.Referer.ToString()) is not { } referer)
         {
             return false;
         }
 
-        var endpoint = (context.Request.PathBase + context.Request.Path).Value?.TrimEnd('/') ?? "";
+        var endpoint = (request.PathBase + request.Path).Value?.TrimEnd('/') ?? "";
         var path = referer.AbsolutePath;
         return string.Equals(path.TrimEnd('/'), endpoint, StringComparison.Ordinal) || path.StartsWith(endpoint + "/", StringComparison.Ordinal);
     }
