@@ -156,7 +156,8 @@ public sealed partial class DrsClient
         DrsClientTelemetry.CallEnded(activity, ListName, caller.Region, outcome, elapsedMs);
         if (failure is not null)
         {
-            DrsClientLog.CallFailed(logger, ListName, caller.ProjectId, 0, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
+            // The list call takes no IDs: its line names the page that failed instead.
+            DrsClientLog.ListPageFailed(logger, caller.ProjectId, request.CurPage, request.PerPage, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
                 exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, exception is null && cause is not null ? cause : DrsClientLog.Describe(exception));
         }
 

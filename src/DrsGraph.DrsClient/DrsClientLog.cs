@@ -25,6 +25,10 @@ internal static partial class DrsClientLog
         Message = "DRS list for project {ProjectId} failed: {Walks} walks over its pages in a row did not add up (jobs changing status between pages), {Calls} calls")]
     public static partial void ListInconsistent(ILogger logger, string projectId, int walks, int calls);
 
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning,
+        Message = "DRS list for project {ProjectId} failed at page {Page} ({PerPage} per page): {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {Attempts} attempt(s), {ElapsedMs:0} ms; cause: {Cause}")]
+    public static partial void ListPageFailed(ILogger logger, string projectId, int page, int perPage, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, int attempts, double elapsedMs, string cause);
+
     /// <summary>An exception as one line: its type and message, and those of its inner exception (the socket error under an HttpRequestException).</summary>
     public static string Describe(Exception? exception) => exception switch
     {
