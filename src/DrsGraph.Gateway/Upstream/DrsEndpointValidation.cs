@@ -110,6 +110,14 @@ internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmu
                 "credentials in the URL, and they would show in logs and metrics. Remove that part; callers send their own IAM token.";
         }
 
+        if (endpoint.Query.Length > 0 || endpoint.Fragment.Length > 0 || endpoint.OriginalString.AsSpan().IndexOfAny('?', '#') >= 0)
+        {
+            // Each call's path is resolved under the base URL, which drops a query or fragment (or, with a path, mangles it):
+            // it never reached DRS. Not echoed either: a query is where a signed URL's secret would be.
+            return $"{setting} '{Describe(endpoint)}' has a query string or fragment ('?...' or '#...', not shown): the gateway builds " +
+                $"each call's path under the base URL and would drop it, so it never reaches DRS. Set only the DRS API's base URL, e.g. {Example}.";
+        }
+
         if (endpoint.Segments.Any(s => string.Equals(s.TrimEnd('/'), "v3", StringComparison.OrdinalIgnoreCase)))
         {
             // The client appends v3/{project_id}/jobs/... itself: a path with it already asked DRS for .../v3/<project>/v3/<project>/jobs.
@@ -126,11 +134,11 @@ internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmu
         return null;
     }
 
-    // The value as configured, without any user:password part, and short enough for one line.
+    // The value as configured, without any user:password part, query or fragment, and short enough for one line.
     private static string Describe(Uri endpoint)
     {
-        var text = endpoint.IsAbsoluteUri && endpoint.UserInfo.Length > 0
-            ? endpoint.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped)
+        var text = endpoint.IsAbsoluteUri && (endpoint.UserInfo.Length > 0 || endpoint.Query.Length > 0 || endpoint.Fragment.Length > 0)
+            ? endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
             : endpoint.OriginalString;
         return text.Length <= 200 ? text : text[..200] + "...";
     }

@@ -24,6 +24,10 @@ public sealed class StartupConfigurationTests
     [InlineData("https://admin:s3cret-pw@drs.example.com", "Production", "'https://drs.example.com/' carries a user name or password")]
     [InlineData("https://drs.example.com/v3/054ba152d480d55b2f5dc0069e7ddef0", "Production", "already contains the API path '/v3/...'")]
     [InlineData("https://drs.example.com/proxy/V3/", "Production", "already contains the API path '/v3/...'")]
+    [InlineData("https://drs.example.com/drs?sig=s3cret-pw", "Production", "'https://drs.example.com/drs' has a query string or fragment")]
+    [InlineData("https://drs.example.com/#s3cret-pw", "Production", "'https://drs.example.com/' has a query string or fragment")]
+    [InlineData("https://drs.example.com?", "Production", "'https://drs.example.com/' has a query string or fragment")]
+    [InlineData("https://admin:s3cret-pw@drs.example.com/?x=1", "Production", "'https://drs.example.com/' carries a user name or password")]
     public void A_bad_drs_endpoint_stops_start_up_naming_the_setting(string endpoint, string environment, string reason)
     {
         var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?> { ["environment"] = environment, ["Drs:Endpoint"] = endpoint }).Start());
