@@ -1,4 +1,5 @@
 using DrsGraph.Gateway.Errors;
+using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.PersistedOperations;
 using GraphQL;
 using GraphQL.Transport;
@@ -112,7 +113,7 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
         {
             // Whatever escaped the executer (user context, configuration, ThrowOnUnhandledException)
             // becomes this operation's GraphQL error; other entries of a batch still run.
-            LogExecutionFailed(logger, ex, request.OperationName);
+            LogExecutionFailed(logger, ex, request.OperationName is { } name ? CallerText.Excerpt(name, 100) : null);
             var message = options.Value.ExposeExceptionDetails
                 ? $"The request could not be executed: {ex.GetType().Name}: {ex.Message}"
                 : "The request could not be executed because of an internal error.";

@@ -2,6 +2,7 @@ using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Limits;
+using DrsGraph.Gateway.Observability;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.Options;
@@ -93,7 +94,5 @@ public sealed class JobsQuery : ObjectGraphType
     private static bool IsJobId(string? id) => id is not null && DrsClient.DrsClient.IsValidJobId(id);
 
     private static ExecutionError InvalidId(string id) =>
-        new($"'{Truncate(id)}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).") { Code = GatewayErrorCodes.InvalidJobId };
-
-    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+        new($"'{CallerText.Excerpt(id, 64)}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).") { Code = GatewayErrorCodes.InvalidJobId };
 }

@@ -52,7 +52,7 @@ public sealed class GraphQLOperationTelemetry(TimeProvider timeProvider, ILogger
 
         if (activity is not null)
         {
-            var name = result.Operation?.Name?.StringValue;
+            var name = OperationName(result);
             activity.DisplayName = name is null ? type : $"{type} {name}";
             activity.SetTag("graphql.operation.type", type);
             activity.SetTag("graphql.operation.name", name);
@@ -71,11 +71,17 @@ public sealed class GraphQLOperationTelemetry(TimeProvider timeProvider, ILogger
         {
             var codes = ErrorCodes(result);
             var requestIds = DrsRequestIds(result);
-            ObservabilityLog.OperationErrors(logger, type, result.Operation?.Name?.StringValue ?? "(anonymous)", errors, codes, requestIds);
+            var name = OperationName(result) ?? "(anonymous)";
+            ObservabilityLog.OperationErrors(logger, type, name, errors, codes, requestIds);
         }
 
         return result;
     }
+
+    // A GraphQL name has no control characters, but it has no length limit either: a megabyte-long one went whole into
+    // every log line and span of its operation.
+    private static string? OperationName(ExecutionResult result) =>
+        result.Operation?.Name?.StringValue is { } name ? CallerText.Excerpt(name, 100) : null;
 
     private static string ErrorCodes(ExecutionResult result) =>
         string.Join(',', result.Errors!.Select(error => error.Code ?? "UNKNOWN").Distinct(StringComparer.Ordinal));

@@ -1,5 +1,6 @@
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.Observability;
 using GraphQL;
 using GraphQL.Transport;
 using Microsoft.Extensions.Options;
@@ -55,12 +56,12 @@ public sealed partial class PersistedOperationResolver(
         if (!trusted.TryGetById(id, out var document))
         {
             metrics.Miss();
-            return Refuse(GatewayErrorCodes.PersistedDocumentNotFound, $"No trusted document has the id '{Truncate(id)}'.");
+            return Refuse(GatewayErrorCodes.PersistedDocumentNotFound, $"No trusted document has the id '{CallerText.Excerpt(id, 100)}'.");
         }
 
         if (request.Query is not null && request.Query != document)
         {
-            return Refuse(GatewayErrorCodes.PersistedQueryInvalid, $"The request sends both the id '{Truncate(id)}' and a different document text; send one of them.");
+            return Refuse(GatewayErrorCodes.PersistedQueryInvalid, $"The request sends both the id '{CallerText.Excerpt(id, 100)}' and a different document text; send one of them.");
         }
 
         metrics.Hit("trusted");
@@ -225,8 +226,6 @@ public sealed partial class PersistedOperationResolver(
         Variables = request.Variables,
         Extensions = request.Extensions,
     };
-
-    private static string Truncate(string id) => id.Length <= 100 ? id : id[..100] + "...";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a persisted operation ({Code}): {Reason}")]
     private static partial void LogRefused(ILogger logger, string code, string reason);

@@ -1,6 +1,5 @@
-using System.Globalization;
-using System.Text;
 using DrsGraph.DrsClient;
+using DrsGraph.Gateway.Observability;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Regions;
@@ -42,30 +41,7 @@ public sealed class DrsRegionCatalog
     /// <summary>The message of an <c>UNKNOWN_REGION</c> error: what was asked and what exists (configured names only, never echoing much input).</summary>
     public string UnknownMessage(string name)
     {
-        var shown = Printable(name.Length <= 64 ? name : name[..64]) + (name.Length <= 64 ? "" : "…");
+        var shown = CallerText.Excerpt(name, 64);
         return $"No DRS region '{shown}' is configured; known regions: {string.Join(", ", Names)}.";
     }
-
-    /// <summary>
-    /// <paramref name="value"/> with control and invisible formatting characters written as <c>\uXXXX</c>: a name from a
-    /// caller ends up in log lines (a refused WebSocket's) and a CR or LF in it would forge lines of its own.
-    /// </summary>
-    internal static string Printable(string value)
-    {
-        if (!value.Any(IsUnprintable))
-        {
-            return value;
-        }
-
-        var text = new StringBuilder(value.Length + 16);
-        foreach (var c in value)
-        {
-            _ = IsUnprintable(c) ? text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : text.Append(c);
-        }
-
-        return text.ToString();
-    }
-
-    private static bool IsUnprintable(char c) =>
-        char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 }

@@ -3,6 +3,7 @@ using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Browsing.Types;
+using DrsGraph.Gateway.Observability;
 using GraphQL;
 using GraphQL.Types;
 using GraphQLParser.AST;
@@ -143,7 +144,7 @@ public sealed class JobsSubscription : ObjectGraphType
             {
                 // One bad ID refuses the whole subscription: there is no position to put a null at.
                 throw GatewayErrors.Create(GatewayErrorCodes.InvalidJobId,
-                    $"'{(id.Length <= 64 ? id : id[..64] + "…")}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).");
+                    $"'{CallerText.Excerpt(id, 64)}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).");
             }
 
             if (seen.Add(id))

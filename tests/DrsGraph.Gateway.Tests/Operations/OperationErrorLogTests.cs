@@ -41,4 +41,18 @@ public sealed class OperationErrorLogTests
         var line = Assert.Single(gateway.Logs.Entries, entry => entry.Contains(Category, StringComparison.Ordinal));
         Assert.Contains("GraphQL query Broken answered with errors: 1 (INVALID_JOB_ID); DRS request ids: none |", line, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_megabyte_long_operation_name_is_cut_to_100_characters_in_its_log_line()
+    {
+        await using var gateway = await GatewayHost.Builder().WithEmulator().CaptureLogs().StartAsync();
+        var name = "Q" + new string('A', 300_000);
+
+        var refused = await gateway.QueryAsync($"query {name} {{ jobs(ids: [\"nope\"]) {{ id }} }}", GatewayFixture.Token);
+
+        Assert.Equal("INVALID_JOB_ID", refused.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+        var line = Assert.Single(gateway.Logs.Entries, entry => entry.Contains(Category, StringComparison.Ordinal));
+        Assert.Contains($"GraphQL query {name[..100]}… answered with errors: 1 (INVALID_JOB_ID)", line, StringComparison.Ordinal);
+        Assert.True(line.Length < 1_000, $"the line is {line.Length} characters long");
+    }
 }

@@ -85,4 +85,34 @@ public sealed class TracingTests(OperationsFixture fixture)
             }
         }
     }
+
+    [Fact]
+    public async Task A_long_operation_name_is_cut_to_100_characters_in_the_span_s_name_and_tag()
+    {
+        var name = "Q" + new string('A', 50_000);
+        var traceId = ActivityTraceId.CreateRandom();
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "DrsGraph.GraphQL",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.TraceId == traceId)
+                {
+                    stopped.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        using (new Activity("test caller").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        {
+            (await fixture.A.QueryAsync($"query {name} {{ __typename }}", "token-long-name")).AssertNoErrors();
+        }
+
+        var operation = Assert.Single(stopped);
+        Assert.Equal($"query {name[..100]}…", operation.DisplayName);
+        Assert.Equal($"{name[..100]}…", operation.GetTagItem("graphql.operation.name"));
+    }
 }

@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text;
+
+namespace DrsGraph.Gateway.Observability;
+
+/// <summary>
+/// Text a caller chose (an operation name, a job ID that is none, a region or document id), made fit for a log line or an
+/// error message: cut short, so one request cannot write a megabyte-long line, and with control and invisible formatting
+/// characters written as <c>\uXXXX</c>, so a CR or LF in it cannot forge lines of its own.
+/// </summary>
+internal static class CallerText
+{
+    /// <summary><paramref name="value"/>'s first <paramref name="maxLength"/> characters, printable, with "…" when it was longer.</summary>
+    public static string Excerpt(string value, int maxLength)
+    {
+        var cut = value.Length <= maxLength ? value : value[..maxLength] + "…";
+        return Printable(cut);
+    }
+
+    /// <summary><paramref name="value"/> with control and invisible formatting characters written as <c>\uXXXX</c>.</summary>
+    public static string Printable(string value)
+    {
+        if (!value.Any(IsUnprintable))
+        {
+            return value;
+        }
+
+        var text = new StringBuilder(value.Length + 16);
+        foreach (var c in value)
+        {
+            _ = IsUnprintable(c) ? text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : text.Append(c);
+        }
+
+        return text.ToString();
+    }
+
+    private static bool IsUnprintable(char c) =>
+        char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+}
