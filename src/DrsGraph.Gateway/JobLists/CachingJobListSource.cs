@@ -16,7 +16,8 @@ namespace DrsGraph.Gateway.JobLists;
 /// <remarks>
 /// Process memory only: a list answer is short-lived and per filter, so sharing it through Redis would
 /// cost more round trips than it saves; the statuses it primes do reach Redis through the job cache.
-/// Errors are never cached.
+/// Errors are never cached. Bounded in bytes (each answer's estimated size) and in count
+/// (<see cref="JobListCacheOptions.ListMaxMegabytes"/>, <see cref="JobListCacheOptions.ListMaxEntries"/>).
 /// </remarks>
 public sealed class CachingJobListSource : IJobListSource, IDisposable
 {
@@ -26,6 +27,7 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
     private readonly JobListCacheOptions _options;
     private readonly TimeProvider _clock;
     private readonly MemoryCache _entries;
+    private readonly long _minimumEntrySize;
 
     // clock: the cache's expiry clock (JobCacheExtensions.ClockKey), so tests move list and job entries together.
     public CachingJobListSource(IJobListSource inner, CachingJobDataSource jobs, JobCacheKeys keys, IOptions<JobListCacheOptions> options, TimeProvider clock)
@@ -35,7 +37,17 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         _keys = keys;
         _options = options.Value;
         _clock = clock;
-        _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.ListMaxEntries, CompactionPercentage = 0.25 });
+        var budget = _options.ListMaxMegabytes * 1024L * 1024L;
+        // Every answer counts as at least this much, so no more than ListMaxEntries fit in the byte budget either.
+        _minimumEntrySize = Math.Max(1, budget / _options.ListMaxEntries);
+        _entries = new MemoryCache(new MemoryCacheOptions
+        {
+            SizeLimit = budget,
+            CompactionPercentage = 0.25,
+            TrackStatistics = true,
+            // Expired answers are dropped at the next access after a scan is due (the default waits a minute).
+            ExpirationScanFrequency = _options.ListTtl > TimeSpan.FromSeconds(1) ? _options.ListTtl : TimeSpan.FromSeconds(1),
+        });
     }
 
     public async Task<DrsResult<Fetched<JobListPage>>> ListAsync(DrsCaller caller, JobListFilter filter, JobListPaging paging, CancellationToken cancellationToken)
@@ -61,13 +73,47 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         if (ttl > TimeSpan.Zero)
         {
             // The memory cache's own expiry (real time) only evicts; freshness is decided on our clock above.
-            _entries.Set(key, new Entry(page, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = ttl });
+            // An answer larger than the whole budget is not stored (MemoryCache refuses it and compacts).
+            var size = Math.Max(_minimumEntrySize, EstimatedBytes(key, page));
+            _entries.Set(key, new Entry(page, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = size, AbsoluteExpirationRelativeToNow = ttl });
         }
 
         return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(page, new Freshness(fetchedAt.UtcDateTime, Stale: false)));
     }
 
     public void Dispose() => _entries.Dispose();
+
+    /// <summary>The estimated bytes the cached answers hold (for tests and diagnostics).</summary>
+    public long HeldBytes => _entries.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
+
+    /// <summary>
+    /// What one cached answer holds, roughly: its key, and per job (children included) the entry and status objects with
+    /// their references (about 200 bytes) and its strings (2 bytes a character plus a 24-byte header each).
+    /// </summary>
+    public static long EstimatedBytes(string key, JobListPage page)
+    {
+        static long Text(string? value) => value is null ? 0 : 24 + (2L * value.Length);
+        static long Job(JobListEntry job)
+        {
+            var bytes = 200 + Text(job.Id) + Text(job.Name) + Text(job.Description) + Text(job.EngineType) + Text(job.RawNetType)
+                + Text(job.RawUseType) + Text(job.Direction) + Text(job.RawTaskType) + Text(job.Status.RawStatus)
+                + Text(job.Status.ErrorCode) + Text(job.Status.ErrorMessage);
+            foreach (var child in job.Children)
+            {
+                bytes += Job(child);
+            }
+
+            return bytes;
+        }
+
+        var total = 100 + Text(key);
+        foreach (var job in page.Jobs)
+        {
+            total += Job(job);
+        }
+
+        return total;
+    }
 
     /// <summary>Every part of the filter and paging, each length-prefixed, so no two requests share a key by accident.</summary>
     internal static string KeyOf(JobListFilter filter, JobListPaging paging)

@@ -18,8 +18,18 @@ public sealed class JobListCacheOptions
 
     /// <summary>
     /// Most list answers kept in process memory. Default 1000; past it the least recently used quarter is
-    /// evicted. A whole-project walk holds up to <c>Drs:ListMaxJobs</c> jobs, so this bounds memory too.
+    /// evicted. Each answer counts as at least 1/<see cref="ListMaxEntries"/> of <see cref="ListMaxMegabytes"/>,
+    /// so both bounds hold.
     /// </summary>
     [Range(1, 1_000_000)]
     public int ListMaxEntries { get; set; } = 1000;
+
+    /// <summary>
+    /// Most memory the cached list answers hold, in megabytes (their estimated size). Default 16; past it the least
+    /// recently used quarter is evicted, and an answer larger than the whole budget is not cached. A count alone did
+    /// not bound memory: a whole-project walk holds up to <c>Drs:ListMaxJobs</c> jobs (about 1 MB), and a thousand
+    /// callers each listing one held a gigabyte.
+    /// </summary>
+    [Range(1, 4096)]
+    public int ListMaxMegabytes { get; set; } = 16;
 }

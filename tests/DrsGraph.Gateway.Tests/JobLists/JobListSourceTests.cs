@@ -246,6 +246,48 @@ public sealed class JobListSourceTests
     }
 
     [Fact]
+    public async Task List_answers_are_held_within_a_byte_budget_whatever_their_count()
+    {
+        // A whole-project walk of 1 200 jobs is well over half a megabyte: one fits a 1 MB budget, two do not.
+        await using var gateway = await StartAsync(settings: ("Gateway:Cache:ListMaxMegabytes", "1"));
+        await CreateAsync(gateway, new { projectId = BigProject, count = 1200, dbUseType = "migration", frozen = true });
+        var source = Source(gateway);
+        var filter = new JobListFilter(DbUseType.Migration);
+        DrsCaller Caller(string token) => new(token, BigProject);
+        var cache = gateway.Services.GetRequiredService<CachingJobListSource>();
+
+        var first = Ok(await source.ListAsync(Caller("budget-token-a"), filter, JobListPaging.All, CancellationToken.None));
+        var bytes = CachingJobListSource.EstimatedBytes("key", first);
+        Assert.InRange(bytes, 512 * 1024, 1024 * 1024);
+        Ok(await source.ListAsync(Caller("budget-token-b"), filter, JobListPaging.All, CancellationToken.None));
+        await gateway.Emulator!.ClearUpstreamLogAsync();
+
+        // The first answer is still held; the second did not fit, so asking again goes to DRS.
+        Ok(await source.ListAsync(Caller("budget-token-a"), filter, JobListPaging.All, CancellationToken.None));
+        Assert.Empty(await CallsAsync(gateway));
+        Ok(await source.ListAsync(Caller("budget-token-b"), filter, JobListPaging.All, CancellationToken.None));
+        Assert.NotEmpty(await CallsAsync(gateway));
+        Assert.InRange(cache.HeldBytes, bytes, 1024 * 1024);
+    }
+
+    [Fact]
+    public async Task A_list_answer_larger_than_the_whole_budget_is_not_cached()
+    {
+        await using var gateway = await StartAsync(settings: ("Gateway:Cache:ListMaxMegabytes", "1"));
+        await CreateAsync(gateway, new { projectId = BigProject, count = 2000, dbUseType = "migration", frozen = true });
+        var caller = new DrsCaller(Token, BigProject);
+        var filter = new JobListFilter(DbUseType.Migration);
+
+        var all = Ok(await Source(gateway).ListAsync(caller, filter, JobListPaging.All, CancellationToken.None));
+        Assert.True(CachingJobListSource.EstimatedBytes("key", all) > 1024 * 1024, "the walk is larger than the budget");
+        await gateway.Emulator!.ClearUpstreamLogAsync();
+        Ok(await Source(gateway).ListAsync(caller, filter, JobListPaging.All, CancellationToken.None));
+
+        Assert.NotEmpty(await CallsAsync(gateway));
+        Assert.Equal(0, gateway.Services.GetRequiredService<CachingJobListSource>().HeldBytes);
+    }
+
+    [Fact]
     public async Task Errors_are_not_cached_and_come_back_typed()
     {
         await using var gateway = await StartAsync(null, ("Drs:Resilience:Retry:MaxRetryAttempts", "1"));
