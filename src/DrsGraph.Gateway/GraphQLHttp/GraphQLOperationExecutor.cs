@@ -64,7 +64,9 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
         {
             // Persisted operations: the one hook where every transport's request gets its document text
             // (a trusted document by id, an automatic persisted query by hash) or its refusal.
-            if (services.GetService<PersistedOperationResolver>() is { } persisted)
+            PersistedRegistration? registration = null;
+            var persisted = services.GetService<PersistedOperationResolver>();
+            if (persisted is not null)
             {
                 var resolution = await persisted.ResolveAsync(context, request, cancellationToken);
                 if (resolution.Error is { } refusal)
@@ -73,6 +75,7 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
                 }
 
                 request = resolution.Request!;
+                registration = resolution.Registration;
             }
 
             var userContextBuilder = services.GetService<IGraphQLUserContextBuilder>();
@@ -103,6 +106,12 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
 
             var result = await executer.ExecuteAsync(executionOptions);
             LogIfUnparsed(result);
+            if (registration is not null && result.Executed)
+            {
+                // Executed: it parsed and validated (field errors, a job not found, are answers, and still register).
+                await persisted!.RegisterAsync(registration, cancellationToken);
+            }
+
             return (result, false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

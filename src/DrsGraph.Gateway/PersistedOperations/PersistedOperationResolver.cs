@@ -114,18 +114,13 @@ public sealed partial class PersistedOperationResolver(
 
             if (text.Length > _options.MaxStoredDocumentLength)
             {
-                // Runs, but is not kept: the store's memory bound assumes documents of at most this length.
+                // Runs, but is not kept: a few such texts would fill the store.
                 return new(request, null);
             }
 
-            memory.Set(hash, text);
-            if (redis is not null)
-            {
-                await redis.SetAsync(hash, text, cancellationToken);
-            }
-
-            metrics.Stored();
-            return new(request, null);
+            // Stored only once it has parsed and validated (RegisterAsync, called by the executor), as Apollo Server does:
+            // a text that is no operation of this schema (random bytes under their hash) fills no store.
+            return new(request, null, new PersistedRegistration(hash, text));
         }
 
         if (trusted.TryGetByHash(hash, out var document))
@@ -153,6 +148,19 @@ public sealed partial class PersistedOperationResolver(
         metrics.Miss();
         LogNotFound(logger, hash);
         return Refuse(GatewayErrorCodes.PersistedQueryNotFound, "PersistedQueryNotFound: send the query text with the same hash to register it.");
+    }
+
+    /// <summary>Stores an automatic persisted query whose document parsed and validated, in memory and in Redis when configured.</summary>
+    public async Task RegisterAsync(PersistedRegistration registration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        memory.Set(registration.Hash, registration.Document);
+        if (redis is not null)
+        {
+            await redis.SetAsync(registration.Hash, registration.Document, cancellationToken);
+        }
+
+        metrics.Stored();
     }
 
     /// <summary>

@@ -17,7 +17,11 @@ public static class PersistedOperationsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton(sp => TrustedDocuments.Load(sp.GetRequiredService<IOptions<PersistedOperationsOptions>>().Value));
-        services.AddSingleton(sp => new MemoryPersistedQueryStore(sp.GetRequiredService<IOptions<PersistedOperationsOptions>>().Value.MaxMemoryEntries));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PersistedOperationsOptions>>().Value;
+            return new MemoryPersistedQueryStore(options.MaxMemoryEntries, options.MaxMemoryMegabytes * 1024L * 1024L);
+        });
         services.AddSingleton<PersistedOperationsMetrics>();
         if (builder.Configuration.GetConnectionString(JobCacheExtensions.RedisConnectionName) is { Length: > 0 } redis)
         {

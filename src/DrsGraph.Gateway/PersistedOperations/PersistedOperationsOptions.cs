@@ -18,9 +18,16 @@ public sealed class PersistedOperationsOptions : IValidatableObject
     public int MaxMemoryEntries { get; set; } = 10_000;
 
     /// <summary>
+    /// Default 16: megabytes the documents kept in process memory may hold (UTF-16, two bytes a character), least
+    /// recently used dropped first. With <see cref="MaxMemoryEntries"/> it bounds the store: frontends' documents are a
+    /// few KB, so 16 MB keeps thousands, and a client registering large documents cannot grow the process past it.
+    /// </summary>
+    [Range(1, 4096)]
+    public int MaxMemoryMegabytes { get; set; } = 16;
+
+    /// <summary>
     /// Default 65 536: the longest text (in characters) registered by hash. A longer one still runs when sent, but is
-    /// not stored, so memory stays bounded at about <see cref="MaxMemoryEntries"/> times this (the default: at most
-    /// 1.3 GB of UTF-16 in the worst case, in practice frontends' documents are a few KB).
+    /// not stored. Only a text that parses and validates as an operation of the schema is stored.
     /// </summary>
     [Range(1, 1_048_576)]
     public int MaxStoredDocumentLength { get; set; } = 65_536;

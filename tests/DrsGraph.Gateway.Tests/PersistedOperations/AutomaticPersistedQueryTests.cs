@@ -227,6 +227,43 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
         Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(b)) })).Codes);
     }
 
+    [Theory]
+    [InlineData("this is not graphql at all", "SYNTAX_ERROR")]
+    [InlineData("{ noSuchField }", "FIELDS_ON_CORRECT_TYPE")]
+    public async Task A_text_that_does_not_parse_or_validate_is_answered_but_not_registered(string text, string code)
+    {
+        using var metrics = new PersistedMeterRecorder(fixture.Open.Services);
+        var query = $"# {Guid.NewGuid():N}\n{text}";
+
+        var answered = await PostAsync(fixture.Open, new { query, extensions = Extensions(Sha256(query)) });
+        var lookup = await PostAsync(fixture.Open, new { extensions = Extensions(Sha256(query)) });
+
+        Assert.Contains(code, answered.Codes);
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], lookup.Codes);
+        Assert.Equal(0, metrics.Total("drsgraph.persisted.stored"));
+    }
+
+    [Fact]
+    public async Task The_memory_store_keeps_its_documents_within_its_byte_budget()
+    {
+        // Three documents of 200 000 characters (400 KB each in memory) against a 1 MB budget: the oldest goes.
+        await using var gateway = fixture.Gateway()
+            .WithSetting("Gateway:PersistedOperations:MaxMemoryMegabytes", "1")
+            .WithSetting("Gateway:PersistedOperations:MaxStoredDocumentLength", "300000")
+            .Start();
+        var (a, b, c) = (Padded(), Padded(), Padded());
+        foreach (var query in new[] { a, b, c })
+        {
+            (await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) })).AssertNoErrors();
+        }
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(b)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(c)) })).AssertNoErrors();
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(a)) })).Codes);
+
+        static string Padded() => $"# {new string('x', 200_000)}\n{FreshQuery()}";
+    }
+
     [Fact]
     public async Task With_automatic_persisted_queries_off_a_hash_is_not_supported()
     {
