@@ -45,6 +45,8 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 # The exact command, knobs included, for the report.
 # (grep finds nothing when no knob is set: not a failure.)
 COMMAND="$({ env | grep -E '^BENCH_(REDIS|YOGA|COLDSTART_S|READY_TO_RUN|DURATION|WARMUP|WARMUP_MIN|WARMUP_MAX|START_WARMUP_MIN|START_WARMUP_MAX|CONNECTIONS|THREADS|POLLERS|APPEND|RESULTS_DIR|SKIP_BUILD|ONLY|GATEWAY_ENV)=' || true; } | sort | sed -E "s/=(.*)/='\\1'/" | tr '\n' ' ')bench/run.sh"
+# Paths inside the repository are recorded relative to it: a report never names this machine's checkout.
+COMMAND="${COMMAND//"$ROOT/"/}"
 WORK="$(mktemp -d "/tmp/drsgraph-bench.$STAMP.XXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 export BENCH_LUA_DIR="$BENCH/lua"
