@@ -33,6 +33,8 @@ public sealed class JobUpdateHub : IDisposable
     private readonly JobPageSource _pages;
     private readonly Lock _callersGate = new();
     private readonly Dictionary<string, Watched> _watchedByCaller = new(StringComparer.Ordinal);
+    // Jobs watched by every caller together (under _callersGate), against MaxJobsPerReplica.
+    private int _watchedJobs;
     private int _subscriptions;
 
     public JobUpdateHub(
@@ -145,6 +147,7 @@ public sealed class JobUpdateHub : IDisposable
             }
 
             _watchedByCaller[callerKey] = new Watched(watched.Jobs + weight.Jobs, watched.Pages + weight.Pages);
+            _watchedJobs += weight.Jobs;
         }
 
         Interlocked.Increment(ref _subscriptions);
@@ -190,6 +193,7 @@ public sealed class JobUpdateHub : IDisposable
         {
             var watched = _watchedByCaller.GetValueOrDefault(callerKey);
             var left = new Watched(watched.Jobs - weight.Jobs, watched.Pages - weight.Pages);
+            _watchedJobs -= weight.Jobs;
             if (left.Jobs > 0 || left.Pages > 0)
             {
                 _watchedByCaller[callerKey] = left;
@@ -256,6 +260,8 @@ public sealed class JobUpdateHub : IDisposable
     private ExecutionError? RefusalLocked(Watched watched, int jobCount, bool page) =>
         _stopping.IsCancellationRequested ? ShuttingDown()
         : watched.Jobs + jobCount > _options.MaxJobsPerCaller ? TooManyWatched(watched.Jobs, jobCount)
+        : _watchedJobs + jobCount > _options.MaxJobsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs,
+            $"This gateway replica watches {_watchedJobs} jobs for all its callers, and at most {_options.MaxJobsPerReplica} (Gateway:Subscriptions:MaxJobsPerReplica); subscribe again later (another replica may answer).")
         // Each page has a poller of its own, walking the project's list at every tick: they are counted apart.
         : page && watched.Pages >= _options.MaxPagesPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedPages,
             $"A caller may watch at most {_options.MaxPagesPerCaller} pages at once (Gateway:Subscriptions:MaxPagesPerCaller); close one first.")

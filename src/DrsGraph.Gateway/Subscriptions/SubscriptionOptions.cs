@@ -19,6 +19,15 @@ public sealed class SubscriptionOptions : IValidatableObject
     public int MaxJobsPerCaller { get; set; } = 1000;
 
     /// <summary>
+    /// Most job IDs all callers together watch on this replica (counted as for <see cref="MaxJobsPerCaller"/>). Default
+    /// 20 000, about 100 MB of pollers and subscriptions: the per-caller limit is per token, and a client with many tokens
+    /// (each its own scope and poller) otherwise grew a replica by 5 KB per watched job, past its memory limit. Past it a
+    /// subscription is refused with <c>TOO_MANY_WATCHED_JOBS</c> until others close; more replicas watch more.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxJobsPerReplica { get; set; } = 20_000;
+
+    /// <summary>
     /// Most <c>projectJobsUpdates</c> pages one caller (token) watches at once on this replica. Default 10: each page
     /// has its own poller, and each tick of it walks the project's list (one DRS call per use type unless the filter
     /// names one), so pages cost DRS far more than their jobs do.
@@ -66,6 +75,11 @@ public sealed class SubscriptionOptions : IValidatableObject
         if (MinTick > MaxTick)
         {
             yield return new ValidationResult($"{nameof(MinTick)} must not be longer than {nameof(MaxTick)}.", [nameof(MinTick), nameof(MaxTick)]);
+        }
+
+        if (MaxJobsPerCaller > MaxJobsPerReplica)
+        {
+            yield return new ValidationResult($"{nameof(MaxJobsPerCaller)} must not be larger than {nameof(MaxJobsPerReplica)}.", [nameof(MaxJobsPerCaller), nameof(MaxJobsPerReplica)]);
         }
 
         if (MaxJobsPerSubscription > MaxJobsPerCaller)

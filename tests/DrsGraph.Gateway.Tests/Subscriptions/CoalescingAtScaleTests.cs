@@ -11,6 +11,7 @@ public sealed class ScaleSubscriptionRig : SubscriptionRig
     [
         ("Gateway:Security:RateLimit:Enabled", "false"),
         ("Gateway:Subscriptions:MaxJobsPerCaller", "100000"),
+        ("Gateway:Subscriptions:MaxJobsPerReplica", "10000000"),
     ];
 }
 

@@ -11,6 +11,44 @@ public sealed class SmallLimitsRig : SubscriptionRig
         [("Gateway:Subscriptions:MaxJobsPerSubscription", "3"), ("Gateway:Subscriptions:MaxJobsPerCaller", "3")];
 }
 
+/// <summary>A replica allowed 4 watched jobs over all its callers, each caller 3.</summary>
+public sealed class ReplicaLimitRig : SubscriptionRig
+{
+    protected override IEnumerable<(string Key, string? Value)> Settings =>
+        [("Gateway:Subscriptions:MaxJobsPerSubscription", "3"), ("Gateway:Subscriptions:MaxJobsPerCaller", "3"), ("Gateway:Subscriptions:MaxJobsPerReplica", "4")];
+}
+
+public sealed class ReplicaLimitTests(ReplicaLimitRig rig) : IClassFixture<ReplicaLimitRig>
+{
+    private const string Query = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { status } changes } }";
+
+    [Fact]
+    public async Task Callers_together_past_the_replica_s_watched_jobs_limit_are_refused_until_others_end()
+    {
+        var ids = await rig.CreateJobsAsync(3);
+        using (var first = await rig.SubscribeAsync(Query, new { ids }))
+        {
+            await first.NextAsync(3);
+
+            // Another token is within its own allowance, but the replica's is spent past one more job.
+            using var refused = await rig.SubscribeAsync(Query, new { ids = ids.Take(2).ToArray() }, token: SubscriptionRig.OtherToken);
+            Assert.False(refused.Started);
+            var error = Assert.Single(refused.Errors)!;
+            Assert.Equal(GatewayErrorCodes.TooManyWatchedJobs, error["extensions"]!["code"]!.GetValue<string>());
+            Assert.Contains("Gateway:Subscriptions:MaxJobsPerReplica", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            using var one = await rig.SubscribeAsync(Query, new { ids = ids.Take(1).ToArray() }, token: SubscriptionRig.OtherToken);
+            Assert.True(one.Started);
+            await one.NextAsync(1);
+        }
+
+        await rig.NoSubscriptionsLeftAsync();
+        using var again = await rig.SubscribeAsync(Query, new { ids }, token: SubscriptionRig.OtherToken);
+        Assert.True(again.Started);
+        await again.NextAsync(3);
+    }
+}
+
 public sealed class LimitsAndShutdownTests(SmallLimitsRig rig) : IClassFixture<SmallLimitsRig>
 {
     private const string Query = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) { job { status } changes } }";
