@@ -53,13 +53,11 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
     {
         var callerKey = connections.CallerKey(context);
         // The reservation takes the caller's connection slot now: reservations nobody fulfils are connections too.
-        var slot = connections.TryAcquire(callerKey);
+        var slot = connections.TryAcquire(context, callerKey, out var refusal);
         if (slot is null)
         {
-            LogTooManyConnections(logger, callerKey);
-            await WriteRefusalAsync(context, StatusCodes.Status429TooManyRequests,
-                $"This caller already holds {options.Value.MaxConnectionsPerCaller} open subscription connections (GraphQL:Streaming:MaxConnectionsPerCaller); close one first.",
-                GatewayErrorCodes.TooManyConnections);
+            LogTooManyConnections(logger, callerKey, refusal.Message);
+            await WriteRefusalAsync(context, StatusCodes.Status429TooManyRequests, refusal.Message, GatewayErrorCodes.TooManyConnections);
             return;
         }
 

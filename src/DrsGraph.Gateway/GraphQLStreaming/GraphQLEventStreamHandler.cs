@@ -56,11 +56,11 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
         {
             await response.StartAsync(cancellationToken);
             var callerKey = connections.CallerKey(context);
-            using var slot = connections.TryAcquire(callerKey);
+            using var slot = connections.TryAcquire(context, callerKey, out var refusal);
             if (slot is null)
             {
-                LogTooManyConnections(logger, callerKey);
-                await WriteNextAsync(response, ResultWriter.Error($"This caller already holds {options.Value.MaxConnectionsPerCaller} open subscription connections (GraphQL:Streaming:MaxConnectionsPerCaller); close one first.", GatewayErrorCodes.TooManyConnections), cancellationToken);
+                LogTooManyConnections(logger, callerKey, refusal.Message);
+                await WriteNextAsync(response, ResultWriter.Error(refusal.Message, GatewayErrorCodes.TooManyConnections), cancellationToken);
             }
             else if (request.Error is not null)
             {
@@ -185,8 +185,8 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request on an event stream ({Code}): {Reason}")]
     private static partial void LogRequestRefused(ILogger logger, string code, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream: caller {CallerKey} holds too many connections")]
-    private static partial void LogTooManyConnections(ILogger logger, string callerKey);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream: caller {CallerKey} holds too many connections: {Refusal}")]
+    private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream's subscription ended early: {Reason}")]
     private static partial void LogStreamEnded(ILogger logger, string reason);

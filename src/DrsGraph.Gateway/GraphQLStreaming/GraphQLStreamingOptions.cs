@@ -28,6 +28,15 @@ public sealed class GraphQLStreamingOptions
     public int MaxConnectionsPerCaller { get; set; } = 50;
 
     /// <summary>
+    /// The same connections, counted per client address over all its callers (IPv6 by its /64, behind a trusted proxy
+    /// the forwarded address; addresses in <c>Gateway:Security:RateLimit:ExemptAddresses</c> are not counted). Refused
+    /// the same way. Default 500: the per-caller limit is per token, and a client sending a new token with each
+    /// connection had no ceiling at all.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerAddress { get; set; } = 500;
+
+    /// <summary>
     /// How long a WebSocket may stay open without <c>connection_init</c>; then it closes with 4408. Also how long a
     /// single connection mode reservation waits for its stream's GET; then it expires and its token is unknown.
     /// Default 10 s, graphql-ws's own: idle sockets (and reservations) that never stream cost a connection each.

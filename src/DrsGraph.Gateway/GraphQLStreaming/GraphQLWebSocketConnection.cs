@@ -274,12 +274,12 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         context.Features.Set(new CallerHeadersFeature(headers));
         RequestCost.PrepareWebSocket(context);
         var callerKey = connections.CallerKey(context);
-        _callerSlot = connections.TryAcquire(callerKey);
+        _callerSlot = connections.TryAcquire(context, callerKey, out var tooMany);
         if (_callerSlot is null)
         {
-            LogTooManyConnections(logger, callerKey);
+            LogTooManyConnections(logger, callerKey, tooMany.Message);
             // 1013 Try Again Later: graphql-ws clients retry it with back-off (the 44xx codes are fatal to them).
-            Close(1013, $"Too many connections for this caller (at most {options.MaxConnectionsPerCaller}); try again later");
+            Close(1013, tooMany.CloseReason);
             return;
         }
 
@@ -847,8 +847,8 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: its credentials were refused ({Reason})")]
     private static partial void LogRefused(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: caller {CallerKey} holds too many connections")]
-    private static partial void LogTooManyConnections(ILogger logger, string callerKey);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: caller {CallerKey} holds too many connections: {Refusal}")]
+    private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a subscribe on a GraphQL WebSocket: it runs {Limit} operations already")]
     private static partial void LogTooManySubscriptions(ILogger logger, int limit);

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace DrsGraph.Gateway.GraphQLStreaming;
 
 /// <summary>
-/// The long-lived connections of this replica: counted by transport (metric) and by caller
-/// (<see cref="GraphQLStreamingOptions.MaxConnectionsPerCaller"/>).
+/// The long-lived connections of this replica: counted by transport (metric), by caller
+/// (<see cref="GraphQLStreamingOptions.MaxConnectionsPerCaller"/>) and by client address
+/// (<see cref="GraphQLStreamingOptions.MaxConnectionsPerAddress"/>).
 /// </summary>
 internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> options, IServiceProvider services)
 {
@@ -18,6 +19,7 @@ internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> opt
     public const string ServerSentEvents = "sse";
 
     private readonly ConcurrentDictionary<string, int> _perCaller = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _perAddress = new(StringComparer.Ordinal);
     private readonly byte[] _fallbackSecret = RandomNumberGenerator.GetBytes(32);
 
     /// <summary>Counts an open connection until disposed.</summary>
@@ -49,38 +51,77 @@ internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> opt
             : "ip:" + context.Connection.RemoteIpAddress;
     }
 
-    /// <summary>Takes one of the caller's connection slots, or null when it holds all of them.</summary>
-    public IDisposable? TryAcquire(string callerKey)
+    /// <summary>
+    /// Takes one of the caller's connection slots and one of its address's, or null (with why in
+    /// <paramref name="refusal"/>) when either holds all of them.
+    /// </summary>
+    public IDisposable? TryAcquire(HttpContext context, string callerKey, out ConnectionRefusal refusal)
     {
-        var limit = options.Value.MaxConnectionsPerCaller;
+        var settings = options.Value;
+        if (!TryTake(_perCaller, callerKey, settings.MaxConnectionsPerCaller))
+        {
+            refusal = new(
+                $"This caller already holds {settings.MaxConnectionsPerCaller} open subscription connections (GraphQL:Streaming:MaxConnectionsPerCaller); close one first.",
+                $"Too many connections for this caller (at most {settings.MaxConnectionsPerCaller}); try again later");
+            return null;
+        }
+
+        var address = AddressKey(context);
+        if (address is not null && !TryTake(_perAddress, address, settings.MaxConnectionsPerAddress))
+        {
+            Give(_perCaller, callerKey);
+            refusal = new(
+                $"This client address already holds {settings.MaxConnectionsPerAddress} open subscription connections (GraphQL:Streaming:MaxConnectionsPerAddress); close one first.",
+                $"Too many connections from this address (at most {settings.MaxConnectionsPerAddress}); try again later");
+            return null;
+        }
+
+        refusal = default;
+        return new Release(() =>
+        {
+            Give(_perCaller, callerKey);
+            if (address is not null)
+            {
+                Give(_perAddress, address);
+            }
+        });
+    }
+
+    // The rate limiter's address key (null when exempt); hosts without the gateway's security count the peer's address.
+    private string? AddressKey(HttpContext context) => services.GetService<CallerRateLimiter>() is { } limiter
+        ? limiter.AddressKey(context)
+        : context.Connection.RemoteIpAddress?.ToString();
+
+    private static bool TryTake(ConcurrentDictionary<string, int> counts, string key, int limit)
+    {
         while (true)
         {
-            var held = _perCaller.GetValueOrDefault(callerKey);
+            var held = counts.GetValueOrDefault(key);
             if (held >= limit)
             {
-                return null;
+                return false;
             }
 
-            if (held == 0 ? _perCaller.TryAdd(callerKey, 1) : _perCaller.TryUpdate(callerKey, held + 1, held))
+            if (held == 0 ? counts.TryAdd(key, 1) : counts.TryUpdate(key, held + 1, held))
             {
-                return new Release(() => ReleaseSlot(callerKey));
+                return true;
             }
         }
     }
 
-    private void ReleaseSlot(string callerKey)
+    private static void Give(ConcurrentDictionary<string, int> counts, string key)
     {
         while (true)
         {
-            var held = _perCaller.GetValueOrDefault(callerKey);
+            var held = counts.GetValueOrDefault(key);
             if (held == 0)
             {
                 return;
             }
 
             if (held == 1
-                ? _perCaller.TryRemove(new KeyValuePair<string, int>(callerKey, held))
-                : _perCaller.TryUpdate(callerKey, held - 1, held))
+                ? counts.TryRemove(new KeyValuePair<string, int>(key, held))
+                : counts.TryUpdate(key, held - 1, held))
             {
                 return;
             }
@@ -94,3 +135,6 @@ internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> opt
         public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
     }
 }
+
+/// <summary>Why a connection was refused: the message of the error event or 429, and a WebSocket's close reason (at most 123 bytes).</summary>
+internal readonly record struct ConnectionRefusal(string Message, string CloseReason);

@@ -236,7 +236,7 @@ public sealed partial class CallerRateLimiter : PartitionedRateLimiter<HttpConte
     /// The client's address as the per-address ceiling counts it (after the forwarded-headers middleware,
     /// when proxies are trusted): IPv4 as is, IPv6 by its /64. Null when exempt or unknown.
     /// </summary>
-    private string? AddressKey(HttpContext context)
+    internal string? AddressKey(HttpContext context)
     {
         if (context.Connection.RemoteIpAddress is not { } address)
         {

@@ -153,6 +153,21 @@ public sealed class EventStreamTransportTests
     }
 
     [Fact]
+    public async Task An_address_over_its_connection_limit_gets_an_error_event_whatever_token_it_sends()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerAddress", "1"));
+        using var first = await SseReader.PostAsync(host.Client, """{"query":"subscription { forever }"}""", ("X-Auth-Token", "token-a"));
+        Assert.Equal("next", (await first.ReadEventAsync()).Event);
+
+        using var second = await SseReader.PostAsync(host.Client, """{"query":"subscription { forever }"}""", ("X-Auth-Token", "token-b"));
+
+        var items = await second.ReadToEndAsync();
+        Assert.Contains("TOO_MANY_CONNECTIONS", items[0].Data, StringComparison.Ordinal);
+        Assert.Contains("GraphQL:Streaming:MaxConnectionsPerAddress", items[0].Data, StringComparison.Ordinal);
+        Assert.Equal(Complete, items[1]);
+    }
+
+    [Fact]
     public async Task Shutdown_completes_open_streams()
     {
         var host = await GraphQLHttpTestHost.StartAsync();

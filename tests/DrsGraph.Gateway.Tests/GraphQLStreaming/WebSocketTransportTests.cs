@@ -251,6 +251,38 @@ public sealed class WebSocketTransportTests
         await using var other = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = "token-b" });
     }
 
+    [Fact]
+    public async Task An_address_over_its_connection_limit_is_closed_with_1013_whatever_token_it_sends()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerAddress", "2"));
+        static Dictionary<string, string> Token(string token) => new() { ["X-Auth-Token"] = token };
+        var first = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, Token("token-a"));
+        await using var second = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, Token("token-b"));
+
+        await using (var third = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress))
+        {
+            await third.SendAsync(new { type = "connection_init", payload = Token("token-c") });
+            var (status, reason) = await third.ReceiveCloseAsync();
+            Assert.Equal(1013, (int?)status);
+            Assert.Equal("Too many connections from this address (at most 2); try again later", reason);
+        }
+
+        // A closed connection gives its slot back.
+        await first.DisposeAsync();
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var again = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+            await again.SendAsync(new { type = "connection_init", payload = Token("token-c") });
+            if ((await again.ReceiveOrCloseAsync()).Message?["type"]?.GetValue<string>() == "connection_ack")
+            {
+                break;
+            }
+
+            Assert.True(attempt < 20, "the closed connection's slot never came back");
+            await Task.Delay(100);
+        }
+    }
+
     [Theory]
     [InlineData("not json", 4400)]
     [InlineData("""{"type":"connection_init","payload":[1]}""", 4400)]

@@ -124,7 +124,7 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
         await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 0, "replica A to notice it lost the lease");
         await rig.MoveAsync(ids[0], "INCRE_TRANSFER_STARTED");
 
-        // The dead holder's lease lapses (1 s, the rig's LeaseDuration), A takes it back and its polls find the change.
+        // The dead holder's lease lapses (the 1 s it was set with), A takes it back and its polls find the change.
         await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take over the lapsed lease");
         foreach (var subscription in onA)
         {

@@ -55,7 +55,9 @@ public sealed class ReplicasRig : IAsyncLifetime
                     ("Gateway:Subscriptions:MaxTick", "00:00:00.200"),
                     ("Gateway:Subscriptions:MaxJobsPerSubscription", "30"),
                     ("Gateway:Subscriptions:MaxJobsPerCaller", "5000"),
-                    ("Gateway:Subscriptions:LeaseDuration", "00:00:01"),
+                    // Long enough that a holder stalled by a loaded machine (a test run on 2 cores) keeps its lease: at
+                    // 1 s the other replica took it over mid-window now and then and polled once.
+                    ("Gateway:Subscriptions:LeaseDuration", "00:00:03"),
                     .. settings,
                 ]))
             .StartAsync();
