@@ -20,11 +20,20 @@ internal static class CallerText
     /// <summary><paramref name="value"/> with control and invisible formatting characters written as <c>\uXXXX</c>.</summary>
     public static string Printable(string value)
     {
-        if (!value.Any(IsUnprintable))
+        // Per operation (its name, on the tracing path): a plain loop, no enumerator, and the text itself when clean.
+        foreach (var c in value)
         {
-            return value;
+            if (IsUnprintable(c))
+            {
+                return Escaped(value);
+            }
         }
 
+        return value;
+    }
+
+    private static string Escaped(string value)
+    {
         var text = new StringBuilder(value.Length + 16);
         foreach (var c in value)
         {

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -244,25 +242,13 @@ public sealed class ResponseCacheTests(CacheFixture fixture) : IAsyncLifetime
         await PostAsync(gateway, query, CacheFixture.TokenA);
         await PostAsync(gateway, query, CacheFixture.TokenA);
 
-        var traceId = ActivityTraceId.CreateRandom();
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name.StartsWith("DrsGraph.", StringComparison.Ordinal),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId == traceId)
-                {
-                    stopped.Enqueue(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        using (new Activity("test caller").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        using var trace = new TraceRecorder(source => source.Name.StartsWith("DrsGraph.", StringComparison.Ordinal));
+        using (trace.Begin())
         {
             await PostAsync(gateway, query, CacheFixture.TokenA);
         }
+
+        var stopped = trace.Stopped;
 
         var operation = Assert.Single(stopped, span => span.Source.Name == "DrsGraph.GraphQL");
         Assert.Equal("query Polled", operation.DisplayName);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
@@ -12,25 +11,12 @@ public sealed class TracingTests(OperationsFixture fixture)
     {
         var ids = await fixture.Emulator.CreateJobsAsync(3);
         var token = $"secret-token-{Guid.NewGuid():N}";
-        var traceId = ActivityTraceId.CreateRandom();
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name.StartsWith("DrsGraph.", StringComparison.Ordinal)
-                || source.Name is "Microsoft.AspNetCore" or "System.Net.Http",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId == traceId)
-                {
-                    stopped.Enqueue(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var trace = new TraceRecorder(source => source.Name.StartsWith("DrsGraph.", StringComparison.Ordinal)
+            || source.Name is "Microsoft.AspNetCore" or "System.Net.Http");
+        var stopped = trace.Stopped;
 
         // The caller's trace: HttpClient sends it as traceparent, and every span the gateway makes for this request joins it.
-        using (new Activity("test caller").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        using (trace.Begin())
         {
             (await fixture.A.QueryAsync($"query StatusOfThree {{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ status }} }}", token)).AssertNoErrors();
         }
@@ -90,28 +76,14 @@ public sealed class TracingTests(OperationsFixture fixture)
     public async Task A_long_operation_name_is_cut_to_100_characters_in_the_span_s_name_and_tag()
     {
         var name = "Q" + new string('A', 50_000);
-        var traceId = ActivityTraceId.CreateRandom();
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "DrsGraph.GraphQL",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId == traceId)
-                {
-                    stopped.Enqueue(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var trace = new TraceRecorder(source => source.Name == "DrsGraph.GraphQL");
 
-        using (new Activity("test caller").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        using (trace.Begin())
         {
             (await fixture.A.QueryAsync($"query {name} {{ __typename }}", "token-long-name")).AssertNoErrors();
         }
 
-        var operation = Assert.Single(stopped);
+        var operation = Assert.Single(trace.Stopped);
         Assert.Equal($"query {name[..100]}…", operation.DisplayName);
         Assert.Equal($"{name[..100]}…", operation.GetTagItem("graphql.operation.name"));
     }
