@@ -510,7 +510,9 @@ subscriptions_scenario() {
   [[ -d "$BENCH/subscriptions/node_modules" ]] || (cd "$BENCH/subscriptions" && npm ci --no-audit --no-fund >/dev/null)
   local saved=("${GW_ARGS[@]}") saved_env="$GATEWAY_RUNTIME_ENV" out
   stop_gateway
-  GW_ARGS+=("--Gateway:Subscriptions:MaxJobsPerCaller=100000" "--GraphQL:Streaming:MaxConnectionsPerCaller=1000")
+  # One client address, one token: the replica-wide and per-address ceilings are raised with the per-caller ones.
+  GW_ARGS+=("--Gateway:Subscriptions:MaxJobsPerCaller=100000" "--Gateway:Subscriptions:MaxJobsPerReplica=10000000"
+    "--GraphQL:Streaming:MaxConnectionsPerCaller=1000" "--GraphQL:Streaming:MaxConnectionsPerAddress=100000")
   # Workstation GC with a small gen0 budget, so RSS and the heap after the last GC follow live memory
   # rather than the 64 MB gen0 budget the throughput scenarios run with.
   GATEWAY_RUNTIME_ENV="DOTNET_gcServer=0 DOTNET_GCgen0size=0x200000"
