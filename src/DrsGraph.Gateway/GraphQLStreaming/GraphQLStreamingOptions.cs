@@ -29,12 +29,15 @@ public sealed class GraphQLStreamingOptions
 
     /// <summary>
     /// The same connections, counted per client address over all its callers (IPv6 by its /64, behind a trusted proxy
-    /// the forwarded address; addresses in <c>Gateway:Security:RateLimit:ExemptAddresses</c> are not counted). Refused
-    /// the same way. Default 500: the per-caller limit is per token, and a client sending a new token with each
-    /// connection had no ceiling at all.
+    /// the forwarded address; addresses in <c>Gateway:Security:RateLimit:ExemptAddresses</c> are not counted), and never
+    /// fewer than <see cref="MaxConnectionsPerCaller"/> (raising that raises this). Refused the same way. Default 500: the
+    /// per-caller limit is per token, and a client sending a new token with each connection had no ceiling at all.
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxConnectionsPerAddress { get; set; } = 500;
+
+    /// <summary><see cref="MaxConnectionsPerAddress"/>, or <see cref="MaxConnectionsPerCaller"/> when that is larger: one caller alone may always use its allowance.</summary>
+    public int EffectiveMaxConnectionsPerAddress => Math.Max(MaxConnectionsPerAddress, MaxConnectionsPerCaller);
 
     /// <summary>
     /// How long a WebSocket may stay open without <c>connection_init</c>; then it closes with 4408. Also how long a

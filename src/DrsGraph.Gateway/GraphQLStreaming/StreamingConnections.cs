@@ -67,12 +67,13 @@ internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> opt
         }
 
         var address = AddressKey(context);
-        if (address is not null && !TryTake(_perAddress, address, settings.MaxConnectionsPerAddress))
+        var perAddress = settings.EffectiveMaxConnectionsPerAddress;
+        if (address is not null && !TryTake(_perAddress, address, perAddress))
         {
             Give(_perCaller, callerKey);
             refusal = new(
-                $"This client address already holds {settings.MaxConnectionsPerAddress} open subscription connections (GraphQL:Streaming:MaxConnectionsPerAddress); close one first.",
-                $"Too many connections from this address (at most {settings.MaxConnectionsPerAddress}); try again later");
+                $"This client address already holds {perAddress} open subscription connections (GraphQL:Streaming:MaxConnectionsPerAddress); close one first.",
+                $"Too many connections from this address (at most {perAddress}); try again later");
             return null;
         }
 

@@ -260,8 +260,8 @@ public sealed class JobUpdateHub : IDisposable
     private ExecutionError? RefusalLocked(Watched watched, int jobCount, bool page) =>
         _stopping.IsCancellationRequested ? ShuttingDown()
         : watched.Jobs + jobCount > _options.MaxJobsPerCaller ? TooManyWatched(watched.Jobs, jobCount)
-        : _watchedJobs + jobCount > _options.MaxJobsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs,
-            $"This gateway replica watches {_watchedJobs} jobs for all its callers, and at most {_options.MaxJobsPerReplica} (Gateway:Subscriptions:MaxJobsPerReplica); subscribe again later (another replica may answer).")
+        : _watchedJobs + jobCount > _options.EffectiveMaxJobsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs,
+            $"This gateway replica watches {_watchedJobs} jobs for all its callers, and at most {_options.EffectiveMaxJobsPerReplica} (Gateway:Subscriptions:MaxJobsPerReplica); subscribe again later (another replica may answer).")
         // Each page has a poller of its own, walking the project's list at every tick: they are counted apart.
         : page && watched.Pages >= _options.MaxPagesPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedPages,
             $"A caller may watch at most {_options.MaxPagesPerCaller} pages at once (Gateway:Subscriptions:MaxPagesPerCaller); close one first.")

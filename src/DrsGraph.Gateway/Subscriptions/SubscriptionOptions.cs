@@ -19,13 +19,17 @@ public sealed class SubscriptionOptions : IValidatableObject
     public int MaxJobsPerCaller { get; set; } = 1000;
 
     /// <summary>
-    /// Most job IDs all callers together watch on this replica (counted as for <see cref="MaxJobsPerCaller"/>). Default
-    /// 20 000, about 100 MB of pollers and subscriptions: the per-caller limit is per token, and a client with many tokens
-    /// (each its own scope and poller) otherwise grew a replica by 5 KB per watched job, past its memory limit. Past it a
-    /// subscription is refused with <c>TOO_MANY_WATCHED_JOBS</c> until others close; more replicas watch more.
+    /// Most job IDs all callers together watch on this replica (counted as for <see cref="MaxJobsPerCaller"/>), and never
+    /// fewer than <see cref="MaxJobsPerCaller"/> (raising that raises this: <see cref="EffectiveMaxJobsPerReplica"/>).
+    /// Default 20 000, about 100 MB of pollers and subscriptions: the per-caller limit is per token, and a client with many
+    /// tokens (each its own scope and poller) otherwise grew a replica by 5 KB per watched job, past its memory limit. Past
+    /// it a subscription is refused with <c>TOO_MANY_WATCHED_JOBS</c> until others close; more replicas watch more.
     /// </summary>
     [Range(1, 10_000_000)]
     public int MaxJobsPerReplica { get; set; } = 20_000;
+
+    /// <summary><see cref="MaxJobsPerReplica"/>, or <see cref="MaxJobsPerCaller"/> when that is larger: one caller alone may always use its allowance.</summary>
+    public int EffectiveMaxJobsPerReplica => Math.Max(MaxJobsPerReplica, MaxJobsPerCaller);
 
     /// <summary>
     /// Most <c>projectJobsUpdates</c> pages one caller (token) watches at once on this replica. Default 10: each page
@@ -75,11 +79,6 @@ public sealed class SubscriptionOptions : IValidatableObject
         if (MinTick > MaxTick)
         {
             yield return new ValidationResult($"{nameof(MinTick)} must not be longer than {nameof(MaxTick)}.", [nameof(MinTick), nameof(MaxTick)]);
-        }
-
-        if (MaxJobsPerCaller > MaxJobsPerReplica)
-        {
-            yield return new ValidationResult($"{nameof(MaxJobsPerCaller)} must not be larger than {nameof(MaxJobsPerReplica)}.", [nameof(MaxJobsPerCaller), nameof(MaxJobsPerReplica)]);
         }
 
         if (MaxJobsPerSubscription > MaxJobsPerCaller)

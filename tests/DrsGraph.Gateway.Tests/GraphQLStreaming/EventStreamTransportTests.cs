@@ -155,7 +155,7 @@ public sealed class EventStreamTransportTests
     [Fact]
     public async Task An_address_over_its_connection_limit_gets_an_error_event_whatever_token_it_sends()
     {
-        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerAddress", "1"));
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerCaller", "1"), ("GraphQL:Streaming:MaxConnectionsPerAddress", "1"));
         using var first = await SseReader.PostAsync(host.Client, """{"query":"subscription { forever }"}""", ("X-Auth-Token", "token-a"));
         Assert.Equal("next", (await first.ReadEventAsync()).Event);
 

@@ -254,7 +254,8 @@ public sealed class WebSocketTransportTests
     [Fact]
     public async Task An_address_over_its_connection_limit_is_closed_with_1013_whatever_token_it_sends()
     {
-        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerAddress", "2"));
+        // Each caller one connection, so the address's own ceiling (never below a caller's) is the one reached.
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerCaller", "1"), ("GraphQL:Streaming:MaxConnectionsPerAddress", "2"));
         static Dictionary<string, string> Token(string token) => new() { ["X-Auth-Token"] = token };
         var first = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, Token("token-a"));
         await using var second = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, Token("token-b"));
@@ -281,6 +282,22 @@ public sealed class WebSocketTransportTests
             Assert.True(attempt < 20, "the closed connection's slot never came back");
             await Task.Delay(100);
         }
+    }
+
+    [Fact]
+    public async Task An_address_may_always_hold_one_caller_s_connections()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerCaller", "2"), ("GraphQL:Streaming:MaxConnectionsPerAddress", "1"));
+        var token = new Dictionary<string, string> { ["X-Auth-Token"] = "token-a" };
+
+        await using var first = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, token);
+        await using var second = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, token);
+
+        await using var third = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+        await third.SendAsync(new { type = "connection_init", payload = new Dictionary<string, string> { ["X-Auth-Token"] = "token-b" } });
+        var (status, reason) = await third.ReceiveCloseAsync();
+        Assert.Equal(1013, (int?)status);
+        Assert.Equal("Too many connections from this address (at most 2); try again later", reason);
     }
 
     [Theory]

@@ -165,7 +165,6 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway:Limits:MaxDepth", "-1", "Gateway:Limits:MaxDepth is invalid: The field MaxDepth must be")]
     [InlineData("Gateway:Browse:CursorSecret", "short", "Gateway:Browse:CursorSecret must be at least 32 characters")]
     [InlineData("Gateway:Subscriptions:MinTick", "0", "Gateway:Subscriptions:MinTick is invalid: The field MinTick must be")]
-    [InlineData("Gateway:Subscriptions:MaxJobsPerReplica", "999", "MaxJobsPerCaller must not be larger than MaxJobsPerReplica")]
     [InlineData("Gateway:Security:RateLimit:BurstLimit", "-5", "Gateway:Security:RateLimit:BurstLimit is invalid: The field BurstLimit must be")]
     [InlineData("Gateway:Shutdown:Timeout", "-00:00:01", "Gateway:Shutdown:Timeout is invalid: The field Timeout must be")]
     [InlineData("GraphQL:Http:MaxResponseBytes", "1", "GraphQL:Http:MaxResponseBytes is invalid: The field MaxResponseBytes must be")]

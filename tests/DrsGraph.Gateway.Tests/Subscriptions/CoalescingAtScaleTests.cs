@@ -10,8 +10,8 @@ public sealed class ScaleSubscriptionRig : SubscriptionRig
     protected override IEnumerable<(string Key, string? Value)> Settings =>
     [
         ("Gateway:Security:RateLimit:Enabled", "false"),
+        // Raising the caller's allowance raises the replica's with it (MaxJobsPerReplica is never below it).
         ("Gateway:Subscriptions:MaxJobsPerCaller", "100000"),
-        ("Gateway:Subscriptions:MaxJobsPerReplica", "10000000"),
     ];
 }
 

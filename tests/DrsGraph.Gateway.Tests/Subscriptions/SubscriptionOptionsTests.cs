@@ -17,6 +17,14 @@ public sealed class SubscriptionOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(15), OptionsWith(("Gateway:Subscriptions:LeaseDuration", "00:00:15")).EffectiveLeaseDuration);
     }
 
+    [Fact]
+    public void The_replica_s_watched_jobs_ceiling_is_never_below_one_caller_s()
+    {
+        Assert.Equal(20_000, OptionsWith().EffectiveMaxJobsPerReplica);
+        Assert.Equal(100_000, OptionsWith(("Gateway:Subscriptions:MaxJobsPerCaller", "100000")).EffectiveMaxJobsPerReplica);
+        Assert.Equal(50_000, OptionsWith(("Gateway:Subscriptions:MaxJobsPerReplica", "50000")).EffectiveMaxJobsPerReplica);
+    }
+
     [Theory]
     [InlineData("00:00:10")]
     [InlineData("00:00:05")]
