@@ -26,18 +26,6 @@ public sealed class MemoryPersistedQueryStore(int capacity, long maxBytes)
         }
     }
 
-    /// <summary>The estimated bytes the documents kept hold.</summary>
-    public long Bytes
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _bytes;
-            }
-        }
-    }
-
     public bool TryGet(string hash, out string document)
     {
         lock (_lock)
