@@ -185,7 +185,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request on an event stream ({Code}): {Reason}")]
     private static partial void LogRequestRefused(ILogger logger, string code, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream: caller {CallerKey} holds too many connections: {Refusal}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream of caller {CallerKey}: {Refusal}")]
     private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream's subscription ended early: {Reason}")]

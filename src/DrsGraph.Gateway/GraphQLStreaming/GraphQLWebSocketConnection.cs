@@ -847,7 +847,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: its credentials were refused ({Reason})")]
     private static partial void LogRefused(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: caller {CallerKey} holds too many connections: {Refusal}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket of caller {CallerKey}: {Refusal}")]
     private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a subscribe on a GraphQL WebSocket: it runs {Limit} operations already")]
