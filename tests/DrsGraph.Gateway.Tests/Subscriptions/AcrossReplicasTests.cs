@@ -27,6 +27,9 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
 
         // One replica alone: its poller has backed off to MaxTick once its subscribers have their first events.
         var onA = await SubscribeManyAsync(a, ids, 10);
+        // The rig's Redis outlives each test: a lease on the same scope left by an earlier test's replica holds A off
+        // until it lapses (the rig's LeaseDuration), and A would poll nothing in the window.
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take the scope's lease");
         await rig.Emulator.ClearUpstreamLogAsync();
         await Task.Delay(Window);
         var alone = await rig.StatusCallsAsync(ids);
