@@ -109,7 +109,7 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
             if (registration is not null && result.Executed)
             {
                 // Executed: it parsed and validated (field errors, a job not found, are answers, and still register).
-                await persisted!.RegisterAsync(registration, cancellationToken);
+                await persisted!.RegisterAsync(context, registration, cancellationToken);
             }
 
             return (result, false);

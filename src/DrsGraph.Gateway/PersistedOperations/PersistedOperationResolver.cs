@@ -19,7 +19,8 @@ public sealed partial class PersistedOperationResolver(
     MemoryPersistedQueryStore memory,
     PersistedOperationsMetrics metrics,
     ILogger<PersistedOperationResolver> logger,
-    RedisPersistedQueryStore? redis = null)
+    RedisPersistedQueryStore? redis = null,
+    RegistrationQuota? quota = null)
 {
     private readonly PersistedOperationsOptions _options = options.Value;
 
@@ -115,6 +116,7 @@ public sealed partial class PersistedOperationResolver(
             if (text.Length > _options.MaxStoredDocumentLength)
             {
                 // Runs, but is not kept: a few such texts would fill the store.
+                metrics.NotStored("too_long");
                 return new(request, null);
             }
 
@@ -150,10 +152,22 @@ public sealed partial class PersistedOperationResolver(
         return Refuse(GatewayErrorCodes.PersistedQueryNotFound, "PersistedQueryNotFound: send the query text with the same hash to register it.");
     }
 
-    /// <summary>Stores an automatic persisted query whose document parsed and validated, in memory and in Redis when configured.</summary>
-    public async Task RegisterAsync(PersistedRegistration registration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores an automatic persisted query whose document parsed and validated, in memory and in Redis when configured,
+    /// if its caller and address are within their registration quota (<see cref="RegistrationQuota"/>; a document this
+    /// replica already holds costs nothing: registering it again only renews it).
+    /// </summary>
+    public async Task RegisterAsync(HttpContext context, PersistedRegistration registration, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(registration);
+        if (quota is not null && !memory.TryGet(registration.Hash, out _) && quota.TryCharge(context, registration.Document.Length) is { } spent)
+        {
+            metrics.NotStored("quota");
+            LogQuotaSpent(logger, CallerText.Excerpt(registration.Hash, 64), spent);
+            return;
+        }
+
         memory.Set(registration.Hash, registration.Document);
         if (redis is not null)
         {
@@ -237,6 +251,9 @@ public sealed partial class PersistedOperationResolver(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a persisted operation ({Code}): {Reason}")]
     private static partial void LogRefused(ILogger logger, string code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Persisted query {Hash} ran but was not registered: {Quota}")]
+    private static partial void LogQuotaSpent(ILogger logger, string hash, string quota);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Persisted query {Hash} not found; the client is expected to send its text")]
     private static partial void LogNotFound(ILogger logger, string hash);

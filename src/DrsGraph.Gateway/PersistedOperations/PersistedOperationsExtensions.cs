@@ -1,4 +1,5 @@
 using DrsGraph.Gateway.Caching;
+using DrsGraph.Gateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.PersistedOperations;
@@ -32,13 +33,17 @@ public static class PersistedOperationsExtensions
                 sp.GetRequiredService<ILogger<RedisPersistedQueryStore>>()));
         }
 
+        // Keyed as the rate limiter keys callers and addresses (AddGatewaySecurity registers it).
+        services.AddSingleton(sp => new RegistrationQuota(
+            sp.GetRequiredService<IOptions<PersistedOperationsOptions>>(), sp.GetRequiredService<CallerRateLimiter>()));
         services.AddSingleton(sp => new PersistedOperationResolver(
             sp.GetRequiredService<IOptions<PersistedOperationsOptions>>(),
             sp.GetRequiredService<TrustedDocuments>(),
             sp.GetRequiredService<MemoryPersistedQueryStore>(),
             sp.GetRequiredService<PersistedOperationsMetrics>(),
             sp.GetRequiredService<ILogger<PersistedOperationResolver>>(),
-            sp.GetService<RedisPersistedQueryStore>()));
+            sp.GetService<RedisPersistedQueryStore>(),
+            sp.GetRequiredService<RegistrationQuota>()));
         return builder;
     }
 }

@@ -11,6 +11,7 @@ public sealed class PersistedOperationsMetrics
     private readonly Counter<long> _misses;
     private readonly Counter<long> _stored;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _notStored;
 
     public PersistedOperationsMetrics(IMeterFactory meterFactory)
     {
@@ -19,6 +20,7 @@ public sealed class PersistedOperationsMetrics
         _misses = meter.CreateCounter<long>("drsgraph.persisted.misses", "{request}", "Requests by hash or id whose document was not found (the client then sends the text).");
         _stored = meter.CreateCounter<long>("drsgraph.persisted.stored", "{document}", "Documents registered by a hash and their text.");
         _refused = meter.CreateCounter<long>("drsgraph.persisted.refused", "{request}", "Requests refused (tag: code).");
+        _notStored = meter.CreateCounter<long>("drsgraph.persisted.not_stored", "{document}", "Documents sent with their hash and text that were not registered (tag: reason = too_long: longer than MaxStoredDocumentLength; quota: the caller's or address's registration quota spent).");
     }
 
     public void Hit(string source) => _hits.Add(1, new KeyValuePair<string, object?>("source", source));
@@ -26,6 +28,8 @@ public sealed class PersistedOperationsMetrics
     public void Miss() => _misses.Add(1);
 
     public void Stored() => _stored.Add(1);
+
+    public void NotStored(string reason) => _notStored.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Refused(string code) => _refused.Add(1, new KeyValuePair<string, object?>("code", code));
 }

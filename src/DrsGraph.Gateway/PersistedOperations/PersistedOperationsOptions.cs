@@ -32,6 +32,31 @@ public sealed class PersistedOperationsOptions : IValidatableObject
     [Range(1, 1_048_576)]
     public int MaxStoredDocumentLength { get; set; } = 65_536;
 
+    /// <summary>
+    /// Default 4 096: kilobytes of new document text (1 KB per 1 024 characters, at least 1 per document) one caller may
+    /// register per hour on a replica; past it a document runs but is not stored. 0: no limit. A frontend's operations
+    /// are a few hundred KB, registered once; the quota bounds what one token can write into Redis for <see cref="RedisTtl"/>.
+    /// </summary>
+    [Range(0, 1_048_576)]
+    public int RegistrationKilobytesPerCallerPerHour { get; set; } = 4_096;
+
+    /// <summary>
+    /// Default 32 768: the same for one client address (IPv6 by /64, as the rate limiter counts it), whatever the token, so
+    /// a client rotating tokens is bounded too. Never below <see cref="RegistrationKilobytesPerCallerPerHour"/>
+    /// (<see cref="EffectiveRegistrationKilobytesPerAddressPerHour"/>). 0: no limit.
+    /// </summary>
+    [Range(0, 1_048_576)]
+    public int RegistrationKilobytesPerAddressPerHour { get; set; } = 32_768;
+
+    /// <summary>
+    /// <see cref="RegistrationKilobytesPerAddressPerHour"/>, raised to the caller's allowance when that is larger (one caller
+    /// alone may always use its own); 0 (no limit) when either is 0.
+    /// </summary>
+    public int EffectiveRegistrationKilobytesPerAddressPerHour =>
+        RegistrationKilobytesPerAddressPerHour == 0 || RegistrationKilobytesPerCallerPerHour == 0
+            ? 0
+            : Math.Max(RegistrationKilobytesPerAddressPerHour, RegistrationKilobytesPerCallerPerHour);
+
     /// <summary>Default 7 days: how long a document registered in Redis lives there (each registration renews it).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan RedisTtl { get; set; } = TimeSpan.FromDays(7);

@@ -265,6 +265,66 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
     }
 
     [Fact]
+    public async Task A_caller_past_its_registration_quota_still_runs_its_documents_but_registers_no_new_one()
+    {
+        // 3 KB an hour for a caller: three short documents (1 KB each, the least a document costs), then none.
+        await using var gateway = fixture.Gateway()
+            .WithSetting("Gateway:PersistedOperations:RegistrationKilobytesPerCallerPerHour", "3")
+            .CaptureLogs()
+            .Start();
+        using var metrics = new PersistedMeterRecorder(gateway.Services);
+        var (a, b, c, d) = (FreshQuery(), FreshQuery(), FreshQuery(), FreshQuery());
+        foreach (var query in new[] { a, b, c, d })
+        {
+            (await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) })).AssertNoErrors();
+        }
+
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(d)) })).Codes);
+        foreach (var query in new[] { a, b, c })
+        {
+            (await PostAsync(gateway, new { extensions = Extensions(Sha256(query)) })).AssertNoErrors();
+        }
+
+        // A document the replica already holds costs nothing to send again; another caller has its own quota.
+        (await PostAsync(gateway, new { query = a, extensions = Extensions(Sha256(a)) })).AssertNoErrors();
+        var e = FreshTypenameQuery();
+        (await PostAsync(gateway, new { query = e, extensions = Extensions(Sha256(e)) }, ("X-Auth-Token", "another-caller-token"))).AssertNoErrors();
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(e)) })).AssertNoErrors();
+
+        // a, b, c; a again (renewed); e for the other caller.
+        Assert.Equal(5, metrics.Total("drsgraph.persisted.stored"));
+        Assert.Equal(1, metrics.Total("drsgraph.persisted.not_stored", "quota"));
+        Assert.Equal(1, gateway.Logs.Count("ran but was not registered: this caller registered 3 KB in the last hour (Gateway:PersistedOperations:RegistrationKilobytesPerCallerPerHour)"));
+        gateway.Logs.AssertNone(Token);
+    }
+
+    [Fact]
+    public async Task Callers_of_one_address_share_its_registration_quota_and_a_document_is_charged_by_its_size()
+    {
+        // The caller may register 8 KB an hour, the address 10 KB whatever the token: a 5 000-character document costs 5.
+        await using var gateway = fixture.Gateway()
+            .WithSetting("Gateway:PersistedOperations:RegistrationKilobytesPerCallerPerHour", "8")
+            .WithSetting("Gateway:PersistedOperations:RegistrationKilobytesPerAddressPerHour", "10")
+            .WithSetting("Gateway:PersistedOperations:MaxStoredDocumentLength", "10000")
+            .CaptureLogs()
+            .Start();
+        using var metrics = new PersistedMeterRecorder(gateway.Services);
+        var (a, b, c) = (Padded(), Padded(), Padded());
+
+        (await PostAsync(gateway, new { query = a, extensions = Extensions(Sha256(a)) }, ("X-Auth-Token", "rotating-1"))).AssertNoErrors();
+        (await PostAsync(gateway, new { query = b, extensions = Extensions(Sha256(b)) }, ("X-Auth-Token", "rotating-2"))).AssertNoErrors();
+        (await PostAsync(gateway, new { query = c, extensions = Extensions(Sha256(c)) }, ("X-Auth-Token", "rotating-3"))).AssertNoErrors();
+
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(a)) })).AssertNoErrors();
+        (await PostAsync(gateway, new { extensions = Extensions(Sha256(b)) })).AssertNoErrors();
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(gateway, new { extensions = Extensions(Sha256(c)) })).Codes);
+        Assert.Equal(1, metrics.Total("drsgraph.persisted.not_stored", "quota"));
+        Assert.Equal(1, gateway.Logs.Count("this client address registered 10 KB in the last hour (Gateway:PersistedOperations:RegistrationKilobytesPerAddressPerHour)"));
+
+        static string Padded() => $"# {new string('x', 4_900)}\n{FreshTypenameQuery()}";
+    }
+
+    [Fact]
     public async Task With_automatic_persisted_queries_off_a_hash_is_not_supported()
     {
         await using var gateway = fixture.Gateway().WithSetting("Gateway:PersistedOperations:EnableAutomatic", "false").Start();
