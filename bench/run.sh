@@ -512,6 +512,7 @@ subscriptions_scenario() {
   stop_gateway
   # One client address, one token: the replica-wide and per-address ceilings are raised with the per-caller ones.
   GW_ARGS+=("--Gateway:Subscriptions:MaxJobsPerCaller=100000" "--Gateway:Subscriptions:MaxJobsPerReplica=10000000"
+    "--Gateway:Subscriptions:MaxSubscriptionsPerCaller=100000" "--Gateway:Subscriptions:MaxSubscriptionsPerReplica=10000000"
     "--GraphQL:Streaming:MaxConnectionsPerCaller=1000" "--GraphQL:Streaming:MaxConnectionsPerAddress=100000")
   # Workstation GC with a small gen0 budget, so RSS and the heap after the last GC follow live memory
   # rather than the 64 MB gen0 budget the throughput scenarios run with.

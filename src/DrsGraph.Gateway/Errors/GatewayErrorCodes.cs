@@ -206,7 +206,7 @@ public static class GatewayErrorCodes
     /// <summary>A subscription over plain POST/GET: it needs a stream (WebSocket graphql-transport-ws or <c>Accept: text/event-stream</c>).</summary>
     public const string SubscriptionNeedsStream = "SUBSCRIPTION_NEEDS_STREAM";
 
-    /// <summary>The caller already watches <c>Gateway:Subscriptions:MaxJobsPerCaller</c> jobs.</summary>
+    /// <summary>The caller already watches <c>Gateway:Subscriptions:MaxJobsPerCaller</c> distinct jobs, or the replica <c>MaxJobsPerReplica</c>.</summary>
     public const string TooManyWatchedJobs = "TOO_MANY_WATCHED_JOBS";
 
     /// <summary>The caller already watches <c>Gateway:Subscriptions:MaxPagesPerCaller</c> pages (<c>projectJobsUpdates</c>).</summary>
@@ -218,7 +218,10 @@ public static class GatewayErrorCodes
     /// <summary>The caller holds <c>GraphQL:Streaming:MaxConnectionsPerCaller</c> connections already.</summary>
     public const string TooManyConnections = "TOO_MANY_CONNECTIONS";
 
-    /// <summary>The socket runs <c>GraphQL:Streaming:MaxSubscriptionsPerConnection</c> operations already.</summary>
+    /// <summary>
+    /// The socket runs <c>GraphQL:Streaming:MaxSubscriptionsPerConnection</c> operations already, or the caller has
+    /// <c>Gateway:Subscriptions:MaxSubscriptionsPerCaller</c> subscriptions open (the replica <c>MaxSubscriptionsPerReplica</c>).
+    /// </summary>
     public const string TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
 
     /// <summary>The subscription's source failed or the client read too slowly.</summary>

@@ -95,7 +95,7 @@ public sealed class JobsSubscription : ObjectGraphType
                 // Resolved here, not injected: the schema is built at start-up, before the DRS client (and an
                 // embedded emulator) it would pull in are ready.
                 var hub = services.GetRequiredService<JobUpdateHub>();
-                if (hub.RefusalFor(caller, ids.Count) is { } refusal)
+                if (hub.RefusalFor(caller, WatchDemand.Jobs(ids)) is { } refusal)
                 {
                     throw refusal;
                 }
@@ -125,7 +125,7 @@ public sealed class JobsSubscription : ObjectGraphType
                 var caller = user.CallerFor(context);
                 var page = ProjectPage.Read(context, caller, services.GetRequiredService<JobBrowser>());
                 var hub = services.GetRequiredService<JobUpdateHub>();
-                if (hub.RefusalFor(caller, page.Request.Size, page: true) is { } refusal)
+                if (hub.RefusalFor(caller, WatchDemand.Page(page.Request.Size)) is { } refusal)
                 {
                     throw refusal;
                 }

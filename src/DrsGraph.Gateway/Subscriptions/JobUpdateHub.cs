@@ -32,9 +32,11 @@ public sealed class JobUpdateHub : IDisposable
     private readonly ConcurrentDictionary<string, PagePoller> _pagePollers = new(StringComparer.Ordinal);
     private readonly JobPageSource _pages;
     private readonly Lock _callersGate = new();
-    private readonly Dictionary<string, Watched> _watchedByCaller = new(StringComparer.Ordinal);
-    // Jobs watched by every caller together (under _callersGate), against MaxJobsPerReplica.
+    private readonly Dictionary<string, CallerWatches> _watchedByCaller = new(StringComparer.Ordinal);
+    // Under _callersGate: each caller's distinct jobs summed over callers (against MaxJobsPerReplica), and the
+    // subscriptions counted against MaxSubscriptionsPerReplica.
     private int _watchedJobs;
+    private int _countedSubscriptions;
     private int _subscriptions;
 
     public JobUpdateHub(
@@ -65,15 +67,15 @@ public sealed class JobUpdateHub : IDisposable
         _pollers.Values.Sum(p => p.Ticks) + _pagePollers.Values.Sum(p => p.Ticks));
 
     /// <summary>
-    /// Why a subscription of <paramref name="jobCount"/> jobs (a page of that size when <paramref name="page"/>) by
-    /// <paramref name="caller"/> cannot start now (the host is stopping, or the caller watches too many jobs or pages
-    /// already), or null. Checked again on subscribe.
+    /// Why a subscription of <paramref name="demand"/> by <paramref name="caller"/> cannot start now (the host is stopping,
+    /// or the caller or the replica has too many subscriptions, jobs or pages already), or null. Checked again on subscribe.
     /// </summary>
-    public ExecutionError? RefusalFor(DrsCaller caller, int jobCount, bool page = false)
+    public ExecutionError? RefusalFor(DrsCaller caller, WatchDemand demand)
     {
+        ArgumentNullException.ThrowIfNull(demand);
         lock (_callersGate)
         {
-            return RefusalLocked(_watchedByCaller.GetValueOrDefault(_keys.CallerKeyOf(caller)), jobCount, page);
+            return RefusalLocked(_watchedByCaller.GetValueOrDefault(_keys.CallerKeyOf(caller)), demand);
         }
     }
 
@@ -110,7 +112,7 @@ public sealed class JobUpdateHub : IDisposable
         }
 
         var scope = _keys.PollScopeOf(caller);
-        return Subscribe<JobWatch, JobUpdate, ScopePoller>(caller, validUntil, new Watched(ids.Count, 0), observer, JobUpdate.Ending, _pollers, scope,
+        return Subscribe<JobWatch, JobUpdate, ScopePoller>(caller, validUntil, WatchDemand.Jobs(ids), observer, JobUpdate.Ending, _pollers, scope,
             release => new JobWatch(ids, selection, observer, release),
             () => new ScopePoller(caller, _source, _options, _time, _metrics, _logger, ended => _pollers.TryRemove(new(scope, ended)), _stopping.Token));
     }
@@ -119,17 +121,18 @@ public sealed class JobUpdateHub : IDisposable
     {
         // One poller per page of a scope: the scope (endpoint, project, token, language) and everything that defines the page.
         var key = _keys.PollScopeOf(caller) + "\n" + page.Key;
-        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, validUntil, new Watched(page.Request.Size, 1), observer, JobPageUpdate.Ending, _pagePollers, key,
-            release => new PageWatch(page.Request.Size, selection, observer, release),
+        return Subscribe<PageWatch, JobPageUpdate, PagePoller>(caller, validUntil, WatchDemand.Page(page.Request.Size), observer, JobPageUpdate.Ending, _pagePollers, key,
+            release => new PageWatch(selection, observer, release),
             () => new PagePoller(caller, page, _pages, _options, _time, _metrics, _logger, ended => _pagePollers.TryRemove(new(key, ended)), _stopping.Token));
     }
 
     /// <summary>
-    /// Counts <paramref name="weight"/> (jobs, pages) against the caller's limits (or refuses with a last event), then adds a new
-    /// subscriber to the poller of <paramref name="key"/>, starting one when there is none (or it has just finished).
+    /// Counts <paramref name="demand"/> (a subscription, its jobs, a page) against the caller's and the replica's limits (or
+    /// refuses with a last event), then adds a new subscriber to the poller of <paramref name="key"/>, starting one when
+    /// there is none (or it has just finished).
     /// </summary>
     private IDisposable Subscribe<TWatch, TEvent, TPoller>(
-        DrsCaller caller, DateTimeOffset? validUntil, Watched weight, IObserver<TEvent> observer, Func<ExecutionError, DateTime, TEvent> ending,
+        DrsCaller caller, DateTimeOffset? validUntil, WatchDemand demand, IObserver<TEvent> observer, Func<ExecutionError, DateTime, TEvent> ending,
         ConcurrentDictionary<string, TPoller> pollers, string key, Func<Action, TWatch> newWatch, Func<TPoller> newPoller)
         where TWatch : Watch<TEvent>
         where TPoller : SharedPoller<TWatch, TEvent>
@@ -138,7 +141,7 @@ public sealed class JobUpdateHub : IDisposable
         lock (_callersGate)
         {
             var watched = _watchedByCaller.GetValueOrDefault(callerKey);
-            if (RefusalLocked(watched, weight.Jobs, weight.Pages > 0) is { } refusal)
+            if (RefusalLocked(watched, demand) is { } refusal)
             {
                 _metrics.Event("end", caller.Region);
                 observer.OnNext(ending(refusal, _time.GetUtcNow().UtcDateTime));
@@ -146,8 +149,14 @@ public sealed class JobUpdateHub : IDisposable
                 return Unsubscribed.Instance;
             }
 
-            _watchedByCaller[callerKey] = new Watched(watched.Jobs + weight.Jobs, watched.Pages + weight.Pages);
-            _watchedJobs += weight.Jobs;
+            if (watched is null)
+            {
+                watched = new CallerWatches();
+                _watchedByCaller[callerKey] = watched;
+            }
+
+            _watchedJobs += watched.Add(demand);
+            _countedSubscriptions++;
         }
 
         Interlocked.Increment(ref _subscriptions);
@@ -158,7 +167,7 @@ public sealed class JobUpdateHub : IDisposable
         watch = newWatch(() =>
         {
             Volatile.Read(ref expiry)?.Dispose();
-            Release(callerKey, caller.Region, weight, () => poller!.Remove(watch!));
+            Release(callerKey, caller.Region, demand, () => poller!.Remove(watch!));
         });
         while (true)
         {
@@ -184,21 +193,17 @@ public sealed class JobUpdateHub : IDisposable
         }
     }
 
-    private void Release(string callerKey, string region, Watched weight, Action leavePoller)
+    private void Release(string callerKey, string region, WatchDemand demand, Action leavePoller)
     {
         leavePoller();
         Interlocked.Decrement(ref _subscriptions);
         _metrics.SubscriptionClosed(region);
         lock (_callersGate)
         {
-            var watched = _watchedByCaller.GetValueOrDefault(callerKey);
-            var left = new Watched(watched.Jobs - weight.Jobs, watched.Pages - weight.Pages);
-            _watchedJobs -= weight.Jobs;
-            if (left.Jobs > 0 || left.Pages > 0)
-            {
-                _watchedByCaller[callerKey] = left;
-            }
-            else
+            var watched = _watchedByCaller[callerKey];
+            _watchedJobs -= watched.Remove(demand);
+            _countedSubscriptions--;
+            if (watched.Subscriptions == 0)
             {
                 _watchedByCaller.Remove(callerKey);
             }
@@ -257,18 +262,30 @@ public sealed class JobUpdateHub : IDisposable
     private static ExecutionError ShuttingDown() =>
         GatewayErrors.Create(GatewayErrorCodes.ShuttingDown, "This gateway replica is shutting down: subscribe again (another replica will answer).");
 
-    private ExecutionError? RefusalLocked(Watched watched, int jobCount, bool page) =>
-        _stopping.IsCancellationRequested ? ShuttingDown()
-        : watched.Jobs + jobCount > _options.MaxJobsPerCaller ? TooManyWatched(watched.Jobs, jobCount)
-        : _watchedJobs + jobCount > _options.EffectiveMaxJobsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs,
-            $"This gateway replica watches {_watchedJobs} jobs for all its callers, and at most {_options.EffectiveMaxJobsPerReplica} (Gateway:Subscriptions:MaxJobsPerReplica); subscribe again later (another replica may answer).")
-        // Each page has a poller of its own, walking the project's list at every tick: they are counted apart.
-        : page && watched.Pages >= _options.MaxPagesPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedPages,
-            $"A caller may watch at most {_options.MaxPagesPerCaller} pages at once (Gateway:Subscriptions:MaxPagesPerCaller); close one first.")
-        : null;
+    private ExecutionError? RefusalLocked(CallerWatches? watched, WatchDemand demand)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return ShuttingDown();
+        }
 
-    private ExecutionError TooManyWatched(int watched, int asked) =>
-        GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs, $"A caller may watch at most {_options.MaxJobsPerCaller} jobs at once (Gateway:Subscriptions:MaxJobsPerCaller); {watched} are watched and {asked} more were asked.");
+        var subscriptions = watched?.Subscriptions ?? 0;
+        var jobs = watched?.Jobs ?? 0;
+        var added = watched?.NewJobsIn(demand) ?? demand.JobCount;
+        return subscriptions + 1 > _options.MaxSubscriptionsPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManySubscriptions,
+                $"A caller may have at most {_options.MaxSubscriptionsPerCaller} subscriptions open on this replica (Gateway:Subscriptions:MaxSubscriptionsPerCaller); close one first.")
+            : _countedSubscriptions + 1 > _options.EffectiveMaxSubscriptionsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManySubscriptions,
+                $"This gateway replica has {_countedSubscriptions} subscriptions open for all its callers, and at most {_options.EffectiveMaxSubscriptionsPerReplica} (Gateway:Subscriptions:MaxSubscriptionsPerReplica); subscribe again later (another replica may answer).")
+            // Jobs count once per caller however many of its subscriptions watch them: the cost is the poll, shared by them all.
+            : jobs + added > _options.MaxJobsPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs,
+                $"A caller may watch at most {_options.MaxJobsPerCaller} distinct jobs at once (Gateway:Subscriptions:MaxJobsPerCaller); {jobs} are watched and {added} more were asked.")
+            : _watchedJobs + added > _options.EffectiveMaxJobsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs,
+                $"This gateway replica watches {_watchedJobs} jobs for all its callers, and at most {_options.EffectiveMaxJobsPerReplica} (Gateway:Subscriptions:MaxJobsPerReplica); subscribe again later (another replica may answer).")
+            // Each page has a poller of its own, walking the project's list at every tick: they are counted apart.
+            : demand.IsPage && (watched?.Pages ?? 0) >= _options.MaxPagesPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedPages,
+                $"A caller may watch at most {_options.MaxPagesPerCaller} pages at once (Gateway:Subscriptions:MaxPagesPerCaller); close one first.")
+            : null;
+    }
 
     private sealed class Stream<TEvent>(Func<IObserver<TEvent>, IDisposable> subscribe) : IObservable<TEvent>
     {
@@ -285,8 +302,120 @@ public sealed class JobUpdateHub : IDisposable
     }
 }
 
-/// <summary>What one caller watches: jobs over all its subscriptions (a page counts its size), and pages.</summary>
-internal readonly record struct Watched(int Jobs, int Pages);
+/// <summary>
+/// What one subscription asks to watch: its distinct job IDs (<c>jobUpdates</c>), or a page of a project's jobs
+/// (<c>projectJobsUpdates</c>), which counts as its size.
+/// </summary>
+public sealed class WatchDemand
+{
+    private WatchDemand(IReadOnlyList<string>? ids, int pageSize)
+    {
+        Ids = ids;
+        PageSize = pageSize;
+    }
+
+    /// <summary>The job IDs of a <c>jobUpdates</c> (distinct); null for a page.</summary>
+    public IReadOnlyList<string>? Ids { get; }
+
+    /// <summary>The page's size; 0 for job IDs.</summary>
+    public int PageSize { get; }
+
+    public bool IsPage => Ids is null;
+
+    /// <summary>The jobs it counts for on its own.</summary>
+    public int JobCount => Ids?.Count ?? PageSize;
+
+    public static WatchDemand Jobs(IReadOnlyList<string> ids) => new(ids ?? throw new ArgumentNullException(nameof(ids)), 0);
+
+    public static WatchDemand Page(int size) => new(null, size);
+}
+
+/// <summary>
+/// What one caller watches on this replica (under the hub's lock): each job once however many of its subscriptions
+/// watch it (a reference count per ID), each watched page as its size (pages have pollers of their own), its pages and
+/// its subscriptions.
+/// </summary>
+internal sealed class CallerWatches
+{
+    private readonly Dictionary<string, int> _jobs = new(StringComparer.Ordinal);
+    private int _pageJobs;
+
+    public int Subscriptions { get; private set; }
+
+    public int Pages { get; private set; }
+
+    /// <summary>Distinct job IDs plus the sizes of the watched pages.</summary>
+    public int Jobs => _jobs.Count + _pageJobs;
+
+    /// <summary>How many jobs <paramref name="demand"/> would add to <see cref="Jobs"/>.</summary>
+    public int NewJobsIn(WatchDemand demand)
+    {
+        if (demand.Ids is not { } ids)
+        {
+            return demand.PageSize;
+        }
+
+        var added = 0;
+        foreach (var id in ids)
+        {
+            if (!_jobs.ContainsKey(id))
+            {
+                added++;
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>Counts <paramref name="demand"/> in; returns how many jobs it added to <see cref="Jobs"/>.</summary>
+    public int Add(WatchDemand demand)
+    {
+        Subscriptions++;
+        if (demand.Ids is not { } ids)
+        {
+            Pages++;
+            _pageJobs += demand.PageSize;
+            return demand.PageSize;
+        }
+
+        var added = 0;
+        foreach (var id in ids)
+        {
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_jobs, id, out var existed);
+            count++;
+            if (!existed)
+            {
+                added++;
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>Counts <paramref name="demand"/> out; returns how many jobs left <see cref="Jobs"/>.</summary>
+    public int Remove(WatchDemand demand)
+    {
+        Subscriptions--;
+        if (demand.Ids is not { } ids)
+        {
+            Pages--;
+            _pageJobs -= demand.PageSize;
+            return demand.PageSize;
+        }
+
+        var removed = 0;
+        foreach (var id in ids)
+        {
+            if (--_jobs[id] == 0)
+            {
+                _jobs.Remove(id);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+}
 
 /// <summary>Open subscriptions, pollers, distinct watched jobs (summed over scopes) and polls made by the open pollers.</summary>
 public sealed record SubscriptionStatistics(int Subscriptions, int Pollers, int WatchedJobs, long Ticks);

@@ -8,8 +8,6 @@ internal sealed class JobWatch(IReadOnlyList<string> ids, JobSelection selection
 
     public JobSelection Selection { get; } = selection;
 
-    public override int Weight => Ids.Count;
-
     /// <summary>Jobs whose first event is still due. Touched by the poller's loop only.</summary>
     public HashSet<string> PendingInitial { get; } = new(ids, StringComparer.Ordinal);
 

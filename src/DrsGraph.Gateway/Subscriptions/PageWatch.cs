@@ -4,12 +4,9 @@ namespace DrsGraph.Gateway.Subscriptions;
 /// One <c>projectJobsUpdates</c> subscriber of a page's <see cref="PagePoller"/>: what it selected and what it
 /// was last sent, so each event says what changed since the subscriber's own last event.
 /// </summary>
-internal sealed class PageWatch(int pageSize, JobSelection selection, IObserver<JobPageUpdate> observer, Action release)
+internal sealed class PageWatch(JobSelection selection, IObserver<JobPageUpdate> observer, Action release)
     : Watch<JobPageUpdate>(observer, JobPageUpdate.Ending, release)
 {
-    /// <summary>A page counts as many jobs as it may hold against the per-caller limit.</summary>
-    public override int Weight => pageSize;
-
     public JobSelection Selection { get; } = selection;
 
     // Touched by the poller's loop only.

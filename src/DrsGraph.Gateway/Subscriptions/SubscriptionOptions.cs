@@ -12,24 +12,44 @@ public sealed class SubscriptionOptions : IValidatableObject
     public int MaxJobsPerSubscription { get; set; } = 100;
 
     /// <summary>
-    /// Most job IDs one caller (token) watches over all its open subscriptions on this replica, counted per
-    /// subscription (two subscriptions of the same job count twice). Default 1000.
+    /// Most distinct job IDs one caller (token) watches over all its open subscriptions on this replica: a job counts once
+    /// however many of its subscriptions watch it (they share its poll), and a watched page counts its size. Default 1000.
     /// </summary>
     [Range(1, 100_000)]
     public int MaxJobsPerCaller { get; set; } = 1000;
 
     /// <summary>
-    /// Most job IDs all callers together watch on this replica (counted as for <see cref="MaxJobsPerCaller"/>), and never
-    /// fewer than <see cref="MaxJobsPerCaller"/> (raising that raises this: <see cref="EffectiveMaxJobsPerReplica"/>).
-    /// Default 20 000, about 100 MB of pollers and subscriptions: the per-caller limit is per token, and a client with many
-    /// tokens (each its own scope and poller) otherwise grew a replica by 5 KB per watched job, past its memory limit. Past
-    /// it a subscription is refused with <c>TOO_MANY_WATCHED_JOBS</c> until others close; more replicas watch more.
+    /// Most jobs all callers together watch on this replica (each caller's counted as for <see cref="MaxJobsPerCaller"/>:
+    /// what the pollers hold and poll), and never fewer than <see cref="MaxJobsPerCaller"/> (raising that raises this:
+    /// <see cref="EffectiveMaxJobsPerReplica"/>). Default 20 000, about 100 MB of pollers: the per-caller limit is per
+    /// token, and a client with many tokens (each its own scope and poller) otherwise grew a replica by 5 KB per watched
+    /// job, past its memory limit. Past it a subscription is refused with <c>TOO_MANY_WATCHED_JOBS</c> until others close;
+    /// more replicas watch more.
     /// </summary>
     [Range(1, 10_000_000)]
     public int MaxJobsPerReplica { get; set; } = 20_000;
 
     /// <summary><see cref="MaxJobsPerReplica"/>, or <see cref="MaxJobsPerCaller"/> when that is larger: one caller alone may always use its allowance.</summary>
     public int EffectiveMaxJobsPerReplica => Math.Max(MaxJobsPerReplica, MaxJobsPerCaller);
+
+    /// <summary>
+    /// Most subscriptions (<c>jobUpdates</c> and <c>projectJobsUpdates</c>, over all transports) one caller has open on this
+    /// replica. Default 1000: a screen of 50 connections x 20 subscriptions. Each costs its stream and its share of the
+    /// fan-out (a few tens of KB), whatever jobs it watches, so it is bounded apart from the jobs.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxSubscriptionsPerCaller { get; set; } = 1000;
+
+    /// <summary>
+    /// Most subscriptions all callers together have open on this replica, and never fewer than
+    /// <see cref="MaxSubscriptionsPerCaller"/> (<see cref="EffectiveMaxSubscriptionsPerReplica"/>). Default 10 000, a few
+    /// hundred MB at most. Past it a subscription is refused with <c>TOO_MANY_SUBSCRIPTIONS</c> until others close.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxSubscriptionsPerReplica { get; set; } = 10_000;
+
+    /// <summary><see cref="MaxSubscriptionsPerReplica"/>, or <see cref="MaxSubscriptionsPerCaller"/> when that is larger.</summary>
+    public int EffectiveMaxSubscriptionsPerReplica => Math.Max(MaxSubscriptionsPerReplica, MaxSubscriptionsPerCaller);
 
     /// <summary>
     /// Most <c>projectJobsUpdates</c> pages one caller (token) watches at once on this replica. Default 10: each page

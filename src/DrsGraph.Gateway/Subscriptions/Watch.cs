@@ -15,9 +15,6 @@ internal abstract class Watch<TEvent>(IObserver<TEvent> observer, Func<Execution
     private bool _closed;
     private int _released;
 
-    /// <summary>How many jobs this subscriber counts for against <see cref="SubscriptionOptions.MaxJobsPerCaller"/>.</summary>
-    public abstract int Weight { get; }
-
     public bool IsClosed
     {
         get

@@ -4,14 +4,17 @@ using DrsGraph.Gateway.Tests.GraphQLStreaming;
 
 namespace DrsGraph.Gateway.Tests.Subscriptions;
 
-/// <summary>The rig with room for a thousand subscriptions of one caller: no rate limit, 100 000 watched jobs per caller.</summary>
+/// <summary>
+/// A thousand subscriptions of one caller within the shipped subscription limits (the rig's base raises the jobs per
+/// caller; this puts back the default, 1 000, which the 20 jobs watched once each fit in, and the default 1 000
+/// subscriptions per caller). The rate limiter is off: it would admit 1 000 operations of one token over 20 s, not at once.
+/// </summary>
 public sealed class ScaleSubscriptionRig : SubscriptionRig
 {
     protected override IEnumerable<(string Key, string? Value)> Settings =>
     [
         ("Gateway:Security:RateLimit:Enabled", "false"),
-        // Raising the caller's allowance raises the replica's with it (MaxJobsPerReplica is never below it).
-        ("Gateway:Subscriptions:MaxJobsPerCaller", "100000"),
+        ("Gateway:Subscriptions:MaxJobsPerCaller", "1000"),
     ];
 }
 

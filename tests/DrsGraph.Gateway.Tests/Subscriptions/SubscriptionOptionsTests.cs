@@ -25,6 +25,15 @@ public sealed class SubscriptionOptionsTests
         Assert.Equal(50_000, OptionsWith(("Gateway:Subscriptions:MaxJobsPerReplica", "50000")).EffectiveMaxJobsPerReplica);
     }
 
+    [Fact]
+    public void The_replica_s_subscriptions_ceiling_is_never_below_one_caller_s()
+    {
+        Assert.Equal(10_000, OptionsWith().EffectiveMaxSubscriptionsPerReplica);
+        Assert.Equal(1_000, OptionsWith().MaxSubscriptionsPerCaller);
+        Assert.Equal(50_000, OptionsWith(("Gateway:Subscriptions:MaxSubscriptionsPerCaller", "50000")).EffectiveMaxSubscriptionsPerReplica);
+        Assert.Equal(30_000, OptionsWith(("Gateway:Subscriptions:MaxSubscriptionsPerReplica", "30000")).EffectiveMaxSubscriptionsPerReplica);
+    }
+
     [Theory]
     [InlineData("00:00:10")]
     [InlineData("00:00:05")]
