@@ -18,6 +18,13 @@ public static class BrowseArguments
     /// <summary>Most values in one <c>in</c>/<c>nin</c> list.</summary>
     public const int MaxListValues = 100;
 
+    /// <summary>
+    /// Most terms in a whole filter: every field, operation, <c>and</c>/<c>or</c> entry and list value counts one. Each
+    /// term is evaluated against every candidate (up to thousands of listed jobs), so the per-list and depth limits alone
+    /// let one request of 800 <c>and</c> entries of 100-value lists cost seconds of CPU; a screen's filter has a few dozen.
+    /// </summary>
+    public const int MaxFilterTerms = 500;
+
     private static readonly Dictionary<string, BrowseField> Fields = new[]
     {
         BrowseField.Status, BrowseField.Phase, BrowseField.IsFailed, BrowseField.IsTerminal, BrowseField.Name, BrowseField.UseType,
@@ -26,7 +33,60 @@ public static class BrowseArguments
         BrowseField.IncrementalDelaySeconds,
     }.ToDictionary(f => f.InputName, StringComparer.Ordinal);
 
-    public static JobFilter Filter(object? where) => where is IDictionary<string, object?> input ? Read(input, 0) : JobFilter.All;
+    public static JobFilter Filter(object? where)
+    {
+        if (where is not IDictionary<string, object?> input)
+        {
+            return JobFilter.All;
+        }
+
+        if (ExceedsTerms(input))
+        {
+            throw Invalid($"The filter has more than {MaxFilterTerms} terms in all (fields, operations, and/or entries and list values each count one); narrow it.");
+        }
+
+        return Read(input, 0);
+    }
+
+    // Counts the coerced input's entries and list items without recursion (the depth is checked after), stopping past the limit.
+    private static bool ExceedsTerms(IDictionary<string, object?> input)
+    {
+        var pending = new Stack<object?>();
+        pending.Push(input);
+        var terms = 0;
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case IDictionary<string, object?> entries:
+                    foreach (var entry in entries)
+                    {
+                        if (++terms > MaxFilterTerms)
+                        {
+                            return true;
+                        }
+
+                        pending.Push(entry.Value);
+                    }
+
+                    break;
+                case IEnumerable items and not string:
+                    foreach (var item in items)
+                    {
+                        if (++terms > MaxFilterTerms)
+                        {
+                            return true;
+                        }
+
+                        pending.Push(item);
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The field's <c>order</c>, its keys in the precedence the caller wrote: within one sort object the fields count

@@ -96,6 +96,26 @@ public sealed class BrowseFieldErrorTests(GatewayFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_filter_of_more_than_five_hundred_terms_in_all_is_refused_whatever_its_lists()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(2, project: project);
+        // Each entry counts 3 with a 1-value list (the and entry, the field, the operation) plus its values: 4 entries of
+        // 100 values are 412 terms, 5 are 515. Each list stays within its own 100.
+        static string Where(int entries) => $"{{ and: [{string.Join(", ", Enumerable.Range(0, entries).Select(e =>
+            $"{{ name: {{ nin: [{string.Join(", ", Enumerable.Range(0, 100).Select(i => $"\"n{e}-{i}\""))}] }} }}"))}] }}";
+
+        var over = await QueryAsync(project, $"{{ projectJobs(where: {Where(5)}) {{ totalCount }} }}");
+        var overIds = await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}, where: {Where(5)}) {{ id }} }}");
+
+        Assert.Equal(["INVALID_FILTER"], over.Codes);
+        Assert.Contains("more than 500 terms", over.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["INVALID_FILTER"], overIds.Codes);
+        var within = (await QueryAsync(project, $"{{ projectJobs(where: {Where(4)}) {{ totalCount }} }}")).AssertNoErrors();
+        Assert.Equal(2, within.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+    }
+
     [Theory]
     [InlineData("{ some: { key: {} } }")]
     [InlineData("{ all: { value: {} } }")]
