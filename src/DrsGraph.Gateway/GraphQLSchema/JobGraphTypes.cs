@@ -101,7 +101,7 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
             .Resolve(c => FromStatus(c, s => s.Value.Status));
         Field<StringGraphType>("rawStatus").Description("The status exactly as DRS sent it.")
             .Resolve(c => FromStatus(c, s => s.Value.RawStatus));
-        Field<JobPhaseGraphType>("phase").Description("Coarse phase derived from the status.")
+        Field<JobPhaseGraphType>("phase").Description("Coarse phase derived from the status (FAILED also for a *_FAILED status this gateway does not know yet).")
             .Resolve(c => FromStatus(c, s => s.Value.Phase));
         Field<BooleanGraphType>("isTerminal").Description("True when the job will not change any more (CREATE_FAILED, RELEASE_RESOURCE_COMPLETE, RELEASE_CHILD_TRANSFER_COMPLETE, DELETED): stop polling.")
             .Resolve(c => FromStatus(c, s => s.Value.IsTerminal));

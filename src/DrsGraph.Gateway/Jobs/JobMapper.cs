@@ -54,10 +54,17 @@ public static class JobMapper
         _ => JobPhase.Unknown,
     };
 
+    /// <summary>
+    /// <see cref="PhaseOf(JobStatus)"/>, and <c>FAILED</c> for a status this gateway does not know yet whose raw value is
+    /// a <c>*_FAILED</c> one, as <see cref="IsFailed(JobStatus, string)"/> says: a filter on phase FAILED and one on
+    /// isFailed find the same jobs.
+    /// </summary>
+    public static JobPhase PhaseOf(JobStatus status, string? raw) => IsFailed(status, raw) ? JobPhase.Failed : PhaseOf(status);
+
     public static JobStatusInfo ToStatus(JobStatusWire wire)
     {
         var status = ParseStatus(wire.Status);
-        return new JobStatusInfo(status, wire.Status, PhaseOf(status), IsTerminal(status), IsFailed(status, wire.Status), wire.ErrorCode, wire.Message);
+        return new JobStatusInfo(status, wire.Status, PhaseOf(status, wire.Status), IsTerminal(status), IsFailed(status, wire.Status), wire.ErrorCode, wire.Message);
     }
 
     public static JobProgress ToProgress(JobProgressWire wire)

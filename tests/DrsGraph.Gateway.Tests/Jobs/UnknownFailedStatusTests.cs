@@ -4,7 +4,7 @@ namespace DrsGraph.Gateway.Tests.Jobs;
 
 /// <summary>
 /// isFailed is documented as true for every *_FAILED status. A *_FAILED status DRS adds later (UNKNOWN to the gateway)
-/// was not failed; it is now, by its raw value. It stays non-terminal: only the listed statuses are terminal.
+/// was not failed; it is now, by its raw value, and its phase is FAILED. It stays non-terminal: only the listed statuses are terminal.
 /// </summary>
 public sealed class UnknownFailedStatusTests
 {
@@ -21,8 +21,9 @@ public sealed class UnknownFailedStatusTests
 
         var answer = (await rig.QueryAsync($$"""
             {
-              all: jobs(ids: ["{{NewFailure}}", "{{NewRunning}}"]) { id status rawStatus isFailed isTerminal }
+              all: jobs(ids: ["{{NewFailure}}", "{{NewRunning}}"]) { id status rawStatus isFailed isTerminal phase }
               failed: jobs(ids: ["{{NewFailure}}", "{{NewRunning}}"], where: { isFailed: { eq: true } }) { id }
+              failedPhase: jobs(ids: ["{{NewFailure}}", "{{NewRunning}}"], where: { phase: { eq: FAILED } }) { id }
             }
             """)).AssertNoErrors();
 
@@ -33,5 +34,8 @@ public sealed class UnknownFailedStatusTests
         Assert.False(jobs[0]!["isTerminal"]!.GetValue<bool>());
         Assert.False(jobs[1]!["isFailed"]!.GetValue<bool>());
         Assert.Equal([NewFailure], answer.Data["failed"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()));
+        // Its phase says FAILED too, so a filter on phase finds what one on isFailed finds; the other is UNKNOWN.
+        Assert.Equal(["FAILED", "UNKNOWN"], jobs.Select(j => j!["phase"]!.GetValue<string>()));
+        Assert.Equal([NewFailure], answer.Data["failedPhase"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()));
     }
 }
