@@ -86,7 +86,7 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
                 facts[id] = new JobFacts(id, statuses?[i].Value?.Value, progresses?[i].Value?.Value, details?[i].Value?.Value);
             }
 
-            // DRS failing to answer for a candidate (unavailable, timing out, throttling, refusing the caller) leaves
+            // DRS failing to answer for a candidate (unavailable, timing out, throttling, refusing the caller or the call) leaves
             // the page unknowable: without it, the filter and the order would answer a smaller, wrong page (an
             // empty one, with a totalCount of 0, when every call failed) that looks like data. So the field fails
             // with one error, as a failed list call does and as projectJobsUpdates reports it. A job's own answer
@@ -100,8 +100,12 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
         });
     }
 
-    /// <summary>An answer that says nothing about the job: DRS (or the caller's access to it) failed.</summary>
-    private static bool CannotRead(DrsError error) => error.IsTransient || error.Kind is DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden;
+    /// <summary>
+    /// An answer that says nothing about the job: DRS (or the caller's access to it) failed, or DRS refused the whole call
+    /// with a 400 no per-job answer explains (it refuses a batch for one ID it does not accept, so the others are unknown).
+    /// </summary>
+    private static bool CannotRead(DrsError error) =>
+        error.IsTransient || error.Kind is DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden or DrsErrorKind.BadRequest;
 
     private static ExecutionError Unreadable(string id, DrsError error, int count, int candidates)
     {

@@ -270,15 +270,18 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
     /// Before, each candidate DRS failed to answer for was left out with an error of its own: with progress failing for
     /// every job, the page came back as a normal-looking empty one (totalCount 0) under one error per job.
     /// </remarks>
-    [Fact]
-    public async Task Drs_failing_an_endpoint_the_filter_or_order_needs_fails_the_field_with_one_error_not_an_empty_page()
+    [Theory]
+    [InlineData(503, "DRS.M00004", "UPSTREAM_UNAVAILABLE")]
+    // A 400 for the whole call (FACTS: DRS refuses a batch for one ID it does not accept) says nothing about any one job.
+    [InlineData(400, "DRS.M00202", "DRS.M00202")]
+    public async Task Drs_failing_an_endpoint_the_filter_or_order_needs_fails_the_field_with_one_error_not_an_empty_page(int status, string drsCode, string code)
     {
         var project = BrowseJobs.NewProject();
         var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 6);
         // A host of its own, one quick retry and no cache: the fault is what each query meets.
         await using var host = GatewayHost.Builder().WithEmulator(fixture.Host.Emulator!)
             .WithSetting("Gateway:Cache:Enabled", "false").WithSetting("Drs:Resilience:Retry:MaxRetryAttempts", "1").WithSetting("Drs:Resilience:Retry:Delay", "00:00:00.010").Start();
-        await fixture.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 503, endpoints = new[] { "progress" } });
+        await fixture.SetFaultsAsync(new { failureRate = 1.0, failureStatus = status, failureCode = drsCode, endpoints = new[] { "progress" } });
         try
         {
             var ordered = await host.QueryAsync(
@@ -292,7 +295,7 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
             {
                 Assert.Null(answer.Data![field]);
                 var error = Assert.Single(answer.Errors)!;
-                Assert.Equal("UPSTREAM_UNAVAILABLE", error["extensions"]!["code"]!.GetValue<string>());
+                Assert.Equal(code, error["extensions"]!["code"]!.GetValue<string>());
                 Assert.Equal(6, error["extensions"]!["unreadableJobs"]!.GetValue<int>());
                 Assert.StartsWith("6 of the 6 jobs this filter or order needs could not be read from DRS", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
             }
