@@ -40,7 +40,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
     public async Task HandleAsync(HttpContext context, ParsedRequest request, GraphQLTransport transport)
     {
         using var open = StreamingConnections.Open(StreamingConnections.ServerSentEvents);
-        // Ends on shutdown too: the stream completes and the client reconnects to another replica.
+        // Ends on shutdown too: the stream ends without `complete`, so the client reconnects to another replica.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var cancellationToken = ending.Token;
 
@@ -67,9 +67,11 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
                 LogRequestRefused(logger, request.Code ?? GatewayErrorCodes.InvalidRequest, request.Error);
                 await WriteNextAsync(response, ResultWriter.Error(request.Error, request.Code), cancellationToken);
             }
-            else
+            else if (await RunAsync(context, request.Request!, transport, cancellationToken))
             {
-                await RunAsync(context, request.Request!, transport, cancellationToken);
+                // The subscription's stream ended because the replica is stopping (the hub completed it).
+                LogShutdown(logger);
+                return;
             }
 
             await response.Body.WriteAsync(Complete, cancellationToken);
@@ -82,11 +84,16 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            await EndOnShutdownAsync(response, context.RequestAborted);
+            LogShutdown(logger);
         }
     }
 
-    private async Task RunAsync(HttpContext context, GraphQLRequest request, GraphQLTransport transport, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the operation and writes its results. True when it was a subscription whose stream ended because the replica
+    /// is stopping: not finished, so no <c>complete</c> must follow (graphql-sse's client takes a stream that ends without
+    /// one as a lost connection and subscribes again, to another replica; after <c>complete</c> it would stop for good).
+    /// </summary>
+    private async Task<bool> RunAsync(HttpContext context, GraphQLRequest request, GraphQLTransport transport, CancellationToken cancellationToken)
     {
         var (result, _) = await executor.ExecuteAsync(context, request, transport, context.Request.Headers, context.RequestServices, cancellationToken);
         if (result.Streams is not { Count: > 0 } streams)
@@ -94,7 +101,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
             // A query or mutation, or an operation refused before execution: one result.
             await WriteNextAsync(context.Response, result, cancellationToken);
             StreamingConnections.CountSent(StreamingConnections.ServerSentEvents);
-            return;
+            return false;
         }
 
         // A subscription has exactly one root field, so exactly one stream.
@@ -110,6 +117,8 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
                     stream.CountSent();
                 }
             }
+
+            return lifetime.ApplicationStopping.IsCancellationRequested;
         }
         catch (ResultStreamException ex)
         {
@@ -123,6 +132,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
             }
 
             await WriteNextAsync(context.Response, ResultWriter.Error(ex.Message, GatewayErrorCodes.SubscriptionEnded), cancellationToken);
+            return false;
         }
     }
 
@@ -162,24 +172,10 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
         await response.Body.FlushAsync(cancellationToken);
     }
 
-    private async Task EndOnShutdownAsync(HttpResponse response, CancellationToken requestAborted)
-    {
-        LogShutdown(logger);
-        try
-        {
-            await response.Body.WriteAsync(Complete, requestAborted);
-            await response.Body.FlushAsync(requestAborted);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
-        {
-            // The client left at the same moment; nothing to end.
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL event stream closed by the client")]
     private static partial void LogClientClosed(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream completed because the gateway is shutting down")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream ended because the gateway is shutting down (without complete: the client reconnects)")]
     private static partial void LogShutdown(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request on an event stream ({Code}): {Reason}")]

@@ -57,7 +57,7 @@ public sealed class GraphQLStreamingOptions
 
     /// <summary>
     /// How long a WebSocket client has to answer a keep-alive <c>ping</c> with <c>pong</c> (the protocol requires
-    /// it; graphql-ws clients do it by themselves); unanswered, the socket closes with 1008 and one line is logged.
+    /// it; graphql-ws clients do it by themselves); unanswered, the socket closes with 4499 (graphql-ws's "Terminated", which its client retries) and one line is logged.
     /// A peer that vanished without closing (a laptop lid, a dropped NAT entry) otherwise holds its connection,
     /// subscriptions and caller slot until TCP gives up, which takes many minutes. Default 30 s. 0 turns the check
     /// off; it needs <see cref="KeepAliveInterval"/>.

@@ -213,6 +213,10 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
                 case "connection_init":
                     await InitialiseAsync(payload);
                     break;
+                case "ping" or "pong" when payload is { ValueKind: not JsonValueKind.Object }:
+                    // The protocol's payload is an object, null or missing; graphql-ws's own server refuses anything else.
+                    BadMessage($"Invalid message received: the {typeProperty.GetString()} payload must be an object or null");
+                    break;
                 case "ping":
                     // However fast pings come, one pong waits at a time: it answers them all.
                     SendOnce(PongMessage, ref _pongQueued, OutgoingKind.Pong);
@@ -746,7 +750,9 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         if (Volatile.Read(ref _awaitingPong) == 1 && Volatile.Read(ref _closing) == 0)
         {
             LogNoPong(logger, options.PongTimeout.TotalSeconds);
-            Close(WebSocketCloseStatus.PolicyViolation, "Keep-alive timeout: no pong");
+            // 4499, graphql-ws's own code for a socket it terminates because it froze, which its client retries: the
+            // peers that miss pongs (a laptop asleep, a frozen tab) come back, and 1008 would make them give up for good.
+            Close(TerminatedCloseCode, "Terminated: keep-alive timeout, no pong");
         }
     }
 
@@ -771,6 +777,9 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     }
 
     private static readonly byte[] AckMessage = """{"type":"connection_ack"}"""u8.ToArray();
+    /// <summary>graphql-ws's "Terminated" (the socket froze): its client reconnects after it.</summary>
+    private const int TerminatedCloseCode = 4499;
+
     private static readonly byte[] PingMessage = """{"type":"ping"}"""u8.ToArray();
     private static readonly byte[] PongMessage = """{"type":"pong"}"""u8.ToArray();
 

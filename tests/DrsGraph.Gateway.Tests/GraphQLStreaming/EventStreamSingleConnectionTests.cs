@@ -303,7 +303,7 @@ public sealed class EventStreamSingleConnectionTests
             await host.Probe.ForeverDisposed.Task.WaitAsync(GraphQLWsClient.Patience);
             Assert.DoesNotContain(await stream.ReadToEndAsync(), e => !e.IsComment);
             await stopping.WaitAsync(GraphQLWsClient.Patience);
-            Assert.Equal(1, host.Logs.Count("completed because the gateway is shutting down"));
+            Assert.Equal(1, host.Logs.Count("ended because the gateway is shutting down"));
         }
         finally
         {

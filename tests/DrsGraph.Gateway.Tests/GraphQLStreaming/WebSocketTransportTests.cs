@@ -142,8 +142,9 @@ public sealed class WebSocketTransportTests
         // Reads everything (pings included) and answers nothing: a peer whose graphql-ws layer is gone.
         var (status, description) = await client.ReceiveCloseAsync();
 
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
-        Assert.Equal("Keep-alive timeout: no pong", description);
+        // graphql-ws's "Terminated", which its client retries (a 1008 would be fatal to it).
+        Assert.Equal(4499, (int?)status);
+        Assert.Equal("Terminated: keep-alive timeout, no pong", description);
         Assert.Equal(1, host.Logs.Count("no pong within 0.5 s"));
         await host.Probe.ForeverDisposed.Task.WaitAsync(GraphQLWsClient.Patience);
     }
@@ -326,6 +327,26 @@ public sealed class WebSocketTransportTests
         await client.SendAsync(new { type = "subscribe", payload = new { query = "{ hello }" } });
 
         Assert.Equal(4400, (int?)(await client.ReceiveCloseAsync()).Status);
+    }
+
+    /// <remarks>The protocol's ping and pong payload is an object, null or missing (graphql-ws's server refuses others too).</remarks>
+    [Theory]
+    [InlineData("""{"type":"ping","payload":"x"}""", "the ping payload")]
+    [InlineData("""{"type":"ping","payload":[1,2]}""", "the ping payload")]
+    [InlineData("""{"type":"pong","payload":42}""", "the pong payload")]
+    public async Task A_ping_or_pong_whose_payload_is_not_an_object_closes_with_4400_and_one_log_line(string message, string reason)
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        // An object payload, and null, are fine.
+        await client.SendTextAsync("""{"type":"ping","payload":{"at":1}}""");
+        await client.SendTextAsync("""{"type":"pong","payload":null}""");
+        await client.SendTextAsync(message);
+
+        var (status, _) = await client.ReceiveCloseAsync();
+        Assert.Equal(4400, (int?)status);
+        Assert.Equal(1, host.Logs.Count("Closed a GraphQL WebSocket: a bad message (Invalid message received: " + reason + " must be an object or null"));
     }
 
     /// <remarks>graphql-ws's PROTOCOL.md: a message "of a type or format which is not specified" closes the socket with 4400.</remarks>
