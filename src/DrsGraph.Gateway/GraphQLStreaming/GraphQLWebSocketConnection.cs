@@ -776,10 +776,10 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         return buffer.ToArray();
     }
 
-    private static readonly byte[] AckMessage = """{"type":"connection_ack"}"""u8.ToArray();
     /// <summary>graphql-ws's "Terminated" (the socket froze): its client reconnects after it.</summary>
     private const int TerminatedCloseCode = 4499;
 
+    private static readonly byte[] AckMessage = """{"type":"connection_ack"}"""u8.ToArray();
     private static readonly byte[] PingMessage = """{"type":"ping"}"""u8.ToArray();
     private static readonly byte[] PongMessage = """{"type":"pong"}"""u8.ToArray();
 
