@@ -16,7 +16,9 @@ namespace DrsGraph.Gateway.PersistedOperations;
 /// <remarks>
 /// Callers and addresses are told apart as the rate limiter tells them apart (<see cref="CallerRateLimiter.PartitionKey"/>,
 /// <see cref="CallerRateLimiter.AddressKey"/>: keyed hashes of tokens, IPv6 by /64, exempt addresses not counted). The
-/// buckets are per replica and refill a sixtieth of the hour's allowance every minute.
+/// buckets are per replica and refill a sixtieth of the hour's allowance every minute. The caller's bucket is charged
+/// first, as the rate limiter's is: a document its address then refuses has still spent the caller's share (a token
+/// bucket's lease cannot be given back), which only errs on the side of storing less.
 /// </remarks>
 public sealed class RegistrationQuota : IDisposable
 {
