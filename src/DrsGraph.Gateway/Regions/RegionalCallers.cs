@@ -19,8 +19,10 @@ public sealed class RegionalCallers(CallerContext caller, JobLoaders? loaders, D
     /// <summary>The caller and loaders for <paramref name="regionName"/> (null: the request's own region).</summary>
     public (CallerContext Caller, JobLoaders? Loaders) In(string? regionName)
     {
-        // A header problem (no token, a bad project) is reported first, whatever region the field names.
-        if (regionName is null || caller.Caller is not { } requestCaller)
+        // A header problem (no token, a bad project) is reported first, whatever region the field names. A service
+        // identity refused only the request's region (no grant there) may still read the region the field names: its
+        // grants for that region decide (Rescope), as they would with X-Drs-Region naming it.
+        if (regionName is null || (caller.Caller is null && caller.Rescope is null))
         {
             return (caller, loaders);
         }
@@ -30,7 +32,7 @@ public sealed class RegionalCallers(CallerContext caller, JobLoaders? loaders, D
             return (new CallerContext(null, new CallerProblem(GatewayErrorCodes.UnknownRegion, catalog.UnknownMessage(regionName.Trim()))), null);
         }
 
-        if (string.Equals(region.Name, requestCaller.Region, StringComparison.OrdinalIgnoreCase))
+        if (caller.Caller is { } requestCaller && string.Equals(region.Name, requestCaller.Region, StringComparison.OrdinalIgnoreCase))
         {
             return (caller, loaders);
         }
@@ -39,7 +41,7 @@ public sealed class RegionalCallers(CallerContext caller, JobLoaders? loaders, D
         {
             if (!_byRegion.TryGetValue(region.Name, out var known))
             {
-                known = For(requestCaller, region);
+                known = For(caller.Caller, region);
                 _byRegion[region.Name] = known;
             }
 
@@ -47,7 +49,7 @@ public sealed class RegionalCallers(CallerContext caller, JobLoaders? loaders, D
         }
     }
 
-    private (CallerContext Caller, JobLoaders? Loaders) For(DrsCaller requestCaller, DrsRegion region)
+    private (CallerContext Caller, JobLoaders? Loaders) For(DrsCaller? requestCaller, DrsRegion region)
     {
         if (caller.Rescope is { } rescope)
         {
@@ -55,6 +57,9 @@ public sealed class RegionalCallers(CallerContext caller, JobLoaders? loaders, D
             var other = rescope(region);
             return (other, other.Caller is { } held ? newLoaders(held) : null);
         }
+
+        // Without Rescope only a caller the request's region accepted gets here (In).
+        ArgumentNullException.ThrowIfNull(requestCaller);
 
         if (requestCaller.Credential is not null)
         {

@@ -138,6 +138,24 @@ public sealed class RegionServiceIdentityTests : IAsyncLifetime, IDisposable
         Assert.Equal("FULL_TRANSFER_STARTED", answer.Data!["job"]!["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_region_argument_reads_a_region_the_caller_is_granted_even_when_the_request_s_region_is_not()
+    {
+        var awayId = (await _away.CreateJobsAsync(1, status: "INCRE_TRANSFER_STARTED", project: AwayIamProject))[0];
+
+        // svc-billing is granted eu-nl only; the request itself reads the default region (no X-Drs-Region).
+        var answer = await AskAsync(
+            $"{{ away: job(id: \"{awayId}\", region: \"{Away}\") {{ status }} home: job(id: \"{awayId}\") {{ status }} }}",
+            new() { ["sub"] = "svc-billing" },
+            ("X-Project-Id", AwayIamProject));
+
+        // The field naming eu-nl reads it, as X-Drs-Region: eu-nl would; the field reading the request's region is refused.
+        Assert.Equal("INCRE_TRANSFER_STARTED", answer.Data!["away"]!["status"]!.GetValue<string>());
+        Assert.Null(answer.Data!["home"]);
+        Assert.Equal("PROJECT_NOT_ALLOWED", Assert.Single(answer.Codes));
+        Assert.Equal(["home"], answer.Errors[0]!["path"]!.AsArray().Select(p => p!.GetValue<string>()));
+    }
+
     [Theory]
     [InlineData("Gateway:ServiceIdentity:Regions:mars-1:Credentials:0a1b2c3d:AccessKey", "AK", "Gateway:ServiceIdentity:Regions names mars-1")]
     [InlineData("Gateway:ServiceIdentity:Grants:0:Projects:2", "eu-nl/0f0f0f0f", "Gateway:ServiceIdentity:Regions:eu-nl:Credentials has no credential for it")]
