@@ -80,6 +80,9 @@ public sealed partial class RedisPersistedQueryStore(
                 // Reconnects by itself later; the first request waits at most the connect timeout.
                 var configuration = ConfigurationOptions.Parse(connectionString);
                 configuration.AbortOnConnectFail = false;
+                // Like the cache's connection: while Redis is down a command fails at once, instead of waiting in the
+                // client's backlog for RedisTimeout (every lookup and registration of an outage paid the full 250 ms).
+                configuration.BacklogPolicy = BacklogPolicy.FailFast;
                 configuration.ConnectTimeout = (int)Math.Max(options.Value.RedisTimeout.TotalMilliseconds, 1000);
                 _connection = await ConnectionMultiplexer.ConnectAsync(configuration);
             }

@@ -136,8 +136,20 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         }
 
         var connection = _connection;
-        if (feed is null || _stopped || connection is not { IsConnected: true })
+        if (feed is null || _stopped)
         {
+            return await PollForSelfAsync(feed, demand, cancellationToken);
+        }
+
+        if (connection is not { IsConnected: true })
+        {
+            // The client noticed the outage before a command failed (the usual way): logged once, as a failed command is,
+            // so the "shared again" line follows when Redis answers.
+            if (Interlocked.Exchange(ref _sharing, 0) == 1)
+            {
+                SubscriptionLog.SharingUnavailable(_logger);
+            }
+
             return await PollForSelfAsync(feed, demand, cancellationToken);
         }
 

@@ -15,6 +15,9 @@ internal static partial class SubscriptionLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cannot be used to share subscription polls: each replica polls for its own subscribers until it answers again")]
     public static partial void SharingFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cannot be used to share subscription polls (not connected): each replica polls for its own subscribers until it answers again")]
+    public static partial void SharingUnavailable(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis answers again: subscription polls are shared again")]
     public static partial void SharingResumed(ILogger logger);
 

@@ -53,6 +53,29 @@ public sealed class SharedPersistedQueryTests(PersistedOperationsFixture fixture
         Assert.Single(warnings);
     }
 
+    /// <remarks>Before, each lookup and registration of an outage waited in the Redis client's backlog for the whole RedisTimeout.</remarks>
+    [Fact]
+    public async Task During_a_redis_outage_lookups_do_not_wait_for_the_redis_timeout()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var gateway = fixture.Gateway().WithRedis(redis, "persisted-tests-key-secret-0123456789")
+            .WithSetting("Gateway:PersistedOperations:RedisTimeout", "00:00:08").Start();
+        var before = FreshQuery();
+        (await PostAsync(gateway, new { query = before, extensions = Extensions(Sha256(before)) })).AssertNoErrors();
+
+        await redis.StopProcessAsync();
+        // The first request may meet the outage before the client has seen it; the later ones must not wait for Redis.
+        await PostAsync(gateway, new { extensions = Extensions(Sha256(FreshQuery())) });
+        await Task.Delay(500);
+        for (var i = 0; i < 3; i++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var unknown = await PostAsync(gateway, new { extensions = Extensions(Sha256(FreshQuery())) });
+            Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], unknown.Codes);
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(4), "a lookup waited for Redis during its outage");
+        }
+    }
+
     [Fact]
     public async Task A_custom_key_prefix_prefixes_the_stored_hash_too()
     {

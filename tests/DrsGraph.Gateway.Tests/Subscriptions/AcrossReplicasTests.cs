@@ -164,6 +164,11 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
             }
 
             Assert.Equal(0, ReplicasRig.Feeds(a).LeasesHeld + ReplicasRig.Feeds(b).LeasesHeld);
+            // Each replica says once that it polls for itself now (whether a command failed or the client saw the outage first).
+            foreach (var replica in new[] { a, b })
+            {
+                Assert.Equal(1, replica.Logs.Count("Redis cannot be used to share subscription polls"));
+            }
         }
         finally
         {
@@ -172,6 +177,9 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
 
         // Back to one poller for both replicas, and changes still reach everyone once.
         await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld + ReplicasRig.Feeds(b).LeasesHeld == 1, "sharing to resume after Redis returned");
+        await SubscriptionRig.Eventually(
+            () => a.Logs.Count("subscription polls are shared again") == 1 && b.Logs.Count("subscription polls are shared again") == 1,
+            "each replica to say once that polls are shared again");
         await rig.MoveAsync(ids[1], "INCRE_TRANSFER_STARTED");
         foreach (var subscription in onA.Concat(onB))
         {

@@ -48,6 +48,7 @@ public sealed class ReplicasRig : IAsyncLifetime
         GatewayHost.Builder()
             .WithEmulator(Emulator)
             .WithRedis(Redis, KeySecret)
+            .CaptureLogs()
             .WithSettings(GatewayRig.With(
                 GatewayRig.FastFaults,
                 [
