@@ -57,7 +57,7 @@ public sealed partial class DrsClient
                 // Never a silently wrong list: the caller gets an error it may retry, and nothing is cached.
                 var message = $"DRS's job list changed while it was read page by page ({changes} walks in a row did not add up: total_record moved or the pages " +
                     "did not hold that many distinct jobs); jobs are changing status right now, so try again shortly or narrow the filter.";
-                DrsClientLog.ListInconsistent(logger, caller.ProjectId, changes, calls);
+                DrsClientLog.ListInconsistent(logger, caller.ProjectId, caller.Region, changes, calls);
                 return DrsResult<DrsJobList>.Failure(new DrsError(DrsErrorCodes.ListInconsistent, message, DrsErrorKind.Unavailable));
             }
         }
@@ -157,7 +157,7 @@ public sealed partial class DrsClient
         if (failure is not null)
         {
             // The list call takes no IDs: its line names the page that failed instead.
-            DrsClientLog.ListPageFailed(logger, caller.ProjectId, request.CurPage, request.PerPage, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
+            DrsClientLog.ListPageFailed(logger, caller.ProjectId, caller.Region, request.CurPage, request.PerPage, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
                 exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, exception is null && cause is not null ? cause : DrsClientLog.Describe(exception));
         }
 

@@ -155,7 +155,7 @@ public sealed partial class DrsClient(
         DrsClientTelemetry.CallEnded(activity, endpoint.Name, caller.Region, outcome, elapsedMs);
         if (outcome.Failure is { } failure)
         {
-            DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
+            DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, caller.Region, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
                 exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, exception is null && outcome.Cause is { } cause ? cause : DrsClientLog.Describe(exception));
         }
 

@@ -14,20 +14,20 @@ internal static partial class DrsClientLog
     public static partial void CallCompleted(ILogger logger, string endpoint, string projectId, int idCount, int? statusCode, string? requestId, double elapsedMs);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
-        Message = "DRS {Endpoint} for project {ProjectId} failed for {IdCount} IDs: {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {Attempts} attempt(s), {ElapsedMs:0} ms; cause: {Cause}")]
-    public static partial void CallFailed(ILogger logger, string endpoint, string projectId, int idCount, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, int attempts, double elapsedMs, string cause);
+        Message = "DRS {Endpoint} for project {ProjectId} in region {Region} failed for {IdCount} IDs: {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {Attempts} attempt(s), {ElapsedMs:0} ms; cause: {Cause}")]
+    public static partial void CallFailed(ILogger logger, string endpoint, string projectId, string region, int idCount, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, int attempts, double elapsedMs, string cause);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information,
-        Message = "DRS {Endpoint} attempt {Attempt} failed: {Outcome} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms; retrying in {DelayMs:0} ms")]
-    public static partial void AttemptFailed(ILogger logger, string endpoint, int attempt, string outcome, int? statusCode, string? requestId, double elapsedMs, double delayMs);
+        Message = "DRS {Endpoint} attempt {Attempt} at {Host} failed: {Outcome} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms; retrying in {DelayMs:0} ms")]
+    public static partial void AttemptFailed(ILogger logger, string endpoint, int attempt, string host, string outcome, int? statusCode, string? requestId, double elapsedMs, double delayMs);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
-        Message = "DRS list for project {ProjectId} failed: {Walks} walks over its pages in a row did not add up (jobs changing status between pages), {Calls} calls")]
-    public static partial void ListInconsistent(ILogger logger, string projectId, int walks, int calls);
+        Message = "DRS list for project {ProjectId} in region {Region} failed: {Walks} walks over its pages in a row did not add up (jobs changing status between pages), {Calls} calls")]
+    public static partial void ListInconsistent(ILogger logger, string projectId, string region, int walks, int calls);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning,
-        Message = "DRS list for project {ProjectId} failed at page {Page} ({PerPage} per page): {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {Attempts} attempt(s), {ElapsedMs:0} ms; cause: {Cause}")]
-    public static partial void ListPageFailed(ILogger logger, string projectId, int page, int perPage, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, int attempts, double elapsedMs, string cause);
+        Message = "DRS list for project {ProjectId} in region {Region} failed at page {Page} ({PerPage} per page): {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {Attempts} attempt(s), {ElapsedMs:0} ms; cause: {Cause}")]
+    public static partial void ListPageFailed(ILogger logger, string projectId, string region, int page, int perPage, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, int attempts, double elapsedMs, string cause);
 
     /// <summary>An exception as one line: its type and message, and those of its inner exception (the socket error under an HttpRequestException).</summary>
     public static string Describe(Exception? exception) => exception switch

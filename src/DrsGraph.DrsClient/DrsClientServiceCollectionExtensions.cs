@@ -120,7 +120,8 @@ public static class DrsClientServiceCollectionExtensions
             var outcome = args.Outcome.Exception is { } exception ? DrsClientLog.Describe(exception) : $"HTTP {(int?)response?.StatusCode}";
             var endpoint = EndpointOf(request);
             var status = (int?)response?.StatusCode;
-            DrsClientLog.AttemptFailed(logger, endpoint, args.AttemptNumber + 1, outcome, status, requestId,
+            // The host says which region's DRS it was (an operator's endpoint, never a caller's secret: no query is allowed in it).
+            DrsClientLog.AttemptFailed(logger, endpoint, args.AttemptNumber + 1, request?.RequestUri?.Authority ?? "-", outcome, status, requestId,
                 args.Duration.TotalMilliseconds, args.RetryDelay.TotalMilliseconds);
             return onRetry?.Invoke(args) ?? ValueTask.CompletedTask;
         };

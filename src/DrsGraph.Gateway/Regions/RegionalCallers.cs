@@ -22,7 +22,8 @@ public sealed class RegionalCallers(CallerContext caller, JobLoaders? loaders, D
         // A header problem (no token, a bad project) is reported first, whatever region the field names. A service
         // identity refused only the request's region (no grant there) may still read the region the field names: its
         // grants for that region decide (Rescope), as they would with X-Drs-Region naming it.
-        if (regionName is null || (caller.Caller is null && caller.Rescope is null))
+        // A blank argument names no region (the request's is read), as an absent one; it is not the default region.
+        if (string.IsNullOrWhiteSpace(regionName) || (caller.Caller is null && caller.Rescope is null))
         {
             return (caller, loaders);
         }

@@ -107,6 +107,8 @@ public sealed class StubbedAnswerTests
         Assert.Equal(2, lines.Count);
         Assert.All(lines, line => Assert.Contains("DRS.M00004 (HTTP 200", line.Message, StringComparison.Ordinal));
         Assert.All(lines, line => Assert.Contains("cause: an error body with HTTP 200", line.Message, StringComparison.Ordinal));
+        // Which region's DRS failed: the same project ID may live in several.
+        Assert.All(lines, line => Assert.Contains(" in region default failed ", line.Message, StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Message.StartsWith("DRS status for project ", StringComparison.Ordinal) && line.Message.Contains(" failed for 1 IDs: ", StringComparison.Ordinal));
         // The list call takes no IDs: its line names the page and page size it asked for.
         Assert.Contains(lines, line => line.Message.StartsWith("DRS list for project ", StringComparison.Ordinal) && line.Message.Contains(" failed at page 1 (10 per page): ", StringComparison.Ordinal));

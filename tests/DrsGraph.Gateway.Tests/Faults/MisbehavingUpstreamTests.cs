@@ -272,6 +272,9 @@ public sealed class MisbehavingUpstreamTests
         // Each failed call says so once, with how many attempts it made; each retried attempt has its own line.
         Assert.Equal(2, loud.Count(e => e.Contains("after 3 attempt(s)", StringComparison.Ordinal)));
         Assert.Equal(4, rig.Logs.Count("retrying in"));
+        // Each line says which DRS: the region of a failed call, the host of a retried attempt.
+        Assert.Equal(2, loud.Count(e => e.Contains(" in region default failed ", StringComparison.Ordinal)));
+        Assert.Equal(4, rig.Logs.Entries.Count(e => e.Contains("retrying in", StringComparison.Ordinal) && e.Contains(" at 127.0.0.1:", StringComparison.Ordinal)));
         Assert.DoesNotContain(loud, e => e.Contains("   at ", StringComparison.Ordinal));
         rig.Logs.AssertNone(GatewayRig.Token);
     }
