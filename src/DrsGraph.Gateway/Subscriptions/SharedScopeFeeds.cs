@@ -144,8 +144,8 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         if (connection is not { IsConnected: true })
         {
             // The client noticed the outage before a command failed (the usual way): logged once, as a failed command is,
-            // so the "shared again" line follows when Redis answers.
-            if (Interlocked.Exchange(ref _sharing, 0) == 1)
+            // so the "shared again" line follows when Redis answers. Not while the first connection is still being made.
+            if (connection is not null && Interlocked.Exchange(ref _sharing, 0) == 1)
             {
                 SubscriptionLog.SharingUnavailable(_logger);
             }
