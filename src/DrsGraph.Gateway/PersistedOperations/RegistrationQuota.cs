@@ -25,8 +25,9 @@ public sealed class RegistrationQuota : IDisposable
     private readonly CallerRateLimiter _keys;
     private readonly int _callerKilobytes;
     private readonly int _addressKilobytes;
-    private readonly PartitionedRateLimiter<string> _callers;
-    private readonly PartitionedRateLimiter<string> _addresses;
+    // Null: that allowance is 0, no limit.
+    private readonly PartitionedRateLimiter<string>? _callers;
+    private readonly PartitionedRateLimiter<string>? _addresses;
 
     public RegistrationQuota(IOptions<PersistedOperationsOptions> options, CallerRateLimiter keys)
     {
@@ -46,18 +47,18 @@ public sealed class RegistrationQuota : IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         var kilobytes = Math.Max(1, (int)((characters + 1023L) / 1024));
-        if (_callerKilobytes > 0)
+        if (_callers is { } callers)
         {
-            using var caller = _callers.AttemptAcquire(_keys.PartitionKey(context), Math.Min(kilobytes, _callerKilobytes));
+            using var caller = callers.AttemptAcquire(_keys.PartitionKey(context), Math.Min(kilobytes, _callerKilobytes));
             if (!caller.IsAcquired)
             {
                 return $"this caller registered {_callerKilobytes} KB in the last hour ({PersistedOperationsOptions.SectionName}:RegistrationKilobytesPerCallerPerHour)";
             }
         }
 
-        if (_addressKilobytes > 0 && _keys.AddressKey(context) is { } address)
+        if (_addresses is { } addresses && _keys.AddressKey(context) is { } address)
         {
-            using var lease = _addresses.AttemptAcquire(address, Math.Min(kilobytes, _addressKilobytes));
+            using var lease = addresses.AttemptAcquire(address, Math.Min(kilobytes, _addressKilobytes));
             if (!lease.IsAcquired)
             {
                 return $"this client address registered {_addressKilobytes} KB in the last hour ({PersistedOperationsOptions.SectionName}:RegistrationKilobytesPerAddressPerHour)";
@@ -69,14 +70,13 @@ public sealed class RegistrationQuota : IDisposable
 
     public void Dispose()
     {
-        _callers.Dispose();
-        _addresses.Dispose();
+        _callers?.Dispose();
+        _addresses?.Dispose();
     }
 
-    private static PartitionedRateLimiter<string> Buckets(int kilobytesPerHour) =>
-        PartitionedRateLimiter.Create<string, string>(key => kilobytesPerHour <= 0
-            ? RateLimitPartition.GetNoLimiter("unlimited")
-            : RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+    private static PartitionedRateLimiter<string>? Buckets(int kilobytesPerHour) => kilobytesPerHour <= 0 ? null :
+        PartitionedRateLimiter.Create<string, string>(key =>
+            RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = kilobytesPerHour,
                 TokensPerPeriod = Math.Max(1, kilobytesPerHour / 60),

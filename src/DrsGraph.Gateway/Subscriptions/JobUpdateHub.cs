@@ -1,6 +1,7 @@
 using DrsGraph.Gateway.Browsing;
 using DrsGraph.Gateway.Errors;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;
 using GraphQL;
@@ -33,10 +34,9 @@ public sealed class JobUpdateHub : IDisposable
     private readonly JobPageSource _pages;
     private readonly Lock _callersGate = new();
     private readonly Dictionary<string, CallerWatches> _watchedByCaller = new(StringComparer.Ordinal);
-    // Under _callersGate: each caller's distinct jobs summed over callers (against MaxJobsPerReplica), and the
-    // subscriptions counted against MaxSubscriptionsPerReplica.
+    // Changed under _callersGate: each caller's distinct jobs summed over callers (against MaxJobsPerReplica), and the
+    // open subscriptions (against MaxSubscriptionsPerReplica; read without the lock for statistics).
     private int _watchedJobs;
-    private int _countedSubscriptions;
     private int _subscriptions;
 
     public JobUpdateHub(
@@ -156,10 +156,9 @@ public sealed class JobUpdateHub : IDisposable
             }
 
             _watchedJobs += watched.Add(demand);
-            _countedSubscriptions++;
+            Interlocked.Increment(ref _subscriptions);
         }
 
-        Interlocked.Increment(ref _subscriptions);
         _metrics.SubscriptionOpened(caller.Region);
         TPoller? poller = null;
         TWatch? watch = null;
@@ -196,13 +195,12 @@ public sealed class JobUpdateHub : IDisposable
     private void Release(string callerKey, string region, WatchDemand demand, Action leavePoller)
     {
         leavePoller();
-        Interlocked.Decrement(ref _subscriptions);
         _metrics.SubscriptionClosed(region);
         lock (_callersGate)
         {
             var watched = _watchedByCaller[callerKey];
             _watchedJobs -= watched.Remove(demand);
-            _countedSubscriptions--;
+            Interlocked.Decrement(ref _subscriptions);
             if (watched.Subscriptions == 0)
             {
                 _watchedByCaller.Remove(callerKey);
@@ -274,8 +272,8 @@ public sealed class JobUpdateHub : IDisposable
         var added = watched?.NewJobsIn(demand) ?? demand.JobCount;
         return subscriptions + 1 > _options.MaxSubscriptionsPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManySubscriptions,
                 $"A caller may have at most {_options.MaxSubscriptionsPerCaller} subscriptions open on this replica (Gateway:Subscriptions:MaxSubscriptionsPerCaller); close one first.")
-            : _countedSubscriptions + 1 > _options.EffectiveMaxSubscriptionsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManySubscriptions,
-                $"This gateway replica has {_countedSubscriptions} subscriptions open for all its callers, and at most {_options.EffectiveMaxSubscriptionsPerReplica} (Gateway:Subscriptions:MaxSubscriptionsPerReplica); subscribe again later (another replica may answer).")
+            : _subscriptions + 1 > _options.EffectiveMaxSubscriptionsPerReplica ? GatewayErrors.Create(GatewayErrorCodes.TooManySubscriptions,
+                $"This gateway replica has {_subscriptions} subscriptions open for all its callers, and at most {_options.EffectiveMaxSubscriptionsPerReplica} (Gateway:Subscriptions:MaxSubscriptionsPerReplica); subscribe again later (another replica may answer).")
             // Jobs count once per caller however many of its subscriptions watch them: the cost is the poll, shared by them all.
             : jobs + added > _options.MaxJobsPerCaller ? GatewayErrors.Create(GatewayErrorCodes.TooManyWatchedJobs,
                 $"A caller may watch at most {_options.MaxJobsPerCaller} distinct jobs at once (Gateway:Subscriptions:MaxJobsPerCaller); {jobs} are watched and {added} more were asked.")
@@ -381,7 +379,7 @@ internal sealed class CallerWatches
         var added = 0;
         foreach (var id in ids)
         {
-            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_jobs, id, out var existed);
+            ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_jobs, id, out var existed);
             count++;
             if (!existed)
             {

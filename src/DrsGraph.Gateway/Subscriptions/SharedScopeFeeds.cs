@@ -147,7 +147,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             // so the "shared again" line follows when Redis answers. Not while the first connection is still being made.
             if (connection is not null && Interlocked.Exchange(ref _sharing, 0) == 1)
             {
-                SubscriptionLog.SharingUnavailable(_logger);
+                SubscriptionLog.SharingFailed(_logger, "not connected", null);
             }
 
             return await PollForSelfAsync(feed, demand, cancellationToken);
@@ -167,7 +167,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         {
             if (Interlocked.Exchange(ref _sharing, 0) == 1)
             {
-                SubscriptionLog.SharingFailed(_logger, exception);
+                SubscriptionLog.SharingFailed(_logger, "a command failed", exception);
             }
 
             return await PollForSelfAsync(feed, demand, cancellationToken);
@@ -213,7 +213,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                SubscriptionLog.SharingFailed(_logger, exception);
+                SubscriptionLog.SharingFailed(_logger, "could not connect", exception);
                 await Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken);
             }
         }

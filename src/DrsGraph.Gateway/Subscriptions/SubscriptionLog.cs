@@ -12,11 +12,9 @@ internal static partial class SubscriptionLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Host stopping: completing {Subscriptions} subscriptions")]
     public static partial void Stopping(ILogger logger, int subscriptions);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cannot be used to share subscription polls: each replica polls for its own subscribers until it answers again")]
-    public static partial void SharingFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cannot be used to share subscription polls (not connected): each replica polls for its own subscribers until it answers again")]
-    public static partial void SharingUnavailable(ILogger logger);
+    /// <summary><paramref name="exception"/>: the failed command or connection attempt; null when the client saw Redis down first.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cannot be used to share subscription polls ({Reason}): each replica polls for its own subscribers until it answers again")]
+    public static partial void SharingFailed(ILogger logger, string reason, Exception? exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis answers again: subscription polls are shared again")]
     public static partial void SharingResumed(ILogger logger);
