@@ -110,7 +110,9 @@ public sealed class ServiceIdentityOptions : IValidatableObject
                         yield return new ValidationResult($"{SectionName}:Grants:{i} grants project {project}, but {SectionName}:Credentials has no credential for it.", [nameof(Grants)]);
                     }
                 }
-                else if (!Regions.TryGetValue(region, out var held) || (project != AnyProject && !held.Credentials.ContainsKey(project)))
+                // A region without an entry here may not be configured at all: ServiceRegionValidation, which sees
+                // Drs:Regions, says which of the two it is.
+                else if (Regions.TryGetValue(region, out var held) && project != AnyProject && !held.Credentials.ContainsKey(project))
                 {
                     yield return new ValidationResult($"{SectionName}:Grants:{i} grants {entry}, but {SectionName}:Regions:{region}:Credentials has no credential for it.", [nameof(Grants)]);
                 }

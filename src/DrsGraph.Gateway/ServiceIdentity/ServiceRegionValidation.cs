@@ -28,7 +28,42 @@ internal sealed class ServiceRegionValidation(IOptions<DrsClientOptions> drs, IH
                 "(the default region's credentials are the top-level Credentials).");
         }
 
+        if (UnreachableGrant(options) is { } grant)
+        {
+            return ValidateOptionsResult.Fail(grant);
+        }
+
         return InsecureIamEndpoint(options) is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+    }
+
+    // The first grant entry naming a region the gateway holds no credentials for, or null. (A region that has credentials
+    // but not for the granted project is ServiceIdentityOptions' own check.)
+    private string? UnreachableGrant(ServiceIdentityOptions options)
+    {
+        const string Section = ServiceIdentityOptions.SectionName;
+        foreach (var (grant, i) in options.Grants.Select((g, i) => (g, i)))
+        {
+            foreach (var entry in grant.Projects)
+            {
+                if (ServiceIdentityOptions.SplitGrant(entry).Region is not { } region || options.Regions.ContainsKey(region))
+                {
+                    continue;
+                }
+
+                if (string.Equals(region, drs.Value.DefaultRegion, StringComparison.OrdinalIgnoreCase))
+                {
+                    return $"{Section}:Grants:{i} grants {entry}, but {region} is the default region, whose projects are granted without a region " +
+                        $"('{ServiceIdentityOptions.SplitGrant(entry).Project}'); with one the grant would never match.";
+                }
+
+                return drs.Value.Regions.ContainsKey(region)
+                    ? $"{Section}:Grants:{i} grants {entry}, but {Section}:Regions:{region} holds no credentials: the gateway could not call that region for it."
+                    : $"{Section}:Grants:{i} grants {entry}, but {DrsClientOptions.SectionName}:Regions does not configure a region named {region} " +
+                      $"(configured: {string.Join(", ", drs.Value.Regions.Keys.Order(StringComparer.Ordinal).DefaultIfEmpty("none besides the default region"))}).";
+            }
+        }
+
+        return null;
     }
 
     // The first IAM endpoint that is plain http where its region's DRS endpoint could not be, or null.

@@ -159,6 +159,9 @@ public sealed class RegionServiceIdentityTests : IAsyncLifetime, IDisposable
     [Theory]
     [InlineData("Gateway:ServiceIdentity:Regions:mars-1:Credentials:0a1b2c3d:AccessKey", "AK", "Gateway:ServiceIdentity:Regions names mars-1")]
     [InlineData("Gateway:ServiceIdentity:Grants:0:Projects:2", "eu-nl/0f0f0f0f", "Gateway:ServiceIdentity:Regions:eu-nl:Credentials has no credential for it")]
+    [InlineData("Gateway:ServiceIdentity:Grants:0:Projects:2", "mars-1/*", "Drs:Regions does not configure a region named mars-1 (configured: eu-nl)")]
+    [InlineData("Gateway:ServiceIdentity:Grants:0:Projects:2", "MARS-1/0f0f0f0f", "Drs:Regions does not configure a region named MARS-1")]
+    [InlineData("Gateway:ServiceIdentity:Grants:0:Projects:2", "eu-de/*", "but eu-de is the default region, whose projects are granted without a region ('*')")]
     public void A_region_credential_or_grant_that_cannot_work_stops_start_up_naming_it(string key, string value, string reason)
     {
         var settings = Settings(_away.BaseAddress, _minter.PublicKeyPem);
@@ -171,5 +174,17 @@ public sealed class RegionServiceIdentityTests : IAsyncLifetime, IDisposable
         var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithEmulator(_home).WithSettings(settings).Start());
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_grant_in_a_configured_region_the_gateway_holds_no_credentials_for_stops_start_up_naming_it()
+    {
+        var settings = Settings(_away.BaseAddress, _minter.PublicKeyPem);
+        settings["Drs:Regions:eu-fr:Endpoint"] = _away.BaseAddress.ToString();
+        settings["Gateway:ServiceIdentity:Grants:0:Projects:2"] = "eu-fr/*";
+
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithEmulator(_home).WithSettings(settings).Start());
+
+        Assert.Contains("Gateway:ServiceIdentity:Grants:0 grants eu-fr/*, but Gateway:ServiceIdentity:Regions:eu-fr holds no credentials", error.Message, StringComparison.Ordinal);
     }
 }
