@@ -165,6 +165,7 @@ public sealed class JobUpdatesTests(SubscriptionRig rig) : IClassFixture<Subscri
     public async Task A_token_DRS_refuses_ends_that_token_s_subscriptions_with_UNAUTHENTICATED_and_nobody_else_s()
     {
         var ids = await rig.CreateJobsAsync(2);
+        var logged = rig.Gateway.Logs.Entries.Count;
         using var good = await rig.SubscribeAsync(StatusOnly, new { ids });
         using var refused = await rig.SubscribeAsync(StatusOnly, new { ids }, token: SubscriptionRig.RefusedToken);
         using var refusedToo = await rig.SubscribeAsync(StatusOnly, new { ids }, token: SubscriptionRig.RefusedToken);
@@ -185,6 +186,13 @@ public sealed class JobUpdatesTests(SubscriptionRig rig) : IClassFixture<Subscri
         var events = await good.NextAsync(2);
         Assert.All(events, e => Assert.Null(e["errors"]));
         Assert.False(good.IsCompleted);
+
+        // One fault, one line: the DRS client's (the subscriptions it ended are a Debug line).
+        var faultLines = rig.Gateway.Logs.Entries.Skip(logged)
+            .Where(e => !e.StartsWith("Debug", StringComparison.Ordinal) && !e.StartsWith("Trace", StringComparison.Ordinal))
+            .Where(e => e.Contains("Unauthorized", StringComparison.Ordinal) || e.Contains("refused", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        Assert.StartsWith("Warning DrsGraph.DrsClient", Assert.Single(faultLines), StringComparison.Ordinal);
     }
 
     [Fact]

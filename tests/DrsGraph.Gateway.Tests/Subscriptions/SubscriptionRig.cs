@@ -79,6 +79,7 @@ public class SubscriptionRig : IAsyncLifetime
                     .. Settings,
                 ]))
             .WithServices(ConfigureServices)
+            .CaptureLogs()
             .StartAsync();
     }
 
