@@ -2,6 +2,7 @@ using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Health;
 using GraphQL.DI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
@@ -119,7 +120,7 @@ public static class ObservabilityExtensions
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics => metrics
-                .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName, CacheMeterName, SubscriptionsMeterName, PersistedOperationsMeterName)
+                .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName)
                 // Resilience events (retries, circuit opened) from the DRS client's pipeline.
                 .AddMeter("Polly")
                 .AddAspNetCoreInstrumentation()
@@ -127,6 +128,15 @@ public static class ObservabilityExtensions
                 .AddRuntimeInstrumentation()
                 // Scrapes are seconds apart; a cached answer would only hide fresh counts from tests and operators.
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        // The meters this gateway makes from its own meter factory are enabled for its own factory only (Local): by name
+        // alone, OpenTelemetry also counted another gateway's in the same process (the start-up warm-up's copy), and
+        // that gateway's end, disposing its meters, ended these counters here too (MeterIsolationTests). The static
+        // meters (gateway, DRS client) are never disposed.
+        foreach (var name in new[] { CacheMeterName, SubscriptionsMeterName, PersistedOperationsMeterName })
+        {
+            builder.Metrics.EnableMetrics(name, scopes: MeterScope.Local);
+        }
 
         if (IsOtlpEnabled(builder.Configuration))
         {

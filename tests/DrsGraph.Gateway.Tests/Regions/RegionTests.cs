@@ -90,8 +90,8 @@ public sealed class RegionTests
             await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
             if (attempt > 0 && !HasRedisLine(lines, "drsgraph_cache_misses_total{"))
             {
-                // Every later read of the first job is a hit, so a miss that did not show (once, in a CI run on a loaded
-                // machine; the cause was not found) never would: a job nobody read yet misses Redis again.
+                // Every later read of the first job is a hit, so a miss that did not show never would: a job nobody read
+                // yet misses Redis again.
                 var fresh = (await rig.Away.CreateJobsAsync(1, project: TwoRegionRig.AwayProject))[0];
                 (await rig.QueryAsync(QueryOf(fresh))).AssertNoErrors();
             }
@@ -100,7 +100,8 @@ public sealed class RegionTests
             lines = (await rig.Gateway.Client.GetStringAsync(ObservabilityExtensions.MetricsPath)).Split('\n');
         }
 
-        // On failure, what the cache's counters did show (it failed twice under a loaded parallel run; the cause is not known yet).
+        // On failure, what the cache's counters did show. (It failed under loaded parallel runs while another test's gateway
+        // stopping ended this gateway's cache counters: MeterIsolationTests.)
         var cacheLines = string.Join("\n", lines.Where(l => l.StartsWith("drsgraph_cache_", StringComparison.Ordinal)).Take(40));
         Assert.True(HasRedisLine(lines, "drsgraph_cache_misses_total{"), "no Redis-level miss tagged with the region:\n" + cacheLines);
         Assert.True(HasRedisLine(lines, "drsgraph_cache_hits_total{"), "no Redis-level hit tagged with the region:\n" + cacheLines);
