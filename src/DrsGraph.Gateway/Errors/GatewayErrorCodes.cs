@@ -72,6 +72,9 @@ public static class GatewayErrorCodes
     /// <summary>A <c>where</c> the gateway cannot apply: an operation without a value, <c>or: []</c>, too deep, too many values.</summary>
     public const string InvalidFilter = "INVALID_FILTER";
 
+    /// <summary>An <c>order</c> of more entries than the gateway sorts by (<c>BrowseArguments.MaxOrderEntries</c>).</summary>
+    public const string InvalidOrder = "INVALID_ORDER";
+
     // Query limits: the operation is refused before it runs.
 
     /// <summary>An operation references more jobs than <c>Gateway:Limits:MaxJobReferences</c> (across aliases and fragments).</summary>

@@ -65,7 +65,8 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
         {
             Query = hasQuery ? query.GetString() : null,
             DocumentId = documentId,
-            OperationName = operationName,
+            // "" is no name, as for GET (GraphQL.NET runs the only operation): the limits read it the same way.
+            OperationName = string.IsNullOrEmpty(operationName) ? null : operationName,
             Variables = variables,
             Extensions = extensions,
         }, null);

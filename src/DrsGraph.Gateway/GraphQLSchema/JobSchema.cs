@@ -24,6 +24,10 @@ public sealed class JobSchema : Schema
         // @specifiedBy (October 2021 spec) must exist where SDL shows custom scalars. None of ours applies it today:
         // DateTime and Long are described in words, and a scalar that points to a specification applies it.
         Directives.Register(new SpecifiedByDirective());
+        // __type(name: "") threw from GraphQL.NET's lookup (an Error line with a stack trace per alias, and a resolver
+        // error for the caller); a name no type has is null, as the spec says, empty included.
+        TypeMetaFieldType.Resolver = new FuncFieldResolver<object>(static context =>
+            context.GetArgument<string>("name") is { Length: > 0 } name ? context.Schema.AllTypes[name] : null);
     }
 
     /// <summary>

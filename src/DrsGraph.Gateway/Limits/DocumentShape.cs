@@ -31,9 +31,9 @@ public sealed class DocumentShape
     /// operation of the document when no name is given.
     /// </summary>
     public double EstimateResultFields(GraphQLDocument document, string? operationName, Inputs? variables) =>
-        WorstOperation(document, operationName, (definition, field, children) =>
+        WorstOperation(document, operationName, variables, (definition, field, inputs, children) =>
         {
-            var items = ListSizes.ItemsOf(definition, field, variables);
+            var items = ListSizes.ItemsOf(definition, field, inputs);
             return field.SelectionSet is null ? items : 1 + (items * children);
         });
 
@@ -43,29 +43,35 @@ public sealed class DocumentShape
     /// the document when no name is given.
     /// </summary>
     public double CountJobIds(GraphQLDocument document, string? operationName, Inputs? variables) =>
-        WorstOperation(document, operationName, (definition, field, children) =>
-            ListSizes.JobIdsOf(definition, field, variables) + children);
+        WorstOperation(document, operationName, variables, (definition, field, inputs, children) =>
+            ListSizes.JobIdsOf(definition, field, inputs) + children);
 
     /// <summary>
     /// The largest, over the document's operations (only <paramref name="operationName"/>'s when given), of the
     /// sum over its selections of <paramref name="fieldValue"/>: called with a field's definition (null when
-    /// unknown), the field, and the sum for its own selections (0 for a leaf; fragments followed, each computed once).
+    /// unknown), the field, the operation's variables (its defaults for those not given) and the sum for its own
+    /// selections (0 for a leaf; fragments followed, each computed once per operation).
     /// </summary>
-    private double WorstOperation(GraphQLDocument document, string? operationName, Func<FieldType?, GraphQLField, double, double> fieldValue)
+    private double WorstOperation(GraphQLDocument document, string? operationName, Inputs? variables, Func<FieldType?, GraphQLField, Inputs?, double, double> fieldValue)
     {
-        var walk = new Walk<double>(document);
         var worst = 0d;
+        Walk<double>? shared = null;
         foreach (var operation in document.Definitions.OfType<GraphQLOperationDefinition>())
         {
-            if (operationName is null || operation.Name?.StringValue == operationName)
+            // An empty name is no name, as GraphQL.NET takes it (it runs the document's only operation): compared as a
+            // name it matched no operation and the whole estimate was 0.
+            if (string.IsNullOrEmpty(operationName) || operation.Name?.StringValue == operationName)
             {
-                worst = Math.Max(worst, Sum(operation.SelectionSet, RootOf(operation)));
+                // Fragments are computed once for every operation that runs with the request's variables as given.
+                var inputs = WithDefaults(operation, variables);
+                var walk = ReferenceEquals(inputs, variables) ? shared ??= new Walk<double>(document) : new Walk<double>(document);
+                worst = Math.Max(worst, Sum(operation.SelectionSet, RootOf(operation), walk, inputs));
             }
         }
 
         return worst;
 
-        double Sum(GraphQLSelectionSet set, IGraphType? parent)
+        double Sum(GraphQLSelectionSet set, IGraphType? parent, Walk<double> walk, Inputs? inputs)
         {
             var total = 0d;
             foreach (var selection in set.Selections)
@@ -74,20 +80,48 @@ public sealed class DocumentShape
                 {
                     case GraphQLField field:
                         var definition = FieldOf(parent, field.Name.StringValue);
-                        var children = field.SelectionSet is { } child ? Sum(child, definition?.ResolvedType?.GetNamedType()) : 0;
-                        total += fieldValue(definition, field, children);
+                        var children = field.SelectionSet is { } child ? Sum(child, definition?.ResolvedType?.GetNamedType(), walk, inputs) : 0;
+                        total += fieldValue(definition, field, inputs, children);
                         break;
                     case GraphQLInlineFragment inline:
-                        total += Sum(inline.SelectionSet, TypeOf(inline.TypeCondition) ?? parent);
+                        total += Sum(inline.SelectionSet, TypeOf(inline.TypeCondition) ?? parent, walk, inputs);
                         break;
                     case GraphQLFragmentSpread spread:
-                        total += walk.Fragment(spread, 0, fragment => Sum(fragment.SelectionSet, TypeOf(fragment.TypeCondition)));
+                        total += walk.Fragment(spread, 0, fragment => Sum(fragment.SelectionSet, TypeOf(fragment.TypeCondition), walk, inputs));
                         break;
                 }
             }
 
             return total;
         }
+    }
+
+    /// <summary>
+    /// The variables an operation runs with: those given, and for the others their default in the document (a list
+    /// default as its items, an Int as its value), so a list of 500 IDs written as a default counts as 500, not as
+    /// one variable not given.
+    /// </summary>
+    private static Inputs? WithDefaults(GraphQLOperationDefinition operation, Inputs? variables)
+    {
+        Dictionary<string, object?>? merged = null;
+        foreach (var definition in operation.Variables?.Items ?? [])
+        {
+            var name = definition.Variable.Name.StringValue;
+            if (definition.DefaultValue is not { } value || (variables is not null && variables.ContainsKey(name)))
+            {
+                continue;
+            }
+
+            merged ??= variables is null ? new(StringComparer.Ordinal) : new(variables, StringComparer.Ordinal);
+            merged[name] = value switch
+            {
+                GraphQLListValue list => (object)(list.Values?.Cast<object?>().ToList() ?? []),
+                GraphQLIntValue number when int.TryParse(number.Value.Span, out var parsed) => parsed,
+                _ => value,
+            };
+        }
+
+        return merged is null ? variables : new Inputs(merged);
     }
 
     /// <summary>

@@ -116,6 +116,27 @@ public sealed class BrowseFieldErrorTests(GatewayFixture fixture)
         Assert.Equal(2, within.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task An_order_of_more_than_twenty_entries_is_refused_and_repeated_keys_change_nothing()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(3, project: project);
+        const string Query = "query($o: [JobSortInput!]) { projectJobs(first: 1, order: $o) { totalCount } }";
+        const string ByIds = "query($ids: [ID!]!, $o: [JobSortInput!]) { jobsConnection(ids: $ids, order: $o) { totalCount } }";
+        static object[] Entries(int n) => [.. Enumerable.Range(0, n).Select(i => i % 2 == 0 ? (object)new { status = "ASC" } : new { createdAt = "DESC" })];
+
+        // Sent as a variable the list was bounded by nothing: 40 000 entries cost 9 s of CPU.
+        var over = await fixture.QueryAsync(Query, new { o = Entries(21) }, headers: BrowseJobs.Headers(project));
+        var overIds = await fixture.QueryAsync(ByIds, new { ids, o = Entries(40_000) }, headers: BrowseJobs.Headers(project));
+        var within = await fixture.QueryAsync(Query, new { o = Entries(20) }, headers: BrowseJobs.Headers(project));
+
+        Assert.Equal(["INVALID_ORDER"], over.Codes);
+        Assert.Contains("more than 20 entries", over.Errors[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["INVALID_ORDER"], overIds.Codes);
+        within.AssertNoErrors();
+        Assert.Equal(3, within.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+    }
+
     [Theory]
     [InlineData("{ some: { key: {} } }")]
     [InlineData("{ all: { value: {} } }")]

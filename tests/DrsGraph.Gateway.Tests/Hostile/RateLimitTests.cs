@@ -144,6 +144,41 @@ public sealed class RateLimitTests
     }
 
     /// <summary>
+    /// The charge reads the operation that runs: an empty operationName (GraphQL.NET runs the only operation) and IDs
+    /// written as a variable's default value were each charged 1 permit, whatever the jobs.
+    /// </summary>
+    [Theory]
+    [InlineData("empty operationName")]
+    [InlineData("default value")]
+    public async Task An_operation_is_charged_for_its_jobs_however_it_names_them(string form)
+    {
+        // 10 permits; 40 jobs at 5 per permit cost 1 + 8 = 9, so one permit is left.
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(
+            null,
+            ("Gateway:Security:RateLimit:BurstLimit", "10"),
+            ("Gateway:Security:RateLimit:TokensPerPeriod", "1"),
+            ("Gateway:Security:RateLimit:ReplenishmentPeriod", "00:01:00"),
+            ("Gateway:Security:RateLimit:JobsPerPermit", "5")));
+        var ids = Enumerable.Range(0, 40).Select(i => $"{i:x8}-2308-4bb5-a6bc-1040402fjb21").ToArray();
+        object body = form == "default value"
+            ? new { query = $"query Q($ids: [ID!]! = [{string.Join(", ", ids.Select(id => $"\"{id}\""))}]) {{ jobs(ids: $ids) {{ id }} }}" }
+            : new { query = "query Q($ids: [ID!]!) { jobs(ids: $ids) { id } }", operationName = "", variables = new { ids } };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Auth-Token", GatewayRig.Token);
+        var charged = await rig.SendAsync(request);
+        var after = new List<GraphQLAnswer>();
+        for (var i = 0; i < 5 && (after.Count == 0 || after[^1].Status == HttpStatusCode.OK); i++)
+        {
+            after.Add(await rig.QueryAsync(Query));
+        }
+
+        charged.AssertNoErrors();
+        Assert.Equal(40, charged.Data!["jobs"]!.AsArray().Count);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.TooManyRequests], after.Select(a => a.Status));
+    }
+
+    /// <summary>
     /// A batch is one request: each operation is charged at most a full bucket, but together they could ask for more
     /// than a bucket holds, which no wait would ever grant. The operation that would pass it is refused at once as
     /// too expensive for one request (one log line), not RATE_LIMITED on every retry; the others run.

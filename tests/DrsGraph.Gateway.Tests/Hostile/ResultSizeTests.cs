@@ -87,6 +87,34 @@ public sealed class ResultSizeTests(HostileRigFixture fixture) : IClassFixture<H
         (await fixture.Rig.QueryAsync(Amplifiers.IdeIntrospectionQuery)).AssertNoErrors();
     }
 
+    /// <summary>
+    /// The estimate reads the operation that runs: with an empty operationName it matched no operation and estimated 0,
+    /// and IDs written as a variable's default counted as one; either way a 500-job x 600-field answer (300 000 fields)
+    /// was built, and two of them at once took a replica past 1.4 GB.
+    /// </summary>
+    [Theory]
+    [InlineData("empty operationName")]
+    [InlineData("default value")]
+    public async Task An_answer_too_large_is_refused_however_the_operation_names_its_jobs(string form)
+    {
+        var ids = Enumerable.Range(0, 500).Select(i => $"{i:x8}-2308-4bb5-a6bc-1040402fjb21").ToArray();
+        var fields = string.Join(" ", Enumerable.Range(0, 600).Select(i => $"a{i}: id"));
+        var literal = "[" + string.Join(", ", ids.Select(id => $"\"{id}\"")) + "]";
+        object body = form == "default value"
+            ? new { query = $"query Q($ids: [ID!]! = {literal}) {{ jobs(ids: $ids) {{ {fields} }} }}" }
+            : new { query = $"query Q($ids: [ID!]!) {{ jobs(ids: $ids) {{ {fields} }} }}", operationName = "", variables = new { ids } };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Auth-Token", GatewayRig.Token);
+        var answer = await fixture.Rig.SendAsync(request);
+
+        Assert.Equal("RESULT_TOO_LARGE", Assert.Single(answer.Codes));
+
+        // The same document with a one-ID variable instead of the default runs.
+        var small = await fixture.Rig.QueryAsync($"query Q($ids: [ID!]! = {literal}) {{ jobs(ids: $ids) {{ {fields} }} }}", variables: new { ids = new[] { ids[0] } });
+        small.AssertNoErrors();
+    }
+
     private async Task<GraphQLAnswer> SendBatchAsync(IEnumerable<string> queries)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(queries.Select(query => new { query }).ToArray()) };

@@ -21,6 +21,18 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
     }
 
     [Fact]
+    public async Task A_type_name_no_type_has_is_null_the_empty_one_included()
+    {
+        // The empty name threw from GraphQL.NET's lookup: a resolver error, and an Error log line with a stack trace per alias.
+        var answer = await fixture.Rig.QueryAsync("{ empty: __type(name: \"\") { name } job: __type(name: \"Job\") { name } none: __type(name: \"Nope\") { name } }");
+
+        answer.AssertNoErrors();
+        Assert.Null(answer.Data!["empty"]);
+        Assert.Null(answer.Data!["none"]);
+        Assert.Equal("Job", answer.Data!["job"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Introspection_can_be_switched_off_for_production_while_typename_keeps_working()
     {
         await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("Gateway:Security:EnableIntrospection", "false")));
