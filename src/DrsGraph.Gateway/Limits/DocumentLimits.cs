@@ -64,6 +64,11 @@ public static class DocumentLimits
                 return refusal;
             }
 
+            if (VariableReach.Of(document, limits.MaxInputValues) is var reach && reach > limits.MaxInputValues)
+            {
+                return Refuse(GatewayErrorCodes.TooManyInputValues, $"The document's operations use variables more than {limits.MaxInputValues} times, a fragment's once for every operation that spreads it (validation checks them per operation); at most {limits.MaxInputValues} are allowed (Gateway:Limits:MaxInputValues). Spread a fragment with many variables into fewer operations.");
+            }
+
             if (UnusedFragments.Refusal(document, query) is { } unused)
             {
                 return Bounded(unused);
@@ -132,7 +137,22 @@ public static class DocumentLimits
             return await next(options);
         }
 
-        var result = Bounded(await next(options));
+        var locations = ValidationLocations.Defer(document, options);
+        ExecutionResult result;
+        try
+        {
+            result = Bounded(await next(options));
+        }
+        finally
+        {
+            locations.Restore();
+        }
+
+        if (!result.Executed && result.Errors is { } errors)
+        {
+            locations.Locate(errors);
+        }
+
         if (result.Executed)
         {
             // Executed means every validation rule passed.
