@@ -116,7 +116,7 @@ public static class DrsClientServiceCollectionExtensions
             }
 
             var response = args.Outcome.Result;
-            var requestId = response?.Headers.TryGetValues("X-Request-Id", out var values) == true ? values.FirstOrDefault() : null;
+            var requestId = UpstreamText.PrintableOrNull(response?.Headers.TryGetValues("X-Request-Id", out var values) == true ? values.FirstOrDefault() : null, UpstreamText.MaxTokenLength);
             var outcome = args.Outcome.Exception is { } exception ? DrsClientLog.Describe(exception) : $"HTTP {(int?)response?.StatusCode}";
             var endpoint = EndpointOf(request);
             var status = (int?)response?.StatusCode;

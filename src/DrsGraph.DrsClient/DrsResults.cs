@@ -35,6 +35,13 @@ public enum DrsErrorKind
 /// <param name="RequestId">DRS request id (<c>X-Request-Id</c> or <c>request_id</c>), for support tickets.</param>
 public sealed record DrsError(string Code, string Message, DrsErrorKind Kind, int? HttpStatus = null, string? RequestId = null)
 {
+    // DRS's own text, printable and bounded wherever it came from (log lines and callers' error codes carry it).
+    public string Code { get; init; } = UpstreamText.Printable(Code, UpstreamText.MaxTokenLength);
+
+    public string Message { get; init; } = UpstreamText.Printable(Message, UpstreamText.MaxMessageLength);
+
+    public string? RequestId { get; init; } = UpstreamText.PrintableOrNull(RequestId, UpstreamText.MaxTokenLength);
+
     /// <summary>True when asking again later may succeed; such errors are never cached.</summary>
     public bool IsTransient => Kind is DrsErrorKind.Unavailable or DrsErrorKind.Timeout or DrsErrorKind.Throttled or DrsErrorKind.Protocol;
 }

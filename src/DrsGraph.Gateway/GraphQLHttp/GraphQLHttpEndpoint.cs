@@ -1,3 +1,4 @@
+using DrsGraph.Gateway.Observability;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -542,19 +543,33 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     private static partial void LogClientDisconnected(ILogger logger, PathString path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a possible CSRF {Method} request (Origin '{Origin}', Sec-Fetch-Site '{FetchSite}')")]
-    private static partial void LogCsrfRefused(ILogger logger, string method, StringValues origin, StringValues fetchSite);
+    private static partial void LogCsrfRefusedCore(ILogger logger, string method, CallerText.LogValue origin, CallerText.LogValue fetchSite);
+
+    // Header values and reasons quoting the caller's text (a Content-Type, an Origin) are escaped and cut short: a 30 KB
+    // Content-Type made a 30 KB line, and raw control characters in it wrote to the operator's terminal.
+    private static void LogCsrfRefused(ILogger logger, string method, StringValues origin, StringValues fetchSite) =>
+        LogCsrfRefusedCore(logger, method, new CallerText.LogValue(origin.ToString(), 200), new CallerText.LogValue(fetchSite.ToString(), 50));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused to send a GraphQL answer to {Path} larger than the {Ceiling}-byte response ceiling")]
     private static partial void LogResponseTooLarge(ILogger logger, long ceiling, PathString path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request ({Code}): {Reason}")]
-    private static partial void LogRequestRefused(ILogger logger, string? code, string reason);
+    private static partial void LogRequestRefusedCore(ILogger logger, string? code, CallerText.LogValue reason);
+
+    private static void LogRequestRefused(ILogger logger, string? code, string reason) =>
+        LogRequestRefusedCore(logger, code, new CallerText.LogValue(reason, 500));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL request with {Status}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, int status, string reason);
+    private static partial void LogRefusedCore(ILogger logger, int status, CallerText.LogValue reason);
+
+    private static void LogRefused(ILogger logger, int status, string reason) =>
+        LogRefusedCore(logger, status, new CallerText.LogValue(reason, 500));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused entry {Index} of a GraphQL batch ({Code}): {Reason}")]
-    private static partial void LogBatchEntryRefused(ILogger logger, int index, string? code, string reason);
+    private static partial void LogBatchEntryRefusedCore(ILogger logger, int index, string? code, CallerText.LogValue reason);
+
+    private static void LogBatchEntryRefused(ILogger logger, int index, string? code, string reason) =>
+        LogBatchEntryRefusedCore(logger, index, code, new CallerText.LogValue(reason, 500));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading a GraphQL request body from {RemoteAddress}: {Reason}")]
     private static partial void LogBodyNotRead(ILogger logger, System.Net.IPAddress? remoteAddress, string reason);

@@ -31,7 +31,9 @@ internal sealed partial class GraphQLWebSocketHandler<TSchema>(
         var origin = context.Request.Headers.Origin.ToString();
         if (origin.Length > 0 && !IsAllowedOrigin(context, origin))
         {
-            LogOriginRefused(logger, origin);
+            // Escaped and cut short: the header is the caller's text.
+            LogOriginRefused(logger, new Observability.CallerText.LogValue(origin, 200));
+
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
@@ -61,5 +63,5 @@ internal sealed partial class GraphQLWebSocketHandler<TSchema>(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL WebSocket from origin '{Origin}': not in Gateway:Security:Cors:AllowedOrigins")]
-    private static partial void LogOriginRefused(ILogger logger, string origin);
+    private static partial void LogOriginRefused(ILogger logger, Observability.CallerText.LogValue origin);
 }

@@ -10,6 +10,12 @@ namespace DrsGraph.Gateway.Observability;
 /// </summary>
 internal static class CallerText
 {
+    /// <summary>Caller text as a log line's argument: escaped and cut short when the line is written, only if it is.</summary>
+    internal readonly struct LogValue(string value, int maxLength)
+    {
+        public override string ToString() => Excerpt(value, maxLength);
+    }
+
     /// <summary><paramref name="value"/>'s first <paramref name="maxLength"/> characters, printable, with "…" when it was longer.</summary>
     public static string Excerpt(string value, int maxLength)
     {

@@ -37,6 +37,36 @@ public sealed class StubbedAnswerTests
         Assert.Equal("stubrequest0000000000000000000001", error.RequestId);
     }
 
+    /// <summary>A newline in DRS's code or request ID forged a log line of its own and reached callers' error codes; an escape sequence repainted the terminal.</summary>
+    [Theory]
+    [InlineData(500)]
+    [InlineData(401)]
+    [InlineData(200)]
+    public async Task Drs_text_with_control_characters_is_escaped_and_cut_short_in_errors_and_log_lines(int status)
+    {
+        var body = status == 200
+            ? $$"""{"count":1,"results":[{"id":"{{A}}","error_code":"DRS.M00289\nwarn: FORGED-ITEM","error_message":"gone\u001b[2J"}]}"""
+            : $$"""{"error_code":"DRS.M00004\nwarn: FORGED-CODE","error_msg":"boom\r\nwarn: FORGED-MSG","request_id":"rid\nwarn: FORGED-RID\u001b[31m{{new string('r', 300)}}"}""";
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, status, body));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var error = (await host.Client.GetStatusesAsync(Caller, [A]))[A].Error!;
+
+        Assert.DoesNotContain('\n', error.Code);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.DoesNotContain('\u001b', error.Message);
+        Assert.StartsWith(status == 200 ? @"DRS.M00289\u000Awarn: FORGED-ITEM" : @"DRS.M00004\u000Awarn: FORGED-CODE", error.Code, StringComparison.Ordinal);
+        if (status != 200)
+        {
+            Assert.StartsWith(@"rid\u000Awarn: FORGED-RID\u001B[31mrrr", error.RequestId, StringComparison.Ordinal);
+            Assert.True(error.RequestId!.Length < 200, error.RequestId);
+        }
+
+        var lines = host.Logs.Entries.Where(e => e.Category.StartsWith("DrsGraph", StringComparison.Ordinal)).Select(e => e.Message).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.False(line.Contains('\n', StringComparison.Ordinal) || line.Contains('\u001b', StringComparison.Ordinal), line));
+    }
+
     [Fact]
     public async Task One_item_with_an_unreadable_field_fails_only_that_job()
     {

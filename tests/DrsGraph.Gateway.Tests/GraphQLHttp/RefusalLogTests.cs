@@ -75,4 +75,22 @@ public sealed class RefusalLogTests(RefusalLogFixture fixture) : IClassFixture<R
         Assert.DoesNotContain(Secret, logs.All, StringComparison.Ordinal);
         Assert.DoesNotContain(QueryMarker, line, StringComparison.Ordinal);
     }
+
+    /// <summary>A header quoted in a refusal's line is the caller's text: a 30 KB Content-Type made a 30 KB line, and escape sequences in it reached the operator's terminal.</summary>
+    [Fact]
+    public async Task A_refused_content_type_is_logged_escaped_and_cut_short()
+    {
+        var logs = fixture.Gateway.Logs;
+        var before = logs.Entries.Count;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new ByteArrayContent("{}"u8.ToArray()) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "text/\u001b[31mRED\u001b[0m" + new string('x', 30_000));
+
+        using var response = await fixture.Gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var line = Assert.Single(logs.Entries.Skip(before), e => e.StartsWith("Information DrsGraph.", StringComparison.Ordinal));
+        Assert.DoesNotContain('\u001b', line);
+        Assert.Contains(@"\u001B[31mRED", line, StringComparison.Ordinal);
+        Assert.True(line.Length < 3000, $"{line.Length} characters");
+    }
 }
