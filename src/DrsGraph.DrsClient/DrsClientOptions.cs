@@ -58,7 +58,8 @@ public sealed class DrsClientOptions
     /// Content-Length and again while reading (chunked bodies declare none); a larger answer fails its
     /// call as <c>DRSGRAPH.RESPONSE_TOO_LARGE</c> (a protocol error: not retried, not cached).
     /// </summary>
-    [Range(65_536, 268_435_456)]
+    // long bounds (the double overload): the int overload threw OverflowException for a value past 2^31 instead of refusing it.
+    [Range(65_536L, 268_435_456L)]
     public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
 
     /// <summary>

@@ -27,7 +27,14 @@ using var lifetime = GatewayLifetime.Register();
 
 // The content root is the output folder: appsettings.json and the IDE's files are copied there,
 // so the gateway finds them whatever directory it is started from.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// A settings file that is not JSON (a trailing comma, an unclosed object) stops start-up in one line, exit code 1: it is
+// read here, before any logger exists, and was an unhandled exception with a stack trace (exit code 134).
+if (StartupValidation.TryCreateBuilder(args, out var builder) is { } unreadable)
+{
+    await Console.Error.WriteLineAsync(unreadable);
+    Environment.ExitCode = 1;
+    return;
+}
 lifetime.Use(builder);
 
 // A bad setting (a Drs:Endpoint that is no https URL, a Gateway:RequestTimeout of zero, ...) stops start-up with one

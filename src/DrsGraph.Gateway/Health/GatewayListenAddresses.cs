@@ -80,6 +80,12 @@ internal static partial class GatewayListenAddresses
                     return "cannot assign the address (it is not one of this machine's)";
                 case SocketException socket:
                     return socket.Message;
+                // Kestrel parses the addresses as it starts: "Invalid url: 'garbage'", which logged a stack trace and
+                // aborted the process (exit code 134).
+                case FormatException format:
+                    return $"not an address to listen on ({format.Message}; write it as http://host:port)";
+                case InvalidOperationException https when https.Message.Contains("HTTPS endpoint", StringComparison.Ordinal):
+                    return "https needs a server certificate (Kestrel:Certificates:Default), or terminate TLS in front of the gateway and listen on http";
                 default:
                     break;
             }

@@ -11,6 +11,31 @@ namespace DrsGraph.Gateway.Health;
 public static partial class StartupValidation
 {
     /// <summary>
+    /// The replica's builder (its settings read from appsettings.json, the environment and the command line, the content
+    /// root the output folder), or null and the one line that says why not: a settings file that is not JSON.
+    /// </summary>
+    public static string? TryCreateBuilder(string[] args, out WebApplicationBuilder builder)
+    {
+        try
+        {
+            builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+            return null;
+        }
+        catch (InvalidDataException unreadable)
+        {
+            builder = null!;
+            // The file's name, then what the JSON reader said and where (the innermost message has the line and byte).
+            var detail = "";
+            for (var cause = unreadable.InnerException; cause is not null; cause = cause.InnerException)
+            {
+                detail += $" {cause.Message}";
+            }
+
+            return Observability.CallerText.Printable($"crit: Start-up: {unreadable.Message}{detail} Not starting.");
+        }
+    }
+
+    /// <summary>
     /// Validates the settings of the replica <paramref name="builder"/> will build, on a copy composed by
     /// <paramref name="compose"/> (<see cref="GatewayCopy"/>), before the replica is composed: composing reads
     /// settings (the request budget, the schema's limits, the security pipeline) and would throw on a bad one with

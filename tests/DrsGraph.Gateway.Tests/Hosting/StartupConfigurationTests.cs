@@ -157,6 +157,7 @@ public sealed class StartupConfigurationTests
     /// </remarks>
     [Theory]
     [InlineData("Drs:Endpoint", "ftp://x", "Drs:Endpoint 'ftp://x' is not an absolute http(s) URL")]
+    [InlineData("Drs:MaxResponseBytes", "9999999999", "Drs:MaxResponseBytes is invalid: The field MaxResponseBytes must be between 65536 and 268435456")]
     [InlineData("Drs:Endpoint", "https://", "'https://' at 'Drs:Endpoint'")]
     [InlineData("Gateway:RequestTimeout", "00:00:00", "Gateway:RequestTimeout is invalid: The field RequestTimeout must be")]
     [InlineData("Gateway:RequestTimeout", "banana", "'banana' at 'Gateway:RequestTimeout'")]
@@ -289,6 +290,50 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// Kestrel parses its addresses as it starts: a malformed one, or https without a certificate, ended in "Hosting failed
+    /// to start" with a stack trace and an aborted process (exit code 134).
+    /// </remarks>
+    [Theory]
+    [InlineData("garbage", "garbage (from --urls): not an address to listen on (Invalid url: 'garbage'")]
+    [InlineData("https://127.0.0.1:0", "https://127.0.0.1:0 (from --urls): https needs a server certificate")]
+    public async Task The_real_program_with_an_address_it_cannot_listen_on_exits_1_with_one_line_saying_why(string address, string reason)
+    {
+        var (exitCode, output) = await RunToExitAsync(StartInfo(["--urls", address]));
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{output}");
+        Assert.Contains(reason, Assert.Single(output.Split('\n'), l => l.Contains("the gateway cannot listen on", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'), l => l.StartsWith("crit:", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+    }
+
+    /// <remarks>A settings file that is not JSON was read before any logger existed: an unhandled exception, exit code 134.</remarks>
+    [Fact]
+    public async Task The_real_program_with_a_settings_file_that_is_not_json_exits_1_with_one_line_naming_the_file()
+    {
+        var environment = "Broken" + Guid.NewGuid().ToString("N")[..8];
+        var file = Path.Combine(AppContext.BaseDirectory, $"appsettings.{environment}.json");
+        await File.WriteAllTextAsync(file, "{ \"Gateway\": { \"RequestTimeout\": \"00:00:10\", } ");
+        try
+        {
+            var start = StartInfo(["--urls", "http://127.0.0.1:0"]);
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+
+            var (exitCode, output) = await RunToExitAsync(start);
+
+            Assert.True(exitCode == 1, $"exit code {exitCode}:\n{output}");
+            var line = Assert.Single(output.Split('\n'), l => l.StartsWith("crit:", StringComparison.Ordinal));
+            Assert.Contains($"appsettings.{environment}.json", line, StringComparison.Ordinal);
+            Assert.Contains("Could not parse the JSON file", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <remarks>
