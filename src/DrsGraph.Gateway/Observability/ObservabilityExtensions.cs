@@ -117,8 +117,10 @@ public static class ObservabilityExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OtlpEndpointOptions>, OtlpEndpointValidation>());
 
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured : DefaultServiceName;
+        // The deploy files name each replica (gateway-1, the pod's name); without it, the host name (a container's ID).
+        var instance = builder.Configuration["OTEL_SERVICE_INSTANCE_ID"] is { Length: > 0 } named ? named : Environment.MachineName;
         var otel = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName))
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: instance))
             .WithMetrics(metrics => metrics
                 .AddMeter(GatewayTelemetry.MeterName, DrsClientTelemetry.MeterName)
                 // Resilience events (retries, circuit opened) from the DRS client's pipeline.
