@@ -44,6 +44,13 @@ public sealed record DrsError(string Code, string Message, DrsErrorKind Kind, in
 
     /// <summary>True when asking again later may succeed; such errors are never cached.</summary>
     public bool IsTransient => Kind is DrsErrorKind.Unavailable or DrsErrorKind.Timeout or DrsErrorKind.Throttled or DrsErrorKind.Protocol;
+
+    /// <summary>
+    /// True for an outage (5xx, timeout, throttling, open circuit): a cache may answer with its last value, marked stale.
+    /// Not for a protocol error, transient as it may be: a redirect or a 200 HTML page is what an auth proxy answers a
+    /// revoked token with, and must not be papered over with data for minutes.
+    /// </summary>
+    public bool IsOutage => Kind is DrsErrorKind.Unavailable or DrsErrorKind.Timeout or DrsErrorKind.Throttled;
 }
 
 /// <summary>Codes of errors the client raises itself (DRS's own codes are passed through unchanged).</summary>

@@ -345,13 +345,13 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     /// <summary>
-    /// A refresh skipped Redis; when DRS then failed transiently for jobs memory has no fallback for (with Redis
+    /// A refresh skipped Redis; when DRS then was out for jobs memory has no fallback for (with Redis
     /// up, memory holds only what was asked twice), Redis's entries become their fallback. Healthy polls cost no MGET.
     /// </summary>
     private async Task<List<Claim<T>>> WithSharedFallbacksAsync<T>(CachedField<T> field, List<Claim<T>> claims, IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers, string region, DateTimeOffset now)
         where T : class
     {
-        var needing = claims.Where(c => c.Stale is null && answers.TryGetValue(c.Id, out var answer) && answer.Error is { IsTransient: true }).ToList();
+        var needing = claims.Where(c => c.Stale is null && answers.TryGetValue(c.Id, out var answer) && answer.Error is { IsOutage: true }).ToList();
         var stored = needing.Count == 0 ? null : await _tiers.ReadSharedAsync(field, [.. needing.Select(c => c.Key)], region, now, _stopping.Token);
         if (stored is null)
         {

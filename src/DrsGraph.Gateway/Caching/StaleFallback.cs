@@ -4,7 +4,7 @@ using DrsGraph.Gateway.Jobs;
 namespace DrsGraph.Gateway.Caching;
 
 /// <summary>
-/// Stale-on-error: when DRS fails transiently, an expired value still within its grace period
+/// Stale-on-error: when DRS is out (5xx, timeout, throttling, open circuit; <see cref="DrsError.IsOutage"/>), an expired value still within its grace period
 /// (<see cref="JobCacheOptions.StaleGrace"/>) is served with <see cref="Freshness.Stale"/> set, instead of the error.
 /// </summary>
 internal static class StaleFallback
@@ -20,8 +20,8 @@ internal static class StaleFallback
     public static bool TryServe<T>(DrsError error, JobCacheEntry<T>? fallback, DateTimeOffset now, out DrsResult<Fetched<T>> answer)
         where T : class
     {
-        // Only transient trouble gets the stale value: a 401/403 must never be papered over with data.
-        if (error.IsTransient && fallback is { } stale && stale.CanServeStaleAt(now))
+        // Only an outage gets the stale value: a 401/403, a redirect or a login page must never be papered over with data.
+        if (error.IsOutage && fallback is { } stale && stale.CanServeStaleAt(now))
         {
             answer = stale.ToAnswer(stale: true);
             return true;

@@ -328,6 +328,32 @@ public sealed class CachingJobDataSourceTests : IDisposable
         Assert.InRange(cache.MemoryStatistics!.CurrentEstimatedSize!.Value, 1, 1024 * 1024);
     }
 
+    /// <summary>
+    /// Only an outage gets the stale value. A redirect or a 200 login page is what an auth proxy answers a revoked token
+    /// with; served stale, the token kept reading cached jobs for StaleGrace.
+    /// </summary>
+    [Theory]
+    [InlineData(DrsErrorKind.Protocol, 302, false)]
+    [InlineData(DrsErrorKind.Protocol, 200, false)]
+    [InlineData(DrsErrorKind.Unavailable, 503, true)]
+    [InlineData(DrsErrorKind.Timeout, null, true)]
+    [InlineData(DrsErrorKind.Throttled, 429, true)]
+    public async Task Only_an_outage_is_answered_with_the_stale_value(DrsErrorKind kind, int? status, bool servedStale)
+    {
+        var clock = new FakeTimeProvider();
+        var upstream = new CountingUpstream();
+        using var cache = Cache(CachePartition.Token, upstream, clock: clock);
+        var ids = Ids(0, 3);
+        await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        upstream.FailWith = new DrsError("X.1", "failed", kind, status);
+        var answers = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+
+        Assert.All(ids, id => Assert.Equal(servedStale, answers[id].Value is { Freshness.Stale: true }));
+        Assert.All(ids, id => Assert.Equal(!servedStale, answers[id].Error is { Code: "X.1" }));
+    }
+
     [Fact]
     public async Task An_entry_past_its_stale_limit_leaves_the_memory_level_when_read_and_is_never_served()
     {
@@ -405,6 +431,9 @@ public sealed class CachingJobDataSourceTests : IDisposable
         /// <summary>Answers 503 (transient) instead of a status.</summary>
         public bool Failing { get; set; }
 
+        /// <summary>Answers this error instead of a status (instead of the 503 when <see cref="Failing"/>).</summary>
+        public DrsError? FailWith { get; set; }
+
         /// <summary>Puts each job's ID in its answer (as the error message), so an answer given to the wrong job shows.</summary>
         public bool NamesJobs { get; init; }
 
@@ -412,8 +441,8 @@ public sealed class CachingJobDataSourceTests : IDisposable
         {
             Interlocked.Increment(ref _calls);
             Interlocked.Add(ref _asked, jobIds.Count);
-            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>>(jobIds.ToDictionary(id => id, id => Failing
-                ? DrsResult<Fetched<JobStatusInfo>>.Failure(new DrsError("APIGW.0503", "Service unavailable.", DrsErrorKind.Unavailable, 503))
+            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>>(jobIds.ToDictionary(id => id, id => Failing || FailWith is not null
+                ? DrsResult<Fetched<JobStatusInfo>>.Failure(FailWith ?? new DrsError("APIGW.0503", "Service unavailable.", DrsErrorKind.Unavailable, 503))
                 : DrsResult<Fetched<JobStatusInfo>>.Success(new Fetched<JobStatusInfo>(NamesJobs ? Running with { ErrorMessage = id } : Running, null))));
         }
 
