@@ -24,7 +24,7 @@ namespace DrsGraph.Gateway.Caching;
 /// the finished fetch rather than missing both levels.
 /// </para>
 /// </remarks>
-public sealed class CachingJobDataSource : IJobDataSource, IDisposable
+public sealed class CachingJobDataSource : IJobDataSource, IStaleJobSource, IDisposable
 {
     private readonly IJobDataSource _inner;
     private readonly JobCacheKeys _keys;
@@ -137,6 +137,43 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
         }
 
         return true;
+    }
+
+    public IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>> HeldStatuses(DrsCaller caller, IReadOnlyList<string> jobIds) => Held(_status, caller, jobIds);
+
+    public IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>> HeldProgress(DrsCaller caller, IReadOnlyList<string> jobIds) => Held(_progress, caller, jobIds);
+
+    public IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>> HeldDetails(DrsCaller caller, IReadOnlyList<string> jobIds) => Held(_detail, caller, jobIds);
+
+    /// <summary>
+    /// What memory holds for the jobs when a budget ran out waiting for DRS (<see cref="IStaleJobSource"/>): a fresh value
+    /// (stored meanwhile) as it is, an expired one within StaleGrace marked stale (counted as stale); nothing else.
+    /// </summary>
+    private Dictionary<string, DrsResult<Fetched<T>>> Held<T>(CachedField<T> field, DrsCaller caller, IReadOnlyList<string> jobIds)
+        where T : class
+    {
+        var scope = _keys.KeyScopeOf(caller);
+        var now = _clock.GetUtcNow();
+        var held = new Dictionary<string, DrsResult<Fetched<T>>>(StringComparer.Ordinal);
+        foreach (var id in jobIds)
+        {
+            if (held.ContainsKey(id) || _tiers.InMemory<T>(new JobKey(scope, field.Name, id)) is not { } entry)
+            {
+                continue;
+            }
+
+            if (entry.IsFreshAt(now))
+            {
+                held[id] = entry.ToAnswer(stale: false);
+            }
+            else if (entry.CanServeStaleAt(now))
+            {
+                held[id] = entry.ToAnswer(stale: true);
+                _metrics.Stale(field.Name, caller.Region);
+            }
+        }
+
+        return held;
     }
 
     /// <summary>Entries and estimated bytes in the memory level now (also published as metrics); null once disposed.</summary>
@@ -427,8 +464,14 @@ public sealed class CachingJobDataSource : IJobDataSource, IDisposable
     }
 
     /// <summary>The cache as a data source that refreshes instead of reading fresh entries (<see cref="Refreshing"/>).</summary>
-    private sealed class RefreshingView(CachingJobDataSource cache) : IJobDataSource
+    private sealed class RefreshingView(CachingJobDataSource cache) : IJobDataSource, IStaleJobSource
     {
+        public IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>> HeldStatuses(DrsCaller caller, IReadOnlyList<string> jobIds) => cache.HeldStatuses(caller, jobIds);
+
+        public IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>> HeldProgress(DrsCaller caller, IReadOnlyList<string> jobIds) => cache.HeldProgress(caller, jobIds);
+
+        public IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>> HeldDetails(DrsCaller caller, IReadOnlyList<string> jobIds) => cache.HeldDetails(caller, jobIds);
+
         public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
             cache.GetAsync(cache._status, caller, jobIds, cache._inner.GetStatusesAsync, refresh: true, cancellationToken);
 

@@ -17,23 +17,25 @@ namespace DrsGraph.Gateway.DataSources;
 public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestBudget budget, ILogger<BudgetedJobDataSource> logger) : IJobDataSource
 {
     public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        WithinBudgetAsync(jobIds, token => inner.GetStatusesAsync(caller, jobIds, token), cancellationToken);
+        WithinBudgetAsync(jobIds, token => inner.GetStatusesAsync(caller, jobIds, token), inner is IStaleJobSource cache ? cache.HeldStatuses : null, caller, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        WithinBudgetAsync(jobIds, token => inner.GetProgressAsync(caller, jobIds, token), cancellationToken);
+        WithinBudgetAsync(jobIds, token => inner.GetProgressAsync(caller, jobIds, token), inner is IStaleJobSource cache ? cache.HeldProgress : null, caller, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        WithinBudgetAsync(jobIds, token => inner.GetDetailsAsync(caller, jobIds, token), cancellationToken);
+        WithinBudgetAsync(jobIds, token => inner.GetDetailsAsync(caller, jobIds, token), inner is IStaleJobSource cache ? cache.HeldDetails : null, caller, cancellationToken);
 
     private async Task<IReadOnlyDictionary<string, DrsResult<T>>> WithinBudgetAsync<T>(
         IReadOnlyList<string> jobIds,
         Func<CancellationToken, Task<IReadOnlyDictionary<string, DrsResult<T>>>> fetch,
+        Func<DrsCaller, IReadOnlyList<string>, IReadOnlyDictionary<string, DrsResult<T>>>? held,
+        DrsCaller caller,
         CancellationToken cancellationToken)
         where T : class
     {
         if (budget.Expired.IsCancellationRequested)
         {
-            return TimedOut<T>(jobIds);
+            return TimedOut(jobIds, held?.Invoke(caller, jobIds));
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Expired);
@@ -44,12 +46,14 @@ public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestB
         }
         catch (OperationCanceledException) when (budget.Expired.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            LogBudgetExhausted(logger, budget.Budget.TotalSeconds, jobIds.Count);
-            return TimedOut<T>(jobIds);
+            // What the cache holds still answers, marked stale when past its TTL, as on any other DRS failure.
+            var answered = held?.Invoke(caller, jobIds);
+            LogBudgetExhausted(logger, budget.Budget.TotalSeconds, jobIds.Count - (answered?.Count ?? 0), answered?.Count ?? 0);
+            return TimedOut(jobIds, answered);
         }
     }
 
-    private Dictionary<string, DrsResult<T>> TimedOut<T>(IReadOnlyList<string> jobIds)
+    private Dictionary<string, DrsResult<T>> TimedOut<T>(IReadOnlyList<string> jobIds, IReadOnlyDictionary<string, DrsResult<T>>? held)
         where T : class
     {
         var error = new DrsError(
@@ -59,12 +63,12 @@ public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestB
         var results = new Dictionary<string, DrsResult<T>>(jobIds.Count, StringComparer.Ordinal);
         foreach (var id in jobIds)
         {
-            results[id] = DrsResult<T>.Failure(error);
+            results[id] = held is not null && held.TryGetValue(id, out var kept) ? kept : DrsResult<T>.Failure(error);
         }
 
         return results;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The {BudgetSeconds} s request budget ran out while {IdCount} job IDs were still waiting for DRS; they answer UPSTREAM_TIMEOUT")]
-    private static partial void LogBudgetExhausted(ILogger logger, double budgetSeconds, int idCount);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {BudgetSeconds} s request budget ran out while {IdCount} job IDs were still waiting for DRS; they answer UPSTREAM_TIMEOUT ({HeldCount} more answered from the cache)")]
+    private static partial void LogBudgetExhausted(ILogger logger, double budgetSeconds, int idCount, int heldCount);
 }

@@ -162,6 +162,41 @@ public sealed class JobCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.All(expired.Errors, e => Assert.Equal("UPSTREAM_UNAVAILABLE", e!["extensions"]!["code"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// DRS stalls: the request budget runs out before DRS's own timeout, and the fields waiting then got UPSTREAM_TIMEOUT
+    /// although the cache held their last values within StaleGrace (the budget answered without asking the cache).
+    /// </summary>
+    [Fact]
+    public async Task When_the_request_budget_runs_out_on_a_stalled_drs_the_cached_values_are_served_stale()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, settings: new Dictionary<string, string?> { ["Gateway:RequestTimeout"] = "00:00:01.500" });
+        var ids = await fixture.CreateJobsAsync(2);
+        var cached = await fixture.CreateJobsAsync(1);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList([.. cached, .. ids])}) {{ status statusFreshness {{ stale }} progress {{ percent freshness {{ stale }} }} }} }}";
+        (await gateway.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(cached)}) {{ status progress {{ percent }} }} }}", CacheFixture.TokenA)).AssertNoErrors();
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        await fixture.SetFaultsAsync(new { hangRate = 1.0 });
+        GraphQLAnswer answer;
+        try
+        {
+            answer = await gateway.QueryAsync(query, CacheFixture.TokenA);
+        }
+        finally
+        {
+            await fixture.ClearFaultsAsync();
+        }
+
+        // The cached job: both fields stale. The two never cached: the budget's timeout on each field.
+        var jobs = answer.Data!["jobs"]!.AsArray();
+        Assert.True(jobs[0]!["statusFreshness"]!["stale"]!.GetValue<bool>());
+        Assert.True(jobs[0]!["progress"]!["freshness"]!["stale"]!.GetValue<bool>());
+        Assert.All(answer.Errors, e => Assert.Equal("UPSTREAM_TIMEOUT", e!["extensions"]!["code"]!.GetValue<string>()));
+        Assert.DoesNotContain(answer.Errors, e => e!["path"]![1]!.GetValue<int>() == 0);
+        Assert.NotEmpty(answer.Errors);
+    }
+
     [Fact]
     public async Task A_token_drs_refuses_on_the_project_never_gets_what_another_token_cached()
     {
