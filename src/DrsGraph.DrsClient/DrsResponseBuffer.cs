@@ -26,6 +26,15 @@ internal sealed class DrsResponseBuffer(IOptionsMonitor<DrsClientOptions> option
         var response = await base.SendAsync(request, cancellationToken);
         try
         {
+            if ((int)response.StatusCode is >= 300 and < 400)
+            {
+                // A redirect is refused by its status alone (never followed, never retried): what it carries is not
+                // read. A redirect declaring a megabyte and never sending it held the call for three attempt timeouts.
+                response.Content.Dispose();
+                response.Content = new BufferedBody([]);
+                return response;
+            }
+
             var limit = options.CurrentValue.MaxResponseBytes;
             if (response.Content.Headers.ContentLength is { } declared && declared > limit)
             {

@@ -46,6 +46,32 @@ public sealed class RedirectAndDepthTests
     }
 
     /// <remarks>
+    /// The body was read before the status was looked at: a redirect declaring a megabyte and sending none held the
+    /// call for three attempt timeouts (UPSTREAM_TIMEOUT, the redirect never named), one declaring 100 MB failed as
+    /// RESPONSE_TOO_LARGE.
+    /// </remarks>
+    [Theory]
+    [InlineData(1_000_000L)]
+    [InlineData(100_000_000L)]
+    public async Task A_redirect_fails_as_a_redirect_without_its_body_being_read(long declared)
+    {
+        await using var stub = await StubDrs.StartAsync(async (_, context) =>
+        {
+            context.Response.StatusCode = 302;
+            context.Response.Headers.Location = "https://elsewhere.example/v3/";
+            context.Response.ContentLength = declared;
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+
+        Assert.Single(stub.Requests);
+        Assert.Equal(DrsErrorCodes.Redirected, batch[A].Error?.Code);
+    }
+
+    /// <remarks>
     /// Not retried, it did not count for the breaker either: an endpoint redirecting every call made every caller
     /// wait for its answer, over and over, instead of failing at once.
     /// </remarks>
