@@ -141,7 +141,9 @@ internal static class DrsResponseReader
                     var list = obj.Deserialize(DrsWireJsonContext.Default.JobListResponseWire);
                     if (list is { TotalRecord: >= 0 })
                     {
-                        return (list with { Jobs = [.. list.Jobs!.Where(j => j is { Id.Length: > 0 })] }, null, null);
+                        // Only items naming a job by a DRS job ID: one that names none ("../../etc/passwd") would reach
+                        // callers as a job, and its other fields would be refused as the caller's INVALID_JOB_ID.
+                        return (list with { Jobs = [.. list.Jobs!.Where(j => j is { Id: { } id } && DrsClient.IsValidJobId(id))] }, null, null);
                     }
 
                     unreadable = "no total_record";

@@ -82,6 +82,6 @@ public sealed class DrsJobListSource(IDrsClient client) : IJobListSource
         Direction = string.IsNullOrEmpty(wire.JobDirection) ? null : wire.JobDirection,
         TaskType = JobMapper.ParseTaskMode(wire.TaskType),
         RawTaskType = string.IsNullOrEmpty(wire.TaskType) ? null : wire.TaskType,
-        Children = wire.Children is { Count: > 0 } children ? [.. children.Where(c => c is { Id.Length: > 0 }).Select(ToEntry)] : [],
+        Children = wire.Children is { Count: > 0 } children ? [.. children.Where(c => c is { Id: { } id } && DrsGraph.DrsClient.DrsClient.IsValidJobId(id)).Select(ToEntry)] : [],
     };
 }

@@ -227,8 +227,11 @@ public static class JobMapper
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
             : null;
 
-    /// <summary>"94%", "94" or "94.5" to 94.5; null when absent or unreadable.</summary>
-    public static double? ParsePercent(string? raw) => ParseDouble(raw?.Trim().TrimEnd('%'));
+    /// <summary>
+    /// "94%", "94" or "94.5" to 94.5; null when absent, unreadable or outside 0..100 (the schema promises a percentage,
+    /// and "-5", "150" or "1e20" from a broken upstream were answered as they came).
+    /// </summary>
+    public static double? ParsePercent(string? raw) => ParseDouble(raw?.Trim().TrimEnd('%')) is { } value && value is >= 0 and <= 100 ? value : null;
 
     private static double? ParseDouble(string? raw) =>
         double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;

@@ -117,6 +117,21 @@ public sealed class StubbedAnswerTests
         Assert.All(batch.Results.Values, r => Assert.True(r.Error?.Code == DrsErrorCodes.UnreadableResponse, $"{what}: {r.Error?.Code ?? "a value"}"));
     }
 
+    /// <summary>An item naming no DRS job ID reached callers as a job, its other fields refused as their own INVALID_JOB_ID.</summary>
+    [Fact]
+    public async Task List_items_that_name_no_drs_job_id_are_left_out()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"total_record":4,"jobs":[{"id":"{{A}}","status":"CONFIGURATION"},{"id":"../../etc/passwd","status":"CONFIGURATION"},
+              {"id":"","status":"CONFIGURATION"},{"status":"CONFIGURATION"}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var list = await host.Client.ListJobsAsync(Caller, new JobListPageRequest(new JobListQuery("migration"), 1, 10));
+
+        Assert.Equal([A], list.Value!.Jobs.Select(j => j.Id));
+    }
+
     [Fact]
     public async Task A_success_status_with_a_drs_error_body_is_a_protocol_error_that_keeps_what_drs_said()
     {

@@ -29,6 +29,19 @@ public sealed class JobMapperTests
         Assert.Equal([new ProgressPhase("struct", ProgressPhaseKind.Structure, 94, null), new ProgressPhase("data", ProgressPhaseKind.Data, 100, null)], progress.Phases);
     }
 
+    [Theory]
+    [InlineData("94%", 94.0)]
+    [InlineData("0", 0.0)]
+    [InlineData("100", 100.0)]
+    [InlineData("99.5", 99.5)]
+    [InlineData("-5", null)]
+    [InlineData("150", null)]
+    [InlineData("99999999999999999999", null)]
+    [InlineData("NaN", null)]
+    [InlineData("soon", null)]
+    public void A_percent_outside_0_to_100_is_not_one(string raw, double? expected) =>
+        Assert.Equal(expected, JobMapper.ParsePercent(raw));
+
     [Fact]
     public void Epoch_millisecond_strings_become_utc_times()
     {
