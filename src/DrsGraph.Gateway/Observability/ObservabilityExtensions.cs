@@ -84,17 +84,43 @@ public static class ObservabilityExtensions
         public const string SectionName = OtlpEndpointKey;
 
         public string? Endpoint { get; set; }
+
+        /// <summary><c>OTEL_EXPORTER_OTLP_PROTOCOL</c>.</summary>
+        public string? Protocol { get; set; }
+
+        /// <summary><c>OTEL_EXPORTER_OTLP_HEADERS</c>.</summary>
+        public string? Headers { get; set; }
     }
 
-    /// <summary>Refuses an OTLP endpoint the exporter cannot send to: anything but an absolute http(s) URL.</summary>
+    /// <summary>
+    /// Refuses OTLP settings the exporter cannot use: an endpoint that is no absolute http(s) URL, a protocol it does not
+    /// speak (accepted without a word, then nothing exported), headers that are not <c>key=value</c> pairs (the exporter
+    /// threw as the gateway started: a stack trace and exit code 134).
+    /// </summary>
     private sealed class OtlpEndpointValidation : IValidateOptions<OtlpEndpointOptions>
     {
-        public ValidateOptionsResult Validate(string? name, OtlpEndpointOptions options) =>
-            string.IsNullOrWhiteSpace(options.Endpoint) || ServiceIdentity.ServiceIdentityOptions.IsHttpUrl(options.Endpoint)
-                ? ValidateOptionsResult.Success
-                : ValidateOptionsResult.Fail(
-                    $"{OtlpEndpointKey} '{options.Endpoint}' is not an absolute http(s) URL: set the collector's address " +
+        private static readonly string[] Protocols = ["grpc", "http/protobuf"];
+
+        public ValidateOptionsResult Validate(string? name, OtlpEndpointOptions options)
+        {
+            if (!string.IsNullOrWhiteSpace(options.Endpoint) && !ServiceIdentity.ServiceIdentityOptions.IsHttpUrl(options.Endpoint))
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{OtlpEndpointKey} '{CallerText.Excerpt(options.Endpoint, 200)}' is not an absolute http(s) URL: set the collector's address " +
                     "(http://collector:4317 for grpc, http://collector:4318 for http/protobuf), or leave it unset to export nothing.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(options.Protocol) && !Protocols.Contains(options.Protocol.Trim(), StringComparer.Ordinal))
+            {
+                return ValidateOptionsResult.Fail(
+                    $"OTEL_EXPORTER_OTLP_PROTOCOL '{CallerText.Excerpt(options.Protocol, 50)}' is not one the exporter speaks: {string.Join(" or ", Protocols)} (default grpc).");
+            }
+
+            // Never quoted: the headers carry the collector's credentials.
+            return !AreHeaders(options.Headers)
+                ? ValidateOptionsResult.Fail("OTEL_EXPORTER_OTLP_HEADERS is not a comma-separated list of headers, each a name, '=' and its value; its value is not repeated here (it may hold the collector's credentials).")
+                : ValidateOptionsResult.Success;
+        }
     }
 
     /// <summary>
@@ -112,7 +138,12 @@ public static class ObservabilityExtensions
         // A malformed endpoint (not-a-url, a bare host:port) started the gateway as usual, and the exporter then
         // dropped every trace, metric and log line without a word: refused at start-up instead, in one line.
         services.AddOptions<OtlpEndpointOptions>()
-            .Configure<IConfiguration>(static (options, configuration) => options.Endpoint = configuration[OtlpEndpointKey])
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                options.Endpoint = configuration[OtlpEndpointKey];
+                options.Protocol = configuration["OTEL_EXPORTER_OTLP_PROTOCOL"];
+                options.Headers = configuration["OTEL_EXPORTER_OTLP_HEADERS"];
+            })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OtlpEndpointOptions>, OtlpEndpointValidation>());
 
@@ -182,7 +213,15 @@ public static class ObservabilityExtensions
         return app;
     }
 
-    private static bool IsOtlpEnabled(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
+    // Headers the exporter cannot read leave OTLP off: its logger provider threw while the gateway was being composed,
+    // before start-up validation could refuse them in one line (OtlpEndpointValidation).
+    private static bool IsOtlpEnabled(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]) && AreHeaders(configuration["OTEL_EXPORTER_OTLP_HEADERS"]);
+
+    /// <summary>Comma-separated <c>key=value</c> pairs, or nothing, as the OTLP exporter reads them.</summary>
+    private static bool AreHeaders(string? headers) =>
+        (headers ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .All(pair => pair.IndexOf('=', StringComparison.Ordinal) > 0);
 
     private static bool IsOperationsPath(PathString path) =>
         path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments(HealthExtensions.BasePath, StringComparison.OrdinalIgnoreCase);

@@ -158,6 +158,8 @@ public sealed class StartupConfigurationTests
     [Theory]
     [InlineData("Drs:Endpoint", "ftp://x", "Drs:Endpoint 'ftp://x' is not an absolute http(s) URL")]
     [InlineData("Drs:MaxResponseBytes", "9999999999", "Drs:MaxResponseBytes is invalid: The field MaxResponseBytes must be between 65536 and 268435456")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon", "OTEL_EXPORTER_OTLP_PROTOCOL 'carrier-pigeon' is not one the exporter speaks: grpc or http/protobuf")]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "garbage", "OTEL_EXPORTER_OTLP_HEADERS is not a comma-separated list of headers")]
     [InlineData("Drs:Endpoint", "https://", "'https://' at 'Drs:Endpoint'")]
     [InlineData("Gateway:RequestTimeout", "00:00:00", "Gateway:RequestTimeout is invalid: The field RequestTimeout must be")]
     [InlineData("Gateway:RequestTimeout", "banana", "'banana' at 'Gateway:RequestTimeout'")]
@@ -308,6 +310,15 @@ public sealed class StartupConfigurationTests
         Assert.Single(output.Split('\n'), l => l.StartsWith("crit:", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+    }
+
+    /// <remarks>With an endpoint, the OTLP exporter read the headers while the gateway was composed and threw: exit code 134.</remarks>
+    [Fact]
+    public async Task The_real_program_with_otlp_headers_it_cannot_read_exits_1_with_one_line_that_does_not_repeat_them()
+    {
+        var (exitCode, output) = await RunToExitAsync(StartInfo(["--urls", "http://127.0.0.1:0", "--OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9", "--OTEL_EXPORTER_OTLP_HEADERS=s3cret-pw"]));
+
+        AssertRefusedInOneLine(exitCode, output, "OTEL_EXPORTER_OTLP_HEADERS is not a comma-separated list of headers");
     }
 
     /// <remarks>A settings file that is not JSON was read before any logger existed: an unhandled exception, exit code 134.</remarks>
