@@ -245,13 +245,20 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !contentType.MediaType.Equals(GraphQLMediaTypes.Json, StringComparison.OrdinalIgnoreCase))
         {
-            return PostBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not supported; send '{GraphQLMediaTypes.Json}'.");
+            return PostBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Content-Type '{CallerText.Excerpt(request.ContentType ?? "", 100)}' is not supported; send '{GraphQLMediaTypes.Json}'.");
+        }
+
+        // A compressed body was read as text and refused as "not valid UTF-8" (400); RFC 9110 answers an unsupported
+        // content coding with 415.
+        if (request.Headers.ContentEncoding.ToString() is { Length: > 0 } coding && !coding.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return PostBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{CallerText.Excerpt(coding, 50)}' is not supported; send the body uncompressed.");
         }
 
         // RFC 9110 allows the parameter quoted: charset="utf-8" is UTF-8 too.
         if (contentType.Charset.HasValue && !HeaderUtilities.RemoveQuotes(contentType.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
-            return PostBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Charset '{contentType.Charset}' is not supported; send UTF-8.");
+            return PostBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Charset '{CallerText.Excerpt(contentType.Charset.ToString(), 50)}' is not supported; send UTF-8.");
         }
 
         byte[]? body;

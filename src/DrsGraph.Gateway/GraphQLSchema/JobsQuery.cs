@@ -94,5 +94,5 @@ public sealed class JobsQuery : ObjectGraphType
     private static bool IsJobId(string? id) => id is not null && DrsClient.DrsClient.IsValidJobId(id);
 
     private static ExecutionError InvalidId(string id) =>
-        new($"'{CallerText.Excerpt(id, 64)}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).") { Code = GatewayErrorCodes.InvalidJobId };
+        new($"'{CallerText.Excerpt(id, 64)}' is not a DRS job ID (expected 8-4-4-4-12 lower-case letters and digits, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).") { Code = GatewayErrorCodes.InvalidJobId };
 }

@@ -21,6 +21,12 @@ public static class UnknownSettings
     public static readonly IReadOnlyList<string> OwnSections = ["Gateway", "Drs", "GraphQL", "Emulator"];
 
     /// <summary>
+    /// Sections a key one letter away from is refused: ours, and ConnectionStrings (whose Redis entry the gateway reads;
+    /// <c>ConnectionString:Redis</c> ran without Redis without a word).
+    /// </summary>
+    private static readonly string[] NearMissSections = [.. OwnSections, "ConnectionStrings"];
+
+    /// <summary>
     /// Documented former names still read (<see cref="Limits.QueryLimitOptions.LegacyMaxIdsPerFieldKey"/>), each with the
     /// key that replaced it; a refusal that blames the new key names the old one when only the old one is set.
     /// </summary>
@@ -65,7 +71,7 @@ public static class UnknownSettings
             if (!OwnSections.Contains(segments[0], StringComparer.OrdinalIgnoreCase))
             {
                 // Only a section with keys below it: a bare name (an environment variable such as PATH) is not one.
-                if (segments.Length > 1 && OwnSections.FirstOrDefault(own => Distance(own.ToUpperInvariant(), segments[0].ToUpperInvariant()) <= 1) is { } meant)
+                if (segments.Length > 1 && NearMissSections.FirstOrDefault(own => Distance(own.ToUpperInvariant(), segments[0].ToUpperInvariant()) == 1) is { } meant)
                 {
                     lines.Add($"{key} is not a setting of the gateway (did you mean {string.Join(':', segments[1..].Prepend(meant))}?): a section named one letter away from {meant}: is refused rather than ignored.");
                 }

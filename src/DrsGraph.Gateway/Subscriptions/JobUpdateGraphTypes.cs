@@ -144,7 +144,7 @@ public sealed class JobsSubscription : ObjectGraphType
             {
                 // One bad ID refuses the whole subscription: there is no position to put a null at.
                 throw GatewayErrors.Create(GatewayErrorCodes.InvalidJobId,
-                    $"'{CallerText.Excerpt(id, 64)}' is not a DRS job ID (expected 8-4-4-4-12 characters, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).");
+                    $"'{CallerText.Excerpt(id, 64)}' is not a DRS job ID (expected 8-4-4-4-12 lower-case letters and digits, e.g. 9a470239-2308-4bb5-a6bc-1040402fjb21).");
             }
 
             if (seen.Add(id))

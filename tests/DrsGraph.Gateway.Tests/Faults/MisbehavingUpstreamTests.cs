@@ -256,7 +256,10 @@ public sealed class MisbehavingUpstreamTests
         await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.With(
             GatewayRig.FastFaults,
             ("Drs:Resilience:AttemptTimeout:Timeout", "00:00:00.300"),
-            ("Drs:Resilience:TotalRequestTimeout:Timeout", "00:00:02")));
+            // Room for three 300 ms attempts per call even on a loaded machine (a 2 s total and the 3 s request budget
+            // once cut a call to two attempts in CI).
+            ("Drs:Resilience:TotalRequestTimeout:Timeout", "00:00:05"),
+            ("Gateway:RequestTimeout", "00:00:08")));
 
         var answer = await rig.QueryAsync(StatusAndDetailQuery);
 

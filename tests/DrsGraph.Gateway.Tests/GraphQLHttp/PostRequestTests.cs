@@ -196,6 +196,22 @@ public sealed class PostRequestTests(DefaultHostFixture fixture) : IClassFixture
         Assert.Equal($$$"""{"errors":[{"message":"{{{message}}}","extensions":{"code":"UNSUPPORTED_MEDIA_TYPE","codes":["UNSUPPORTED_MEDIA_TYPE"]}}]}""", answer.Body);
     }
 
+    /// <summary>A gzip body was read as text and refused as "not valid UTF-8" (400); RFC 9110 answers a content coding it does not take with 415.</summary>
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate, br")]
+    public async Task A_compressed_body_is_415(string coding)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new ByteArrayContent([0x1f, 0x8b, 0x08, 0x00]) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", Json);
+        request.Content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
+
+        var answer = await _client.SendWithAsync(request, GraphQLResponseJson);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, answer.Status);
+        Assert.Contains("send the body uncompressed", answer.Body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Other_http_methods_are_405_with_allow_listing_the_supported_ones()
     {

@@ -64,6 +64,7 @@ public sealed partial class UnknownSettingsTests
     [InlineData("Gatway:RequestTimeout", "Gatway:RequestTimeout is not a setting of the gateway (did you mean Gateway:RequestTimeout?)")]
     [InlineData("GraphQl2:Http:EnableIde", "GraphQl2:Http:EnableIde is not a setting of the gateway (did you mean GraphQL:Http:EnableIde?)")]
     [InlineData("Emulatr:TimeScale", "Emulatr:TimeScale is not a setting of the gateway (did you mean Emulator:TimeScale?)")]
+    [InlineData("ConnectionString:Redis", "ConnectionString:Redis is not a setting of the gateway (did you mean ConnectionStrings:Redis?)")]
     public void An_unknown_key_is_named_with_the_key_meant_when_one_is_close(string key, string line)
     {
         var found = Assert.Single(UnknownSettings.Find([key]));
@@ -73,6 +74,7 @@ public sealed partial class UnknownSettingsTests
 
     [Theory]
     [InlineData("GraphQL:Http:EnableIDE")]
+    [InlineData("connectionstrings:redis")]
     [InlineData("gateway:cache:statusttl")]
     [InlineData("Gateway:Jobs:MaxIdsPerField")]
     [InlineData("Drs:Regions:EU-NL:DefaultProjectId")]
