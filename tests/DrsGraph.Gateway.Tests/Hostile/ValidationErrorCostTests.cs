@@ -57,6 +57,16 @@ public sealed class ValidationErrorCostTests(HostileRigFixture fixture) : IClass
         Assert.DoesNotContain("TOO_MANY_INPUT_VALUES", within.Codes);
     }
 
+    [Fact]
+    public async Task A_huge_value_that_cannot_be_coerced_is_not_quoted_whole_in_its_error()
+    {
+        var answer = await fixture.Rig.QueryAsync("query($n: Int) { projectJobs(first: $n) { totalCount } }", variables: new { n = new string('x', 200_000) });
+
+        var message = Assert.Single(answer.Errors)!["message"]!.GetValue<string>();
+        Assert.InRange(message.Length, 100, 2100);
+        Assert.EndsWith("(cut short)", message, StringComparison.Ordinal);
+    }
+
     private static List<(int Line, int Column)> Locations(JsonNode error) =>
         [.. error["locations"]!.AsArray().Select(l => (l!["line"]!.GetValue<int>(), l["column"]!.GetValue<int>()))];
 }
