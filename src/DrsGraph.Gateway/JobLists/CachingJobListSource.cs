@@ -59,12 +59,22 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         var ttl = _options.ListTtl;
         if (ttl > TimeSpan.Zero && _entries.TryGetValue(key, out Entry? cached) && cached!.FreshUntil > _clock.GetUtcNow())
         {
-            return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(cached.Page, new Freshness(cached.FetchedAt.UtcDateTime, Stale: false)));
+            return cached.Page is { } kept
+                ? DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(kept, new Freshness(cached.FetchedAt.UtcDateTime, Stale: false)))
+                : DrsResult<Fetched<JobListPage>>.Failure(cached.Failure!);
         }
 
         var answer = await _inner.ListAsync(caller, filter, paging, cancellationToken);
         if (answer.Value is not { Value: var page })
         {
+            if (ttl > TimeSpan.Zero && answer.Error is { Code: DrsErrorCodes.ListInconsistent } inconsistent)
+            {
+                // Walks over pages that never added up cost up to a dozen calls per use type each time (180 DRS calls
+                // for one query against a list whose total lied): the verdict is kept for ListTtl like an answer.
+                var failedAt = _clock.GetUtcNow();
+                _entries.Set(key, new Entry(null, inconsistent, failedAt, failedAt + ttl), new MemoryCacheEntryOptions { Size = _minimumEntrySize, AbsoluteExpirationRelativeToNow = ttl });
+            }
+
             return answer;
         }
 
@@ -75,7 +85,7 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
             // The memory cache's own expiry (real time) only evicts; freshness is decided on our clock above.
             // An answer larger than the whole budget is not stored (MemoryCache refuses it and compacts).
             var size = Math.Max(_minimumEntrySize, EstimatedBytes(key, page));
-            _entries.Set(key, new Entry(page, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = size, AbsoluteExpirationRelativeToNow = ttl });
+            _entries.Set(key, new Entry(page, null, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = size, AbsoluteExpirationRelativeToNow = ttl });
         }
 
         return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(page, new Freshness(fetchedAt.UtcDateTime, Stale: false)));
@@ -137,5 +147,6 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         return key.ToString();
     }
 
-    private sealed record Entry(JobListPage Page, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil);
+    /// <summary>A list answer, or the failure of walks that never added up (<see cref="DrsErrorCodes.ListInconsistent"/>).</summary>
+    private sealed record Entry(JobListPage? Page, DrsError? Failure, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil);
 }

@@ -92,9 +92,10 @@ public sealed class JobListSourceTests
     }
 
     [Fact]
-    public async Task A_walk_that_never_adds_up_fails_and_neither_caches_the_list_nor_primes_statuses()
+    public async Task A_walk_that_never_adds_up_fails_for_list_ttl_and_neither_caches_a_list_nor_primes_statuses()
     {
-        await using var gateway = await StartAsync(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await StartAsync(clock);
         var created = await CreateAsync(gateway, new { projectId = BigProject, count = 150, dbUseType = "sync", status = "INCRE_TRANSFER_STARTED", frozen = true });
         var caller = new DrsCaller(Token, BigProject);
         var filter = new JobListFilter(DbUseType.Sync, Status: JobStatus.IncreTransferStarted);
@@ -109,9 +110,15 @@ public sealed class JobListSourceTests
         var walked = (await CallsAsync(gateway)).Count;
         Assert.Equal(6, walked);
 
-        // Nothing was kept: the next question walks DRS again (now quiet) and gets the full, right list.
+        // The verdict is kept for ListTtl (walks that never add up cost a dozen calls each time): asked again, no call.
         await gateway.Emulator.ClearFaultsAsync();
         await gateway.Emulator.ClearUpstreamLogAsync();
+        var again = await Source(gateway).ListAsync(caller, filter, JobListPaging.All, CancellationToken.None);
+        Assert.Equal(DrsErrorCodes.ListInconsistent, again.Error!.Code);
+        Assert.Empty(await CallsAsync(gateway));
+
+        // No list was kept: after ListTtl the next question walks DRS again (now quiet) and gets the full, right list.
+        clock.Advance(TimeSpan.FromSeconds(6));
         var listed = Ok(await Source(gateway).ListAsync(caller, filter, JobListPaging.All, CancellationToken.None));
         Assert.Equal(2, (await CallsAsync(gateway)).Count);
         Assert.Equal(147, listed.TotalCount);
