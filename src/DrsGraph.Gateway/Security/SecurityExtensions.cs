@@ -14,7 +14,12 @@ public static class SecurityExtensions
     /// Request headers a browser page may send cross-origin: the caller's, GraphQL over HTTP's, and the stream token of
     /// graphql-sse's single connection mode.
     /// </summary>
-    public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Content-Type", "GraphQL-Require-Preflight", "X-GraphQL-Event-Stream-Token"];
+    // Authorization (a service identity's bearer token) and Apollo's preflight headers too: the CSRF guard accepts them,
+    // and a browser whose preflight did not allow them never sent the request.
+    public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Content-Type", "GraphQL-Require-Preflight", "X-GraphQL-Event-Stream-Token", "Authorization", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"];
+
+    /// <summary>Response headers a listed origin's scripts may read: when to retry after a 429 or 503.</summary>
+    public static readonly string[] CorsExposedHeaders = ["Retry-After"];
 
     /// <summary>
     /// <c>Gateway:Security</c>: the introspection switch, the CORS allow-list and the per-caller rate limiter; also runs the
@@ -63,6 +68,7 @@ public static class SecurityExtensions
                 // a preflight, so allowing them for listed origins opens nothing to other pages.
                 .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
                 .WithHeaders(CorsAllowedHeaders)
+                .WithExposedHeaders(CorsExposedHeaders)
                 .SetPreflightMaxAge(cors.PreflightMaxAge)));
         }
 

@@ -91,12 +91,14 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
         Assert.Equal(HttpStatusCode.NoContent, preflight.StatusCode);
         Assert.Equal("https://app.example.com", preflight.Headers.GetValues("Access-Control-Allow-Origin").Single());
         var headers = string.Join(",", preflight.Headers.GetValues("Access-Control-Allow-Headers")).ToUpperInvariant();
-        foreach (var header in new[] { "X-AUTH-TOKEN", "X-PROJECT-ID", "X-LANGUAGE", "CONTENT-TYPE", "GRAPHQL-REQUIRE-PREFLIGHT" })
+        // Authorization (a service identity's bearer token) and Apollo's preflight headers were missing: the browser never sent those requests.
+        foreach (var header in new[] { "X-AUTH-TOKEN", "X-PROJECT-ID", "X-LANGUAGE", "CONTENT-TYPE", "GRAPHQL-REQUIRE-PREFLIGHT", "AUTHORIZATION", "APOLLO-REQUIRE-PREFLIGHT", "X-APOLLO-OPERATION-NAME" })
         {
             Assert.Contains(header, headers, StringComparison.Ordinal);
         }
 
         Assert.Equal("https://app.example.com", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Retry-After", string.Join(",", allowed.Headers.GetValues("Access-Control-Expose-Headers")), StringComparison.OrdinalIgnoreCase);
         Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
@@ -291,7 +293,7 @@ public sealed class SecurityTests(HostileRigFixture fixture) : IClassFixture<Hos
         var request = new HttpRequestMessage(HttpMethod.Options, "/graphql");
         request.Headers.Add("Origin", origin);
         request.Headers.Add("Access-Control-Request-Method", "POST");
-        request.Headers.Add("Access-Control-Request-Headers", "content-type,x-auth-token,x-project-id,x-language,graphql-require-preflight");
+        request.Headers.Add("Access-Control-Request-Headers", "content-type,x-auth-token,x-project-id,x-language,graphql-require-preflight,authorization,apollo-require-preflight,x-apollo-operation-name");
         return request;
     }
 }
