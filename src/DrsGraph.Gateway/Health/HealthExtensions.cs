@@ -38,6 +38,10 @@ public static class HealthExtensions
         var services = builder.Services;
         services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ListenPortsOptions>()
+            .Configure<IConfiguration>(static (ports, configuration) => (ports.HttpPorts, ports.HttpsPorts) = (configuration["http_ports"], configuration["https_ports"]))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ListenPortsOptions>, ListenPortsValidation>();
 
         // On SIGTERM Kestrel stops accepting connections, then waits this long for requests in flight.
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Timeout);

@@ -78,6 +78,10 @@ public sealed partial class EmbeddedEmulator(
         _app = EmulatorApplication.Create(["--urls", Urls], builder =>
         {
             builder.Configuration.AddInMemoryCollection(emulatorSettings);
+            // The gateway's ports (ASPNETCORE_HTTP_PORTS, set by the image) are not the emulator's: left in its
+            // configuration, Kestrel warned "Overriding HTTP_PORTS ... Binding to values defined by URLS instead", the
+            // first line an operator saw, as if the gateway were unreachable.
+            builder.Configuration.AddInMemoryCollection([new("http_ports", ""), new("https_ports", "")]);
             builder.Services.AddSingleton(timeProvider);
             // Its life is the gateway's (this hosted service's start and stop), not the process's signals.
             builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();

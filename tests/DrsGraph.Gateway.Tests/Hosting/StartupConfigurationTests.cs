@@ -312,6 +312,21 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
     }
 
+    /// <remarks>A port list Kestrel could not read was dropped without a word: the gateway listened on http://[::]:80.</remarks>
+    [Theory]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "abc")]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "8080;70000")]
+    [InlineData("ASPNETCORE_HTTPS_PORTS", "-1")]
+    public async Task The_real_program_with_a_port_list_that_is_none_exits_1_naming_it(string variable, string value)
+    {
+        var start = StartInfo([]);
+        start.Environment[variable] = value;
+
+        var (exitCode, output) = await RunToExitAsync(start);
+
+        AssertRefusedInOneLine(exitCode, output, $"{variable} '{value}' is not a list of ports");
+    }
+
     /// <remarks>With an endpoint, the OTLP exporter read the headers while the gateway was composed and threw: exit code 134.</remarks>
     [Fact]
     public async Task The_real_program_with_otlp_headers_it_cannot_read_exits_1_with_one_line_that_does_not_repeat_them()
