@@ -10,10 +10,10 @@ namespace DrsGraph.Gateway.Errors;
 public sealed class GatewayErrorInfoProvider() : ErrorInfoProvider(new ErrorInfoProviderOptions { ExposeCodes = false, ExposeData = false })
 {
     /// <summary>
-    /// Longest message answered. GraphQL.NET's coercion errors quote the value they could not coerce whole: a 900 KB string
+    /// Longest message answered. GraphQL.NET's coercion errors quote the value they could not coerce whole (DRS's own texts are cut at 4 096 already): a 900 KB string
     /// sent for an Int was answered as a 900 KB message (and a hundred of them as a hundred).
     /// </summary>
-    public const int MaxMessageLength = 2000;
+    public const int MaxMessageLength = 5000;
 
     public override ErrorInfo GetInfo(ExecutionError executionError)
     {
