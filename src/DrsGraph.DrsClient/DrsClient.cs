@@ -220,7 +220,7 @@ public sealed partial class DrsClient(
             using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
             // The buffered body as it is; ReadAsByteArrayAsync would copy it twice (see BufferedBody).
             var content = response.Content is BufferedBody buffered ? buffered.Body : await response.Content.ReadAsByteArrayAsync(token);
-            var headerRequestId = UpstreamText.PrintableOrNull(response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null, UpstreamText.MaxTokenLength);
+            var headerRequestId = PrintableText.PrintableOrNull(response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null, PrintableText.MaxTokenLength);
             return (new HttpAnswer((int)response.StatusCode, content, headerRequestId, response.Headers.Location), null, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

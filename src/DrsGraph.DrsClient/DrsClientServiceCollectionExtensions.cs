@@ -116,7 +116,7 @@ public static class DrsClientServiceCollectionExtensions
             }
 
             var response = args.Outcome.Result;
-            var requestId = UpstreamText.PrintableOrNull(response?.Headers.TryGetValues("X-Request-Id", out var values) == true ? values.FirstOrDefault() : null, UpstreamText.MaxTokenLength);
+            var requestId = PrintableText.PrintableOrNull(response?.Headers.TryGetValues("X-Request-Id", out var values) == true ? values.FirstOrDefault() : null, PrintableText.MaxTokenLength);
             var outcome = args.Outcome.Exception is { } exception ? DrsClientLog.Describe(exception) : $"HTTP {(int?)response?.StatusCode}";
             var endpoint = EndpointOf(request);
             var status = (int?)response?.StatusCode;

@@ -36,11 +36,11 @@ public enum DrsErrorKind
 public sealed record DrsError(string Code, string Message, DrsErrorKind Kind, int? HttpStatus = null, string? RequestId = null)
 {
     // DRS's own text, printable and bounded wherever it came from (log lines and callers' error codes carry it).
-    public string Code { get; init; } = UpstreamText.Printable(Code, UpstreamText.MaxTokenLength);
+    public string Code { get; init; } = PrintableText.Printable(Code, PrintableText.MaxTokenLength);
 
-    public string Message { get; init; } = UpstreamText.Printable(Message, UpstreamText.MaxMessageLength);
+    public string Message { get; init; } = PrintableText.Printable(Message, PrintableText.MaxMessageLength);
 
-    public string? RequestId { get; init; } = UpstreamText.PrintableOrNull(RequestId, UpstreamText.MaxTokenLength);
+    public string? RequestId { get; init; } = PrintableText.PrintableOrNull(RequestId, PrintableText.MaxTokenLength);
 
     /// <summary>True when asking again later may succeed; such errors are never cached.</summary>
     public bool IsTransient => Kind is DrsErrorKind.Unavailable or DrsErrorKind.Timeout or DrsErrorKind.Throttled or DrsErrorKind.Protocol;

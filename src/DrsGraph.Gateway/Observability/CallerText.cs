@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using DrsGraph.DrsClient;
 
 namespace DrsGraph.Gateway.Observability;
 
@@ -17,38 +16,8 @@ internal static class CallerText
     }
 
     /// <summary><paramref name="value"/>'s first <paramref name="maxLength"/> characters, printable, with "…" when it was longer.</summary>
-    public static string Excerpt(string value, int maxLength)
-    {
-        var cut = value.Length <= maxLength ? value : value[..maxLength] + "…";
-        return Printable(cut);
-    }
+    public static string Excerpt(string value, int maxLength) => PrintableText.Printable(value, maxLength);
 
     /// <summary><paramref name="value"/> with control and invisible formatting characters written as <c>\uXXXX</c>.</summary>
-    public static string Printable(string value)
-    {
-        // Per operation (its name, on the tracing path): a plain loop, no enumerator, and the text itself when clean.
-        foreach (var c in value)
-        {
-            if (IsUnprintable(c))
-            {
-                return Escaped(value);
-            }
-        }
-
-        return value;
-    }
-
-    private static string Escaped(string value)
-    {
-        var text = new StringBuilder(value.Length + 16);
-        foreach (var c in value)
-        {
-            _ = IsUnprintable(c) ? text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : text.Append(c);
-        }
-
-        return text.ToString();
-    }
-
-    private static bool IsUnprintable(char c) =>
-        char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+    public static string Printable(string value) => PrintableText.Printable(value, int.MaxValue);
 }
