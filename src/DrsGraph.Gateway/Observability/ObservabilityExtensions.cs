@@ -163,9 +163,10 @@ public static class ObservabilityExtensions
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
 
         // The meters this gateway makes from its own meter factory are enabled for its own factory only (Local): by name
-        // alone, OpenTelemetry also counted another gateway's in the same process (the start-up warm-up's copy), and
-        // that gateway's end, disposing its meters, ended these counters here too (MeterIsolationTests). The static
-        // meters (gateway, DRS client) are never disposed.
+        // alone, OpenTelemetry also counted another gateway's in the same process, and that gateway's end, disposing its
+        // meters, ended these counters here too (MeterIsolationTests; tests host many gateways in one process, and a
+        // replica's start-up copies are gone before its provider is built). The static meters (gateway, DRS client)
+        // are never disposed.
         foreach (var name in new[] { CacheMeterName, SubscriptionsMeterName, PersistedOperationsMeterName })
         {
             builder.Metrics.EnableMetrics(name, scopes: MeterScope.Local);

@@ -4,11 +4,11 @@ using DrsGraph.Gateway.Tests.Regions;
 namespace DrsGraph.Gateway.Tests.Operations;
 
 /// <summary>
-/// Two gateways in one process (a replica and the start-up warm-up's copy, or two tests' gateways): the meters each
-/// makes from its own meter factory (cache, subscriptions, persisted operations) are its own. OpenTelemetry matched
-/// meters by name only, so one gateway's /metrics counted the other's lookups, and when the other stopped (disposing
-/// its meters) these counters vanished from this gateway's /metrics for good: with OTLP on, the provider listens from
-/// start-up, and the warm-up copy's end took them with it.
+/// Two gateways in one process (two tests' gateways; a replica's start-up copies are gone before its provider is
+/// built): the meters each makes from its own meter factory (cache, subscriptions, persisted operations) are its own.
+/// OpenTelemetry matched meters by name only, so one gateway's /metrics counted the other's lookups, and when the other
+/// stopped (disposing its meters) these counters vanished from this gateway's /metrics for good: the cause of
+/// RegionTests' flaky Redis-level miss under parallel runs.
 /// </summary>
 public sealed class MeterIsolationTests
 {
