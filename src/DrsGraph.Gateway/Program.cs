@@ -35,6 +35,7 @@ if (StartupValidation.TryCreateBuilder(args, out var builder) is { } unreadable)
     Environment.ExitCode = 1;
     return;
 }
+
 lifetime.Use(builder);
 
 // A bad setting (a Drs:Endpoint that is no https URL, a Gateway:RequestTimeout of zero, ...) stops start-up with one

@@ -11,9 +11,10 @@ namespace DrsGraph.Gateway.Health;
 public static partial class StartupValidation
 {
     /// <summary>
-    /// The replica's builder (its settings read from appsettings.json, the environment and the command line, the content
-    /// root the output folder), or null and the one line that says why not: a settings file that is not JSON.
+    /// Makes the replica's builder (its settings read from appsettings.json, the environment and the command line, the
+    /// content root the output folder).
     /// </summary>
+    /// <returns>Null when made; else the one line that says why not (a settings file that is not JSON).</returns>
     public static string? TryCreateBuilder(string[] args, out WebApplicationBuilder builder)
     {
         try
