@@ -23,10 +23,10 @@ internal sealed class ListenPortsValidation : IValidateOptions<ListenPortsOption
         {
             foreach (var port in (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535)
+                if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number > 65535)
                 {
                     return ValidateOptionsResult.Fail(
-                        $"{setting} '{Observability.CallerText.Excerpt(value!, 100)}' is not a list of ports (1 to 65535, separated by ';', e.g. 8080).");
+                        $"{setting} '{Observability.CallerText.Excerpt(value!, 100)}' is not a list of ports (0 to 65535, separated by ';', e.g. 8080).");
                 }
             }
         }
