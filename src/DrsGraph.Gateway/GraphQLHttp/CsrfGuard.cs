@@ -28,10 +28,11 @@ internal static class CsrfGuard
         "This request was refused as a possible cross-site request forgery: a cross-site GET or a POST with a "
         + "simple content type must carry a header that needs a CORS preflight, such as a non-empty 'GraphQL-Require-Preflight'.";
 
-    private static readonly string[] PreflightHeaders = ["GraphQL-Require-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"];
+    /// <summary>Headers that only say "preflight me" (GraphQL over HTTP's and Apollo's).</summary>
+    internal static readonly string[] PreflightHeaders = ["GraphQL-Require-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"];
 
     /// <summary>The caller's headers: custom, so a page can only send them cross-site after a preflight.</summary>
-    private static readonly string[] CallerHeaders =
+    internal static readonly string[] CallerHeaders =
         [CallerContextBuilder.AuthTokenHeader, CallerContextBuilder.ProjectIdHeader, CallerContextBuilder.LanguageHeader, CallerContextBuilder.RegionHeader];
 
     private static readonly string[] SimpleContentTypes = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"];

@@ -1,10 +1,10 @@
-using DrsGraph.Gateway.Observability;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using DrsGraph.Gateway.BananaCakePop;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLStreaming;
+using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.PersistedOperations;
 using DrsGraph.Gateway.ResponseCaching;
 using GraphQL;

@@ -46,7 +46,6 @@ internal sealed class ValidationLocations : DocumentExecutionListenerBase
     /// <summary>Gives the validation errors among <paramref name="errors"/> the locations of their nodes in the query text.</summary>
     public void Locate(IEnumerable<ExecutionError> errors)
     {
-        Restore();
         List<ValidationError>? located = null;
         foreach (var error in errors)
         {

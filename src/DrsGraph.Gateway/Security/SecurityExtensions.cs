@@ -5,6 +5,7 @@ using GraphQL.Validation;
 using GraphQL.Validation.Rules.Custom;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace DrsGraph.Gateway.Security;
 
@@ -14,9 +15,10 @@ public static class SecurityExtensions
     /// Request headers a browser page may send cross-origin: the caller's, GraphQL over HTTP's, and the stream token of
     /// graphql-sse's single connection mode.
     /// </summary>
-    // Authorization (a service identity's bearer token) and Apollo's preflight headers too: the CSRF guard accepts them,
-    // and a browser whose preflight did not allow them never sent the request.
-    public static readonly string[] CorsAllowedHeaders = ["X-Auth-Token", "X-Project-Id", "X-Language", "X-Drs-Region", "Content-Type", "GraphQL-Require-Preflight", "X-GraphQL-Event-Stream-Token", "Authorization", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"];
+    // The caller's headers and the preflight headers the CSRF guard accepts (a browser whose preflight did not allow one
+    // never sent the request: Authorization and Apollo's were missing), Content-Type, and single connection SSE's token.
+    public static readonly string[] CorsAllowedHeaders =
+        [.. GraphQLHttp.CsrfGuard.CallerHeaders, HeaderNames.Authorization, HeaderNames.ContentType, .. GraphQLHttp.CsrfGuard.PreflightHeaders, "X-GraphQL-Event-Stream-Token"];
 
     /// <summary>Response headers a listed origin's scripts may read: when to retry after a 429 or 503.</summary>
     public static readonly string[] CorsExposedHeaders = ["Retry-After"];

@@ -45,7 +45,8 @@ internal sealed class ServiceRegionValidation(IOptions<DrsClientOptions> drs, IH
         {
             foreach (var entry in grant.Projects)
             {
-                if (ServiceIdentityOptions.SplitGrant(entry).Region is not { } region || options.Regions.ContainsKey(region))
+                var (region, project) = ServiceIdentityOptions.SplitGrant(entry);
+                if (region is null || options.Regions.ContainsKey(region))
                 {
                     continue;
                 }
@@ -53,7 +54,7 @@ internal sealed class ServiceRegionValidation(IOptions<DrsClientOptions> drs, IH
                 if (string.Equals(region, drs.Value.DefaultRegion, StringComparison.OrdinalIgnoreCase))
                 {
                     return $"{Section}:Grants:{i} grants {entry}, but {region} is the default region, whose projects are granted without a region " +
-                        $"('{ServiceIdentityOptions.SplitGrant(entry).Project}'); with one the grant would never match.";
+                        $"('{project}'); with one the grant would never match.";
                 }
 
                 return drs.Value.Regions.ContainsKey(region)
