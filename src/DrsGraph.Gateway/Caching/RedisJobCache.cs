@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -152,18 +153,20 @@ public sealed class RedisJobCache(
         {
             try
             {
-                var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+                // The connect log tells a refused password from an unreachable server (RedisConnectFailure).
+                using var connectLog = new StringWriter(CultureInfo.InvariantCulture);
+                var connection = await ConnectionMultiplexer.ConnectAsync(configuration, connectLog);
                 // Its drops and returns are told to RedisReachability, which logs each change once whether or not
                 // readiness probes run, and whichever of this connection and the readiness check noticed it first.
                 if (reachability is { } reachable)
                 {
                     connection.ConnectionFailed += (_, failed) =>
-                        reachable.ReportDown($"the cache's connection failed ({failed.FailureType})", reachable.Now());
+                        ReportDown(reachable, RedisConnectFailure.Describe($"{failed.FailureType} {failed.Exception}"), $"the cache's connection failed ({failed.FailureType})");
                     connection.ConnectionRestored += (_, _) =>
                         reachable.ReportUp("the cache's connection was restored", reachable.Now());
                     if (!connection.IsConnected)
                     {
-                        reachable.ReportDown("the cache could not connect to it", reachable.Now());
+                        ReportDown(reachable, RedisConnectFailure.Describe(connectLog.ToString()), "the cache could not connect to it");
                     }
                 }
 
@@ -178,6 +181,9 @@ public sealed class RedisJobCache(
             }
         }
     }
+
+    private static void ReportDown(RedisReachability reachable, string? refusal, string otherwise) =>
+        reachable.ReportDown(refusal ?? otherwise, reachable.Now(), refusal is not null);
 
     /// <summary>Writes a round, pipelined, and tells each batch in it whether it was stored.</summary>
     private async Task WriteRoundAsync(List<QueuedWrites> round, int entries, CancellationToken stoppingToken)

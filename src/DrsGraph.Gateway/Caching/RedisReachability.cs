@@ -21,6 +21,7 @@ public sealed partial class RedisReachability(TimeProvider time, ILogger<RedisRe
     private readonly Lock _gate = new();
     private int _state = Unknown;
     private long _changedAt = long.MinValue;
+    private string? _refusal;
 
     /// <summary>A timestamp for <see cref="ReportUp"/> and <see cref="ReportDown"/>: take it when the observation begins.</summary>
     public long Now() => time.GetTimestamp();
@@ -34,15 +35,22 @@ public sealed partial class RedisReachability(TimeProvider time, ILogger<RedisRe
         }
     }
 
-    /// <summary>Redis could not be reached in an observation begun at <paramref name="since"/>.</summary>
-    public void ReportDown(string why, long since)
+    /// <summary>
+    /// Redis could not be reached, or refused the connection string's credentials (<paramref name="refusal"/>, what
+    /// <see cref="RedisConnectFailure"/> made of it), in an observation begun at <paramref name="since"/>.
+    /// </summary>
+    public void ReportDown(string why, long since, bool refusal = false)
     {
         var previous = Change(Down, since);
         if (previous is not Down and not -1)
         {
+            Volatile.Write(ref _refusal, refusal ? why : null);
             LogDown(logger, why);
         }
     }
+
+    /// <summary>While Redis is down because it refused the credentials: why, as logged; else null.</summary>
+    public string? Refusal => Volatile.Read(ref _state) == Down ? Volatile.Read(ref _refusal) : null;
 
     /// <returns>The state before, or -1 when the report is stale or no change.</returns>
     private int Change(int state, long since)

@@ -31,8 +31,11 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
     private readonly string _connectionString;
     private readonly IOptions<HealthOptions> _options;
     private readonly RedisReachability? _reachability;
+    private readonly RedisReachability _known;
     private readonly Lock _gate = new();
     private Task<ConnectionMultiplexer>? _connecting;
+    // This probe's connect log while its connection has not answered a PING: it tells a refused password (RedisConnectFailure).
+    private StringWriter? _connectLog;
     private int _state = Unknown;
 
     /// <summary>The gauge reads <paramref name="cache"/>'s connection when the cache uses Redis (no probe needed), else the last probe.</summary>
@@ -44,6 +47,7 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
         // With the cache on Redis, its connection alone says when Redis goes and comes back (as for the gauge): two
         // connections reconnecting at different moments logged an outage twice. Without it, this check's PING does.
         _reachability = cache is null ? reachability : null;
+        _known = reachability;
         meters.Create(JobCacheMetrics.MeterName).CreateObservableGauge(
             UpGaugeName,
             () => cache is not null
@@ -63,6 +67,7 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
             var connection = await ConnectAsync(timeout).WaitAsync(timeout, cancellationToken);
             var latency = await connection.GetDatabase().PingAsync().WaitAsync(timeout, cancellationToken);
             Volatile.Write(ref _state, Up);
+            Volatile.Write(ref _connectLog, null);
             _reachability?.ReportUp("it answers PING again", since);
 
             return HealthCheckResult.Healthy($"Redis answered PING in {latency.TotalMilliseconds:0.#} ms.");
@@ -70,11 +75,15 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
         catch (Exception exception) when (exception is RedisException or TimeoutException or SocketException)
         {
             Volatile.Write(ref _state, Down);
-            _reachability?.ReportDown($"no PING answer within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name})", since);
+            // A refused password reads like an outage (the PING times out): say which it is, here and in the log line.
+            var refusal = _known.Refusal ?? RefusalOfProbe();
+            _reachability?.ReportDown(refusal ?? $"no PING answer within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name})", since, refusal is not null);
 
             return new HealthCheckResult(
                 context.Registration.FailureStatus,
-                $"Redis did not answer PING within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name}); the cache serves from memory and DRS until it is back.");
+                refusal is not null
+                    ? $"Redis cannot be used: {refusal}; the cache serves from memory and DRS until it is fixed."
+                    : $"Redis did not answer PING within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name}); the cache serves from memory and DRS until it is back.");
         }
     }
 
@@ -89,10 +98,24 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
                 configuration.AbortOnConnectFail = false;
                 configuration.ConnectTimeout = (int)timeout.TotalMilliseconds;
                 configuration.ClientName = "drsgraph-health";
-                _connecting = ConnectionMultiplexer.ConnectAsync(configuration);
+                var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+                _connectLog = log;
+                _connecting = ConnectionMultiplexer.ConnectAsync(configuration, log);
             }
 
             return _connecting;
+        }
+    }
+
+    /// <summary>What this probe's own connection attempt says, once it has ended without a connection; else null.</summary>
+    private string? RefusalOfProbe()
+    {
+        lock (_gate)
+        {
+            // The log is written while connecting: read only once the attempt has ended.
+            return _connecting is { IsCompletedSuccessfully: true } connecting && !connecting.Result.IsConnected && _connectLog is { } log
+                ? RedisConnectFailure.Describe(log.ToString())
+                : null;
         }
     }
 

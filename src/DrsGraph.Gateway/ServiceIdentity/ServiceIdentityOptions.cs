@@ -83,9 +83,14 @@ public sealed class ServiceIdentityOptions : IValidatableObject
             yield return new ValidationResult($"{SectionName} needs at least one of PublicKeys or SymmetricKeys to check callers' JWTs.", [nameof(PublicKeys)]);
         }
 
-        foreach (var problem in PublicKeys.Select(KeyProblem).Concat(SymmetricKeys.Select(SymmetricKeyProblem)).OfType<string>())
+        foreach (var problem in PublicKeys.Select(KeyProblem).OfType<string>())
         {
             yield return new ValidationResult(problem, [nameof(PublicKeys)]);
+        }
+
+        foreach (var problem in SymmetricKeys.Select(SymmetricKeyProblem).OfType<string>())
+        {
+            yield return new ValidationResult(problem, [nameof(SymmetricKeys)]);
         }
 
         if (Grants.Count == 0)

@@ -104,6 +104,31 @@ public sealed class HealthTests
         Assert.DoesNotContain(since, e => e.Contains("PING", StringComparison.Ordinal));
     }
 
+    /// <remarks>
+    /// A wrong password read as an outage: "Redis is down: the cache could not connect to it" and readiness "did not
+    /// answer PING within 1000 ms (TimeoutException)", sending the operator to look for a network problem.
+    /// </remarks>
+    [Fact]
+    public async Task A_Redis_refusing_the_password_is_said_to_refuse_it_once_without_the_password()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.WithServerAsync(async (server, _) => await server.ExecuteAsync("CONFIG", "SET", "requirepass", "the-right-pw"));
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("ConnectionStrings:Redis", redis.ConnectionString + ",password=a-wrong-pw"), ("Gateway:Cache:Enabled", "true")));
+
+        Assert.True(await WaitForLogAsync(rig, "Redis is down:"), rig.Logs.All);
+        var (status, ready) = await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
+        (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }")).AssertNoErrors();
+        await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Degraded", ready["checks"]!["redis"]!["status"]!.GetValue<string>());
+        Assert.Contains("refused the credentials of ConnectionStrings:Redis", ready["checks"]!["redis"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, rig.Logs.Count("Redis is down: it refused the credentials of ConnectionStrings:Redis"));
+        Assert.Equal(1, rig.Logs.Count("Redis is down:"));
+        Assert.DoesNotContain("a-wrong-pw", rig.Logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("a-wrong-pw", ready.ToJsonString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Readiness_is_200_when_Redis_answers_PING()
     {

@@ -67,6 +67,23 @@ public sealed class ServiceIdentityConfigurationTests
     }
 
     /// <remarks>
+    /// A bad symmetric key was reported as a problem of PublicKeys: the start-up line read "Gateway:ServiceIdentity:PublicKeys
+    /// is invalid: Gateway:ServiceIdentity:SymmetricKeys holds ...", pointing the operator at the wrong setting.
+    /// </remarks>
+    [Fact]
+    public void A_bad_symmetric_key_is_reported_under_its_own_setting()
+    {
+        using var minter = new JwtMinter();
+        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Gateway:ServiceIdentity:SymmetricKeys:0"] = "c2hvcnQ=";
+
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithUpstream(new Uri("http://127.0.0.1:9")).WithSettings(settings).Start());
+
+        Assert.Contains("members: 'SymmetricKeys'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'PublicKeys'", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
     /// The gateway sends its IAM users' passwords to the IAM endpoint: an http:// one was accepted in Production,
     /// where Drs:Endpoint over http is refused for carrying tokens in clear text.
     /// </remarks>
