@@ -48,6 +48,9 @@ if (!await StartupValidation.ValidateAsync(builder, Compose))
 
 var app = Compose(builder);
 
+// Settings taken otherwise than written (a replica-wide ceiling below the per-caller allowance it must leave room for), said once.
+SettingConflicts.Log(app.Services);
+
 // The embedded emulator (no Drs:Endpoint, in Development) binds Gateway:EmbeddedEmulator:Urls now: a port in use stops
 // start-up as a bad setting does (one line, exit code 1), before the warm-up spends its seconds.
 if (!await EmbeddedEmulator.StartBeforeHostAsync(app, lifetime.Token))

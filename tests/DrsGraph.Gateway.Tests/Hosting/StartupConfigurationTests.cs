@@ -380,6 +380,34 @@ public sealed class StartupConfigurationTests
     }
 
     /// <remarks>
+    /// A ceiling set below the per-caller allowance it must leave room for is raised to it (README), and nothing said so:
+    /// an operator who set MaxJobsPerReplica=5 believed the replica watched at most 5 jobs.
+    /// </remarks>
+    [Theory]
+    [InlineData("Gateway:Subscriptions:MaxJobsPerReplica", "5", "Gateway:Subscriptions:MaxJobsPerReplica=5 is below Gateway:Subscriptions:MaxJobsPerCaller=1000: the gateway uses 1000")]
+    [InlineData("Gateway:Subscriptions:MaxSubscriptionsPerReplica", "7", "Gateway:Subscriptions:MaxSubscriptionsPerReplica=7 is below Gateway:Subscriptions:MaxSubscriptionsPerCaller=1000: the gateway uses 1000")]
+    [InlineData("GraphQL:Streaming:MaxConnectionsPerAddress", "3", "GraphQL:Streaming:MaxConnectionsPerAddress=3 is below GraphQL:Streaming:MaxConnectionsPerCaller=50: the gateway uses 50")]
+    [InlineData("Gateway:PersistedOperations:RegistrationKilobytesPerAddressPerHour", "100", "Gateway:PersistedOperations:RegistrationKilobytesPerAddressPerHour=100 is below Gateway:PersistedOperations:RegistrationKilobytesPerCallerPerHour=4096: the gateway uses 4096")]
+    [InlineData("Gateway:PersistedOperations:RegistrationKilobytesPerCallerPerHour", "0", "Gateway:PersistedOperations:RegistrationKilobytesPerAddressPerHour=32768 does not apply: Gateway:PersistedOperations:RegistrationKilobytesPerCallerPerHour=0")]
+    public async Task A_ceiling_raised_over_its_setting_is_said_once_at_start_up(string setting, string value, string line)
+    {
+        var (listening, output) = await RunUntilListeningAsync((setting, value));
+
+        Assert.True(listening, output);
+        Assert.Single(output.Split('\n'), l => l.Contains(line, StringComparison.Ordinal));
+        Assert.Single(output.Split('\n'), l => l.StartsWith("warn: DrsGraph.Gateway.Health.SettingConflicts", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Ceilings_above_their_allowances_are_not_mentioned()
+    {
+        var (listening, output) = await RunUntilListeningAsync(("Gateway:Subscriptions:MaxJobsPerReplica", "20000"));
+
+        Assert.True(listening, output);
+        Assert.DoesNotContain("SettingConflicts", output, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
     /// The check trimmed each address, but Kestrel was handed the raw setting: "Unrecognized scheme in server address"
     /// as the emulator started, an unhandled exception (exit code 134).
     /// </remarks>

@@ -1,0 +1,56 @@
+using DrsGraph.Gateway.GraphQLStreaming;
+using DrsGraph.Gateway.PersistedOperations;
+using DrsGraph.Gateway.Subscriptions;
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Health;
+
+/// <summary>
+/// Settings the gateway does not take as written because another one overrides them, each said once at start-up: a
+/// replica- or address-wide ceiling set below the per-caller allowance it must leave room for (one caller alone may always
+/// use its own) is raised to it, as the README documents, and an operator who set it lower heard nothing of it.
+/// </summary>
+internal static partial class SettingConflicts
+{
+    /// <summary>Logs one Warning per setting raised over what it says.</summary>
+    public static void Log(IServiceProvider services)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SettingConflicts));
+        var subscriptions = services.GetRequiredService<IOptions<SubscriptionOptions>>().Value;
+        var streaming = services.GetRequiredService<IOptions<GraphQLStreamingOptions>>().Value;
+        var persisted = services.GetRequiredService<IOptions<PersistedOperationsOptions>>().Value;
+
+        const string Subscriptions = SubscriptionOptions.SectionName;
+        Raised(logger, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxJobsPerReplica)}", subscriptions.MaxJobsPerReplica, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxJobsPerCaller)}", subscriptions.MaxJobsPerCaller);
+        Raised(logger, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxSubscriptionsPerReplica)}", subscriptions.MaxSubscriptionsPerReplica, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxSubscriptionsPerCaller)}", subscriptions.MaxSubscriptionsPerCaller);
+
+        const string Streaming = GraphQLStreamingOptions.SectionName;
+        Raised(logger, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerAddress)}", streaming.MaxConnectionsPerAddress, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerCaller)}", streaming.MaxConnectionsPerCaller);
+
+        const string Persisted = PersistedOperationsOptions.SectionName;
+        var perAddress = $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerAddressPerHour)}";
+        var perCaller = $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerCallerPerHour)}";
+        if (persisted.RegistrationKilobytesPerAddressPerHour > 0 && persisted.RegistrationKilobytesPerCallerPerHour == 0)
+        {
+            LogLifted(logger, perAddress, persisted.RegistrationKilobytesPerAddressPerHour, perCaller);
+        }
+        else if (persisted.RegistrationKilobytesPerAddressPerHour > 0)
+        {
+            Raised(logger, perAddress, persisted.RegistrationKilobytesPerAddressPerHour, perCaller, persisted.RegistrationKilobytesPerCallerPerHour);
+        }
+    }
+
+    private static void Raised(ILogger logger, string setting, int value, string allowance, int allowed)
+    {
+        if (value < allowed)
+        {
+            LogRaised(logger, setting, value, allowance, allowed, allowed);
+        }
+    }
+
+    [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "{Setting}={Value} is below {Allowance}={Allowed}: the gateway uses {Used} (one caller alone may always use its allowance). Raise or lower both to change it.")]
+    private static partial void LogRaised(ILogger logger, string setting, int value, string allowance, int allowed, int used);
+
+    [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "{Setting}={Value} does not apply: {Allowance}=0 (no limit per caller) lifts the limit per address too. Set a limit per caller to have one per address.")]
+    private static partial void LogLifted(ILogger logger, string setting, int value, string allowance);
+}
