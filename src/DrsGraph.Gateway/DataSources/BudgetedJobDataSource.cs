@@ -14,7 +14,7 @@ namespace DrsGraph.Gateway.DataSources;
 /// The budget is handed in, never looked up from the HTTP request: an operation that outlives one
 /// request (a subscription) gives each of its upstream polls a budget of its own.
 /// </remarks>
-public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestBudget budget, ILogger<BudgetedJobDataSource> logger) : IJobDataSource
+public sealed class BudgetedJobDataSource(IJobDataSource inner, RequestBudget budget) : IJobDataSource
 {
     public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobStatusInfo>>>> GetStatusesAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
         WithinBudgetAsync(jobIds, token => inner.GetStatusesAsync(caller, jobIds, token), inner is IStaleJobSource cache ? cache.HeldStatuses : null, caller, cancellationToken);
@@ -47,9 +47,7 @@ public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestB
         catch (OperationCanceledException) when (budget.Expired.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // What the cache holds still answers, marked stale when past its TTL, as on any other DRS failure.
-            var answered = held?.Invoke(caller, jobIds);
-            LogBudgetExhausted(logger, budget.Budget.TotalSeconds, jobIds.Count - (answered?.Count ?? 0), answered?.Count ?? 0);
-            return TimedOut(jobIds, answered);
+            return TimedOut(jobIds, held?.Invoke(caller, jobIds));
         }
     }
 
@@ -66,9 +64,9 @@ public sealed partial class BudgetedJobDataSource(IJobDataSource inner, RequestB
             results[id] = held is not null && held.TryGetValue(id, out var kept) ? kept : DrsResult<T>.Failure(error);
         }
 
+        // Logged once for the whole request or poll, whatever else the budget cut short (RequestBudget.LogIfRanOut).
+        var answered = held?.Count ?? 0;
+        budget.CountRanOut(results.Count - answered, answered);
         return results;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The {BudgetSeconds} s request budget ran out while {IdCount} job IDs were still waiting for DRS; they answer UPSTREAM_TIMEOUT ({HeldCount} more answered from the cache)")]
-    private static partial void LogBudgetExhausted(ILogger logger, double budgetSeconds, int idCount, int heldCount);
 }

@@ -29,8 +29,7 @@ public static class JobDataSourceChainExtensions
         services.AddSingleton(sp => new JobDataSourceChain(
             cached ? sp.GetRequiredService<CachingJobDataSource>() : sp.GetRequiredService<DrsJobDataSource>(),
             // Subscription polls: past the cache's freshness to DRS, answers stored for queries too.
-            cached ? sp.GetRequiredService<CachingJobDataSource>().Refreshing : sp.GetRequiredService<DrsJobDataSource>(),
-            sp.GetRequiredService<ILogger<BudgetedJobDataSource>>()));
+            cached ? sp.GetRequiredService<CachingJobDataSource>().Refreshing : sp.GetRequiredService<DrsJobDataSource>()));
 
         // Outermost, per operation: the request budget (JobDataSourceChain.ForOperation).
 

@@ -83,17 +83,19 @@ internal sealed class GraphQLRequestReader(IGraphQLSerializer serializer)
             return ParsedRequest.Invalid(error!);
         }
 
-        // A persisted query's hash (or a trusted document's id) stands in for the text: GET with only the hash
-        // is what lets a CDN cache an operation by a short URL.
-        if (text is null && documentId is null && extensionsJson?.Contains("persistedQuery", StringComparison.Ordinal) != true)
-        {
-            return ParsedRequest.Invalid("The 'query' parameter is required.");
-        }
-
         if (!TryParseMap(variablesJson, "variables", out var variables, out error, out var code)
             || !TryParseMap(extensionsJson, "extensions", out var extensions, out error, out code))
         {
             return ParsedRequest.Invalid(error!, code);
+        }
+
+        // A persisted query's hash (or a trusted document's id) stands in for the text: GET with only the hash
+        // is what lets a CDN cache an operation by a short URL. Read from the parsed map, as POST reads it: the text
+        // "persistedQuery" anywhere in the parameter (a value, another key) answered PERSISTED_QUERY_INVALID where POST
+        // answers INVALID_REQUEST.
+        if (text is null && documentId is null && extensions?.ContainsKey("persistedQuery") != true)
+        {
+            return ParsedRequest.Invalid("The 'query' parameter is required.");
         }
 
         return new(new GraphQLRequest

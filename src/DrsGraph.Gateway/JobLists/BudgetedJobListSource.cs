@@ -35,8 +35,12 @@ public sealed class BudgetedJobListSource(IJobListSource inner, RequestBudget bu
         }
     }
 
-    private DrsResult<Fetched<JobListPage>> TimedOut() => DrsResult<Fetched<JobListPage>>.Failure(new DrsError(
-        DrsErrorCodes.UpstreamTimeout,
-        $"DRS did not answer the job list within the gateway's {budget.Budget.TotalSeconds:0.###} s request budget (Gateway:RequestTimeout).",
-        DrsErrorKind.Timeout));
+    private DrsResult<Fetched<JobListPage>> TimedOut()
+    {
+        budget.CountListRanOut();
+        return DrsResult<Fetched<JobListPage>>.Failure(new DrsError(
+            DrsErrorCodes.UpstreamTimeout,
+            $"DRS did not answer the job list within the gateway's {budget.Budget.TotalSeconds:0.###} s request budget (Gateway:RequestTimeout).",
+            DrsErrorKind.Timeout));
+    }
 }

@@ -19,11 +19,21 @@ public static class RequestBudgetExtensions
     {
         var budget = app.Services.GetRequiredService<IOptions<RequestBudgetOptions>>().Value.RequestTimeout;
         var timeProvider = app.Services.GetRequiredService<TimeProvider>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RequestBudget>();
         app.Use(async (context, next) =>
         {
             using var expiry = new CancellationTokenSource(budget, timeProvider);
-            context.Features.Set(new RequestBudget(budget, expiry.Token));
-            await next(context);
+            var requestBudget = new RequestBudget(budget, expiry.Token);
+            context.Features.Set(requestBudget);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // One line for everything the budget cut short in this request, its operations and fields together.
+                requestBudget.LogIfRanOut(logger);
+            }
         });
         return app;
     }

@@ -35,13 +35,27 @@ public sealed class JobPageSource(
     IOptions<SubscriptionOptions> options,
     IOptions<DrsClientOptions> drsOptions,
     SubscriptionMetrics metrics,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<RequestBudget> budgetLogger)
 {
     public async Task<PageObservation> EvaluateAsync(DrsCaller caller, ProjectPage page, JobSelection selection, PageState? previous, CancellationToken cancellationToken)
     {
         var timeout = options.Value.PollTimeout;
         using var budgetEnds = new CancellationTokenSource(timeout, time);
         var budget = new RequestBudget(timeout, budgetEnds.Token);
+        try
+        {
+            return await EvaluateAsync(caller, page, selection, previous, budget, cancellationToken);
+        }
+        finally
+        {
+            // One line per poll the budget cut short: the list and the fields' batches together.
+            budget.LogIfRanOut(budgetLogger);
+        }
+    }
+
+    private async Task<PageObservation> EvaluateAsync(DrsCaller caller, ProjectPage page, JobSelection selection, PageState? previous, RequestBudget budget, CancellationToken cancellationToken)
+    {
         metrics.UpstreamCalls(JobEndpoints.List, 1, caller.Region);
         var listed = await JobBrowsingFields.ListCandidatesAsync(new BudgetedJobListSource(lists, budget), caller, page.Filter, cancellationToken);
         var observedAt = time.GetUtcNow().UtcDateTime;

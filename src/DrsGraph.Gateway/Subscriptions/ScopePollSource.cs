@@ -51,13 +51,27 @@ public sealed class DrsScopePollSource(
     IOptions<SubscriptionOptions> options,
     IOptions<DrsClientOptions> drsOptions,
     SubscriptionMetrics metrics,
-    TimeProvider time) : IScopePollSource
+    TimeProvider time,
+    ILogger<RequestBudget> budgetLogger) : IScopePollSource
 {
     public async Task<ScopeObservation> PollAsync(ScopeDemand demand, CancellationToken cancellationToken)
     {
         var timeout = options.Value.PollTimeout;
         using var budgetEnds = new CancellationTokenSource(timeout, time);
-        var source = chain.ForPoll(new RequestBudget(timeout, budgetEnds.Token));
+        var budget = new RequestBudget(timeout, budgetEnds.Token);
+        try
+        {
+            return await PollAsync(demand, chain.ForPoll(budget), cancellationToken);
+        }
+        finally
+        {
+            // One line per poll the budget cut short, whatever fields' batches it cut.
+            budget.LogIfRanOut(budgetLogger);
+        }
+    }
+
+    private async Task<ScopeObservation> PollAsync(ScopeDemand demand, IJobDataSource source, CancellationToken cancellationToken)
+    {
         var caller = demand.Caller;
 
         var ids = demand.Jobs.Select(j => j.Id).ToArray();

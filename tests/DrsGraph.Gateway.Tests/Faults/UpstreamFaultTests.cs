@@ -122,6 +122,7 @@ public sealed class UpstreamFaultTests(FaultRigFixture fixture) : IClassFixture<
             Content = new StringContent(new JsonArray(operation.DeepClone(), operation.DeepClone(), operation.DeepClone()).ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("X-Auth-Token", GatewayRig.Token);
+        var linesBefore = Rig.Logs.Count("request budget ran out");
 
         var answer = await Rig.SendAsync(request);
 
@@ -135,6 +136,11 @@ public sealed class UpstreamFaultTests(FaultRigFixture fixture) : IClassFixture<
             Assert.Equal(3, result!["data"]!["jobs"]!.AsArray().Count);
             Assert.All(result["errors"]!.AsArray(), e => Assert.Equal("UPSTREAM_TIMEOUT", e!["extensions"]!["code"]!.GetValue<string>()));
         });
+        // One fault, one line: it was a line per field's batch (two per operation here, six in all).
+        await Rig.Logs.WaitForAsync("request budget ran out", linesBefore + 1);
+        await Task.Delay(300);
+        Assert.Equal(linesBefore + 1, Rig.Logs.Count("request budget ran out"));
+        Assert.Contains(Rig.Logs.Entries, line => line.Contains("request budget ran out before DRS answered: 18 job fields answer UPSTREAM_TIMEOUT (0 more answered from the cache), and 0 job lists", StringComparison.Ordinal));
     }
 
     [Fact]

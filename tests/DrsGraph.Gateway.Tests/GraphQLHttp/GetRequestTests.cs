@@ -56,6 +56,10 @@ public sealed class GetRequestTests(DefaultHostFixture fixture) : IClassFixture<
 
     [Theory]
     [InlineData("/graphql", "The \\u0027query\\u0027 parameter is required.")]
+    // Only an extensions object with a persistedQuery member stands in for the text, as in a POST: the words anywhere
+    // else in the parameter made it PERSISTED_QUERY_INVALID.
+    [InlineData("/graphql?extensions=%7B%22note%22%3A%22persistedQuery%22%7D", "The \\u0027query\\u0027 parameter is required.")]
+    [InlineData("/graphql?extensions=%7B%22persistedQueryX%22%3A1%7D", "The \\u0027query\\u0027 parameter is required.")]
     [InlineData("/graphql?query=%7B%20hello%20%7D&variables=%5B1%5D", "The \\u0027variables\\u0027 parameter must be a JSON object.")]
     [InlineData("/graphql?query=%7B%20hello%20%7D&extensions=%22s%22", "The \\u0027extensions\\u0027 parameter must be a JSON object.")]
     [InlineData("/graphql?query=%7B%20hello%20%7D&query=%7B%20hello%20%7D", "The \\u0027query\\u0027 parameter must be given at most once.")]

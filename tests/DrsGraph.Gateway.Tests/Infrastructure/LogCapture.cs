@@ -14,6 +14,15 @@ public sealed class LogCapture : ILoggerProvider
 
     public int Count(string fragment) => _entries.Count(e => e.Contains(fragment, StringComparison.Ordinal));
 
+    /// <summary>Waits (10 s at most) until <paramref name="count"/> entries contain <paramref name="fragment"/>: a line written after the answer.</summary>
+    public async Task WaitForAsync(string fragment, int count)
+    {
+        for (var waited = 0; Count(fragment) < count && waited < 10_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Asserts no entry contains <paramref name="fragment"/>, showing the first few that do.</summary>
     public void AssertNone(string fragment)
     {
