@@ -131,6 +131,9 @@ static WebApplication Compose(WebApplicationBuilder builder)
 
     var app = builder.Build();
 
+    // Counts requests in flight, so a shutdown whose drain runs out says how many it reset.
+    app.UseShutdownDrain();
+
     // The client address from trusted proxies, nosniff on every response, CORS, then the rate limiter: before any work is done for a request.
     app.UseGatewaySecurity();
 

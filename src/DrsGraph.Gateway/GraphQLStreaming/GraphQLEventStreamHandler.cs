@@ -175,7 +175,9 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
     [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL event stream closed by the client")]
     private static partial void LogClientClosed(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream ended because the gateway is shutting down (without complete: the client reconnects)")]
+    // Debug: a shutdown ends every open stream at once (a thousand lines for a thousand streams); the subscription hub's
+    // one "Host stopping: completing N subscriptions" line says it for all of them.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL event stream ended because the gateway is shutting down (without complete: the client reconnects)")]
     private static partial void LogShutdown(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request on an event stream ({Code}): {Reason}")]

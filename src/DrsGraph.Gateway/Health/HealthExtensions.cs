@@ -43,8 +43,11 @@ public static class HealthExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ListenPortsOptions>, ListenPortsValidation>();
 
-        // On SIGTERM Kestrel stops accepting connections, then waits this long for requests in flight.
+        // On SIGTERM Kestrel stops accepting connections, then waits this long for requests in flight; those left then are
+        // reset, in one log line (ShutdownDrain).
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) => host.ShutdownTimeout = shutdown.Value.Timeout);
+        services.AddSingleton<ShutdownDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
 
         services.AddSingleton<UpstreamCircuitState>();
         services.AddOptions<HttpStandardResilienceOptions>(DrsPipelineName)
@@ -75,6 +78,14 @@ public static class HealthExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>Counts every request in flight, for the line a shutdown cut short logs (<see cref="ShutdownDrain"/>). First in the pipeline.</summary>
+    public static WebApplication UseShutdownDrain(this WebApplication app)
+    {
+        var drain = app.Services.GetRequiredService<ShutdownDrain>();
+        app.Use(drain.CountAsync);
+        return app;
     }
 
     /// <summary>

@@ -61,6 +61,8 @@ public sealed class GraphQLHttpTestHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         var logs = new LogCapture();
         builder.Logging.AddProvider(logs);
+        // Its per-stream shutdown line is Debug (the subscription hub's one line covers them in the gateway): kept, to be counted.
+        builder.Logging.AddFilter("DrsGraph.Gateway.GraphQLStreaming.GraphQLEventStreamHandler", LogLevel.Debug);
         builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(
             s.Key.Contains(':', StringComparison.Ordinal) ? s.Key : $"{GraphQLHttpOptions.SectionName}:{s.Key}", s.Value)));
 

@@ -304,6 +304,8 @@ public sealed class EventStreamSingleConnectionTests
             Assert.DoesNotContain(await stream.ReadToEndAsync(), e => !e.IsComment);
             await stopping.WaitAsync(GraphQLWsClient.Patience);
             Assert.Equal(1, host.Logs.Count("ended because the gateway is shutting down"));
+            // One per stream, so Debug: the hub's one line at Information covers them all.
+            Assert.Single(host.Logs.Entries, e => e.StartsWith("Debug ", StringComparison.Ordinal) && e.Contains("ended because the gateway is shutting down", StringComparison.Ordinal));
         }
         finally
         {
