@@ -153,8 +153,9 @@ public sealed class RedisJobCache(
         {
             try
             {
-                // The connect log tells a refused password from an unreachable server (RedisConnectFailure).
-                using var connectLog = new StringWriter(CultureInfo.InvariantCulture);
+                // The connect log tells a refused password from an unreachable server (RedisConnectFailure). Not disposed:
+                // nothing to free, and a write the client might make after connecting must not throw.
+                var connectLog = new StringWriter(CultureInfo.InvariantCulture);
                 var connection = await ConnectionMultiplexer.ConnectAsync(configuration, connectLog);
                 // Its drops and returns are told to RedisReachability, which logs each change once whether or not
                 // readiness probes run, and whichever of this connection and the readiness check noticed it first.
