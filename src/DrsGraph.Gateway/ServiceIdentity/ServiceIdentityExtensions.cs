@@ -73,9 +73,9 @@ public static class ServiceIdentityExtensions
         }
     }
 
-    // The keys live as long as the options: the JWT handler uses them for every request. Validation refused a PEM
-    // that is neither RSA nor EC before this runs.
-    private static SecurityKey PublicKey(string pem) => ServiceIdentityOptions.ImportPublicKey(pem) switch
+    // The keys live as long as the options: the JWT handler uses them for every request. Validation refused every
+    // entry ImportPublicKey does not take (a private key, a short RSA key, another curve) before this runs.
+    private static SecurityKey PublicKey(string pem) => ServiceIdentityOptions.ImportPublicKey(pem, out _) switch
     {
         RSA rsa => new RsaSecurityKey(rsa),
         ECDsa ec => new ECDsaSecurityKey(ec),

@@ -166,37 +166,72 @@ public sealed class ServiceIdentityOptions : IValidatableObject
 
     private static string? KeyProblem(string pem)
     {
-        using var key = ImportPublicKey(pem);
-        return key is null ? $"{SectionName}:PublicKeys holds an entry that is not a PEM RSA or EC public key." : null;
+        using var key = ImportPublicKey(pem, out var problem);
+        return problem is null ? null : $"{SectionName}:PublicKeys holds {problem}.";
     }
 
+    /// <summary>The smallest RSA key accepted: NIST's floor since 2015; a 512-bit key is factored in hours and its JWTs forged.</summary>
+    internal const int MinRsaKeyBits = 2048;
+
+    /// <summary>The curves the JWT algorithms accepted here sign on (ES256, ES384, ES512): P-256, P-384, P-521.</summary>
+    private static readonly string[] EcCurves = ["1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35"];
+
     /// <summary>
-    /// The RSA or EC (P-256/384/521) key in <paramref name="pem"/>, or null when it holds neither. An EC key read as RSA
-    /// (and an RSA key read as EC) throws <see cref="CryptographicException"/>, text that is no PEM at all
-    /// <see cref="ArgumentException"/>: both mean "not this kind", never a crash of start-up.
+    /// The RSA (2048 bits or more) or EC (P-256/384/521) public key in <paramref name="pem"/>, or null with
+    /// <paramref name="problem"/> saying why not: one PEM object labelled <c>PUBLIC KEY</c>, nothing else. The
+    /// runtime's import also takes private keys (whose secret then sat in the gateway's settings without a word), keys of
+    /// any size and curves no accepted algorithm signs on. An EC key read as RSA (and an RSA key read as EC) throws
+    /// <see cref="CryptographicException"/>, text that is no PEM at all <see cref="ArgumentException"/>: both mean "not
+    /// this kind", never a crash of start-up.
     /// </summary>
-    internal static AsymmetricAlgorithm? ImportPublicKey(string pem)
+    internal static AsymmetricAlgorithm? ImportPublicKey(string pem, out string? problem)
     {
+        if (!PemEncoding.TryFind(pem, out var fields) || !pem.AsSpan()[fields.Label].SequenceEqual("PUBLIC KEY")
+            || PemEncoding.TryFind(pem.AsSpan()[fields.Location.End..], out _))
+        {
+            problem = pem.Contains("PRIVATE KEY", StringComparison.Ordinal)
+                ? "a private key: give only its public key (-----BEGIN PUBLIC KEY-----), the private one must not be on the gateway"
+                : "an entry that is not a PEM RSA or EC public key (-----BEGIN PUBLIC KEY-----)";
+            return null;
+        }
+
         foreach (var create in KeyKinds)
         {
             var key = create();
             try
             {
                 key.ImportFromPem(pem);
-                return key;
             }
             catch (Exception e) when (e is ArgumentException or CryptographicException)
             {
                 key.Dispose();
+                continue;
             }
+
+            problem = key switch
+            {
+                RSA { KeySize: < MinRsaKeyBits } rsa => $"an RSA key of {rsa.KeySize} bits: at least {MinRsaKeyBits} are needed (smaller ones can be factored and their JWTs forged)",
+                ECDsa ec when !EcCurves.Contains(ec.ExportParameters(false).Curve.Oid.Value, StringComparer.Ordinal) =>
+                    $"an EC key on a curve other than P-256, P-384 or P-521 ({ec.ExportParameters(false).Curve.Oid.FriendlyName ?? ec.ExportParameters(false).Curve.Oid.Value})",
+                _ => null,
+            };
+            if (problem is null)
+            {
+                return key;
+            }
+
+            key.Dispose();
+            return null;
         }
 
+        problem = "an entry that is not a PEM RSA or EC public key";
         return null;
     }
 
     private static string? SymmetricKeyProblem(string base64)
     {
-        Span<byte> buffer = stackalloc byte[512];
+        // Sized for the text (base64 is 4 characters per 3 bytes): a fixed 512-byte buffer refused valid longer keys.
+        var buffer = new byte[(base64.Length / 4 * 3) + 3];
         return Convert.TryFromBase64String(base64, buffer, out var length) && length >= 32
             ? null
             : $"{SectionName}:SymmetricKeys holds an entry that is not base64 of at least 32 bytes.";

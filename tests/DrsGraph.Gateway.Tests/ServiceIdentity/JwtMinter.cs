@@ -45,5 +45,22 @@ public sealed class JwtMinter(ECCurve? curve = null) : IDisposable
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
 
+    /// <summary>A JWT signed HS256 with <paramref name="key"/> (a gateway's SymmetricKeys entry), valid for 10 minutes.</summary>
+    public static string MintHs256(byte[] key, IDictionary<string, object?> claims)
+    {
+        var now = DateTime.UtcNow;
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now.AddMinutes(-1),
+            NotBefore = now.AddMinutes(-1),
+            Expires = now.AddMinutes(10),
+            Claims = claims.Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
+        };
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
     public void Dispose() => _key.Dispose();
 }

@@ -67,6 +67,54 @@ public sealed class ServiceIdentityConfigurationTests
     }
 
     /// <remarks>
+    /// Each was accepted: a 512-bit RSA key (factored in hours, then any JWT forged) whose JWTs were honoured, a private key
+    /// (its secret sat in the gateway's settings, and it verified as its public half), keys on curves no accepted algorithm
+    /// signs on. And a valid symmetric key longer than 512 bytes was refused as "not base64".
+    /// </remarks>
+    [Theory]
+    [InlineData("rsa512", "an RSA key of 512 bits: at least 2048 are needed")]
+    [InlineData("rsa1024", "an RSA key of 1024 bits: at least 2048 are needed")]
+    [InlineData("rsa-private", "a private key: give only its public key")]
+    [InlineData("ec-private", "a private key: give only its public key")]
+    [InlineData("rsa-public-twice", "not a PEM RSA or EC public key")]
+    [InlineData("secp256k1", "an EC key on a curve other than P-256, P-384 or P-521")]
+    public void A_weak_or_secret_public_key_stops_start_up_naming_why(string kind, string reason)
+    {
+        using var minter = new JwtMinter();
+        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Gateway:ServiceIdentity:PublicKeys:0"] = kind switch
+        {
+            "rsa512" => RSA.Create(512).ExportSubjectPublicKeyInfoPem(),
+            "rsa1024" => RSA.Create(1024).ExportSubjectPublicKeyInfoPem(),
+            "rsa-private" => RSA.Create(2048).ExportPkcs8PrivateKeyPem(),
+            "ec-private" => ECDsa.Create(ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem(),
+            "rsa-public-twice" => minter.PublicKeyPem + "\n" + RSA.Create(2048).ExportSubjectPublicKeyInfoPem(),
+            _ => ECDsa.Create(ECCurve.CreateFromValue("1.3.132.0.10")).ExportSubjectPublicKeyInfoPem(),
+        };
+
+        var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithUpstream(new Uri("http://127.0.0.1:9")).WithSettings(settings).Start());
+
+        Assert.Contains("Gateway:ServiceIdentity:PublicKeys holds " + (reason.StartsWith("not", StringComparison.Ordinal) ? "an entry that is " : ""), error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY-----", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_symmetric_key_longer_than_512_bytes_is_taken()
+    {
+        var key = RandomNumberGenerator.GetBytes(600);
+        using var minter = new JwtMinter();
+        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Gateway:ServiceIdentity:SymmetricKeys:0"] = Convert.ToBase64String(key);
+        await using var gateway = await GatewayHost.Builder().WithEmulator(settings: ServiceIdentityFixture.EmulatorSettings()).WithSettings(settings).StartAsync();
+
+        var jwt = JwtMinter.MintHs256(key, new Dictionary<string, object?> { ["sub"] = "svc-reports", ["scope"] = "drs.read" });
+        var answer = await gateway.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }", null, headers: [new("Authorization", "Bearer " + jwt)]);
+
+        answer.AssertNoErrors();
+    }
+
+    /// <remarks>
     /// A bad symmetric key was reported as a problem of PublicKeys: the start-up line read "Gateway:ServiceIdentity:PublicKeys
     /// is invalid: Gateway:ServiceIdentity:SymmetricKeys holds ...", pointing the operator at the wrong setting.
     /// </remarks>
