@@ -98,6 +98,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, session.Lifetime);
         var cancellationToken = ending.Token;
         var response = context.Response;
+        SendTimeoutStream? body = null;
         try
         {
             response.StatusCode = StatusCodes.Status200OK;
@@ -105,6 +106,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            body = WithSendTimeout(context);
             await response.StartAsync(cancellationToken);
             // Some browsers report an event stream open only once a first byte arrives, not on the headers.
             await response.Body.WriteAsync(KeepAlive, cancellationToken);
@@ -126,6 +128,11 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
         }
         finally
         {
+            if (body is not null)
+            {
+                await body.DisposeAsync();
+            }
+
             // The stream was the session: its operations stop and the token is forgotten.
             Forget(session);
         }

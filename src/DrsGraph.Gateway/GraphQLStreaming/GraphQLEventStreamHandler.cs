@@ -51,6 +51,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
         // nginx buffers proxied answers unless told not to; an event stream must flow as it is written.
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await using var body = WithSendTimeout(context);
 
         try
         {
@@ -86,6 +87,22 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
         {
             LogShutdown(logger);
         }
+        catch (IOException) when (body.Dropped)
+        {
+            // Dropped for not reading (one line logged then); the write it was stuck in fails.
+        }
+    }
+
+    /// <summary>
+    /// Gives every write to <paramref name="context"/>'s response <c>SendTimeout</c> (<see cref="SendTimeoutStream"/>): a
+    /// client that stops reading is dropped, with one line, instead of holding its stream and subscription for good.
+    /// </summary>
+    private SendTimeoutStream WithSendTimeout(HttpContext context)
+    {
+        var timeout = options.Value.SendTimeout;
+        var body = new SendTimeoutStream(context.Response.Body, context, timeout, timeProvider, () => LogNotReading(logger, timeout.TotalSeconds));
+        context.Response.Body = body;
+        return body;
     }
 
     /// <summary>
@@ -171,6 +188,9 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
         await response.Body.WriteAsync(EventEnd, cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped a GraphQL event stream: its client read nothing for {Seconds} s (GraphQL:Streaming:SendTimeout)")]
+    private static partial void LogNotReading(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "GraphQL event stream closed by the client")]
     private static partial void LogClientClosed(ILogger logger);

@@ -85,7 +85,7 @@ public sealed class GraphQLStreamingOptions
     public long MaxPendingBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
-    /// How long one message may take to go out on a WebSocket. A client that stops reading fills the network
+    /// How long one message may take to go out on a WebSocket or an event stream (SendTimeoutStream). A client that stops reading fills the network
     /// buffers, and the send waits; past this the socket is dropped (no close frame can reach such a client)
     /// and one line logged. Default 30 s: far longer than a reading client on a slow link needs for one result.
     /// </summary>

@@ -6,7 +6,8 @@ namespace DrsGraph.Gateway.Tests.GraphQLHttp;
 /// <summary>
 /// The tiny schema the endpoint tests run against:
 /// <c>type Query { hello(name: String): String  boom: String  slow: String  caller: String }  type Mutation { bump: Int }
-/// type Subscription { ticks(count: Int!, intervalMs: Int = 10): Int!  forever: Int!  broken: Int! }</c>.
+/// type Subscription { ticks(count: Int!, intervalMs: Int = 10): Int!  padded(count: Int!, intervalMs: Int = 10, padding: Int!): String!
+/// forever: Int!  broken: Int! }</c>.
 /// </summary>
 public sealed class TestSchema : Schema
 {
@@ -94,6 +95,13 @@ public sealed class TestSubscription : ObjectGraphType
             .Argument<NonNullGraphType<IntGraphType>>("count")
             .Argument<IntGraphType>("intervalMs", a => a.DefaultValue = 10)
             .Resolve(context => context.Source)
+            .ResolveStream(context => new TestSource(probe, context.GetArgument<int>("count"), TimeSpan.FromMilliseconds(context.GetArgument("intervalMs", 10)), onDisposed: null));
+        // Ticks padded to a size: a client that stops reading fills the network buffers within seconds.
+        Field<NonNullGraphType<StringGraphType>>("padded")
+            .Argument<NonNullGraphType<IntGraphType>>("count")
+            .Argument<IntGraphType>("intervalMs", a => a.DefaultValue = 10)
+            .Argument<NonNullGraphType<IntGraphType>>("padding")
+            .Resolve(context => new string('x', context.GetArgument<int>("padding")) + context.Source)
             .ResolveStream(context => new TestSource(probe, context.GetArgument<int>("count"), TimeSpan.FromMilliseconds(context.GetArgument("intervalMs", 10)), onDisposed: null));
         Field<NonNullGraphType<IntGraphType>>("forever")
             .Resolve(context => context.Source)
