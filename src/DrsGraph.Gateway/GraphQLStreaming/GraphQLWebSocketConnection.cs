@@ -8,6 +8,7 @@ using System.Text.Unicode;
 using System.Threading.Channels;
 using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.GraphQLHttp;
+using DrsGraph.Gateway.Observability;
 using DrsGraph.Gateway.Security;
 using GraphQL;
 using GraphQL.Types;
@@ -68,6 +69,12 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     private IHeaderDictionary _callerHeaders = context.Request.Headers;
     private IDisposable? _callerSlot;
 
+    // Operations still running, plus one for the socket itself: the socket's request (its HttpContext) must outlive them.
+    // An operation started just before the client closed read the context after ASP.NET Core had disposed it (an Error
+    // with a stack trace, ObjectDisposedException from its features).
+    private int _running = 1;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public async Task RunAsync(bool subProtocolAccepted)
     {
         var sending = SendLoopAsync();
@@ -117,6 +124,9 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             // Bounded: after our close frame the client has a few seconds to answer before the socket is dropped.
             _lifetime.CancelAfter(CloseHandshakeTimeout);
             await sending;
+            // Stopped above, they end at once; bounded all the same, as the close handshake is.
+            OperationEnded();
+            await _drained.Task.WaitAsync(CloseHandshakeTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
             _callerSlot?.Dispose();
             _lifetime.Dispose();
         }
@@ -243,7 +253,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
 
                     break;
                 default:
-                    BadMessage($"Invalid message received: unexpected type '{Truncate(typeProperty.GetString()!, 40)}'");
+                    BadMessage($"Invalid message received: unexpected type '{Truncate(CallerText.Printable(typeProperty.GetString()!), 40)}'");
                     break;
             }
         }
@@ -348,7 +358,7 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         {
             operation.Cancellation.Dispose();
             LogBadMessage(logger, "duplicate subscriber id");
-            Close(4409, $"Subscriber for {Truncate(id, 80)} already exists");
+            Close(4409, $"Subscriber for {Truncate(CallerText.Printable(id), 80)} already exists");
             return;
         }
 
@@ -361,11 +371,32 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
             return;
         }
 
-        // Runs alongside the receive loop; it handles its own failures.
+        // Runs alongside the receive loop; it handles its own failures. Counted, so the socket's request waits for it.
+        Interlocked.Increment(ref _running);
         _ = RunOperationAsync(id, operation, parsed);
     }
 
+    private void OperationEnded()
+    {
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
     private async Task RunOperationAsync(string id, Operation operation, ParsedRequest parsed)
+    {
+        try
+        {
+            await RunOperationCoreAsync(id, operation, parsed);
+        }
+        finally
+        {
+            OperationEnded();
+        }
+    }
+
+    private async Task RunOperationCoreAsync(string id, Operation operation, ParsedRequest parsed)
     {
         await Task.Yield();
         var cancellationToken = operation.Cancellation.Token;

@@ -318,6 +318,22 @@ public sealed class WebSocketTransportTests
         Assert.Equal(code, (int?)status);
     }
 
+    /// <remarks>The type was echoed raw into the log line and the close reason: a CR LF in it forged a log line.</remarks>
+    [Fact]
+    public async Task An_unknown_type_with_line_breaks_is_echoed_escaped()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+
+        await client.SendTextAsync("{\"type\":\"foo\\r\\nbar\"}");
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4400, (int?)status);
+        Assert.Equal("Invalid message received: unexpected type 'foo\\u000D\\u000Abar'", description);
+        Assert.Equal(1, host.Logs.Count("unexpected type 'foo\\u000D\\u000Abar'"));
+        host.Logs.AssertNone("foo\r\nbar");
+    }
+
     [Fact]
     public async Task A_subscribe_without_an_id_closes_with_4400()
     {
