@@ -236,6 +236,13 @@ public sealed partial class DrsClient(
             // Not the caller's token: HttpClient.Timeout or a timeout strategy surfacing as cancellation.
             return (null, new DrsError(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
         }
+        catch (Auth.IamTokenException ex)
+        {
+            // IAM failing otherwise than by refusing the credential (which DrsCredentialHandler answers as a 401): an
+            // outage of what the call needs, so the cache may serve what it holds. Not retried here: the token source
+            // asks IAM again on the next call, one request at a time. It escaped as an unhandled exception with a stack trace.
+            return (null, new DrsError(DrsErrorCodes.IamUnavailable, $"IAM did not issue the gateway's token for this project{(ex.Status is { } status ? $" (HTTP {(int)status})" : "")}.", DrsErrorKind.Unavailable), ex);
+        }
         catch (BrokenCircuitException ex)
         {
             return (null, new DrsError(DrsErrorCodes.CircuitOpen, "DRS is failing; calls are paused by the circuit breaker.", DrsErrorKind.Unavailable), ex);

@@ -66,6 +66,9 @@ public static class DrsErrorCodes
     public const string Redirected = "DRSGRAPH.UPSTREAM_REDIRECT";
     public const string ResponseTooLarge = "DRSGRAPH.RESPONSE_TOO_LARGE";
 
+    /// <summary>IAM did not issue the gateway's own token for a reason other than refusing its credential (down, a 404, no token in a 2xx).</summary>
+    public const string IamUnavailable = "DRSGRAPH.IAM_UNAVAILABLE";
+
     /// <summary>A walk over every page of the list never added up (jobs kept changing status between pages).</summary>
     public const string ListInconsistent = "DRSGRAPH.LIST_INCONSISTENT";
 }

@@ -7,7 +7,7 @@ namespace DrsGraph.DrsClient.Auth;
 
 /// <summary>
 /// One IAM token for one login, obtained on first use and cached until <see cref="RefreshBefore"/> its
-/// <c>expires_at</c> (24 h after issue): one request at a time asks IAM (single-flight), every other caller
+/// <c>expires_at</c> (24 h after issue; half-way through its life when it lives less than twice that): one request at a time asks IAM (single-flight), every other caller
 /// waits for it. A refresh that fails while the old token is still valid keeps the old one; the token itself
 /// is never logged or put in an exception.
 /// </summary>
@@ -64,7 +64,7 @@ public sealed class IamTokenSource(HttpClient http, IamPasswordLogin login, Time
     public void Dispose() => _gate.Dispose();
 
     private string? Usable(CachedToken? token) =>
-        token is not null && time.GetUtcNow() < token.ExpiresAt - RefreshBefore ? token.Token : null;
+        token is not null && time.GetUtcNow() < token.RefreshAt ? token.Token : null;
 
     private async Task<CachedToken> AcquireAsync(CancellationToken cancellationToken)
     {
@@ -94,12 +94,17 @@ public sealed class IamTokenSource(HttpClient http, IamPasswordLogin login, Time
             throw new IamTokenException($"IAM answered the token request for {Identity} without X-Subject-Token or token.expires_at.", response.StatusCode);
         }
 
-        return new CachedToken(token, expiresAt);
+        // Replaced RefreshBefore before expiry, or half-way through its life when it lives shorter than that: a token
+        // issued for 30 minutes against the default hour was "due" at once, and every DRS call logged in to IAM again.
+        var issued = time.GetUtcNow();
+        var lifetime = expiresAt - issued;
+        var refreshAt = lifetime > RefreshBefore * 2 ? expiresAt - RefreshBefore : issued + (lifetime / 2);
+        return new CachedToken(token, expiresAt, refreshAt);
     }
 
     private static Uri WithSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 
-    private sealed record CachedToken(string Token, DateTimeOffset ExpiresAt);
+    private sealed record CachedToken(string Token, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt);
 
     internal sealed record AuthRequest([property: JsonPropertyName("auth")] AuthBody Auth);
 

@@ -114,6 +114,53 @@ public sealed class IamTokenTests(AuthEmulator emulator) : IClassFixture<AuthEmu
         Assert.Equal(0, Issued);
     }
 
+    /// <remarks>
+    /// A token living less than twice RefreshBefore was due for replacement from the moment it was issued (an IAM issuing
+    /// 30-minute tokens against the default hour): every DRS call logged in to IAM again. It is replaced half-way instead.
+    /// </remarks>
+    [Fact]
+    public async Task A_token_living_less_than_twice_refresh_before_is_replaced_half_way_through_its_life()
+    {
+        var clock = emulator.ClockAt(TimeSpan.Zero);
+        using var source = new IamTokenSource(Iam, new IamPasswordLogin(emulator.BaseAddress, AuthEmulator.Domain, AuthEmulator.User, AuthEmulator.Password, EmulatorFixture.DemoProject), clock)
+        {
+            RefreshBefore = TimeSpan.FromHours(20),
+        };
+        var first = await source.GetTokenAsync(CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromHours(11.9));
+        emulator.Time.Advance(TimeSpan.FromHours(11.9));
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(first, await source.GetTokenAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(1, Issued);
+        clock.Advance(TimeSpan.FromHours(0.2));
+        emulator.Time.Advance(TimeSpan.FromHours(0.2));
+        Assert.NotEqual(first, await source.GetTokenAsync(CancellationToken.None));
+        Assert.Equal(2, Issued);
+    }
+
+    /// <remarks>
+    /// Only 400, 401 and 403 from IAM were handled: a 404 (a wrong IamEndpoint path), a 5xx or a 2xx without a token
+    /// escaped the client as an exception, which the gateway logged as an unhandled error with its stack trace.
+    /// </remarks>
+    [Fact]
+    public async Task Iam_failing_otherwise_than_refusing_fails_the_call_as_unavailable_without_calling_drs()
+    {
+        using var source = new IamTokenSource(Iam, new IamPasswordLogin(new Uri(emulator.BaseAddress, "no-such-iam/"), AuthEmulator.Domain, AuthEmulator.User, AuthEmulator.Password, EmulatorFixture.DemoProject), emulator.ClockAt(TimeSpan.Zero));
+
+        var batch = await Client.GetStatusesAsync(CallerWith(source), [JobId]);
+
+        var error = batch.Results[JobId].Error;
+        Assert.NotNull(error);
+        Assert.Equal(DrsErrorKind.Unavailable, error.Kind);
+        Assert.Equal(DrsErrorCodes.IamUnavailable, error.Code);
+        Assert.Equal("IAM did not issue the gateway's token for this project (HTTP 404).", error.Message);
+        Assert.Empty(await emulator.Control.GetRequestsAsync());
+    }
+
     [Fact]
     public async Task Neither_the_source_nor_its_login_show_the_password()
     {
