@@ -49,6 +49,8 @@ public static class DrsClientServiceCollectionExtensions
                 {
                     case SocketsHttpHandler sockets:
                         sockets.AllowAutoRedirect = false;
+                        // The caller's trace goes on to DRS; its baggage (free text) does not.
+                        sockets.ActivityHeadersPropagator = TraceContextOnly.Instance;
                         break;
                     case HttpClientHandler client:
                         client.AllowAutoRedirect = false;

@@ -33,7 +33,7 @@ public static class ServiceIdentityExtensions
             .Configure<IOptions<ServiceIdentityOptions>>(static (jwt, identity) => Configure(jwt, identity.Value));
 
         services.AddHttpClient(ServiceCredentials.IamClientName)
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, ActivityHeadersPropagator = DrsGraph.DrsClient.TraceContextOnly.Instance })
             // The token comes back in a header and the password goes in the body: neither may reach a log.
             .RedactLoggedHeaders(static _ => true);
         services.TryAddSingleton<ServiceCredentials>();

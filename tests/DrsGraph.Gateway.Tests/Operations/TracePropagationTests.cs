@@ -33,4 +33,34 @@ public sealed class TracePropagationTests
         Assert.Equal(3, seen.Count);
         Assert.All(seen, header => Assert.StartsWith($"00-{traceId}-", header, StringComparison.Ordinal));
     }
+
+    /// <remarks>
+    /// The runtime's propagator sent the incoming request's baggage on to DRS: a caller's free text reached the upstream,
+    /// on calls made with the gateway's own credentials too.
+    /// </remarks>
+    [Fact]
+    public async Task A_callers_baggage_does_not_reach_DRS_while_its_trace_does()
+    {
+        var seen = new ConcurrentQueue<(string TraceParent, string Baggage)>();
+        await using var drs = await StubUpstream.StartAsync((context, call) =>
+        {
+            seen.Enqueue((context.Request.Headers.TraceParent.ToString(), context.Request.Headers.Baggage.ToString()));
+            return StubUpstream.HealthyAsync(context, call);
+        });
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress);
+        var traceId = ActivityTraceId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent("""{"query":"{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Auth-Token", GatewayRig.Token);
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        request.Headers.TryAddWithoutValidation("baggage", "token=BAGGAGESECRET,user=someone");
+
+        (await rig.SendAsync(request)).AssertNoErrors();
+
+        var (traceParent, baggage) = Assert.Single(seen);
+        Assert.StartsWith($"00-{traceId}-", traceParent, StringComparison.Ordinal);
+        Assert.Equal("", baggage);
+    }
 }
