@@ -91,10 +91,12 @@ public static class SdkHmacSha256Signer
         request.Headers.Remove(DateHeader);
         request.Headers.TryAddWithoutValidation(DateHeader, date);
 
-        // The Host header HttpClient will send: the authority, the port only when it is not the scheme's default.
+        // The Host header HttpClient will send: the authority, the port only when it is not the scheme's default; an IPv6
+        // literal in its brackets (IdnHost drops them: "::1:8443" was signed while "[::1]:8443" was sent, and refused).
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost}]" : uri.IdnHost;
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
-            ["host"] = request.Headers.Host ?? (uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}"),
+            ["host"] = request.Headers.Host ?? (uri.IsDefaultPort ? host : $"{host}:{uri.Port}"),
             [DateHeader] = date,
         };
         if (request.Content?.Headers.ContentType is { } contentType)

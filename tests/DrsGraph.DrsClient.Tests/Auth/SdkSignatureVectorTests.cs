@@ -58,6 +58,23 @@ public sealed class SdkSignatureVectorTests
             Assert.Single(request.Headers.GetValues("Authorization")));
     }
 
+    /// <remarks>The host was signed without an IPv6 literal's brackets, which HttpClient sends: DRS refused every call.</remarks>
+    [Theory]
+    [InlineData("http://[::1]:6322/v3/p/jobs", "[::1]:6322")]
+    [InlineData("https://[2001:db8::7]/v3/p/jobs", "[2001:db8::7]")]
+    [InlineData("https://drs.example.com:8443/v3/p/jobs", "drs.example.com:8443")]
+    public async Task The_host_is_signed_as_httpclient_sends_it(string url, string hostHeader)
+    {
+        using var implied = new HttpRequestMessage(HttpMethod.Get, url);
+        using var explicitHost = new HttpRequestMessage(HttpMethod.Get, url);
+        explicitHost.Headers.Host = hostHeader;
+
+        await SdkHmacSha256Signer.SignAsync(implied, "AK", "SK", SignedAt, CancellationToken.None);
+        await SdkHmacSha256Signer.SignAsync(explicitHost, "AK", "SK", SignedAt, CancellationToken.None);
+
+        Assert.Equal(Assert.Single(explicitHost.Headers.GetValues("Authorization")), Assert.Single(implied.Headers.GetValues("Authorization")));
+    }
+
     [Fact]
     public async Task Signing_again_replaces_the_date_and_signature_instead_of_adding_a_second_one()
     {
