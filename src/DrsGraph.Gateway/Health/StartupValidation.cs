@@ -85,7 +85,9 @@ public static partial class StartupValidation
 
         // A message may quote the value it refused (the binder's always does): a URL's user:password@ and a
         // password=... option must not reach the log.
-        var lines = unknown.Concat(failures).Select(failure => Scrub(ByNameSet(failure, builder.Configuration))).ToList();
+        // Distinct: options validated through two registrations (service identities validate the DRS client's settings
+        // too, for their regions) reported the same failure twice.
+        var lines = unknown.Concat(failures).Select(failure => Scrub(ByNameSet(failure, builder.Configuration))).Distinct(StringComparer.Ordinal).ToList();
         try
         {
             // The replica's logging as configured (Logging:*, console format), without composing the gateway, which the

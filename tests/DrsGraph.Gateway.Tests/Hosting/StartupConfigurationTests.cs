@@ -336,6 +336,19 @@ public sealed class StartupConfigurationTests
         AssertRefusedInOneLine(exitCode, output, "OTEL_EXPORTER_OTLP_HEADERS is not a comma-separated list of headers");
     }
 
+    /// <remarks>With service identities on, every bad Drs:* setting was printed twice (validated through two registrations).</remarks>
+    [Fact]
+    public async Task The_real_program_with_service_identities_says_a_bad_drs_setting_once()
+    {
+        using var minter = new DrsGraph.Gateway.Tests.ServiceIdentity.JwtMinter();
+        var settings = DrsGraph.Gateway.Tests.ServiceIdentity.ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Drs:ChunkSize"] = "1000";
+
+        var (exitCode, output) = await RunToExitAsync(StartInfo(["--urls", "http://127.0.0.1:0", .. settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}")]));
+
+        AssertRefusedInOneLine(exitCode, output, "Drs:ChunkSize");
+    }
+
     /// <remarks>A settings file that is not JSON was read before any logger existed: an unhandled exception, exit code 134.</remarks>
     [Fact]
     public async Task The_real_program_with_a_settings_file_that_is_not_json_exits_1_with_one_line_naming_the_file()
