@@ -54,7 +54,7 @@ public sealed partial class DrsClient
             changes++;
             if (walk >= ListWalkAttempts)
             {
-                // Never a silently wrong list: the caller gets an error it may retry, and nothing is cached.
+                // Never a list known to be wrong: the caller gets an error it may retry, and nothing is cached.
                 var message = $"DRS's job list changed while it was read page by page ({changes} walks in a row did not add up: total_record moved or the pages " +
                     "did not hold that many distinct jobs); jobs are changing status right now, so try again shortly or narrow the filter.";
                 DrsClientLog.ListInconsistent(logger, caller.ProjectId, caller.Region, changes, calls);
@@ -116,7 +116,9 @@ public sealed partial class DrsClient
         }
 
         var jobs = Distinct(first.Jobs!.Concat(rest.SelectMany(p => p!.Jobs!)));
-        var changed = rest.Any(p => p!.TotalRecord != total) || jobs.Count != total;
+        // Items left out for naming no job ID still count: one such item made every walk look changed.
+        var unnamed = first.Unnamed + rest.Sum(p => p!.Unnamed);
+        var changed = rest.Any(p => p!.TotalRecord != total) || jobs.Count + unnamed != total;
         return (new DrsJobList(jobs, total, IsComplete: true, 1 + rest.Length), null, changed);
     }
 

@@ -143,7 +143,9 @@ internal static class DrsResponseReader
                     {
                         // Only items naming a job by a DRS job ID: one that names none ("../../etc/passwd") would reach
                         // callers as a job, and its other fields would be refused as the caller's INVALID_JOB_ID.
-                        return (list with { Jobs = [.. list.Jobs!.Where(j => j is { Id: { } id } && DrsClient.IsValidJobId(id))] }, null, null);
+                        // Counted, so a walk still adds up to total_record (they made every walk "changed": LIST_INCONSISTENT for good).
+                        List<JobListItemWire> named = [.. list.Jobs!.Where(j => j is { Id: { } id } && DrsClient.IsValidJobId(id))];
+                        return (list with { Jobs = named, Unnamed = list.Jobs!.Count - named.Count }, null, null);
                     }
 
                     unreadable = "no total_record";

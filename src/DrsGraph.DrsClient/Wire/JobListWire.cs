@@ -20,7 +20,12 @@ public sealed record JobListRequestWire(
 /// <summary>The list call's answer: how many jobs match in all, and the page's jobs.</summary>
 public sealed record JobListResponseWire(
     [property: JsonPropertyName("total_record"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] int? TotalRecord,
-    [property: JsonPropertyName("jobs")] IReadOnlyList<JobListItemWire>? Jobs);
+    [property: JsonPropertyName("jobs")] IReadOnlyList<JobListItemWire>? Jobs)
+{
+    /// <summary>Items the reader left out for naming no DRS job ID: they count in <see cref="TotalRecord"/> all the same.</summary>
+    [JsonIgnore]
+    public int Unnamed { get; init; }
+}
 
 /// <summary>One job of the list, exactly as on the wire; <c>children</c> are its subtasks in the same shape.</summary>
 /// <remarks>Strings on purpose, as in the batch records: DRS enums are open and times are epoch-ms strings.</remarks>

@@ -191,7 +191,9 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 // come in the schema's order: { status, createdAt } and { createdAt, status } are different lists.
                 var binding = BrowseCursors.Bind("jobsConnection", CursorScopeOf(caller), where, BrowseArguments.Binding(sort), ids.Select(r => r?.Id ?? ""));
                 var page = PageRequest.Read(context, options, browser.Cursors, binding);
-                var candidates = ids.OfType<JobRef>().Select(r => new JobFacts(r.Id)).ToList();
+                // Each job once: a connection's nodes are distinct (Relay and Apollo caches key edges by node), so an ID
+                // given twice is one edge, counted once in totalCount, in its first place.
+                var candidates = ids.OfType<JobRef>().DistinctBy(r => r.Id, StringComparer.Ordinal).Select(r => new JobFacts(r.Id)).ToList();
                 var filter = BrowseArguments.Filter(where);
                 if (JobBrowser.SelectNow(candidates, filter, sort, fromList: false) is { } now)
                 {

@@ -31,7 +31,7 @@ public sealed class DrsJobListSource(IDrsClient client) : IJobListSource
 
             var page = await client.ListJobsAsync(caller, new JobListPageRequest(QueryOf(filter, useType), paging.Page, paging.PageSize), cancellationToken);
             return page.Value is { } list
-                ? DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(new JobListPage(Map(list.Jobs), list.TotalRecord, list.IsComplete), null))
+                ? DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(new JobListPage(Map(list.Jobs, useType), list.TotalRecord, list.IsComplete), null))
                 : DrsResult<Fetched<JobListPage>>.Failure(page.Error!);
         }
 
@@ -43,14 +43,18 @@ public sealed class DrsJobListSource(IDrsClient client) : IJobListSource
             return DrsResult<Fetched<JobListPage>>.Failure(error);
         }
 
-        var entries = walks.SelectMany(w => Map(w.Value!.Jobs));
+        var entries = walks.SelectMany((w, i) => Map(w.Value!.Jobs, useTypes[i]));
+        var repeated = 0;
         if (walks.Length > 1)
         {
-            entries = entries.OrderByDescending(e => e.CreatedAt ?? DateTime.MinValue).ThenBy(e => e.Id, StringComparer.Ordinal);
+            // A job DRS lists under two use types (each walk is distinct on its own) is one job: listed once, counted once.
+            var merged = entries.DistinctBy(e => e.Id, StringComparer.Ordinal).ToList();
+            repeated = walks.Sum(w => w.Value!.Jobs.Count) - merged.Count;
+            entries = merged.OrderByDescending(e => e.CreatedAt ?? DateTime.MinValue).ThenBy(e => e.Id, StringComparer.Ordinal);
         }
 
         // Added as longs and capped: each walk's total_record is DRS's int, and three near int.MaxValue overflowed the sum.
-        var total = (int)Math.Min(int.MaxValue, walks.Sum(w => (long)w.Value!.TotalRecord));
+        var total = (int)Math.Min(int.MaxValue, walks.Sum(w => (long)w.Value!.TotalRecord) - repeated);
         var all = new JobListPage([.. entries], total, walks.All(w => w.Value!.IsComplete));
         return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(all, null));
     }
@@ -64,7 +68,12 @@ public sealed class DrsJobListSource(IDrsClient client) : IJobListSource
         EnterpriseProjectId: filter.EnterpriseProjectId,
         Tags: filter.Tags);
 
-    private static List<JobListEntry> Map(IEnumerable<JobListItemWire> jobs) => [.. jobs.Select(ToEntry)];
+    /// <summary>
+    /// The walk's jobs; one whose entry omits <c>db_use_type</c> (DRS may omit empty fields) is of the use type the walk
+    /// asked for: a filter on useType read the missing field as "none", and missed every such job.
+    /// </summary>
+    private static List<JobListEntry> Map(IEnumerable<JobListItemWire> jobs, DbUseType listed) =>
+        [.. jobs.Select(ToEntry).Select(entry => entry.RawUseType is null ? entry with { UseType = listed } : entry)];
 
     /// <summary>The list's view of a job. Its status is built exactly as batch-status's would be, so it can stand in for it in the cache.</summary>
     public static JobListEntry ToEntry(JobListItemWire wire) => new()

@@ -153,6 +153,31 @@ public sealed class IdBrowsingTests(GatewayFixture fixture)
         Assert.Equal(ids.Order(), calls.Where(c => c.Endpoint == "status").SelectMany(c => c.JobIds!).Order());
     }
 
+    /// <remarks>An ID given twice was two edges with the same node (totalCount counting both), which Relay and Apollo caches cannot hold.</remarks>
+    [Theory]
+    [InlineData("")]
+    [InlineData(", order: [{ name: ASC }]")]
+    public async Task A_connection_lists_an_id_given_twice_once_in_its_first_place(string order)
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await fixture.Host.Emulator!.CreateJobsAsync(3, project: project);
+        string[] given = [ids[0], ids[1], ids[0], ids[2], ids[0]];
+
+        var first = await QueryAsync(project, $"{{ jobsConnection(ids: {GatewayFixture.IdList(given)}, first: 2{order}) {{ totalCount nodes {{ id }} pageInfo {{ endCursor }} }} }}");
+        var cursor = first.AssertNoErrors().Data!["jobsConnection"]!["pageInfo"]!["endCursor"]!.GetValue<string>();
+        var second = await QueryAsync(project, $"{{ jobsConnection(ids: {GatewayFixture.IdList(given)}, first: 2, after: \"{cursor}\"{order}) {{ nodes {{ id }} }} }}");
+
+        Assert.Equal(3, first.Data!["jobsConnection"]!["totalCount"]!.GetValue<int>());
+        var walked = first.Data["jobsConnection"]!["nodes"]!.AsArray().Concat(second.AssertNoErrors().Data!["jobsConnection"]!["nodes"]!.AsArray())
+            .Select(n => n!["id"]!.GetValue<string>()).ToList();
+        Assert.Equal(3, walked.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(3, walked.Count);
+        if (order.Length == 0)
+        {
+            Assert.Equal([ids[0], ids[1], ids[2]], walked);
+        }
+    }
+
     [Fact]
     public async Task A_connection_over_given_ids_without_filter_pages_them_in_the_given_order_and_loads_only_the_page()
     {

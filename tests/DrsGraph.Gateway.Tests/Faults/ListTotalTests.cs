@@ -20,4 +20,74 @@ public sealed class ListTotalTests
         Assert.Equal(3, drs.Calls.Count(c => c.Path.EndsWith("/jobs", StringComparison.Ordinal)));
         rig.Logs.AssertNone("OverflowException");
     }
+
+    /// <remarks>Each use type's walk was distinct on its own, but their merge was not: the job twice in one connection, totalCount 4.</remarks>
+    [Fact]
+    public async Task A_job_drs_lists_under_two_use_types_is_one_node_counted_once()
+    {
+        await using var drs = await StubUpstream.StartAsync((context, call) => StubUpstream.WriteJsonAsync(context, 200, call.UseType switch
+        {
+            "migration" => List(("00000000-0000-4000-8000-0000000000a1", "migration"), ("00000000-0000-4000-8000-0000000000b1", "migration")),
+            "sync" => List(("00000000-0000-4000-8000-0000000000a1", "migration"), ("00000000-0000-4000-8000-0000000000c1", "sync")),
+            _ => List(),
+        }));
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.FastFaults);
+
+        var answer = await rig.QueryAsync("{ projectJobs(first: 10) { totalCount nodes { id } } }");
+
+        answer.AssertNoErrors();
+        Assert.Equal(3, answer.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        Assert.Equal(
+            ["00000000-0000-4000-8000-0000000000a1", "00000000-0000-4000-8000-0000000000b1", "00000000-0000-4000-8000-0000000000c1"],
+            answer.Data["projectJobs"]!["nodes"]!.AsArray().Select(n => n!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+    }
+
+    /// <remarks>DRS may omit empty fields: a filter on useType read a missing db_use_type as none, and matched no such job.</remarks>
+    [Fact]
+    public async Task An_entry_without_db_use_type_is_of_the_use_type_its_walk_listed()
+    {
+        await using var drs = await StubUpstream.StartAsync((context, call) => StubUpstream.WriteJsonAsync(context, 200, call.UseType switch
+        {
+            "sync" => List(("00000000-0000-4000-8000-0000000000c1", null), ("00000000-0000-4000-8000-0000000000c2", null)),
+            "migration" => List(("00000000-0000-4000-8000-0000000000b1", null)),
+            _ => List(),
+        }));
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.FastFaults);
+
+        var sync = await rig.QueryAsync("{ projectJobs(first: 10, where: { useType: { eq: SYNC } }) { totalCount } }");
+        var notSync = await rig.QueryAsync("{ projectJobs(first: 10, where: { useType: { neq: SYNC } }) { totalCount nodes { id } } }");
+
+        Assert.Equal(2, sync.AssertNoErrors().Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        Assert.Equal(1, notSync.AssertNoErrors().Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        Assert.Equal("00000000-0000-4000-8000-0000000000b1", notSync.Data!["projectJobs"]!["nodes"]![0]!["id"]!.GetValue<string>());
+    }
+
+    /// <remarks>
+    /// The item was left out, and the walk then had fewer jobs than total_record: "changed" every time, so the project
+    /// answered LIST_INCONSISTENT ("jobs are changing status right now, try again") for good.
+    /// </remarks>
+    [Fact]
+    public async Task An_item_naming_no_job_id_is_left_out_and_the_others_are_listed()
+    {
+        await using var drs = await StubUpstream.StartAsync((context, call) => StubUpstream.WriteJsonAsync(context, 200, call.UseType switch
+        {
+            "sync" => List(("00000000-0000-4000-8000-0000000000c1", "sync"), ("not-a-job-id", "sync"), ("00000000-0000-4000-8000-0000000000c2", "sync")),
+            _ => List(),
+        }));
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.FastFaults);
+
+        var answer = await rig.QueryAsync("{ projectJobs(first: 10, where: { useType: { eq: SYNC } }) { totalCount nodes { id } } }");
+
+        answer.AssertNoErrors();
+        Assert.Equal(2, answer.Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        Assert.Single(drs.Calls, c => c.UseType == "sync");
+    }
+
+    private static string List(params (string Id, string? UseType)[] jobs) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        total_record = jobs.Length,
+        jobs = jobs.Select(j => j.UseType is null
+            ? (object)new { id = j.Id, name = "n-" + j.Id[^2..], status = "FULL_TRANSFER_STARTED", create_time = "1765000000000" }
+            : new { id = j.Id, name = "n-" + j.Id[^2..], status = "FULL_TRANSFER_STARTED", create_time = "1765000000000", db_use_type = j.UseType }),
+    });
 }

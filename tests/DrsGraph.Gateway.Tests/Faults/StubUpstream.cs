@@ -38,6 +38,7 @@ public sealed class StubUpstream : IAsyncDisposable
         app.Run(async context =>
         {
             var ids = new List<string>();
+            string? useType = null;
             if (HttpMethods.IsPost(context.Request.Method))
             {
                 try
@@ -47,6 +48,11 @@ public sealed class StubUpstream : IAsyncDisposable
                     {
                         ids.AddRange(jobs.EnumerateArray().Select(j => j.GetString()!));
                     }
+
+                    if (body.RootElement.TryGetProperty("db_use_type", out var listed) && listed.ValueKind == JsonValueKind.String)
+                    {
+                        useType = listed.GetString();
+                    }
                 }
                 catch (JsonException)
                 {
@@ -54,7 +60,7 @@ public sealed class StubUpstream : IAsyncDisposable
                 }
             }
 
-            var call = new StubCall(context.Request.Method, context.Request.Path, context.Request.Headers["X-Auth-Token"].ToString(), ids);
+            var call = new StubCall(context.Request.Method, context.Request.Path, context.Request.Headers["X-Auth-Token"].ToString(), ids) { UseType = useType };
             stub.Calls.Enqueue(call);
             try
             {
@@ -102,6 +108,9 @@ public sealed class StubUpstream : IAsyncDisposable
 /// <summary>One request the stub received: its method, path, token and the job IDs of its body.</summary>
 public sealed record StubCall(string Method, string Path, string Token, IReadOnlyList<string> Ids)
 {
+    /// <summary>A list call's <c>db_use_type</c> (the use type it lists); null for other calls.</summary>
+    public string? UseType { get; init; }
+
     /// <summary>The last path segment: <c>batch-status</c>, <c>batch-progress</c> or <c>batch-detail</c>.</summary>
     public string Operation => Path[(Path.LastIndexOf('/') + 1)..];
 }
