@@ -148,6 +148,12 @@ public sealed partial class PersistedOperationResolver(
         }
 
         metrics.Miss();
+        if (_options.OnlyTrustedDocuments && !AllowedAsIde(context))
+        {
+            // Not "send the text to register it": the text would be refused too (an APQ client sends it on NOT_FOUND).
+            return Refuse(GatewayErrorCodes.OperationNotTrusted, "This gateway runs only trusted documents; this hash is not one of them.");
+        }
+
         LogNotFound(logger, hash);
         return Refuse(GatewayErrorCodes.PersistedQueryNotFound, "PersistedQueryNotFound: send the query text with the same hash to register it.");
     }

@@ -40,7 +40,7 @@ public sealed class ServiceCallerResolver(
         }
 
         var settings = options.Value;
-        if (settings.RequiredClaims.FirstOrDefault(c => !principal.Identity!.HasClaim(claim => claim.Type == c && claim.Value.Length > 0)) is { } missing)
+        if (settings.EffectiveRequiredClaims.FirstOrDefault(c => !principal.Identity!.HasClaim(claim => claim.Type == c && claim.Value.Length > 0)) is { } missing)
         {
             return Refused(GatewayErrorCodes.InvalidBearerToken, $"The bearer token lacks the '{missing}' claim.");
         }

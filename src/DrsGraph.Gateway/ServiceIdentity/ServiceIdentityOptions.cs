@@ -35,8 +35,15 @@ public sealed class ServiceIdentityOptions : IValidatableObject
     /// <summary>Base64 HMAC keys (at least 32 bytes each) that may sign callers' JWTs; prefer <see cref="PublicKeys"/>.</summary>
     public List<string> SymmetricKeys { get; init; } = [];
 
-    /// <summary>Claims every JWT must carry besides <c>exp</c>. Default <c>sub</c>: a caller must say who it is.</summary>
-    public List<string> RequiredClaims { get; init; } = ["sub"];
+    /// <summary>
+    /// Claims every JWT must carry besides <c>exp</c>, as configured (<see cref="EffectiveRequiredClaims"/>). Null by
+    /// default, not <c>["sub"]</c>: the configuration binder adds to a list it finds, so a configured list was the default
+    /// plus it, and <c>sub</c> could not be replaced.
+    /// </summary>
+    public List<string>? RequiredClaims { get; set; }
+
+    /// <summary>The configured <see cref="RequiredClaims"/>, or <c>sub</c> when none are: a caller must say who it is.</summary>
+    public IReadOnlyList<string> EffectiveRequiredClaims => RequiredClaims is { Count: > 0 } claims ? claims : ["sub"];
 
     /// <summary>Tolerance on <c>exp</c> and <c>nbf</c>. Default 1 minute.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]

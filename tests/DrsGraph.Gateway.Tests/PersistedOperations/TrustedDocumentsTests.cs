@@ -63,14 +63,17 @@ public sealed class TrustedDocumentsTests(PersistedOperationsFixture fixture) : 
         var byId = await PostAsync(fixture.TrustedOnly, new { id = "jobStatus", variables = Variables });
         var byText = await PostAsync(fixture.TrustedOnly, new { query = JobStatus, variables = Variables });
         var byHash = await PostAsync(fixture.TrustedOnly, new { extensions = Extensions(Sha256(JobName)), variables = Variables });
+        // A hash of no trusted document: not NOT_FOUND, which tells an APQ client to send the text (refused as well).
+        var unknownHash = await PostAsync(fixture.TrustedOnly, new { extensions = Extensions(Sha256(unknown)) });
 
         Assert.Equal(["OPERATION_NOT_TRUSTED"], text.Codes);
         Assert.Equal(["OPERATION_NOT_TRUSTED"], registration.Codes);
+        Assert.Equal(["OPERATION_NOT_TRUSTED"], unknownHash.Codes);
         Assert.Null(text.Data);
         byId.AssertNoErrors();
         byText.AssertNoErrors();
         Assert.NotNull((string?)byHash.AssertNoErrors().Data!["job"]!["detail"]!["name"]);
-        Assert.Equal(2, metrics.Total("drsgraph.persisted.refused", "OPERATION_NOT_TRUSTED"));
+        Assert.Equal(3, metrics.Total("drsgraph.persisted.refused", "OPERATION_NOT_TRUSTED"));
         Assert.Equal(0, metrics.Total("drsgraph.persisted.stored"));
     }
 

@@ -99,6 +99,24 @@ public sealed class ServiceIdentityConfigurationTests
         Assert.DoesNotContain("PRIVATE KEY-----", error.ToString(), StringComparison.Ordinal);
     }
 
+    /// <remarks>The binder added configured claims to the default list: `sub` stayed required whatever was configured.</remarks>
+    [Fact]
+    public async Task Configured_required_claims_replace_sub()
+    {
+        using var minter = new JwtMinter();
+        var settings = ServiceIdentityFixture.Settings(minter.PublicKeyPem);
+        settings["Gateway:ServiceIdentity:RequiredClaims:0"] = "tenant";
+        await using var gateway = await GatewayHost.Builder().WithEmulator(settings: ServiceIdentityFixture.EmulatorSettings()).WithSettings(settings).StartAsync();
+        const string Query = "{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }";
+
+        var withTenant = await gateway.QueryAsync(Query, null, headers: [new("Authorization", "Bearer " + minter.Mint(new Dictionary<string, object?> { ["tenant"] = "t1", ["scope"] = "drs.read" }))]);
+        var withSubOnly = await gateway.QueryAsync(Query, null, headers: [new("Authorization", "Bearer " + minter.Mint(new Dictionary<string, object?> { ["sub"] = "svc-reports", ["scope"] = "drs.read" }))]);
+
+        withTenant.AssertNoErrors();
+        Assert.Equal(["INVALID_BEARER_TOKEN"], withSubOnly.Codes);
+        Assert.Equal("The bearer token lacks the 'tenant' claim.", withSubOnly.Errors[0]?["message"]?.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_symmetric_key_longer_than_512_bytes_is_taken()
     {
