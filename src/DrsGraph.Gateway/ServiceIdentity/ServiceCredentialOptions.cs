@@ -32,7 +32,7 @@ public sealed class ServiceCredentialOptions
             (false, false) => "set AccessKey and SecretKey, or Domain, User and Password",
             (true, false) when string.IsNullOrEmpty(AccessKey) || string.IsNullOrEmpty(SecretKey) => "AccessKey and SecretKey go together",
             (false, true) when string.IsNullOrEmpty(User) || string.IsNullOrEmpty(Password) || string.IsNullOrEmpty(Domain) => "Domain, User and Password go together",
-            _ when !string.IsNullOrWhiteSpace(IamEndpoint) && !ServiceIdentityOptions.IsHttpUrl(IamEndpoint) => "IamEndpoint must be an absolute http(s) URL",
+            _ when !string.IsNullOrWhiteSpace(IamEndpoint) && !ServiceIdentityOptions.IsHttpUrl(IamEndpoint) => $"IamEndpoint {ServiceIdentityOptions.HttpUrlRule}",
             _ => null,
         };
     }

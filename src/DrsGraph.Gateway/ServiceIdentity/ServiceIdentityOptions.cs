@@ -143,7 +143,7 @@ public sealed class ServiceIdentityOptions : IValidatableObject
 
             if (!string.IsNullOrWhiteSpace(held.IamEndpoint) && !IsHttpUrl(held.IamEndpoint))
             {
-                yield return new ValidationResult($"{SectionName}:Regions:{region}:IamEndpoint must be an absolute http(s) URL.", [nameof(Regions)]);
+                yield return new ValidationResult($"{SectionName}:Regions:{region}:IamEndpoint {HttpUrlRule}.", [nameof(Regions)]);
             }
         }
 
@@ -157,7 +157,7 @@ public sealed class ServiceIdentityOptions : IValidatableObject
 
         if (!string.IsNullOrWhiteSpace(IamEndpoint) && !IsHttpUrl(IamEndpoint))
         {
-            yield return new ValidationResult($"{SectionName}:IamEndpoint must be an absolute http(s) URL.", [nameof(IamEndpoint)]);
+            yield return new ValidationResult($"{SectionName}:IamEndpoint {HttpUrlRule}.", [nameof(IamEndpoint)]);
         }
     }
 
@@ -168,8 +168,17 @@ public sealed class ServiceIdentityOptions : IValidatableObject
         return slash < 0 ? (null, entry) : (entry[..slash], entry[(slash + 1)..]);
     }
 
+    /// <summary>
+    /// An absolute http(s) URL without <c>user:password@</c>, query or fragment, as <c>Drs:Endpoint</c> must be: the
+    /// gateway appends <c>v3/auth/tokens</c>, so a query was silently dropped, and credentials in the URL would travel
+    /// with every token request (the password goes in the body).
+    /// </summary>
     internal static bool IsHttpUrl(string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && uri.UserInfo.Length == 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0 && value.AsSpan().IndexOfAny('?', '#') < 0;
+
+    /// <summary>What <see cref="IsHttpUrl"/> asks, for the refusal.</summary>
+    internal const string HttpUrlRule = "must be an absolute http(s) URL, without user:password@, query or fragment";
 
     private static string? KeyProblem(string pem)
     {
