@@ -27,6 +27,22 @@ internal static partial class SettingConflicts
         const string Streaming = GraphQLStreamingOptions.SectionName;
         Raised(logger, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerAddress)}", streaming.MaxConnectionsPerAddress, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerCaller)}", streaming.MaxConnectionsPerCaller);
 
+        // A token for every caller without one: meant for the embedded emulator, and silent in front of a real DRS, where
+        // anyone reaching the gateway reads DRS as whoever owns it. Said, not refused: a demo deployment may want it.
+        var configuration = services.GetRequiredService<IConfiguration>();
+        const string DefaultToken = Callers.CallerOptions.SectionName + ":" + nameof(Callers.CallerOptions.DefaultAuthToken);
+        if (!string.IsNullOrEmpty(configuration[DefaultToken]))
+        {
+            if (services.GetRequiredService<IOptions<ServiceIdentity.ServiceIdentityOptions>>().Value.Enabled)
+            {
+                LogDefaultTokenUnused(logger, DefaultToken);
+            }
+            else if (!string.IsNullOrWhiteSpace(configuration[DrsGraph.DrsClient.DrsClientOptions.SectionName + ":" + nameof(DrsGraph.DrsClient.DrsClientOptions.Endpoint)]))
+            {
+                LogDefaultTokenUpstream(logger, DefaultToken);
+            }
+        }
+
         const string Persisted = PersistedOperationsOptions.SectionName;
         var perAddress = $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerAddressPerHour)}";
         var perCaller = $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerCallerPerHour)}";
@@ -50,6 +66,12 @@ internal static partial class SettingConflicts
 
     [LoggerMessage(EventId = 140, Level = LogLevel.Warning, Message = "{Setting}={Value} is below {Allowance}={Allowed}: the gateway uses {Used} (one caller alone may always use its allowance). Raise or lower both to change it.")]
     private static partial void LogRaised(ILogger logger, string setting, int value, string allowance, int allowed, int used);
+
+    [LoggerMessage(EventId = 142, Level = LogLevel.Warning, Message = "{Setting} is set with Drs:Endpoint: every caller without X-Auth-Token reads DRS with that token. It is meant for the embedded emulator; remove it unless that is what you want.")]
+    private static partial void LogDefaultTokenUpstream(ILogger logger, string setting);
+
+    [LoggerMessage(EventId = 143, Level = LogLevel.Warning, Message = "{Setting} does not apply: service identities are on (callers present JWTs, and the gateway calls DRS with the credentials it holds).")]
+    private static partial void LogDefaultTokenUnused(ILogger logger, string setting);
 
     [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "{Setting}={Value} does not apply: {Allowance}=0 (no limit per caller) lifts the limit per address too. Set a limit per caller to have one per address.")]
     private static partial void LogLifted(ILogger logger, string setting, int value, string allowance);

@@ -411,6 +411,17 @@ public sealed class StartupConfigurationTests
         Assert.Single(output.Split('\n'), l => l.StartsWith("warn: DrsGraph.Gateway.Health.SettingConflicts", StringComparison.Ordinal));
     }
 
+    /// <remarks>A token for every caller without one, meant for the embedded emulator, started silently in front of a real DRS.</remarks>
+    [Fact]
+    public async Task A_default_token_in_front_of_a_real_endpoint_is_said_once_at_start_up()
+    {
+        var (listening, output) = await RunUntilListeningAsync(StartInfo(["--urls", "http://127.0.0.1:0", "--Drs:Endpoint=http://127.0.0.1:9", "--Gateway:Callers:DefaultAuthToken=operators-own-token"]));
+
+        Assert.True(listening, output);
+        Assert.Single(output.Split('\n'), l => l.Contains("Gateway:Callers:DefaultAuthToken is set with Drs:Endpoint: every caller without X-Auth-Token reads DRS with that token", StringComparison.Ordinal));
+        Assert.DoesNotContain("operators-own-token", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Ceilings_above_their_allowances_are_not_mentioned()
     {
@@ -504,9 +515,12 @@ public sealed class StartupConfigurationTests
     /// Runs the real program with <paramref name="setting"/> until it says it listens (true), exits (false) or 60 s pass
     /// (false), then stops it.
     /// </summary>
-    private static async Task<(bool Listening, string Output)> RunUntilListeningAsync((string Key, string Value) setting)
+    private static Task<(bool Listening, string Output)> RunUntilListeningAsync((string Key, string Value) setting) =>
+        RunUntilListeningAsync(StartInfo(setting.Key, setting.Value));
+
+    private static async Task<(bool Listening, string Output)> RunUntilListeningAsync(ProcessStartInfo start)
     {
-        using var process = Process.Start(StartInfo(setting.Key, setting.Value))!;
+        using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var output = new System.Text.StringBuilder();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
