@@ -325,7 +325,12 @@ public sealed class WatchDemand
 
     public static WatchDemand Jobs(IReadOnlyList<string> ids) => new(ids ?? throw new ArgumentNullException(nameof(ids)), 0);
 
-    public static WatchDemand Page(int size) => new(null, size);
+    /// <summary>
+    /// A page counts its size, and at least one job: it walks the project's list at every tick whatever its size, so a
+    /// <c>first: 0</c> page (totalCount only) counted nothing, and a client with many tokens ran list walks past
+    /// <c>MaxJobsPerReplica</c>.
+    /// </summary>
+    public static WatchDemand Page(int size) => new(null, Math.Max(size, 1));
 }
 
 /// <summary>

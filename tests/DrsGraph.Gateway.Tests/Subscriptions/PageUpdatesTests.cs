@@ -313,6 +313,14 @@ public sealed class PageUpdatesTests(PageWatchRig rig) : IClassFixture<PageWatch
         Assert.Equal("TOO_MANY_WATCHED_JOBS", second.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
     }
 
+    /// <remarks>A size-0 page walks the list at every tick as any page does, but counted nothing against the watched-jobs ceilings.</remarks>
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(50, 50)]
+    public void A_page_counts_its_size_and_at_least_one_job(int size, int counted) =>
+        Assert.Equal(counted, DrsGraph.Gateway.Subscriptions.WatchDemand.Page(size).JobCount);
+
     [Fact]
     public async Task A_caller_watches_at_most_MaxPagesPerCaller_pages_and_a_closed_one_makes_room()
     {
