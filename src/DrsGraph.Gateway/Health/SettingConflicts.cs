@@ -6,13 +6,14 @@ using Microsoft.Extensions.Options;
 namespace DrsGraph.Gateway.Health;
 
 /// <summary>
-/// Settings the gateway does not take as written because another one overrides them, each said once at start-up: a
-/// replica- or address-wide ceiling set below the per-caller allowance it must leave room for (one caller alone may always
-/// use its own) is raised to it, as the README documents, and an operator who set it lower heard nothing of it.
+/// Settings the gateway does not take as written, or that are risky as written, each said once at start-up: a replica- or
+/// address-wide ceiling set below the per-caller allowance it must leave room for (one caller alone may always use its
+/// own) is raised to it, as the README documents, and an operator who set it lower heard nothing of it; a default token
+/// set in front of a real DRS, or with service identities on (where it does not apply).
 /// </summary>
 internal static partial class SettingConflicts
 {
-    /// <summary>Logs one Warning per setting raised over what it says.</summary>
+    /// <summary>Logs one Warning per such setting.</summary>
     public static void Log(IServiceProvider services)
     {
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SettingConflicts));

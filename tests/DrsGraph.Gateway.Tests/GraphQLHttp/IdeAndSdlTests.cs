@@ -118,6 +118,7 @@ public sealed partial class IdeAndSdlTests(DefaultHostFixture fixture) : IClassF
 
             type Subscription {
               ticks(count: Int!, intervalMs: Int = 10): Int!
+              padded(count: Int!, intervalMs: Int = 10, padding: Int!): String!
               forever: Int!
               broken: Int!
             }
