@@ -48,7 +48,8 @@ if (!await StartupValidation.ValidateAsync(builder, Compose))
 
 var app = Compose(builder);
 
-// Settings taken otherwise than written (a replica-wide ceiling below the per-caller allowance it must leave room for), said once.
+// Settings taken otherwise than written (a replica-wide ceiling below the per-caller allowance it must leave room for) or
+// risky as written (a default token in front of a real DRS), each said once.
 SettingConflicts.Log(app.Services);
 
 // The embedded emulator (no Drs:Endpoint, in Development) binds Gateway:EmbeddedEmulator:Urls now: a port in use stops
