@@ -39,6 +39,9 @@ internal sealed class CachedField<T>(
     /// <summary>The field's fetches in flight: concurrent requests of one partition share them.</summary>
     public SingleFlight<T> InFlight { get; } = new();
 
+    /// <summary>The longest any entry of this field stays fresh: a value's TTL, a terminal job's, an error's.</summary>
+    public TimeSpan LongestTtl(JobCacheOptions options) => new[] { ttl(options), options.TerminalTtl, options.NegativeTtl }.Max();
+
     /// <summary>How long a value stays fresh: long once the job no longer changes.</summary>
     public TimeSpan TtlOf(T value, JobCacheOptions options) => isTerminal(value) ? options.TerminalTtl : ttl(options);
 }

@@ -18,14 +18,18 @@ internal static partial class JobCacheLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job cache: Redis read of {Count} keys failed or timed out; treated as misses.")]
     public static partial void RedisReadFailed(ILogger logger, int count, Exception? exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write of {Count} entries failed.")]
-    public static partial void RedisWriteFailed(ILogger logger, int count, Exception exception);
+    // The exception's type and message, not its stack trace: a full Redis (OOM) fails every write batch, at request rate.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write of {Count} entries failed: {Failure}.")]
+    public static partial void RedisWriteFailed(ILogger logger, int count, string failure);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write queue full; {Count} entries not written.")]
     public static partial void RedisWriteDropped(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis entry was ignored.")]
-    public static partial void UnreadableEntry(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis {Field} entry was ignored ({Reason}).")]
+    public static partial void UnreadableEntry(ILogger logger, string field, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: a Redis {Field} entry that cannot be its key's was ignored (another job's detail, a fetch in the future, or times past the field's longest TTL).")]
+    public static partial void ImplausibleEntry(ILogger logger, string field);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job cache: storing {Count} fetched {Field} entries failed unexpectedly; they go to memory only.")]
     public static partial void WriteBackFailed(ILogger logger, string field, int count, Exception exception);

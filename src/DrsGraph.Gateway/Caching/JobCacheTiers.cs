@@ -38,6 +38,7 @@ internal sealed class JobCacheTiers : IDisposable
     private readonly int _recountEvery;
     private readonly Lock _counting = new();
     private readonly long _entryBytes;
+    private readonly JobCacheOptions _options;
 
     // Entries in the W-TinyLFU at the last count, plus the writes to it since: an upper bound between counts, which
     // are a walk of the whole level (its Count), so they are made only every _recountEvery stores or second.
@@ -58,6 +59,7 @@ internal sealed class JobCacheTiers : IDisposable
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
+        _options = options;
         _entryBytes = CachedFields.MaxEntryBytes;
         var budget = options.MaxMemoryMegabytes * 1024L * 1024L;
         var entries = (int)Math.Clamp(budget / _entryBytes, 6, int.MaxValue);
@@ -167,7 +169,7 @@ internal sealed class JobCacheTiers : IDisposable
         var entries = new JobCacheEntry<T>?[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            var entry = entries[i] = Deserialize(field, stored[i]);
+            var entry = entries[i] = Deserialize(field, stored[i], keys[i], now);
             if (entry is not null && entry.IsFreshAt(now))
             {
                 Remember(keys[i], entry, now, secondUse: true);
@@ -326,7 +328,14 @@ internal sealed class JobCacheTiers : IDisposable
         }
     }
 
-    private JobCacheEntry<T>? Deserialize<T>(CachedField<T> field, byte[]? bytes)
+    /// <summary>
+    /// An entry read from Redis, or null when there is none or it cannot be this key's: Redis is outside the process, and
+    /// what it holds is checked before it is served (and kept in memory). An entry whose times claim more than its field's
+    /// longest TTL (and the stale grace) from when it says it was fetched, or a fetch in the future, would be served for as
+    /// long as it says (one written with a year-2099 freshness was served until the process restarted); a detail of
+    /// another job under this job's key would answer for it.
+    /// </summary>
+    private JobCacheEntry<T>? Deserialize<T>(CachedField<T> field, byte[]? bytes, JobKey key, DateTimeOffset now)
         where T : class
     {
         if (bytes is null)
@@ -334,14 +343,32 @@ internal sealed class JobCacheTiers : IDisposable
             return null;
         }
 
+        JobCacheEntry<T>? entry;
         try
         {
-            return JsonSerializer.Deserialize(bytes, field.Json);
+            entry = JsonSerializer.Deserialize(bytes, field.Json);
         }
         catch (JsonException exception)
         {
-            JobCacheLog.UnreadableEntry(_logger, exception);
+            // The reader's message says where; a stack trace per entry would flood the log at request rate.
+            JobCacheLog.UnreadableEntry(_logger, field.Name, exception.Message);
             return null;
         }
+
+        var longest = field.LongestTtl(_options);
+        if (entry is null
+            || entry.FetchedAt > now + ClockSkew
+            || entry.FreshUntil - entry.FetchedAt > longest
+            || entry.StaleUntil - entry.FetchedAt > longest + _options.StaleGrace
+            || (entry.Value is Jobs.JobDetail detail && !string.Equals(detail.Id, key.JobId, StringComparison.Ordinal)))
+        {
+            JobCacheLog.ImplausibleEntry(_logger, field.Name);
+            return null;
+        }
+
+        return entry;
     }
+
+    // Replicas' clocks differ a little: an entry another replica fetched "in a moment" by this one's clock is still its.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 }

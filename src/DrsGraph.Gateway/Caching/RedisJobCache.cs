@@ -234,7 +234,7 @@ public sealed class RedisJobCache(
         {
             Observe(all);
             metrics.RedisError("write");
-            JobCacheLog.RedisWriteFailed(logger, entries, exception);
+            JobCacheLog.RedisWriteFailed(logger, entries, Observability.CallerText.Excerpt($"{exception.GetType().Name}: {exception.Message}", 300));
             return false;
         }
     }

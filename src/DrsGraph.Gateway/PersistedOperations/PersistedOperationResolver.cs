@@ -141,6 +141,14 @@ public sealed partial class PersistedOperationResolver(
 
             if (redis is not null && await redis.GetAsync(hash, cancellationToken) is { } shared)
             {
+                // Redis is shared and outside the process: what it holds under a hash runs only if it has that hash, as a
+                // registration had to (a text written there by hand ran for every client asking by the hash).
+                if (!string.Equals(PersistedQueryHash.Of(shared), hash, StringComparison.OrdinalIgnoreCase))
+                {
+                    LogSharedMismatch(logger, CallerText.Excerpt(hash, 64));
+                    return Refuse(GatewayErrorCodes.PersistedQueryNotFound, "PersistedQueryNotFound: send the query text with the same hash to register it.");
+                }
+
                 memory.Set(hash, shared);
                 metrics.Hit("redis");
                 return new(With(request, shared), null);
@@ -263,4 +271,7 @@ public sealed partial class PersistedOperationResolver(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Persisted query {Hash} not found; the client is expected to send its text")]
     private static partial void LogNotFound(ILogger logger, string hash);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A persisted query in Redis under {Hash} does not have that hash; not run (answered as not found, so the client registers it again)")]
+    private static partial void LogSharedMismatch(ILogger logger, string hash);
 }

@@ -201,6 +201,43 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.Empty(await fixture.UpstreamCallsAsync());
     }
 
+    /// <remarks>
+    /// Redis is outside the process: an entry written there by hand was served as it said. One dated fresh until 2099 was
+    /// served (and kept in memory) until the process restarted; another job's detail under this job's key answered for it.
+    /// </remarks>
+    [Fact]
+    public async Task An_entry_in_redis_that_cannot_be_its_keys_is_not_served()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var first = fixture.StartGateway(clock, redis: true);
+        await using var second = fixture.StartGateway(clock, redis: true);
+        var ids = await fixture.CreateJobsAsync(2);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ id name freshness {{ fetchedAt }} }} }} }}";
+        await WaitUntilConnectedAsync(first, second);
+        var truth = (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 2, "2 entries written");
+        var dump = await fixture.Redis.DumpAsync();
+        var keyA = Assert.Single(dump.Keys, key => key.EndsWith($"detail:{ids[0]}", StringComparison.Ordinal));
+        var keyB = Assert.Single(dump.Keys, key => key.EndsWith($"detail:{ids[1]}", StringComparison.Ordinal));
+        var forever = System.Text.Json.Nodes.JsonNode.Parse(dump[keyA])!;
+        forever["freshUntil"] = "2099-01-01T00:00:00+00:00";
+        forever["staleUntil"] = "2099-01-01T00:00:00+00:00";
+        await fixture.Redis.WithServerAsync(async (_, db) =>
+        {
+            await db.StringSetAsync(keyA, forever.ToJsonString());
+            // Job A's own (plausible) entry under job B's key.
+            return await db.StringSetAsync(keyB, dump[keyA]);
+        });
+        await fixture.ClearUpstreamLogAsync();
+
+        var answer = (await second.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+
+        // Both asked of DRS again: the same answers as the first replica got, each job its own detail.
+        Assert.Equal(truth.Data!["jobs"]!.AsArray().Select(j => j!["detail"]!["name"]!.GetValue<string>()), answer.Data!["jobs"]!.AsArray().Select(j => j!["detail"]!["name"]!.GetValue<string>()));
+        Assert.All(answer.Data["jobs"]!.AsArray(), job => Assert.Equal(job!["id"]!.GetValue<string>(), job["detail"]!["id"]!.GetValue<string>()));
+        Assert.Single(await fixture.UpstreamCallsAsync(), call => call.Endpoint == "detail");
+    }
+
     [Fact]
     public async Task A_stale_entry_from_redis_is_served_when_drs_fails_on_another_replica()
     {

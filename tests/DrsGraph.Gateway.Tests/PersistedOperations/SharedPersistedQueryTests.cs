@@ -29,6 +29,30 @@ public sealed class SharedPersistedQueryTests(PersistedOperationsFixture fixture
     }
 
     /// <remarks>
+    /// A text written into Redis by hand under a hash ran for every client asking by that hash: what Redis holds was not
+    /// checked against its hash, as a registration's text is.
+    /// </remarks>
+    [Fact]
+    public async Task A_text_in_redis_that_does_not_have_its_hash_is_not_run_and_the_client_registers_again()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var gateway = fixture.Gateway().WithRedis(redis, "persisted-tests-key-secret-0123456789").CaptureLogs().Start();
+        var query = FreshQuery();
+        var hash = Sha256(query);
+        await redis.WithServerAsync(async (_, db) => await db.StringSetAsync($"drsgraph:apq:{hash}", "{ __typename }"));
+
+        var forged = await PostAsync(gateway, new { extensions = Extensions(hash) });
+        var registered = await PostAsync(gateway, new { query, extensions = Extensions(hash) });
+        var byHash = await PostAsync(gateway, new { extensions = Extensions(hash) });
+
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], forged.Codes);
+        registered.AssertNoErrors();
+        Assert.Equal(JobId, (string?)byHash.AssertNoErrors().Data!["job"]!["id"]);
+        Assert.Equal(query, (await redis.DumpAsync())[$"drsgraph:apq:{hash}"]);
+        Assert.Equal(1, gateway.Logs.Count("does not have that hash; not run"));
+    }
+
+    /// <remarks>
     /// Every persisted-query request of an outage logged its own Warning ("Redis write failed" / "Redis read failed"),
     /// though an outage is one fault (and the readiness check already reports it).
     /// </remarks>
