@@ -40,7 +40,8 @@ internal sealed class CachedField<T>(
     public SingleFlight<T> InFlight { get; } = new();
 
     /// <summary>The longest any entry of this field stays fresh: a value's TTL, a terminal job's, an error's.</summary>
-    public TimeSpan LongestTtl(JobCacheOptions options) => new[] { ttl(options), options.TerminalTtl, options.NegativeTtl }.Max();
+    public TimeSpan LongestTtl(JobCacheOptions options) =>
+        TimeSpan.FromTicks(Math.Max(ttl(options).Ticks, Math.Max(options.TerminalTtl.Ticks, options.NegativeTtl.Ticks)));
 
     /// <summary>How long a value stays fresh: long once the job no longer changes.</summary>
     public TimeSpan TtlOf(T value, JobCacheOptions options) => isTerminal(value) ? options.TerminalTtl : ttl(options);

@@ -25,10 +25,10 @@ internal static partial class JobCacheLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write queue full; {Count} entries not written.")]
     public static partial void RedisWriteDropped(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis {Field} entry was ignored ({Reason}).")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis {Field} entry was ignored ({Reason}); at most one such line a minute.")]
     public static partial void UnreadableEntry(ILogger logger, string field, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: a Redis {Field} entry that cannot be its key's was ignored (another job's detail, a fetch in the future, or times past the field's longest TTL).")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: a Redis {Field} entry that cannot be its key's was ignored (another job's detail, a fetch in the future, or times past the field's longest TTL); at most one such line a minute.")]
     public static partial void ImplausibleEntry(ILogger logger, string field);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job cache: storing {Count} fetched {Field} entries failed unexpectedly; they go to memory only.")]

@@ -351,7 +351,11 @@ internal sealed class JobCacheTiers : IDisposable
         catch (JsonException exception)
         {
             // The reader's message says where; a stack trace per entry would flood the log at request rate.
-            JobCacheLog.UnreadableEntry(_logger, field.Name, exception.Message);
+            if (MayLogRejection())
+            {
+                JobCacheLog.UnreadableEntry(_logger, field.Name, exception.Message);
+            }
+
             return null;
         }
 
@@ -362,12 +366,29 @@ internal sealed class JobCacheTiers : IDisposable
             || entry.StaleUntil - entry.FetchedAt > longest + _options.StaleGrace
             || (entry.Value is Jobs.JobDetail detail && !string.Equals(detail.Id, key.JobId, StringComparison.Ordinal)))
         {
-            JobCacheLog.ImplausibleEntry(_logger, field.Name);
+            if (MayLogRejection())
+            {
+                JobCacheLog.ImplausibleEntry(_logger, field.Name);
+            }
+
             return null;
         }
 
         return entry;
     }
+
+    /// <summary>
+    /// At most one line a minute for entries Redis holds that are not served: a Redis written by hand, or replicas
+    /// configured with other TTLs during a rollout, would otherwise log one line per entry read, at request rate.
+    /// </summary>
+    private bool MayLogRejection()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _rejectionLoggedAt);
+        return (last == 0 || now - last >= 60_000) && Interlocked.CompareExchange(ref _rejectionLoggedAt, now, last) == last;
+    }
+
+    private long _rejectionLoggedAt;
 
     // Replicas' clocks differ a little: an entry another replica fetched "in a moment" by this one's clock is still its.
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
