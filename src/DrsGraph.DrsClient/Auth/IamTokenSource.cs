@@ -7,8 +7,8 @@ namespace DrsGraph.DrsClient.Auth;
 
 /// <summary>
 /// One IAM token for one login, obtained on first use and cached until <see cref="RefreshBefore"/> its
-/// <c>expires_at</c> (24 h after issue; half-way through its life when it lives less than twice that): one request at a time asks IAM (single-flight), every other caller
-/// waits for it. A refresh that fails while the old token is still valid keeps the old one; the token itself
+/// <c>expires_at</c> (24 h after issue; half-way through its life when it lives less than twice that): one request at
+/// a time asks IAM (single-flight), every other caller waits for it. A refresh that fails while the old token is still valid keeps the old one; the token itself
 /// is never logged or put in an exception.
 /// </summary>
 public sealed class IamTokenSource(HttpClient http, IamPasswordLogin login, TimeProvider time) : IDisposable

@@ -46,6 +46,9 @@ internal sealed class JobCacheTiers : IDisposable
     private int _storesSinceCount;
     private long _countedAt; // Environment.TickCount64; 0 (boot) makes the first store count
 
+    // When an entry read from Redis and not served was last logged (Environment.TickCount64; MayLogRejection).
+    private long _rejectionLoggedAt;
+
     // Change marks for the answer cache: every store and removal bumps its key's slot after it is made, so a reader that
     // read the mark before the entry sees any later change. Checking a mark costs no lookup in the level (a read there
     // counts as an access and may drain its buffers on the reading thread). 64 Ki slots, 512 KB.
@@ -387,8 +390,6 @@ internal sealed class JobCacheTiers : IDisposable
         var last = Interlocked.Read(ref _rejectionLoggedAt);
         return (last == 0 || now - last >= 60_000) && Interlocked.CompareExchange(ref _rejectionLoggedAt, now, last) == last;
     }
-
-    private long _rejectionLoggedAt;
 
     // Replicas' clocks differ a little: an entry another replica fetched "in a moment" by this one's clock is still its.
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);

@@ -21,12 +21,22 @@ internal static partial class SettingConflicts
         var streaming = services.GetRequiredService<IOptions<GraphQLStreamingOptions>>().Value;
         var persisted = services.GetRequiredService<IOptions<PersistedOperationsOptions>>().Value;
 
+        // Each ceiling against the value the gateway uses (its options' Effective*), so this says what the limiter does.
         const string Subscriptions = SubscriptionOptions.SectionName;
-        Raised(logger, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxJobsPerReplica)}", subscriptions.MaxJobsPerReplica, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxJobsPerCaller)}", subscriptions.MaxJobsPerCaller);
-        Raised(logger, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxSubscriptionsPerReplica)}", subscriptions.MaxSubscriptionsPerReplica, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxSubscriptionsPerCaller)}", subscriptions.MaxSubscriptionsPerCaller);
+        Overridden(logger, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxJobsPerReplica)}", subscriptions.MaxJobsPerReplica, subscriptions.EffectiveMaxJobsPerReplica, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxJobsPerCaller)}", subscriptions.MaxJobsPerCaller);
+        Overridden(logger, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxSubscriptionsPerReplica)}", subscriptions.MaxSubscriptionsPerReplica, subscriptions.EffectiveMaxSubscriptionsPerReplica, $"{Subscriptions}:{nameof(SubscriptionOptions.MaxSubscriptionsPerCaller)}", subscriptions.MaxSubscriptionsPerCaller);
 
         const string Streaming = GraphQLStreamingOptions.SectionName;
-        Raised(logger, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerAddress)}", streaming.MaxConnectionsPerAddress, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerCaller)}", streaming.MaxConnectionsPerCaller);
+        Overridden(logger, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerAddress)}", streaming.MaxConnectionsPerAddress, streaming.EffectiveMaxConnectionsPerAddress, $"{Streaming}:{nameof(GraphQLStreamingOptions.MaxConnectionsPerCaller)}", streaming.MaxConnectionsPerCaller);
+
+        const string Persisted = PersistedOperationsOptions.SectionName;
+        Overridden(
+            logger,
+            $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerAddressPerHour)}",
+            persisted.RegistrationKilobytesPerAddressPerHour,
+            persisted.EffectiveRegistrationKilobytesPerAddressPerHour,
+            $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerCallerPerHour)}",
+            persisted.RegistrationKilobytesPerCallerPerHour);
 
         // A token for every caller without one: meant for the embedded emulator, and silent in front of a real DRS, where
         // anyone reaching the gateway reads DRS as whoever owns it. Said, not refused: a demo deployment may want it.
@@ -43,25 +53,23 @@ internal static partial class SettingConflicts
                 LogDefaultTokenUpstream(logger, DefaultToken);
             }
         }
-
-        const string Persisted = PersistedOperationsOptions.SectionName;
-        var perAddress = $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerAddressPerHour)}";
-        var perCaller = $"{Persisted}:{nameof(PersistedOperationsOptions.RegistrationKilobytesPerCallerPerHour)}";
-        if (persisted.RegistrationKilobytesPerAddressPerHour > 0 && persisted.RegistrationKilobytesPerCallerPerHour == 0)
-        {
-            LogLifted(logger, perAddress, persisted.RegistrationKilobytesPerAddressPerHour, perCaller);
-        }
-        else if (persisted.RegistrationKilobytesPerAddressPerHour > 0)
-        {
-            Raised(logger, perAddress, persisted.RegistrationKilobytesPerAddressPerHour, perCaller, persisted.RegistrationKilobytesPerCallerPerHour);
-        }
     }
 
-    private static void Raised(ILogger logger, string setting, int value, string allowance, int allowed)
+    /// <summary>A ceiling the gateway uses otherwise than set: raised to the per-caller allowance, or lifted (0) with it.</summary>
+    private static void Overridden(ILogger logger, string setting, int value, int used, string allowance, int allowed)
     {
-        if (value < allowed)
+        if (used == value)
         {
-            LogRaised(logger, setting, value, allowance, allowed, allowed);
+            return;
+        }
+
+        if (used == 0)
+        {
+            LogLifted(logger, setting, value, allowance);
+        }
+        else
+        {
+            LogRaised(logger, setting, value, allowance, allowed, used);
         }
     }
 

@@ -39,6 +39,25 @@ public sealed partial class RequestBudget(TimeSpan budget, CancellationToken exp
         Volatile.Write(ref _ranOut, 1);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> (a subscription's poll) within a budget of its own of <paramref name="timeout"/>, then
+    /// logs what the budget cut short in one line, as a request's is (<see cref="RequestBudgetExtensions.UseRequestBudget"/>).
+    /// </summary>
+    public static async Task<T> RunAsync<T>(TimeSpan timeout, TimeProvider time, ILogger logger, Func<RequestBudget, Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        using var ends = new CancellationTokenSource(timeout, time);
+        var budget = new RequestBudget(timeout, ends.Token);
+        try
+        {
+            return await work(budget);
+        }
+        finally
+        {
+            budget.LogIfRanOut(logger);
+        }
+    }
+
     /// <summary>Logs the one line for what the budget cut short, when it cut anything; once, when the request or poll is over.</summary>
     public void LogIfRanOut(ILogger logger)
     {

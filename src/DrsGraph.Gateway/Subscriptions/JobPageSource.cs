@@ -38,21 +38,9 @@ public sealed class JobPageSource(
     TimeProvider time,
     ILogger<RequestBudget> budgetLogger)
 {
-    public async Task<PageObservation> EvaluateAsync(DrsCaller caller, ProjectPage page, JobSelection selection, PageState? previous, CancellationToken cancellationToken)
-    {
-        var timeout = options.Value.PollTimeout;
-        using var budgetEnds = new CancellationTokenSource(timeout, time);
-        var budget = new RequestBudget(timeout, budgetEnds.Token);
-        try
-        {
-            return await EvaluateAsync(caller, page, selection, previous, budget, cancellationToken);
-        }
-        finally
-        {
-            // One line per poll the budget cut short: the list and the fields' batches together.
-            budget.LogIfRanOut(budgetLogger);
-        }
-    }
+    // Each poll has a budget of its own; what it cuts short is one line per poll, the list and the fields' batches together.
+    public Task<PageObservation> EvaluateAsync(DrsCaller caller, ProjectPage page, JobSelection selection, PageState? previous, CancellationToken cancellationToken) =>
+        RequestBudget.RunAsync(options.Value.PollTimeout, time, budgetLogger, budget => EvaluateAsync(caller, page, selection, previous, budget, cancellationToken));
 
     private async Task<PageObservation> EvaluateAsync(DrsCaller caller, ProjectPage page, JobSelection selection, PageState? previous, RequestBudget budget, CancellationToken cancellationToken)
     {

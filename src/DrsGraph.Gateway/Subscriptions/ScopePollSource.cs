@@ -54,21 +54,9 @@ public sealed class DrsScopePollSource(
     TimeProvider time,
     ILogger<RequestBudget> budgetLogger) : IScopePollSource
 {
-    public async Task<ScopeObservation> PollAsync(ScopeDemand demand, CancellationToken cancellationToken)
-    {
-        var timeout = options.Value.PollTimeout;
-        using var budgetEnds = new CancellationTokenSource(timeout, time);
-        var budget = new RequestBudget(timeout, budgetEnds.Token);
-        try
-        {
-            return await PollAsync(demand, chain.ForPoll(budget), cancellationToken);
-        }
-        finally
-        {
-            // One line per poll the budget cut short, whatever fields' batches it cut.
-            budget.LogIfRanOut(budgetLogger);
-        }
-    }
+    // Each poll has a budget of its own; what it cuts short is one line per poll, whatever fields' batches it cut.
+    public Task<ScopeObservation> PollAsync(ScopeDemand demand, CancellationToken cancellationToken) =>
+        RequestBudget.RunAsync(options.Value.PollTimeout, time, budgetLogger, budget => PollAsync(demand, chain.ForPoll(budget), cancellationToken));
 
     private async Task<ScopeObservation> PollAsync(ScopeDemand demand, IJobDataSource source, CancellationToken cancellationToken)
     {
