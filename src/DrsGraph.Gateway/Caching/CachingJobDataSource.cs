@@ -56,10 +56,10 @@ public sealed class CachingJobDataSource : IJobDataSource, IStaleJobSource, IDis
         _options = options.Value;
         _clock = clock;
         _logger = logger;
-        _tiers = new JobCacheTiers(shared, metrics, _options, clock, logger);
+        _tiers = new JobCacheTiers(shared, keys.Seal, metrics, _options, clock, logger);
         Refreshing = new RefreshingView(this);
         JobCacheLog.Started(logger, shared.IsConfigured ? " + Redis" : " only", _options.Partition);
-        if (shared.IsConfigured && keys.UsesRandomSecret && _options.Partition == CachePartition.Token)
+        if (shared.IsConfigured && keys.UsesRandomSecret)
         {
             JobCacheLog.RandomSecretWithRedis(logger);
         }

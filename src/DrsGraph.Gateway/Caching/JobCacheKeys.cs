@@ -9,7 +9,7 @@ namespace DrsGraph.Gateway.Caching;
 
 /// <summary>
 /// Cache keys that keep tenants apart:
-/// <c>{prefix}:v1:{endpoint:project:partition:language}:{field}:{jobId}</c>, where <c>endpoint</c> is
+/// <c>{prefix}:v2:{endpoint:project:partition:language}:{field}:{jobId}</c>, where <c>endpoint</c> is
 /// a hash of the DRS base URL of the caller's region (so each region has entries, single-flight and pollers of its
 /// own) and <c>partition</c> an HMAC-SHA256 of the caller's token (or
 /// <c>project</c> when <see cref="CachePartition.Project"/> is chosen). The token itself is never part
@@ -19,7 +19,8 @@ namespace DrsGraph.Gateway.Caching;
 public sealed class JobCacheKeys
 {
     // Bump when the stored shape changes, so a rolling deploy never reads the other version's entries.
-    private const string Version = "v1";
+    // v2: values sealed (RedisSeal).
+    private const string Version = "v2";
 
     private readonly byte[] _secret;
     private readonly CachePartition _partition;
@@ -34,6 +35,7 @@ public sealed class JobCacheKeys
         var value = options.Value;
         _secret = value.KeySecret is { Length: > 0 } secret ? Encoding.UTF8.GetBytes(secret) : RandomNumberGenerator.GetBytes(32);
         UsesRandomSecret = value.KeySecret is not { Length: > 0 };
+        Seal = new RedisSeal(_secret);
         _partition = value.Partition;
         _prefix = value.KeyPrefix;
         _endpoint = endpoint;
@@ -42,6 +44,9 @@ public sealed class JobCacheKeys
 
     /// <summary>True when no <c>KeySecret</c> is configured: keys differ from every other process's.</summary>
     public bool UsesRandomSecret { get; }
+
+    /// <summary>Seals what is written to Redis under these keys, with the same secret (<see cref="RedisSeal"/>).</summary>
+    public RedisSeal Seal { get; }
 
     /// <summary>The part of every key shared by one caller's lookups (memoized per caller object: one per operation).</summary>
     public string ScopeOf(DrsCaller caller) => KeyScopeOf(caller).Text;

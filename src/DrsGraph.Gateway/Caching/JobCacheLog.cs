@@ -6,7 +6,7 @@ internal static partial class JobCacheLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Job cache: memory{Redis}, partitioned by {Partition}.")]
     public static partial void Started(ILogger logger, string redis, CachePartition partition);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis is configured but Gateway:Cache:KeySecret is not: this replica hashes tokens with its own random secret, so replicas will not share entries.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis is configured but Gateway:Cache:KeySecret is not: this replica hashes tokens and seals entries with its own random secret, so replicas will not share entries.")]
     public static partial void RandomSecretWithRedis(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: partitioned by project, so callers of a project share cached jobs without DRS checking their tokens.")]
@@ -27,6 +27,9 @@ internal static partial class JobCacheLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis {Field} entry was ignored ({Reason}); at most one such line a minute.")]
     public static partial void UnreadableEntry(ILogger logger, string field, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: a Redis {Field} entry without this gateway's seal for its key was ignored (written with another Gateway:Cache:KeySecret, moved from another key, or altered in Redis); at most one such line a minute.")]
+    public static partial void UnsealedEntry(ILogger logger, string field);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: a Redis {Field} entry that cannot be its key's was ignored (another job's detail, a fetch in the future, or times past the field's longest TTL); at most one such line a minute.")]
     public static partial void ImplausibleEntry(ILogger logger, string field);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using BitFaster.Caching;
 using Microsoft.Extensions.Caching.Memory;
@@ -28,6 +29,7 @@ namespace DrsGraph.Gateway.Caching;
 internal sealed class JobCacheTiers : IDisposable
 {
     private readonly ISharedJobCache _shared;
+    private readonly RedisSeal _seal;
     private readonly JobCacheMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -46,8 +48,9 @@ internal sealed class JobCacheTiers : IDisposable
     private int _storesSinceCount;
     private long _countedAt; // Environment.TickCount64; 0 (boot) makes the first store count
 
-    // When an entry read from Redis and not served was last logged (Environment.TickCount64; MayLogRejection).
-    private long _rejectionLoggedAt;
+    // Entries Redis holds that are not served: at most one line a minute, or a Redis written by hand (or replicas with
+    // other TTLs or another secret during a rollout) would log one line per entry read, at request rate.
+    private readonly Observability.LogThrottle _rejections = new(TimeSpan.FromMinutes(1));
 
     // Change marks for the answer cache: every store and removal bumps its key's slot after it is made, so a reader that
     // read the mark before the entry sees any later change. Checking a mark costs no lookup in the level (a read there
@@ -56,9 +59,16 @@ internal sealed class JobCacheTiers : IDisposable
     private long _lastMark;
     private volatile bool _disposed;
 
-    public JobCacheTiers(ISharedJobCache shared, JobCacheMetrics metrics, JobCacheOptions options, TimeProvider clock, ILogger logger)
+    // What a write back serializes each entry into before it is sealed (one per thread; the serializing is synchronous).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_serialized;
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public JobCacheTiers(ISharedJobCache shared, RedisSeal seal, JobCacheMetrics metrics, JobCacheOptions options, TimeProvider clock, ILogger logger)
     {
         _shared = shared;
+        _seal = seal;
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
@@ -213,10 +223,17 @@ internal sealed class JobCacheTiers : IDisposable
         try
         {
             var writes = new SharedCacheWrite[entries.Count];
+            var serialized = t_serialized ??= new ArrayBufferWriter<byte>(4096);
+            var writer = t_writer ??= new Utf8JsonWriter(serialized, new JsonWriterOptions { SkipValidation = true });
             for (var i = 0; i < entries.Count; i++)
             {
                 var (key, entry) = entries[i];
-                writes[i] = new SharedCacheWrite(key.ToRedisKey(), JsonSerializer.SerializeToUtf8Bytes(entry, field.Json), entry.StaleUntil - fetchedAt);
+                serialized.ResetWrittenCount();
+                writer.Reset(serialized);
+                JsonSerializer.Serialize(writer, entry, field.Json);
+                writer.Flush();
+                var value = _seal.Seal(key.Scope.RedisPrefixFor(key.Field), key.JobId, serialized.WrittenSpan);
+                writes[i] = new SharedCacheWrite(key.ToRedisKey(), value, entry.StaleUntil - fetchedAt);
             }
 
             if (await _shared.WriteAsync(writes))
@@ -346,15 +363,27 @@ internal sealed class JobCacheTiers : IDisposable
             return null;
         }
 
+        // Sealed for this key with this gateway's secret, or not one of ours (RedisSeal).
+        var length = _seal.Open(key.Scope.RedisPrefixFor(key.Field), key.JobId, bytes);
+        if (length < 0)
+        {
+            if (_rejections.MayLog())
+            {
+                JobCacheLog.UnsealedEntry(_logger, field.Name);
+            }
+
+            return null;
+        }
+
         JobCacheEntry<T>? entry;
         try
         {
-            entry = JsonSerializer.Deserialize(bytes, field.Json);
+            entry = JsonSerializer.Deserialize(bytes.AsSpan(0, length), field.Json);
         }
         catch (JsonException exception)
         {
             // The reader's message says where; a stack trace per entry would flood the log at request rate.
-            if (MayLogRejection())
+            if (_rejections.MayLog())
             {
                 JobCacheLog.UnreadableEntry(_logger, field.Name, exception.Message);
             }
@@ -369,7 +398,7 @@ internal sealed class JobCacheTiers : IDisposable
             || entry.StaleUntil - entry.FetchedAt > longest + _options.StaleGrace
             || (entry.Value is Jobs.JobDetail detail && !string.Equals(detail.Id, key.JobId, StringComparison.Ordinal)))
         {
-            if (MayLogRejection())
+            if (_rejections.MayLog())
             {
                 JobCacheLog.ImplausibleEntry(_logger, field.Name);
             }
@@ -378,17 +407,6 @@ internal sealed class JobCacheTiers : IDisposable
         }
 
         return entry;
-    }
-
-    /// <summary>
-    /// At most one line a minute for entries Redis holds that are not served: a Redis written by hand, or replicas
-    /// configured with other TTLs during a rollout, would otherwise log one line per entry read, at request rate.
-    /// </summary>
-    private bool MayLogRejection()
-    {
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _rejectionLoggedAt);
-        return (last == 0 || now - last >= 60_000) && Interlocked.CompareExchange(ref _rejectionLoggedAt, now, last) == last;
     }
 
     // Replicas' clocks differ a little: an entry another replica fetched "in a moment" by this one's clock is still its.

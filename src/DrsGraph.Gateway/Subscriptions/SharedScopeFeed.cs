@@ -25,7 +25,10 @@ internal sealed class SharedScopeFeed(string scope, string region)
     /// <summary>The hash of every replica's watched jobs (<c>replica|jobId</c> to <c>flags|expiry</c>).</summary>
     public RedisKey WatchKey { get; } = scope + "sub:watch";
 
-    public RedisChannel Channel { get; } = RedisChannel.Literal(scope + "sub:feed");
+    /// <summary>The channel's name: what its messages are sealed for (<see cref="Caching.RedisSeal"/>).</summary>
+    public string ChannelName { get; } = scope + "sub:feed";
+
+    public RedisChannel Channel => RedisChannel.Literal(ChannelName);
 
     /// <summary>Pollers of this scope attached on this replica (normally one; two while one replaces another).</summary>
     public int Attached { get; set; }

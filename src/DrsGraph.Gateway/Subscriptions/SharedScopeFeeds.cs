@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Jobs;
@@ -60,6 +61,10 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
     // and hosted services (this one) are built before any starts.
     private readonly Lazy<DrsScopePollSource> _drsSource;
     private readonly JobCacheKeys _keys;
+    private readonly RedisSeal _seal;
+    // Messages and registrations without our seal: at most one line a minute each (a forger could publish at any rate).
+    private readonly Observability.LogThrottle _unsealedMessages = new(TimeSpan.FromMinutes(1));
+    private readonly Observability.LogThrottle _unsealedRegistrations = new(TimeSpan.FromMinutes(1));
     private readonly SubscriptionOptions _options;
     private readonly TimeSpan _redisTimeout;
     private readonly TimeProvider _time;
@@ -84,6 +89,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         _connectionString = connectionString;
         _drsSource = drs;
         _keys = keys;
+        _seal = keys.Seal;
         _options = options.Value;
         // The same bound as the cache's Redis round trips, with room for a script and a larger payload.
         _redisTimeout = cacheOptions.Value.RedisTimeout * 4;
@@ -301,7 +307,21 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
 
         void Handler(RedisChannel channel, RedisValue value)
         {
-            if (SharedScopeMessage.TryRead((byte[])value!) is not { } message || message.From == ReplicaId)
+            // Only what a replica sharing the secret sealed for this channel is heard (RedisSeal): anyone who can publish
+            // on Redis could otherwise hand every replica's subscribers job events, or end their streams as "unauthorized".
+            var bytes = (byte[]?)value ?? [];
+            var length = _seal.Open(feed.ChannelName, bytes);
+            if (length < 0)
+            {
+                if (_unsealedMessages.MayLog())
+                {
+                    SubscriptionLog.UnsealedMessage(_logger);
+                }
+
+                return;
+            }
+
+            if (SharedScopeMessage.TryRead(bytes.AsSpan(0, length)) is not { } message || message.From == ReplicaId)
             {
                 return;
             }
@@ -332,6 +352,8 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             wanted[ReplicaId + "|" + job.Id] = (job.Progress ? "p" : "") + (job.Detail ? "d" : "") + "|";
         }
 
+        var watchKey = (string)feed.WatchKey!;
+
         var previous = feed.Registered;
         if (previous is not null && now - feed.RegisteredAt < Lease && SameKeys(previous, wanted))
         {
@@ -342,7 +364,9 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         var tasks = new List<Task>();
         if (wanted.Count > 0)
         {
-            tasks.Add(batch.HashSetAsync(feed.WatchKey, [.. wanted.Select(w => new HashEntry(w.Key, w.Value + expires))]));
+            // Sealed for the hash and the field: a registration written by anyone else would have the holder poll DRS, with
+            // the scope's token, for jobs no subscriber asked for.
+            tasks.Add(batch.HashSetAsync(feed.WatchKey, [.. wanted.Select(w => new HashEntry(w.Key, _seal.Seal(watchKey + "|" + w.Key, Encoding.UTF8.GetBytes(w.Value + expires))))]));
         }
 
         if (previous?.Keys.Where(k => !wanted.ContainsKey(k)).Select(k => (RedisValue)k).ToArray() is { Length: > 0 } gone)
@@ -388,10 +412,23 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         var entries = await database.HashGetAllAsync(feed.WatchKey).WaitAsync(_redisTimeout);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var jobs = demand.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
+        var watchKey = (string)feed.WatchKey!;
         foreach (var entry in entries)
         {
             var field = entry.Name.ToString();
-            var value = entry.Value.ToString();
+            var stored = (byte[]?)entry.Value ?? [];
+            var length = _seal.Open(watchKey + "|" + field, stored);
+            if (length < 0)
+            {
+                if (_unsealedRegistrations.MayLog())
+                {
+                    SubscriptionLog.UnsealedRegistration(_logger);
+                }
+
+                continue;
+            }
+
+            var value = Encoding.UTF8.GetString(stored, 0, length);
             var bar = field.IndexOf('|', StringComparison.Ordinal);
             var flagsEnd = value.IndexOf('|', StringComparison.Ordinal);
             if (bar <= 0 || flagsEnd < 0 || field.AsSpan(0, bar).SequenceEqual(ReplicaId)
@@ -416,7 +453,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
     {
         var message = new SharedScopeMessage(ReplicaId, false, observation.ObservedAt, observation.Unauthorized, observation.Jobs as Dictionary<string, JobSnapshot> ?? new(observation.Jobs, StringComparer.Ordinal));
         var published = (int)await database.ScriptEvaluateAsync(
-            PublishScript, [feed.LeaseKey], [ReplicaId, (long)Lease.TotalMilliseconds, (RedisValue)(string)feed.Channel!, message.ToUtf8()]).WaitAsync(_redisTimeout);
+            PublishScript, [feed.LeaseKey], [ReplicaId, (long)Lease.TotalMilliseconds, feed.ChannelName, _seal.Seal(feed.ChannelName, message.ToUtf8())]).WaitAsync(_redisTimeout);
         if (published == 1)
         {
             _metrics.Published(feed.Region);
@@ -566,7 +603,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         try
         {
             var released = new SharedScopeMessage(ReplicaId, true, _time.GetUtcNow().UtcDateTime, false, null);
-            await connection.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [feed.LeaseKey], [ReplicaId, (RedisValue)(string)feed.Channel!, released.ToUtf8()]).WaitAsync(_redisTimeout);
+            await connection.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [feed.LeaseKey], [ReplicaId, feed.ChannelName, _seal.Seal(feed.ChannelName, released.ToUtf8())]).WaitAsync(_redisTimeout);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
         {

@@ -19,7 +19,7 @@ public sealed record SharedScopeMessage(string From, bool Released, DateTime Obs
     public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, SharedScopeJsonContext.Default.SharedScopeMessage);
 
     /// <summary>The message, or null when it is not one (another version's, or garbage).</summary>
-    public static SharedScopeMessage? TryRead(byte[] utf8)
+    public static SharedScopeMessage? TryRead(ReadOnlySpan<byte> utf8)
     {
         try
         {

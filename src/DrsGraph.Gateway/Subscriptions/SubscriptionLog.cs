@@ -28,4 +28,10 @@ internal static partial class SubscriptionLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A watched page in project {ProjectId} can no longer be worked out ({Code}); ending its {Subscriptions} subscriptions")]
     public static partial void PageWatchEnded(ILogger logger, string projectId, string code, int subscriptions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A message on a subscription scope's Redis channel without this gateway's seal was ignored (sent with another Gateway:Cache:KeySecret, or not by a replica); at most one such line a minute")]
+    public static partial void UnsealedMessage(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A watched-job registration in Redis without this gateway's seal was ignored (written with another Gateway:Cache:KeySecret, or not by a replica); at most one such line a minute")]
+    public static partial void UnsealedRegistration(ILogger logger);
 }

@@ -69,7 +69,7 @@ public sealed class CacheFixture : IAsyncLifetime
     public static FakeTimeProvider NewCacheClock() => new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
     /// <summary>One gateway replica: its own settings, and the cache's own clock (the test moves it) while the DRS client keeps real time.</summary>
-    public GatewayHost StartGateway(FakeTimeProvider clock, bool redis = false, IReadOnlyDictionary<string, string?>? settings = null)
+    public GatewayHost StartGateway(FakeTimeProvider clock, bool redis = false, IReadOnlyDictionary<string, string?>? settings = null, bool captureLogs = false)
     {
         var gateway = GatewayHost.Builder()
             .WithEmulator(Emulator)
@@ -79,6 +79,11 @@ public sealed class CacheFixture : IAsyncLifetime
         if (redis)
         {
             gateway.WithRedis(Redis, Secret);
+        }
+
+        if (captureLogs)
+        {
+            gateway.CaptureLogs();
         }
 
         return gateway.WithSettings(settings).Start();

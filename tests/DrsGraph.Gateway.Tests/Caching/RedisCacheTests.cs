@@ -1,3 +1,4 @@
+using System.Text;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,7 +94,7 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
             Assert.DoesNotContain(CacheFixture.TokenA, pair.Key, StringComparison.Ordinal);
             Assert.DoesNotContain(CacheFixture.TokenA, pair.Value, StringComparison.Ordinal);
             Assert.DoesNotContain(CacheFixture.Secret, pair.Value, StringComparison.Ordinal);
-            Assert.StartsWith($"drsgraph:v1:{{", pair.Key, StringComparison.Ordinal);
+            Assert.StartsWith($"drsgraph:v2:{{", pair.Key, StringComparison.Ordinal);
             Assert.Contains($":{CacheFixture.Project}:t.", pair.Key, StringComparison.Ordinal);
         });
         // Exactly one key per field and job under the caller's one scope, in the format replicas of every version share
@@ -219,14 +220,16 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         var dump = await fixture.Redis.DumpAsync();
         var keyA = Assert.Single(dump.Keys, key => key.EndsWith($"detail:{ids[0]}", StringComparison.Ordinal));
         var keyB = Assert.Single(dump.Keys, key => key.EndsWith($"detail:{ids[1]}", StringComparison.Ordinal));
-        var forever = System.Text.Json.Nodes.JsonNode.Parse(dump[keyA])!;
+        // Sealed with the replicas' secret (as only a holder of it could): the checks behind the seal still refuse them.
+        var seal = new RedisSeal(Encoding.UTF8.GetBytes(CacheFixture.Secret));
+        var forever = System.Text.Json.Nodes.JsonNode.Parse(Opened(seal, keyA, dump[keyA]))!;
         forever["freshUntil"] = "2099-01-01T00:00:00+00:00";
         forever["staleUntil"] = "2099-01-01T00:00:00+00:00";
         await fixture.Redis.WithServerAsync(async (_, db) =>
         {
-            await db.StringSetAsync(keyA, forever.ToJsonString());
+            await db.StringSetAsync(keyA, seal.Seal(keyA, Encoding.UTF8.GetBytes(forever.ToJsonString())));
             // Job A's own (plausible) entry under job B's key.
-            return await db.StringSetAsync(keyB, dump[keyA]);
+            return await db.StringSetAsync(keyB, seal.Seal(keyB, Encoding.UTF8.GetBytes(Opened(seal, keyA, dump[keyA]))));
         });
         await fixture.ClearUpstreamLogAsync();
 
@@ -236,6 +239,55 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.Equal(truth.Data!["jobs"]!.AsArray().Select(j => j!["detail"]!["name"]!.GetValue<string>()), answer.Data!["jobs"]!.AsArray().Select(j => j!["detail"]!["name"]!.GetValue<string>()));
         Assert.All(answer.Data["jobs"]!.AsArray(), job => Assert.Equal(job!["id"]!.GetValue<string>(), job["detail"]!["id"]!.GetValue<string>()));
         Assert.Single(await fixture.UpstreamCallsAsync(), call => call.Endpoint == "detail");
+    }
+
+    /// <remarks>
+    /// Without a seal, anyone who could write to Redis could copy one caller's entry under another caller's key (a job that
+    /// caller may not be allowed to read, answered without DRS) or change what an entry says. An entry opens only under
+    /// the key it was sealed for, with the replicas' secret.
+    /// </remarks>
+    [Fact]
+    public async Task An_entry_moved_to_another_callers_key_or_altered_in_redis_is_not_served()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var first = fixture.StartGateway(clock, redis: true);
+        await using var second = fixture.StartGateway(clock, redis: true, captureLogs: true);
+        var ids = await fixture.CreateJobsAsync(2);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id detail {{ id name }} }} }}";
+        await WaitUntilConnectedAsync(first, second);
+        var truth = (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 2, "2 entries written");
+        var keyA = Assert.Single((await fixture.Redis.DumpAsync()).Keys, key => key.EndsWith($"detail:{ids[0]}", StringComparison.Ordinal));
+        (await first.QueryAsync(query, CacheFixture.TokenA2)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 4, "4 entries written");
+        var dump = await fixture.Redis.DumpAsync();
+        var keyA2 = Assert.Single(dump.Keys, key => key != keyA && key.EndsWith($"detail:{ids[0]}", StringComparison.Ordinal));
+        var altered = dump[keyA].Replace(truth.Data!["jobs"]![0]!["detail"]!["name"]!.GetValue<string>(), "forged", StringComparison.Ordinal);
+        Assert.NotEqual(dump[keyA], altered);
+        await fixture.Redis.WithServerAsync(async (_, db) =>
+        {
+            // One caller's genuine entry under the other's key, and the first caller's entry with its name changed.
+            await db.StringSetAsync(keyA2, dump[keyA]);
+            return await db.StringSetAsync(keyA, altered);
+        });
+        await fixture.ClearUpstreamLogAsync();
+
+        var answers = new[]
+        {
+            (await second.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors(),
+            (await second.QueryAsync(query, CacheFixture.TokenA2)).AssertNoErrors(),
+        };
+
+        // Each caller's first job was asked of DRS again (its second came from Redis), and nothing forged was served.
+        Assert.All(answers, answer => Assert.Equal(truth.Data.ToJsonString(), answer.Data!.ToJsonString()));
+        var calls = await fixture.UpstreamCallsAsync();
+        Assert.Equal(2, calls.Count);
+        Assert.All(calls, call =>
+        {
+            Assert.Equal("detail", call.Endpoint);
+            Assert.Equal([ids[0]], call.JobIds!);
+        });
+        Assert.Equal(1, second.Logs.Count("entry without this gateway's seal for its key was ignored"));
     }
 
     [Fact]
@@ -284,10 +336,11 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         await RedisServer.WaitUntilAsync(() => Task.FromResult(cache.KeysInFlight == 0), "every fetch released its keys");
 
         var dump = await fixture.Redis.DumpAsync();
+        var seal = new RedisSeal(Encoding.UTF8.GetBytes(CacheFixture.Secret));
         Assert.Equal(CacheFixture.ManyTokensOfA.Count * 20 * 3, dump.Count);
         foreach (var (key, value) in dump)
         {
-            var entry = System.Text.Json.Nodes.JsonNode.Parse(value)!;
+            var entry = System.Text.Json.Nodes.JsonNode.Parse(Opened(seal, key, value))!;
             Assert.NotNull(entry["value"]);
             var jobId = key[(key.LastIndexOf(':') + 1)..];
             if (key.EndsWith($"detail:{jobId}", StringComparison.Ordinal))
@@ -295,6 +348,15 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
                 Assert.Equal(jobId, entry["value"]!["id"]!.GetValue<string>());
             }
         }
+    }
+
+    /// <summary>The JSON of an entry as Redis holds it, after checking its seal is the replicas' for <paramref name="key"/>.</summary>
+    private static string Opened(RedisSeal seal, string key, string stored)
+    {
+        var bytes = Encoding.UTF8.GetBytes(stored);
+        var length = seal.Open(key, bytes);
+        Assert.True(length >= 0, $"the entry under {key} does not carry the replicas' seal for its key");
+        return Encoding.UTF8.GetString(bytes, 0, length);
     }
 
     private static Task WaitUntilConnectedAsync(params GatewayHost[] gateways)

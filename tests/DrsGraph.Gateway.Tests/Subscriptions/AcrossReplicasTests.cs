@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Tests.Infrastructure;
 
@@ -193,6 +194,55 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
         // About ten polls of one replica in the window, not two replicas' twenty.
         Assert.InRange(await rig.StatusCallsAsync(ids), 1, 14);
         Assert.All(onA.Concat(onB), s => Assert.Equal(0, s.Pending));
+        Dispose(onA, onB);
+    }
+
+    /// <remarks>
+    /// Anyone who can publish on Redis could hand every replica's subscribers job events, or end their streams with a
+    /// "token refused" message: only what a replica sharing the secret sealed for the channel is heard. Likewise a
+    /// registration of watched jobs written by anyone else would have the holder poll DRS for them with the scope's token.
+    /// </remarks>
+    [Fact]
+    public async Task Messages_and_registrations_in_Redis_without_the_replicas_seal_are_ignored()
+    {
+        var ids = await rig.CreateJobsAsync(3);
+        var watched = ids.Take(2).ToList();
+        var planted = ids[2];
+        await using var a = await rig.StartReplicaAsync();
+        await using var b = await rig.StartReplicaAsync();
+        var onA = await SubscribeManyAsync(a, watched, 1);
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(a).LeasesHeld == 1, "replica A to take the scope's lease");
+        var onB = await SubscribeManyAsync(b, watched, 2);
+
+        var scope = ReplicasRig.LeaseKeyOf(a)[..^"sub:lease".Length];
+        var channel = scope + "sub:feed";
+        var refused = new SharedScopeMessage("a-forger", false, DateTime.UtcNow, true, null).ToUtf8();
+        var otherSecret = new RedisSeal(System.Text.Encoding.UTF8.GetBytes("another-deployment-secret-0123456789"));
+        var farFuture = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        await rig.Redis.WithServerAsync(async (_, database) =>
+        {
+            await database.HashSetAsync(scope + "sub:watch", $"a-forger|{planted}", $"pd|{farFuture}");
+            await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), refused);
+            await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), otherSecret.Seal(channel, refused));
+            return await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), otherSecret.Seal(channel, refused));
+        });
+        await rig.Emulator.ClearUpstreamLogAsync();
+        await Task.Delay(Window);
+
+        // Nobody's stream ended, the planted job was never polled, and a real change still reaches everyone.
+        Assert.All(onA.Concat(onB), s => Assert.False(s.IsCompleted));
+        Assert.Equal(0, await rig.StatusCallsAsync([planted]));
+        Assert.True(await rig.StatusCallsAsync(watched) > 0);
+        await rig.MoveAsync(watched[1], "INCRE_TRANSFER_STARTED");
+        foreach (var subscription in onA.Concat(onB))
+        {
+            var change = await subscription.NextAsync();
+            Assert.Equal(watched[1], Job(change)["id"]!.GetValue<string>());
+        }
+
+        // One line each, however many arrived.
+        Assert.Equal(1, b.Logs.Count("without this gateway's seal was ignored"));
+        Assert.Equal(1, a.Logs.Count("A watched-job registration in Redis without this gateway's seal was ignored"));
         Dispose(onA, onB);
     }
 
