@@ -73,7 +73,7 @@ public sealed partial class DrsClient
     /// <summary>
     /// One walk: page 1 says how many jobs there are (and, over <c>Drs:ListMaxJobs</c>, ends the walk: the list is
     /// refused anyway), then exactly the pages that remain, a few at a time. <c>Changed</c> when the pages do not add
-    /// up: another total_record than page 1's, or other than that many distinct jobs.
+    /// up: another total_record than page 1's, or other than that many distinct jobs (with or without their subtasks).
     /// </summary>
     private async Task<(DrsJobList? List, DrsError? Error, bool Changed)> WalkAsync(DrsCaller caller, JobListQuery query, DrsClientOptions settings, CancellationToken cancellationToken)
     {
@@ -118,7 +118,12 @@ public sealed partial class DrsClient
         var jobs = Distinct(first.Jobs!.Concat(rest.SelectMany(p => p!.Jobs!)));
         // Items left out for naming no job ID still count: one such item made every walk look changed.
         var unnamed = first.Unnamed + rest.Sum(p => p!.Unnamed);
-        var changed = rest.Any(p => p!.TotalRecord != total) || jobs.Count + unnamed != total;
+        // No public source says whether total_record counts subtasks (listed only under their parents): either count
+        // adds up. And one page cannot have shifted under itself: a single answer that does not add up is taken as DRS
+        // gave it, rather than failing the list for good as "changing right now".
+        var subtasks = jobs.Sum(j => j.Children?.Count ?? 0);
+        var addsUp = jobs.Count + unnamed == total || jobs.Count + unnamed + subtasks == total;
+        var changed = rest.Length > 0 && (rest.Any(p => p!.TotalRecord != total) || !addsUp);
         return (new DrsJobList(jobs, total, IsComplete: true, 1 + rest.Length), null, changed);
     }
 

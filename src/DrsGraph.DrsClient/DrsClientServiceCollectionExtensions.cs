@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.Telemetry;
 
@@ -57,8 +58,10 @@ public static class DrsClientServiceCollectionExtensions
                         break;
                 }
             })
-            // The token must never reach a log, whatever level the host turns on.
-            .RedactLoggedHeaders(static _ => true);
+            // The token must never reach a log, whatever level the host turns on. The factory's request logging is off
+            // altogether: redacting its headers changes only the formatted text, and its structured state (which an
+            // OTLP log exporter sends) still held every header's value. The client logs what it needs (DrsClientLog).
+            .RemoveAllLoggers();
 
         var resilience = builder.AddStandardResilienceHandler();
         var pipelineName = resilience.PipelineName;
@@ -79,16 +82,11 @@ public static class DrsClientServiceCollectionExtensions
             .PostConfigure<DrsCircuitGate>(static (options, gate) => gate.Observe(options))
             .ValidateOnStart();
 
-        // Polly reports every retry, attempt and timeout of this pipeline at Warning or Error, each with the
-        // exception's stack trace; the client logs each handled fault once itself (DrsClientLog). Polly's
-        // events of this pipeline go to Debug: still there when asked for, and its metrics are unchanged.
-        services.Configure<TelemetryOptions>(telemetry =>
-        {
-            var previous = telemetry.SeverityProvider;
-            telemetry.SeverityProvider = args => args.Source.PipelineName == pipelineName
-                ? ResilienceEventSeverity.Debug
-                : previous?.Invoke(args) ?? args.Event.Severity;
-        });
+        // Polly reports every retry, attempt and timeout at Warning or Error, each with the exception's stack trace;
+        // the client logs each handled fault once itself (DrsClientLog). Polly's own log lines are off; its metrics
+        // stay as Polly makes them (lowering its events' severity, as before, also changed their event_severity tag,
+        // which dashboards filter on).
+        services.Configure<TelemetryOptions>(static telemetry => telemetry.LoggerFactory = NullLoggerFactory.Instance);
 
         // Inside the resilience handler: each attempt is signed (or given the held IAM token) afresh.
         services.TryAddTransient<DrsCredentialHandler>();

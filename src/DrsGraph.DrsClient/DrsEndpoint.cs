@@ -42,7 +42,7 @@ internal static class DrsEndpoints
         DrsWireJsonContext.Default.BatchResponseWireJobProgressWire,
         "job_id",
         static p => p.JobId,
-        static p => !string.IsNullOrEmpty(p.Progress) && !string.IsNullOrEmpty(p.TransferStatus),
+        static p => !string.IsNullOrEmpty(p.Progress) || !string.IsNullOrEmpty(p.TransferStatus),
         static p => p.ErrorCode,
         static p => p.Message);
 
@@ -54,7 +54,7 @@ internal static class DrsEndpoints
         DrsWireJsonContext.Default.BatchResponseWireJobDetailWire,
         "id",
         static d => d.Id,
-        static d => !string.IsNullOrEmpty(d.Name) && !string.IsNullOrEmpty(d.Status),
+        static d => !string.IsNullOrEmpty(d.Name) || !string.IsNullOrEmpty(d.Status),
         static d => d.ErrorCode,
         static d => d.Message);
 }

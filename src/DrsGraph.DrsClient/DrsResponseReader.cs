@@ -269,7 +269,7 @@ internal static class DrsResponseReader
         {
             if (element.TryGetProperty(endpoint.IdProperty, out var idElement) && idElement.ValueKind == JsonValueKind.String && idElement.GetString() is { } badId)
             {
-                var error = new DrsError(DrsErrorCodes.UnreadableResponse, $"DRS answered this job with data this client cannot read: {ex.Message}", DrsErrorKind.Protocol, status, requestId);
+                var error = new DrsError(DrsErrorCodes.UnreadableResponse, $"DRS answered this job with data this client cannot read (at {ex.Path ?? "$"}).", DrsErrorKind.Protocol, status, requestId);
                 return new(badId, DrsResult<T>.Failure(error));
             }
 

@@ -11,7 +11,8 @@ namespace DrsGraph.DrsClient.Wire;
 /// A 100 KB <c>error_msg</c> was once echoed into every error of a response, and a 200 MB job name
 /// was cached and then broke every later answer for its token. Real DRS strings are short (a job name
 /// is at most 50 characters, a description 256), so 4096 characters keeps everything genuine. Applied to
-/// every string of the wire records, so no field can be forgotten.
+/// every string of the wire records, so no field can be forgotten. A number or boolean where a string belongs is read as
+/// its text (the SDKs disagree on some fields' types); an object or array is not a string.
 /// </remarks>
 public sealed class BoundedStringConverter : JsonConverter<string>
 {
@@ -23,12 +24,15 @@ public sealed class BoundedStringConverter : JsonConverter<string>
 
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType != JsonTokenType.String)
+        return reader.TokenType switch
         {
-            throw new JsonException($"Expected a string, got {reader.TokenType}.");
-        }
-
-        return Bound(reader.GetString()!);
+            JsonTokenType.String => Bound(reader.GetString()!),
+            // The SDKs disagree on some types (a create_time or progress sent as a number): the value as written.
+            JsonTokenType.Number => Bound(LenientScalars.NumberText(ref reader)),
+            JsonTokenType.True => "true",
+            JsonTokenType.False => "false",
+            _ => throw new JsonException($"Expected a string, got {reader.TokenType}."),
+        };
     }
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);

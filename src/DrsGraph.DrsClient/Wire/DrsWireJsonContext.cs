@@ -7,11 +7,12 @@ namespace DrsGraph.DrsClient.Wire;
 /// reflects nor allocates converters. Names come from the records' <c>[JsonPropertyName]</c>s.
 /// </summary>
 /// <remarks>
-/// Reading is lenient where DRS is inconsistent (numbers in strings, per the records' attributes)
+/// Reading is lenient where DRS is inconsistent (numbers in strings and the reverse, odd values of numbers and
+/// booleans read as absent: the lenient converters)
 /// and writing omits nulls, matching DRS's "empty fields are omitted". Every string read is bounded by
 /// <see cref="BoundedStringConverter"/>.
 /// </remarks>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(BoundedStringConverter)], MaxDepth = DrsResponseReader.MaxDepth)]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(BoundedStringConverter), typeof(LenientInt32Converter), typeof(LenientInt64Converter), typeof(LenientBooleanConverter)], MaxDepth = DrsResponseReader.MaxDepth)]
 [JsonSerializable(typeof(BatchRequestWire))]
 [JsonSerializable(typeof(BatchResponseWire<JobStatusWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]

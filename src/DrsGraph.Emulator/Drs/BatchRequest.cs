@@ -38,7 +38,8 @@ public static partial class BatchValidator
     private const int DefaultPerPage = 5;
     private const int MaxPerPage = 100;
 
-    [GeneratedRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-z]{12}$")]
+    // \z, not $: $ also matches before a final newline, and DRS refuses an ID with one.
+    [GeneratedRegex(@"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-z]{12}\z")]
     private static partial Regex JobIdPattern();
 
     /// <summary>True for an ID DRS would accept (docs/drs-api.md#job-ids; not a strict UUID).</summary>

@@ -49,6 +49,12 @@ public sealed record JobDefinition
     /// <summary>Reproduces the page's odd example (FULL_TRANSFER_COMPLETE with progress "0" and struct at 94%).</summary>
     public bool ExampleProgressQuirk { get; init; }
 
+    /// <summary>
+    /// One of the API pages' example jobs: its status item is the page's (<c>id</c> and <c>status</c>, no error fields even
+    /// when failed), where other failed jobs' items also carry <c>error_code</c>/<c>error_message</c> (an emulator choice).
+    /// </summary>
+    public bool FromApiPage { get; init; }
+
     /// <summary>The parent job when this one is a subtask: the list call shows it among the parent's <c>children</c>.</summary>
     public string? ParentId { get; init; }
 

@@ -163,7 +163,7 @@ public static class JobFactory
             // The page shows a delay of 0 at seed time; from then on it moves (a wave starting at its trough).
             const double period = 300;
             var phase = (-Math.PI / 2) - (2 * Math.PI * (epoch - job.Anchor).TotalSeconds / period);
-            return job with { ExampleProgressQuirk = quirk, DelayBaseMs = 0, DelayAmplitudeMs = 4000, DelayPeriodSeconds = period, DelayPhase = phase };
+            return job with { ExampleProgressQuirk = quirk, FromApiPage = true, DelayBaseMs = 0, DelayAmplitudeMs = 4000, DelayPeriodSeconds = period, DelayPhase = phase };
         }
 
         var lws = Example("24834eb6-be30-464e-a299-f7aa730jb101", JobStatuses.StartJobing, TaskModes.FullIncremental, "DRS-3999-lws");

@@ -102,8 +102,19 @@ public static class JobLifecycle
             t - start);
     }
 
-    public static StatusItem ToStatus(JobDefinition job, DateTimeOffset now) =>
-        job.Deleted ? new StatusItem(job.Id, JobStatuses.Deleted) : new StatusItem(job.Id, Compute(job, now).Status);
+    public static StatusItem ToStatus(JobDefinition job, DateTimeOffset now)
+    {
+        if (job.Deleted)
+        {
+            return new StatusItem(job.Id, JobStatuses.Deleted);
+        }
+
+        // A failed job's status item says why, as its detail does (the SDKs' status item has error_code and error_message;
+        // the page's example shows a failed job without them, and its example jobs answer as it shows).
+        var status = Compute(job, now).Status;
+        var (code, reason) = job.FromApiPage ? (null, null) : Failure(status);
+        return new StatusItem(job.Id, status, code, reason);
+    }
 
     public static ProgressItem ToProgress(JobDefinition job, DateTimeOffset now)
     {
@@ -115,10 +126,13 @@ public static class JobLifecycle
 
         switch (s.Status)
         {
-            case JobStatuses.Creating or JobStatuses.Configuration or JobStatuses.StartJobing
-                or JobStatuses.WaitingForStart or JobStatuses.CreateFailed or JobStatuses.StartJobFailed:
+            case JobStatuses.Creating or JobStatuses.Configuration or JobStatuses.StartJobing or JobStatuses.WaitingForStart:
                 progress = "0";
                 remaining = Seconds(full);
+                break;
+            case JobStatuses.CreateFailed or JobStatuses.StartJobFailed:
+                // Nothing is running, so nothing remains.
+                progress = "0";
                 break;
             case JobStatuses.FullTransferStarted:
                 progress = Percent(Math.Min(s.FullFraction, 0.99));
@@ -127,7 +141,6 @@ public static class JobLifecycle
                 break;
             case JobStatuses.FullTransferFailed:
                 progress = Percent(Math.Min(s.FullFraction, 0.99));
-                remaining = Seconds(full * (1 - s.FullFraction));
                 map = PhaseMap(s.FullFraction, full, running: false);
                 break;
             case JobStatuses.FullTransferComplete when job.ExampleProgressQuirk:
@@ -168,9 +181,13 @@ public static class JobLifecycle
                 }
         }
 
+        // A failed job's progress says why too (error_code, error_msg); the page's examples answer as the pages show.
+        var (failureCode, failureReason) = job.FromApiPage ? (null, null) : Failure(s.Status);
         return new ProgressItem
         {
             JobId = job.Id,
+            ErrorCode = failureCode,
+            ErrorMsg = failureReason,
             Progress = progress,
             IncreTransDelay = delay,
             IncreTransDelayMillis = delayMs,
@@ -199,6 +216,7 @@ public static class JobLifecycle
             FullTransferCompleteTime = s.FullTransferCompleteTime is { } f ? EpochMs(f) : null,
             UpdateTime = EpochMs(s.UpdateTime),
             ErrorCode = code,
+            ErrorMessage = job.FromApiPage ? null : reason,
             FailedReason = reason,
             InstInfo = p.InstInfo is null ? null : p.InstInfo with
             {

@@ -40,8 +40,9 @@ public sealed class DrsJobDataSource(IDrsClient client) : IJobDataSource
         {
             return DrsResult<Fetched<TOut>>.Success(new Fetched<TOut>(map(id, wire), null));
         }
-        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Whatever the mapping could not take (a null DRS put in a list, a value out of range): this job's answer only.
             return DrsResult<Fetched<TOut>>.Failure(new DrsError(DrsErrorCodes.UnreadableResponse,
                 $"DRS answered this job with data the gateway could not map ({ex.GetType().Name}).", DrsErrorKind.Protocol));
         }

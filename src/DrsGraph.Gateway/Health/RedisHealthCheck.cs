@@ -32,7 +32,15 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
     private readonly IOptions<HealthOptions> _options;
     private readonly RedisReachability? _reachability;
     private readonly RedisReachability _known;
+    /// <summary>How long a check's result also answers later probes (a check under way answers those that come meanwhile).</summary>
+    public static readonly TimeSpan ReuseFor = TimeSpan.FromMilliseconds(250);
+
+    // Environment.TickCount64 milliseconds: this paces probing only.
+    private static readonly long ReuseForMilliseconds = (long)ReuseFor.TotalMilliseconds;
+
     private readonly Lock _gate = new();
+    private readonly Lock _reuseGate = new();
+    private (Task<HealthCheckResult> Check, long StartedAt)? _recent;
     private Task<ConnectionMultiplexer>? _connecting;
     // This probe's connect log while its connection has not answered a PING: it tells a refused password (RedisConnectFailure).
     private StringWriter? _connectLog;
@@ -57,15 +65,38 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
             "1 while Redis is reachable, 0 while it is down (the gateway then serves from memory and DRS). The cache's own connection when the cache uses Redis, else the last readiness probe.");
     }
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        // Probes are unauthenticated and every replica shares the one Redis: one PING per probe turned a client's probes
+        // into as many PINGs (9 700 a second from one wrk). Probes within ReuseFor of a check, or during one, share it.
+        var now = Environment.TickCount64;
+        Task<HealthCheckResult> check;
+        lock (_reuseGate)
+        {
+            if (_recent is { } recent && (!recent.Check.IsCompleted || now - recent.StartedAt < ReuseForMilliseconds))
+            {
+                check = recent.Check;
+            }
+            else
+            {
+                // Not bound to this probe's cancellation: other probes may wait for it (it is bounded by RedisTimeout).
+                check = CheckNowAsync(context.Registration.FailureStatus);
+                _recent = (check, now);
+            }
+        }
+
+        return check.WaitAsync(cancellationToken);
+    }
+
+    private async Task<HealthCheckResult> CheckNowAsync(HealthStatus failureStatus)
+    {
         var timeout = _options.Value.RedisTimeout;
         var since = _reachability?.Now() ?? 0;
         try
         {
-            var connection = await ConnectAsync(timeout).WaitAsync(timeout, cancellationToken);
-            var latency = await connection.GetDatabase().PingAsync().WaitAsync(timeout, cancellationToken);
+            var connection = await ConnectAsync(timeout).WaitAsync(timeout);
+            var latency = await connection.GetDatabase().PingAsync().WaitAsync(timeout);
             Volatile.Write(ref _state, Up);
             Volatile.Write(ref _connectLog, null);
             _reachability?.ReportUp("it answers PING again", since);
@@ -80,7 +111,7 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
             _reachability?.ReportDown(refusal ?? $"no PING answer within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name})", since, refusal is not null);
 
             return new HealthCheckResult(
-                context.Registration.FailureStatus,
+                failureStatus,
                 refusal is not null
                     ? $"Redis cannot be used: {refusal}; the cache serves from memory and DRS until it is fixed."
                     : $"Redis did not answer PING within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name}); the cache serves from memory and DRS until it is back.");

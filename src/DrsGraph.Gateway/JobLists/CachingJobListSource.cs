@@ -79,7 +79,12 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         }
 
         var fetchedAt = _clock.GetUtcNow();
-        await _jobs.PrimeStatusesAsync(caller, page.Jobs.SelectMany(j => j.Children.Prepend(j)).Select(j => (j.Id, j.Status)));
+        // The list stands in for batch-status only where it says all batch-status would: not for a job without a status
+        // (DRS omits empty fields), nor for a failed one (batch-status gives its error code and message, the list neither
+        // the code nor, always, the message).
+        await _jobs.PrimeStatusesAsync(caller, page.Jobs.SelectMany(j => j.Children.Prepend(j))
+            .Where(j => j.Status is { RawStatus.Length: > 0, IsFailed: false })
+            .Select(j => (j.Id, j.Status)));
         if (ttl > TimeSpan.Zero)
         {
             // The memory cache's own expiry (real time) only evicts; freshness is decided on our clock above.

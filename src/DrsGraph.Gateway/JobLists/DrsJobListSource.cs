@@ -75,7 +75,7 @@ public sealed class DrsJobListSource(IDrsClient client) : IJobListSource
     private static List<JobListEntry> Map(IEnumerable<JobListItemWire> jobs, DbUseType listed) =>
         [.. jobs.Select(ToEntry).Select(entry => entry.RawUseType is null ? entry with { UseType = listed } : entry)];
 
-    /// <summary>The list's view of a job. Its status is built exactly as batch-status's would be, so it can stand in for it in the cache.</summary>
+    /// <summary>The list's view of a job. Its status is built as batch-status's would be, so it can stand in for it in the cache (where the list says as much: <see cref="CachingJobListSource"/>).</summary>
     public static JobListEntry ToEntry(JobListItemWire wire) => new()
     {
         Id = wire.Id!,

@@ -116,8 +116,8 @@ public static class JobMapper
             Source = ToEndpoint(wire.SourceEndpoint),
             Target = ToEndpoint(wire.TargetEndpoint),
             ReplicationInstance = ToInstance(wire.InstInfo),
-            SpeedLimits = wire.SpeedLimit?.Select(s => new SpeedLimit(ParseDouble(s.Speed), s.Begin, s.End, s.IsUtc)).ToArray() ?? [],
-            Tags = wire.Tags?.Where(t => !string.IsNullOrEmpty(t.Key)).Select(t => new Tag(t.Key!, t.Value)).ToArray() ?? [],
+            SpeedLimits = wire.SpeedLimit?.Where(s => s is not null).Select(s => new SpeedLimit(ParseDouble(s.Speed), s.Begin, s.End, s.IsUtc)).ToArray() ?? [],
+            Tags = wire.Tags?.Where(t => !string.IsNullOrEmpty(t?.Key)).Select(t => new Tag(t.Key!, t.Value)).ToArray() ?? [],
             NodeCount = wire.NodeNum,
             NeedsRestart = wire.NeedRestart,
             IsTargetReadOnly = wire.IsTargetReadonly,
@@ -193,7 +193,9 @@ public static class JobMapper
     };
 
     private static DatabaseType ParseDatabaseType(string? raw) =>
-        Enum.TryParse<DatabaseType>(raw?.Trim(), ignoreCase: true, out var type) && type != DatabaseType.Unknown && !int.TryParse(raw, out _)
+        // Enum.TryParse also takes numbers and comma-joined names ("mysql,mongodb" read as their flags' sum): neither is a
+        // database type, only one name is.
+        Enum.TryParse<DatabaseType>(raw?.Trim(), ignoreCase: true, out var type) && type != DatabaseType.Unknown && !int.TryParse(raw, out _) && !raw!.Contains(',', StringComparison.Ordinal)
             ? type
             : DatabaseType.Unknown;
 

@@ -19,3 +19,41 @@ public sealed class LogThrottle(TimeSpan period)
         return (last == 0 || now - last >= _periodMilliseconds) && Interlocked.CompareExchange(ref _loggedAt, now, last) == last;
     }
 }
+
+/// <summary>
+/// At most a number of log lines a second for a fault a client can cause at will (a refused request), and the count of
+/// those not logged, for the next line to say.
+/// </summary>
+public sealed class LineBudget(int linesPerSecond)
+{
+    private readonly Lock _gate = new();
+    private long _windowStart; // Environment.TickCount64 of the current second's first line
+    private int _lines;
+    private long _unlogged;
+
+    /// <summary>True when a line may be written now; <paramref name="unlogged"/> is how many were not since the last one.</summary>
+    public bool TryTake(out long unlogged)
+    {
+        var now = Environment.TickCount64;
+        lock (_gate)
+        {
+            if (now - _windowStart >= 1000)
+            {
+                _windowStart = now;
+                _lines = 0;
+            }
+
+            if (_lines >= linesPerSecond)
+            {
+                _unlogged++;
+                unlogged = 0;
+                return false;
+            }
+
+            _lines++;
+            unlogged = _unlogged;
+            _unlogged = 0;
+            return true;
+        }
+    }
+}

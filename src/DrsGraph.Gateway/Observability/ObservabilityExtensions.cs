@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -19,6 +20,9 @@ public static class ObservabilityExtensions
 
     /// <summary>The OpenTelemetry variable that switches OTLP export on (standard name, so collectors' docs apply).</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    private static readonly string[] OtlpSignalEndpointKeys =
+        ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"];
 
     /// <summary>Meter of the job cache (owned by Caching/); subscribed by name so this file does not depend on it.</summary>
     public const string CacheMeterName = "DrsGraph.Cache";
@@ -54,7 +58,20 @@ public static class ObservabilityExtensions
         // Checked on options of its own: a validator of the console logger's options would leave no logger to say so.
         services.AddOptions<LogFormatOptions>().BindConfiguration(LogFormatOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LogFormatOptions>, LogFormatValidation>());
+        // A timestamp format the runtime cannot apply threw from the first line logged (exit code 134), before any
+        // validation could speak: the formatters go without it, so the line that refuses it (LogFormatValidation) is written.
+        services.PostConfigure<SimpleConsoleFormatterOptions>(static options => DropUnusableTimestamp(options));
+        services.PostConfigure<JsonConsoleFormatterOptions>(static options => DropUnusableTimestamp(options));
+        services.PostConfigure<ConsoleFormatterOptions>(static options => DropUnusableTimestamp(options));
         return services;
+    }
+
+    private static void DropUnusableTimestamp(ConsoleFormatterOptions options)
+    {
+        if (options.TimestampFormat is { Length: > 0 } format && !LogFormatValidation.IsTimestampFormat(format))
+        {
+            options.TimestampFormat = null;
+        }
     }
 
     /// <summary><c>Logging:Console:FormatterName</c>, as start-up validation reads it.</summary>
@@ -63,6 +80,14 @@ public static class ObservabilityExtensions
         public const string SectionName = "Logging:Console";
 
         public string? FormatterName { get; set; }
+
+        /// <summary><c>Logging:Console:FormatterOptions</c>: only what start-up checks.</summary>
+        public FormatterSettings? FormatterOptions { get; set; }
+
+        internal sealed class FormatterSettings
+        {
+            public string? TimestampFormat { get; set; }
+        }
     }
 
     /// <summary>Refuses a <c>Logging:Console:FormatterName</c> that names none of the console's formatters.</summary>
@@ -70,12 +95,38 @@ public static class ObservabilityExtensions
     {
         private static readonly string[] Known = [ConsoleFormatterNames.Simple, ConsoleFormatterNames.Json, ConsoleFormatterNames.Systemd];
 
-        public ValidateOptionsResult Validate(string? name, LogFormatOptions options) =>
-            string.IsNullOrWhiteSpace(options.FormatterName) || Known.Contains(options.FormatterName, StringComparer.OrdinalIgnoreCase)
-                ? ValidateOptionsResult.Success
-                : ValidateOptionsResult.Fail(
+        public ValidateOptionsResult Validate(string? name, LogFormatOptions options)
+        {
+            if (!string.IsNullOrWhiteSpace(options.FormatterName) && !Known.Contains(options.FormatterName, StringComparer.OrdinalIgnoreCase))
+            {
+                return ValidateOptionsResult.Fail(
                     $"{LogFormatOptions.SectionName}:{nameof(LogFormatOptions.FormatterName)} '{options.FormatterName}' is not a console log format: " +
                     $"use {string.Join(", ", Known)} (default simple).");
+            }
+
+            // A format the runtime cannot apply threw from the first log line written: an unhandled exception, exit code 134.
+            if (options.FormatterOptions?.TimestampFormat is { Length: > 0 } format && !IsTimestampFormat(format))
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{LogFormatOptions.SectionName}:FormatterOptions:TimestampFormat '{CallerText.Excerpt(format, 50)}' is not a .NET date and time format " +
+                    "(for example \"yyyy-MM-ddTHH:mm:ss.fffZ \"), or leave it unset.");
+            }
+
+            return ValidateOptionsResult.Success;
+        }
+
+        internal static bool IsTimestampFormat(string format)
+        {
+            try
+            {
+                _ = DateTimeOffset.UtcNow.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+                return true;
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary><c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, as start-up validation reads it.</summary>
@@ -90,6 +141,9 @@ public static class ObservabilityExtensions
 
         /// <summary><c>OTEL_EXPORTER_OTLP_HEADERS</c>.</summary>
         public string? Headers { get; set; }
+
+        /// <summary><c>OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_ENDPOINT</c>, by variable name.</summary>
+        public List<(string Key, string? Value)> SignalEndpoints { get; } = [];
     }
 
     /// <summary>
@@ -106,8 +160,23 @@ public static class ObservabilityExtensions
             if (!string.IsNullOrWhiteSpace(options.Endpoint) && !ServiceIdentity.ServiceIdentityOptions.IsHttpUrl(options.Endpoint))
             {
                 return ValidateOptionsResult.Fail(
-                    $"{OtlpEndpointKey} '{CallerText.Excerpt(options.Endpoint, 200)}' is not an absolute http(s) URL: set the collector's address " +
-                    "(http://collector:4317 for grpc, http://collector:4318 for http/protobuf), or leave it unset to export nothing.");
+                    $"{OtlpEndpointKey} '{CallerText.Excerpt(options.Endpoint, 200)}' {ServiceIdentity.ServiceIdentityOptions.HttpUrlRule} (a collector's " +
+                    "credentials go in OTEL_EXPORTER_OTLP_HEADERS): set the collector's address (http://collector:4317 for grpc, " +
+                    "http://collector:4318 for http/protobuf), or leave it unset to export nothing.");
+            }
+
+            // The per-signal variables override the endpoint for their signal; a bad one dropped that signal without a word.
+            foreach (var (key, value) in options.SignalEndpoints)
+            {
+                if (!string.IsNullOrWhiteSpace(value) && !ServiceIdentity.ServiceIdentityOptions.IsHttpUrl(value))
+                {
+                    return ValidateOptionsResult.Fail($"{key} '{CallerText.Excerpt(value, 200)}' {ServiceIdentity.ServiceIdentityOptions.HttpUrlRule}, or leave it unset.");
+                }
+
+                if (!string.IsNullOrWhiteSpace(value) && string.IsNullOrWhiteSpace(options.Endpoint))
+                {
+                    return ValidateOptionsResult.Fail($"{key} is set but {OtlpEndpointKey} is not: the gateway exports over OTLP only when {OtlpEndpointKey} is set (the per-signal variables then override it).");
+                }
             }
 
             if (!string.IsNullOrWhiteSpace(options.Protocol) && !Protocols.Contains(options.Protocol.Trim(), StringComparer.Ordinal))
@@ -143,6 +212,10 @@ public static class ObservabilityExtensions
                 options.Endpoint = configuration[OtlpEndpointKey];
                 options.Protocol = configuration["OTEL_EXPORTER_OTLP_PROTOCOL"];
                 options.Headers = configuration["OTEL_EXPORTER_OTLP_HEADERS"];
+                foreach (var key in OtlpSignalEndpointKeys)
+                {
+                    options.SignalEndpoints.Add((key, configuration[key]));
+                }
             })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OtlpEndpointOptions>, OtlpEndpointValidation>());
@@ -178,6 +251,10 @@ public static class ObservabilityExtensions
             // about a dozen of them, with their tags, for nobody (bench/README.md, 2026-12-06 07:00-08:30). Log lines carry
             // a trace ID either way (ASP.NET Core starts the request's Activity for the log scope), and the caller's
             // traceparent still reaches DRS.
+            // Only the W3C trace context goes upstream: the SDK's default propagator also sends the caller's baggage (free
+            // text, on calls made with the gateway's own credentials too), and the HTTP client instrumentation uses it,
+            // around the DRS client's own TraceContextOnly.
+            Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
             otel.WithTracing(tracing => tracing
                 .AddSource(GatewayTelemetry.GraphQLSourceName, GatewayTelemetry.DataLoaderSourceName, DrsClientTelemetry.SourceName)
                 // Probes and scrapes every few seconds per replica would drown the traces that matter.

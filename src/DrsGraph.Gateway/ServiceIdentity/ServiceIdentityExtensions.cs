@@ -34,8 +34,9 @@ public static class ServiceIdentityExtensions
 
         services.AddHttpClient(ServiceCredentials.IamClientName)
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, ActivityHeadersPropagator = DrsGraph.DrsClient.TraceContextOnly.Instance })
-            // The token comes back in a header and the password goes in the body: neither may reach a log.
-            .RedactLoggedHeaders(static _ => true);
+            // The token comes back in a header and the password goes in the body: neither may reach a log. The factory's
+            // request logging is off (its structured state held the headers' values, whatever the redaction).
+            .RemoveAllLoggers();
         services.TryAddSingleton<ServiceCredentials>();
         services.Replace(ServiceDescriptor.Singleton<ICallerResolver, ServiceCallerResolver>());
         return builder;

@@ -67,7 +67,7 @@ public sealed class AlarmNotifyTests
             {"count":3,"results":[
               {"id":"{{{A}}}","name":"one bad","status":"CONFIGURATION","alarm_notify":{"topic_name":"x","delay_time":{"s":1},"rto_delay":"600","new_member":[1]},"node_num":3},
               {"id":"{{{B}}}","name":"bad list","status":"CONFIGURATION","alarm_notify":{"subscriptions":"email","topic_name":"y","alarm_to_user":"yes","rpo_delay":60}},
-              {"id":"{{{C}}}","name":"all bad","status":"CONFIGURATION","alarm_notify":{"topic_name":5,"delay_time":"soon"}}]}
+              {"id":"{{{C}}}","name":"odd scalars","status":"CONFIGURATION","alarm_notify":{"topic_name":5,"delay_time":"soon"}}]}
             """));
         await using var host = ClientHost.Create(stub.BaseAddress);
 
@@ -81,9 +81,9 @@ public sealed class AlarmNotifyTests
         var list = batch[B].Value!.AlarmNotify!;
         Assert.Equal(("y", null, null, 60L), (list.TopicName, list.Subscriptions, list.AlarmToUser, list.RpoDelay));
 
-        // Nothing read: an empty notification, as DRS sending {} would give.
-        var none = batch[C].Value!.AlarmNotify!;
-        Assert.Equal((null, null), (none.TopicName, none.DelayTime));
+        // A number where a string belongs is read as its text; a delay that is no number is read as absent (as an omitted one).
+        var odd = batch[C].Value!.AlarmNotify!;
+        Assert.Equal(("5", null), (odd.TopicName, odd.DelayTime));
         Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Warning);
     }
 
@@ -94,7 +94,7 @@ public sealed class AlarmNotifyTests
         var many = string.Concat(Enumerable.Range(0, LenientObjectConverter<AlarmNotifyWire>.MaxMembersTriedAlone).Select(i => $",\"m{i}\":{i}"));
         await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$$"""
             {"count":2,"results":[
-              {"id":"{{{A}}}","name":"huge","status":"CONFIGURATION","alarm_notify":{"topic_name":"x","delay_time":"soon"{{{many}}}},"node_num":3},
+              {"id":"{{{A}}}","name":"huge","status":"CONFIGURATION","alarm_notify":{"topic_name":"x","delay_time":{"s":1}{{{many}}}},"node_num":3},
               {"id":"{{{B}}}","name":"huge but whole","status":"CONFIGURATION","alarm_notify":{"topic_name":"y"{{{many}}}}}]}
             """));
         await using var host = ClientHost.Create(stub.BaseAddress);

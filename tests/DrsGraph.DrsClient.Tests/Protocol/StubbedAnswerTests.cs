@@ -84,6 +84,76 @@ public sealed class StubbedAnswerTests
         Assert.Equal(DrsErrorCodes.UnreadableResponse, batch[B].Error?.Code);
     }
 
+    /// <remarks>
+    /// The SDKs disagree on some fields' types (node_num an int in the new ones, a string in the old), and DRS may send an
+    /// empty field as "": one odd scalar made the job's whole detail (or progress) an error. A number or boolean where a
+    /// string belongs is its text; a number or boolean that does not read is absent; an object or array is still unreadable.
+    /// </remarks>
+    [Fact]
+    public async Task Odd_scalars_are_read_leniently_and_only_a_wrong_shape_fails_the_job()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"count":3,"results":[
+              {"id":"{{A}}","name":"empty","status":"CONFIGURATION","node_num":"","create_time":1608274919000,"need_restart":"1",
+               "source_endpoint":{"db_type":"mysql","db_port":"","ssl_link":"true"},"target_endpoint":{"db_port":3306.0,"ssl_link":"n/a"} },
+              {"id":"{{B}}","name":"whole","status":"CONFIGURATION","node_num":"2.0","is_target_readonly":0},
+              {"id":"{{C}}","name":"shape","status":"CONFIGURATION","node_num":{"n":1} }]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetDetailsAsync(Caller, [A, B, C]);
+
+        var a = batch[A].Value!;
+        Assert.Equal((null, "1608274919000", true), (a.NodeNum, a.CreateTime, a.NeedRestart));
+        Assert.Equal((null, true), (a.SourceEndpoint!.DbPort, a.SourceEndpoint.SslLink));
+        Assert.Equal((3306, null), (a.TargetEndpoint!.DbPort, a.TargetEndpoint.SslLink));
+        Assert.Equal((2, false), (batch[B].Value!.NodeNum, batch[B].Value!.IsTargetReadonly));
+        var error = batch[C].Error!;
+        Assert.Equal((DrsErrorKind.Protocol, DrsErrorCodes.UnreadableResponse), (error.Kind, error.Code));
+        // Where, not the runtime's type names.
+        Assert.Equal("DRS answered this job with data this client cannot read (at $.node_num).", error.Message);
+    }
+
+    /// <remarks>FACTS: empty fields are omitted. A failed job's progress without a percentage still explains its failure.</remarks>
+    [Fact]
+    public async Task A_progress_item_with_a_transfer_status_and_an_error_code_is_the_job_explaining_its_failure()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"count":3,"results":[
+              {"job_id":"{{A}}","transfer_status":"FULL_TRANSFER_FAILED","task_mode":"FULL_TRANS","error_code":"DRS.M03055","error_msg":"disk full"},
+              {"job_id":"{{B}}","progress":100,"transfer_status":"FULL_TRANSFER_COMPLETE"},
+              {"job_id":"{{C}}","error_code":"DRS.M00289","error_msg":"The job does not exist."}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetProgressAsync(Caller, [A, B, C]);
+
+        Assert.Equal(("FULL_TRANSFER_FAILED", "DRS.M03055", "disk full"), (batch[A].Value!.TransferStatus, batch[A].Value!.ErrorCode, batch[A].Value!.Message));
+        Assert.Equal("100", batch[B].Value!.Progress);
+        Assert.Equal(DrsErrorKind.NotFound, batch[C].Error!.Kind);
+    }
+
+    /// <remarks>
+    /// No public source says whether total_record counts subtasks (listed only under their parents), and one answer cannot
+    /// have shifted under itself: a single page that did not add up made the list fail for good as "changing right now".
+    /// </remarks>
+    [Theory]
+    [InlineData(2)] // the job and its subtask
+    [InlineData(5)] // neither: DRS's count, taken as it comes on one page
+    public async Task A_one_page_list_whose_total_counts_otherwise_than_its_jobs_is_read_as_it_comes(int totalRecord)
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""
+            {"total_record":{{totalRecord}},"jobs":[{"id":"{{A}}","status":"CONFIGURATION","children":[{"id":"{{B}}","status":"CHILD_TRANSFER_STARTED"}]}]}
+            """));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var all = await host.Client.ListAllJobsAsync(Caller, new JobListQuery("migration"));
+
+        Assert.True(all.IsSuccess, all.Error?.ToString());
+        Assert.Equal([A], all.Value!.Jobs.Select(j => j.Id));
+        Assert.Equal(1, all.Value.UpstreamCalls);
+    }
+
     [Fact]
     public async Task An_unreadable_success_body_fails_every_id_as_unreadable_response()
     {

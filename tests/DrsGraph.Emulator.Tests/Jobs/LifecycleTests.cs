@@ -153,6 +153,14 @@ public sealed partial class LifecycleTests
         Assert.Equal(failed, status.GetProperty("status").GetString());
         Assert.StartsWith("DRS.", detail.GetProperty("error_code").GetString(), StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(detail.GetProperty("failed_reason").GetString()));
+        // The status and progress items say it too, with each endpoint's spelling of the message; nothing remains to run.
+        var progress = (await host.CallAsync("progress", [id])).Results[0];
+        var code = detail.GetProperty("error_code").GetString();
+        var reason = detail.GetProperty("failed_reason").GetString();
+        Assert.Equal((code, reason), (status.GetProperty("error_code").GetString(), status.GetProperty("error_message").GetString()));
+        Assert.Equal((code, reason), (progress.GetProperty("error_code").GetString(), progress.GetProperty("error_msg").GetString()));
+        Assert.Equal(reason, detail.GetProperty("error_message").GetString());
+        Assert.Equal("0", progress.GetProperty("remaining_time").GetString());
     }
 
     [Fact]

@@ -45,6 +45,9 @@ public sealed class StartupConfigurationTests
     [InlineData("password=s3cret-pw", "it names no host:port")]
     [InlineData("a b c", "not a host name or address")]
     [InlineData("localhost:99999,password=s3cret-pw", "ConnectionStrings:Redis is unusable")]
+    // A password holding the separator: its tail reads as an unknown keyword, or as a value, that the parser's message quoted.
+    [InlineData("localhost:6379,password=abc,s3cret-pw=1", "refused one of its options")]
+    [InlineData("localhost:6379,password=abc,ssl=s3cret-pw", "refused one of its options")]
     public void An_unusable_redis_connection_string_stops_start_up_saying_why(string connectionString, string reason)
     {
         var error = Assert.ThrowsAny<Exception>(() => GatewayHost.Builder().WithSettings(new Dictionary<string, string?>
@@ -198,10 +201,14 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway:Cache:RedisTimeout", "00:00:00", "Gateway:Cache:RedisTimeout is invalid: The field RedisTimeout must be")]
     [InlineData("Drs:Resilience:AttemptTimeout:Timeout", "00:00:20", "Drs:Resilience: Total request timeout resilience strategy must have a greater timeout")]
     [InlineData("Logging:Console:FormatterName", "jsn", "Logging:Console:FormatterName 'jsn' is not a console log format")]
-    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not-a-url", "OTEL_EXPORTER_OTLP_ENDPOINT 'not-a-url' is not an absolute http(s) URL")]
-    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4317' is not an absolute http(s) URL")]
-    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT 'ftp://collector:4317' is not an absolute http(s) URL")]
-    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel:s3cret-pw@[bad", "OTEL_EXPORTER_OTLP_ENDPOINT 'http://[bad' is not an absolute http(s) URL")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not-a-url", "OTEL_EXPORTER_OTLP_ENDPOINT 'not-a-url' must be an absolute http(s) URL, without user:password@, query or fragment")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4317' must be an absolute http(s) URL, without user:password@, query or fragment")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT 'ftp://collector:4317' must be an absolute http(s) URL, without user:password@, query or fragment")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel:s3cret-pw@[bad", "OTEL_EXPORTER_OTLP_ENDPOINT 'http://[bad' must be an absolute http(s) URL, without user:password@, query or fragment")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/?api_key=1", "without user:password@, query or fragment (a collector's credentials go in OTEL_EXPORTER_OTLP_HEADERS)")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "notaurl", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT 'notaurl' must be an absolute http(s) URL")]
+    [InlineData("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://127.0.0.1:4318/v1/logs", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is set but OTEL_EXPORTER_OTLP_ENDPOINT is not")]
+    [InlineData("Logging:Console:FormatterOptions:TimestampFormat", "%%%", "Logging:Console:FormatterOptions:TimestampFormat '%%%' is not a .NET date and time format")]
     [InlineData("Gateway:EmbeddedEmulator:Urls", "notaurl", "Gateway:EmbeddedEmulator:Urls 'notaurl' is not an http://host:port address")]
     [InlineData("Gateway:EmbeddedEmulator:Urls", "https://127.0.0.1:0", "Gateway:EmbeddedEmulator:Urls 'https://127.0.0.1:0' is not an http://host:port address")]
     [InlineData("Gateway:EmbeddedEmulator:Urls", "http://127.0.0.1:0/drs", "Gateway:EmbeddedEmulator:Urls 'http://127.0.0.1:0/drs' is not an http://host:port address")]

@@ -32,6 +32,9 @@ public sealed class OtlpExportTests
             ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+            // Every category an operator might turn up: the HTTP client factory's request logging redacted headers only
+            // in its text, and its structured state, which the log exporter sends, held the token.
+            ["Logging:LogLevel:Default"] = "Trace",
         }).StartAsync();
         var ids = await gateway.Emulator!.CreateJobsAsync(3);
 
@@ -72,7 +75,7 @@ public sealed class OtlpExportTests
     /// bodies. Over HTTP: POST /v1/{signal}. Over gRPC: cleartext HTTP/2, POST
     /// /opentelemetry.proto.collector.{signal}.v1.{Service}/Export, length-prefixed messages, grpc-status trailer.
     /// </summary>
-    private sealed class OtlpCollector : IAsyncDisposable
+    internal sealed class OtlpCollector : IAsyncDisposable
     {
         private readonly WebApplication _app;
 

@@ -38,8 +38,11 @@ public sealed class TracePropagationTests
     /// The runtime's propagator sent the incoming request's baggage on to DRS: a caller's free text reached the upstream,
     /// on calls made with the gateway's own credentials too.
     /// </remarks>
-    [Fact]
-    public async Task A_callers_baggage_does_not_reach_DRS_while_its_trace_does()
+    /// <remarks>With spans exported, the OpenTelemetry SDK's default propagator (trace context and baggage) sent it again.</remarks>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_callers_baggage_does_not_reach_DRS_while_its_trace_does(bool exportingSpans)
     {
         var seen = new ConcurrentQueue<(string TraceParent, string Baggage)>();
         await using var drs = await StubUpstream.StartAsync((context, call) =>
@@ -47,7 +50,12 @@ public sealed class TracePropagationTests
             seen.Enqueue((context.Request.Headers.TraceParent.ToString(), context.Request.Headers.Baggage.ToString()));
             return StubUpstream.HealthyAsync(context, call);
         });
-        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress);
+        await using var collector = exportingSpans ? await OtlpExportTests.OtlpCollector.StartAsync(grpc: false) : null;
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, collector is null ? null : new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        });
         var traceId = ActivityTraceId.CreateRandom();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
