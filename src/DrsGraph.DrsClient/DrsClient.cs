@@ -155,8 +155,20 @@ public sealed partial class DrsClient(
         DrsClientTelemetry.CallEnded(activity, endpoint.Name, caller.Region, outcome, elapsedMs);
         if (outcome.Failure is { } failure)
         {
-            DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, caller.Region, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
-                exception is BrokenCircuitException ? 0 : attempts.Retries + 1, elapsedMs, exception is null && outcome.Cause is { } cause ? cause : DrsClientLog.Describe(exception));
+            // A pass the open circuit refused reached DRS only with the attempts retried before it (if the circuit opened
+            // during this call's retries). A call refused outright is no new fault: the circuit's opening was logged once,
+            // and one Warning per refused call was a flood while DRS is down (600 a second from one client).
+            var made = exception is BrokenCircuitException ? attempts.Retries : attempts.Retries + 1;
+            var cause = exception is null && outcome.Cause is { } described ? described : DrsClientLog.Describe(exception);
+            if (made == 0)
+            {
+                DrsClientLog.CallRefusedByCircuit(logger, endpoint.Name, caller.ProjectId, caller.Region, page.PageIds.Count, cause);
+            }
+            else
+            {
+                DrsClientLog.CallFailed(logger, endpoint.Name, caller.ProjectId, caller.Region, page.PageIds.Count, failure.Kind, failure.Code, failure.HttpStatus, failure.RequestId,
+                    made, elapsedMs, cause);
+            }
         }
 
         return outcome;

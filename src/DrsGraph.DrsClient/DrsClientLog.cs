@@ -17,6 +17,10 @@ internal static partial class DrsClientLog
         Message = "DRS {Endpoint} for project {ProjectId} in region {Region} failed for {IdCount} IDs: {ErrorKind} {ErrorCode} (HTTP {StatusCode}, request {RequestId}) after {Attempts} attempt(s), {ElapsedMs:0} ms; cause: {Cause}")]
     public static partial void CallFailed(ILogger logger, string endpoint, string projectId, string region, int idCount, DrsErrorKind errorKind, string errorCode, int? statusCode, string? requestId, int attempts, double elapsedMs, string cause);
 
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug,
+        Message = "DRS {Endpoint} for project {ProjectId} in region {Region} was not called for {IdCount} IDs: its circuit is open; cause: {Cause}")]
+    public static partial void CallRefusedByCircuit(ILogger logger, string endpoint, string projectId, string region, int idCount, string cause);
+
     [LoggerMessage(EventId = 3, Level = LogLevel.Information,
         Message = "DRS {Endpoint} attempt {Attempt} at {Host} failed: {Outcome} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms; retrying in {DelayMs:0} ms")]
     public static partial void AttemptFailed(ILogger logger, string endpoint, int attempt, string host, string outcome, int? statusCode, string? requestId, double elapsedMs, double delayMs);

@@ -190,6 +190,13 @@ internal sealed class JobCacheTiers : IDisposable
             }
             else
             {
+                if (entry is not null && entry.StaleUntil > now)
+                {
+                    // Stale, but what the request will be served if DRS fails or its budget runs out first, which looks in
+                    // memory only (CachingJobDataSource.Held): kept there too, as an answer read once.
+                    Remember(keys[i], entry, now, secondUse: false);
+                }
+
                 _metrics.Miss(CacheLevels.Redis, field.Name, region);
             }
         }
@@ -213,6 +220,12 @@ internal sealed class JobCacheTiers : IDisposable
         else
         {
             writeBack.Add((key, entry));
+            // A newer answer (a job list's or a poll's status) must not leave this replica's older copy answering from
+            // memory until its TTL: one answer showed a job's old status beside the list's new one.
+            if (_memory.TryUpdate(key, entry) | _firstUse.TryUpdate(key, entry))
+            {
+                MarkChanged(key);
+            }
         }
     }
 

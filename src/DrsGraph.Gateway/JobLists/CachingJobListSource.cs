@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using DrsGraph.DrsClient;
 using DrsGraph.Gateway.Caching;
@@ -28,6 +29,7 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
     private readonly TimeProvider _clock;
     private readonly MemoryCache _entries;
     private readonly long _minimumEntrySize;
+    private readonly ConcurrentDictionary<string, Task<DrsResult<Fetched<JobListPage>>>> _inFlight = new(StringComparer.Ordinal);
 
     // clock: the cache's expiry clock (JobCacheExtensions.ClockKey), so tests move list and job entries together.
     public CachingJobListSource(IJobListSource inner, CachingJobDataSource jobs, JobCacheKeys keys, IOptions<JobListCacheOptions> options, TimeProvider clock)
@@ -64,7 +66,39 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
                 : DrsResult<Fetched<JobListPage>>.Failure(cached.Failure!);
         }
 
-        var answer = await _inner.ListAsync(caller, filter, paging, cancellationToken);
+        // One walk per key at a time: forty identical lists at once were forty walks of DRS's list. The walk is not bound to
+        // the caller that started it (others wait for it; each waits only as long as its own request allows), and is
+        // bounded by the DRS client's own timeouts.
+        var started = new TaskCompletionSource<DrsResult<Fetched<JobListPage>>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var walk = _inFlight.GetOrAdd(key, started.Task);
+        if (walk == started.Task)
+        {
+            _ = WalkAsync(caller, filter, paging, key, ttl, started);
+        }
+
+        return await walk.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The walk that callers of one key share, its answer kept and its statuses stored; it never throws to them but as the inner source does.</summary>
+    private async Task WalkAsync(DrsCaller caller, JobListFilter filter, JobListPaging paging, string key, TimeSpan ttl, TaskCompletionSource<DrsResult<Fetched<JobListPage>>> result)
+    {
+        try
+        {
+            result.SetResult(await FetchAsync(caller, filter, paging, key, ttl));
+        }
+        catch (Exception exception)
+        {
+            result.SetException(exception);
+        }
+        finally
+        {
+            _inFlight.TryRemove(KeyValuePair.Create(key, result.Task));
+        }
+    }
+
+    private async Task<DrsResult<Fetched<JobListPage>>> FetchAsync(DrsCaller caller, JobListFilter filter, JobListPaging paging, string key, TimeSpan ttl)
+    {
+        var answer = await _inner.ListAsync(caller, filter, paging, CancellationToken.None);
         if (answer.Value is not { Value: var page })
         {
             if (ttl > TimeSpan.Zero && answer.Error is { Code: DrsErrorCodes.ListInconsistent } inconsistent)

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Tests.Infrastructure;
@@ -288,6 +289,62 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
             Assert.Equal([ids[0]], call.JobIds!);
         });
         Assert.Equal(1, second.Logs.Count("entry without this gateway's seal for its key was ignored"));
+    }
+
+    /// <remarks>
+    /// When the request budget ran out, the fallback looked in process memory only, and with Redis a first answer goes to
+    /// Redis only: the caller got UPSTREAM_TIMEOUT where a gateway without Redis served the stale value.
+    /// </remarks>
+    [Fact]
+    public async Task A_stale_entry_from_redis_answers_when_the_request_budget_runs_out_first()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, redis: true, settings: new Dictionary<string, string?> { ["Gateway:RequestTimeout"] = "00:00:01" });
+        var ids = await fixture.CreateJobsAsync(1);
+        var query = $"{{ job(id: \"{ids[0]}\") {{ detail {{ name freshness {{ stale }} }} }} }}";
+        await WaitUntilConnectedAsync(gateway);
+        (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 1, "1 entry written");
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await fixture.SetFaultsAsync(new { hangRate = 1.0 });
+        GraphQLAnswer answer;
+        try
+        {
+            answer = await gateway.QueryAsync(query, CacheFixture.TokenA);
+        }
+        finally
+        {
+            await fixture.ClearFaultsAsync();
+        }
+
+        answer.AssertNoErrors();
+        Assert.True(answer.Data!["job"]!["detail"]!["freshness"]!["stale"]!.GetValue<bool>());
+    }
+
+    /// <remarks>
+    /// With Redis, a newer status a job list found went to Redis only: this replica's older copy in memory went on answering
+    /// until its TTL, beside the list's new one in the same answer.
+    /// </remarks>
+    [Fact]
+    public async Task A_newer_status_from_a_job_list_replaces_this_replicas_copy_in_memory()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, redis: true);
+        var ids = await fixture.CreateJobsAsync(1);
+        var query = $"{{ job(id: \"{ids[0]}\") {{ status }} }}";
+        await WaitUntilConnectedAsync(gateway);
+        (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 1, "1 entry written");
+        // Read from Redis: now in this replica's memory too.
+        Assert.Equal("FULL_TRANSFER_STARTED", (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors().Data!["job"]!["status"]!.GetValue<string>());
+
+        (await fixture.Emulator.Control.PostAsJsonAsync($"/_emulator/jobs/{ids[0]}/transition", new { status = "PAUSING", frozen = true })).EnsureSuccessStatusCode();
+        var listed = (await gateway.QueryAsync("{ projectJobs(first: 50, where: { status: { eq: PAUSING } }) { nodes { id status } } }", CacheFixture.TokenA)).AssertNoErrors();
+        var after = (await gateway.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+
+        Assert.Contains(listed.Data!["projectJobs"]!["nodes"]!.AsArray(), node => node!["id"]!.GetValue<string>() == ids[0]);
+        Assert.Equal("PAUSING", after.Data!["job"]!["status"]!.GetValue<string>());
     }
 
     [Fact]

@@ -83,6 +83,25 @@ public sealed class ListTotalTests
         Assert.Single(drs.Calls, c => c.UseType == "sync");
     }
 
+    /// <remarks>Forty identical lists at once were forty walks of DRS's list (the job fields had single flight, lists did not).</remarks>
+    [Fact]
+    public async Task Identical_lists_asked_at_once_share_one_walk()
+    {
+        await using var drs = await StubUpstream.StartAsync(async (context, call) =>
+        {
+            // Slow enough that every request below asks while the first walk is under way.
+            await Task.Delay(TimeSpan.FromMilliseconds(500), context.RequestAborted);
+            await StubUpstream.WriteJsonAsync(context, 200, call.UseType == "sync" ? List(("00000000-0000-4000-8000-0000000000c1", "sync")) : List());
+        });
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.With(GatewayRig.FastFaults, ("Gateway:Cache:Enabled", "true")));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => rig.QueryAsync("{ projectJobs(first: 10) { totalCount nodes { id } } }")));
+
+        Assert.All(answers, answer => Assert.Equal(1, answer.AssertNoErrors().Data!["projectJobs"]!["totalCount"]!.GetValue<int>()));
+        // One walk of each use type's list for all twenty.
+        Assert.Equal(3, drs.Calls.Count(c => c.Path.EndsWith("/jobs", StringComparison.Ordinal)));
+    }
+
     private static string List(params (string Id, string? UseType)[] jobs) => System.Text.Json.JsonSerializer.Serialize(new
     {
         total_record = jobs.Length,

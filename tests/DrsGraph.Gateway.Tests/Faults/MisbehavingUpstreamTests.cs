@@ -227,6 +227,39 @@ public sealed class MisbehavingUpstreamTests
         Assert.Equal("stub-job", first.Data!["job"]!["detail"]!["name"]!.GetValue<string>());
     }
 
+    /// <remarks>
+    /// Each call the open circuit refused was a Warning ("failed ... after 0 attempt(s)"): 600 a second from one client while
+    /// DRS was down, where the circuit's opening is the fault and is logged once.
+    /// </remarks>
+    [Fact]
+    public async Task Calls_the_open_circuit_refuses_add_no_warning_each()
+    {
+        await using var drs = await StubUpstream.StartAsync((context, _) =>
+            StubUpstream.WriteJsonAsync(context, 500, """{"error_code":"DRS.M00004","error_msg":"Service abnormal."}"""));
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.With(
+            GatewayRig.FastFaults,
+            ("Drs:Resilience:CircuitBreaker:MinimumThroughput", "2"),
+            ("Drs:Resilience:CircuitBreaker:FailureRatio", "0.5"),
+            ("Drs:Resilience:CircuitBreaker:BreakDuration", "00:00:30")));
+        var opened = false;
+        for (var i = 0; i < 10 && !opened; i++)
+        {
+            opened = (await rig.QueryAsync(StatusQuery)).Errors.Any(e => e!["extensions"]?["upstreamCode"]?.GetValue<string>() == "DRSGRAPH.CIRCUIT_OPEN");
+        }
+
+        Assert.True(opened, "the circuit never opened");
+        var warnings = rig.Logs.Entries.Count(e => e.StartsWith("Warning ", StringComparison.Ordinal));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var refused = await rig.QueryAsync(StatusQuery);
+            Assert.Contains(refused.Errors, e => e!["extensions"]?["upstreamCode"]?.GetValue<string>() == "DRSGRAPH.CIRCUIT_OPEN");
+        }
+
+        Assert.Equal(warnings, rig.Logs.Entries.Count(e => e.StartsWith("Warning ", StringComparison.Ordinal)));
+        Assert.Equal(1, rig.Logs.Count("circuit of"));
+    }
+
     [Fact]
     public async Task A_connection_reset_logs_one_line_per_attempt_at_most_without_stack_traces_or_token()
     {
