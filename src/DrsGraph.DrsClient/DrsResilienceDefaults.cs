@@ -39,8 +39,11 @@ public static class DrsResilienceDefaults
     /// <summary>Circuit breaker: open when half the calls fail...</summary>
     public const double FailureRatio = 0.5;
 
-    /// <summary>...among at least 10 calls...</summary>
-    public const int MinimumThroughput = 10;
+    /// <summary>
+    /// ...among at least 30 attempts (the breaker sees each attempt, retries included: one operation's three batch calls
+    /// make up to 12, and at 10 one request during a one-second blip opened the circuit for every caller for 15 s)...
+    /// </summary>
+    public const int MinimumThroughput = 30;
 
     /// <summary>...within 30 s (must be at least twice the attempt timeout)...</summary>
     public static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(30);

@@ -101,6 +101,14 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         var answer = await _inner.ListAsync(caller, filter, paging, CancellationToken.None);
         if (answer.Value is not { Value: var page })
         {
+            // Stale-on-error, as for job fields: while DRS is out, the last answer within StaleGrace past its TTL, marked stale
+            // (a 401/403 or a bad request is never papered over; a list that never adds up is kept as a verdict, below).
+            if (answer.Error is { IsOutage: true, Code: not DrsErrorCodes.ListInconsistent } && _entries.TryGetValue(key, out Entry? known) && known!.Page is { } stale
+                && known.FreshUntil + _options.StaleGrace > _clock.GetUtcNow())
+            {
+                return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(stale, new Freshness(known.FetchedAt.UtcDateTime, Stale: true)));
+            }
+
             if (ttl > TimeSpan.Zero && answer.Error is { Code: DrsErrorCodes.ListInconsistent } inconsistent)
             {
                 // Walks over pages that never added up cost up to a dozen calls per use type each time (180 DRS calls
@@ -123,8 +131,9 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
         {
             // The memory cache's own expiry (real time) only evicts; freshness is decided on our clock above.
             // An answer larger than the whole budget is not stored (MemoryCache refuses it and compacts).
+            // Kept past its TTL for StaleGrace: what is served, marked stale, while DRS is out.
             var size = Math.Max(_minimumEntrySize, EstimatedBytes(key, page));
-            _entries.Set(key, new Entry(page, null, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = size, AbsoluteExpirationRelativeToNow = ttl });
+            _entries.Set(key, new Entry(page, null, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = size, AbsoluteExpirationRelativeToNow = ttl + _options.StaleGrace });
         }
 
         return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(page, new Freshness(fetchedAt.UtcDateTime, Stale: false)));

@@ -102,6 +102,33 @@ public sealed class ListTotalTests
         Assert.Equal(3, drs.Calls.Count(c => c.Path.EndsWith("/jobs", StringComparison.Ordinal)));
     }
 
+    /// <remarks>Job fields were served stale while DRS was out; a list past its ListTtl was null with UPSTREAM_UNAVAILABLE.</remarks>
+    [Fact]
+    public async Task A_list_past_its_ttl_is_served_stale_while_drs_is_out_but_not_past_a_refusal()
+    {
+        var status = 200;
+        await using var drs = await StubUpstream.StartAsync((context, call) => status == 200
+            ? StubUpstream.WriteJsonAsync(context, 200, call.Operation == "jobs"
+                ? (call.UseType == "sync" ? List(("00000000-0000-4000-8000-0000000000c1", "sync")) : List())
+                : StubUpstream.HealthyBody(call))
+            : StubUpstream.WriteJsonAsync(context, status, $$"""{"error_code":"DRS.M0000{{status / 100}}","error_msg":"No."}"""));
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.With(
+            GatewayRig.FastFaults, ("Gateway:Cache:Enabled", "true"), ("Gateway:Cache:ListTtl", "00:00:00.200")));
+        const string Query = "{ projectJobs(first: 10, where: { useType: { eq: SYNC } }) { totalCount nodes { id } } }";
+        (await rig.QueryAsync(Query)).AssertNoErrors();
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+
+        status = 503;
+        var stale = await rig.QueryAsync(Query);
+        status = 403;
+        var refused = await rig.QueryAsync(Query);
+
+        Assert.Equal(1, stale.AssertNoErrors().Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        // A refusal is DRS's answer, not an outage: nothing stale stands in for it.
+        Assert.NotEmpty(refused.Errors);
+        Assert.Null(refused.Data?["projectJobs"]);
+    }
+
     private static string List(params (string Id, string? UseType)[] jobs) => System.Text.Json.JsonSerializer.Serialize(new
     {
         total_record = jobs.Length,

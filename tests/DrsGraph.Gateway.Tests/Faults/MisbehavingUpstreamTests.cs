@@ -228,6 +228,24 @@ public sealed class MisbehavingUpstreamTests
     }
 
     /// <remarks>
+    /// The breaker sees attempts, retries included: with its threshold at 10, one operation's three batch calls retried
+    /// through a one-second blip of DRS opened the circuit, and every other caller got CIRCUIT_OPEN for 15 s.
+    /// </remarks>
+    [Fact]
+    public async Task One_operation_retried_through_a_blip_does_not_open_the_circuit_for_everyone()
+    {
+        // The shipped breaker and retry settings (appsettings.json), not the rigs' fast ones.
+        await using var rig = await GatewayRig.StartAsync();
+        await rig.SetFaultsAsync(new { failNext = 10, failureStatus = 503, failureCode = "DRS.M00004" });
+
+        await rig.QueryAsync(AllThreeQuery, token: "tenant-a");
+        var other = await rig.QueryAsync(StatusQuery, token: "tenant-b");
+
+        other.AssertNoErrors();
+        Assert.Equal("Closed", System.Text.Json.Nodes.JsonNode.Parse(await rig.Client.GetStringAsync(DrsGraph.Gateway.Health.HealthExtensions.ReadyPath))!["checks"]!["drs-circuit"]!["state"]!.GetValue<string>());
+    }
+
+    /// <remarks>
     /// Each call the open circuit refused was a Warning ("failed ... after 0 attempt(s)"): 600 a second from one client while
     /// DRS was down, where the circuit's opening is the fault and is logged once.
     /// </remarks>
