@@ -81,8 +81,8 @@ public sealed class RedisSeal
     private void Compute(ReadOnlySpan<byte> where, string? whereSuffix, ReadOnlySpan<byte> payload, Span<byte> tag)
     {
         // The MAC covers the key's length, the key and the payload: no split of one (key, value) pair is another's.
-        // One HMAC per thread, reset by each use: a new one per value (HMACSHA256.HashData) cost twice as much, its setup
-        // outweighing a status entry's hashing (bench/README.md, 2026-12-07).
+        // One HMAC per thread, reset by each use: a one-shot HMAC per value (HMACSHA256.HashData over a copy of key and
+        // value) cost a fifth more for a status entry, its setup outweighing the hashing (bench/README.md, 2026-12-07).
         var mac = ThreadMac();
         var suffixBytes = whereSuffix is null ? 0 : Encoding.UTF8.GetByteCount(whereSuffix);
         Span<byte> length = stackalloc byte[4];
