@@ -290,9 +290,17 @@ internal static class DrsResponseReader
 
         // An error code with no data is a failed lookup; with data, it is a job explaining why it failed.
         var code = endpoint.ErrorCodeOf(item);
-        if (string.IsNullOrEmpty(code) || endpoint.HasData(item))
+        if (endpoint.HasData(item))
         {
             return new(id, DrsResult<T>.Success(item));
+        }
+
+        if (string.IsNullOrEmpty(code))
+        {
+            // Neither: an item naming the job and saying nothing else was cached as a real answer (status UNKNOWN, not
+            // terminal) for the field's TTL. A protocol error instead: transient, never cached.
+            return new(id, DrsResult<T>.Failure(new DrsError(DrsErrorCodes.UnreadableResponse,
+                $"DRS answered this job with neither its {endpoint.Name} nor an error code.", DrsErrorKind.Protocol, status, requestId)));
         }
 
         var message = endpoint.ErrorMessageOf(item) is { Length: > 0 } text ? text : $"DRS answered {code} for this job.";

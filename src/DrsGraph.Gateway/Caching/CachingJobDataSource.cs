@@ -251,7 +251,8 @@ public sealed class CachingJobDataSource : IJobDataSource, IStaleJobSource, IDis
         {
             // Not tied to this request's token: others may be waiting for the same fetch. The DRS
             // client's own timeouts bound it; waiters give up on their own tokens below, and when this
-            // request gives up, its claims go with it (Release).
+            // request gives up, its claims go with it (Release), so a stalled fetch wedges no key: later requests
+            // start their own. The price: clients that give up before a slow DRS answers cost a fetch each.
             _ = FetchAsync(field, caller, owned, fetch, refresh);
         }
 

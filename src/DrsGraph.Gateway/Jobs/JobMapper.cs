@@ -78,9 +78,9 @@ public static class JobMapper
         return new JobProgress(
             Percent: ParsePercent(wire.Progress),
             TransferStatus: transferStatus,
-            RawTransferStatus: wire.TransferStatus,
+            RawTransferStatus: NullIfEmpty(wire.TransferStatus),
             TaskMode: ParseTaskMode(wire.TaskMode),
-            RawTaskMode: wire.TaskMode,
+            RawTaskMode: NullIfEmpty(wire.TaskMode),
             // "-1" means "no incremental phase (yet)": not a delay of minus one second.
             IncrementalDelaySeconds: NonNegative(delaySeconds),
             IncrementalDelayMilliseconds: delayMillis is >= 0 ? delayMillis : null,

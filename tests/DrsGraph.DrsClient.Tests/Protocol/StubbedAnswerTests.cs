@@ -133,6 +133,20 @@ public sealed class StubbedAnswerTests
         Assert.Equal(DrsErrorKind.NotFound, batch[C].Error!.Kind);
     }
 
+    /// <remarks>An item naming the job and nothing else was a real answer: status UNKNOWN, not terminal, cached for the TTL.</remarks>
+    [Fact]
+    public async Task An_item_with_neither_data_nor_an_error_code_is_a_protocol_error_for_its_job()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200,
+            $$"""{"count":2,"results":[{"id":"{{A}}","status":"CONFIGURATION"},{"id":"{{B}}"}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.Equal("CONFIGURATION", batch[A].Value!.Status);
+        Assert.Equal((DrsErrorKind.Protocol, DrsErrorCodes.UnreadableResponse), (batch[B].Error!.Kind, batch[B].Error!.Code));
+    }
+
     /// <remarks>
     /// No public source says whether total_record counts subtasks (listed only under their parents), and one answer cannot
     /// have shifted under itself: a single page that did not add up made the list fail for good as "changing right now".
