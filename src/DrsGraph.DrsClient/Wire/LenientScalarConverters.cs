@@ -129,6 +129,7 @@ internal static class LenientScalars
     public static string NumberText(ref Utf8JsonReader reader) =>
         reader.HasValueSequence ? Encoding.UTF8.GetString(reader.ValueSequence.ToArray()) : Encoding.UTF8.GetString(reader.ValueSpan);
 
+    // Within 9e18, not long's exact range: long.MaxValue as a double rounds up to 2^63, which no long holds.
     private static long? Whole(double value) =>
-        double.IsFinite(value) && Math.Floor(value) == value && value is >= long.MinValue and <= long.MaxValue ? (long)value : null;
+        double.IsFinite(value) && Math.Floor(value) == value && Math.Abs(value) < 9e18 ? (long)value : null;
 }
