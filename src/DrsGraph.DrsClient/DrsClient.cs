@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DrsGraph.DrsClient.Auth;
@@ -185,6 +186,40 @@ public sealed partial class DrsClient(
             : (new DrsClientPage<T>(null, failure, null, null), exception);
     }
 
+    /// <summary>
+    /// <paramref name="content"/> with every copy of the token sent with the call replaced by <c>***</c>: a message that
+    /// echoes it would reach callers as an error's text and the log, and with service identities the token is the
+    /// gateway's own, which its JWT callers must never hold. Whether DRS or a gateway in front of it ever echoes a
+    /// token is not known; this costs one search of the body.
+    /// </summary>
+    internal static byte[] WithoutEchoOf(string? token, byte[] content)
+    {
+        if (token is not { Length: >= 8 } || content.Length < token.Length)
+        {
+            return content;
+        }
+
+        var needle = Encoding.UTF8.GetBytes(token);
+        var at = content.AsSpan().IndexOf(needle);
+        if (at < 0)
+        {
+            return content;
+        }
+
+        var scrubbed = new List<byte>(content.Length);
+        var rest = content.AsSpan();
+        while (at >= 0)
+        {
+            scrubbed.AddRange(rest[..at]);
+            scrubbed.AddRange("***"u8);
+            rest = rest[(at + needle.Length)..];
+            at = rest.IndexOf(needle);
+        }
+
+        scrubbed.AddRange(rest);
+        return [.. scrubbed];
+    }
+
     /// <summary>What DRS answered one call: status, the (bounded) body and its request id.</summary>
     private readonly record struct HttpAnswer(int Status, byte[] Content, string? RequestId, Uri? Location);
 
@@ -232,6 +267,8 @@ public sealed partial class DrsClient(
             using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
             // The buffered body as it is; ReadAsByteArrayAsync would copy it twice (see BufferedBody).
             var content = response.Content is BufferedBody buffered ? buffered.Body : await response.Content.ReadAsByteArrayAsync(token);
+            // The token as sent (the caller's, or the gateway's own IAM token the credential handler set on this request).
+            content = WithoutEchoOf(request.Headers.TryGetValues("X-Auth-Token", out var sent) ? sent.FirstOrDefault() : null, content);
             var headerRequestId = PrintableText.PrintableOrNull(response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null, PrintableText.MaxTokenLength);
             return (new HttpAnswer((int)response.StatusCode, content, headerRequestId, response.Headers.Location), null, null);
         }

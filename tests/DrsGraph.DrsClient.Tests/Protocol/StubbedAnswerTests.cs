@@ -133,6 +133,23 @@ public sealed class StubbedAnswerTests
         Assert.Equal(DrsErrorKind.NotFound, batch[C].Error!.Kind);
     }
 
+    /// <remarks>
+    /// A DRS (or a gateway before it) that echoes the request's token in an error message handed it to callers as the
+    /// error's text, and with service identities that token is the gateway's own.
+    /// </remarks>
+    [Fact]
+    public async Task A_token_drs_echoes_in_its_answer_reaches_no_error_message()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200,
+            $$"""{"count":2,"results":[{"id":"{{A}}","error_code":"DRS.M00289","error_msg":"token {{Caller.AuthToken}} may not read {{A}} ({{Caller.AuthToken}})"},{"id":"{{B}}","status":"CONFIGURATION"}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.Equal($"token *** may not read {A} (***)", batch[A].Error!.Message);
+        Assert.Equal("CONFIGURATION", batch[B].Value!.Status);
+    }
+
     /// <remarks>An item naming the job and nothing else was a real answer: status UNKNOWN, not terminal, cached for the TTL.</remarks>
     [Fact]
     public async Task An_item_with_neither_data_nor_an_error_code_is_a_protocol_error_for_its_job()
