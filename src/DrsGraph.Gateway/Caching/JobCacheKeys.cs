@@ -45,6 +45,9 @@ public sealed class JobCacheKeys
     /// <summary>True when no <c>KeySecret</c> is configured: keys differ from every other process's.</summary>
     public bool UsesRandomSecret { get; }
 
+    /// <summary>Whether keys are split by token or shared by a project's callers (<c>Gateway:Cache:Partition</c>).</summary>
+    public CachePartition Partition => _partition;
+
     /// <summary>Seals what is written to Redis under these keys, with the same secret (<see cref="RedisSeal"/>).</summary>
     public RedisSeal Seal { get; }
 

@@ -50,7 +50,10 @@ internal sealed class JobCacheTiers : IDisposable
 
     // Entries Redis holds that are not served: at most one line a minute, or a Redis written by hand (or replicas with
     // other TTLs or another secret during a rollout) would log one line per entry read, at request rate.
-    private readonly Observability.LogThrottle _rejections = new(TimeSpan.FromMinutes(1));
+    // One throttle per kind, so one kind's line does not hide another's for the minute.
+    private readonly Observability.LogThrottle _unsealedLines = new(TimeSpan.FromMinutes(1));
+    private readonly Observability.LogThrottle _unreadableLines = new(TimeSpan.FromMinutes(1));
+    private readonly Observability.LogThrottle _implausibleLines = new(TimeSpan.FromMinutes(1));
 
     // Change marks for the answer cache: every store and removal bumps its key's slot after it is made, so a reader that
     // read the mark before the entry sees any later change. Checking a mark costs no lookup in the level (a read there
@@ -222,7 +225,7 @@ internal sealed class JobCacheTiers : IDisposable
             writeBack.Add((key, entry));
             // A newer answer (a job list's or a poll's status) must not leave this replica's older copy answering from
             // memory until its TTL: one answer showed a job's old status beside the list's new one.
-            if (_memory.TryUpdate(key, entry) | _firstUse.TryUpdate(key, entry))
+            if (UpdateIfNewer(_memory, key, entry) | UpdateIfNewer(_firstUse, key, entry))
             {
                 MarkChanged(key);
             }
@@ -266,6 +269,11 @@ internal sealed class JobCacheTiers : IDisposable
             Remember(key, entry, now, secondUse: false);
         }
     }
+
+    /// <summary>Replaces the level's copy of <paramref name="key"/>, if it has one fetched no later (a slow list walk's status must not replace a newer answer).</summary>
+    private static bool UpdateIfNewer<T>(ICache<JobKey, IJobCacheEntry> level, JobKey key, JobCacheEntry<T> entry)
+        where T : class =>
+        level.TryGet(key, out var held) && held is JobCacheEntry<T> older && older.FetchedAt <= entry.FetchedAt && level.TryUpdate(key, entry);
 
     public void Dispose()
     {
@@ -380,7 +388,7 @@ internal sealed class JobCacheTiers : IDisposable
         var length = _seal.Open(key.Scope.RedisPrefixFor(key.Field), key.JobId, bytes);
         if (length < 0)
         {
-            if (_rejections.MayLog())
+            if (_unsealedLines.MayLog())
             {
                 JobCacheLog.UnsealedEntry(_logger, field.Name);
             }
@@ -396,7 +404,7 @@ internal sealed class JobCacheTiers : IDisposable
         catch (JsonException exception)
         {
             // The reader's message says where; a stack trace per entry would flood the log at request rate.
-            if (_rejections.MayLog())
+            if (_unreadableLines.MayLog())
             {
                 JobCacheLog.UnreadableEntry(_logger, field.Name, exception.Message);
             }
@@ -411,7 +419,7 @@ internal sealed class JobCacheTiers : IDisposable
             || entry.StaleUntil - entry.FetchedAt > longest + _options.StaleGrace
             || (entry.Value is Jobs.JobDetail detail && !string.Equals(detail.Id, key.JobId, StringComparison.Ordinal)))
         {
-            if (_rejections.MayLog())
+            if (_implausibleLines.MayLog())
             {
                 JobCacheLog.ImplausibleEntry(_logger, field.Name);
             }

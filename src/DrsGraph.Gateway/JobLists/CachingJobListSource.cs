@@ -76,7 +76,15 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
             _ = WalkAsync(caller, filter, paging, key, ttl, started);
         }
 
-        return await walk.WaitAsync(cancellationToken);
+        var answer = await walk.WaitAsync(cancellationToken);
+        if (walk != started.Task && answer.Error is { Kind: DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden } && _keys.Partition == CachePartition.Project)
+        {
+            // Partitioned by project, the walk this caller joined may have been another token's, and DRS's refusal of that
+            // token says nothing about this one's (it ended a valid caller's subscription): ask with its own.
+            return await FetchAsync(caller, filter, paging, key, ttl).WaitAsync(cancellationToken);
+        }
+
+        return answer;
     }
 
     /// <summary>The walk that callers of one key share, its answer kept and its statuses stored; it never throws to them but as the inner source does.</summary>

@@ -58,14 +58,25 @@ internal sealed class SharedScopeFeed(string scope, string region)
         }
     }
 
-    /// <summary>Another replica published an observation.</summary>
-    public void Receive(SharedScopeMessage message, DateTimeOffset at)
+    /// <summary>
+    /// Another replica published an observation: kept unless it is older than one already received, or older than
+    /// <paramref name="oldest"/>. A sealed message can still be captured and published again by anyone who can publish on
+    /// Redis: a replayed one must not take subscribers back to an old status, or end their streams with a past refusal.
+    /// </summary>
+    /// <returns>False when the message was not kept.</returns>
+    public bool Receive(SharedScopeMessage message, DateTimeOffset at, DateTime oldest)
     {
         lock (_gate)
         {
+            if (message.ObservedAt < oldest || (_latest is { } known && message.ObservedAt <= known.Observation.ObservedAt))
+            {
+                return false;
+            }
+
             _received++;
             _latest = new ReceivedObservation(new ScopeObservation(message.ObservedAt, message.Jobs ?? [], message.Unauthorized), at);
             _signal.TrySetResult();
+            return true;
         }
     }
 

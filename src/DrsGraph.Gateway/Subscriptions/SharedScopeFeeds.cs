@@ -332,8 +332,12 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
                 return;
             }
 
-            _metrics.Received(feed.Region);
-            feed.Receive(message, _time.GetUtcNow());
+            // Older than a lease's worth of polls (and a minute of clock skew between replicas): not a live observation.
+            var now = _time.GetUtcNow();
+            if (feed.Receive(message, now, (now - (Lease * 2) - TimeSpan.FromMinutes(1)).UtcDateTime))
+            {
+                _metrics.Received(feed.Region);
+            }
         }
 
         // The client subscribes again by itself after a reconnect.

@@ -129,6 +129,33 @@ public sealed class ListTotalTests
         Assert.Null(refused.Data?["projectJobs"]);
     }
 
+    /// <remarks>
+    /// Partitioned by project, identical lists share one walk whatever the token: a valid caller that joined a refused
+    /// token's walk got its 401 (and its list subscription ended). Job fields already asked again with the caller's token.
+    /// </remarks>
+    [Fact]
+    public async Task Partitioned_by_project_a_caller_that_joined_another_tokens_refused_walk_is_asked_for_with_its_own()
+    {
+        await using var drs = await StubUpstream.StartAsync(async (context, call) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(call.Token == "refused-token" ? 800 : 0), context.RequestAborted);
+            await (call.Token == "refused-token"
+                ? StubUpstream.WriteJsonAsync(context, 401, """{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information."}""")
+                : StubUpstream.WriteJsonAsync(context, 200, call.UseType == "sync" ? List(("00000000-0000-4000-8000-0000000000c1", "sync")) : List()));
+        });
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.With(
+            GatewayRig.FastFaults, ("Gateway:Cache:Enabled", "true"), ("Gateway:Cache:Partition", "Project")));
+        const string Query = "{ projectJobs(first: 10, where: { useType: { eq: SYNC } }) { totalCount } }";
+
+        var refused = rig.QueryAsync(Query, token: "refused-token");
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var valid = await rig.QueryAsync(Query, token: "valid-token");
+
+        Assert.Equal(1, valid.AssertNoErrors().Data!["projectJobs"]!["totalCount"]!.GetValue<int>());
+        Assert.NotEmpty((await refused).Errors);
+        Assert.Contains(drs.Calls, c => c.Token == "valid-token");
+    }
+
     private static string List(params (string Id, string? UseType)[] jobs) => System.Text.Json.JsonSerializer.Serialize(new
     {
         total_record = jobs.Length,

@@ -218,13 +218,17 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
         var channel = scope + "sub:feed";
         var refused = new SharedScopeMessage("a-forger", false, DateTime.UtcNow, true, null).ToUtf8();
         var otherSecret = new RedisSeal(System.Text.Encoding.UTF8.GetBytes("another-deployment-secret-0123456789"));
+        // A genuine message captured an hour ago and published again: sealed right, but not a live observation.
+        var replayed = new RedisSeal(System.Text.Encoding.UTF8.GetBytes(ReplicasRig.KeySecret))
+            .Seal(channel, new SharedScopeMessage("a-replica", false, DateTime.UtcNow.AddHours(-1), true, null).ToUtf8());
         var farFuture = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
         await rig.Redis.WithServerAsync(async (_, database) =>
         {
             await database.HashSetAsync(scope + "sub:watch", $"a-forger|{planted}", $"pd|{farFuture}");
             await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), refused);
             await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), otherSecret.Seal(channel, refused));
-            return await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), otherSecret.Seal(channel, refused));
+            await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), otherSecret.Seal(channel, refused));
+            return await database.PublishAsync(StackExchange.Redis.RedisChannel.Literal(channel), replayed);
         });
         await rig.Emulator.ClearUpstreamLogAsync();
         await Task.Delay(Window);
