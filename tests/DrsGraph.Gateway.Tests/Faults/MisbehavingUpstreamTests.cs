@@ -203,22 +203,9 @@ public sealed class MisbehavingUpstreamTests
     [Fact]
     public async Task After_a_break_with_drs_healthy_one_operation_gets_status_progress_and_detail_without_circuit_open()
     {
-        await using var drs = await StubUpstream.StartAsync((context, _) =>
-            StubUpstream.WriteJsonAsync(context, 500, """{"error_code":"DRS.M00004","error_msg":"Service abnormal."}"""));
-        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.With(
-            GatewayRig.FastFaults,
-            ("Drs:Resilience:CircuitBreaker:MinimumThroughput", "2"),
-            ("Drs:Resilience:CircuitBreaker:FailureRatio", "0.5"),
-            ("Drs:Resilience:CircuitBreaker:BreakDuration", "00:00:01")));
-
-        var opened = false;
-        for (var i = 0; i < 10 && !opened; i++)
-        {
-            var answer = await rig.QueryAsync(StatusQuery);
-            opened = answer.Errors.Any(e => e!["extensions"]?["upstreamCode"]?.GetValue<string>() == "DRSGRAPH.CIRCUIT_OPEN");
-        }
-
-        Assert.True(opened, "the circuit never opened");
+        await using var drs = await StubUpstream.StartAsync(FailingAsync);
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, QuickBreaker("00:00:01"));
+        await OpenCircuitAsync(rig);
         drs.Respond = StubUpstream.HealthyAsync;
         await Task.Delay(TimeSpan.FromSeconds(1.5));
 
@@ -252,20 +239,9 @@ public sealed class MisbehavingUpstreamTests
     [Fact]
     public async Task Calls_the_open_circuit_refuses_add_no_warning_each()
     {
-        await using var drs = await StubUpstream.StartAsync((context, _) =>
-            StubUpstream.WriteJsonAsync(context, 500, """{"error_code":"DRS.M00004","error_msg":"Service abnormal."}"""));
-        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, GatewayRig.With(
-            GatewayRig.FastFaults,
-            ("Drs:Resilience:CircuitBreaker:MinimumThroughput", "2"),
-            ("Drs:Resilience:CircuitBreaker:FailureRatio", "0.5"),
-            ("Drs:Resilience:CircuitBreaker:BreakDuration", "00:00:30")));
-        var opened = false;
-        for (var i = 0; i < 10 && !opened; i++)
-        {
-            opened = (await rig.QueryAsync(StatusQuery)).Errors.Any(e => e!["extensions"]?["upstreamCode"]?.GetValue<string>() == "DRSGRAPH.CIRCUIT_OPEN");
-        }
-
-        Assert.True(opened, "the circuit never opened");
+        await using var drs = await StubUpstream.StartAsync(FailingAsync);
+        await using var rig = GatewayRig.StartAgainst(drs.BaseAddress, QuickBreaker("00:00:30"));
+        await OpenCircuitAsync(rig);
         var warnings = rig.Logs.Entries.Count(e => e.StartsWith("Warning ", StringComparison.Ordinal));
 
         for (var i = 0; i < 20; i++)
@@ -317,6 +293,28 @@ public sealed class MisbehavingUpstreamTests
         Assert.Equal(["UPSTREAM_TIMEOUT", "UPSTREAM_TIMEOUT"], answer.Codes);
         Assert.Equal(6, drs.Calls.Count);
         AssertQuietLogs(rig, drs.Calls.Count);
+    }
+
+    private static Task FailingAsync(HttpContext context, StubCall call) =>
+        StubUpstream.WriteJsonAsync(context, 500, """{"error_code":"DRS.M00004","error_msg":"Service abnormal."}""");
+
+    /// <summary>A breaker that opens after two failed attempts, for <paramref name="breakDuration"/>.</summary>
+    private static Dictionary<string, string?> QuickBreaker(string breakDuration) => GatewayRig.With(
+        GatewayRig.FastFaults,
+        ("Drs:Resilience:CircuitBreaker:MinimumThroughput", "2"),
+        ("Drs:Resilience:CircuitBreaker:FailureRatio", "0.5"),
+        ("Drs:Resilience:CircuitBreaker:BreakDuration", breakDuration));
+
+    /// <summary>Queries a failing DRS until an answer says the circuit is open.</summary>
+    private static async Task OpenCircuitAsync(GatewayRig rig)
+    {
+        var opened = false;
+        for (var i = 0; i < 10 && !opened; i++)
+        {
+            opened = (await rig.QueryAsync(StatusQuery)).Errors.Any(e => e!["extensions"]?["upstreamCode"]?.GetValue<string>() == "DRSGRAPH.CIRCUIT_OPEN");
+        }
+
+        Assert.True(opened, "the circuit never opened");
     }
 
     private static void AssertQuietLogs(GatewayRig rig, int attempts)
