@@ -16,6 +16,8 @@ public sealed partial class ShutdownDrain(IOptions<ShutdownOptions> options, ILo
 {
     private int _inFlight;
     private int _reported;
+    private int _endedAfterTimeout;
+    private CancellationToken _drainEnded = new(canceled: false);
 
     /// <summary>Requests being served now (WebSockets and event streams included).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -31,6 +33,12 @@ public sealed partial class ShutdownDrain(IOptions<ShutdownOptions> options, ILo
         }
         finally
         {
+            // Still running when the drain ran out: reset by Kestrel (or just finishing) as the shutdown goes on.
+            if (_drainEnded.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _endedAfterTimeout);
+            }
+
             Interlocked.Decrement(ref _inFlight);
         }
     }
@@ -43,21 +51,25 @@ public sealed partial class ShutdownDrain(IOptions<ShutdownOptions> options, ILo
 
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
-        // Not disposed: the host disposes its token source once stopped, which drops the registration with it.
-        cancellationToken.Register(() =>
-        {
-            // Once: a host stopped again (disposed after its stop) must not report the same requests twice.
-            if (InFlight is var running and > 0 && Interlocked.Exchange(ref _reported, 1) == 0)
-            {
-                LogCutShort(logger, options.Value.Timeout.TotalSeconds, running);
-            }
-        });
+        // Counted when they end, and said once the host has stopped: read when the timeout fired, the count raced Kestrel,
+        // whose own callback on the same token (registered later, so run first) could end the requests before it was read.
+        _drainEnded = cancellationToken;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        // Once: a host stopped again (disposed after its stop) must not report the same requests twice.
+        if (_drainEnded.IsCancellationRequested && Volatile.Read(ref _endedAfterTimeout) + InFlight is var cut and > 0
+            && Interlocked.Exchange(ref _reported, 1) == 0)
+        {
+            LogCutShort(logger, options.Value.Timeout.TotalSeconds, cut);
+        }
+
+        return Task.CompletedTask;
+    }
 
     [LoggerMessage(EventId = 160, Level = LogLevel.Warning, Message = "Shutdown: Gateway:Shutdown:Timeout ({TimeoutSeconds} s) ran out with {Requests} requests still running; they are reset")]
     private static partial void LogCutShort(ILogger logger, double timeoutSeconds, int requests);
