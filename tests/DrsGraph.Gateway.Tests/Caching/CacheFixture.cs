@@ -95,6 +95,20 @@ public sealed class CacheFixture : IAsyncLifetime
 
     public Task SetFaultsAsync(object faults) => Emulator.SetFaultsAsync(faults);
 
+    /// <summary>One query as <paramref name="token"/> while DRS has <paramref name="faults"/>; they are cleared afterwards, whatever happens.</summary>
+    public async Task<GraphQLAnswer> QueryDuringFaultsAsync(GatewayHost gateway, object faults, string query, string token = TokenA)
+    {
+        await SetFaultsAsync(faults);
+        try
+        {
+            return await gateway.QueryAsync(query, token);
+        }
+        finally
+        {
+            await ClearFaultsAsync();
+        }
+    }
+
     public Task ClearFaultsAsync() => Emulator.ClearFaultsAsync();
 
     public Task<IReadOnlyList<string>> CreateJobsAsync(int count, string status = "FULL_TRANSFER_STARTED", string project = Project) =>

@@ -177,16 +177,7 @@ public sealed class JobCacheTests(CacheFixture fixture) : IAsyncLifetime
         (await gateway.QueryAsync($"{{ jobs(ids: {GatewayFixture.IdList(cached)}) {{ status progress {{ percent }} }} }}", CacheFixture.TokenA)).AssertNoErrors();
 
         clock.Advance(TimeSpan.FromSeconds(30));
-        await fixture.SetFaultsAsync(new { hangRate = 1.0 });
-        GraphQLAnswer answer;
-        try
-        {
-            answer = await gateway.QueryAsync(query, CacheFixture.TokenA);
-        }
-        finally
-        {
-            await fixture.ClearFaultsAsync();
-        }
+        var answer = await fixture.QueryDuringFaultsAsync(gateway, new { hangRate = 1.0 }, query);
 
         // The cached job: both fields stale. The two never cached: the budget's timeout on each field.
         var jobs = answer.Data!["jobs"]!.AsArray();

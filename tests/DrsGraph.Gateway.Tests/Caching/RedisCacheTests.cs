@@ -307,16 +307,7 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 1, "1 entry written");
 
         clock.Advance(TimeSpan.FromMinutes(2));
-        await fixture.SetFaultsAsync(new { hangRate = 1.0 });
-        GraphQLAnswer answer;
-        try
-        {
-            answer = await gateway.QueryAsync(query, CacheFixture.TokenA);
-        }
-        finally
-        {
-            await fixture.ClearFaultsAsync();
-        }
+        var answer = await fixture.QueryDuringFaultsAsync(gateway, new { hangRate = 1.0 }, query);
 
         answer.AssertNoErrors();
         Assert.True(answer.Data!["job"]!["detail"]!["freshness"]!["stale"]!.GetValue<bool>());
@@ -360,16 +351,7 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 2, "2 entries written");
 
         clock.Advance(TimeSpan.FromMinutes(2));
-        await fixture.SetFaultsAsync(new { failureRate = 1.0, failureStatus = 503, failureCode = "DRS.M00004" });
-        GraphQLAnswer answer;
-        try
-        {
-            answer = await second.QueryAsync(query, CacheFixture.TokenA);
-        }
-        finally
-        {
-            await fixture.ClearFaultsAsync();
-        }
+        var answer = await fixture.QueryDuringFaultsAsync(second, new { failureRate = 1.0, failureStatus = 503, failureCode = "DRS.M00004" }, query);
 
         answer.AssertNoErrors();
         Assert.All(answer.Data!["jobs"]!.AsArray(), job => Assert.True(job!["detail"]!["freshness"]!["stale"]!.GetValue<bool>()));
