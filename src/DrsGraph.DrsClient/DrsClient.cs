@@ -199,13 +199,26 @@ public sealed partial class DrsClient(
             return content;
         }
 
-        var needle = Encoding.UTF8.GetBytes(token);
-        var at = content.AsSpan().IndexOf(needle);
-        if (at < 0)
+        // Searched for on every answer: the token's bytes on the stack, or from the pool when it is long (IAM tokens).
+        var length = Encoding.UTF8.GetByteCount(token);
+        var rented = length > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        try
         {
-            return content;
+            var needle = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
+            Encoding.UTF8.GetBytes(token, needle);
+            return content.AsSpan().IndexOf(needle) is var at and >= 0 ? Scrubbed(content, needle, at) : content;
         }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
 
+    private static byte[] Scrubbed(byte[] content, ReadOnlySpan<byte> needle, int at)
+    {
         var scrubbed = new List<byte>(content.Length);
         var rest = content.AsSpan();
         while (at >= 0)

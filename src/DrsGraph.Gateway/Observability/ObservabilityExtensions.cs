@@ -109,7 +109,7 @@ public static class ObservabilityExtensions
             {
                 return ValidateOptionsResult.Fail(
                     $"{LogFormatOptions.SectionName}:FormatterOptions:TimestampFormat '{CallerText.Excerpt(format, 50)}' is not a .NET date and time format " +
-                    "(for example \"yyyy-MM-ddTHH:mm:ss.fffZ \"), or leave it unset.");
+                    "(for example \"yyyy-MM-ddTHH:mm:ss.fffZ\"), or leave it unset.");
             }
 
             return ValidateOptionsResult.Success;
