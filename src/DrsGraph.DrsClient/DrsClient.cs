@@ -98,11 +98,34 @@ public sealed partial class DrsClient(
         }
 
         var results = new Dictionary<string, DrsResult<T>>(distinct.Count, StringComparer.Ordinal);
+        int[]? leftOut = null;
         foreach (var id in distinct)
         {
-            results[id] = answered.TryGetValue(id, out var result) ? result
-                : pageOf.TryGetValue(id, out var page) ? Unanswered(outcomes[page])
-                : InvalidId<T>(id);
+            if (answered.TryGetValue(id, out var result))
+            {
+                results[id] = result;
+            }
+            else if (pageOf.TryGetValue(id, out var page))
+            {
+                results[id] = Unanswered(outcomes[page]);
+                if (outcomes[page].Failure is null)
+                {
+                    (leftOut ??= new int[requests.Count])[page]++;
+                }
+            }
+            else
+            {
+                results[id] = InvalidId<T>(id);
+            }
+        }
+
+        // A call that failed was logged as it failed; one that answered but left jobs out is a fault of its own.
+        for (var i = 0; leftOut is not null && i < leftOut.Length; i++)
+        {
+            if (leftOut[i] > 0)
+            {
+                DrsClientLog.JobsLeftOut(logger, endpoint.Name, caller.ProjectId, caller.Region, leftOut[i], requests[i].PageIds.Count, outcomes[i].HttpStatus, outcomes[i].RequestId);
+            }
         }
 
         return new DrsBatch<T>(results, requests.Count);

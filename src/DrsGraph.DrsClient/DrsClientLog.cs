@@ -21,6 +21,10 @@ internal static partial class DrsClientLog
         Message = "DRS {Endpoint} for project {ProjectId} in region {Region} was not called for {IdCount} IDs: its circuit is open; cause: {Cause}")]
     public static partial void CallRefusedByCircuit(ILogger logger, string endpoint, string projectId, string region, int idCount, string cause);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning,
+        Message = "DRS {Endpoint} for project {ProjectId} in region {Region} answered (HTTP {StatusCode}, request {RequestId}) but left {Missing} of its {IdCount} IDs out; they fail as " + DrsErrorCodes.MissingFromResponse)]
+    public static partial void JobsLeftOut(ILogger logger, string endpoint, string projectId, string region, int missing, int idCount, int? statusCode, string? requestId);
+
     [LoggerMessage(EventId = 3, Level = LogLevel.Information,
         Message = "DRS {Endpoint} attempt {Attempt} at {Host} failed: {Outcome} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms; retrying in {DelayMs:0} ms")]
     public static partial void AttemptFailed(ILogger logger, string endpoint, int attempt, string host, string outcome, int? statusCode, string? requestId, double elapsedMs, double delayMs);

@@ -35,6 +35,26 @@ public sealed class StubbedAnswerTests
         Assert.Equal(DrsErrorCodes.MissingFromResponse, error.Code);
         Assert.Equal(200, error.HttpStatus);
         Assert.Equal("stubrequest0000000000000000000001", error.RequestId);
+
+        // A handled fault is one line: the call answered, so it is not a failed call, but a job left out is said once.
+        var warning = Assert.Single(host.Logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.StartsWith("DRS status for project", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("left 1 of its 2 IDs out", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("stubrequest0000000000000000000001", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_complete_answer_logs_no_warning()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200,
+            $$"""{"count":2,"results":[{"id":"{{A}}","status":"CONFIGURATION"},{"id":"{{B}}","error_code":"DRS.M00289","error_msg":"gone"}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.True(batch[A].IsSuccess);
+        Assert.Equal("DRS.M00289", batch[B].Error?.Code);
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Warning);
     }
 
     /// <summary>A newline in DRS's code or request ID forged a log line of its own and reached callers' error codes; an escape sequence repainted the terminal.</summary>
