@@ -256,14 +256,30 @@ public sealed partial class DrsClient(
         return [.. scrubbed];
     }
 
-    /// <summary>What DRS answered one call: status, the (bounded) body and its request id.</summary>
-    private readonly record struct HttpAnswer(int Status, byte[] Content, string? RequestId, Uri? Location);
+    /// <summary>What DRS answered one call: status, the (bounded) body and its request id; and the token it was sent.</summary>
+    private readonly record struct HttpAnswer(int Status, byte[] Content, string? RequestId, Uri? Location, string? SentToken = null);
 
     /// <summary>
     /// One POST to <c>v3/{project}/{path}</c> through the resilience pipeline: the answer, or the typed failure
     /// (with its exception, for the log) when none came. Shared by the batch calls and the list.
     /// </summary>
     private async Task<(HttpAnswer? Answer, DrsError? Failure, Exception? Exception)> ExchangeAsync(
+        string path, DrsCaller caller, byte[] body, AttemptCounter attempts, CancellationToken cancellationToken)
+    {
+        var exchanged = await ExchangeOnceAsync(path, caller, body, attempts, cancellationToken);
+        // DRS refused the gateway's own IAM token (revoked, its user's password changed, expired before expires_at):
+        // replaced and the call made once more, rather than every call failing until the token's planned refresh, up
+        // to a day away. A token IAM has just issued is not replaced again (IamTokenSource.Refused).
+        if (exchanged.Answer is { Status: 401, SentToken: { } sent } && caller.Credential is IamTokenCredential held && held.Source.Refused(sent))
+        {
+            DrsClientLog.HeldTokenRefused(logger, caller.ProjectId, caller.Region, held.Identity);
+            exchanged = await ExchangeOnceAsync(path, caller, body, attempts, cancellationToken);
+        }
+
+        return exchanged;
+    }
+
+    private async Task<(HttpAnswer? Answer, DrsError? Failure, Exception? Exception)> ExchangeOnceAsync(
         string path, DrsCaller caller, byte[] body, AttemptCounter attempts, CancellationToken cancellationToken)
     {
         var relative = $"v3/{Uri.EscapeDataString(caller.ProjectId)}/{path}";
@@ -299,14 +315,30 @@ public sealed partial class DrsClient(
         var token = regionBudget?.Token ?? cancellationToken;
         try
         {
+            if (caller.Credential is { } held)
+            {
+                // The gateway's IAM token, outside the pipeline: IAM's failures are not DRS's (DrsCredential.PrepareAsync).
+                await held.PrepareAsync(token);
+            }
+
             // Headers only: the body was already read, bounded, inside the pipeline (DrsResponseBuffer).
             using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
             // The buffered body as it is; ReadAsByteArrayAsync would copy it twice (see BufferedBody).
             var content = response.Content is BufferedBody buffered ? buffered.Body : await response.Content.ReadAsByteArrayAsync(token);
             // The token as sent (the caller's, or the gateway's own IAM token the credential handler set on this request).
-            content = WithoutEchoOf(request.Headers.TryGetValues("X-Auth-Token", out var sent) ? sent.FirstOrDefault() : null, content);
+            var sentToken = request.Headers.TryGetValues("X-Auth-Token", out var sent) ? sent.FirstOrDefault() : null;
+            content = WithoutEchoOf(sentToken, content);
+            // AK/SK: the Authorization header (access key and a signature valid for 15 minutes) is no less the gateway's,
+            // whole or its signature alone.
+            if (request.Headers.TryGetValues("Authorization", out var signed) && signed.FirstOrDefault() is { } authorization)
+            {
+                content = WithoutEchoOf(authorization, content);
+                var signature = authorization.LastIndexOf("Signature=", StringComparison.Ordinal);
+                content = signature < 0 ? content : WithoutEchoOf(authorization[(signature + "Signature=".Length)..], content);
+            }
+
             var headerRequestId = PrintableText.PrintableOrNull(response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null, PrintableText.MaxTokenLength);
-            return (new HttpAnswer((int)response.StatusCode, content, headerRequestId, response.Headers.Location), null, null);
+            return (new HttpAnswer((int)response.StatusCode, content, headerRequestId, response.Headers.Location, sentToken), null, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -320,6 +352,11 @@ public sealed partial class DrsClient(
         {
             // Not the caller's token: HttpClient.Timeout or a timeout strategy surfacing as cancellation.
             return (null, new DrsError(DrsErrorCodes.UpstreamTimeout, "DRS did not answer within the configured timeout.", DrsErrorKind.Timeout), ex);
+        }
+        catch (Auth.IamTokenException ex) when (ex.IsRefusal)
+        {
+            // As DrsCredentialHandler answers it within the pipeline: DRS refusing a bad token, never retried.
+            return (new HttpAnswer(401, DrsCredentialHandler.IamRefusedBody, null, null), null, null);
         }
         catch (Auth.IamTokenException ex)
         {

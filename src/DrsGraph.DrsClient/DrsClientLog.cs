@@ -25,6 +25,10 @@ internal static partial class DrsClientLog
         Message = "DRS {Endpoint} for project {ProjectId} in region {Region} answered (HTTP {StatusCode}, request {RequestId}) but left {Missing} of its {IdCount} IDs out; they fail as " + DrsErrorCodes.MissingFromResponse)]
     public static partial void JobsLeftOut(ILogger logger, string endpoint, string projectId, string region, int missing, int idCount, int? statusCode, string? requestId);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning,
+        Message = "DRS refused the gateway's IAM token for project {ProjectId} in region {Region} ({Identity}): asking IAM for another and calling once more")]
+    public static partial void HeldTokenRefused(ILogger logger, string projectId, string region, string identity);
+
     [LoggerMessage(EventId = 3, Level = LogLevel.Information,
         Message = "DRS {Endpoint} attempt {Attempt} at {Host} failed: {Outcome} (HTTP {StatusCode}, request {RequestId}) after {ElapsedMs:0} ms; retrying in {DelayMs:0} ms")]
     public static partial void AttemptFailed(ILogger logger, string endpoint, int attempt, string host, string outcome, int? statusCode, string? requestId, double elapsedMs, double delayMs);

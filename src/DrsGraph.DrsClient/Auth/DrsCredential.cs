@@ -13,6 +13,13 @@ public abstract class DrsCredential
     /// </summary>
     public abstract string Identity { get; }
 
+    /// <summary>
+    /// Readies what the attempts will need, before the call enters the DRS pipeline (the gateway's IAM token): its
+    /// failures are IAM's (<see cref="IamTokenException"/>), not DRS's, so they count in no DRS retry, attempt timeout
+    /// or circuit breaker.
+    /// </summary>
+    public virtual ValueTask PrepareAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>Adds the credential's headers to one attempt of a DRS request.</summary>
     public abstract ValueTask ApplyAsync(HttpRequestMessage request, CancellationToken cancellationToken);
 

@@ -16,6 +16,10 @@ public sealed class DrsCredentialHandler : DelegatingHandler
     /// <summary>The upstream code of a call refused because IAM would not issue the gateway's own token.</summary>
     public const string IamRefusedCode = "DRSGRAPH.IAM_REFUSED";
 
+    /// <summary>The body of the 401 that stands for IAM refusing the gateway's credential.</summary>
+    internal static readonly byte[] IamRefusedBody =
+        System.Text.Encoding.UTF8.GetBytes($$"""{"error_code":"{{IamRefusedCode}}","error_msg":"IAM refused the gateway's credential for this project."}""");
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (request.Options.TryGetValue(CredentialKey, out var credential))
@@ -24,16 +28,14 @@ public sealed class DrsCredentialHandler : DelegatingHandler
             {
                 await credential.ApplyAsync(request, cancellationToken);
             }
-            catch (IamTokenException ex) when (ex.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest)
+            catch (IamTokenException ex) when (ex.IsRefusal)
             {
                 // The held credential is wrong: answer as DRS would refuse a bad token (401, never retried),
                 // so the field fails UNAUTHENTICATED instead of the call counting as an outage.
                 return new HttpResponseMessage(HttpStatusCode.Unauthorized)
                 {
                     RequestMessage = request,
-                    Content = new StringContent(
-                        $$"""{"error_code":"{{IamRefusedCode}}","error_msg":"IAM refused the gateway's credential for this project."}""",
-                        new MediaTypeHeaderValue("application/json")),
+                    Content = new ByteArrayContent(IamRefusedBody) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
                 };
             }
         }

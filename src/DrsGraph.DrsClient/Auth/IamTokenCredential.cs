@@ -8,6 +8,8 @@ public sealed class IamTokenCredential(IamTokenSource source) : DrsCredential, I
 
     public override string Identity => source.Identity;
 
+    public override async ValueTask PrepareAsync(CancellationToken cancellationToken) => await source.GetTokenAsync(cancellationToken);
+
     public override async ValueTask ApplyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -49,7 +49,7 @@ public sealed class IamTokenSource(HttpClient http, IamPasswordLogin login, Time
                 Interlocked.Increment(ref _acquisitions);
                 return _current.Token;
             }
-            catch (Exception ex) when (ex is IamTokenException or HttpRequestException && _current is { } old && old.ExpiresAt > time.GetUtcNow())
+            catch (IamTokenException) when (_current is { } old && old.ExpiresAt > time.GetUtcNow())
             {
                 // IAM failing while the old token still works: keep using it, ask again on the next call.
                 return old.Token;
@@ -72,7 +72,23 @@ public sealed class IamTokenSource(HttpClient http, IamPasswordLogin login, Time
             new IdentityBody(["password"], new PasswordMethod(new User(login.User, login.Password, new Named(login.Domain)))),
             new Scope(new ProjectScope(login.ProjectId))));
         var url = new Uri(WithSlash(login.IamEndpoint), "v3/auth/tokens");
-        using var response = await http.PostAsJsonAsync(url, body, IamJsonContext.Default.AuthRequest, cancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsJsonAsync(url, body, IamJsonContext.Default.AuthRequest, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            // IAM's trouble, told as IAM's: escaping as a connection failure, it passed for DRS's through the DRS
+            // client's retries and circuit breaker, and one project's unreachable IAM opened the region's circuit.
+            throw new IamTokenException($"IAM could not be reached for {Identity}: {ex.Message}", null, ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IamTokenException($"IAM did not answer the token request for {Identity} in time.", null, ex);
+        }
+
+        using var answered = response;
         if (response.StatusCode != HttpStatusCode.Created && response.StatusCode != HttpStatusCode.OK)
         {
             throw new IamTokenException($"IAM refused the token request for {Identity} with HTTP {(int)response.StatusCode}.", response.StatusCode);
@@ -88,6 +104,10 @@ public sealed class IamTokenSource(HttpClient http, IamPasswordLogin login, Time
         {
             answer = null;
         }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new IamTokenException($"IAM's answer to the token request for {Identity} broke off: {ex.GetType().Name}", null, ex);
+        }
 
         if (string.IsNullOrEmpty(token) || answer?.Token?.ExpiresAt is not { } expiresAt)
         {
@@ -99,12 +119,44 @@ public sealed class IamTokenSource(HttpClient http, IamPasswordLogin login, Time
         var issued = time.GetUtcNow();
         var lifetime = expiresAt - issued;
         var refreshAt = lifetime > RefreshBefore * 2 ? expiresAt - RefreshBefore : issued + (lifetime / 2);
-        return new CachedToken(token, expiresAt, refreshAt);
+        return new CachedToken(token, expiresAt, refreshAt, issued);
     }
+
+    /// <summary>
+    /// DRS refused <paramref name="token"/>: true when the caller should try once more, because the token held now is
+    /// another (someone replaced it) or because this one is now due for replacement. A token issued less than
+    /// <see cref="RefuseAgainAfter"/> ago is kept (false): IAM just issued it, so DRS refusing it is DRS's verdict, and
+    /// a credential DRS keeps refusing does not send every call to IAM.
+    /// </summary>
+    public bool Refused(string token)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _current);
+            if (current is null || !string.Equals(current.Token, token, StringComparison.Ordinal))
+            {
+                return current is not null;
+            }
+
+            if (time.GetUtcNow() - current.IssuedAt < RefuseAgainAfter)
+            {
+                return false;
+            }
+
+            // Due now (kept as the fallback should IAM fail to issue another before it expires).
+            if (Interlocked.CompareExchange(ref _current, current with { RefreshAt = DateTimeOffset.MinValue }, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>How old a token must be before a DRS refusal replaces it. Default 1 minute.</summary>
+    public TimeSpan RefuseAgainAfter { get; init; } = TimeSpan.FromMinutes(1);
 
     private static Uri WithSlash(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 
-    private sealed record CachedToken(string Token, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt);
+    private sealed record CachedToken(string Token, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt, DateTimeOffset IssuedAt);
 
     internal sealed record AuthRequest([property: JsonPropertyName("auth")] AuthBody Auth);
 

@@ -91,12 +91,27 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 {
                     // Filtered and sorted on what the list says (the default order is by creation time): answered
                     // now, so the page's fields batch with the operation's other job fields of this phase.
-                    return (object)browser.Page([.. now.Select(m => m.Id)], page.Request, page.Binding);
+                    return (object)browser.Page([.. now.Select(m => m.Id)], page.Request, page.Binding, ListedNodes(now, listed.ListedAt));
                 }
 
                 return browser.Select(context, listed.Candidates, page.Filter, page.Order, fromList: true)
-                    .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page.Request, page.Binding));
+                    .Then(matches => browser.Page([.. matches.Select(m => m.Id)], page.Request, page.Binding, ListedNodes(matches, listed.ListedAt)));
             });
+    }
+
+    /// <summary>A page's nodes, each with the status the list gave it (a job listed without one loads it from batch-status).</summary>
+    private static Func<string, JobRef> ListedNodes(IEnumerable<JobFacts> matches, Freshness? listedAt)
+    {
+        var statuses = new Dictionary<string, Fetched<JobStatusInfo>>(StringComparer.Ordinal);
+        foreach (var match in matches)
+        {
+            if (match.Listed?.Status is { RawStatus.Length: > 0 } status)
+            {
+                statuses[match.Id] = new Fetched<JobStatusInfo>(status, listedAt);
+            }
+        }
+
+        return id => new JobRef(id, ListedStatus: statuses.GetValueOrDefault(id));
     }
 
     /// <summary>
@@ -121,7 +136,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
                 $"More jobs match what DRS can filter ({list.TotalCount}) than the gateway lists at once: narrow the filter with status, useType or name."));
         }
 
-        return new ListedCandidates([.. list.Jobs.Select(e => new JobFacts(e.Id, Listed: new ListedJob(e.Id, e.Name, e.Status, e.CreatedAt, e.UseType, e.EngineType, e.NetType)))], null, null);
+        return new ListedCandidates([.. list.Jobs.Select(e => new JobFacts(e.Id, Listed: new ListedJob(e.Id, e.Name, e.Status, e.CreatedAt, e.UseType, e.EngineType, e.NetType)))], null, null,
+            listed.Value.Freshness);
     }
 
     /// <summary>A DRS list error as the field's error: DRS's code and data, without a job ID.</summary>
@@ -218,4 +234,4 @@ public sealed class JobBrowsingFields(JobBrowser browser)
 }
 
 /// <summary>What <see cref="JobBrowsingFields.ListCandidatesAsync"/> found: the candidates, or why there are none to work with.</summary>
-public sealed record ListedCandidates(IReadOnlyList<JobFacts> Candidates, DrsError? Error, ExecutionError? Refusal);
+public sealed record ListedCandidates(IReadOnlyList<JobFacts> Candidates, DrsError? Error, ExecutionError? Refusal, Freshness? ListedAt = null);

@@ -195,6 +195,12 @@ public static class GatewayErrorCodes
     /// <summary>The serialized answer passed <c>GraphQL:Http:MaxResponseBytes</c>: it is dropped whole and replaced by this error.</summary>
     public const string ResponseTooLarge = "RESPONSE_TOO_LARGE";
 
+    /// <summary>The operation waited its request's whole budget for room under <c>Gateway:Limits:MaxResultFieldsInFlight</c>: 503 with Retry-After.</summary>
+    public const string ServerBusy = "SERVER_BUSY";
+
+    /// <summary>More field errors than <c>Gateway:Limits:MaxErrors</c>: the rest are counted in this one, their fields null.</summary>
+    public const string TooManyErrors = "TOO_MANY_ERRORS";
+
     /// <summary>The caller's or its client address's token bucket is empty: HTTP 429 with <c>Retry-After</c>.</summary>
     public const string RateLimited = "RATE_LIMITED";
 

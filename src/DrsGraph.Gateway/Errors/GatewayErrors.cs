@@ -18,7 +18,7 @@ public static class GatewayErrors
         // or which protocol error it was (a redirect, an answer too large).
         if (own && (!error.Code.StartsWith("DRSGRAPH.", StringComparison.Ordinal)
             || error.Code is DrsErrorCodes.CircuitOpen or DrsErrorCodes.Redirected or DrsErrorCodes.ResponseTooLarge or DrsErrorCodes.ListInconsistent
-                or DrsCredentialHandler.IamRefusedCode))
+                or DrsCredentialHandler.IamRefusedCode or DrsErrorCodes.IamUnavailable))
         {
             executionError.Data["upstreamCode"] = error.Code;
         }

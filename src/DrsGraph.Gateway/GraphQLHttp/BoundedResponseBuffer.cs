@@ -20,7 +20,7 @@ public sealed class ResponseTooLargeException(long ceiling)
 /// of them) and was then copied once more; this buffer costs no allocation per answer once the pool is warm,
 /// and <see cref="WrittenMemory"/> goes to the response body without a further copy.
 /// </remarks>
-internal sealed class BoundedResponseBuffer(long ceiling) : Stream
+internal sealed class BoundedResponseBuffer(long ceiling) : Stream, IBufferWriter<byte>
 {
     private const int InitialSize = 16 * 1024;
 
@@ -72,6 +72,38 @@ internal sealed class BoundedResponseBuffer(long ceiling) : Stream
 
     public override void WriteByte(byte value) => Write([value]);
 
+    /// <summary>Room for at least <paramref name="sizeHint"/> bytes (the ceiling is checked as they are committed).</summary>
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        // Reserve first: it may replace the array.
+        var room = Reserve(sizeHint);
+        return _buffer.AsMemory(_length, room);
+    }
+
+    /// <inheritdoc cref="GetMemory"/>
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        var room = Reserve(sizeHint);
+        return _buffer.AsSpan(_length, room);
+    }
+
+    /// <summary>Commits <paramref name="count"/> bytes written into the memory last handed out; past the ceiling, throws.</summary>
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if ((long)_length + count > ceiling)
+        {
+            throw new ResponseTooLargeException(ceiling);
+        }
+
+        if (_length + count > _buffer.Length)
+        {
+            throw new InvalidOperationException("Advanced past the memory handed out.");
+        }
+
+        _length += count;
+    }
+
     public override void Flush()
     {
     }
@@ -98,19 +130,38 @@ internal sealed class BoundedResponseBuffer(long ceiling) : Stream
 
     private void EnsureRoom(int count)
     {
-        var needed = (long)_length + count;
-        if (needed > ceiling)
+        if ((long)_length + count > ceiling)
         {
             throw new ResponseTooLargeException(ceiling);
         }
 
+        Grow(count, ceiling);
+    }
+
+    // A writer asks for a few KB more than it may use: near the ceiling it gets them (up to one hint past it, so an answer
+    // of exactly the ceiling still fits), and Advance refuses what passes the ceiling.
+    private int Reserve(int sizeHint)
+    {
+        var hint = Math.Max(sizeHint, 1);
+        if (_length >= ceiling)
+        {
+            throw new ResponseTooLargeException(ceiling);
+        }
+
+        Grow(hint, ceiling + hint);
+        return _buffer.Length - _length;
+    }
+
+    private void Grow(int count, long limit)
+    {
+        var needed = (long)_length + count;
         if (needed <= _buffer.Length)
         {
             return;
         }
 
-        // Grow by doubling, never past the ceiling (nor past what an array can hold).
-        var size = (int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Math.Min(ceiling, Array.MaxLength));
+        // Grow by doubling, never past the limit (nor past what an array can hold).
+        var size = (int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Math.Min(limit, Array.MaxLength));
         var larger = ArrayPool<byte>.Shared.Rent(size);
         _buffer.AsSpan(0, _length).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_buffer);

@@ -342,6 +342,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             context.Response.Headers.Allow = "POST";
             status = StatusCodes.Status405MethodNotAllowed;
         }
+        else if (!result.Executed && result.Errors?.Any(e => e.Code == GatewayErrorCodes.ServerBusy) == true)
+        {
+            // Not the request's fault: the same request a moment later may well run.
+            context.Response.Headers.RetryAfter = "1";
+            status = StatusCodes.Status503ServiceUnavailable;
+        }
         else if (!result.Executed && mediaType == GraphQLMediaTypes.GraphQLResponseJson)
         {
             // No data: the request failed parsing, validation or variable coercion.

@@ -20,14 +20,21 @@ public static class JobGraphExtensions
         // TryAdd: service identities (AddServiceIdentity) register their resolver first when switched on.
         services.TryAddSingleton<ICallerResolver, HeaderCallerResolver>();
         services.AddSingleton<IGraphQLUserContextBuilder, GatewayUserContextBuilder>();
+        services.AddSingleton(sp => new CappedExecutionErrors.Listener(sp.GetRequiredService<IOptions<QueryLimitOptions>>().Value.MaxErrors));
         services.AddGraphQL(graphQL => graphQL
             .AddSchema<JobSchema>()
             .AddGraphTypes(typeof(JobSchema).Assembly)
-            .AddSystemTextJson()
+            // GraphQL.NET's System.Text.Json serializer, writing answers into their bounded buffer as it goes.
+            .AddSerializer<BufferedGraphQLSerializer>()
             .ConfigureExecutionOptions(options =>
             {
                 // Clients get "Error trying to resolve field"; operators get the exception, in the log.
                 var logger = options.RequestServices?.GetService<ILogger<JobSchema>>();
+                if (options.RequestServices?.GetService<CappedExecutionErrors.Listener>() is { } errorCap)
+                {
+                    options.Listeners.Add(errorCap);
+                }
+
                 options.UnhandledExceptionDelegate = context =>
                 {
                     if (logger is not null)

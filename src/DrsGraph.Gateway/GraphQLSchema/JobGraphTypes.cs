@@ -11,9 +11,10 @@ namespace DrsGraph.Gateway.GraphQLSchema;
 
 /// <summary>
 /// What <c>job</c> and <c>jobs</c> return: just the ID. Every other field is loaded lazily, in batches;
-/// or, for a subscription event, read from the poll's <see cref="Snapshot"/>.
+/// or, for a subscription event, read from the poll's <see cref="Snapshot"/>; or, for a node of a job list's page, the
+/// status fields from what the list said (<see cref="ListedStatus"/>).
 /// </summary>
-public sealed record JobRef(string Id, JobSnapshot? Snapshot = null);
+public sealed record JobRef(string Id, JobSnapshot? Snapshot = null, Fetched<JobStatusInfo>? ListedStatus = null);
 
 public sealed class JobStatusGraphType : EnumerationGraphType<JobStatus>
 {
@@ -108,9 +109,9 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
         Field<BooleanGraphType>("isFailed").Description("True for every *_FAILED status, also one this gateway does not know yet (status UNKNOWN).")
             .Resolve(c => FromStatus(c, s => s.Value.IsFailed));
         Field<StringGraphType>("errorCode").Description("Error code DRS reports with the status of a failed job.")
-            .Resolve(c => FromStatus(c, s => s.Value.ErrorCode));
+            .Resolve(c => FromStatus(c, s => s.Value.ErrorCode, listedWillDo: false));
         Field<StringGraphType>("errorMessage").Description("Error message DRS reports with the status of a failed job.")
-            .Resolve(c => FromStatus(c, s => s.Value.ErrorMessage));
+            .Resolve(c => FromStatus(c, s => s.Value.ErrorMessage, listedWillDo: false));
         // Freshness: how old the status answer is (the cache's), and whether it is a stale fallback.
         Field<FreshnessGraphType>("statusFreshness").Description("When the status fields above were fetched from DRS, and whether they are a stale fallback served because DRS failed.")
             .Resolve(c => FromStatus(c, s => s.Freshness));
@@ -123,8 +124,12 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
 
     // One mapping per field, picking from the unwrapped status: a Then on top of Load's Then cost every status-derived
     // field (100 in a 20-job query) a second MappedResult, closure and async state machine (bench/README.md, "issue 15, waste on the cold path").
-    private static IDataLoaderResult<object?> FromStatus<T>(IResolveFieldContext<JobRef> context, Func<Fetched<JobStatusInfo>, T> pick) =>
-        Load(context, loaders => loaders.Status, snapshot => snapshot.Status, status => pick(status));
+    // A job list's node answers from the list's status (what its filter and order used): its page costs no batch-status
+    // call, cache or no cache. Not a failed job's error code and message, which only batch-status gives (listedWillDo false).
+    private static IDataLoaderResult<object?> FromStatus<T>(IResolveFieldContext<JobRef> context, Func<Fetched<JobStatusInfo>, T> pick, bool listedWillDo = true) =>
+        context.Source.ListedStatus is { } listed && (listedWillDo || !listed.Value.IsFailed)
+            ? DataLoaderResultExtensions.Completed<object?>(pick(listed))
+            : Load(context, loaders => loaders.Status, snapshot => snapshot.Status, status => pick(status));
 
     private static IDataLoaderResult<object?> Load<TValue>(
         IResolveFieldContext<JobRef> context, Func<JobLoaders, BatchDataLoader<TValue>> loader, Func<JobSnapshot, DrsResult<TValue>?> fromSnapshot)
@@ -144,7 +149,23 @@ public sealed class JobGraphType : ObjectGraphType<JobRef>
 
         // A header problem never gets here: the root field reported it (GatewayUserContext.CallerFor). The loaders are
         // those of the region the root field reads.
-        return loader(GatewayUserContext.Of(context).LoadersFor(context)).Load(id).Then(result => select(Unwrap(id, result)));
+        // Read now: the resolver's context may be reused by the time the loader answers.
+        var errors = context.Errors as CappedExecutionErrors;
+        return loader(GatewayUserContext.Of(context).LoadersFor(context)).Load(id)
+            .Then(result => result.Value is { } value ? select(value) : Failed(id, result.Error!, errors));
+    }
+
+    // Once the answer lists as many errors as it may, a failed field is null and counted, without building an error
+    // (and throwing it) that would be dropped anyway: 200 000 of them cost seconds of CPU.
+    private static object? Failed(string id, DrsError error, CappedExecutionErrors? errors)
+    {
+        if (errors is { IsFull: true })
+        {
+            errors.CountLeftOut();
+            return null;
+        }
+
+        throw GatewayErrors.FromDrs(id, error);
     }
 
     // Only when a poll could not fetch a field its subscribers selected (it failed as a whole).

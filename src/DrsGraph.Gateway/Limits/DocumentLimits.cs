@@ -129,6 +129,13 @@ public static class DocumentLimits
         }
 
         spent.Fields += estimate;
+        // Held until the operation has executed: large operations take turns (ResultFieldsInFlight).
+        using var room = await TakeRoomAsync(options, http, estimate);
+        if (room is null)
+        {
+            return Refuse(GatewayErrorCodes.ServerBusy, $"The gateway is executing other large operations; this one (about {Math.Min(estimate, 1e15):0} answer fields) did not get its turn in time. Retry later, or ask for fewer jobs or fields.");
+        }
+
         options.Document = document;
         if (known is not null)
         {
@@ -228,8 +235,41 @@ public static class DocumentLimits
             : null;
     }
 
+    // A WebSocket's operation has no request budget: it waits as long as a request may by default.
+    private static readonly TimeSpan WaitWithoutBudget = TimeSpan.FromSeconds(10);
+
+
+    private static async Task<IDisposable?> TakeRoomAsync(ExecutionOptions options, HttpContext? http, double estimate)
+    {
+        if (options.RequestServices?.GetService<ResultFieldsInFlight>() is not { } inFlight)
+        {
+            return NoRoomNeeded.Instance;
+        }
+
+        var budget = http?.Features.Get<RequestBudget>();
+        using var linked = budget is null ? null : CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, budget.Expired);
+        try
+        {
+            return await inFlight.AcquireAsync(estimate, budget?.Budget ?? WaitWithoutBudget, linked?.Token ?? options.CancellationToken);
+        }
+        catch (OperationCanceledException) when (!options.CancellationToken.IsCancellationRequested)
+        {
+            // The request's budget ran out while it waited.
+            return null;
+        }
+    }
+
     private static ExecutionResult Refuse(string code, string message) =>
         new() { Errors = [new ExecutionError(message) { Code = code }] };
+
+    private sealed class NoRoomNeeded : IDisposable
+    {
+        public static readonly NoRoomNeeded Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
 
     /// <summary>Estimated result fields of the HTTP request's operations so far (a request feature).</summary>
     private sealed class ResultFieldsSpent

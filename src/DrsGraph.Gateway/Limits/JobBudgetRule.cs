@@ -17,10 +17,9 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
 {
     public override ValueTask<INodeVisitor?> GetPostNodeVisitorAsync(ValidationContext context)
     {
-        if (context.ArgumentValues is not { Count: > 0 } arguments)
-        {
-            return default;
-        }
+        // No argument anywhere still counts: projectJobs without first/last loads its default page (101 aliases of
+        // a bare projectJobs passed when nothing in the operation had an argument).
+        var arguments = context.ArgumentValues ?? NoArguments;
 
         var references = 0;
         GraphQLField? worst = null;
@@ -104,6 +103,8 @@ public sealed class JobBudgetRule(IOptions<QueryLimitOptions> options) : Validat
             }, (field, _) => Leave(field)),
             new MatchingNodeVisitor<GraphQLDocument>(leave: (_, context) => Report(context, references, distinct.Count, worst))));
     }
+
+    private static readonly Dictionary<GraphQLField, IDictionary<string, GraphQL.Execution.ArgumentValue>> NoArguments = [];
 
     private static int PageArgument(IDictionary<string, GraphQL.Execution.ArgumentValue>? values, string name) =>
         values is not null && values.TryGetValue(name, out var value) && value.Value is int size ? size : 0;

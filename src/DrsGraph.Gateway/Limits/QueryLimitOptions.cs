@@ -88,6 +88,24 @@ public sealed class QueryLimitOptions
     public int MaxResultFields { get; set; } = 250_000;
 
     /// <summary>
+    /// Field errors listed in one operation's answer. Default 5000: every field of 500 jobs failing at once is a few
+    /// thousand. Past it the fields are still null and one <c>TOO_MANY_ERRORS</c> error says how many were left out: a
+    /// 40 KB query asking 400 aliases of 500 unknown jobs made 200 000 errors (60 MB of JSON, 900 MB of memory).
+    /// </summary>
+    [Range(10, 1_000_000)]
+    public int MaxErrors { get; set; } = 5000;
+
+    /// <summary>
+    /// Estimated answer fields (as <see cref="MaxResultFields"/> counts them) of all operations executing at once in the
+    /// process. Default 250 000: one operation as large as a request may be, or hundreds of ordinary ones. Executing
+    /// costs about 1 KB of memory per field at its peak, so this bounds what large operations hold together (size it to
+    /// the container: 250 000 fits the shipped 512Mi). An operation that does not fit waits, in arrival order, within
+    /// its request's <c>Gateway:RequestTimeout</c> (a WebSocket's operation: 10 s), then gets <c>SERVER_BUSY</c>.
+    /// </summary>
+    [Range(1000, 1_000_000_000)]
+    public int MaxResultFieldsInFlight { get; set; } = 250_000;
+
+    /// <summary>
     /// Directives in the document (<c>@include</c>, <c>@skip</c>, unknown ones). Default 200: real queries use a
     /// handful. Validation walks every directive of a field against every other (40 000 repeated
     /// <c>@include(if: true)</c> cost 12 s of CPU), so they are counted before it runs.

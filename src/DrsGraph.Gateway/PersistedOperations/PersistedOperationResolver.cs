@@ -60,7 +60,7 @@ public sealed partial class PersistedOperationResolver(
             return Refuse(GatewayErrorCodes.PersistedDocumentNotFound, $"No trusted document has the id '{CallerText.Excerpt(id, 100)}'.");
         }
 
-        if (request.Query is not null && request.Query != document)
+        if (request.Query is { Length: > 0 } && request.Query != document)
         {
             return Refuse(GatewayErrorCodes.PersistedQueryInvalid, $"The request sends both the id '{CallerText.Excerpt(id, 100)}' and a different document text; send one of them.");
         }
@@ -68,6 +68,11 @@ public sealed partial class PersistedOperationResolver(
         metrics.Hit("trusted");
         return new(With(request, document), null);
     }
+
+    // Exactly Apollo Server's messages: urql's persisted exchange (and older Apollo clients) compare the message itself,
+    // not extensions.code, and with any other text never sent the query text (the README says what to do instead).
+    private const string PersistedQueryNotFoundMessage = "PersistedQueryNotFound";
+    private const string PersistedQueryNotSupportedMessage = "PersistedQueryNotSupported";
 
     private async ValueTask<PersistedResolution> ResolveAutomaticAsync(HttpContext context, GraphQLRequest request, object? persisted, CancellationToken cancellationToken)
     {
@@ -81,7 +86,7 @@ public sealed partial class PersistedOperationResolver(
         if (!_options.EnableAutomatic && (hash is null || !trusted.TryGetByHash(hash, out _)))
         {
             // Apollo Client stops sending hashes once it sees this code.
-            return Refuse(GatewayErrorCodes.PersistedQueryNotSupported, "Automatic persisted queries are not enabled on this gateway; send the query text.");
+            return Refuse(GatewayErrorCodes.PersistedQueryNotSupported, PersistedQueryNotSupportedMessage);
         }
 
         if (hash is null)
@@ -89,7 +94,8 @@ public sealed partial class PersistedOperationResolver(
             return Refuse(GatewayErrorCodes.PersistedQueryInvalid, "extensions.persistedQuery must be { \"version\": 1, \"sha256Hash\": \"<64 hex digits>\" }.");
         }
 
-        if (request.Query is { } text)
+        // An empty text is no text (Apollo Server's reading): clients that send "query": "" with a hash mean the hash.
+        if (request.Query is { Length: > 0 } text)
         {
             // Registration: the text must be what the hash says, or one client could plant a document under another's hash.
             if (!string.Equals(PersistedQueryHash.Of(text), hash, StringComparison.OrdinalIgnoreCase))
@@ -146,7 +152,7 @@ public sealed partial class PersistedOperationResolver(
                 if (!string.Equals(PersistedQueryHash.Of(shared), hash, StringComparison.OrdinalIgnoreCase))
                 {
                     LogSharedMismatch(logger, CallerText.Excerpt(hash, 64));
-                    return Refuse(GatewayErrorCodes.PersistedQueryNotFound, "PersistedQueryNotFound: send the query text with the same hash to register it.");
+                    return Refuse(GatewayErrorCodes.PersistedQueryNotFound, PersistedQueryNotFoundMessage);
                 }
 
                 memory.Set(hash, shared);
@@ -163,7 +169,7 @@ public sealed partial class PersistedOperationResolver(
         }
 
         LogNotFound(logger, hash);
-        return Refuse(GatewayErrorCodes.PersistedQueryNotFound, "PersistedQueryNotFound: send the query text with the same hash to register it.");
+        return Refuse(GatewayErrorCodes.PersistedQueryNotFound, PersistedQueryNotFoundMessage);
     }
 
     /// <summary>

@@ -38,6 +38,8 @@ public static class SecurityExtensions
         services.AddSingleton<ValidatedDocumentCache>();
         // The schema's list sizes and introspection shape, for the result-size estimate (one instance per schema).
         services.AddSingleton<DocumentShape>();
+        // What large operations hold together in memory (Gateway:Limits:MaxResultFieldsInFlight).
+        services.AddSingleton<ResultFieldsInFlight>();
         services.AddGraphQL(graphQL => graphQL.ConfigureExecution((options, next) =>
             DocumentLimits.EnforceAsync(
                 options,

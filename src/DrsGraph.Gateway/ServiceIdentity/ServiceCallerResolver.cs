@@ -114,7 +114,12 @@ public sealed class ServiceCallerResolver(
     private static bool Grants(ServiceIdentityOptions settings, ClaimsIdentity identity, DrsRegion region, string project) =>
         settings.Grants.Any(grant =>
             grant.Projects.Any(entry => Covers(entry, region, project))
-            && identity.FindAll(grant.Claim).Any(claim => claim.Value == grant.Value || claim.Value.Split(' ').Contains(grant.Value, StringComparer.Ordinal)));
+            && identity.FindAll(grant.Claim).Any(claim => claim.Value == grant.Value
+                || (IsSpaceSeparated(grant.Claim) && claim.Value.Split(' ').Contains(grant.Value, StringComparer.Ordinal))));
+
+    // Only the claims OAuth defines as space-separated lists (RFC 8693's scope, Microsoft's scp): split any claim and a
+    // "sub" of "mallory svc-a", or a name or e-mail a user partly chooses, held the grant for "svc-a".
+    private static bool IsSpaceSeparated(string claim) => claim is "scope" or "scp";
 
     // A bare entry is the default region's project; "region/project" another region's; either project may be "*".
     private static bool Covers(string entry, DrsRegion region, string project)

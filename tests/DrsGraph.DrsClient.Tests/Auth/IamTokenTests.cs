@@ -97,6 +97,52 @@ public sealed class IamTokenTests(AuthEmulator emulator) : IClassFixture<AuthEmu
         Assert.Equal(DrsErrorKind.Unauthorized, error.Kind);
         Assert.Equal("APIGW.0301", error.Code);
         Assert.Equal(TenantAuthorizer.TokenExpiredMessage, error.Message);
+        // Issued a moment ago by this source's clock: DRS's refusal is its verdict, IAM is not asked again.
+        Assert.Equal(1, Issued);
+    }
+
+    /// <remarks>
+    /// A held token DRS refused (revoked, its user's password changed, expired before its expires_at) failed every call
+    /// with 401 until its planned refresh, up to a day later.
+    /// </remarks>
+    [Fact]
+    public async Task A_held_token_drs_refuses_is_replaced_and_the_call_made_once_more()
+    {
+        var clock = emulator.ClockAt(TimeSpan.Zero);
+        using var source = Source(clock);
+        var first = await source.GetTokenAsync(CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        emulator.Time.Advance(TimeSpan.FromHours(25));
+
+        var batch = await Client.GetStatusesAsync(CallerWith(source), [JobId]);
+
+        Assert.True(batch.Results[JobId].IsSuccess, batch.Results[JobId].Error?.Message);
+        Assert.Equal(2, Issued);
+        Assert.NotEqual(first, await source.GetTokenAsync(CancellationToken.None));
+        Assert.Equal(2, (await emulator.Control.GetRequestsAsync()).Count);
+    }
+
+    /// <remarks>
+    /// An IAM that could not be reached (or did not answer in time) failed the token request inside the DRS pipeline, as
+    /// if DRS were down: retried, counted by the circuit breaker, and one project's IAM opened the region's circuit for
+    /// every caller.
+    /// </remarks>
+    [Fact]
+    public async Task An_unreachable_iam_fails_its_calls_as_iam_unavailable_and_does_not_open_the_drs_circuit()
+    {
+        using var unreachable = new IamTokenSource(Iam, new IamPasswordLogin(new Uri("http://127.0.0.1:1/"), AuthEmulator.Domain, AuthEmulator.User, AuthEmulator.Password, EmulatorFixture.DemoProject), emulator.ClockAt(TimeSpan.Zero));
+
+        for (var i = 0; i < 40; i++)
+        {
+            var error = (await Client.GetStatusesAsync(CallerWith(unreachable), [JobId])).Results[JobId].Error;
+            Assert.NotNull(error);
+            Assert.Equal((DrsErrorKind.Unavailable, DrsErrorCodes.IamUnavailable), (error.Kind, error.Code));
+        }
+
+        Assert.Empty(await emulator.Control.GetRequestsAsync());
+        using var working = Source(emulator.ClockAt(TimeSpan.Zero));
+        var answered = (await Client.GetStatusesAsync(CallerWith(working), [JobId])).Results[JobId];
+        Assert.True(answered.IsSuccess, answered.Error?.Message);
     }
 
     [Fact]

@@ -170,6 +170,27 @@ public sealed class StubbedAnswerTests
         Assert.Equal("CONFIGURATION", batch[B].Value!.Status);
     }
 
+    /// <remarks>With AK/SK signing the Authorization header (the access key and a signature DRS accepts for 15 minutes) is the secret a DRS echo would hand over.</remarks>
+    [Fact]
+    public async Task A_signed_authorization_drs_echoes_whole_or_its_signature_reaches_no_error_message()
+    {
+        await using var stub = await StubDrs.StartAsync((request, ctx) =>
+        {
+            var authorization = request.Headers["Authorization"];
+            var signature = authorization[(authorization.LastIndexOf("Signature=", StringComparison.Ordinal) + "Signature=".Length)..];
+            return StubDrs.WriteAsync(ctx, 200,
+                $$"""{"count":2,"results":[{"id":"{{A}}","error_code":"DRS.M00289","error_msg":"auth {{authorization}} refused"},{"id":"{{B}}","error_code":"DRS.M00289","error_msg":"signature {{signature}} refused"}]}""");
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+        var signed = new DrsCaller("", Caller.ProjectId) { Credential = new DrsGraph.DrsClient.Auth.AkSkCredential("HPUAECHOTEST00000001", "echo-secret-key-2b7e", TimeProvider.System) };
+
+        var batch = await host.Client.GetStatusesAsync(signed, [A, B]);
+
+        Assert.Equal("auth *** refused", batch[A].Error!.Message);
+        Assert.Equal("signature *** refused", batch[B].Error!.Message);
+        Assert.StartsWith("SDK-HMAC-SHA256 Access=HPUAECHOTEST00000001", Assert.Single(stub.Requests).Headers["Authorization"], StringComparison.Ordinal);
+    }
+
     /// <remarks>An item naming the job and nothing else was a real answer: status UNKNOWN, not terminal, cached for the TTL.</remarks>
     [Fact]
     public async Task An_item_with_neither_data_nor_an_error_code_is_a_protocol_error_for_its_job()

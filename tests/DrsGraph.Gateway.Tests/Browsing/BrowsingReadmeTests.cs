@@ -44,6 +44,11 @@ public sealed partial class BrowsingReadmeTests(GatewayFixture fixture)
         Assert.Equal(["TOO_MANY_JOB_REFERENCES"], (await host.QueryAsync($"{{ {tooMany} }}", GatewayFixture.Token, null, emptyProject)).Codes);
         (await host.QueryAsync($"{{ {enough} }}", GatewayFixture.Token, null, emptyProject)).AssertNoErrors();
         Assert.Equal(["TOO_MANY_JOB_REFERENCES"], (await host.QueryAsync($"{{ {byIds} }}", GatewayFixture.Token)).Codes);
+
+        // Without any argument in the operation, each projectJobs counts its default page (10): 101 of them are 1010.
+        var bare = string.Join(" ", Enumerable.Range(0, 101).Select(i => $"p{i}: projectJobs {{ totalCount }}"));
+        Assert.Equal(["TOO_MANY_JOB_REFERENCES"], (await host.QueryAsync($"{{ {bare} }}", GatewayFixture.Token, null, emptyProject)).Codes);
+        (await host.QueryAsync($"{{ {string.Join(" ", Enumerable.Range(0, 100).Select(i => $"p{i}: projectJobs {{ totalCount }}"))} }}", GatewayFixture.Token, null, emptyProject)).AssertNoErrors();
     }
 
     [GeneratedRegex("```graphql\n(.*?)```", RegexOptions.Singleline)]

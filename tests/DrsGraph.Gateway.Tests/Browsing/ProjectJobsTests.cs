@@ -52,23 +52,35 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task Failed_jobs_of_one_use_type_with_status_and_progress_cost_one_list_call_and_one_batch_call_of_each_for_the_page()
+    public async Task Failed_jobs_of_one_use_type_with_status_and_progress_cost_one_list_call_and_one_batch_progress_call_for_the_page()
     {
         var project = BrowseJobs.NewProject();
         await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 40);
         await fixture.ClearUpstreamLogAsync();
 
-        var answer = (await QueryAsync(project, "{ projectJobs(first: 5, where: { useType: { eq: MIGRATION }, isFailed: { eq: true } }) { totalCount nodes { id status progress { percent } } } }")).AssertNoErrors();
+        var answer = (await QueryAsync(project, "{ projectJobs(first: 5, where: { useType: { eq: MIGRATION }, isFailed: { eq: true } }) { totalCount nodes { id status rawStatus phase isFailed isTerminal statusFreshness { stale } progress { percent } } } }")).AssertNoErrors();
 
         var nodes = answer.Data!["projectJobs"]!["nodes"]!.AsArray();
         Assert.Equal(5, nodes.Count);
         Assert.All(nodes, n => Assert.Equal("FULL_TRANSFER_FAILED", Str(n!, "status")));
+        Assert.All(nodes, n => Assert.Equal("FAILED", Str(n!, "phase")));
+        Assert.All(nodes, n => Assert.True(n!["isFailed"]!.GetValue<bool>()));
+        Assert.All(nodes, n => Assert.False(n!["statusFreshness"]!["stale"]!.GetValue<bool>()));
         var calls = await fixture.UpstreamCallsAsync();
-        // The list's status stands in for batch-status, but not for failed jobs: only batch-status gives their error code
-        // and message, which would otherwise read null for as long as the status is cached.
-        Assert.Equal(["list", "progress", "status"], calls.Select(c => c.Endpoint).Order());
+        // The list's status answers the page's status fields (the example: 1 list call + 1 batch-progress call).
+        Assert.Equal(["list", "progress"], calls.Select(c => c.Endpoint).Order());
         Assert.Equal(nodes.Select(n => Str(n!, "id")).Order(), calls.Single(c => c.Endpoint == "progress").JobIds!.Order());
-        Assert.Equal(nodes.Select(n => Str(n!, "id")).Order(), calls.Single(c => c.Endpoint == "status").JobIds!.Order());
+
+        // Only batch-status gives a failed job's error code and message: asked for, they cost one batch-status call for the
+        // page's failed jobs, and they are DRS's (not null for as long as the list is cached).
+        await fixture.ClearUpstreamLogAsync();
+        var withErrors = (await QueryAsync(project, "{ projectJobs(first: 5, where: { useType: { eq: MIGRATION }, isFailed: { eq: true } }) { nodes { id status errorCode errorMessage } } }")).AssertNoErrors();
+        var errorNodes = withErrors.Data!["projectJobs"]!["nodes"]!.AsArray();
+        Assert.All(errorNodes, n => Assert.False(string.IsNullOrEmpty(Str(n!, "errorCode"))));
+        Assert.All(errorNodes, n => Assert.False(string.IsNullOrEmpty(Str(n!, "errorMessage"))));
+        var errorCalls = await fixture.UpstreamCallsAsync();
+        Assert.Equal(["status"], errorCalls.Select(c => c.Endpoint));
+        Assert.Equal(errorNodes.Select(n => Str(n!, "id")).Order(), errorCalls.Single().JobIds!.Order());
 
         // Without the use type: DRS lists one per call, so three list walks; the page's progress still one call.
         await fixture.ClearUpstreamLogAsync();
@@ -76,10 +88,26 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         var pageIds = everyUseType.Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
         Assert.Equal(8, pageIds.Count);
         var again = await fixture.UpstreamCallsAsync();
-        Assert.Equal(["list", "list", "list", "progress", "status"], again.Select(c => c.Endpoint).Order());
+        Assert.Equal(["list", "list", "list", "progress"], again.Select(c => c.Endpoint).Order());
         // The 5 of the first page are cached: only the others are asked for.
         Assert.Equal(pageIds.Except(nodes.Select(n => Str(n!, "id"))).Order(), again.Single(c => c.Endpoint == "progress").JobIds!.Order());
-        Assert.Equal(pageIds.Except(nodes.Select(n => Str(n!, "id"))).Order(), again.Single(c => c.Endpoint == "status").JobIds!.Order());
+    }
+
+    [Fact]
+    public async Task With_the_cache_off_a_page_of_failed_and_running_jobs_asking_for_status_costs_no_batch_status_call()
+    {
+        await using var host = await GatewayHost.Builder().WithEmulator(TestEmulator.FrozenClock()).WithSetting("Gateway:Cache:Enabled", "false").StartAsync();
+        var project = BrowseJobs.NewProject();
+        await BrowseJobs.CreateAsync(host.Emulator!, project, 40);
+        await host.Emulator!.ClearUpstreamLogAsync();
+
+        var answer = (await host.QueryAsync("{ projectJobs(first: 20) { nodes { id status isFailed isTerminal } } }", GatewayFixture.Token, headers: BrowseJobs.Headers(project))).AssertNoErrors();
+
+        var nodes = answer.Data!["projectJobs"]!["nodes"]!.AsArray();
+        Assert.Equal(20, nodes.Count);
+        Assert.Contains(nodes, n => n!["isFailed"]!.GetValue<bool>());
+        Assert.Contains(nodes, n => !n!["isFailed"]!.GetValue<bool>());
+        Assert.Equal(["list", "list", "list"], (await host.Emulator!.UpstreamCallsAsync()).Select(c => c.Endpoint));
     }
 
     [Fact]

@@ -20,16 +20,22 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
         var miss = await PostAsync(fixture.Open, new { extensions = Extensions(hash) });
         Assert.Equal(HttpStatusCode.BadRequest, miss.Status);
         Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], miss.Codes);
+        // Exactly Apollo Server's message: urql's persisted exchange compares it, not the code, before sending the text.
+        Assert.Equal("PersistedQueryNotFound", (string?)miss.Errors[0]!["message"]);
         Assert.Null(miss.Data);
+
+        // An empty text beside the hash is no text (some clients send "query": ""): still a lookup, not a mismatch.
+        Assert.Equal(["PERSISTED_QUERY_NOT_FOUND"], (await PostAsync(fixture.Open, new { query = "", extensions = Extensions(hash) })).Codes);
 
         var registered = (await PostAsync(fixture.Open, new { query, extensions = Extensions(hash) })).AssertNoErrors();
         var hit = (await PostAsync(fixture.Open, new { extensions = Extensions(hash) })).AssertNoErrors();
+        Assert.Equal(registered.Data!.ToJsonString(), (await PostAsync(fixture.Open, new { query = "", extensions = Extensions(hash) })).AssertNoErrors().Data!.ToJsonString());
 
         Assert.Equal(JobId, (string?)hit.Data!["job"]!["id"]);
         Assert.Equal(registered.Data!.ToJsonString(), hit.Data.ToJsonString());
-        Assert.Equal(1, metrics.Total("drsgraph.persisted.misses"));
+        Assert.Equal(2, metrics.Total("drsgraph.persisted.misses"));
         Assert.Equal(1, metrics.Total("drsgraph.persisted.stored"));
-        Assert.Equal(1, metrics.Total("drsgraph.persisted.hits", "memory"));
+        Assert.Equal(2, metrics.Total("drsgraph.persisted.hits", "memory"));
     }
 
     [Fact]
@@ -333,6 +339,7 @@ public sealed class AutomaticPersistedQueryTests(PersistedOperationsFixture fixt
         var answer = await PostAsync(gateway, new { query, extensions = Extensions(Sha256(query)) });
 
         Assert.Equal(["PERSISTED_QUERY_NOT_SUPPORTED"], answer.Codes);
+        Assert.Equal("PersistedQueryNotSupported", (string?)answer.Errors[0]!["message"]);
     }
 
     [Fact]

@@ -14,6 +14,8 @@ public sealed class ServiceIdentityFixture : IAsyncLifetime
     public const string OtherProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
     /// <summary>Granted to <c>svc-billing</c>, but the gateway's IAM password for it is wrong.</summary>
     public const string MisconfiguredProject = "fedcba9876543210fedcba9876543210";
+    /// <summary>Granted to <c>svc-billing</c>, but its IAM endpoint cannot be reached.</summary>
+    public const string UnreachableIamProject = "0123456789abcdef0123456789abcdef";
     public const string AccessKey = "HPUAGATEWAYTESTAK001";
     public const string SecretKey = "gateway-test-secret-5b7e2a91";
     public const string IamUser = "svc-drsgraph";
@@ -31,6 +33,15 @@ public sealed class ServiceIdentityFixture : IAsyncLifetime
         Gateway = await GatewayHost.Builder()
             .WithEmulator(settings: EmulatorSettings())
             .WithSettings(Settings(Minter.PublicKeyPem))
+            // Only here: the start-up tests run Settings() outside Development, where a plain http IAM is refused.
+            .WithSettings(new Dictionary<string, string?>
+            {
+                ["Gateway:ServiceIdentity:Grants:1:Projects:2"] = UnreachableIamProject,
+                [$"Gateway:ServiceIdentity:Credentials:{UnreachableIamProject}:Domain"] = IamDomain,
+                [$"Gateway:ServiceIdentity:Credentials:{UnreachableIamProject}:User"] = IamUser,
+                [$"Gateway:ServiceIdentity:Credentials:{UnreachableIamProject}:Password"] = IamPassword,
+                [$"Gateway:ServiceIdentity:Credentials:{UnreachableIamProject}:IamEndpoint"] = "http://127.0.0.1:1/",
+            })
             .CaptureLogs()
             .StartAsync();
     }

@@ -95,6 +95,19 @@ public sealed class ServiceIdentityTests(ServiceIdentityFixture fixture) : IClas
         Assert.Empty(await fixture.Emulator.UpstreamCallsAsync());
     }
 
+    [Fact]
+    public async Task A_held_iam_credential_whose_iam_cannot_be_reached_fails_the_field_iam_unavailable_without_calling_drs()
+    {
+        await fixture.Emulator.ClearUpstreamLogAsync();
+
+        var answer = await AskAsync(fixture.Minter.Mint(Claims(sub: "svc-billing", scope: null)), project: ServiceIdentityFixture.UnreachableIamProject);
+
+        var error = Assert.Single(answer.Errors);
+        Assert.Equal("UPSTREAM_UNAVAILABLE", error?["extensions"]?["code"]?.GetValue<string>());
+        Assert.Equal("DRSGRAPH.IAM_UNAVAILABLE", error?["extensions"]?["upstreamCode"]?.GetValue<string>());
+        Assert.Empty(await fixture.Emulator.UpstreamCallsAsync());
+    }
+
     public static TheoryData<string, string> RefusedTokens => new()
     {
         { "expired", "The bearer token has expired." },
@@ -139,6 +152,8 @@ public sealed class ServiceIdentityTests(ServiceIdentityFixture fixture) : IClas
     [InlineData("svc-reports", null, ServiceIdentityFixture.DemoProject)]
     [InlineData("svc-reports", "drs.write", ServiceIdentityFixture.DemoProject)]
     [InlineData("svc-billing", null, "ffffffffffffffffffffffffffffffff")]
+    // Only scope (and scp) are space-separated lists: a sub that merely contains the granted value holds nothing.
+    [InlineData("mallory svc-billing", null, ServiceIdentityFixture.OtherProject)]
     public async Task A_project_the_claims_do_not_grant_is_refused_before_any_drs_call(string sub, string? scope, string project)
     {
         await fixture.Emulator.ClearUpstreamLogAsync();

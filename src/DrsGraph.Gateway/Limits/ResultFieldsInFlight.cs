@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Options;
+
+namespace DrsGraph.Gateway.Limits;
+
+/// <summary>
+/// The estimated answer fields of all operations executing at once in this process, bounded by
+/// <c>Gateway:Limits:MaxResultFieldsInFlight</c>: an operation waits, in arrival order, until its estimate fits.
+/// </summary>
+/// <remarks>
+/// <c>MaxResultFields</c> bounds one request, not the process: executing costs about a kilobyte of memory per answer
+/// field at its peak (GraphQL.NET's nodes, the loaders' results, the answer), so three requests of 200 000 fields each,
+/// 40 KB of query text apiece, ended a gateway with a 384 MB heap (the shipped Kubernetes limit is 512Mi). Here they
+/// run one after another, while small operations (a 20-job query is a few hundred fields) pass at once. An estimate
+/// larger than the whole budget is taken as the whole budget: it runs alone.
+/// </remarks>
+public sealed class ResultFieldsInFlight(IOptions<QueryLimitOptions> options)
+{
+    private readonly long _capacity = options.Value.MaxResultFieldsInFlight;
+    private readonly Lock _lock = new();
+    private readonly LinkedList<Waiter> _waiting = new();
+    private long _inUse;
+
+    /// <summary>Estimated fields of the operations executing now (for tests and diagnostics).</summary>
+    public long InUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inUse;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Room for <paramref name="estimate"/> fields, held until the lease is disposed; null when none came free within
+    /// <paramref name="wait"/>. Throws when <paramref name="cancellationToken"/> is cancelled (the client went away).
+    /// </summary>
+    public async Task<IDisposable?> AcquireAsync(double estimate, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var need = (long)Math.Clamp(Math.Ceiling(estimate), 1, _capacity);
+        Waiter waiter;
+        LinkedListNode<Waiter> node;
+        lock (_lock)
+        {
+            if (_waiting.Count == 0 && _inUse + need <= _capacity)
+            {
+                _inUse += need;
+                return new Lease(this, need);
+            }
+
+            waiter = new Waiter(need);
+            node = _waiting.AddLast(waiter);
+        }
+
+        try
+        {
+            await waiter.Granted.Task.WaitAsync(wait, cancellationToken);
+            return new Lease(this, need);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        {
+            lock (_lock)
+            {
+                if (!waiter.Granted.Task.IsCompleted)
+                {
+                    // Gave up before its turn: out of the queue, and those behind it may now fit.
+                    _waiting.Remove(node);
+                    GrantWaiting();
+                    if (exception is OperationCanceledException)
+                    {
+                        throw;
+                    }
+
+                    return null;
+                }
+            }
+
+            // Granted as it gave up: the room is its own to give back.
+            Release(need);
+            cancellationToken.ThrowIfCancellationRequested();
+            return null;
+        }
+    }
+
+    private void Release(long count)
+    {
+        lock (_lock)
+        {
+            _inUse -= count;
+            GrantWaiting();
+        }
+    }
+
+    // In arrival order: a large operation waiting is not overtaken for ever by small ones that keep fitting.
+    private void GrantWaiting()
+    {
+        while (_waiting.First is { } first && _inUse + first.Value.Need <= _capacity)
+        {
+            _waiting.RemoveFirst();
+            _inUse += first.Value.Need;
+            first.Value.Granted.TrySetResult();
+        }
+    }
+
+    private sealed class Waiter(long need)
+    {
+        public long Need { get; } = need;
+
+        public TaskCompletionSource Granted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class Lease(ResultFieldsInFlight owner, long count) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Release(count);
+            }
+        }
+    }
+}
