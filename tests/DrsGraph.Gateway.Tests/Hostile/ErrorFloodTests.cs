@@ -4,7 +4,6 @@ using DrsGraph.Gateway.GraphQLHttp;
 using DrsGraph.Gateway.Limits;
 using DrsGraph.Gateway.Tests.Faults;
 using GraphQL;
-using GraphQL.Execution;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -44,9 +43,12 @@ public sealed class ErrorFloodTests
     }
 
     [Fact]
-    public void An_answer_reaches_its_bounded_buffer_as_it_is_written_and_stops_at_the_ceiling()
+    public async Task An_answer_reaches_its_bounded_buffer_as_it_is_written_and_stops_at_the_ceiling()
     {
-        var serializer = new BufferedGraphQLSerializer(new ErrorInfoProvider());
+        // The gateway's serializer, called as the endpoint and the streaming transports call it: through the interface.
+        await using var rig = await GatewayRig.StartAsync();
+        var serializer = rig.Services.GetRequiredService<IGraphQLSerializer>();
+        Assert.IsType<BufferedGraphQLSerializer>(serializer);
         // About 4 MB of JSON.
         var result = new ExecutionResult { Errors = [] };
         for (var i = 0; i < 20_000; i++)
@@ -55,7 +57,7 @@ public sealed class ErrorFloodTests
         }
 
         var output = new RecordingBuffer(ceiling: 256 * 1024);
-        Assert.Throws<CeilingReachedException>(() => serializer.Write(output, result));
+        await Assert.ThrowsAsync<CeilingReachedException>(() => serializer.WriteAsync(output, result));
 
         // Before, the whole answer was built in the serializer's own buffer and handed over in one piece at the end.
         Assert.True(output.LargestCommit <= 64 * 1024, $"largest commit {output.LargestCommit} bytes");
@@ -63,8 +65,8 @@ public sealed class ErrorFloodTests
 
         // Under the ceiling the bytes are the serializer's, whole.
         var small = new RecordingBuffer(ceiling: 1024 * 1024);
-        serializer.Write(small, new ExecutionResult { Errors = [new ExecutionError("one") { Code = "ONE" }] });
-        Assert.Equal("""{"errors":[{"message":"one","extensions":{"code":"ONE","codes":["ONE"]}}]}""", System.Text.Encoding.UTF8.GetString(small.Written));
+        await serializer.WriteAsync(small, new ExecutionResult { Errors = [new ExecutionError("one") { Code = "ONE" }] });
+        Assert.Equal("""{"errors":[{"message":"one","extensions":{"code":"ONE"}}]}""", System.Text.Encoding.UTF8.GetString(small.Written));
     }
 
     [Fact]
@@ -126,8 +128,11 @@ public sealed class ErrorFloodTests
 
     private sealed class CeilingReachedException : Exception;
 
-    /// <summary>A buffer writer that records how the serializer hands it bytes, and refuses past a ceiling.</summary>
-    private sealed class RecordingBuffer(int ceiling) : IBufferWriter<byte>
+    /// <summary>
+    /// A stream that is also a buffer writer (as BoundedResponseBuffer is), recording how the serializer hands it bytes
+    /// and refusing past a ceiling; written to as a stream, it fails: the serializer must use it as a buffer writer.
+    /// </summary>
+    private sealed class RecordingBuffer(int ceiling) : Stream, IBufferWriter<byte>
     {
         private byte[] _buffer = new byte[4096];
 
@@ -159,5 +164,27 @@ public sealed class ErrorFloodTests
         }
 
         public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Committed;
+
+        public override long Position { get => Committed; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new InvalidOperationException("written as a stream");
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
