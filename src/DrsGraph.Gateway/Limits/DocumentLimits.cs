@@ -255,6 +255,7 @@ public static class DocumentLimits
         catch (OperationCanceledException) when (!options.CancellationToken.IsCancellationRequested)
         {
             // The request's budget ran out while it waited.
+            inFlight.LogRefused((long)Math.Ceiling(estimate), budget?.Budget ?? WaitWithoutBudget);
             return null;
         }
     }

@@ -13,9 +13,11 @@ namespace DrsGraph.Gateway.Limits;
 /// run one after another, while small operations (a 20-job query is a few hundred fields) pass at once. An estimate
 /// larger than the whole budget is taken as the whole budget: it runs alone.
 /// </remarks>
-public sealed class ResultFieldsInFlight(IOptions<QueryLimitOptions> options)
+public sealed partial class ResultFieldsInFlight(IOptions<QueryLimitOptions> options, ILogger<ResultFieldsInFlight>? logger = null)
 {
     private readonly long _capacity = options.Value.MaxResultFieldsInFlight;
+    // A client can send large operations at will: at most 10 lines a second, the next saying how many were not written.
+    private readonly Observability.LineBudget _refusalLines = new(10);
     private readonly Lock _lock = new();
     private readonly LinkedList<Waiter> _waiting = new();
     private long _inUse;
@@ -72,6 +74,7 @@ public sealed class ResultFieldsInFlight(IOptions<QueryLimitOptions> options)
                         throw;
                     }
 
+                    LogRefused(need, wait);
                     return null;
                 }
             }
@@ -79,9 +82,31 @@ public sealed class ResultFieldsInFlight(IOptions<QueryLimitOptions> options)
             // Granted as it gave up: the room is its own to give back.
             Release(need);
             cancellationToken.ThrowIfCancellationRequested();
+            LogRefused(need, wait);
             return null;
         }
     }
+
+    /// <summary>One line per operation refused for lack of room (the caller's budget ending the wait is logged by the caller).</summary>
+    internal void LogRefused(long need, TimeSpan wait)
+    {
+        if (logger is null || !_refusalLines.TryTake(out var unlogged))
+        {
+            return;
+        }
+
+        long inUse, waiting;
+        lock (_lock)
+        {
+            (inUse, waiting) = (_inUse, _waiting.Count);
+        }
+
+        Refused(logger, need, wait.TotalMilliseconds, _capacity, inUse, waiting, unlogged);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "An operation of about {Fields} answer fields got no room within {WaitMs:0} ms under Gateway:Limits:MaxResultFieldsInFlight ({Capacity}; {InUse} in use, {Waiting} waiting): answered SERVER_BUSY ({Unlogged} more refusals not logged since the last line)")]
+    private static partial void Refused(ILogger logger, long fields, double waitMs, long capacity, long inUse, long waiting, long unlogged);
 
     private void Release(long count)
     {

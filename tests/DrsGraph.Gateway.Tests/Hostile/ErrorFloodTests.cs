@@ -85,6 +85,7 @@ public sealed class ErrorFloodTests
             Assert.Equal("SERVER_BUSY", Assert.Single(refused.Codes));
             Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
             Assert.True(refused.Elapsed >= TimeSpan.FromSeconds(1.2), $"answered after {refused.Elapsed}");
+            Assert.Equal(1, rig.Logs.Count("got no room within"));
         }
 
         // Released: the same request runs, and leaves nothing held.
