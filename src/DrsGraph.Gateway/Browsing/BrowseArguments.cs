@@ -147,7 +147,8 @@ public static class BrowseArguments
             index++;
         }
 
-        return new JobOrder(keys);
+        // Ties end on the job ID whenever an order is given (as the schema says), over given IDs too: the order is total.
+        return new JobOrder(keys, TieOnId: keys.Count > 0);
     }
 
     /// <summary>The order as cursors bind it: one single-field object per key, in precedence (the same text as before for one field per object).</summary>

@@ -43,7 +43,7 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
         // counted against MaxLocalCandidates. The full filter is applied again below, so the answer is the same.
         candidates = Narrow(candidates, filter, fromList);
         var ids = candidates.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToList();
-        if (TooManyCandidates(needs, ids.Count) is { } refusal)
+        if (TooManyCandidates(needs, ids.Count, fromList) is { } refusal)
         {
             throw refusal;
         }
@@ -146,10 +146,11 @@ public sealed class JobBrowser(IOptions<BrowseOptions> options, BrowseCursors cu
     }
 
     /// <summary><c>FILTER_TOO_BROAD</c> when filtering and sorting would need batch answers for more than <c>MaxLocalCandidates</c> jobs, else null.</summary>
-    public ExecutionError? TooManyCandidates(JobSources needs, int candidates) =>
+    public ExecutionError? TooManyCandidates(JobSources needs, int candidates, bool fromList = true) =>
         needs == JobSources.None || candidates <= Options.MaxLocalCandidates ? null
-        : GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad,
-            $"This filter or order would need batch answers for {candidates} jobs (at most {Options.MaxLocalCandidates}): narrow it with fields DRS filters on (status, name, useType) or page over given IDs.");
+        : GatewayErrors.Create(GatewayErrorCodes.FilterTooBroad, fromList
+            ? $"This filter or order would need batch answers for {candidates} jobs (at most {Options.MaxLocalCandidates}): narrow it with fields DRS filters on (status, name, useType) or page over given IDs."
+            : $"This filter or order would need batch answers for {candidates} given jobs (at most {Options.MaxLocalCandidates}, Gateway:Browse:MaxLocalCandidates): give fewer IDs.");
 
     /// <summary>The <paramref name="facts"/> that match <paramref name="filter"/>, in <paramref name="order"/> (else as given).</summary>
     public static IReadOnlyList<JobFacts> Arrange(IEnumerable<JobFacts> facts, JobFilter filter, JobOrder order)

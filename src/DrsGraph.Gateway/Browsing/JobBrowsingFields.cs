@@ -165,7 +165,8 @@ public sealed class JobBrowsingFields(JobBrowser browser)
     public object? FilterJobs(IResolveFieldContext context, IReadOnlyList<JobRef?> refs)
     {
         var (where, order) = (context.GetArgument<object?>("where"), context.GetArgument<object?>("order"));
-        if (where is null && order is null)
+        // As HotChocolate reads them, an empty filter and an empty order are none: the plain list, nulls and repeats kept.
+        if (where is null or IDictionary<string, object?> { Count: 0 } && (order is null || (order is IEnumerable entries && !entries.Cast<object?>().Any())))
         {
             return refs;
         }

@@ -2,8 +2,8 @@ namespace DrsGraph.Gateway.Browsing;
 
 /// <summary>
 /// A parsed <c>order: [JobSortInput!]</c>: keys in precedence order. Nulls sort last in both directions. A
-/// project's list then falls back on newest first and the job ID (<see cref="ThenNewestFirst"/>), so its order is
-/// total and cursors stay stable; a given ID list keeps the given order among ties (the sort is stable).
+/// project's list then falls back on newest first and the job ID (<see cref="ThenNewestFirst"/>), a given ID list on
+/// the job ID, so the order is total and cursors stay stable; without an order a given ID list keeps its own.
 /// </summary>
 public sealed record JobOrder(IReadOnlyList<JobOrder.Key> Keys, bool TieOnId = false)
 {

@@ -67,7 +67,11 @@ internal sealed class CappedExecutionErrors(int max) : ExecutionErrors
             if (context is GraphQL.Execution.ExecutionContext execution && execution.Errors is not CappedExecutionErrors)
             {
                 var capped = new CappedExecutionErrors(max);
-                capped.AddRange(execution.Errors);
+                if (execution.Errors.Count > 0)
+                {
+                    capped.AddRange(execution.Errors);
+                }
+
                 execution.Errors = capped;
             }
 

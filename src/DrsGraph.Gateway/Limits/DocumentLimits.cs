@@ -239,11 +239,17 @@ public static class DocumentLimits
     private static readonly TimeSpan WaitWithoutBudget = TimeSpan.FromSeconds(10);
 
 
-    private static async Task<IDisposable?> TakeRoomAsync(ExecutionOptions options, HttpContext? http, double estimate)
+    private static async ValueTask<IDisposable?> TakeRoomAsync(ExecutionOptions options, HttpContext? http, double estimate)
     {
         if (options.RequestServices?.GetService<ResultFieldsInFlight>() is not { } inFlight)
         {
             return NoRoomNeeded.Instance;
+        }
+
+        // Almost always room at once: no linked token, no wait.
+        if (inFlight.TryAcquire(estimate) is { } room)
+        {
+            return room;
         }
 
         var budget = http?.Features.Get<RequestBudget>();

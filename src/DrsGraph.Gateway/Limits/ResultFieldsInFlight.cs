@@ -38,15 +38,36 @@ public sealed partial class ResultFieldsInFlight(IOptions<QueryLimitOptions> opt
     /// Room for <paramref name="estimate"/> fields, held until the lease is disposed; null when none came free within
     /// <paramref name="wait"/>. Throws when <paramref name="cancellationToken"/> is cancelled (the client went away).
     /// </summary>
-    public async Task<IDisposable?> AcquireAsync(double estimate, TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<IDisposable?> AcquireAsync(double estimate, TimeSpan wait, CancellationToken cancellationToken) =>
+        TryAcquire(estimate) ?? await WaitAsync(NeedOf(estimate), wait, cancellationToken);
+
+    /// <summary>Room for <paramref name="estimate"/> fields at once, or null when it would have to wait (nothing is queued).</summary>
+    public IDisposable? TryAcquire(double estimate)
     {
-        var need = (long)Math.Clamp(Math.Ceiling(estimate), 1, _capacity);
+        var need = NeedOf(estimate);
+        lock (_lock)
+        {
+            if (_waiting.Count == 0 && _inUse + need <= _capacity)
+            {
+                _inUse += need;
+                return new Lease(this, need);
+            }
+        }
+
+        return null;
+    }
+
+    private long NeedOf(double estimate) => (long)Math.Clamp(Math.Ceiling(estimate), 1, _capacity);
+
+    private async Task<IDisposable?> WaitAsync(long need, TimeSpan wait, CancellationToken cancellationToken)
+    {
         Waiter waiter;
         LinkedListNode<Waiter> node;
         lock (_lock)
         {
             if (_waiting.Count == 0 && _inUse + need <= _capacity)
             {
+                // Room came free since TryAcquire.
                 _inUse += need;
                 return new Lease(this, need);
             }

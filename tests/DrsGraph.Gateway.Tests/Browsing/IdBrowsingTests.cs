@@ -39,6 +39,49 @@ public sealed class IdBrowsingTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Over_given_ids_ties_end_on_the_job_id_and_an_empty_filter_or_order_is_none()
+    {
+        var project = BrowseJobs.NewProject();
+        var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 30);
+        // Given in reverse ID order: kept among ties, they would come out backwards.
+        var reversed = ids.OrderByDescending(id => id, StringComparer.Ordinal).ToList();
+        var plain = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(reversed)}) {{ id status }} }}")).Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
+        // The schema says ties end on the job ID: so they do over given IDs too, not in the order given.
+        Assert.True(plain.GroupBy(j => Str(j, "status")).Any(g => g.Count() > 1), "the jobs share statuses");
+        var sorted = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(reversed)}, order: [{{ status: ASC }}]) {{ id status }} }}")).AssertNoErrors()
+            .Data!["jobs"]!.AsArray().Select(j => (Id: Str(j!, "id"), Status: Str(j!, "status"))).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), sorted.Select(j => j.Id).Order(StringComparer.Ordinal));
+        for (var i = 1; i < sorted.Count; i++)
+        {
+            if (sorted[i].Status == sorted[i - 1].Status)
+            {
+                Assert.True(string.CompareOrdinal(sorted[i - 1].Id, sorted[i].Id) < 0, $"{sorted[i - 1].Id} before {sorted[i].Id}, both {sorted[i].Status}");
+            }
+            else
+            {
+                Assert.DoesNotContain(sorted.Take(i - 1), j => j.Status == sorted[i].Status);
+            }
+        }
+
+        var paged = (await QueryAsync(project, $"{{ jobsConnection(ids: {GatewayFixture.IdList(reversed)}, first: 50, order: [{{ status: ASC }}]) {{ nodes {{ id }} }} }}")).AssertNoErrors();
+        Assert.Equal(sorted.Select(j => j.Id), paged.Data!["jobsConnection"]!["nodes"]!.AsArray().Select(j => Str(j!, "id")));
+
+        // where: {} and order: [] are no filter and no order (HotChocolate's reading): the plain list, a bad ID's null and a
+        // repeated ID kept.
+        var given = $"[\"{ids[0]}\", \"not-a-job\", \"{ids[0]}\"]";
+        foreach (var arguments in new[] { "where: {}", "order: []", "where: {}, order: []" })
+        {
+            var answer = await QueryAsync(project, $"{{ jobs(ids: {given}, {arguments}) {{ id }} }}");
+            var jobs = answer.Data!["jobs"]!.AsArray();
+            Assert.Equal(3, jobs.Count);
+            Assert.Equal(ids[0], Str(jobs[0]!, "id"));
+            Assert.Null(jobs[1]);
+            Assert.Equal(ids[0], Str(jobs[2]!, "id"));
+            Assert.Equal(["INVALID_JOB_ID"], answer.Codes);
+        }
+    }
+
+    [Fact]
     public async Task An_engine_type_filter_over_given_ids_gives_what_deriving_the_engine_type_by_hand_gives()
     {
         // Over given IDs there is no list entry, so the engine type comes from detail.replicationInstance.engineType,
