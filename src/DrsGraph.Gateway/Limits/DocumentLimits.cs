@@ -238,7 +238,6 @@ public static class DocumentLimits
     // A WebSocket's operation has no request budget: it waits as long as a request may by default.
     private static readonly TimeSpan WaitWithoutBudget = TimeSpan.FromSeconds(10);
 
-
     private static async ValueTask<IDisposable?> TakeRoomAsync(ExecutionOptions options, HttpContext? http, double estimate)
     {
         if (options.RequestServices?.GetService<ResultFieldsInFlight>() is not { } inFlight)
