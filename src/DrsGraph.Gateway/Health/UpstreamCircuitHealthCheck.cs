@@ -24,11 +24,18 @@ public sealed class UpstreamCircuitHealthCheck(UpstreamCircuitState circuit) : I
             data["since"] = since;
         }
 
+        // Which DRS endpoints (one per region) are failing: with several regions "the circuit is open" named none.
+        var failing = string.Join(", ", circuit.NotClosedEndpoints);
+        if (failing.Length > 0)
+        {
+            data["notClosedEndpoints"] = failing;
+        }
+
         var result = current.State switch
         {
             CircuitState.Closed => HealthCheckResult.Healthy("The DRS circuit is closed.", data),
-            CircuitState.HalfOpen => HealthCheckResult.Degraded("The DRS circuit is half-open: a probe call decides whether DRS is back.", data: data),
-            _ => HealthCheckResult.Degraded($"The DRS circuit is open: DRS calls fail at once for {current.BreakDuration} after each failure burst.", data: data),
+            CircuitState.HalfOpen => HealthCheckResult.Degraded($"The DRS circuit of {failing} is half-open: a probe call decides whether DRS is back.", data: data),
+            _ => HealthCheckResult.Degraded($"The DRS circuit of {failing} is open: DRS calls fail at once for {current.BreakDuration} after each failure burst.", data: data),
         };
         return Task.FromResult(result);
     }

@@ -219,6 +219,10 @@ public sealed class RegionTests
         var ready = JsonNode.Parse(await rig.Gateway.Client.GetStringAsync(HealthExtensions.ReadyPath))!;
         Assert.Equal("Open", ready["checks"]!["drs-circuit"]!["state"]!.GetValue<string>());
         Assert.Equal("1", ready["checks"]!["drs-circuit"]!["notClosed"]!.ToString());
+        // And which: the away region's endpoint, by name in the description too.
+        var awayEndpoint = DrsGraph.DrsClient.DrsCircuitGate.KeyOf(rig.Away.BaseAddress);
+        Assert.Equal(awayEndpoint, ready["checks"]!["drs-circuit"]!["notClosedEndpoints"]!.GetValue<string>());
+        Assert.StartsWith($"The DRS circuit of {awayEndpoint} is open", ready["checks"]!["drs-circuit"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
