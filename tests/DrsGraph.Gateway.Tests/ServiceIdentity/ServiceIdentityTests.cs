@@ -82,29 +82,19 @@ public sealed class ServiceIdentityTests(ServiceIdentityFixture fixture) : IClas
         Assert.Equal("FULL_TRANSFER_STARTED", answer.Data?["job"]?["status"]?.GetValue<string>());
     }
 
-    [Fact]
-    public async Task A_held_iam_credential_that_iam_refuses_fails_the_field_unauthenticated_without_calling_drs()
+    /// <remarks>IAM refusing the credential is the caller's UNAUTHENTICATED; IAM unreachable is an outage, and not DRS's.</remarks>
+    [Theory]
+    [InlineData(ServiceIdentityFixture.MisconfiguredProject, "UNAUTHENTICATED", "DRSGRAPH.IAM_REFUSED")]
+    [InlineData(ServiceIdentityFixture.UnreachableIamProject, "UPSTREAM_UNAVAILABLE", "DRSGRAPH.IAM_UNAVAILABLE")]
+    public async Task A_held_iam_credential_iam_does_not_honour_fails_the_field_without_calling_drs(string project, string code, string upstreamCode)
     {
         await fixture.Emulator.ClearUpstreamLogAsync();
 
-        var answer = await AskAsync(fixture.Minter.Mint(Claims(sub: "svc-billing", scope: null)), project: ServiceIdentityFixture.MisconfiguredProject);
+        var answer = await AskAsync(fixture.Minter.Mint(Claims(sub: "svc-billing", scope: null)), project: project);
 
         var error = Assert.Single(answer.Errors);
-        Assert.Equal("UNAUTHENTICATED", error?["extensions"]?["code"]?.GetValue<string>());
-        Assert.Equal("DRSGRAPH.IAM_REFUSED", error?["extensions"]?["upstreamCode"]?.GetValue<string>());
-        Assert.Empty(await fixture.Emulator.UpstreamCallsAsync());
-    }
-
-    [Fact]
-    public async Task A_held_iam_credential_whose_iam_cannot_be_reached_fails_the_field_iam_unavailable_without_calling_drs()
-    {
-        await fixture.Emulator.ClearUpstreamLogAsync();
-
-        var answer = await AskAsync(fixture.Minter.Mint(Claims(sub: "svc-billing", scope: null)), project: ServiceIdentityFixture.UnreachableIamProject);
-
-        var error = Assert.Single(answer.Errors);
-        Assert.Equal("UPSTREAM_UNAVAILABLE", error?["extensions"]?["code"]?.GetValue<string>());
-        Assert.Equal("DRSGRAPH.IAM_UNAVAILABLE", error?["extensions"]?["upstreamCode"]?.GetValue<string>());
+        Assert.Equal(code, error?["extensions"]?["code"]?.GetValue<string>());
+        Assert.Equal(upstreamCode, error?["extensions"]?["upstreamCode"]?.GetValue<string>());
         Assert.Empty(await fixture.Emulator.UpstreamCallsAsync());
     }
 
