@@ -10,8 +10,9 @@ namespace DrsGraph.Gateway.Limits;
 /// <c>MaxResultFields</c> bounds one request, not the process: executing costs about a kilobyte of memory per answer
 /// field at its peak (GraphQL.NET's nodes, the loaders' results, the answer), so three requests of 200 000 fields each,
 /// 40 KB of query text apiece, ended a gateway with a 384 MB heap (the shipped Kubernetes limit is 512Mi). Here they
-/// run one after another, while small operations (a 20-job query is a few hundred fields) pass at once. An estimate
-/// larger than the whole budget is taken as the whole budget: it runs alone.
+/// run one after another, while small operations (a 20-job query is a few hundred fields; up to 1 % of the budget) pass
+/// at once whenever they fit, even past large ones waiting. An estimate larger than the whole budget is taken as the
+/// whole budget: it runs alone.
 /// </remarks>
 public sealed partial class ResultFieldsInFlight(IOptions<QueryLimitOptions> options, ILogger<ResultFieldsInFlight>? logger = null)
 {
@@ -47,7 +48,9 @@ public sealed partial class ResultFieldsInFlight(IOptions<QueryLimitOptions> opt
         var need = NeedOf(estimate);
         lock (_lock)
         {
-            if (_waiting.Count == 0 && _inUse + need <= _capacity)
+            // A small operation that fits runs even while large ones wait: in arrival order behind them, one client's
+            // queue of large operations would hold every ordinary query for its whole budget (and refuse it).
+            if ((_waiting.Count == 0 || need <= _capacity / 100) && _inUse + need <= _capacity)
             {
                 _inUse += need;
                 return new Lease(this, need);

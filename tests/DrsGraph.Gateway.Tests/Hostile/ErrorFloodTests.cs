@@ -110,6 +110,11 @@ public sealed class ErrorFloodTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.False(large.IsCompleted);
         Assert.False(small.IsCompleted);
+        // An ordinary operation (up to 1 % of the budget) that fits is not held behind the large ones waiting.
+        using (var ordinary = inFlight.TryAcquire(10))
+        {
+            Assert.NotNull(ordinary);
+        }
 
         // The first leaves: the large one is let in, and the small one behind it fits too.
         first!.Dispose();
