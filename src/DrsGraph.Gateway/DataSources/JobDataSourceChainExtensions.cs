@@ -43,6 +43,7 @@ public static class JobDataSourceChainExtensions
                 sp.GetRequiredService<CachingJobDataSource>(),
                 sp.GetRequiredService<JobCacheKeys>(),
                 sp.GetRequiredService<IOptions<JobListCacheOptions>>(),
+                sp.GetRequiredService<IOptions<JobCacheOptions>>().Value.StaleGrace,
                 sp.GetRequiredKeyedService<TimeProvider>(JobCacheExtensions.ClockKey)));
         }
 

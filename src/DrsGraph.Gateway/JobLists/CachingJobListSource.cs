@@ -26,18 +26,22 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
     private readonly CachingJobDataSource _jobs;
     private readonly JobCacheKeys _keys;
     private readonly JobListCacheOptions _options;
+    private readonly TimeSpan _staleGrace;
     private readonly TimeProvider _clock;
     private readonly MemoryCache _entries;
     private readonly long _minimumEntrySize;
     private readonly ConcurrentDictionary<string, Task<DrsResult<Fetched<JobListPage>>>> _inFlight = new(StringComparer.Ordinal);
 
     // clock: the cache's expiry clock (JobCacheExtensions.ClockKey), so tests move list and job entries together.
-    public CachingJobListSource(IJobListSource inner, CachingJobDataSource jobs, JobCacheKeys keys, IOptions<JobListCacheOptions> options, TimeProvider clock)
+    // staleGrace: the job cache's (Gateway:Cache:StaleGrace, validated there): how long past ListTtl an answer is still
+    // served, marked stale, while DRS is out.
+    public CachingJobListSource(IJobListSource inner, CachingJobDataSource jobs, JobCacheKeys keys, IOptions<JobListCacheOptions> options, TimeSpan staleGrace, TimeProvider clock)
     {
         _inner = inner;
         _jobs = jobs;
         _keys = keys;
         _options = options.Value;
+        _staleGrace = staleGrace;
         _clock = clock;
         var budget = _options.ListMaxMegabytes * 1024L * 1024L;
         // Every answer counts as at least this much, so no more than ListMaxEntries fit in the byte budget either.
@@ -112,7 +116,7 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
             // Stale-on-error, as for job fields: while DRS is out, the last answer within StaleGrace past its TTL, marked stale
             // (a 401/403 or a bad request is never papered over; a list that never adds up is kept as a verdict, below).
             if (answer.Error is { IsOutage: true, Code: not DrsErrorCodes.ListInconsistent } && _entries.TryGetValue(key, out Entry? known) && known!.Page is { } stale
-                && known.FreshUntil + _options.StaleGrace > _clock.GetUtcNow())
+                && known.FreshUntil + _staleGrace > _clock.GetUtcNow())
             {
                 return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(stale, new Freshness(known.FetchedAt.UtcDateTime, Stale: true)));
             }
@@ -141,7 +145,7 @@ public sealed class CachingJobListSource : IJobListSource, IDisposable
             // An answer larger than the whole budget is not stored (MemoryCache refuses it and compacts).
             // Kept past its TTL for StaleGrace: what is served, marked stale, while DRS is out.
             var size = Math.Max(_minimumEntrySize, EstimatedBytes(key, page));
-            _entries.Set(key, new Entry(page, null, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = size, AbsoluteExpirationRelativeToNow = ttl + _options.StaleGrace });
+            _entries.Set(key, new Entry(page, null, fetchedAt, fetchedAt + ttl), new MemoryCacheEntryOptions { Size = size, AbsoluteExpirationRelativeToNow = ttl + _staleGrace });
         }
 
         return DrsResult<Fetched<JobListPage>>.Success(new Fetched<JobListPage>(page, new Freshness(fetchedAt.UtcDateTime, Stale: false)));

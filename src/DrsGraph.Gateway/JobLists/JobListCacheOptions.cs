@@ -32,10 +32,4 @@ public sealed class JobListCacheOptions
     /// </summary>
     [Range(1, 4096)]
     public int ListMaxMegabytes { get; set; } = 16;
-
-    /// <summary>
-    /// <c>Gateway:Cache:StaleGrace</c>, the job cache's (<see cref="JobCacheOptions.StaleGrace"/>): how long past its
-    /// <see cref="ListTtl"/> a list answer is still served, marked stale, when DRS is out. Validated there.
-    /// </summary>
-    public TimeSpan StaleGrace { get; set; } = TimeSpan.FromMinutes(5);
 }
