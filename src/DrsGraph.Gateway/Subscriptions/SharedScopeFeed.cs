@@ -15,6 +15,9 @@ internal sealed class SharedScopeFeed(string scope, string region)
     private long _consumed;
     private ReceivedObservation? _latest;
     private bool _released;
+    // UTC ticks, read by the heartbeat while a poll writes them.
+    private long _renewedAt;
+    private long _activeAt;
 
     /// <summary>The DRS region of the scope (its endpoint is part of the scope), for the metrics' <c>drs.region</c> tag.</summary>
     public string Region { get; } = region;
@@ -35,6 +38,23 @@ internal sealed class SharedScopeFeed(string scope, string region)
 
     /// <summary>This replica holds the lease (as far as it knows since its last Redis round trip).</summary>
     public bool Holding { get; set; }
+
+    /// <summary>When this replica last set or renewed the lease (while <see cref="Holding"/>; written by polls and the heartbeat).</summary>
+    public DateTimeOffset RenewedAt
+    {
+        get => new(Volatile.Read(ref _renewedAt), TimeSpan.Zero);
+        set => Volatile.Write(ref _renewedAt, value.UtcTicks);
+    }
+
+    /// <summary>When this replica's poller last began or ended a poll: the lease is kept alive only for a poller that still polls.</summary>
+    public DateTimeOffset ActiveAt
+    {
+        get => new(Volatile.Read(ref _activeAt), TimeSpan.Zero);
+        set => Volatile.Write(ref _activeAt, value.UtcTicks);
+    }
+
+    /// <summary>When this replica, following, last tried the lease.</summary>
+    public DateTimeOffset TriedAt { get; set; }
 
     /// <summary>The channel handler, once subscribed.</summary>
     public Action<RedisChannel, RedisValue>? Handler { get; set; }

@@ -13,15 +13,17 @@ namespace DrsGraph.Gateway.Subscriptions;
 /// that prefixes its cache keys; never the token):
 /// <list type="bullet">
 /// <item>a lease (<c>SET NX PX</c>; renewed and released by scripts that check the owner) names the one replica
-/// that polls DRS; it is renewed at each of its polls and released when its last subscriber leaves or it stops,
-/// with a "released" message so a follower takes over at once;</item>
+/// that polls DRS; it is renewed at each of its polls and, in between, every third of its duration while the
+/// holder's poller still polls (so neither a long tick nor a slow DRS poll lets it lapse), and released when its
+/// last subscriber leaves or it stops, with a "released" message so a follower takes over at once;</item>
 /// <item>every replica registers the jobs its subscribers watch in a hash (entries expire), so the holder polls
 /// the union;</item>
 /// <item>the holder publishes each poll's snapshots on the scope's channel; the others hand them to their own
 /// poller, which diffs them against what its subscribers last saw, so a change found by any holder (a new one
 /// after a takeover too) reaches them once;</item>
 /// <item>a follower that hears nothing for <see cref="SubscriptionOptions.EffectiveLeaseDuration"/> tries the
-/// lease (a dead holder's lapses), so a takeover comes within two ticks with the default lease;</item>
+/// lease, at most every quarter of it: a dead holder's lapses one lease after its last renewal, so a takeover
+/// comes within about two of the shortest ticks with the default lease, however long the holder's ticks were;</item>
 /// <item>while Redis cannot be used, each replica polls for its own subscribers; sharing resumes when Redis
 /// answers again.</item>
 /// </list>
@@ -34,6 +36,12 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         local v = redis.call('GET', KEYS[1])
         if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
         if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
+        return 0
+        """;
+
+    // Renews only while the lease is still ours: 1 = renewed, 0 = lost.
+    private const string RenewScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
         return 0
         """;
 
@@ -114,6 +122,9 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
     }
 
     private TimeSpan Lease => _options.EffectiveLeaseDuration;
+
+    /// <summary>How long a watched-job registration lasts unrenewed: the holder renews its own at each tick, however long.</summary>
+    private TimeSpan RegistrationLife => _options.HolderSilence + Lease;
 
     private DrsScopePollSource Drs => _drsSource.Value;
 
@@ -215,12 +226,72 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             try
             {
                 _connection = await ConnectionMultiplexer.ConnectAsync(configuration);
-                return;
+                break;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 SubscriptionLog.SharingFailed(_logger, "could not connect", exception);
                 await Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken);
+            }
+        }
+
+        // The holder's heartbeat: its leases outlive its ticks and its polls, and lapse soon after it dies.
+        using var heartbeat = new PeriodicTimer(Lease / 3, _time);
+        while (await heartbeat.WaitForNextTickAsync(stoppingToken))
+        {
+            await RenewLeasesAsync();
+        }
+    }
+
+    /// <summary>Renews the leases held for pollers that still poll, unless a poll renewed them within a third of a lease.</summary>
+    private async Task RenewLeasesAsync()
+    {
+        var connection = _connection;
+        if (_stopped || connection is not { IsConnected: true })
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        SharedScopeFeed[] due;
+        lock (_gate)
+        {
+            // A poller waits at most MaxTick between polls, and a poll lasts at most PollTimeout: one silent for longer is
+            // wedged, and its lease must lapse as a dead holder's would.
+            due = [.. _feeds.Values.Where(f => f.Holding && now - f.RenewedAt >= Lease / 3 && now - f.ActiveAt <= _options.MaxTick + _options.PollTimeout)];
+        }
+
+        if (due.Length > 0)
+        {
+            var database = connection.GetDatabase();
+            await Task.WhenAll(due.Select(feed => RenewAsync(feed, database, now)));
+        }
+    }
+
+    private async Task RenewAsync(SharedScopeFeed feed, IDatabase database, DateTimeOffset now)
+    {
+        int renewed;
+        try
+        {
+            renewed = (int)await database.ScriptEvaluateAsync(RenewScript, [feed.LeaseKey], [ReplicaId, (long)Lease.TotalMilliseconds]).WaitAsync(_redisTimeout);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // The next poll's own round trips notice an outage (and log it once); the lease lapses meanwhile.
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (renewed == 1 && feed.Holding)
+            {
+                feed.RenewedAt = now;
+            }
+            else if (renewed == 0 && feed.Holding)
+            {
+                // It lapsed (this replica stalled longer than a lease) and another replica took it.
+                feed.Holding = false;
+                _metrics.LeaseLost(feed.Region);
             }
         }
     }
@@ -249,7 +320,19 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
 
     private async Task<ScopeObservation> PollSharedAsync(SharedScopeFeed feed, ConnectionMultiplexer connection, ScopeDemand demand, CancellationToken cancellationToken)
     {
-        var database = connection.GetDatabase();
+        feed.ActiveAt = _time.GetUtcNow();
+        try
+        {
+            return await HoldOrFollowAsync(feed, connection.GetDatabase(), connection, demand, cancellationToken);
+        }
+        finally
+        {
+            feed.ActiveAt = _time.GetUtcNow();
+        }
+    }
+
+    private async Task<ScopeObservation> HoldOrFollowAsync(SharedScopeFeed feed, IDatabase database, ConnectionMultiplexer connection, ScopeDemand demand, CancellationToken cancellationToken)
+    {
         await SubscribeAsync(feed, connection);
         await RegisterAsync(feed, database, demand);
 
@@ -260,8 +343,10 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             var now = _time.GetUtcNow();
             var released = feed.TakeReleased();
             var heard = feed.Latest?.ReceivedAt;
-            if (feed.Holding || released || heard is null || now - heard.Value > Lease)
+            // A follower tries a silent holder's lease at most every quarter of a lease: each try is a round trip.
+            if (feed.Holding || released || ((heard is null || now - heard.Value > Lease) && now - feed.TriedAt >= Lease / 4))
             {
+                feed.TriedAt = now;
                 if (await TryHoldAsync(feed, database))
                 {
                     var union = await UnionAsync(feed, database, demand);
@@ -279,7 +364,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             }
 
             var waitingSince = heard is { } h && h > feed.FollowingSince.Value ? h : feed.FollowingSince.Value;
-            if (now - waitingSince > Lease * 2)
+            if (now - waitingSince > _options.HolderSilence)
             {
                 // Someone holds the lease but nothing reaches this replica (its subscription to the channel is
                 // broken, or the holder cannot publish): its subscribers must not starve.
@@ -349,7 +434,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
     private async Task RegisterAsync(SharedScopeFeed feed, IDatabase database, ScopeDemand demand)
     {
         var now = _time.GetUtcNow();
-        var expires = (now + Lease * 2).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var expires = (now + RegistrationLife).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var wanted = new Dictionary<string, string>(demand.Jobs.Count, StringComparer.Ordinal);
         foreach (var job in demand.Jobs)
         {
@@ -378,7 +463,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             tasks.Add(batch.HashDeleteAsync(feed.WatchKey, gone));
         }
 
-        tasks.Add(batch.KeyExpireAsync(feed.WatchKey, Lease * 4));
+        tasks.Add(batch.KeyExpireAsync(feed.WatchKey, RegistrationLife * 2));
         batch.Execute();
         await Task.WhenAll(tasks).WaitAsync(_redisTimeout);
         feed.Registered = wanted;
@@ -395,6 +480,11 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         {
             var was = feed.Holding;
             feed.Holding = result != 0 && !_stopped;
+            if (feed.Holding)
+            {
+                feed.RenewedAt = _time.GetUtcNow();
+            }
+
             if (feed.Holding && !was)
             {
                 _metrics.LeaseAcquired(feed.Region);
@@ -460,6 +550,7 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
             PublishScript, [feed.LeaseKey], [ReplicaId, (long)Lease.TotalMilliseconds, feed.ChannelName, _seal.Seal(feed.ChannelName, message.ToUtf8())]).WaitAsync(_redisTimeout);
         if (published == 1)
         {
+            feed.RenewedAt = _time.GetUtcNow();
             _metrics.Published(feed.Region);
             return;
         }

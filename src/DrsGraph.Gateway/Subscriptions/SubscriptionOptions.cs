@@ -78,24 +78,26 @@ public sealed class SubscriptionOptions : IValidatableObject
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// With Redis: how long a replica's lease on a scope's polling lasts without renewal (it renews at each
-    /// of its polls). When the holder dies, another replica with subscribers in that scope takes over once
-    /// the lease lapses. Unset: twice <see cref="MaxTick"/>, so a takeover comes within two ticks. Must be
-    /// longer than <see cref="MaxTick"/>, or the holder would lose its lease between two polls.
+    /// With Redis: how long a replica's lease on a scope's polling lasts without renewal. The holder renews it at each of
+    /// its polls and, in between, every third of this while its poller is alive (a slow DRS poll or a long tick does not
+    /// let it lapse), so this bounds only how long a holder that died (killed, frozen, cut off from Redis) keeps the
+    /// others waiting: a follower that has heard nothing for this long tries the lease and polls from then on. Unset:
+    /// twice <see cref="MinTick"/>, at least 2 s, so a takeover comes within about two ticks of jobs that change.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.020", "00:30:00")]
+    [Range(typeof(TimeSpan), "00:00:00.300", "00:30:00")]
     public TimeSpan? LeaseDuration { get; set; }
 
     /// <summary><see cref="LeaseDuration"/>, or its default.</summary>
-    public TimeSpan EffectiveLeaseDuration => LeaseDuration ?? MaxTick * 2;
+    public TimeSpan EffectiveLeaseDuration => LeaseDuration ?? TimeSpan.FromTicks(Math.Max(MinTick.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+
+    /// <summary>
+    /// The longest a live lease holder goes without publishing a poll: its longest tick and a poll that takes its whole
+    /// budget, plus a lease for scheduling. A follower that hears nothing for longer polls for its own subscribers.
+    /// </summary>
+    public TimeSpan HolderSilence => MaxTick + PollTimeout + EffectiveLeaseDuration;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (LeaseDuration is { } lease && lease <= MaxTick)
-        {
-            yield return new ValidationResult($"{nameof(LeaseDuration)} must be longer than {nameof(MaxTick)}.", [nameof(LeaseDuration), nameof(MaxTick)]);
-        }
-
         if (MinTick > MaxTick)
         {
             yield return new ValidationResult($"{nameof(MinTick)} must not be longer than {nameof(MaxTick)}.", [nameof(MinTick), nameof(MaxTick)]);

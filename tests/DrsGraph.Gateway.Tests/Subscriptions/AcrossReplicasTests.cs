@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using DrsGraph.Gateway.Callers;
 using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Subscriptions;
 using DrsGraph.Gateway.Tests.Infrastructure;
@@ -140,6 +144,89 @@ public sealed class AcrossReplicasTests(ReplicasRig rig) : IClassFixture<Replica
         Assert.Equal(ReplicasRig.Feeds(a).ReplicaId, await rig.Redis.WithServerAsync(async (_, database) => (string?)await database.StringGetAsync(leaseKey)));
         Assert.Equal(1, ReplicasRig.Feeds(a).LeasesHeld);
         Dispose(onA);
+    }
+
+    /// <remarks>
+    /// A holder whose process is killed outright (SIGKILL: no release, no last message) while its ticks have backed off
+    /// far past its lease: between its polls its heartbeat kept the lease (the follower never took over while it lived),
+    /// and once it is dead the lease lapses one lease after its last heartbeat, so the follower takes over well before
+    /// the dead holder's next tick would have come, and finds the change made meanwhile.
+    /// </remarks>
+    [Fact]
+    public async Task A_holder_process_killed_between_long_ticks_is_replaced_within_about_a_lease_and_no_change_is_lost()
+    {
+        var ids = await rig.CreateJobsAsync(2);
+        // The follower: ticks as the rig's, and the default lease (2 s) like the holder's.
+        await using var b = await rig.StartReplicaAsync(("Gateway:Subscriptions:LeaseDuration", "00:00:02"));
+        var leaseKey = ReplicasRig.LeaseKeyOf(b);
+        // The holder: the real program in a process of its own, with the default lease and ticks backing off to 6 s.
+        await using var holder = await GatewayProcess.StartAsync("Production", new Dictionary<string, string>
+        {
+            ["Drs:Endpoint"] = rig.Emulator.BaseAddress.ToString(),
+            ["Drs:AllowInsecureEndpoint"] = "true",
+            ["ConnectionStrings:Redis"] = rig.Redis.ConnectionString,
+            ["Gateway:Cache:KeySecret"] = ReplicasRig.KeySecret,
+            ["Gateway:Health:WarmUpRequests"] = "0",
+            ["Gateway:Subscriptions:MaxTick"] = "00:00:06",
+        }, TimeSpan.FromSeconds(90));
+        using var onHolder = await SubscribeOverSseAsync(holder.Client, ids);
+        using (var taking = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            // The only replica with subscribers takes the lease at its first poll.
+            while (await rig.Redis.WithServerAsync(async (_, database) => (string?)await database.StringGetAsync(leaseKey)) is null)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), taking.Token);
+            }
+        }
+
+        var onB = await SubscribeManyAsync(b, ids, 1);
+
+        // The holder's ticks back off (1, 2, 4, then 6 s) while nothing changes: its lease (2 s) outlives every gap between
+        // its polls only through its heartbeat, and the follower, hearing nothing for seconds at a time, never gets it.
+        var backingOff = Stopwatch.StartNew();
+        while (backingOff.Elapsed < TimeSpan.FromSeconds(9))
+        {
+            Assert.Equal(0, ReplicasRig.Feeds(b).LeasesHeld);
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        await holder.SignalAsync("KILL");
+        var dead = Stopwatch.StartNew();
+        await holder.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await rig.MoveAsync(ids[0], "INCRE_TRANSFER_STARTED");
+        await SubscriptionRig.Eventually(() => ReplicasRig.Feeds(b).LeasesHeld == 1, "the follower to take over the dead holder's lease");
+        var takeover = dead.Elapsed;
+        var change = await onB[0].NextAsync();
+
+        Assert.Equal(ids[0], Job(change)["id"]!.GetValue<string>());
+        Assert.Equal(["STATUS"], Changes(change));
+        // A lease (2 s) after the last heartbeat, plus a try every quarter of a lease: well within the dead holder's 6 s tick
+        // (with a lease of twice MaxTick and no heartbeat, it took 12 s).
+        Assert.True(takeover < TimeSpan.FromSeconds(5), $"took over {takeover.TotalSeconds:F1} s after the kill");
+        Dispose(onB);
+    }
+
+    /// <summary>Subscribes over Server-Sent Events on a gateway process and waits for the first event of each job.</summary>
+    private static async Task<HttpResponseMessage> SubscribeOverSseAsync(HttpClient client, IReadOnlyList<string> ids)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("graphql", UriKind.Relative))
+        {
+            Content = JsonContent.Create(new { query = StatusOnly, variables = new { ids } }),
+        };
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add(CallerContextBuilder.AuthTokenHeader, SubscriptionRig.Token);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var initial = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (initial < ids.Count && await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            initial += line.StartsWith("data:", StringComparison.Ordinal) && line.Contains("INITIAL", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        Assert.Equal(ids.Count, initial);
+        return response;
     }
 
     [Fact]

@@ -6,15 +6,28 @@ using Microsoft.Extensions.Options;
 
 namespace DrsGraph.Gateway.Tests.Subscriptions;
 
-/// <summary><c>Gateway:Subscriptions:LeaseDuration</c>: twice <c>MaxTick</c> unless set, and never so short that the holder loses it between polls.</summary>
+/// <summary>
+/// <c>Gateway:Subscriptions:LeaseDuration</c>: two of the shortest ticks, at least 2 s, unless set (the holder's heartbeat keeps
+/// it through long ticks, so it no longer follows <c>MaxTick</c>), and never so short that a heartbeat is a busy loop.
+/// </summary>
 public sealed class SubscriptionOptionsTests
 {
     [Fact]
-    public void The_lease_lasts_two_longest_ticks_unless_set()
+    public void The_lease_lasts_two_shortest_ticks_and_at_least_two_seconds_unless_set()
     {
-        Assert.Equal(TimeSpan.FromSeconds(20), OptionsWith().EffectiveLeaseDuration);
-        Assert.Equal(TimeSpan.FromSeconds(6), OptionsWith(("Gateway:Subscriptions:MaxTick", "00:00:03")).EffectiveLeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(2), OptionsWith().EffectiveLeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(2), OptionsWith(("Gateway:Subscriptions:MaxTick", "00:01:00")).EffectiveLeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(2), OptionsWith(("Gateway:Subscriptions:MinTick", "00:00:00.200")).EffectiveLeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(6), OptionsWith(("Gateway:Subscriptions:MinTick", "00:00:03")).EffectiveLeaseDuration);
         Assert.Equal(TimeSpan.FromSeconds(15), OptionsWith(("Gateway:Subscriptions:LeaseDuration", "00:00:15")).EffectiveLeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(1), OptionsWith(("Gateway:Subscriptions:LeaseDuration", "00:00:01")).EffectiveLeaseDuration);
+    }
+
+    [Fact]
+    public void A_holder_is_silent_at_most_its_longest_tick_and_a_whole_poll_budget_and_a_lease()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(22), OptionsWith().HolderSilence);
+        Assert.Equal(TimeSpan.FromSeconds(65), OptionsWith(("Gateway:Subscriptions:MaxTick", "00:01:00"), ("Gateway:Subscriptions:PollTimeout", "00:00:02"), ("Gateway:Subscriptions:LeaseDuration", "00:00:03")).HolderSilence);
     }
 
     [Fact]
@@ -35,9 +48,10 @@ public sealed class SubscriptionOptionsTests
     }
 
     [Theory]
-    [InlineData("00:00:10")]
-    [InlineData("00:00:05")]
-    public void A_lease_no_longer_than_the_longest_tick_is_refused(string lease)
+    [InlineData("00:00:00.299")]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:05")]
+    public void A_lease_shorter_than_300_ms_is_refused(string lease)
     {
         var error = Assert.Throws<OptionsValidationException>(() => OptionsWith(("Gateway:Subscriptions:LeaseDuration", lease)));
 
