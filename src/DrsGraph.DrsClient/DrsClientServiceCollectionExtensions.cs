@@ -50,11 +50,14 @@ public static class DrsClientServiceCollectionExtensions
                 {
                     case SocketsHttpHandler sockets:
                         sockets.AllowAutoRedirect = false;
+                        // HTTPS_PROXY is honoured; HTTP_PROXY never sees a token in clear (HttpsOnlyProxy).
+                        sockets.Proxy = HttpsOnlyProxy.FromEnvironment();
                         // The caller's trace goes on to DRS; its baggage (free text) does not.
                         sockets.ActivityHeadersPropagator = TraceContextOnly.Instance;
                         break;
                     case HttpClientHandler client:
                         client.AllowAutoRedirect = false;
+                        client.Proxy = HttpsOnlyProxy.FromEnvironment();
                         break;
                 }
             })

@@ -33,7 +33,7 @@ public static class ServiceIdentityExtensions
             .Configure<IOptions<ServiceIdentityOptions>>(static (jwt, identity) => Configure(jwt, identity.Value));
 
         services.AddHttpClient(ServiceCredentials.IamClientName)
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, ActivityHeadersPropagator = DrsGraph.DrsClient.TraceContextOnly.Instance })
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, ActivityHeadersPropagator = DrsGraph.DrsClient.TraceContextOnly.Instance, Proxy = DrsGraph.DrsClient.HttpsOnlyProxy.FromEnvironment() })
             // The token comes back in a header and the password goes in the body: neither may reach a log. The factory's
             // request logging is off (its structured state held the headers' values, whatever the redaction).
             .RemoveAllLoggers();
