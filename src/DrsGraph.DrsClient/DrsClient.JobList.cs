@@ -70,6 +70,9 @@ public sealed partial class DrsClient
     /// </summary>
     internal const int ListWalkAttempts = 3;
 
+    /// <summary>DRS's own default page size: the smallest page 1 taken to say how DRS pages.</summary>
+    private const int MinDrsPageSize = 5;
+
     /// <summary>
     /// One walk: page 1 says how many jobs there are (and, over <c>Drs:ListMaxJobs</c>, ends the walk: the list is
     /// refused anyway), then exactly the pages that remain, a few at a time. <c>Changed</c> when the pages do not add
@@ -91,6 +94,16 @@ public sealed partial class DrsClient
             // Page 1 decides it: more jobs match than the gateway lists at once, so the other pages are not fetched.
             var head = Distinct(first.Jobs!);
             return (new DrsJobList(head.Count > max ? [.. head.Take(max)] : head, total, IsComplete: false, UpstreamCalls: 1), null, false);
+        }
+
+        // A DRS whose pages are smaller than asked (a cap below per_page, or per_page ignored: its default is 5) is paged
+        // by its own size: asked by ours, its page 2 would skip the jobs between (offsets counted in our size), and the
+        // walk would lose them or never add up. Fewer than 5 jobs on page 1 is no page size: that answer is taken as it
+        // comes (its total may count subtasks, listed under their parents).
+        var onFirst = first.Jobs!.Count + first.Unnamed;
+        if (onFirst >= MinDrsPageSize && onFirst < size && onFirst < total)
+        {
+            size = onFirst;
         }
 
         var pages = (int)Math.Min((total + (long)size - 1) / size, int.MaxValue);

@@ -128,7 +128,32 @@ public sealed partial class DrsClient(
             }
         }
 
+        // Likewise a call whose answer named jobs with items that do not read (a wrong shape, data in a 400): one line per call.
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            if (outcomes[i] is { Failure: null, Answers: { } answers } && Unreadable(answers) is ({ } first, var count))
+            {
+                DrsClientLog.ItemsUnreadable(logger, endpoint.Name, caller.ProjectId, caller.Region, count, requests[i].PageIds.Count, outcomes[i].HttpStatus, outcomes[i].RequestId, first);
+            }
+        }
+
         return new DrsBatch<T>(results, requests.Count);
+    }
+
+    /// <summary>The first unreadable item's message and how many there were (null: none).</summary>
+    private static (string? First, int Count) Unreadable<T>(IReadOnlyList<KeyValuePair<string, DrsResult<T>>> answers)
+        where T : class
+    {
+        (string? First, int Count) found = (null, 0);
+        foreach (var (_, answer) in answers)
+        {
+            if (answer.Error is { Code: DrsErrorCodes.UnreadableResponse } error)
+            {
+                found = (found.First ?? error.Message, found.Count + 1);
+            }
+        }
+
+        return found;
     }
 
     /// <summary>One HTTP call: all IDs of a chunk in <c>jobs</c>, and which of them this page should answer.</summary>
@@ -213,7 +238,7 @@ public sealed partial class DrsClient(
     /// <paramref name="content"/> with every copy of the token sent with the call replaced by <c>***</c>: a message that
     /// echoes it would reach callers as an error's text and the log, and with service identities the token is the
     /// gateway's own, which its JWT callers must never hold. Whether DRS or a gateway in front of it ever echoes a
-    /// token is not known; this costs one search of the body.
+    /// token is not known; this costs one search of the body, and one more for a body with a JSON escape in it.
     /// </summary>
     internal static byte[] WithoutEchoOf(string? token, byte[] content)
     {
@@ -229,7 +254,8 @@ public sealed partial class DrsClient(
         {
             var needle = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
             Encoding.UTF8.GetBytes(token, needle);
-            return content.AsSpan().IndexOf(needle) is var at and >= 0 ? Scrubbed(content, needle, at) : content;
+            var scrubbed = content.AsSpan().IndexOf(needle) is var at and >= 0 ? Scrubbed(content, needle, at) : content;
+            return WithoutEscapedEchoOf(needle, scrubbed);
         }
         finally
         {
@@ -238,6 +264,64 @@ public sealed partial class DrsClient(
                 System.Buffers.ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="content"/> with every copy of <paramref name="needle"/> that JSON escaping disguised (<c>/</c> written
+    /// <c>\/</c>, <c>+</c> written <c>\u002B</c>, as many encoders do, and IAM tokens are full of both) replaced by
+    /// <c>***</c>, escapes and all, whichever of its characters were escaped. Decodes JSON's escapes into a copy,
+    /// remembering where each decoded byte began, only for a body with an escape in it (DRS's answers seldom have one).
+    /// </summary>
+    private static byte[] WithoutEscapedEchoOf(ReadOnlySpan<byte> needle, byte[] content)
+    {
+        if (content.AsSpan().IndexOf((byte)'\\') < 0)
+        {
+            return content;
+        }
+
+        var decoded = new byte[content.Length];
+        var origin = new int[content.Length + 1];
+        var length = 0;
+        for (var i = 0; i < content.Length; length++)
+        {
+            origin[length] = i;
+            if (content[i] == '\\' && i + 1 < content.Length && content[i + 1] is (byte)'/' or (byte)'\\' or (byte)'"')
+            {
+                decoded[length] = content[i + 1];
+                i += 2;
+            }
+            else if (content[i] == '\\' && i + 5 < content.Length && content[i + 1] == 'u'
+                && ushort.TryParse(content.AsSpan(i + 2, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var code) && code < 0x80)
+            {
+                decoded[length] = (byte)code;
+                i += 6;
+            }
+            else
+            {
+                decoded[length] = content[i++];
+            }
+        }
+
+        origin[length] = content.Length;
+        var scrubbed = new List<byte>(content.Length);
+        var copied = 0;
+        var searched = 0;
+        while (decoded.AsSpan(searched, length - searched).IndexOf(needle) is var at and >= 0)
+        {
+            var start = searched + at;
+            scrubbed.AddRange(content.AsSpan(copied, origin[start] - copied));
+            scrubbed.AddRange("***"u8);
+            copied = origin[start + needle.Length];
+            searched = start + needle.Length;
+        }
+
+        if (copied == 0)
+        {
+            return content;
+        }
+
+        scrubbed.AddRange(content.AsSpan(copied));
+        return [.. scrubbed];
     }
 
     private static byte[] Scrubbed(byte[] content, ReadOnlySpan<byte> needle, int at)

@@ -25,6 +25,10 @@ internal static partial class DrsClientLog
         Message = "DRS {Endpoint} for project {ProjectId} in region {Region} answered (HTTP {StatusCode}, request {RequestId}) but left {Missing} of its {IdCount} IDs out; they fail as " + DrsErrorCodes.MissingFromResponse)]
     public static partial void JobsLeftOut(ILogger logger, string endpoint, string projectId, string region, int missing, int idCount, int? statusCode, string? requestId);
 
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning,
+        Message = "DRS {Endpoint} for project {ProjectId} in region {Region} answered (HTTP {StatusCode}, request {RequestId}) {Unreadable} of its {IdCount} IDs with items this client cannot read; they fail as " + DrsErrorCodes.UnreadableResponse + "; first: {First}")]
+    public static partial void ItemsUnreadable(ILogger logger, string endpoint, string projectId, string region, int unreadable, int idCount, int? statusCode, string? requestId, string first);
+
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning,
         Message = "DRS refused the gateway's IAM token for project {ProjectId} in region {Region} ({Identity}): asking IAM for another and calling once more")]
     public static partial void HeldTokenRefused(ILogger logger, string projectId, string region, string identity);

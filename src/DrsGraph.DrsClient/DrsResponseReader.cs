@@ -18,6 +18,12 @@ internal static class DrsResponseReader
     /// </summary>
     internal const int MaxDepth = 256;
 
+    /// <summary>
+    /// Most items one answer may hold: ten times the most IDs a batch call or a page asks for (100). An answer with more
+    /// is a protocol error, read no further (<see cref="Wire.CappedListConverter{T}"/>).
+    /// </summary>
+    internal const int MaxItems = 1000;
+
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     private static DrsErrorKind ItemErrorKind(string code) => code.ToUpperInvariant() switch
@@ -54,6 +60,11 @@ internal static class DrsResponseReader
                 && obj.TryGetProperty("results", out var results)
                 && results.ValueKind == JsonValueKind.Array)
             {
+                if (results.GetArrayLength() > MaxItems)
+                {
+                    return Failed<T>(Unreadable(status, headerRequestId), $"{results.GetArrayLength()} items, more than the {MaxItems} any answer may hold");
+                }
+
                 // A success, or the batch-shaped 400: either way the items speak for each ID.
                 var answers = new List<KeyValuePair<string, DrsResult<T>>>(results.GetArrayLength());
                 foreach (var element in results.EnumerateArray())
@@ -245,7 +256,8 @@ internal static class DrsResponseReader
     {
         null => $"HTTP {status} redirect without a Location, not followed",
         { IsAbsoluteUri: true } => $"HTTP {status} redirect to {location.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)}, not followed",
-        _ => $"HTTP {status} redirect to {location.OriginalString.Split('?', '#')[0]} (relative), not followed",
+        // As sent: escape sequences and newlines in it would repaint the operator's terminal or forge a log line.
+        _ => $"HTTP {status} redirect to {PrintableText.Printable(location.OriginalString.Split('?', '#')[0], PrintableText.MaxTokenLength)} (relative), not followed",
     };
 
     /// <summary>
@@ -290,7 +302,15 @@ internal static class DrsResponseReader
 
         // An error code with no data is a failed lookup; with data, it is a job explaining why it failed.
         var code = endpoint.ErrorCodeOf(item);
-        if (endpoint.HasData(item))
+        if (status == 400 && string.IsNullOrEmpty(code))
+        {
+            // DRS's batch-wide 400 (no ID of the batch exists) carries per-item errors only: data in one is no answer to
+            // serve, nor to cache for a terminal job's five minutes.
+            return new(id, DrsResult<T>.Failure(new DrsError(DrsErrorCodes.UnreadableResponse,
+                $"DRS answered HTTP 400 with this job's {endpoint.Name} and no error code; a 400 carries errors only.", DrsErrorKind.Protocol, status, requestId)));
+        }
+
+        if (status != 400 && endpoint.HasData(item))
         {
             return new(id, DrsResult<T>.Success(item));
         }

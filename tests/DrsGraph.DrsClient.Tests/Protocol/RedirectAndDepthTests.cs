@@ -46,6 +46,39 @@ public sealed class RedirectAndDepthTests
     }
 
     /// <remarks>
+    /// A relative Location is named as sent, and its escape sequences and bell reached the log raw (Kestrel will not
+    /// send them, so a raw socket does): they are written as <c>\uXXXX</c>, like every other text DRS chooses.
+    /// </remarks>
+    [Fact]
+    public async Task A_relative_redirect_s_control_characters_reach_the_log_escaped()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[65536];
+            var read = 0;
+            while (!System.Text.Encoding.ASCII.GetString(buffer, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                read += await stream.ReadAsync(buffer.AsMemory(read));
+            }
+
+            await stream.WriteAsync("HTTP/1.1 302 Found\r\nLocation: /evil\u001b[31mRED\u001b[0m\u0007/path\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+        });
+        await using var host = ClientHost.Create(new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/"), FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+        await serving;
+
+        Assert.Equal(DrsErrorCodes.Redirected, batch[A].Error?.Code);
+        var line = Assert.Single(host.Logs.Entries, e => e.Category == typeof(DrsClient).FullName && e.Level >= LogLevel.Information);
+        Assert.Contains(@"redirect to /evil\u001B[31mRED\u001B[0m\u0007/path (relative)", line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', line.Message);
+    }
+
+    /// <remarks>
     /// The body was read before the status was looked at: a redirect declaring a megabyte and sending none held the
     /// call for three attempt timeouts (UPSTREAM_TIMEOUT, the redirect never named), one declaring 100 MB failed as
     /// RESPONSE_TOO_LARGE.

@@ -170,6 +170,40 @@ public sealed class StubbedAnswerTests
         Assert.Equal("CONFIGURATION", batch[B].Value!.Status);
     }
 
+    /// <remarks>
+    /// IAM tokens are base64: full of <c>/</c>, <c>+</c> and <c>=</c>, which JSON encoders commonly escape (<c>\/</c>,
+    /// <c>\u002B</c>; the emulator's own writes <c>+</c> that way). An echo so escaped, whichever characters, reads back as
+    /// the token itself.
+    /// </remarks>
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("slashes")]
+    [InlineData("unicode")]
+    [InlineData("lowercase")]
+    [InlineData("mixed")]
+    [InlineData("letters")]
+    public async Task A_token_drs_echoes_json_escaped_reaches_no_error_message(string escaping)
+    {
+        const string token = "MIIEhQYJKoZIhvcNAQcCoIIE/dGhpcyBpcyBh+dG9rZW4/Zm9yIHRlc3Rz+x==";
+        var echoed = escaping switch
+        {
+            "plain" => token,
+            "slashes" => token.Replace("/", "\\/", StringComparison.Ordinal),
+            "unicode" => token.Replace("+", "\\u002B", StringComparison.Ordinal),
+            "lowercase" => token.Replace("+", "\\u002b", StringComparison.Ordinal).Replace("=", "\\u003d", StringComparison.Ordinal),
+            "letters" => string.Concat(token[..3].Select(c => $"\\u{(int)c:x4}")) + token[3..],
+            _ => token.Replace("/", "\\u002F", StringComparison.Ordinal).Replace("+", "\\u002b", StringComparison.Ordinal).Replace("=", "\\u003D", StringComparison.Ordinal),
+        };
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200,
+            $$"""{"count":2,"results":[{"id":"{{A}}","error_code":"DRS.M00289","error_msg":"token {{echoed}} may not read \/{{A}} ({{echoed}})"},{"id":"{{B}}","status":"CONFIGURATION"}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(new DrsCaller(token, Caller.ProjectId), [A, B]);
+
+        Assert.Equal($"token *** may not read /{A} (***)", batch[A].Error!.Message);
+        Assert.Equal("CONFIGURATION", batch[B].Value!.Status);
+    }
+
     /// <remarks>With AK/SK signing the Authorization header (the access key and a signature DRS accepts for 15 minutes) is the secret a DRS echo would hand over.</remarks>
     [Fact]
     public async Task A_signed_authorization_drs_echoes_whole_or_its_signature_reaches_no_error_message()
@@ -189,6 +223,44 @@ public sealed class StubbedAnswerTests
         Assert.Equal("auth *** refused", batch[A].Error!.Message);
         Assert.Equal("signature *** refused", batch[B].Error!.Message);
         Assert.StartsWith("SDK-HMAC-SHA256 Access=HPUAECHOTEST00000001", Assert.Single(stub.Requests).Headers["Authorization"], StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// A 400 shaped like a success is DRS refusing a batch none of whose IDs exists, each item saying why. One whose items
+    /// carried data was served as data, and cached: a terminal status for five minutes.
+    /// </remarks>
+    [Fact]
+    public async Task A_400_whose_items_carry_data_without_an_error_code_is_no_answer()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 400,
+            $$"""{"count":2,"results":[{"id":"{{A}}","status":"RELEASE_RESOURCE_COMPLETE"},{"id":"{{B}}","error_code":"DRS.M00289","error_msg":"not found"}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B]);
+
+        Assert.Equal(DrsErrorKind.Protocol, batch[A].Error?.Kind);
+        Assert.Null(batch[A].Value);
+        Assert.Equal(DrsErrorKind.NotFound, batch[B].Error?.Kind);
+        var line = Assert.Single(host.Logs.Entries, e => e.Category == typeof(DrsClient).FullName && e.Level >= LogLevel.Warning);
+        Assert.Contains("1 of its 2 IDs with items this client cannot read", line.Message, StringComparison.Ordinal);
+    }
+
+    /// <remarks>A job whose item did not read failed UPSTREAM_PROTOCOL_ERROR with no line saying which call, why, or DRS's request ID.</remarks>
+    [Fact]
+    public async Task Items_of_a_wrong_shape_fail_their_jobs_with_one_warning_for_the_call()
+    {
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200,
+            $$$"""{"count":3,"results":[{"id":"{{{A}}}","status":["not","a","string"]},{"id":"{{{B}}}","status":{"x":1}},{"id":"{{{C}}}","status":"CONFIGURATION"}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A, B, C]);
+
+        Assert.Equal(DrsErrorKind.Protocol, batch[A].Error?.Kind);
+        Assert.Equal(DrsErrorKind.Protocol, batch[B].Error?.Kind);
+        Assert.Equal("CONFIGURATION", batch[C].Value?.Status);
+        var line = Assert.Single(host.Logs.Entries, e => e.Category == typeof(DrsClient).FullName && e.Level >= LogLevel.Warning);
+        Assert.Contains("answered (HTTP 200, request stubrequest0000000000000000000001) 2 of its 3 IDs with items this client cannot read", line.Message, StringComparison.Ordinal);
+        Assert.Contains("(at $.status)", line.Message, StringComparison.Ordinal);
     }
 
     /// <remarks>An item naming the job and nothing else was a real answer: status UNKNOWN, not terminal, cached for the TTL.</remarks>
@@ -260,6 +332,78 @@ public sealed class StubbedAnswerTests
     }
 
     /// <summary>An item naming no DRS job ID reached callers as a job, its other fields refused as their own INVALID_JOB_ID.</summary>
+    /// <remarks>
+    /// The byte ceiling (4 MiB) let one answer of a million empty items through, and each became a record of fifty
+    /// properties: over 1 GB, an OutOfMemoryException in a 512 MiB pod. An answer holds at most 1 000 items (ten times any
+    /// batch or page), whatever its items say; the whole answer is a protocol error, with one Warning naming the cause.
+    /// </remarks>
+    [Theory]
+    [InlineData(1_001, true)]
+    [InlineData(1_001, false)]
+    [InlineData(1_300_000, true)]
+    public async Task An_answer_with_more_items_than_any_batch_asks_for_is_a_protocol_error(int items, bool readable)
+    {
+        // Readable: empty items, read whole; not: one item of a wrong shape, so the answer is read item by item.
+        var filler = string.Join(",", Enumerable.Repeat("{}", items - 1));
+        var first = readable ? $$"""{"id":"{{A}}","status":"CONFIGURATION"}""" : $$$"""{"id":"{{{A}}}","status":{"not":"a string"}}""";
+        await using var stub = await StubDrs.StartAsync((request, ctx) => StubDrs.WriteAsync(ctx, 200, request.Operation.Contains("batch", StringComparison.Ordinal)
+            ? $$"""{"count":{{items}},"results":[{{first}},{{filler}}]}"""
+            : $$"""{"total_record":{{items}},"jobs":[{"id":"{{A}}","status":"CONFIGURATION"},{{filler}}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+        var list = await host.Client.ListJobsAsync(Caller, new JobListPageRequest(new JobListQuery("migration"), 1, 10));
+
+        Assert.Equal(DrsErrorKind.Protocol, batch[A].Error?.Kind);
+        Assert.Equal(DrsErrorKind.Protocol, list.Error?.Kind);
+        var lines = host.Logs.Entries.Where(e => e.Category == typeof(DrsClient).FullName && e.Level >= LogLevel.Warning).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, line => Assert.Contains("1000", line.Message, StringComparison.Ordinal));
+    }
+
+    /// <remarks>The cap is far above any real answer: 1 000 items still read (the asked job's answer among them).</remarks>
+    [Fact]
+    public async Task An_answer_of_exactly_the_most_items_reads()
+    {
+        var filler = string.Join(",", Enumerable.Repeat("{}", 999));
+        await using var stub = await StubDrs.StartAsync((_, ctx) => StubDrs.WriteAsync(ctx, 200, $$"""{"count":1000,"results":[{"id":"{{A}}","status":"CONFIGURATION"},{{filler}}]}"""));
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var batch = await host.Client.GetStatusesAsync(Caller, [A]);
+
+        Assert.Equal("CONFIGURATION", batch[A].Value?.Status);
+    }
+
+    /// <remarks>
+    /// A DRS whose pages are smaller than asked (10 where 100 was asked): the walk asked page 2 by 100, got jobs 11-20 or
+    /// nothing, and either lost jobs silently (DRS's total replaced by the count) or failed LIST_INCONSISTENT for good. It
+    /// now pages by the size page 1 came in.
+    /// </remarks>
+    [Theory]
+    [InlineData(25, 10)]
+    [InlineData(10, 10)]
+    [InlineData(7, 10)]
+    [InlineData(23, 5)]
+    public async Task A_drs_that_pages_by_fewer_than_asked_is_walked_by_its_own_page_size(int total, int cap)
+    {
+        var all = Enumerable.Range(1, total).Select(i => $"{i:x8}-0000-4000-8000-00000000jb{i:d2}").ToList();
+        await using var stub = await StubDrs.StartAsync((request, ctx) =>
+        {
+            var page = System.Text.Json.JsonDocument.Parse(request.Body).RootElement;
+            var (current, per) = (page.GetProperty("cur_page").GetInt32(), Math.Min(page.GetProperty("per_page").GetInt32(), cap));
+            var jobs = string.Join(",", all.Skip((current - 1) * per).Take(per).Select(id => $$"""{"id":"{{id}}","status":"CONFIGURATION"}"""));
+            return StubDrs.WriteAsync(ctx, 200, $$"""{"total_record":{{total}},"jobs":[{{jobs}}]}""");
+        });
+        await using var host = ClientHost.Create(stub.BaseAddress, FastRetries);
+
+        var list = await host.Client.ListAllJobsAsync(Caller, new JobListQuery("migration"));
+
+        Assert.True(list.IsSuccess, list.Error?.ToString());
+        Assert.Equal(all, list.Value!.Jobs.Select(j => j.Id));
+        Assert.Equal(total, list.Value.TotalRecord);
+        Assert.Equal((total + cap - 1) / cap, stub.Requests.Count);
+    }
+
     [Fact]
     public async Task List_items_that_name_no_drs_job_id_are_left_out()
     {
