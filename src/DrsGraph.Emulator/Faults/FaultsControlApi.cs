@@ -7,6 +7,9 @@ public static class FaultsControlApi
 {
     private static readonly string[] KnownEndpoints = ["status", "progress", "detail", "list"];
 
+    /// <summary>Longest injected delay (latency and jitter together): an hour.</summary>
+    private const int MaxDelayMs = 3_600_000;
+
     public static IEndpointRouteBuilder MapFaultsControlApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/_emulator/faults", (FaultInjector faults) => Results.Json(faults.Current));
@@ -61,6 +64,12 @@ public static class FaultsControlApi
         if (s.LatencyMs < 0 || s.JitterMs < 0 || s.RetryAfterSeconds < 0 || s.FailNext < 0 || s.ThrottleNext < 0 || s.HangNext < 0 || s.ListMoveNext < 0)
         {
             return "latencyMs, jitterMs, retryAfterSeconds, failNext, throttleNext, hangNext and listMoveNext must not be negative.";
+        }
+
+        if ((long)s.LatencyMs + s.JitterMs > MaxDelayMs)
+        {
+            // Int32.MaxValue as jitterMs overflowed and made every DRS call a 500.
+            return $"latencyMs + jitterMs must be at most {MaxDelayMs} (an hour).";
         }
 
         if (s.ListMoveStatus is null || !Jobs.JobStatuses.All.Contains(s.ListMoveStatus))

@@ -90,8 +90,9 @@ public static class JobFactory
                 JobStatuses.FullTransferFailed => rng.Next(2) == 0 ? TaskModes.Full : TaskModes.FullIncremental,
                 _ => rng.Next(10) switch { < 6 => TaskModes.FullIncremental, < 8 => TaskModes.Full, _ => TaskModes.Incremental },
             };
-            if (fate == JobStatuses.FullTransferFailed && mode == TaskModes.Incremental)
+            if (TaskModes.Refuses(mode, fate) is not null)
             {
+                // Every fate here is reachable by a full-and-incremental job.
                 mode = TaskModes.FullIncremental;
             }
 

@@ -41,4 +41,17 @@ public static class TaskModes
     public const string FullIncremental = "FULL_INCR_TRANS";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Full, Incremental, FullIncremental };
+
+    /// <summary>
+    /// Why a job of <paramref name="taskMode"/> can never be in <paramref name="status"/>, or null when it can: a full-only job
+    /// has no incremental phase, an incremental-only job no full phase.
+    /// </summary>
+    public static string? Refuses(string taskMode, string status) => (taskMode, status) switch
+    {
+        (Full, JobStatuses.IncreTransferStarted or JobStatuses.IncreTransferFailed) =>
+            $"A {Full} job has no incremental phase: it ends at {JobStatuses.FullTransferComplete} and is never in {status}.",
+        (Incremental, JobStatuses.FullTransferStarted or JobStatuses.FullTransferComplete or JobStatuses.FullTransferFailed) =>
+            $"An {Incremental} job has no full phase: it is never in {status}.",
+        _ => null,
+    };
 }

@@ -57,6 +57,10 @@ public static class JobTransitions
         var thawed = Thaw(job, now);
         var current = JobLifecycle.Compute(thawed, now).Status;
         var target = request.Status ?? current;
+        if (TaskModes.Refuses(job.TaskMode, target) is { } impossible)
+        {
+            return (null, $"Job {job.Id}: {impossible}");
+        }
         if (request.IncrementalDelaySeconds is not null && target != JobStatuses.IncreTransferStarted)
         {
             return (null, $"incrementalDelaySeconds applies to a job in INCRE_TRANSFER_STARTED only; job {job.Id} would be in {target}.");

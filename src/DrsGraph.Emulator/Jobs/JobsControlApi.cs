@@ -80,6 +80,11 @@ public static class JobsControlApi
             return Results.BadRequest(new { error = $"Unknown taskMode {taskMode}; use FULL_TRANS, INCR_TRANS or FULL_INCR_TRANS." });
         }
 
+        if (TaskModes.Refuses(taskMode, status) is { } impossible)
+        {
+            return Results.BadRequest(new { error = impossible });
+        }
+
         if (body.DbUseType is { } useType && useType is not ("migration" or "sync" or "cloudDataGuard"))
         {
             return Results.BadRequest(new { error = $"Unknown dbUseType {useType}; use migration, sync or cloudDataGuard." });

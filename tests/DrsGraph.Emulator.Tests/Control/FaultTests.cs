@@ -185,6 +185,8 @@ public sealed class FaultTests
     [InlineData("""{"endpoints":["status","bogus"]}""", "bogus")]
     [InlineData("""{"failNext":-1}""", "negative")]
     [InlineData("""{"latencyMs":"slow"}""", "not a valid")]
+    [InlineData("""{"jitterMs":2147483647}""", "at most 3600000")]
+    [InlineData("""{"latencyMs":2000000,"jitterMs":2000000}""", "at most 3600000")]
     public async Task Invalid_fault_settings_are_rejected_with_a_clear_message(string body, string message)
     {
         await using var host = await EmulatorHost.StartAsync();

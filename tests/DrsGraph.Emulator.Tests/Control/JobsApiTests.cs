@@ -48,6 +48,9 @@ public sealed class JobsApiTests
     [InlineData("""{"ids":["9a470239-2308-4bb5-a6bc-1040402fjb21"]}""")]
     [InlineData("""{"status":"SLEEPING"}""")]
     [InlineData("""{"taskMode":"HALF_TRANS"}""")]
+    [InlineData("""{"status":"INCRE_TRANSFER_STARTED","taskMode":"FULL_TRANS"}""")]
+    [InlineData("""{"status":"INCRE_TRANSFER_FAILED","taskMode":"FULL_TRANS"}""")]
+    [InlineData("""{"status":"FULL_TRANSFER_STARTED","taskMode":"INCR_TRANS"}""")]
     [InlineData("""{"count":0}""")]
     [InlineData("""{"ids":"x"}""")]
     public async Task Bad_job_requests_are_rejected_with_400(string body)

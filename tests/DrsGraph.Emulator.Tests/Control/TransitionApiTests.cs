@@ -130,6 +130,19 @@ public sealed class TransitionApiTests
     }
 
     [Fact]
+    public async Task A_full_only_job_is_never_moved_into_the_incremental_phase()
+    {
+        await using var host = await EmulatorHost.StartAsync();
+        await host.CreateJobsAsync($$"""{"ids":["{{Id}}"],"status":"FULL_TRANSFER_STARTED","taskMode":"FULL_TRANS"}""");
+
+        var error = await host.ControlAsync(HttpMethod.Post, Transition, """{"status":"INCRE_TRANSFER_STARTED"}""", 400);
+        var (status, _, _) = await ReadAsync(host);
+
+        Assert.Contains("FULL_TRANS job has no incremental phase", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("FULL_TRANSFER_STARTED", status);
+    }
+
+    [Fact]
     public async Task The_incremental_delay_is_set_to_exactly_what_was_asked()
     {
         await using var host = await EmulatorHost.StartAsync();

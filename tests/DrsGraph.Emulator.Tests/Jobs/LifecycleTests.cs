@@ -255,6 +255,25 @@ public sealed partial class LifecycleTests
         Assert.Contains(generated, j => j.GetProperty("taskMode").GetString() == "INCR_TRANS");
     }
 
+    /// <remarks>A full-only job ends at FULL_TRANSFER_COMPLETE; an incremental-only one never has a full phase: now and as the fleet moves on.</remarks>
+    [Fact]
+    public async Task Every_seeded_job_s_status_fits_its_task_mode_as_time_passes()
+    {
+        await using var host = await EmulatorHost.StartAsync();
+
+        foreach (var step in new[] { TimeSpan.Zero, TimeSpan.FromMinutes(10), TimeSpan.FromHours(2), TimeSpan.FromDays(2) })
+        {
+            host.Time.Advance(step);
+            var jobs = (await host.ControlAsync(HttpMethod.Get, "/_emulator/jobs")).GetProperty("jobs").EnumerateArray().ToList();
+            Assert.All(jobs, j =>
+            {
+                var (mode, status) = (j.GetProperty("taskMode").GetString(), j.GetProperty("status").GetString()!);
+                Assert.False(mode == "FULL_TRANS" && status.StartsWith("INCRE_", StringComparison.Ordinal), $"{j.GetProperty("id")}: {mode} in {status}");
+                Assert.False(mode == "INCR_TRANS" && status.StartsWith("FULL_TRANSFER_", StringComparison.Ordinal), $"{j.GetProperty("id")}: {mode} in {status}");
+            });
+        }
+    }
+
     [Fact]
     public async Task Seeded_jobs_move_on_as_time_passes()
     {

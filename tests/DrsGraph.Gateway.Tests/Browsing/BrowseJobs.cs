@@ -24,7 +24,7 @@ internal static class BrowseJobs
                 projectId = project,
                 count = 1,
                 status = Statuses[i % Statuses.Length],
-                taskMode = Modes[i % Modes.Length],
+                taskMode = ModeFor(Statuses[i % Statuses.Length], Modes[i % Modes.Length]),
                 name = $"job-{(char)('a' + (i * 7 % 26))}-{i:D3}",
                 dbUseType = i % 4 == 3 ? "sync" : "migration",
                 frozen = true,
@@ -40,6 +40,12 @@ internal static class BrowseJobs
 
         return ids;
     }
+
+    /// <summary>The cycled mode, unless a job of it can never be in <paramref name="status"/> (a full-only job has no incremental phase, an incremental-only one no full phase): then full and incremental.</summary>
+    private static string ModeFor(string status, string mode) =>
+        (mode == "FULL_TRANS" && status.StartsWith("INCRE_", StringComparison.Ordinal)) || (mode == "INCR_TRANS" && status.StartsWith("FULL_TRANSFER_", StringComparison.Ordinal))
+            ? "FULL_INCR_TRANS"
+            : mode;
 
     public static Dictionary<string, string> Headers(string project) => new() { ["X-Project-Id"] = project };
 

@@ -202,7 +202,11 @@ public sealed class ProjectJobsTests(GatewayFixture fixture)
         var ids = await BrowseJobs.CreateAsync(fixture.Host.Emulator!, project, 45);
         var plain = (await QueryAsync(project, $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {AllFields} }} }}")).AssertNoErrors()
             .Data!["jobs"]!.AsArray().Select(j => j!.AsObject()).ToList();
-        var newestFirst = plain.OrderByDescending(j => Detail(j, "createdAt"), StringComparer.Ordinal).ThenBy(j => Str(j, "id"), StringComparer.Ordinal).ToList();
+        // The list's own order (newest first, to a finer grain than createdAt's milliseconds), which an unordered page keeps.
+        var listed = (await QueryAsync(project, "{ projectJobs(first: 50) { nodes { id } } }")).AssertNoErrors()
+            .Data!["projectJobs"]!["nodes"]!.AsArray().Select(n => Str(n!, "id")).ToList();
+        var newestFirst = plain.OrderBy(j => listed.IndexOf(Str(j, "id"))).ToList();
+        Assert.Equal(plain.Count, listed.Count);
         static bool Failed(JsonObject j) => Str(j, "status") == "FULL_TRANSFER_FAILED";
         static bool Sync(JsonObject j) => Detail(j, "useType") == "SYNC";
         static bool FullTrans(JsonObject j) => Detail(j, "taskType") == "FULL_TRANS";
