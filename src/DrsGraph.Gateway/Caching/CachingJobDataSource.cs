@@ -297,9 +297,17 @@ public sealed class CachingJobDataSource : IJobDataSource, IStaleJobSource, IDis
         var answers = await fetch(caller, [.. misses.Select(m => m.Id)], cancellationToken);
         var fetchedAt = _clock.GetUtcNow();
         var writeBack = _tiers.NewWriteBack<T>(misses.Count);
+        List<JobKey>? refused = null;
         foreach (var (id, key) in misses)
         {
-            results[id] = Settle(field, caller.Region, key, null, AnswerOrMissing(answers, id), fetchedAt, writeBack);
+            var answer = AnswerOrMissing(answers, id);
+            refused = Refused(answer, key, refused);
+            results[id] = Settle(field, caller.Region, key, null, answer, fetchedAt, writeBack);
+        }
+
+        if (refused is not null)
+        {
+            await _tiers.ForgetAsync(refused);
         }
 
         if (writeBack is { Count: > 0 })
@@ -353,9 +361,18 @@ public sealed class CachingJobDataSource : IJobDataSource, IStaleJobSource, IDis
             }
 
             var writeBack = _tiers.NewWriteBack<T>(toFetch.Count);
+            List<JobKey>? refused = null;
             foreach (var claim in toFetch)
             {
-                claim.Completion.TrySetResult(Settle(field, caller.Region, claim.Key, claim.Stale, AnswerOrMissing(answers, claim.Id), fetchedAt, writeBack));
+                var answer = AnswerOrMissing(answers, claim.Id);
+                refused = Refused(answer, claim.Key, refused);
+                claim.Completion.TrySetResult(Settle(field, caller.Region, claim.Key, claim.Stale, answer, fetchedAt, writeBack));
+            }
+
+            if (refused is not null)
+            {
+                // Still claimed: nothing stores these keys meanwhile.
+                await _tiers.ForgetAsync(refused);
             }
 
             if (writeBack is { Count: > 0 })
@@ -481,6 +498,22 @@ public sealed class CachingJobDataSource : IJobDataSource, IStaleJobSource, IDis
 
         public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
             cache.GetAsync(cache._detail, caller, jobIds, cache._inner.GetDetailsAsync, refresh: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// <paramref name="refused"/>, with <paramref name="key"/> added when DRS refused the token (401, 403): what the levels
+    /// still hold for that token must not answer it again, not even as a stale fallback while DRS is out. Partitioned by
+    /// project, one token's refusal says nothing about the others', whose entries stay.
+    /// </summary>
+    private List<JobKey>? Refused<T>(DrsResult<Fetched<T>> answer, JobKey key, List<JobKey>? refused)
+        where T : class
+    {
+        if (answer.Error is { Kind: DrsErrorKind.Unauthorized or DrsErrorKind.Forbidden } && _options.Partition == CachePartition.Token)
+        {
+            (refused ??= []).Add(key);
+        }
+
+        return refused;
     }
 
     private static DrsResult<Fetched<T>> AnswerOrMissing<T>(IReadOnlyDictionary<string, DrsResult<Fetched<T>>> answers, string id)

@@ -18,6 +18,9 @@ internal static partial class JobCacheLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job cache: Redis read of {Count} keys failed or timed out; treated as misses.")]
     public static partial void RedisReadFailed(ILogger logger, int count, Exception? exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis delete of {Count} entries of a token DRS refused failed; they lapse at their stale limit.")]
+    public static partial void RedisDeleteFailed(ILogger logger, int count, Exception exception);
+
     // The exception's type and message, not its stack trace: a full Redis (OOM) fails every write batch, at request rate.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write of {Count} entries failed: {Failure}.")]
     public static partial void RedisWriteFailed(ILogger logger, int count, string failure);

@@ -232,6 +232,23 @@ internal sealed class JobCacheTiers : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops what both levels hold for <paramref name="keys"/>, fresh or stale: DRS refused the token they were fetched
+    /// with, and an entry kept would still answer that token while DRS is out (a stale fallback). Never throws.
+    /// </summary>
+    public Task ForgetAsync(IReadOnlyList<JobKey> keys)
+    {
+        foreach (var key in keys)
+        {
+            if (_memory.TryRemove(key) | _firstUse.TryRemove(key))
+            {
+                MarkChanged(key);
+            }
+        }
+
+        return HasShared ? _shared.ForgetAsync([.. keys.Select(k => k.ToRedisKey())]) : Task.CompletedTask;
+    }
+
     /// <summary>Writes fetched entries to Redis; those it could not store go to memory instead. Never throws.</summary>
     public async Task WriteBackAsync<T>(CachedField<T> field, List<(JobKey Key, JobCacheEntry<T> Entry)> entries, DateTimeOffset fetchedAt)
         where T : class

@@ -95,6 +95,26 @@ public sealed class RedisJobCache(
         return queued.Stored.Task;
     }
 
+    public async Task ForgetAsync(RedisKey[] keys)
+    {
+        var connection = _connection;
+        if (keys.Length == 0 || connection is not { IsConnected: true })
+        {
+            return;
+        }
+
+        try
+        {
+            await connection.GetDatabase().KeyDeleteAsync(keys).WaitAsync(_timeout);
+        }
+        catch (Exception exception)
+        {
+            // The entries lapse at their stale limit; meanwhile only an outage lets them answer, and only this token.
+            metrics.RedisError("delete");
+            JobCacheLog.RedisDeleteFailed(logger, keys.Length, exception);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var round = new List<QueuedWrites>();

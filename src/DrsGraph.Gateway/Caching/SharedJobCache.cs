@@ -25,6 +25,9 @@ public interface ISharedJobCache
     /// or were dropped or failed to store (false). Failures are logged and counted; the task never faults.
     /// </summary>
     Task<bool> WriteAsync(IReadOnlyList<SharedCacheWrite> writes);
+
+    /// <summary>Deletes <paramref name="keys"/> (best effort: when the store is down they lapse by themselves). Never faults.</summary>
+    Task ForgetAsync(RedisKey[] keys);
 }
 
 /// <summary>No shared level (no <c>ConnectionStrings:Redis</c>): memory only.</summary>
@@ -35,4 +38,6 @@ public sealed class NoSharedJobCache : ISharedJobCache
     public Task<byte[]?[]?> ReadAsync(RedisKey[] keys, CancellationToken cancellationToken) => Task.FromResult<byte[]?[]?>(null);
 
     public Task<bool> WriteAsync(IReadOnlyList<SharedCacheWrite> writes) => Task.FromResult(false);
+
+    public Task ForgetAsync(RedisKey[] keys) => Task.CompletedTask;
 }

@@ -354,6 +354,32 @@ public sealed class CachingJobDataSourceTests : IDisposable
         Assert.All(ids, id => Assert.Equal(!servedStale, answers[id].Error is { Code: "X.1" }));
     }
 
+    /// <remarks>
+    /// A token DRS refused (revoked) past the TTL was answered from the cache all the same once DRS was out: its entries
+    /// stayed, and an outage serves them stale. A refusal forgets what the levels hold for that token and those jobs.
+    /// </remarks>
+    [Theory]
+    [InlineData(DrsErrorKind.Unauthorized, 401)]
+    [InlineData(DrsErrorKind.Forbidden, 403)]
+    public async Task After_drs_refused_the_token_an_outage_serves_it_nothing_from_the_cache(DrsErrorKind refusal, int status)
+    {
+        var clock = new FakeTimeProvider();
+        var upstream = new CountingUpstream();
+        using var cache = Cache(CachePartition.Token, upstream, clock: clock);
+        var ids = Ids(0, 3);
+        await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        upstream.FailWith = new DrsError("APIGW.0301", "refused", refusal, status);
+        var refused = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+        upstream.FailWith = new DrsError("X.503", "DRS is out", DrsErrorKind.Unavailable, 503);
+        var outage = await cache.GetStatusesAsync(Owner, ids, CancellationToken.None);
+
+        Assert.All(ids, id => Assert.Equal("APIGW.0301", refused[id].Error?.Code));
+        Assert.All(ids, id => Assert.Equal("X.503", outage[id].Error?.Code));
+        Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
+    }
+
     [Fact]
     public async Task An_entry_past_its_stale_limit_leaves_the_memory_level_when_read_and_is_never_served()
     {

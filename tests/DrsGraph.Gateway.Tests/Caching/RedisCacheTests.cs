@@ -338,6 +338,34 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.Equal("PAUSING", after.Data!["job"]!["status"]!.GetValue<string>());
     }
 
+    /// <remarks>
+    /// A revoked token kept reading from Redis: after DRS refused it, an outage still served it the entries it had
+    /// fetched, marked stale, from any replica. A refusal deletes them.
+    /// </remarks>
+    [Fact]
+    public async Task After_drs_refused_a_token_its_entries_leave_redis_and_an_outage_serves_it_nothing()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var first = fixture.StartGateway(clock, redis: true);
+        await using var second = fixture.StartGateway(clock, redis: true);
+        var ids = await fixture.CreateJobsAsync(2);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ detail {{ name freshness {{ stale }} }} }} }}";
+        await WaitUntilConnectedAsync(first, second);
+        (await first.QueryAsync(query, CacheFixture.TokenA)).AssertNoErrors();
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 2, "2 entries written");
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var refused = await fixture.QueryDuringFaultsAsync(second, new { failureRate = 1.0, failureStatus = 401, failureCode = "APIGW.0301" }, query);
+        await RedisServer.WaitUntilAsync(async () => (await fixture.Redis.DumpAsync()).Count == 0, "the refused token's entries deleted");
+        var outage = await fixture.QueryDuringFaultsAsync(first, new { failureRate = 1.0, failureStatus = 503, failureCode = "DRS.M00004" }, query);
+
+        Assert.NotEmpty(refused.Codes);
+        Assert.All(refused.Data!["jobs"]!.AsArray(), job => Assert.Null(job!["detail"]));
+        Assert.NotEmpty(outage.Codes);
+        Assert.All(outage.Codes, code => Assert.Equal("UPSTREAM_UNAVAILABLE", code));
+        Assert.All(outage.Data!["jobs"]!.AsArray(), job => Assert.Null(job!["detail"]));
+    }
+
     [Fact]
     public async Task A_stale_entry_from_redis_is_served_when_drs_fails_on_another_replica()
     {
