@@ -73,8 +73,8 @@ public static class HealthExtensions
                 sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
                 sp.GetRequiredService<Caching.RedisReachability>(),
                 sp.GetService<Caching.RedisJobCache>()));
-            // Degraded, never Unhealthy: the cache fails open, and one Redis outage must not take every replica out of the load balancer.
-            checks.AddCheck<RedisHealthCheck>("redis", HealthStatus.Degraded, [ReadyTag]);
+            // Unhealthy or Degraded as Gateway:Health:RedisDown says (the check reads it: the options are not bound yet here).
+            checks.AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
         }
 
         return builder;
@@ -91,8 +91,8 @@ public static class HealthExtensions
     /// <summary>
     /// <see cref="LivePath"/>: 200 while the process serves requests (no dependency is checked, so a
     /// Redis or DRS outage never gets replicas restarted). <see cref="ReadyPath"/>: 200 when Healthy or
-    /// Degraded (a Redis outage or an open DRS circuit), 503 when a check is Unhealthy; a JSON body names
-    /// each check's status.
+    /// Degraded (an open DRS circuit; a Redis outage with <c>Gateway:Health:RedisDown</c> = Degraded), 503 when a
+    /// check is Unhealthy (the warm-up under way, a Redis outage by default); a JSON body names each check's status.
     /// </summary>
     public static WebApplication MapGatewayHealth(this WebApplication app)
     {

@@ -2,10 +2,29 @@ using System.ComponentModel.DataAnnotations;
 
 namespace DrsGraph.Gateway.Health;
 
+/// <summary>What readiness says while the configured Redis does not answer (<see cref="HealthOptions.RedisDown"/>).</summary>
+public enum RedisDownReadiness
+{
+    /// <summary>503: the replica leaves its load balancer until Redis answers again.</summary>
+    Unready,
+
+    /// <summary>200 with the <c>redis</c> check Degraded: the replica keeps serving from memory and DRS.</summary>
+    Degraded,
+}
+
 /// <summary>Readiness checks, bound from <c>Gateway:Health</c>.</summary>
 public sealed class HealthOptions
 {
     public const string SectionName = "Gateway:Health";
+
+    /// <summary>
+    /// What readiness says while <c>ConnectionStrings:Redis</c> is configured and Redis does not answer. Default
+    /// <see cref="RedisDownReadiness.Unready"/> (503), so an orchestrator sees a replica that lost its shared cache.
+    /// <see cref="RedisDownReadiness.Degraded"/> keeps it in the load balancer (200, the check Degraded): the cache
+    /// fails open to memory and DRS, so it still answers, at the price of more DRS calls; choose it when every replica
+    /// shares one Redis, whose outage would otherwise take them all out at once.
+    /// </summary>
+    public RedisDownReadiness RedisDown { get; set; } = RedisDownReadiness.Unready;
 
     /// <summary>
     /// How long the Redis check waits to connect and for PING. Default 1 s: a healthy Redis answers in

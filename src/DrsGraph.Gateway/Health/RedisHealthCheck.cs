@@ -9,11 +9,10 @@ namespace DrsGraph.Gateway.Health;
 
 /// <summary>
 /// PINGs the Redis of <c>ConnectionStrings:Redis</c> within <see cref="HealthOptions.RedisTimeout"/>. Down is
-/// <see cref="HealthStatus.Degraded"/> (readiness stays 200): the cache fails open to memory and DRS, and
-/// every replica shares the one Redis, so failing readiness would take the whole service out of its load
-/// balancer at once. The outage shows instead in the check's body, one log line per change and the gauge
-/// <c>drsgraph.cache.redis.up</c>, both following the cache's own connection when the cache uses Redis (so they
-/// need no probe), else this check's PING (see <see cref="RedisReachability"/>).
+/// <see cref="HealthStatus.Unhealthy"/> (readiness 503), or <see cref="HealthStatus.Degraded"/> (200: the cache fails
+/// open to memory and DRS) with <see cref="HealthOptions.RedisDown"/> = Degraded. The outage also shows in the check's
+/// body, one log line per change and the gauge <c>drsgraph.cache.redis.up</c>, both following the cache's own
+/// connection when the cache uses Redis (so they need no probe), else this check's PING (see <see cref="RedisReachability"/>).
 /// </summary>
 /// <remarks>
 /// Its own connection, made on the first check and kept: the cache's connection is private to it, and
@@ -81,7 +80,7 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
             else
             {
                 // Not bound to this probe's cancellation: other probes may wait for it (it is bounded by RedisTimeout).
-                check = CheckNowAsync(context.Registration.FailureStatus);
+                check = CheckNowAsync(_options.Value.RedisDown == RedisDownReadiness.Degraded ? HealthStatus.Degraded : HealthStatus.Unhealthy);
                 _recent = (check, now);
             }
         }

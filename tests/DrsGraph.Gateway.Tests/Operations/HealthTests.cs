@@ -8,16 +8,21 @@ namespace DrsGraph.Gateway.Tests.Operations;
 
 public sealed class HealthTests
 {
-    [Fact]
-    public async Task Readiness_stays_200_and_reports_Redis_degraded_when_Redis_is_configured_but_nothing_listens()
+    /// <remarks>Issue 7: readiness turns unready when Redis is configured and down; an operator may keep such a replica serving.</remarks>
+    [Theory]
+    [InlineData(null, HttpStatusCode.ServiceUnavailable, "Unhealthy")]
+    [InlineData("Unready", HttpStatusCode.ServiceUnavailable, "Unhealthy")]
+    [InlineData("Degraded", HttpStatusCode.OK, "Degraded")]
+    public async Task Readiness_reports_Redis_down_when_Redis_is_configured_but_nothing_listens(string? redisDown, HttpStatusCode expected, string status)
     {
-        await using var gateway = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", $"127.0.0.1:{Loopback.UnusedPort()}").Start();
+        var builder = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", $"127.0.0.1:{Loopback.UnusedPort()}");
+        await using var gateway = (redisDown is null ? builder : builder.WithSetting("Gateway:Health:RedisDown", redisDown)).Start();
         var client = gateway.Client;
 
         var (readyStatus, ready) = await OperationsFixture.HealthAsync(client, HealthExtensions.ReadyPath);
-        Assert.Equal(HttpStatusCode.OK, readyStatus);
-        Assert.Equal("Degraded", ready["status"]!.GetValue<string>());
-        Assert.Equal("Degraded", ready["checks"]!["redis"]!["status"]!.GetValue<string>());
+        Assert.Equal(expected, readyStatus);
+        Assert.Equal(status, ready["status"]!.GetValue<string>());
+        Assert.Equal(status, ready["checks"]!["redis"]!["status"]!.GetValue<string>());
         Assert.Equal("Healthy", ready["checks"]!["drs-circuit"]!["status"]!.GetValue<string>());
 
         var (liveStatus, live) = await OperationsFixture.HealthAsync(client, HealthExtensions.LivePath);
@@ -48,7 +53,7 @@ public sealed class HealthTests
     }
 
     [Fact]
-    public async Task A_Redis_outage_keeps_readiness_200_degraded_and_is_logged_once_per_change_with_an_up_gauge()
+    public async Task A_Redis_outage_makes_readiness_503_and_is_logged_once_per_change_with_an_up_gauge()
     {
         await using var redis = await RedisServer.StartAsync();
         await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("ConnectionStrings:Redis", redis.ConnectionString), ("Gateway:Cache:Enabled", "true")));
@@ -68,9 +73,9 @@ public sealed class HealthTests
             outage.Add(await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath));
         }
 
-        Assert.All(outage, probe => Assert.Equal(HttpStatusCode.OK, probe.Status));
-        Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["status"]!.GetValue<string>()));
-        Assert.All(outage, probe => Assert.Equal("Degraded", probe.Body["checks"]!["redis"]!["status"]!.GetValue<string>()));
+        Assert.All(outage, probe => Assert.Equal(HttpStatusCode.ServiceUnavailable, probe.Status));
+        Assert.All(outage, probe => Assert.Equal("Unhealthy", probe.Body["status"]!.GetValue<string>()));
+        Assert.All(outage, probe => Assert.Equal("Unhealthy", probe.Body["checks"]!["redis"]!["status"]!.GetValue<string>()));
         Assert.Equal(0, await gauge.WaitForAsync(0));
         // The line follows the cache's connection, as the gauge does, not the probe's own.
         Assert.True(await WaitForLogAsync(rig, "Redis is down:"), rig.Logs.All);
@@ -144,8 +149,8 @@ public sealed class HealthTests
         (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }")).AssertNoErrors();
         await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("Degraded", ready["checks"]!["redis"]!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("Unhealthy", ready["checks"]!["redis"]!["status"]!.GetValue<string>());
         Assert.Contains("refused the credentials of ConnectionStrings:Redis", ready["checks"]!["redis"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(1, rig.Logs.Count("Redis is down: it refused the credentials of ConnectionStrings:Redis"));
         Assert.Equal(1, rig.Logs.Count("Redis is down:"));
