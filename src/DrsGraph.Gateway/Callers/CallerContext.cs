@@ -136,6 +136,12 @@ public sealed partial class CallerContextBuilder(
 
     private (DrsCaller? Caller, CallerProblem? Problem) Identify(IHeaderDictionary headers)
     {
+        if (headers[AuthTokenHeader].Count > 1)
+        {
+            // Joined, they went to DRS as "tok-a,tok-b" and partitioned the cache under a token nobody holds.
+            return (null, new CallerProblem(GatewayErrorCodes.Unauthenticated, $"Send one {AuthTokenHeader} header, not several."));
+        }
+
         var token = headers[AuthTokenHeader].ToString().Trim();
         if (token.Length == 0)
         {

@@ -77,6 +77,30 @@ public sealed class ErrorTests(GatewayFixture fixture)
         Assert.Empty(await fixture.UpstreamCallsAsync());
     }
 
+    /// <remarks>
+    /// Two X-Auth-Token header lines were joined ("tok-a,tok-b"), sent to DRS as one token and used as the cache's
+    /// partition. Sent over a raw socket: HttpClient writes several values as one line.
+    /// </remarks>
+    [Fact]
+    public async Task Two_token_headers_are_refused_not_joined_and_nothing_is_sent()
+    {
+        await fixture.ClearUpstreamLogAsync();
+        var body = $$"""{"query":"{ job(id: \"{{Unknown}}\") { status } }"}""";
+        var address = fixture.Client.BaseAddress!;
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(address.Host, address.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"POST /graphql HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\nX-Auth-Token: tok-a\r\nX-Auth-Token: tok-b\r\n" +
+            $"Content-Length: {System.Text.Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}"));
+        var answer = await new StreamReader(stream).ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"UNAUTHENTICATED\"", answer, StringComparison.Ordinal);
+        Assert.Contains("Send one X-Auth-Token header", answer, StringComparison.Ordinal);
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+    }
+
     [Fact]
     public async Task A_header_problem_is_one_error_for_a_list_of_jobs_not_one_per_job_and_field()
     {
