@@ -20,7 +20,7 @@ internal static class DrsResponseReader
 
     /// <summary>
     /// Most items one answer may hold: ten times the most IDs a batch call or a page asks for (100). An answer with more
-    /// is a protocol error, read no further (<see cref="Wire.CappedListConverter{T}"/>).
+    /// is a protocol error, read no further (<see cref="Wire.CappedItems{T}"/>).
     /// </summary>
     internal const int MaxItems = 1000;
 
@@ -99,7 +99,7 @@ internal static class DrsResponseReader
     private static List<KeyValuePair<string, DrsResult<T>>>? ReadWhole<T>(DrsEndpoint<T> endpoint, byte[] content, int status, string? requestId)
         where T : class
     {
-        IReadOnlyList<T?>? items;
+        CappedItems<T>? items;
         try
         {
             items = JsonSerializer.Deserialize(content, endpoint.BatchType)?.Results;
@@ -155,7 +155,7 @@ internal static class DrsResponseReader
                         // Only items naming a job by a DRS job ID: one that names none ("../../etc/passwd") would reach
                         // callers as a job, and its other fields would be refused as the caller's INVALID_JOB_ID.
                         // Counted, so a walk still adds up to total_record (they made every walk "changed": LIST_INCONSISTENT for good).
-                        List<JobListItemWire> named = [.. list.Jobs!.Where(j => j is { Id: { } id } && DrsClient.IsValidJobId(id))];
+                        CappedItems<JobListItemWire> named = [.. list.Jobs!.Where(j => j is { Id: { } id } && DrsClient.IsValidJobId(id))];
                         return (list with { Jobs = named, Unnamed = list.Jobs!.Count - named.Count }, null, null);
                     }
 

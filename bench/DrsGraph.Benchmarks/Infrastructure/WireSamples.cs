@@ -48,7 +48,7 @@ public sealed class WireSamples
     public static byte[] JsonFor<T>(IReadOnlyList<T> items, int count, System.Text.Json.Serialization.Metadata.JsonTypeInfo<BatchResponseWire<T>> type) =>
         JsonSerializer.SerializeToUtf8Bytes(new BatchResponseWire<T>(count, [.. items.Take(count)]), type);
 
-    private static IReadOnlyList<T> Read<T>(byte[] json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<BatchResponseWire<T>> type) =>
+    private static CappedItems<T> Read<T>(byte[] json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<BatchResponseWire<T>> type) =>
         JsonSerializer.Deserialize(json, type)?.Results ?? throw new InvalidOperationException("The emulator answered no results.");
 
     private static async Task<WireSamples> CaptureAsync(CancellationToken cancellationToken)

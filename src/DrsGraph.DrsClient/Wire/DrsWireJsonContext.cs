@@ -17,7 +17,7 @@ namespace DrsGraph.DrsClient.Wire;
 [JsonSerializable(typeof(BatchResponseWire<JobStatusWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobDetailWire>))]
-// The items on their own too: CappedListConverter reads each, and the item-by-item path reads them from a document.
+// The items on their own too: the item-by-item path reads them from a document.
 [JsonSerializable(typeof(JobStatusWire))]
 [JsonSerializable(typeof(JobProgressWire))]
 [JsonSerializable(typeof(JobDetailWire))]

@@ -20,7 +20,7 @@ public sealed record JobListRequestWire(
 /// <summary>The list call's answer: how many jobs match in all, and the page's jobs.</summary>
 public sealed record JobListResponseWire(
     [property: JsonPropertyName("total_record"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] int? TotalRecord,
-    [property: JsonPropertyName("jobs"), JsonConverter(typeof(CappedListConverterFactory))] IReadOnlyList<JobListItemWire>? Jobs)
+    [property: JsonPropertyName("jobs")] CappedItems<JobListItemWire>? Jobs)
 {
     /// <summary>Items the reader left out for naming no DRS job ID: they count in <see cref="TotalRecord"/> all the same.</summary>
     [JsonIgnore]

@@ -38,7 +38,7 @@ public sealed record BatchRequestWire(
 /// <summary>Every batch answer is <c>{count, results}</c>; <c>count</c> is not documented well enough to rely on.</summary>
 public sealed record BatchResponseWire<T>(
     [property: JsonPropertyName("count")] int? Count,
-    [property: JsonPropertyName("results"), JsonConverter(typeof(CappedListConverterFactory))] IReadOnlyList<T>? Results);
+    [property: JsonPropertyName("results")] CappedItems<T>? Results);
 
 /// <summary>
 /// The plain error body: <c>{"error_code","error_msg","request_id"?}</c>. Some gateways answer
