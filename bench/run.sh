@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DrsGraph load benchmark: one command, loopback only, bounded in time (4-7 minutes, plus 1-3 for bench/yoga).
+# DrsGraph load benchmark: one command, loopback only, bounded in time (about 12 minutes on 2 cores, bench/yoga included).
 #
 #   bench/run.sh                      # the full run: Release build, every scenario, results + README table
 #   BENCH_DURATION=2 BENCH_WARMUP=1 BENCH_WARMUP_MIN=1 BENCH_WARMUP_MAX=2 BENCH_START_WARMUP_MIN=2 \

@@ -21,6 +21,9 @@ public static class ObservabilityExtensions
     /// <summary>The OpenTelemetry variable that switches OTLP export on (standard name, so collectors' docs apply).</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>OpenTelemetry's own switch: "true" turns off every signal (nothing exported, nothing to scrape).</summary>
+    public const string SdkDisabledKey = "OTEL_SDK_DISABLED";
+
     private static readonly string[] OtlpSignalEndpointKeys =
         ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"];
 
@@ -282,6 +285,18 @@ public static class ObservabilityExtensions
         var scrape = new Lazy<RequestDelegate>(() => ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
             .UseOpenTelemetryPrometheusScrapingEndpoint(static _ => true)
             .Build());
+        if (string.Equals(app.Configuration[SdkDisabledKey], "true", StringComparison.OrdinalIgnoreCase))
+        {
+            // The SDK records nothing: an empty 200 read as a healthy target with no series at all.
+            ObservabilityLog.SdkDisabled(app.Logger, MetricsPath);
+            app.Map(MetricsPath, static context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return context.Response.WriteAsync("OpenTelemetry is disabled on this replica (OTEL_SDK_DISABLED=true): no metrics.\n");
+            }).WithDisplayName("Prometheus metrics scrape endpoint (disabled)");
+            return app;
+        }
+
         app.Map(MetricsPath, context => scrape.Value(context)).WithDisplayName("Prometheus metrics scrape endpoint");
         if (IsOtlpEnabled(app.Configuration))
         {

@@ -8,4 +8,7 @@ internal static partial class ObservabilityLog
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "OpenTelemetry: OTLP export to {OtlpEndpoint}; Prometheus scrape at {MetricsPath}.")]
     public static partial void OtlpEnabled(ILogger logger, string otlpEndpoint, string metricsPath);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "OpenTelemetry is disabled (OTEL_SDK_DISABLED=true): nothing is exported, and {MetricsPath} answers 503.")]
+    public static partial void SdkDisabled(ILogger logger, string metricsPath);
 }
