@@ -225,7 +225,15 @@ internal sealed class JobCacheTiers : IDisposable
             writeBack.Add((key, entry));
             // A newer answer (a job list's or a poll's status) must not leave this replica's older copy answering from
             // memory until its TTL: one answer showed a job's old status beside the list's new one.
-            if (UpdateIfNewer(_memory, key, entry) | UpdateIfNewer(_firstUse, key, entry))
+            if (DetailSize.IsLarge(entry))
+            {
+                // Never into the W-TinyLFU (see Remember): an older copy there is dropped rather than replaced.
+                if (_memory.TryRemove(key) | _firstUse.TryRemove(key))
+                {
+                    MarkChanged(key);
+                }
+            }
+            else if (UpdateIfNewer(_memory, key, entry) | UpdateIfNewer(_firstUse, key, entry))
             {
                 MarkChanged(key);
             }
@@ -324,6 +332,26 @@ internal sealed class JobCacheTiers : IDisposable
         }
 
         var hash = key.GetHashCode();
+        if (DetailSize.Of(entry) is var extra and > DetailSize.UsualExtraBytes)
+        {
+            // The level counts entries, each estimated at the usual size: a detail with tens of long tags held several
+            // times its share, and thousands of them several times the budget. Such a detail waits in the first-use
+            // window only (a few hundred entries, each at most MaxExtraBytes more: a few MB), so the next request still
+            // finds it; larger still, it is not kept in memory at all (Redis, when there is one, still has it).
+            _memory.TryRemove(key);
+            if (extra > DetailSize.MaxExtraBytes)
+            {
+                _firstUse.TryRemove(key);
+            }
+            else
+            {
+                _firstUse.AddOrUpdate(key, entry);
+            }
+
+            MarkChanged(hash);
+            return;
+        }
+
         var seen = _doorkeeper.SeenBefore(hash);
         if (secondUse || seen || !MemoryFull())
         {

@@ -380,6 +380,37 @@ public sealed class CachingJobDataSourceTests : IDisposable
         Assert.Equal(0, cache.MemoryStatistics!.CurrentEntryCount);
     }
 
+    /// <remarks>
+    /// The level counts entries, each estimated at a usual detail's size (~4 KB): details with twenty long tags (~17 KB
+    /// each in memory) held several times the budget. Such a detail waits only in the first-use window, where the next
+    /// request still finds it; one larger than 64 KB beyond the usual is not kept in memory at all.
+    /// </remarks>
+    [Theory]
+    [InlineData(0, 1000, 1000, 1)]
+    [InlineData(20, 64, 128, 1)]
+    [InlineData(200, 0, 0, 2)]
+    public async Task Details_far_larger_than_usual_are_kept_only_briefly_or_not_at_all(int tags, int minEntries, int maxEntries, int callsForTwoReads)
+    {
+        var upstream = new CountingUpstream
+        {
+            DetailTags = [.. Enumerable.Range(0, tags).Select(i => new Tag($"{i:d3}-{new string('k', 124)}", new string('v', 255)))],
+        };
+        using var cache = Cache(CachePartition.Token, upstream, maxMemoryMegabytes: 8);
+
+        for (var batch = 0; batch < 10; batch++)
+        {
+            await cache.GetDetailsAsync(Owner, Ids(batch * 100, 100), CancellationToken.None);
+        }
+
+        var held = cache.MemoryStatistics!.CurrentEntryCount;
+        var before = upstream.Calls;
+        await cache.GetDetailsAsync(Other, Ids(5000, 1), CancellationToken.None);
+        await cache.GetDetailsAsync(Other, Ids(5000, 1), CancellationToken.None);
+
+        Assert.InRange(held, minEntries, maxEntries);
+        Assert.Equal(callsForTwoReads, upstream.Calls - before);
+    }
+
     [Fact]
     public async Task An_entry_past_its_stale_limit_leaves_the_memory_level_when_read_and_is_never_served()
     {
@@ -475,8 +506,16 @@ public sealed class CachingJobDataSourceTests : IDisposable
         public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobProgress>>>> GetProgressAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
-        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-            throw new NotSupportedException();
+        /// <summary>Tags each answered detail carries.</summary>
+        public IReadOnlyList<Tag> DetailTags { get; set; } = [];
+
+        public Task<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>> GetDetailsAsync(DrsCaller caller, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            Interlocked.Add(ref _asked, jobIds.Count);
+            return Task.FromResult<IReadOnlyDictionary<string, DrsResult<Fetched<JobDetail>>>>(jobIds.ToDictionary(
+                id => id, id => DrsResult<Fetched<JobDetail>>.Success(new Fetched<JobDetail>(new JobDetail { Id = id, Name = "a job", Tags = DetailTags }, null))));
+        }
     }
 
     /// <summary>Answers status calls only when the test releases them, each with what the test says for its caller.</summary>
