@@ -103,6 +103,12 @@ internal sealed class DrsEndpointValidation(bool isDevelopment, bool embeddedEmu
             return $"{setting} '{Describe(endpoint)}' is not an absolute http(s) URL; set it to the DRS API's base URL, e.g. {Example}.";
         }
 
+        if (endpoint.Port == 0)
+        {
+            // Nothing can be reached on port 0: the gateway started, reported ready and failed every call.
+            return $"{setting} '{Describe(endpoint)}' names port 0, which no server listens on: set the DRS API's base URL, e.g. {Example}.";
+        }
+
         if (endpoint.UserInfo.Length > 0)
         {
             // Never echoed (Describe drops it): a password here went to every log line and /metrics label naming the endpoint.

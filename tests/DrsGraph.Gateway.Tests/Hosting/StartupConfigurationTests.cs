@@ -16,6 +16,7 @@ public sealed class StartupConfigurationTests
     [Theory]
     [InlineData("notaurl", "Development", "not an absolute http(s) URL")]
     [InlineData("ftp://x", "Development", "not an absolute http(s) URL")]
+    [InlineData("https://127.0.0.1:0", "Production", "names port 0")]
     [InlineData("/drs/v3", "Development", "not an absolute http(s) URL")]
     [InlineData("https://", "Production", "https://")]
     [InlineData("file:///etc/passwd", "Production", "not an absolute http(s) URL")]
