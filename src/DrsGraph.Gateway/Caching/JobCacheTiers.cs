@@ -336,7 +336,7 @@ internal sealed class JobCacheTiers : IDisposable
         {
             // The level counts entries, each estimated at the usual size: a detail with tens of long tags held several
             // times its share, and thousands of them several times the budget. Such a detail waits in the first-use
-            // window only (a few hundred entries, each at most MaxExtraBytes more: a few MB), so the next request still
+            // window only (1 % of the level's entries, each at most MaxExtraBytes more: about 10 MB at the default budget), so the next request still
             // finds it; larger still, it is not kept in memory at all (Redis, when there is one, still has it).
             _memory.TryRemove(key);
             if (extra > DetailSize.MaxExtraBytes)

@@ -239,7 +239,15 @@ public sealed class SharedScopeFeeds : BackgroundService, IScopePollSource
         using var heartbeat = new PeriodicTimer(Lease / 3, _time);
         while (await heartbeat.WaitForNextTickAsync(stoppingToken))
         {
-            await RenewLeasesAsync();
+            try
+            {
+                await RenewLeasesAsync();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Never the host's end (a background service's exception stops it): the leases lapse, others take over.
+                SubscriptionLog.LeaseRenewalFailed(_logger, exception);
+            }
         }
     }
 

@@ -23,6 +23,9 @@ internal static partial class SubscriptionLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "This replica now polls a subscription scope for every replica (lease taken: {Taken}, else kept across a Redis outage)")]
     public static partial void LeaseTaken(ILogger logger, bool taken);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing this replica's subscription leases failed; they lapse and other replicas take over their scopes")]
+    public static partial void LeaseRenewalFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "A subscription in project {ProjectId} ended: its caller's bearer token expired")]
     public static partial void CredentialExpired(ILogger logger, string projectId);
 
