@@ -43,9 +43,17 @@ internal static class DrsResponseReader
         }
 
         var success = status is >= 200 and < 300;
-        if ((success || status == 400) && ReadWhole(endpoint, content, status, headerRequestId) is { } whole)
+        try
         {
-            return new(whole, null, status, headerRequestId);
+            if ((success || status == 400) && ReadWhole(endpoint, content, status, headerRequestId) is { } whole)
+            {
+                return new(whole, null, status, headerRequestId);
+            }
+        }
+        catch (TooManyItemsException tooMany)
+        {
+            // Not parsed again as a document to read item by item: a million items took that 1.5 s and 30 MB more.
+            return Failed<T>(Unreadable(status, headerRequestId), tooMany.Message);
         }
 
         var (document, unreadable) = Parse(content);
@@ -104,7 +112,7 @@ internal static class DrsResponseReader
         {
             items = JsonSerializer.Deserialize(content, endpoint.BatchType)?.Results;
         }
-        catch (JsonException)
+        catch (JsonException exception) when (exception is not TooManyItemsException)
         {
             return null;
         }

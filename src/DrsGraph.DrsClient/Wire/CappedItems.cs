@@ -19,9 +19,12 @@ public sealed class CappedItems<T> : Collection<T>
     {
         if (Count == DrsResponseReader.MaxItems)
         {
-            throw new JsonException($"More than {DrsResponseReader.MaxItems} items in one answer.");
+            throw new TooManyItemsException();
         }
 
         base.InsertItem(index, item);
     }
 }
+
+/// <summary>An answer with more than <see cref="DrsResponseReader.MaxItems"/> items: read no further, nor again item by item.</summary>
+public sealed class TooManyItemsException() : JsonException($"More than {DrsResponseReader.MaxItems} items in one answer, the most any answer may hold.");
