@@ -68,13 +68,14 @@ internal static class DrsResponseReader
                 && obj.TryGetProperty("results", out var results)
                 && results.ValueKind == JsonValueKind.Array)
             {
-                if (results.GetArrayLength() > MaxItems)
+                var count = results.GetArrayLength();
+                if (count > MaxItems)
                 {
-                    return Failed<T>(Unreadable(status, headerRequestId), $"{results.GetArrayLength()} items, more than the {MaxItems} any answer may hold");
+                    return Failed<T>(Unreadable(status, headerRequestId), $"{count} items, more than the {MaxItems} any answer may hold");
                 }
 
                 // A success, or the batch-shaped 400: either way the items speak for each ID.
-                var answers = new List<KeyValuePair<string, DrsResult<T>>>(results.GetArrayLength());
+                var answers = new List<KeyValuePair<string, DrsResult<T>>>(count);
                 foreach (var element in results.EnumerateArray())
                 {
                     if (ReadItem(endpoint, element, status, headerRequestId) is { } answer)
@@ -310,7 +311,7 @@ internal static class DrsResponseReader
 
         // An error code with no data is a failed lookup; with data, it is a job explaining why it failed.
         var code = endpoint.ErrorCodeOf(item);
-        if (status == 400 && string.IsNullOrEmpty(code))
+        if (status == 400 && string.IsNullOrEmpty(code) && endpoint.HasData(item))
         {
             // DRS's batch-wide 400 (no ID of the batch exists) carries per-item errors only: data in one is no answer to
             // serve, nor to cache for a terminal job's five minutes.

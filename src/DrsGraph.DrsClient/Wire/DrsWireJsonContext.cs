@@ -17,11 +17,6 @@ namespace DrsGraph.DrsClient.Wire;
 [JsonSerializable(typeof(BatchResponseWire<JobStatusWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobProgressWire>))]
 [JsonSerializable(typeof(BatchResponseWire<JobDetailWire>))]
-// The items on their own too: the item-by-item path reads them from a document.
-[JsonSerializable(typeof(JobStatusWire))]
-[JsonSerializable(typeof(JobProgressWire))]
-[JsonSerializable(typeof(JobDetailWire))]
-[JsonSerializable(typeof(JobListItemWire))]
 [JsonSerializable(typeof(AlarmNotifyWire))]
 [JsonSerializable(typeof(ErrorWire))]
 [JsonSerializable(typeof(JobListRequestWire))]

@@ -228,10 +228,7 @@ internal sealed class JobCacheTiers : IDisposable
             if (DetailSize.IsLarge(entry))
             {
                 // Never into the W-TinyLFU (see Remember): an older copy there is dropped rather than replaced.
-                if (_memory.TryRemove(key) | _firstUse.TryRemove(key))
-                {
-                    MarkChanged(key);
-                }
+                Drop(key);
             }
             else if (UpdateIfNewer(_memory, key, entry) | UpdateIfNewer(_firstUse, key, entry))
             {
@@ -248,13 +245,19 @@ internal sealed class JobCacheTiers : IDisposable
     {
         foreach (var key in keys)
         {
-            if (_memory.TryRemove(key) | _firstUse.TryRemove(key))
-            {
-                MarkChanged(key);
-            }
+            Drop(key);
         }
 
         return HasShared ? _shared.ForgetAsync([.. keys.Select(k => k.ToRedisKey())]) : Task.CompletedTask;
+    }
+
+    /// <summary>Removes <paramref name="key"/> from both memory levels, marking the change when either held it.</summary>
+    private void Drop(JobKey key)
+    {
+        if (_memory.TryRemove(key) | _firstUse.TryRemove(key))
+        {
+            MarkChanged(key);
+        }
     }
 
     /// <summary>Writes fetched entries to Redis; those it could not store go to memory instead. Never throws.</summary>

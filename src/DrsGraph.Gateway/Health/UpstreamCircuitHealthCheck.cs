@@ -17,15 +17,16 @@ public sealed class UpstreamCircuitHealthCheck(UpstreamCircuitState circuit) : I
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var current = circuit.Current;
+        var notClosed = circuit.NotClosedEndpoints;
         // The worst region's circuit; notClosed says how many regions' DRS are failing.
-        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["state"] = current.State.ToString(), ["notClosed"] = circuit.NotClosed };
+        var data = new Dictionary<string, object>(StringComparer.Ordinal) { ["state"] = current.State.ToString(), ["notClosed"] = notClosed.Count };
         if (current.Since is { } since)
         {
             data["since"] = since;
         }
 
         // Which DRS endpoints (one per region) are failing: with several regions "the circuit is open" named none.
-        var failing = string.Join(", ", circuit.NotClosedEndpoints);
+        var failing = string.Join(", ", notClosed);
         if (failing.Length > 0)
         {
             data["notClosedEndpoints"] = failing;

@@ -23,9 +23,6 @@ public sealed partial class UpstreamCircuitState(TimeProvider timeProvider, ILog
     /// </summary>
     public Snapshot Current => _byEndpoint.Values.Aggregate(Initial, static (worst, s) => Severity(s.State) > Severity(worst.State) ? s : worst);
 
-    /// <summary>How many endpoints' circuits are not closed (one per region whose DRS is failing).</summary>
-    public int NotClosed => _byEndpoint.Values.Count(s => s.State != CircuitState.Closed);
-
     /// <summary>The endpoints (as their circuits are keyed) whose circuits are not closed, in order: which region's DRS is failing.</summary>
     public IReadOnlyList<string> NotClosedEndpoints =>
         [.. _byEndpoint.Where(pair => pair.Value.State != CircuitState.Closed).Select(pair => pair.Key).Order(StringComparer.Ordinal)];
