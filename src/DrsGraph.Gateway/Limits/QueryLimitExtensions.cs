@@ -4,7 +4,7 @@ public static class QueryLimitExtensions
 {
     /// <summary>
     /// <see cref="QueryLimitOptions"/> from <c>Gateway:Limits</c>, validated at start-up; read by the document
-    /// limits, the job budget, the depth analyzer and the <c>jobs</c> field.
+    /// limits, the job budget, the depth analyzer, the <c>jobs</c> field and the connection ceiling.
     /// </summary>
     public static WebApplicationBuilder AddQueryLimits(this WebApplicationBuilder builder)
     {
@@ -20,6 +20,11 @@ public static class QueryLimitExtensions
             .BindConfiguration(QueryLimitOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+        // The connection ceiling, on every address the gateway listens on (Kestrel's own limits, when set, apply too).
+        builder.Services.AddSingleton<ConnectionCeiling>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(
+            listen => listen.Use(kestrel.ApplicationServices.GetRequiredService<ConnectionCeiling>().Guard)));
         return builder;
     }
 }

@@ -106,6 +106,16 @@ public sealed class QueryLimitOptions
     public int MaxResultFieldsInFlight { get; set; } = 250_000;
 
     /// <summary>
+    /// Connections the replica holds at once, WebSockets and event streams included; past it a new connection is closed
+    /// as it is accepted (<see cref="ConnectionCeiling"/>). Unset (the default): all but an eighth of the process's
+    /// open-file limit, at least 512 left for the process's own files, at most half (17 500 under a limit of 20 000,
+    /// 512 under 1 024); 10 000 where that limit cannot be read. Every connection holds a file descriptor, and a
+    /// process out of them fails in ways it does not recover from.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int? MaxConnections { get; set; }
+
+    /// <summary>
     /// Directives in the document (<c>@include</c>, <c>@skip</c>, unknown ones). Default 200: real queries use a
     /// handful. Validation walks every directive of a field against every other (40 000 repeated
     /// <c>@include(if: true)</c> cost 12 s of CPU), so they are counted before it runs.

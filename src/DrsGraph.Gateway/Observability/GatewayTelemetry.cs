@@ -50,6 +50,10 @@ public static class GatewayTelemetry
     internal static readonly Counter<long> EventsSent = Meter.CreateCounter<long>(
         "drsgraph.graphql.events.sent", "{event}", "GraphQL results sent over WebSocket and SSE connections, by transport.");
 
+    /// <summary>Connections closed as they were accepted: the replica held <c>Gateway:Limits:MaxConnections</c>.</summary>
+    internal static readonly Counter<long> ConnectionsRefused = Meter.CreateCounter<long>(
+        "drsgraph.connections.refused", "{connection}", "Connections closed as they were accepted because the replica held Gateway:Limits:MaxConnections.");
+
     /// <summary>
     /// Starts the span of one DataLoader dispatch and records its size. <typeparamref name="TValue"/>
     /// names the loader (JobStatusInfo, JobProgress, JobDetail): the DRS endpoint, chunks and pages

@@ -53,10 +53,13 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the program with these command-line settings and environment, and waits until it listens.</summary>
-    public static async Task<GatewayProcess> StartAsync(string environment, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
+    /// <summary>
+    /// Starts the program with these command-line settings and environment, and waits until it listens; with
+    /// <paramref name="openFileLimit"/>, under that open-file limit (soft and hard, through prlimit(1)).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(string environment, IReadOnlyDictionary<string, string> settings, TimeSpan timeout, int? openFileLimit = null)
     {
-        var gateway = Launch(environment, settings);
+        var gateway = Launch(environment, settings, openFileLimit);
         try
         {
             var address = await gateway._listening.Task.WaitAsync(timeout);
@@ -71,19 +74,30 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the program with these command-line settings and environment, without waiting for anything.</summary>
-    public static GatewayProcess Launch(string environment, IReadOnlyDictionary<string, string> settings)
+    public static GatewayProcess Launch(string environment, IReadOnlyDictionary<string, string> settings, int? openFileLimit = null)
     {
         // Through env(1), which restores SIGINT's and SIGQUIT's default action before it runs dotnet in its place: a
         // process started in the background by a non-interactive shell (as CI may start the tests) inherits them
         // ignored, and the program would then never see them.
         var start = new ProcessStartInfo("env")
         {
-            ArgumentList = { "--default-signal=INT,QUIT", "dotnet", Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0" },
+            ArgumentList = { "--default-signal=INT,QUIT" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             Environment = { ["ASPNETCORE_ENVIRONMENT"] = environment, ["DOTNET_ENVIRONMENT"] = null, ["Logging__Console__FormatterName"] = "simple" },
         };
+        if (openFileLimit is { } limit)
+        {
+            start.ArgumentList.Add("prlimit");
+            start.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={limit}:{limit}"));
+        }
+
+        foreach (var argument in (string[])["dotnet", Path.Combine(AppContext.BaseDirectory, "DrsGraph.Gateway.dll"), "--urls", "http://127.0.0.1:0"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
