@@ -9,7 +9,8 @@ namespace DrsGraph.Gateway.Health;
 /// Settings the gateway does not take as written, or that are risky as written, each said once at start-up: a replica- or
 /// address-wide ceiling set below the per-caller allowance it must leave room for (one caller alone may always use its
 /// own) is raised to it, as the README documents, and an operator who set it lower heard nothing of it; a default token
-/// set in front of a real DRS, or with service identities on (where it does not apply).
+/// set in front of a real DRS, or with service identities on (where it does not apply); a connection ceiling above what the
+/// open-file limit allows; the emulator's demo project left as the default in front of a real (https) DRS.
 /// </summary>
 internal static partial class SettingConflicts
 {
@@ -53,6 +54,26 @@ internal static partial class SettingConflicts
                 LogDefaultTokenUpstream(logger, DefaultToken);
             }
         }
+
+        // A connection ceiling the process cannot hold: past its open-file limit it fails as if it had none.
+        var ceiling = services.GetRequiredService<Limits.ConnectionCeiling>();
+        if (ceiling.OpenFiles is { } openFiles && ceiling.Max > Limits.ConnectionCeiling.Derived(openFiles)
+            && services.GetRequiredService<IOptions<Limits.QueryLimitOptions>>().Value.MaxConnections is not null)
+        {
+            LogCeilingAboveOpenFiles(logger, Limits.ConnectionCeiling.Setting, ceiling.Max, openFiles, Limits.ConnectionCeiling.Derived(openFiles));
+        }
+
+        // The emulator's demo project (appsettings.json's, the default) in front of a real DRS, which is https (an emulator
+        // is plain http, with Drs:AllowInsecureEndpoint): every caller without X-Project-Id asks DRS about a project that
+        // is not theirs, and learns it only from DRS's refusals.
+        const string ProjectId = DrsGraph.DrsClient.DrsClientOptions.SectionName + ":" + nameof(DrsGraph.DrsClient.DrsClientOptions.ProjectId);
+        var demoProject = new DrsGraph.DrsClient.DrsClientOptions().ProjectId;
+        if (Uri.TryCreate(configuration[DrsGraph.DrsClient.DrsClientOptions.SectionName + ":" + nameof(DrsGraph.DrsClient.DrsClientOptions.Endpoint)]?.Trim(), UriKind.Absolute, out var endpoint)
+            && endpoint.Scheme == Uri.UriSchemeHttps
+            && (configuration[ProjectId] ?? demoProject) == demoProject)
+        {
+            LogDemoProject(logger, ProjectId, demoProject);
+        }
     }
 
     /// <summary>A ceiling the gateway uses otherwise than set: raised to the per-caller allowance, or lifted (0) with it.</summary>
@@ -81,6 +102,12 @@ internal static partial class SettingConflicts
 
     [LoggerMessage(EventId = 143, Level = LogLevel.Warning, Message = "{Setting} does not apply: service identities are on (callers present JWTs, and the gateway calls DRS with the credentials it holds).")]
     private static partial void LogDefaultTokenUnused(ILogger logger, string setting);
+
+    [LoggerMessage(EventId = 144, Level = LogLevel.Warning, Message = "{Setting} is the embedded emulator's demo project {DemoProject} in front of an https Drs:Endpoint: callers without X-Project-Id ask DRS about a project that is not yours. Set it to your DRS project ID.")]
+    private static partial void LogDemoProject(ILogger logger, string setting, string demoProject);
+
+    [LoggerMessage(EventId = 145, Level = LogLevel.Warning, Message = "{Setting}={Value} is more than the process's open-file limit {OpenFiles} leaves for connections ({Room}): a flood of connections would run it out of file descriptors, which it does not recover from. Raise the limit (ulimit -n) or lower the setting.")]
+    private static partial void LogCeilingAboveOpenFiles(ILogger logger, string setting, int value, long openFiles, int room);
 
     [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "{Setting}={Value} does not apply: {Allowance}=0 (no limit per caller) lifts the limit per address too. Set a limit per caller to have one per address.")]
     private static partial void LogLifted(ILogger logger, string setting, int value, string allowance);

@@ -187,6 +187,9 @@ public static partial class StartupValidation
         return failure;
     }
 
+    [GeneratedRegex(@"^(?:\w+: )?The field \S+?-standard\.(?<path>[\w.]+) (?<rule>.+)$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex ResilienceField();
+
     [GeneratedRegex(@"^Configuration value '(?<value>.*)' is not supported\.$", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex UnsupportedValue();
 
@@ -219,6 +222,12 @@ public static partial class StartupValidation
             else if (failure.Contains(section, StringComparison.Ordinal))
             {
                 lines.Add(failure);
+            }
+            else if (ResilienceField().Match(failure) is { Success: true } field)
+            {
+                // The resilience library names a value by its pipeline's internal name ("MaxRetryAttempts: The field
+                // IDrsClient-standard.Retry.MaxRetryAttempts must be between 1 and ..."): named by its setting instead.
+                lines.Add($"{section}:{field.Groups["path"].Value.Replace('.', ':')} {field.Groups["rule"].Value}");
             }
             else
             {

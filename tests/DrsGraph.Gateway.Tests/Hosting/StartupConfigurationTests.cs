@@ -201,6 +201,9 @@ public sealed class StartupConfigurationTests
     [InlineData("Gateway:Health:RedisTimeout", "00:00:00", "Gateway:Health:RedisTimeout is invalid: The field RedisTimeout must be")]
     [InlineData("Gateway:Cache:RedisTimeout", "00:00:00", "Gateway:Cache:RedisTimeout is invalid: The field RedisTimeout must be")]
     [InlineData("Drs:Resilience:AttemptTimeout:Timeout", "00:00:20", "Drs:Resilience: Total request timeout resilience strategy must have a greater timeout")]
+    [InlineData("Drs:Resilience:Retry:MaxRetryAttempts", "0", "Drs:Resilience:Retry:MaxRetryAttempts must be between 1 and 2147483647.")]
+    [InlineData("Drs:Resilience:CircuitBreaker:FailureRatio", "2", "Drs:Resilience:CircuitBreaker:FailureRatio must be between 0 and 1.")]
+    [InlineData("Drs:Resilience:AttemptTimeout:Timeout", "00:00:00", "Drs:Resilience:AttemptTimeout:Timeout must be between 00:00:00.0100000 and 1.00:00:00.")]
     [InlineData("Logging:Console:FormatterName", "jsn", "Logging:Console:FormatterName 'jsn' is not a console log format")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not-a-url", "OTEL_EXPORTER_OTLP_ENDPOINT 'not-a-url' must be an absolute http(s) URL, without user:password@, query or fragment")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4317' must be an absolute http(s) URL, without user:password@, query or fragment")]
@@ -428,6 +431,27 @@ public sealed class StartupConfigurationTests
         Assert.True(listening, output);
         Assert.Single(output.Split('\n'), l => l.Contains("Gateway:Callers:DefaultAuthToken is set with Drs:Endpoint: every caller without X-Auth-Token reads DRS with that token", StringComparison.Ordinal));
         Assert.DoesNotContain("operators-own-token", output, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// Drs:ProjectId defaults to the embedded emulator's demo project: in front of a real DRS every caller without
+    /// X-Project-Id asked about a project that is not theirs, and only DRS's refusals said so.
+    /// </remarks>
+    [Fact]
+    public async Task A_real_endpoint_without_a_project_is_said_once_at_start_up()
+    {
+        var (listening, output) = await RunUntilListeningAsync(StartInfo(["--urls", "http://127.0.0.1:0", "--Drs:Endpoint=https://127.0.0.1:9"]));
+
+        Assert.True(listening, output);
+        Assert.Single(output.Split('\n'), l => l.Contains("Drs:ProjectId is the embedded emulator's demo project 054ba152d480d55b2f5dc0069e7ddef0 in front of an https Drs:Endpoint: callers without X-Project-Id ask DRS about a project that is not yours", StringComparison.Ordinal));
+
+        var (withProject, quiet) = await RunUntilListeningAsync(StartInfo(["--urls", "http://127.0.0.1:0", "--Drs:Endpoint=https://127.0.0.1:9", "--Drs:ProjectId=0123456789abcdef0123456789abcdef"]));
+        var (emulator, alsoQuiet) = await RunUntilListeningAsync(StartInfo(["--urls", "http://127.0.0.1:0", "--Drs:Endpoint=http://127.0.0.1:9", "--Drs:AllowInsecureEndpoint=true"]));
+
+        Assert.True(withProject, quiet);
+        Assert.DoesNotContain("SettingConflicts", quiet, StringComparison.Ordinal);
+        Assert.True(emulator, alsoQuiet);
+        Assert.DoesNotContain("SettingConflicts", alsoQuiet, StringComparison.Ordinal);
     }
 
     [Fact]
