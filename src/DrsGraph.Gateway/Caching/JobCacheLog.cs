@@ -21,12 +21,13 @@ internal static partial class JobCacheLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis delete of {Count} entries of a token DRS refused failed; they lapse at their stale limit.")]
     public static partial void RedisDeleteFailed(ILogger logger, int count, Exception exception);
 
-    // The exception's type and message, not its stack trace: a full Redis (OOM) fails every write batch, at request rate.
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write of {Count} entries failed: {Failure}.")]
-    public static partial void RedisWriteFailed(ILogger logger, int count, string failure);
+    // The exception's type and message, not its stack trace: a full Redis (OOM) fails every write round, at request rate,
+    // so at most one line a second (drsgraph.cache.redis.errors counts them all).
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write of {Count} entries failed: {Failure}; {Unlogged} more failed writes since the last such line (at most one a second).")]
+    public static partial void RedisWriteFailed(ILogger logger, int count, string failure, long unlogged);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write queue full; {Count} entries not written.")]
-    public static partial void RedisWriteDropped(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis write queue full; {Count} entries not written; {Unlogged} more such batches since the last such line (at most one a second).")]
+    public static partial void RedisWriteDropped(ILogger logger, int count, long unlogged);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: an unreadable Redis {Field} entry was ignored ({Reason}); at most one such line a minute.")]
     public static partial void UnreadableEntry(ILogger logger, string field, string reason);

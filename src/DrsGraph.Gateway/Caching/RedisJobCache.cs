@@ -23,6 +23,11 @@ public sealed class RedisJobCache(
 
     private readonly TimeSpan _timeout = options.Value.RedisTimeout;
 
+    // A full Redis (maxmemory with noeviction) fails every write round, and a stuck one fills the queue: at request rate.
+    // One line a second at most for each, the next saying how many it stands for.
+    private readonly Observability.LineBudget _writeFailedLines = new(1);
+    private readonly Observability.LineBudget _writeDroppedLines = new(1);
+
     private readonly Channel<QueuedWrites> _writes = Channel.CreateBounded<QueuedWrites>(
         new BoundedChannelOptions(options.Value.WriteQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
@@ -88,7 +93,10 @@ public sealed class RedisJobCache(
         if (!_writes.Writer.TryWrite(queued))
         {
             metrics.WritesDropped(writes.Count);
-            JobCacheLog.RedisWriteDropped(logger, writes.Count);
+            if (_writeDroppedLines.TryTake(out var unlogged))
+            {
+                JobCacheLog.RedisWriteDropped(logger, writes.Count, unlogged);
+            }
             return Task.FromResult(false);
         }
 
@@ -254,7 +262,10 @@ public sealed class RedisJobCache(
         {
             Observe(all);
             metrics.RedisError("write");
-            JobCacheLog.RedisWriteFailed(logger, entries, Observability.CallerText.Excerpt($"{exception.GetType().Name}: {exception.Message}", 300));
+            if (_writeFailedLines.TryTake(out var unlogged))
+            {
+                JobCacheLog.RedisWriteFailed(logger, entries, Observability.CallerText.Excerpt($"{exception.GetType().Name}: {exception.Message}", 300), unlogged);
+            }
             return false;
         }
     }

@@ -386,6 +386,44 @@ public sealed class RedisCacheTests(CacheFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_full_redis_fails_every_write_and_the_log_says_so_once_a_second_not_once_a_write()
+    {
+        // maxmemory 1 byte with the default noeviction policy: every SET is refused with OOM, as a full Redis refuses
+        // them. Each caller's cold fetch is a write round of its own; each failed round was a Warning line.
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, redis: true, captureLogs: true);
+        var ids = await fixture.CreateJobsAsync(5);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ {Fields} }} }}";
+        await WaitUntilConnectedAsync(gateway);
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{fixture.Redis.ConnectionString},allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ConfigSetAsync("maxmemory", "1");
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            foreach (var token in CacheFixture.ManyTokensOfA)
+            {
+                (await gateway.QueryAsync(query, token)).AssertNoErrors();
+            }
+
+            await gateway.Logs.WaitForAsync("Redis write of", 1);
+            // The last rounds' refusals arrive within milliseconds; a second more lets every one be counted.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            await server.ConfigSetAsync("maxmemory", "0");
+        }
+
+        elapsed.Stop();
+        var lines = gateway.Logs.Count("Redis write of");
+        Assert.InRange(lines, 1, (int)Math.Ceiling(elapsed.Elapsed.TotalSeconds) + 1);
+        Assert.InRange(lines, 1, CacheFixture.ManyTokensOfA.Count / 4);
+        Assert.Contains("OOM", gateway.Logs.All, StringComparison.Ordinal);
+        Assert.Empty(await fixture.Redis.DumpAsync());
+    }
+
+    [Fact]
     public async Task Many_callers_writing_at_once_store_each_answer_under_its_own_key()
     {
         // Forty callers' writes share the queue's rounds and the client's pipeline: every stored entry must be whole and
