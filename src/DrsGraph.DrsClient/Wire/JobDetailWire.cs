@@ -30,7 +30,7 @@ public sealed record JobDetailWire
     [JsonPropertyName("is_target_readonly")] public bool? IsTargetReadonly { get; init; }
     [JsonPropertyName("conflict_policy")] public string? ConflictPolicy { get; init; }
     [JsonPropertyName("filter_ddl_policy")] public string? FilterDdlPolicy { get; init; }
-    [JsonPropertyName("speed_limit")] public IReadOnlyList<SpeedLimitWire>? SpeedLimit { get; init; }
+    [JsonPropertyName("speed_limit"), JsonConverter(typeof(LenientListConverter<SpeedLimitWire>))] public IReadOnlyList<SpeedLimitWire>? SpeedLimit { get; init; }
     [JsonPropertyName("schema_type")] public string? SchemaType { get; init; }
     [JsonPropertyName("node_num"), JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)] public int? NodeNum { get; init; }
     [JsonPropertyName("object_switch")] public bool? ObjectSwitch { get; init; }
@@ -59,7 +59,7 @@ public sealed record JobDetailWire
     [JsonPropertyName("incre_start_position")] public string? IncreStartPosition { get; init; }
     [JsonPropertyName("net_type")] public string? NetType { get; init; }
     [JsonPropertyName("issue_coupon")] public bool? IssueCoupon { get; init; }
-    [JsonPropertyName("tags")] public IReadOnlyList<TagWire>? Tags { get; init; }
+    [JsonPropertyName("tags"), JsonConverter(typeof(LenientListConverter<TagWire>))] public IReadOnlyList<TagWire>? Tags { get; init; }
 
     /// <summary>The item's error message under either spelling; the documented <c>error_message</c> wins.</summary>
     [JsonIgnore] public string? Message => WireText.FirstOf(ErrorMessage, ErrorMsg);

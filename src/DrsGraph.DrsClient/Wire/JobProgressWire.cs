@@ -17,7 +17,7 @@ public sealed record JobProgressWire(
     [property: JsonPropertyName("transfer_status")] string? TransferStatus,
     [property: JsonPropertyName("process_time")] string? ProcessTime,
     [property: JsonPropertyName("remaining_time")] string? RemainingTime,
-    [property: JsonPropertyName("progress_map")] IReadOnlyDictionary<string, ProgressInfoWire>? ProgressMap,
+    [property: JsonPropertyName("progress_map"), JsonConverter(typeof(LenientMapConverter<ProgressInfoWire>))] IReadOnlyDictionary<string, ProgressInfoWire>? ProgressMap,
     [property: JsonPropertyName("error_code")] string? ErrorCode,
     [property: JsonPropertyName("error_msg")] string? ErrorMsg,
     [property: JsonPropertyName("error_message")] string? ErrorMessage = null)
