@@ -109,8 +109,9 @@ public sealed class QueryLimitOptions
     /// Connections the replica holds at once, WebSockets and event streams included; past it a new connection is closed
     /// as it is accepted (<see cref="ConnectionCeiling"/>). Unset (the default): all but an eighth of the process's
     /// open-file limit, at least 512 left for the process's own files, at most half (17 500 under a limit of 20 000,
-    /// 512 under 1 024); 10 000 where that limit cannot be read. Every connection holds a file descriptor, and a
-    /// process out of them fails in ways it does not recover from.
+    /// 512 under 1 024), or a quarter of the runtime's memory limit at 8 KiB a connection when that is fewer (12 288 in a
+    /// 512 MiB container); 10 000 where neither can be read. Every connection holds a file descriptor, and a process out
+    /// of them fails in ways it does not recover from.
     /// </summary>
     [Range(1, 100_000_000)]
     public int? MaxConnections { get; set; }
