@@ -43,6 +43,9 @@ public static class GatewayErrorCodes
     /// <summary>More IDs in one <c>jobs(ids:)</c> field than <c>Gateway:Limits:MaxIdsPerField</c>.</summary>
     public const string TooManyJobIds = "TOO_MANY_JOB_IDS";
 
+    /// <summary>A <c>jobUpdates</c> subscription without any job ID: it would complete at once, watching nothing.</summary>
+    public const string NoJobIds = "NO_JOB_IDS";
+
     /// <summary>DRS could not be reached after the retries, or the circuit to it is open.</summary>
     public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
 

@@ -82,7 +82,7 @@ public sealed class JobsSubscription : ObjectGraphType
         var maxIds = options.Value.MaxJobsPerSubscription;
 
         Field<NonNullGraphType<JobUpdateGraphType>>("jobUpdates")
-            .Description($"Watches jobs: first one event per job with its current state (changes [INITIAL]), then one whenever something the selection shows changes; completes when every job is terminal. At most {maxIds} distinct IDs. Malformed IDs, too many IDs and missing credentials are refused before the stream starts.")
+            .Description($"Watches jobs: first one event per job with its current state (changes [INITIAL]), then one whenever something the selection shows changes; completes when every job is terminal. At least one and at most {maxIds} distinct IDs. Malformed IDs, no or too many IDs and missing credentials are refused before the stream starts.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", "DRS job IDs; duplicates are watched once.")
             .Argument<StringGraphType>(GatewayUserContext.RegionArgument, GraphQLSchema.JobsQuery.RegionDescription)
             // The last event of a stream that DRS ended (a refused token) carries the error: this field fails with it.
@@ -157,6 +157,13 @@ public sealed class JobsSubscription : ObjectGraphType
         {
             throw GatewayErrors.Create(GatewayErrorCodes.TooManyJobIds,
                 $"At most {maxIds} job IDs per jobUpdates subscription (Gateway:Subscriptions:MaxJobsPerSubscription); {distinct.Count} were given.");
+        }
+
+        if (distinct.Count == 0)
+        {
+            // Watching nothing would complete the stream at once with no event: a client's empty list (a variable it
+            // forgot to fill) looked like jobs that had all ended.
+            throw GatewayErrors.Create(GatewayErrorCodes.NoJobIds, "jobUpdates needs at least one job ID: with none it would watch nothing and complete at once.");
         }
 
         return distinct;

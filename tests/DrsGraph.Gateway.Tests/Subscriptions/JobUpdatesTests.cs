@@ -140,6 +140,8 @@ public sealed class JobUpdatesTests(SubscriptionRig rig) : IClassFixture<Subscri
     [Theory]
     [InlineData("[\"not-a-job-id\"]", "INVALID_JOB_ID")]
     [InlineData(null, "TOO_MANY_JOB_IDS")]
+    // An empty list completed the stream at once without an event, as if every job had ended.
+    [InlineData("[]", "NO_JOB_IDS")]
     public async Task Bad_ids_are_refused_before_any_stream_starts(string? ids, string code)
     {
         var list = ids ?? SubscriptionRig.IdList(Enumerable.Range(0, 31).Select(i => $"00000000-0000-4000-8000-{i:d8}jb01"));
