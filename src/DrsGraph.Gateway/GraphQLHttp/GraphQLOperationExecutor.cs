@@ -43,8 +43,10 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
     private static readonly IValidationRule[] GetCachedRules = [HttpGetQueriesOnlyRule.Instance, SubscriptionsNeedStreamRule.Instance];
     private static readonly IValidationRule[] PostRules = [.. DocumentValidator.CoreRules, SubscriptionsNeedStreamRule.Instance];
     private static readonly IValidationRule[] PostCachedRules = [SubscriptionsNeedStreamRule.Instance];
-    private static readonly IValidationRule[] EventStreamGetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance];
-    private static readonly IValidationRule[] EventStreamGetCachedRules = [HttpGetQueriesOnlyRule.Instance];
+    private static readonly IValidationRule[] EventStreamGetRules = [.. DocumentValidator.CoreRules, HttpGetQueriesOnlyRule.Instance, SubscriptionRootNotConditionalRule.Instance];
+    private static readonly IValidationRule[] EventStreamGetCachedRules = [HttpGetQueriesOnlyRule.Instance, SubscriptionRootNotConditionalRule.Instance];
+    private static readonly IValidationRule[] StreamRules = [.. DocumentValidator.CoreRules, SubscriptionRootNotConditionalRule.Instance];
+    private static readonly IValidationRule[] StreamCachedRules = [SubscriptionRootNotConditionalRule.Instance];
 
     /// <summary>
     /// Runs <paramref name="request"/> for the caller of <paramref name="callerHeaders"/>. <paramref name="context"/> is
@@ -101,7 +103,8 @@ internal sealed partial class GraphQLOperationExecutor<TSchema>(
                 GraphQLTransport.HttpGet => (GetRules, GetCachedRules),
                 GraphQLTransport.HttpPost => (PostRules, PostCachedRules),
                 GraphQLTransport.EventStreamGet => (EventStreamGetRules, EventStreamGetCachedRules),
-                _ => (null, null),
+                // WebSocket and SSE over POST: where subscriptions run.
+                _ => (StreamRules, StreamCachedRules),
             };
 
             var result = await executer.ExecuteAsync(executionOptions);

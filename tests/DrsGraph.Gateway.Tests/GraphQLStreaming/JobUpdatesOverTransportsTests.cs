@@ -60,6 +60,45 @@ public sealed class JobUpdatesOverTransportsTests(SubscriptionRig rig) : IClassF
         Assert.Equal(new SseItem("complete", "", false), await stream.ReadEventAsync());
     }
 
+    /// <remarks>
+    /// A skipped root field left nothing to execute: the stream completed at once, without an event or an error. The
+    /// specification's single root field rule (and graphql-js 17) refuses @skip and @include at a subscription's top
+    /// level, fragments followed.
+    /// </remarks>
+    [Theory]
+    [InlineData("subscription($ids: [ID!]!) { jobUpdates(ids: $ids) @skip(if: true) { changes } }")]
+    [InlineData("subscription Watch($ids: [ID!]!) { jobUpdates(ids: $ids) @include(if: false) { changes } }")]
+    [InlineData("subscription($ids: [ID!]!) { ... on Subscription @include(if: true) { jobUpdates(ids: $ids) { changes } } }")]
+    [InlineData("subscription($ids: [ID!]!) { ...Root } fragment Root on Subscription { ... on Subscription { jobUpdates(ids: $ids) @skip(if: false) { changes } } }")]
+    public async Task A_conditional_root_field_is_refused_with_one_error_message_over_the_socket(string query)
+    {
+        var id = (await rig.CreateJobsAsync(1)).Single();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = SubscriptionRig.Token });
+
+        await client.SendAsync(new { id = "skip", type = "subscribe", payload = new { query, variables = new { ids = new[] { id } } } });
+
+        var error = await client.ReceiveAsync();
+        Assert.Equal("error", (string?)error["type"]);
+        Assert.Equal("SINGLE_ROOT_FIELD", (string?)error["payload"]![0]!["extensions"]!["code"]);
+        Assert.Contains("must not use @skip or @include in its top-level selection", error["payload"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_conditional_root_field_is_refused_over_sse_too()
+    {
+        var id = (await rig.CreateJobsAsync(1)).Single();
+        var body = JsonSerializer.Serialize(new { query = "subscription($ids: [ID!]!) { jobUpdates(ids: $ids) @skip(if: true) { changes } }", variables = new { ids = new[] { id } } });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("Accept", "text/event-stream");
+        request.Headers.Add("X-Auth-Token", SubscriptionRig.Token);
+
+        using var response = await rig.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Contains("SINGLE_ROOT_FIELD", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"changes\"", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, null)]
     [InlineData(SubscriptionRig.Token, "not a project!")]
