@@ -27,4 +27,22 @@ internal static class RedisConnectFailure
             ? "it refused the credentials of ConnectionStrings:Redis (check its password= and user=)"
             : "its TLS or authentication handshake failed (check ConnectionStrings:Redis's ssl=, password= and user=)";
     }
+
+    /// <summary>
+    /// What to add to "could not connect" for a connection string with <c>ssl=true</c>: a Redis without TLS on that port
+    /// takes the connection and never answers the handshake, which reads as an unreachable server (a timeout).
+    /// </summary>
+    public static string TlsHint(string connectionString)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(connectionString).Ssl
+                ? " (ConnectionStrings:Redis has ssl=true: a Redis that does not speak TLS on that port never completes the handshake)"
+                : "";
+        }
+        catch (ArgumentException)
+        {
+            return "";
+        }
+    }
 }

@@ -195,7 +195,7 @@ public sealed class RedisJobCache(
                         reachable.ReportUp("the cache's connection was restored", reachable.Now());
                     if (!connection.IsConnected)
                     {
-                        ReportDown(reachable, RedisConnectFailure.Describe(connectLog.ToString()), "the cache could not connect to it");
+                        ReportDown(reachable, RedisConnectFailure.Describe(connectLog.ToString()), "the cache could not connect to it" + RedisConnectFailure.TlsHint(connectionString));
                     }
                 }
 

@@ -12,7 +12,7 @@ namespace DrsGraph.Gateway.Caching;
 /// a PING sent just before Redis came back, failing after the cache's connection reported it back, must not log
 /// a second outage.
 /// </remarks>
-public sealed partial class RedisReachability(TimeProvider time, ILogger<RedisReachability> logger)
+public sealed partial class RedisReachability(TimeProvider time, ILogger<RedisReachability> logger, Microsoft.Extensions.Options.IOptions<Health.HealthOptions>? health = null)
 {
     private const int Unknown = 0;
     private const int Up = 1;
@@ -45,7 +45,10 @@ public sealed partial class RedisReachability(TimeProvider time, ILogger<RedisRe
         if (previous is not Down and not -1)
         {
             Volatile.Write(ref _refusal, refusal ? why : null);
-            LogDown(logger, why);
+            // What readiness answers meanwhile follows Gateway:Health:RedisDown: the line said "still 200" under either.
+            LogDown(logger, why, health?.Value.RedisDown == Health.RedisDownReadiness.Degraded
+                ? "readiness reports Degraded (200: Gateway:Health:RedisDown=Degraded keeps the replica serving)"
+                : "readiness reports Unhealthy (503) while it lasts (Gateway:Health:RedisDown=Degraded keeps replicas serving)");
         }
     }
 
@@ -69,8 +72,8 @@ public sealed partial class RedisReachability(TimeProvider time, ILogger<RedisRe
         }
     }
 
-    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Redis is down: {Failure}. The cache serves from memory and DRS until Redis is back; readiness reports Degraded (still 200).")]
-    private static partial void LogDown(ILogger logger, string failure);
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Redis is down: {Failure}. The cache serves from memory and DRS until Redis is back; {Readiness}.")]
+    private static partial void LogDown(ILogger logger, string failure, string readiness);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Redis is back: {How}. The cache uses it again; readiness reports it Healthy.")]
     private static partial void LogBack(ILogger logger, string how);

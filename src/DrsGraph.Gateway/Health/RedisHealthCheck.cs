@@ -107,13 +107,14 @@ public sealed class RedisHealthCheck : IHealthCheck, IAsyncDisposable
             Volatile.Write(ref _state, Down);
             // A refused password reads like an outage (the PING times out): say which it is, here and in the log line.
             var refusal = _known.Refusal ?? RefusalOfProbe();
-            _reachability?.ReportDown(refusal ?? $"no PING answer within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name})", since, refusal is not null);
+            var hint = RedisConnectFailure.TlsHint(_connectionString);
+            _reachability?.ReportDown(refusal ?? $"no PING answer within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name}){hint}", since, refusal is not null);
 
             return new HealthCheckResult(
                 failureStatus,
                 refusal is not null
                     ? $"Redis cannot be used: {refusal}; the cache serves from memory and DRS until it is fixed."
-                    : $"Redis did not answer PING within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name}); the cache serves from memory and DRS until it is back.");
+                    : $"Redis did not answer PING within {timeout.TotalMilliseconds:0} ms ({exception.GetType().Name}){hint}; the cache serves from memory and DRS until it is back.");
         }
     }
 

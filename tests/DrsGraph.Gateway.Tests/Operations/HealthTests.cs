@@ -15,7 +15,7 @@ public sealed class HealthTests
     [InlineData("Degraded", HttpStatusCode.OK, "Degraded")]
     public async Task Readiness_reports_Redis_down_when_Redis_is_configured_but_nothing_listens(string? redisDown, HttpStatusCode expected, string status)
     {
-        var builder = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", $"127.0.0.1:{Loopback.UnusedPort()}");
+        var builder = GatewayHost.Builder().WithSetting("ConnectionStrings:Redis", $"127.0.0.1:{Loopback.UnusedPort()}").CaptureLogs();
         await using var gateway = (redisDown is null ? builder : builder.WithSetting("Gateway:Health:RedisDown", redisDown)).Start();
         var client = gateway.Client;
 
@@ -28,6 +28,10 @@ public sealed class HealthTests
         var (liveStatus, live) = await OperationsFixture.HealthAsync(client, HealthExtensions.LivePath);
         Assert.Equal(HttpStatusCode.OK, liveStatus);
         Assert.Equal("Healthy", live["status"]!.GetValue<string>());
+
+        // The outage's one line says what readiness answers (it said "still 200" under either setting).
+        await gateway.Logs.WaitForAsync("Redis is down:", 1);
+        Assert.Contains($"readiness reports {status} ({(int)expected}", Assert.Single(gateway.Logs.Entries, e => e.Contains("Redis is down:", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
     /// <remarks>
@@ -156,6 +160,27 @@ public sealed class HealthTests
         Assert.Equal(1, rig.Logs.Count("Redis is down:"));
         Assert.DoesNotContain("a-wrong-pw", rig.Logs.All, StringComparison.Ordinal);
         Assert.DoesNotContain("a-wrong-pw", ready.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// ssl=true against a Redis without TLS read as an unreachable server ("could not connect", "did not answer PING"),
+    /// and the outage line said readiness stayed 200 whatever Gateway:Health:RedisDown said.
+    /// </remarks>
+    [Fact]
+    public async Task Ssl_against_a_Redis_without_TLS_says_so_and_the_line_names_what_readiness_reports()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var rig = await GatewayRig.StartAsync(GatewayRig.With(null, ("ConnectionStrings:Redis", redis.ConnectionString + ",ssl=true"), ("Gateway:Cache:Enabled", "true")));
+
+        Assert.True(await WaitForLogAsync(rig, "Redis is down:"), rig.Logs.All);
+        var (status, ready) = await OperationsFixture.HealthAsync(rig.Client, HealthExtensions.ReadyPath);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("ssl=true", ready["checks"]!["redis"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        var line = Assert.Single(rig.Logs.Entries, e => e.Contains("Redis is down:", StringComparison.Ordinal));
+        Assert.Contains("ConnectionStrings:Redis has ssl=true: a Redis that does not speak TLS on that port never completes the handshake", line, StringComparison.Ordinal);
+        Assert.Contains("readiness reports Unhealthy (503)", line, StringComparison.Ordinal);
+        (await rig.QueryAsync("{ job(id: \"9a470239-2308-4bb5-a6bc-1040402fjb21\") { status } }")).AssertNoErrors();
     }
 
     [Fact]
