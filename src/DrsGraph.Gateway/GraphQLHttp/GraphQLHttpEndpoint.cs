@@ -36,6 +36,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     private readonly GraphQLHttpOptions _options = options.Value;
     private string? _sdl;
 
+    // A body Kestrel gives up on (too slow, cut short) is the client's doing and cheap to repeat: ten lines a second at most.
+    private readonly Observability.LineBudget _bodyNotReadLines = new(10);
+
     public async Task InvokeAsync(HttpContext context)
     {
         try
@@ -270,7 +273,11 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         {
             // Kestrel gave up on the body (too slow: 408, cut short: 400) or the client reset the connection:
             // the client's trouble, so one line without a stack trace, not an unhandled-exception Error.
-            LogBodyNotRead(logger, context.Connection.RemoteIpAddress, ex.Message);
+            if (_bodyNotReadLines.TryTake(out var unlogged))
+            {
+                LogBodyNotRead(logger, context.Connection.RemoteIpAddress, ex.Message, unlogged);
+            }
+
             if (ex is BadHttpRequestException bad)
             {
                 if (!context.Response.HasStarted)
@@ -584,6 +591,6 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
     private static void LogBatchEntryRefused(ILogger logger, int index, string? code, string reason) =>
         LogBatchEntryRefusedCore(logger, index, code, new CallerText.LogValue(reason, 500));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading a GraphQL request body from {RemoteAddress}: {Reason}")]
-    private static partial void LogBodyNotRead(ILogger logger, System.Net.IPAddress? remoteAddress, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading a GraphQL request body from {RemoteAddress}: {Reason} ({Unlogged} more not logged since the last such line: ten a second at most)")]
+    private static partial void LogBodyNotRead(ILogger logger, System.Net.IPAddress? remoteAddress, string reason, long unlogged);
 }

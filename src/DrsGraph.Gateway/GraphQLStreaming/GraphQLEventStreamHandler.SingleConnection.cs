@@ -28,7 +28,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
     public const string TokenHeader = "X-GraphQL-Event-Stream-Token";
 
     private const string TokenParameter = "token";
-    private const int MaxOperationIdLength = 128;
+    private const int MaxOperationIdLength = StreamingConnections.MaxOperationIdLength;
     private const int MaxTokenLength = 128;
 
     private static readonly byte[] CompleteIdPrefix = "event: complete\ndata: "u8.ToArray();
@@ -56,7 +56,11 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>
         var slot = connections.TryAcquire(context, callerKey, out var refusal);
         if (slot is null)
         {
-            LogTooManyConnections(logger, callerKey, refusal.Message);
+            if (connections.RefusalLines.TryTake(out var unlogged))
+            {
+                LogTooManyConnections(logger, callerKey, refusal.Message, unlogged);
+            }
+
             await WriteRefusalAsync(context, StatusCodes.Status429TooManyRequests, refusal.Message, GatewayErrorCodes.TooManyConnections);
             return;
         }

@@ -60,7 +60,11 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
             using var slot = connections.TryAcquire(context, callerKey, out var refusal);
             if (slot is null)
             {
-                LogTooManyConnections(logger, callerKey, refusal.Message);
+                if (connections.RefusalLines.TryTake(out var unlogged))
+                {
+                    LogTooManyConnections(logger, callerKey, refusal.Message, unlogged);
+                }
+
                 await WriteNextAsync(response, ResultWriter.Error(refusal.Message, GatewayErrorCodes.TooManyConnections), cancellationToken);
             }
             else if (request.Error is not null)
@@ -203,8 +207,8 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a malformed GraphQL request on an event stream ({Code}): {Reason}")]
     private static partial void LogRequestRefused(ILogger logger, string code, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream of caller {CallerKey}: {Refusal}")]
-    private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a GraphQL event stream of caller {CallerKey}: {Refusal} ({Unlogged} more such refusals not logged since the last line: ten a second at most)")]
+    private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal, long unlogged);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GraphQL event stream's subscription ended early: {Reason}")]
     private static partial void LogStreamEnded(ILogger logger, string reason);

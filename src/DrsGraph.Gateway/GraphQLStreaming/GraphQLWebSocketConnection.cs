@@ -291,7 +291,11 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         _callerSlot = connections.TryAcquire(context, callerKey, out var tooMany);
         if (_callerSlot is null)
         {
-            LogTooManyConnections(logger, callerKey, tooMany.Message);
+            if (connections.RefusalLines.TryTake(out var unlogged))
+            {
+                LogTooManyConnections(logger, callerKey, tooMany.Message, unlogged);
+            }
+
             // 1013 Try Again Later: graphql-ws clients retry it with back-off (the 44xx codes are fatal to them).
             Close(1013, tooMany.CloseReason);
             return;
@@ -335,6 +339,13 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
         if (!message.TryGetProperty("id", out var idProperty) || idProperty.ValueKind != JsonValueKind.String || idProperty.GetString() is not { Length: > 0 } id)
         {
             BadMessage("Invalid message received: subscribe without an id");
+            return;
+        }
+
+        if (id.Length > StreamingConnections.MaxOperationIdLength)
+        {
+            // Every next, error and complete of the operation carries its id back (see StreamingConnections).
+            BadMessage($"Invalid message received: subscribe id longer than {StreamingConnections.MaxOperationIdLength} characters");
             return;
         }
 
@@ -887,8 +898,8 @@ internal sealed partial class GraphQLWebSocketConnection<TSchema>(
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket: its credentials were refused ({Reason})")]
     private static partial void LogRefused(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket of caller {CallerKey}: {Refusal}")]
-    private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed a GraphQL WebSocket of caller {CallerKey}: {Refusal} ({Unlogged} more such refusals not logged since the last line: ten a second at most)")]
+    private static partial void LogTooManyConnections(ILogger logger, string callerKey, string refusal, long unlogged);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a subscribe on a GraphQL WebSocket: it runs {Limit} operations already")]
     private static partial void LogTooManySubscriptions(ILogger logger, int limit);

@@ -18,9 +18,22 @@ internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> opt
     public const string WebSocket = "websocket";
     public const string ServerSentEvents = "sse";
 
+    /// <summary>
+    /// The longest operation ID a client may give (a graphql-transport-ws <c>subscribe</c>'s <c>id</c>, a single connection
+    /// mode stream's <c>operationId</c>): every message of the operation carries it back, so a megabyte ID (the
+    /// WebSocket's message limit) made every event a megabyte, and one client's subscriptions held gigabytes.
+    /// </summary>
+    public const int MaxOperationIdLength = 128;
+
     private readonly ConcurrentDictionary<string, int> _perCaller = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _perAddress = new(StringComparer.Ordinal);
     private readonly byte[] _fallbackSecret = RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>
+    /// Lines for refused connections (over a ceiling), which a client can cause at will: ten a second at most for the
+    /// replica, each saying how many were not logged since the last (as the rate limiter's refusals do).
+    /// </summary>
+    public LineBudget RefusalLines { get; } = new(10);
 
     /// <summary>Counts an open connection until disposed.</summary>
     public static IDisposable Open(string transport)

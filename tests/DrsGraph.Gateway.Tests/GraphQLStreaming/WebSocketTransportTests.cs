@@ -252,6 +252,27 @@ public sealed class WebSocketTransportTests
         await using var other = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, new Dictionary<string, string> { ["X-Auth-Token"] = "token-b" });
     }
 
+    /// <remarks>A refusal is the client's doing and cheap to repeat: each was an Information line (90 lines in 1.6 s of churn).</remarks>
+    [Fact]
+    public async Task Refusals_past_the_connection_limit_are_logged_ten_a_second_at_most_saying_how_many_were_not()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync(("GraphQL:Streaming:MaxConnectionsPerCaller", "1"));
+        var token = new Dictionary<string, string> { ["X-Auth-Token"] = "token-a" };
+        await using var first = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress, token);
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            await using var refused = await GraphQLWsClient.ConnectAsync(host.WebSocketAddress);
+            await refused.SendAsync(new { type = "connection_init", payload = token });
+            Assert.Equal(1013, (int?)(await refused.ReceiveCloseAsync()).Status);
+        }
+
+        var lines = host.Logs.Count("Closed a GraphQL WebSocket of caller");
+        Assert.InRange(lines, 1, 10 * ((int)elapsed.Elapsed.TotalSeconds + 1));
+        Assert.InRange(lines, 1, 59);
+    }
+
     [Fact]
     public async Task An_address_over_its_connection_limit_is_closed_with_1013_whatever_token_it_sends()
     {
@@ -343,6 +364,28 @@ public sealed class WebSocketTransportTests
         await client.SendAsync(new { type = "subscribe", payload = new { query = "{ hello }" } });
 
         Assert.Equal(4400, (int?)(await client.ReceiveCloseAsync()).Status);
+    }
+
+    /// <remarks>
+    /// Every message of an operation carries its id back: a megabyte id (the message limit) made every event a megabyte,
+    /// and one client not reading its 900 subscriptions held 3.7 GB. 128 characters, as single connection SSE's operationId.
+    /// </remarks>
+    [Fact]
+    public async Task A_subscribe_id_longer_than_128_characters_closes_with_4400_and_one_of_128_runs()
+    {
+        await using var host = await GraphQLHttpTestHost.StartAsync();
+        await using var client = await GraphQLWsClient.ConnectAndInitAsync(host.WebSocketAddress);
+        var longest = new string('i', 128);
+
+        await client.SubscribeAsync(longest, "{ hello }");
+        Assert.Equal($$$$"""{"id":"{{{{longest}}}}","type":"next","payload":{"data":{"hello":"Hello, world!"}}}""", (await client.ReceiveAsync()).ToJsonString());
+        Assert.Equal("complete", (string?)(await client.ReceiveAsync())["type"]);
+        await client.SubscribeAsync(longest + "i", "{ hello }");
+
+        var (status, description) = await client.ReceiveCloseAsync();
+        Assert.Equal(4400, (int?)status);
+        Assert.Equal("Invalid message received: subscribe id longer than 128 characters", description);
+        Assert.Equal(1, host.Logs.Count("subscribe id longer than 128 characters"));
     }
 
     /// <remarks>The protocol's ping and pong payload is an object, null or missing (graphql-ws's server refuses others too).</remarks>
