@@ -59,8 +59,8 @@ public sealed partial class ConnectionCeiling
     public long? OpenFiles { get; }
 
     /// <summary>
-    /// What a process whose open-file limit is <paramref name="openFiles"/> may spend on connections: all but an eighth,
-    /// and at least 512 (its assemblies alone hold about 300), but at most half.
+    /// What a process whose open-file limit is <paramref name="openFiles"/> may spend on connections: all but an eighth of
+    /// it, leaving at least 512 for the process's own files (its assemblies alone hold about 300) but never more than half.
     /// </summary>
     public static int Derived(long openFiles)
     {
