@@ -103,6 +103,7 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
     /// </summary>
     private SendTimeoutStream WithSendTimeout(HttpContext context)
     {
+        StreamingConnections.DropWhenUnacknowledged(context, options.Value.UnacknowledgedTimeout);
         var timeout = options.Value.SendTimeout;
         var body = new SendTimeoutStream(context.Response.Body, context, timeout, timeProvider, () => LogNotReading(logger, timeout.TotalSeconds));
         context.Response.Body = body;

@@ -66,6 +66,16 @@ public sealed class GraphQLStreamingOptions
     public TimeSpan PongTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long what a stream sent (its events, its keep-alives) may stay unacknowledged by the client's TCP before the
+    /// connection is dropped (Linux's <c>TCP_USER_TIMEOUT</c> on WebSocket and SSE connections). An SSE stream has no
+    /// pong: a peer that vanished without closing (a laptop lid, a dropped NAT entry) kept its subscriptions, its caller
+    /// slot and their DRS polling until TCP gave up, about 15 minutes. Default 60 s, so with the 15 s keep-alives a
+    /// vanished peer is gone within about 75 s. 0 leaves the system's default.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UnacknowledgedTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Results one subscription may have waiting for a slow client. Past it the subscription ends with an error
     /// rather than buffering without bound (the results come from a shared poller that must not wait). Default 256.
     /// A WebSocket's send queue (and a single connection mode stream's) holds at most this many messages too,

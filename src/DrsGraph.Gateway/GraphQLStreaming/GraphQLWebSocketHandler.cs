@@ -42,6 +42,7 @@ internal sealed partial class GraphQLWebSocketHandler<TSchema>(
         // learns why; refusing the upgrade would only show a failed handshake.
         var offered = context.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol, StringComparer.Ordinal);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(offered ? SubProtocol : null);
+        StreamingConnections.DropWhenUnacknowledged(context, options.Value.UnacknowledgedTimeout);
         using var open = StreamingConnections.Open(StreamingConnections.WebSocket);
         var connection = new GraphQLWebSocketConnection<TSchema>(
             context, socket, executor, new ResultWriter(serializer, httpOptions.Value.MaxResponseBytes), serializer, connections, options.Value,

@@ -43,6 +43,33 @@ internal sealed class StreamingConnections(IOptions<GraphQLStreamingOptions> opt
         return new Release(() => GatewayTelemetry.OpenConnections.Add(-1, tag));
     }
 
+    /// <summary>
+    /// Drops the connection under <paramref name="context"/> once what was sent on it stays unacknowledged for
+    /// <paramref name="timeout"/> (<see cref="GraphQLStreamingOptions.UnacknowledgedTimeout"/>): Linux's TCP_USER_TIMEOUT on
+    /// its socket. Elsewhere, or on a transport without a socket, nothing changes.
+    /// </summary>
+    public static void DropWhenUnacknowledged(HttpContext context, TimeSpan timeout)
+    {
+        if (timeout <= TimeSpan.Zero || !OperatingSystem.IsLinux()
+            || context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is not { } socket)
+        {
+            return;
+        }
+
+        try
+        {
+            socket.SetRawSocketOption(IpProtoTcp, TcpUserTimeout, BitConverter.GetBytes((int)Math.Min(timeout.TotalMilliseconds, int.MaxValue)));
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // The connection is already gone, or the kernel has no such option: TCP's own timeouts apply.
+        }
+    }
+
+    // <netinet/in.h> IPPROTO_TCP and <netinet/tcp.h> TCP_USER_TIMEOUT (Linux 2.6.37+); .NET names neither.
+    private const int IpProtoTcp = 6;
+    private const int TcpUserTimeout = 18;
+
     /// <summary>Counts one result sent on a long-lived connection.</summary>
     public static void CountSent(string transport) => GatewayTelemetry.EventsSent.Add(1, new KeyValuePair<string, object?>("transport", transport));
 
