@@ -24,13 +24,18 @@ public static class DrsClientTelemetry
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>(
         "drsgraph.upstream.calls", "{call}", "DRS batch calls (one per chunk and page, after retries), by endpoint, region and outcome.");
 
-    // Bounds in seconds, from a DRS answer in 1 ms to a call's whole budget (8 s, with retries): the SDK's default
-    // bounds are made for milliseconds (0, 5, 10, ...), and put every call in one bucket.
+    /// <summary>
+    /// Bucket bounds in seconds for duration histograms (this client's calls, the gateway's operations), from an answer in
+    /// 1 ms to a call's or a request's whole budget (8-10 s), as OpenTelemetry's semantic conventions give HTTP durations:
+    /// the SDK's default bounds are made for milliseconds (0, 5, 10, 25, ...) and put every duration in one bucket.
+    /// </summary>
+    public static readonly InstrumentAdvice<double> SecondsAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30],
+    };
+
     private static readonly Histogram<double> CallDuration = Meter.CreateHistogram(
-        "drsgraph.upstream.duration", "s", "Time of one DRS batch call including its retries, by endpoint, region and outcome.", tags: null, advice: new InstrumentAdvice<double>
-        {
-            HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30],
-        });
+        "drsgraph.upstream.duration", "s", "Time of one DRS batch call including its retries, by endpoint, region and outcome.", tags: null, advice: SecondsAdvice);
 
     private static readonly Histogram<int> BatchIds = Meter.CreateHistogram<int>(
         "drsgraph.upstream.batch.ids", "{id}", "Distinct valid job IDs one client batch sent to DRS, by endpoint and region.");

@@ -18,8 +18,8 @@ internal static partial class JobCacheLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job cache: Redis read of {Count} keys failed or timed out; treated as misses.")]
     public static partial void RedisReadFailed(ILogger logger, int count, Exception? exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis delete of {Count} entries of a token DRS refused failed; they lapse at their stale limit.")]
-    public static partial void RedisDeleteFailed(ILogger logger, int count, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job cache: Redis delete of {Count} entries of a token DRS refused failed: {Failure}; they lapse at their stale limit.")]
+    public static partial void RedisDeleteFailed(ILogger logger, int count, string failure);
 
     // The exception's type and message, not its stack trace: a full Redis (OOM) fails every write round, at request rate,
     // so at most one line a second (drsgraph.cache.redis.errors counts them all).

@@ -119,7 +119,7 @@ public sealed class RedisJobCache(
         {
             // The entries lapse at their stale limit; meanwhile only an outage lets them answer, and only this token.
             metrics.RedisError("delete");
-            JobCacheLog.RedisDeleteFailed(logger, keys.Length, exception);
+            JobCacheLog.RedisDeleteFailed(logger, keys.Length, Observability.CallerText.Excerpt($"{exception.GetType().Name}: {exception.Message}", 300));
         }
     }
 

@@ -1,4 +1,5 @@
 using GraphQL.Validation;
+using GraphQLParser;
 using GraphQLParser.AST;
 
 namespace DrsGraph.Gateway.GraphQLHttp;
@@ -44,7 +45,7 @@ internal sealed class SubscriptionRootNotConditionalRule : ValidationRuleBase
             {
                 GraphQLInlineFragment inline => inline.SelectionSet,
                 GraphQLFragmentSpread spread when followed.Add(spread.FragmentName.Name.StringValue) =>
-                    document.Definitions.OfType<GraphQLFragmentDefinition>().FirstOrDefault(fragment => fragment.FragmentName.Name.Value == spread.FragmentName.Name.Value)?.SelectionSet,
+                    document.FindFragmentDefinition(spread.FragmentName.Name.Value)?.SelectionSet,
                 _ => null,
             };
             if (nested is not null && ConditionalIn(document, nested, followed) is { } inside)

@@ -25,18 +25,10 @@ public static class GatewayTelemetry
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         "drsgraph.dataloader.batch.size", "{key}", "Distinct keys one DataLoader dispatch fetched together, by loader.");
 
-    /// <summary>
-    /// Bucket bounds in seconds for the durations below, from a warm answer (1 ms) to a DRS call's whole budget (8-10 s),
-    /// as OpenTelemetry's semantic conventions give HTTP durations: without them the SDK's default bounds, made for
-    /// milliseconds (0, 5, 10, 25, ...), put every operation in the first bucket and no quantile could be read.
-    /// </summary>
-    internal static readonly InstrumentAdvice<double> SecondsAdvice = new()
-    {
-        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30],
-    };
-
     internal static readonly Histogram<double> OperationDuration = Meter.CreateHistogram(
-        "drsgraph.graphql.operation.duration", "s", "Time to execute one GraphQL operation, by operation type and whether it had errors.", tags: null, advice: SecondsAdvice);
+        "drsgraph.graphql.operation.duration", "s", "Time to execute one GraphQL operation, by operation type and whether it had errors.", tags: null,
+        // The DRS client's bounds in seconds: operations and DRS calls are read on one scale.
+        advice: DrsClient.DrsClientTelemetry.SecondsAdvice);
 
     /// <summary>Open long-lived GraphQL connections, by <c>transport</c> (websocket, sse).</summary>
     internal static readonly UpDownCounter<long> OpenConnections = Meter.CreateUpDownCounter<long>(
