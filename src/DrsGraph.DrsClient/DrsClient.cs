@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DrsGraph.DrsClient.Auth;
@@ -234,112 +233,6 @@ public sealed partial class DrsClient(
             : (new DrsClientPage<T>(null, failure, null, null), exception);
     }
 
-    /// <summary>
-    /// <paramref name="content"/> with every copy of the token sent with the call replaced by <c>***</c>: a message that
-    /// echoes it would reach callers as an error's text and the log, and with service identities the token is the
-    /// gateway's own, which its JWT callers must never hold. Whether DRS or a gateway in front of it ever echoes a
-    /// token is not known; this costs one search of the body, and one more for a body with a JSON escape in it.
-    /// </summary>
-    internal static byte[] WithoutEchoOf(string? token, byte[] content)
-    {
-        if (token is not { Length: >= 8 } || content.Length < token.Length)
-        {
-            return content;
-        }
-
-        // Searched for on every answer: the token's bytes on the stack, or from the pool when it is long (IAM tokens).
-        var length = Encoding.UTF8.GetByteCount(token);
-        var rented = length > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
-        try
-        {
-            var needle = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
-            Encoding.UTF8.GetBytes(token, needle);
-            var scrubbed = content.AsSpan().IndexOf(needle) is var at and >= 0 ? Scrubbed(content, needle, at) : content;
-            return WithoutEscapedEchoOf(needle, scrubbed);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    /// <summary>
-    /// <paramref name="content"/> with every copy of <paramref name="needle"/> that JSON escaping disguised (<c>/</c> written
-    /// <c>\/</c>, <c>+</c> written <c>\u002B</c>, as many encoders do, and IAM tokens are full of both) replaced by
-    /// <c>***</c>, escapes and all, whichever of its characters were escaped. Decodes JSON's escapes into a copy,
-    /// remembering where each decoded byte began, only for a body with an escape in it (DRS's answers seldom have one).
-    /// </summary>
-    private static byte[] WithoutEscapedEchoOf(ReadOnlySpan<byte> needle, byte[] content)
-    {
-        if (content.AsSpan().IndexOf((byte)'\\') < 0)
-        {
-            return content;
-        }
-
-        var decoded = new byte[content.Length];
-        var origin = new int[content.Length + 1];
-        var length = 0;
-        for (var i = 0; i < content.Length; length++)
-        {
-            origin[length] = i;
-            if (content[i] == '\\' && i + 1 < content.Length && content[i + 1] is (byte)'/' or (byte)'\\' or (byte)'"')
-            {
-                decoded[length] = content[i + 1];
-                i += 2;
-            }
-            else if (content[i] == '\\' && i + 5 < content.Length && content[i + 1] == 'u'
-                && ushort.TryParse(content.AsSpan(i + 2, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var code) && code < 0x80)
-            {
-                decoded[length] = (byte)code;
-                i += 6;
-            }
-            else
-            {
-                decoded[length] = content[i++];
-            }
-        }
-
-        origin[length] = content.Length;
-        var scrubbed = new List<byte>(content.Length);
-        var copied = 0;
-        var searched = 0;
-        while (decoded.AsSpan(searched, length - searched).IndexOf(needle) is var at and >= 0)
-        {
-            var start = searched + at;
-            scrubbed.AddRange(content.AsSpan(copied, origin[start] - copied));
-            scrubbed.AddRange("***"u8);
-            copied = origin[start + needle.Length];
-            searched = start + needle.Length;
-        }
-
-        if (copied == 0)
-        {
-            return content;
-        }
-
-        scrubbed.AddRange(content.AsSpan(copied));
-        return [.. scrubbed];
-    }
-
-    private static byte[] Scrubbed(byte[] content, ReadOnlySpan<byte> needle, int at)
-    {
-        var scrubbed = new List<byte>(content.Length);
-        var rest = content.AsSpan();
-        while (at >= 0)
-        {
-            scrubbed.AddRange(rest[..at]);
-            scrubbed.AddRange("***"u8);
-            rest = rest[(at + needle.Length)..];
-            at = rest.IndexOf(needle);
-        }
-
-        scrubbed.AddRange(rest);
-        return [.. scrubbed];
-    }
-
     /// <summary>What DRS answered one call: status, the (bounded) body and its request id; and the token it was sent.</summary>
     private readonly record struct HttpAnswer(int Status, byte[] Content, string? RequestId, Uri? Location, string? SentToken = null);
 
@@ -411,14 +304,14 @@ public sealed partial class DrsClient(
             var content = response.Content is BufferedBody buffered ? buffered.Body : await response.Content.ReadAsByteArrayAsync(token);
             // The token as sent (the caller's, or the gateway's own IAM token the credential handler set on this request).
             var sentToken = request.Headers.TryGetValues("X-Auth-Token", out var sent) ? sent.FirstOrDefault() : null;
-            content = WithoutEchoOf(sentToken, content);
+            content = SecretEcho.Without(sentToken, content);
             // AK/SK: the Authorization header (access key and a signature valid for 15 minutes) is no less the gateway's,
             // whole or its signature alone.
             if (request.Headers.TryGetValues("Authorization", out var signed) && signed.FirstOrDefault() is { } authorization)
             {
-                content = WithoutEchoOf(authorization, content);
+                content = SecretEcho.Without(authorization, content);
                 var signature = authorization.LastIndexOf("Signature=", StringComparison.Ordinal);
-                content = signature < 0 ? content : WithoutEchoOf(authorization[(signature + "Signature=".Length)..], content);
+                content = signature < 0 ? content : SecretEcho.Without(authorization[(signature + "Signature=".Length)..], content);
             }
 
             var headerRequestId = PrintableText.PrintableOrNull(response.Headers.TryGetValues("X-Request-Id", out var values) ? values.FirstOrDefault() : null, PrintableText.MaxTokenLength);
