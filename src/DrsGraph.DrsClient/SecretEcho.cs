@@ -54,7 +54,7 @@ public static class SecretEcho
     /// <remarks>
     /// The first way kept the origin of every decoded byte in an array of its own: for a 30 KB detail answer with one
     /// <c>\u002B</c> in it (the emulator writes <c>+</c> so), 150 KB allocated, most of it on the large object heap, and
-    /// 150 us, more than the rest of reading that answer (bench/README.md, 2026-12-07 22:00).
+    /// 150 us, more than the rest of reading that answer (bench/README.md, 2026-12-07 21:37).
     /// </remarks>
     private static byte[] WithoutEscaped(ReadOnlySpan<byte> needle, byte[] content)
     {

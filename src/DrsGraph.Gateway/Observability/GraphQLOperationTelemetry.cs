@@ -16,6 +16,11 @@ public sealed class GraphQLOperationTelemetry(TimeProvider timeProvider, ILogger
     // Enough to open support tickets with DRS; an operation over 500 IDs could otherwise log 500.
     private const int MaxLoggedRequestIds = 10;
 
+    // A client can cause errors at will (deleted jobs asked for at request rate: helper B's churn wrote 71 MB of these
+    // lines in 26 minutes): ten lines a second at most, each saying how many were not logged; the operation histogram's
+    // graphql.errors tag still counts every one.
+    private readonly LineBudget _errorLines = new(10);
+
     /// <summary>Runs before every other execution hook, so the span covers them too.</summary>
     public float SortOrder => float.MinValue;
 
@@ -67,12 +72,13 @@ public sealed class GraphQLOperationTelemetry(TimeProvider timeProvider, ILogger
 
         // One line per operation with errors, carrying DRS's request IDs next to the trace ID of the log scope.
         // Not for a refusal logged where it was made (the rate limiter's): one line per fault.
-        if (errors > 0 && logger.IsEnabled(LogLevel.Information) && !result.Errors!.All(static error => error is LoggedExecutionError))
+        if (errors > 0 && logger.IsEnabled(LogLevel.Information) && !result.Errors!.All(static error => error is LoggedExecutionError)
+            && _errorLines.TryTake(out var unlogged))
         {
             var codes = ErrorCodes(result);
             var requestIds = DrsRequestIds(result);
             var name = OperationName(result) ?? "(anonymous)";
-            ObservabilityLog.OperationErrors(logger, type, name, errors, codes, requestIds);
+            ObservabilityLog.OperationErrors(logger, type, name, errors, codes, requestIds, unlogged);
         }
 
         return result;

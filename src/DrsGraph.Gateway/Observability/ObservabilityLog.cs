@@ -3,8 +3,8 @@ namespace DrsGraph.Gateway.Observability;
 internal static partial class ObservabilityLog
 {
     [LoggerMessage(EventId = 100, Level = LogLevel.Information,
-        Message = "GraphQL {OperationType} {OperationName} answered with errors: {ErrorCount} ({ErrorCodes}); DRS request ids: {DrsRequestIds}")]
-    public static partial void OperationErrors(ILogger logger, string operationType, string operationName, int errorCount, string errorCodes, string drsRequestIds);
+        Message = "GraphQL {OperationType} {OperationName} answered with errors: {ErrorCount} ({ErrorCodes}); DRS request ids: {DrsRequestIds} ({Unlogged} more operations with errors not logged since the last such line: ten a second at most)")]
+    public static partial void OperationErrors(ILogger logger, string operationType, string operationName, int errorCount, string errorCodes, string drsRequestIds, long unlogged);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "OpenTelemetry: OTLP export to {OtlpEndpoint}; Prometheus scrape at {MetricsPath}.")]
     public static partial void OtlpEnabled(ILogger logger, string otlpEndpoint, string metricsPath);

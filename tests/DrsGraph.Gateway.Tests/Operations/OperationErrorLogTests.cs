@@ -26,7 +26,7 @@ public sealed class OperationErrorLogTests
         Assert.NotEmpty(requestIds);
         var line = Assert.Single(gateway.Logs.Entries, entry => entry.Contains(Category, StringComparison.Ordinal));
         Assert.StartsWith("Information ", line, StringComparison.Ordinal);
-        Assert.Contains($"GraphQL query Failing answered with errors: 2 (UPSTREAM_UNAVAILABLE); DRS request ids: {string.Join(',', requestIds)} |", line, StringComparison.Ordinal);
+        Assert.Contains($"GraphQL query Failing answered with errors: 2 (UPSTREAM_UNAVAILABLE); DRS request ids: {string.Join(',', requestIds)} (0 more operations with errors not logged since the last such line", line, StringComparison.Ordinal);
         Assert.DoesNotContain(GatewayFixture.Token, line, StringComparison.Ordinal);
     }
 
@@ -39,7 +39,7 @@ public sealed class OperationErrorLogTests
 
         Assert.Equal("INVALID_JOB_ID", refused.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
         var line = Assert.Single(gateway.Logs.Entries, entry => entry.Contains(Category, StringComparison.Ordinal));
-        Assert.Contains("GraphQL query Broken answered with errors: 1 (INVALID_JOB_ID); DRS request ids: none |", line, StringComparison.Ordinal);
+        Assert.Contains("GraphQL query Broken answered with errors: 1 (INVALID_JOB_ID); DRS request ids: none (0 more", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -55,4 +55,38 @@ public sealed class OperationErrorLogTests
         Assert.Contains($"GraphQL query {name[..100]}… answered with errors: 1 (INVALID_JOB_ID)", line, StringComparison.Ordinal);
         Assert.True(line.Length < 1_000, $"the line is {line.Length} characters long");
     }
+
+    /// <remarks>
+    /// A client can cause errors at will (helper B's churn against deleted jobs wrote 71 MB of these lines in 26 minutes):
+    /// ten lines a second at most, and the next line says how many were not logged, so none goes uncounted.
+    /// </remarks>
+    [Fact]
+    public async Task A_flood_of_operations_with_errors_logs_ten_lines_a_second_and_counts_the_rest()
+    {
+        await using var gateway = await GatewayHost.Builder().WithEmulator().CaptureLogs().StartAsync();
+        const int Flood = 60;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+
+        for (var i = 0; i < Flood; i++)
+        {
+            var refused = await gateway.QueryAsync($"query Flood{i} {{ jobs(ids: [\"nope\"]) {{ id }} }}", GatewayFixture.Token);
+            Assert.Equal("INVALID_JOB_ID", refused.Errors.Single()!["extensions"]!["code"]!.GetValue<string>());
+        }
+
+        var seconds = elapsed.Elapsed.TotalSeconds;
+        var flooded = Lines(gateway);
+        Assert.InRange(flooded.Count, 10, (10 * ((int)seconds + 1)) + 10);
+        Assert.True(flooded.Count < Flood, $"{flooded.Count} lines for {Flood} operations in {seconds:0.0} s");
+
+        // A second later the budget is back, and the next line counts what the flood's lines left out.
+        await Task.Delay(1_100);
+        await gateway.QueryAsync("query After { jobs(ids: [\"nope\"]) { id } }", GatewayFixture.Token);
+        var after = Assert.Single(Lines(gateway), line => line.Contains("GraphQL query After ", StringComparison.Ordinal));
+        var unlogged = int.Parse(System.Text.RegularExpressions.Regex.Match(after, @"\((\d+) more operations with errors not logged").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var logged = flooded.Sum(line => int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"\((\d+) more operations").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Flood, flooded.Count + logged + unlogged);
+    }
+
+    private static List<string> Lines(GatewayHost gateway) =>
+        [.. gateway.Logs.Entries.Where(entry => entry.Contains(Category, StringComparison.Ordinal))];
 }

@@ -9,13 +9,14 @@
 #   bench/results/issue15/cold-path-probe/probe.sh perf|redis|top NAME [gateway arguments...]
 #   e.g. ... probe.sh redis with-redis --ConnectionStrings:Redis=127.0.0.1:5602
 #        ... probe.sh perf memory-only          ... probe.sh perf no-cache --Gateway:Cache:Enabled=false
-# Output in ${PROBE_OUT:-/tmp/probe}. Categorise a perf profile with categorise.py (same folder).
+# Output in ${PROBE_OUT:-/tmp/probe}. Categorise a perf profile with categorise.py (same folder). PROBE_TOKEN=bench-token
+# sends one fixed token instead of a new one per request (warm20 instead of cold20).
 set -uo pipefail
 MODE=$1 NAME=$2; shift 2
 OUT=${PROBE_OUT:-/tmp/probe}; mkdir -p "$OUT"
 ROOT=$(pwd)
 EMU_PORT=5601 GW_PORT=5600 REDIS_PORT=5602
-export BENCH_LUA_DIR="$ROOT/bench/lua" BENCH_BODY="$OUT/full20.json" BENCH_TOKEN=unique BENCH_THREADS=2
+export BENCH_LUA_DIR="$ROOT/bench/lua" BENCH_BODY="$OUT/full20.json" BENCH_TOKEN=${PROBE_TOKEN:-unique} BENCH_THREADS=2
 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$OUT/redis.log" 2>&1 &
 RED=$!
 dotnet src/DrsGraph.Emulator/bin/Release/net10.0/DrsGraph.Emulator.dll --urls http://127.0.0.1:$EMU_PORT >"$OUT/emulator.log" 2>&1 &
