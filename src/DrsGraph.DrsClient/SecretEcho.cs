@@ -40,6 +40,8 @@ public static class SecretEcho
         {
             if (rented is not null)
             {
+                // The secret's bytes must not outlive the call in a pooled array the next renter reads.
+                rented.AsSpan(0, length).Clear();
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
@@ -47,14 +49,15 @@ public static class SecretEcho
 
     /// <summary>
     /// <paramref name="content"/> with every copy of <paramref name="needle"/> that JSON escaping disguised replaced by
-    /// <c>***</c>, escapes and all, whichever of its characters were escaped. Decodes JSON's escapes into a pooled
-    /// copy, only for a body with an escape in it, and remembers where the decoded bytes began only at the escapes: between
-    /// two escapes, decoded and encoded bytes correspond one to one.
+    /// <c>***</c>, escapes and all, whichever of its characters were escaped. Decodes JSON's escapes into a pooled copy,
+    /// only for a body with an escape in it, run by run between escapes; where a copy found began and ended in the body is
+    /// worked out only when one is found (rare), by walking the body from the last one.
     /// </summary>
     /// <remarks>
     /// The first way kept the origin of every decoded byte in an array of its own: for a 30 KB detail answer with one
-    /// <c>\u002B</c> in it (the emulator writes <c>+</c> so), 150 KB allocated, most of it on the large object heap, and
-    /// 150 us, more than the rest of reading that answer (bench/README.md, 2026-12-07 21:37).
+    /// <c>\u002B</c> in it (the emulator writes <c>+</c> so), 184 KB allocated, most of it on the large object heap, and
+    /// 236 us, twice what reading that answer costs (bench/README.md, 2026-12-07 21:37); and for an answer of escapes only,
+    /// four bytes for each of its bytes.
     /// </remarks>
     private static byte[] WithoutEscaped(ReadOnlySpan<byte> needle, byte[] content)
     {
@@ -65,11 +68,10 @@ public static class SecretEcho
         }
 
         var decoded = ArrayPool<byte>.Shared.Rent(content.Length);
+        List<byte>? scrubbed = null;
+        var length = 0;
         try
         {
-            // Where the decoded bytes began, at each escape and after it: (decoded index, encoded index) in ascending order.
-            var breaks = new List<(int Decoded, int Encoded)>();
-            var length = 0;
             var i = 0;
             while (true)
             {
@@ -82,32 +84,24 @@ public static class SecretEcho
                     break;
                 }
 
-                if (Unescaped(content, i) is var (value, width))
-                {
-                    breaks.Add((length, i));
-                    decoded[length++] = value;
-                    i += width;
-                    breaks.Add((length, i));
-                }
-                else
-                {
-                    // Not an escape that could disguise a secret's byte: a byte like any other.
-                    decoded[length++] = content[i++];
-                }
-
+                var (value, width) = Unescaped(content, i);
+                decoded[length++] = value;
+                i += width;
                 escape = content.AsSpan(i).IndexOf((byte)'\\');
             }
 
-            List<byte>? scrubbed = null;
+            // A decoded position and the body's position it began at, moved forward only.
+            var (at, origin) = (0, 0);
             var copied = 0;
             var searched = 0;
-            while (decoded.AsSpan(searched, length - searched).IndexOf(needle) is var at and >= 0)
+            while (decoded.AsSpan(searched, length - searched).IndexOf(needle) is var found and >= 0)
             {
-                var start = searched + at;
+                var start = searched + found;
                 scrubbed ??= new List<byte>(content.Length);
-                scrubbed.AddRange(content.AsSpan(copied, OriginOf(start, breaks) - copied));
+                origin = Walk(content, ref at, origin, start);
+                scrubbed.AddRange(content.AsSpan(copied, origin - copied));
                 scrubbed.AddRange(MarkBytes);
-                copied = OriginOf(start + needle.Length, breaks);
+                copied = origin = Walk(content, ref at, origin, start + needle.Length);
                 searched = start + needle.Length;
             }
 
@@ -121,12 +115,21 @@ public static class SecretEcho
         }
         finally
         {
+            if (scrubbed is not null)
+            {
+                // The decoded copy holds the secret it found, unescaped.
+                decoded.AsSpan(0, length).Clear();
+            }
+
             ArrayPool<byte>.Shared.Return(decoded);
         }
     }
 
-    /// <summary>The byte the escape at <paramref name="at"/> stands for and how many bytes it takes (<c>\/</c>, <c>\\</c>, <c>\"</c>, or <c>\u</c> and four hex digits below 0x80), or null.</summary>
-    private static (byte Value, int Width)? Unescaped(byte[] content, int at)
+    /// <summary>
+    /// The byte the escape at <paramref name="at"/> stands for and how many bytes it takes (<c>\/</c>, <c>\\</c>,
+    /// <c>\"</c>, or <c>\u</c> and four hex digits below 0x80); any other backslash stands for itself.
+    /// </summary>
+    private static (byte Value, int Width) Unescaped(byte[] content, int at)
     {
         if (at + 1 < content.Length && content[at + 1] is (byte)'/' or (byte)'\\' or (byte)'"')
         {
@@ -139,31 +142,29 @@ public static class SecretEcho
             return ((byte)code, 6);
         }
 
-        return null;
+        return (content[at], 1);
     }
 
-    /// <summary>Where in the encoded body the decoded byte at <paramref name="decoded"/> (or the end, at the decoded length) began.</summary>
-    private static int OriginOf(int decoded, List<(int Decoded, int Encoded)> breaks)
+    /// <summary>
+    /// Where in the body the decoded byte at <paramref name="target"/> (or the end, at the decoded length) began, walking
+    /// forward from decoded position <paramref name="at"/>, which began at <paramref name="origin"/>; moves
+    /// <paramref name="at"/> to <paramref name="target"/>. Decoded and body bytes correspond one to one between escapes.
+    /// </summary>
+    private static int Walk(byte[] content, ref int at, int origin, int target)
     {
-        // The last break at or before it; from there on, one byte for one.
-        var low = 0;
-        var high = breaks.Count - 1;
-        var found = -1;
-        while (low <= high)
+        while (true)
         {
-            var middle = (low + high) >>> 1;
-            if (breaks[middle].Decoded <= decoded)
+            var next = content.AsSpan(origin).IndexOf((byte)'\\');
+            if (next < 0 || at + next >= target)
             {
-                found = middle;
-                low = middle + 1;
+                origin += target - at;
+                at = target;
+                return origin;
             }
-            else
-            {
-                high = middle - 1;
-            }
-        }
 
-        return found < 0 ? decoded : breaks[found].Encoded + (decoded - breaks[found].Decoded);
+            at += next + 1;
+            origin += next + Unescaped(content, origin + next).Width;
+        }
     }
 
     private static byte[] Scrubbed(byte[] content, ReadOnlySpan<byte> needle, int at)

@@ -42,6 +42,28 @@ public sealed class SecretEchoTests
         Assert.Same(plain, SecretEcho.Without("short", plain));
     }
 
+    /// <remarks>
+    /// A hostile DRS may answer with nothing but escapes, up to Drs:MaxResponseBytes: the search takes about one decoded copy
+    /// of the body (the first way took five times the body, an int for each byte), and still finds an echo at its end.
+    /// </remarks>
+    [Fact]
+    public void A_body_of_escapes_only_costs_about_one_copy_of_it()
+    {
+        var escapes = string.Concat(Enumerable.Repeat("\\/", 1_000_000));
+        var body = Encoding.UTF8.GetBytes(escapes);
+        var echoed = Encoding.UTF8.GetBytes(escapes + "MIIE\\/a\\u002Bb=cd/EF+g\\/");
+        SecretEcho.Without(Secret, body);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var same = SecretEcho.Without(Secret, body);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var scrubbed = SecretEcho.Without(Secret, echoed);
+
+        Assert.Same(body, same);
+        Assert.True(allocated < 1.5 * body.Length, $"{allocated} bytes allocated for a body of {body.Length}");
+        Assert.Equal(escapes + "***\\/", Encoding.UTF8.GetString(scrubbed));
+    }
+
     /// <remarks>Random bodies of the secret's characters, escapes of them and of others, and copies of the secret escaped at random.</remarks>
     [Fact]
     public void Random_bodies_are_scrubbed_as_the_whole_body_decode_did()
