@@ -99,7 +99,9 @@ internal sealed partial class GraphQLEventStreamHandler<TSchema>(
 
     /// <summary>
     /// Gives every write to <paramref name="context"/>'s response <c>SendTimeout</c> (<see cref="SendTimeoutStream"/>): a
-    /// client that stops reading is dropped, with one line, instead of holding its stream and subscription for good.
+    /// client that stops reading is dropped, with one line, instead of holding its stream and subscription for good. Its
+    /// connection is also dropped once what was sent stays unacknowledged for <c>UnacknowledgedTimeout</c> (a peer that
+    /// vanished, which a send timeout alone does not see until TCP's buffers fill).
     /// </summary>
     private SendTimeoutStream WithSendTimeout(HttpContext context)
     {
