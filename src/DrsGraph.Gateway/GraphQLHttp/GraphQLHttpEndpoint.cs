@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using DrsGraph.Gateway.BananaCakePop;
 using DrsGraph.Gateway.Errors;
 using DrsGraph.Gateway.GraphQLStreaming;
@@ -124,7 +125,8 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
 
         if (isGet)
         {
-            await HandleSingleAsync(context, mediaType, _reader.FromQueryString(request.Query), isGet: true, Encoding.UTF8.GetBytes(request.QueryString.Value ?? ""));
+            var caching = BeginCaching(context, isGet: true, Encoding.UTF8.GetBytes(request.QueryString.Value ?? ""));
+            await HandleSingleAsync(context, mediaType, caching?.Kept?.Request is { } kept ? new ParsedRequest(kept, null) : _reader.FromQueryString(request.Query), isGet: true, caching);
             return;
         }
 
@@ -185,7 +187,7 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        var body = await ReadPostAsync(context);
+        var body = ParseJson(await ReadPostAsync(context));
         if (body.Abandoned)
         {
             return;
@@ -210,6 +212,21 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
+        // A body that can only be one operation (one JSON object) may have a kept answer. The key holds the body's
+        // bytes exactly (valid UTF-8 decodes one way only), so a kept answer's request was parsed from these very
+        // bytes: it is used as it is, and the body is not parsed again.
+        ResponseCacheRequest? caching = null;
+        if (body.Bytes is { } sent && FirstNonSpace(sent) == (byte)'{' && Utf8.IsValid(sent))
+        {
+            caching = BeginCaching(context, isGet: false, sent);
+            if (caching?.Kept?.Request is { } kept)
+            {
+                await HandleSingleAsync(context, mediaType, new ParsedRequest(kept, null), isGet: false, caching);
+                return;
+            }
+        }
+
+        body = ParseJson(body);
         if (body.Document is not { } document)
         {
             if (body.Status == StatusCodes.Status400BadRequest)
@@ -233,12 +250,12 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
                 return;
             }
 
-            await HandleSingleAsync(context, mediaType, _reader.FromJson(root), isGet: false, body.Bytes);
+            await HandleSingleAsync(context, mediaType, _reader.FromJson(root), isGet: false, caching);
         }
     }
 
     /// <summary>
-    /// A POST's body as JSON, or the status, message and code of why it is not (415, 413, 400). Requests that are
+    /// A POST's body as sent (parsed by <see cref="ParseJson"/>), or the status, message and code of why there is none (415, 413, 400). Requests that are
     /// not well-formed GraphQL-over-HTTP requests get 400 with either media type, as the spec's current draft and
     /// the graphql-http audit (1.23) expect. Abandoned: the body could not be read and the answer is settled.
     /// </summary>
@@ -304,21 +321,48 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return PostBody.Refused(StatusCodes.Status400BadRequest, "The request body is empty; send a JSON object with a 'query' member.");
         }
 
-        return RequestJson.TryParse(body, "The request body", out var document, out var jsonError)
-            ? new PostBody(StatusCodes.Status200OK, null, null, document, Abandoned: false) { Bytes = body }
+        return new PostBody(StatusCodes.Status200OK, null, null, null, Abandoned: false) { Bytes = body };
+    }
+
+    /// <summary>A body <see cref="ReadPostAsync"/> read, parsed as JSON; anything else as it is.</summary>
+    private static PostBody ParseJson(PostBody body)
+    {
+        if (body.Bytes is not { } bytes || body.Document is not null)
+        {
+            return body;
+        }
+
+        return RequestJson.TryParse(bytes, "The request body", out var document, out var jsonError)
+            ? body with { Document = document }
             : PostBody.Refused(StatusCodes.Status400BadRequest, jsonError, GatewayErrorCodes.InvalidJson);
     }
 
-    /// <summary>What <see cref="ReadPostAsync"/> found: a JSON document, or why there is none.</summary>
+    private static byte FirstNonSpace(ReadOnlySpan<byte> body)
+    {
+        var start = body.IndexOfAnyExcept(" \t\r\n"u8);
+        return start < 0 ? (byte)0 : body[start];
+    }
+
+    /// <summary>What <see cref="ReadPostAsync"/> found (and <see cref="ParseJson"/> parsed): the body, or why there is none.</summary>
     private sealed record PostBody(int Status, string? Error, string? Code, JsonDocument? Document, bool Abandoned)
     {
-        /// <summary>The body as sent, when it is JSON: the answer cache's key.</summary>
+        /// <summary>The body as sent: the answer cache's key.</summary>
         public byte[]? Bytes { get; init; }
 
         public static PostBody Refused(int status, string error, string? code = null) => new(status, error, code ?? GatewayErrorCodes.ForStatus(status), null, Abandoned: false);
     }
 
-    private async Task HandleSingleAsync(HttpContext context, string mediaType, ParsedRequest parsed, bool isGet, byte[]? sent)
+    /// <summary>
+    /// One operation answered as one JSON body: the answer cache may replay it or keep it (see OperationResponseCache).
+    /// Its key is <paramref name="sent"/>, the request as sent (a POST's body, a GET's query string). Null when the
+    /// cache is off or the request is too large to be kept.
+    /// </summary>
+    private static ResponseCacheRequest? BeginCaching(HttpContext context, bool isGet, byte[] sent) =>
+        context.RequestServices.GetService<OperationResponseCache>() is { Enabled: true } answers
+            ? answers.Begin(isGet, context.Request.Headers, sent)
+            : null;
+
+    private async Task HandleSingleAsync(HttpContext context, string mediaType, ParsedRequest parsed, bool isGet, ResponseCacheRequest? caching)
     {
         if (parsed.Error is not null)
         {
@@ -326,15 +370,11 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
             return;
         }
 
-        // One operation answered as one JSON body: the answer cache may replay it or keep it (see OperationResponseCache).
-        ResponseCacheRequest? caching = null;
-        if (sent is not null && context.RequestServices.GetService<OperationResponseCache>() is { Enabled: true } answers)
+        if (caching is not null)
         {
-            caching = answers.Begin(isGet, context.Request.Headers, sent);
-            if (caching is not null)
-            {
-                context.Features.Set(caching);
-            }
+            // Kept with the answer, so the same request replayed is not parsed again.
+            caching.Request = parsed.Request;
+            context.Features.Set(caching);
         }
 
         var (result, faulted) = await ExecuteAsync(context, parsed.Request!, isGet);
@@ -436,6 +476,9 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         await context.Response.WriteAsync(_sdl, context.RequestAborted);
     }
 
+    /// <summary>Largest announced body read straight into an array of its size (real queries are a few KB).</summary>
+    private const long ExactReadBytes = 16 * 1024;
+
     private async Task<byte[]?> ReadBodyAsync(HttpContext context)
     {
         var limit = _options.MaxRequestBodyBytes;
@@ -449,6 +492,16 @@ internal sealed partial class GraphQLHttpEndpoint<TSchema>(
         if (serverLimit is { IsReadOnly: false })
         {
             serverLimit.MaxRequestBodySize = limit + 1;
+        }
+
+        if (context.Request.ContentLength is { } length and <= ExactReadBytes)
+        {
+            // Kestrel ends the body at its Content-Length and fails one cut short (BadHttpRequestException, or an
+            // IOException for a reset): the body fills this array exactly, with no copy. Only for bodies the size of
+            // real queries: a client that announces a megabyte and sends nothing would hold a megabyte per connection.
+            var exact = new byte[length];
+            await context.Request.Body.ReadExactlyAsync(exact, context.RequestAborted);
+            return exact;
         }
 
         using var buffer = new MemoryStream();

@@ -5,6 +5,7 @@ using DrsGraph.Gateway.Caching;
 using DrsGraph.Gateway.Callers;
 using GraphQL;
 using GraphQL.DI;
+using GraphQL.Transport;
 using GraphQLParser;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Options;
@@ -36,8 +37,8 @@ namespace DrsGraph.Gateway.ResponseCaching;
 /// traced as an executed one; the job cache's hit counters count its job fields as the lookups would have.
 /// </para>
 /// <para>
-/// Bounded in bytes: at most <c>MaxResponseMegabytes</c> / <c>MaxResponseKilobytes</c> answers, each (key included)
-/// at most <c>MaxResponseKilobytes</c>. Once full, W-TinyLFU keeps the answers asked for most, like the memory level.
+/// Bounded in bytes: at most <c>MaxResponseMegabytes</c> / <c>MaxResponseKilobytes</c> answers, each (key and parsed
+/// request included) at most <c>MaxResponseKilobytes</c>. Once full, W-TinyLFU keeps the answers asked for most, like the memory level.
 /// </para>
 /// </remarks>
 public sealed class OperationResponseCache : IDisposable
@@ -85,8 +86,9 @@ public sealed class OperationResponseCache : IDisposable
     /// if any (checked by the hook; its document shape spares the limits a walk of the document meanwhile). Null for a
     /// request too large to be part of a kept answer's key: its answer could never be kept.
     /// </summary>
-    public ResponseCacheRequest? Begin(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
+    public ResponseCacheRequest? Begin(bool isGet, IHeaderDictionary callerHeaders, byte[] request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (request.Length * 2L > _maxEntryBytes)
         {
             return null;
@@ -98,20 +100,36 @@ public sealed class OperationResponseCache : IDisposable
 
     /// <summary>
     /// The key of a request whose one operation is answered as one JSON body: its method, the caller's headers and
-    /// the request as sent (<paramref name="request"/>: a POST's body as UTF-8, or a GET's query string).
+    /// the request as sent (<paramref name="request"/>: a POST's body as UTF-8, or a GET's query string), each after a
+    /// line break. Built in place: every request that may be answered from here makes one.
     /// </summary>
-    private static string KeyOf(bool isGet, IHeaderDictionary callerHeaders, ReadOnlySpan<byte> request)
+    private static string KeyOf(bool isGet, IHeaderDictionary callerHeaders, byte[] request)
     {
         ArgumentNullException.ThrowIfNull(callerHeaders);
-        var key = new StringBuilder(request.Length + 160);
-        key.Append(isGet ? "GET" : "POST");
-        foreach (var name in CallerHeaderNames)
+        var method = isGet ? "GET" : "POST";
+        var values = new string[CallerHeaderNames.Length];
+        var length = method.Length + 1 + Encoding.UTF8.GetCharCount(request);
+        for (var i = 0; i < values.Length; i++)
         {
             // A header value holds no line break (RFC 9110), so '\n' cannot be forged into one part from another.
-            key.Append('\n').Append(callerHeaders[name].ToString());
+            values[i] = callerHeaders[CallerHeaderNames[i]].ToString();
+            length += 1 + values[i].Length;
         }
 
-        return key.Append('\n').Append(Encoding.UTF8.GetString(request)).ToString();
+        return string.Create(length, (method, values, request), static (key, parts) =>
+        {
+            parts.method.CopyTo(key);
+            var at = parts.method.Length;
+            foreach (var value in parts.values)
+            {
+                key[at++] = '\n';
+                value.CopyTo(key[at..]);
+                at += value.Length;
+            }
+
+            key[at++] = '\n';
+            Encoding.UTF8.GetChars(parts.request, key[at..]);
+        });
     }
 
     /// <summary>
@@ -162,12 +180,17 @@ public sealed class OperationResponseCache : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         if (request.Candidate is not { } candidate
             || !ReferenceEquals(candidate.Result, result)
-            || body.Length + ((request.Key.Length + (candidate.Document?.Length ?? 0)) * 2L) > _maxEntryBytes)
+            || body.Length + ((request.Key.Length + (candidate.Document?.Length ?? 0)) * 2L) + RequestFootprint.BytesOf(request.Request, candidate.Document) > _maxEntryBytes)
         {
             return;
         }
 
-        _answers.AddOrUpdate(request.Key, new CachedAnswer(body.ToArray(), candidate.Document, candidate.Reads) { ResultFields = request.ResultFields, JobIds = request.JobIds });
+        _answers.AddOrUpdate(request.Key, new CachedAnswer(body.ToArray(), candidate.Document, candidate.Reads)
+        {
+            ResultFields = request.ResultFields,
+            JobIds = request.JobIds,
+            Request = request.Request,
+        });
     }
 
     public void Dispose() => _answers.Clear();
@@ -218,6 +241,9 @@ public sealed class ResponseCacheRequest(string key)
 
     /// <summary>Set by the hook when the operation's answer may be kept.</summary>
     internal ResponseCandidate? Candidate { get; set; }
+
+    /// <summary>The request as the endpoint parsed it from the key's bytes: kept with the answer (see <see cref="CachedAnswer.Request"/>).</summary>
+    internal GraphQLRequest? Request { get; set; }
 }
 
 /// <summary>
@@ -229,6 +255,13 @@ public sealed record CachedAnswer(byte[] Body, string? Document, RecordedReads R
     public double? ResultFields { get; init; }
 
     public double? JobIds { get; init; }
+
+    /// <summary>
+    /// The request parsed from the key's bytes when the answer was kept. The same bytes parse to the same request, so
+    /// the endpoint uses this one instead of parsing them again (its query text, variables and extensions are read,
+    /// never changed); it is used whether or not the answer is replayed.
+    /// </summary>
+    public GraphQLRequest? Request { get; init; }
 }
 
 /// <summary>An answer the hook found keepable, and what it was built from.</summary>

@@ -257,6 +257,127 @@ public sealed class ResponseCacheTests(CacheFixture fixture) : IAsyncLifetime
         Assert.DoesNotContain(stopped, span => span.Source.Name == "DrsGraph.DataLoader");
     }
 
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("GET")]
+    public async Task The_request_kept_with_an_answer_runs_when_the_answer_is_not_replayed(string method)
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock);
+        using var metrics = new CacheMeterRecorder(gateway.Services);
+        var ids = await fixture.CreateJobsAsync(3);
+        const string Query = "query Polled($ids: [ID!]!, $withDetail: Boolean!) { jobs(ids: $ids) { id status detail @include(if: $withDetail) { name } } }";
+        var variables = new JsonObject { ["ids"] = new JsonArray([.. ids.Select(id => (JsonNode)id)]), ["withDetail"] = true };
+        // Whitespace before the object: still one operation, looked up and kept.
+        var body = "\n  " + new JsonObject { ["query"] = Query, ["variables"] = variables }.ToJsonString();
+        var get = "/graphql?query=" + Uri.EscapeDataString(Query) + "&variables=" + Uri.EscapeDataString(variables.ToJsonString());
+        async Task<GraphQLAnswer> SendAsync()
+        {
+            using var request = method == "POST"
+                ? new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") }
+                : new HttpRequestMessage(HttpMethod.Get, get);
+            request.Headers.Add("X-Auth-Token", CacheFixture.TokenA);
+            var answer = await gateway.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+            answer.AssertNoErrors();
+            Assert.Equal(ids, answer.Data!["jobs"]!.AsArray().Select(job => (string?)job!["id"]));
+            Assert.All(answer.Data!["jobs"]!.AsArray(), job => Assert.NotNull(job!["detail"]!["name"]));
+            return answer;
+        }
+
+        await SendAsync();
+        var kept = await SendAsync();
+        Assert.Equal(kept.Raw, (await SendAsync()).Raw);
+        Assert.Equal(1, metrics.Total(Hits));
+
+        // A newer status stored by the job list: the kept answer is found but not replayed, and the request kept
+        // with it (its variables) is what runs, from memory.
+        (await fixture.Emulator.Control.PostAsJsonAsync($"/_emulator/jobs/{ids[0]}/transition", new { projectId = CacheFixture.Project, status = "INCRE_TRANSFER_STARTED", frozen = true })).EnsureSuccessStatusCode();
+        var name = (string?)kept.Data!["jobs"]![0]!["detail"]!["name"];
+        var listed = (await gateway.QueryAsync($"{{ projectJobs(first: 50, where: {{ name: {{ eq: \"{name}\" }} }}) {{ nodes {{ id status }} }} }}", CacheFixture.TokenA)).AssertNoErrors();
+        Assert.Contains(listed.Data!["projectJobs"]!["nodes"]!.AsArray(), node => (string?)node!["id"] == ids[0] && (string?)node["status"] == "INCRE_TRANSFER_STARTED");
+        await fixture.ClearUpstreamLogAsync();
+        var executed = await SendAsync();
+        Assert.Equal(1, metrics.Total(Hits));
+        Assert.Equal("INCRE_TRANSFER_STARTED", (string?)executed.Data!["jobs"]![0]!["status"]);
+        Assert.Empty(await fixture.UpstreamCallsAsync());
+
+        // Built from memory alone, that answer is kept in turn.
+        Assert.Equal(executed.Raw, (await SendAsync()).Raw);
+        Assert.Equal(2, metrics.Total(Hits));
+    }
+
+    [Fact]
+    public async Task A_kept_body_with_one_character_turned_into_invalid_UTF8_is_refused_not_answered_as_the_kept_one()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock);
+        using var metrics = new CacheMeterRecorder(gateway.Services);
+        var ids = await fixture.CreateJobsAsync(2);
+        // U+FFFD in a comment of the query, sent as its raw UTF-8 bytes (EF BF BD). The key is the body decoded as text,
+        // and a lone 0xFF decodes to U+FFFD too: the second body has the first one's key.
+        var text = $"{{\"query\":\"{{ jobs(ids: {GatewayFixture.IdList(ids).Replace("\"", "\\\"", StringComparison.Ordinal)}) {{ id status }} }} # \uFFFD\"}}";
+        var valid = System.Text.Encoding.UTF8.GetBytes(text);
+        var at = valid.AsSpan().IndexOf("\uFFFD"u8);
+        Assert.True(at > 0);
+        byte[] invalid = [.. valid[..at], 0xFF, .. valid[(at + 3)..]];
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(valid), System.Text.Encoding.UTF8.GetString(invalid));
+
+        async Task<GraphQLAnswer> SendAsync(byte[] body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.Accept.ParseAdd(GatewayHost.GraphQLResponseJson);
+            request.Headers.Add("X-Auth-Token", CacheFixture.TokenA);
+            return await gateway.SendAsync(request);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await SendAsync(valid)).AssertNoErrors();
+        }
+
+        Assert.Equal(1, metrics.Total(Hits));
+        var refused = await SendAsync(invalid);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("not valid UTF-8", refused.Raw, StringComparison.Ordinal);
+        Assert.Equal(1, metrics.Total(Hits));
+    }
+
+    [Fact]
+    public async Task A_request_whose_parsed_values_would_not_fit_beside_its_answer_is_not_kept()
+    {
+        var clock = CacheFixture.NewCacheClock();
+        await using var gateway = fixture.StartGateway(clock, settings: new Dictionary<string, string?> { ["Gateway:Cache:MaxResponseKilobytes"] = "16", ["Gateway:Cache:MaxResponseMegabytes"] = "1" });
+        using var metrics = new CacheMeterRecorder(gateway.Services);
+        var ids = await fixture.CreateJobsAsync(2);
+        var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id status }} }}";
+
+        // Extensions are read into GraphQL input values like variables. 600 small numbers are 1.2 KB of text (2.4 KB of
+        // key) but about 24 KB once read (a boxed number and a list slot each): more than the 16 KB an answer may take.
+        async Task SendAsync(int numbers)
+        {
+            var body = new JsonObject { ["query"] = query, ["extensions"] = new JsonObject { ["pad"] = new JsonArray([.. Enumerable.Repeat(0, numbers).Select(n => (JsonNode)n)]) } };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Auth-Token", CacheFixture.TokenA);
+            (await gateway.SendAsync(request)).AssertNoErrors();
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            await SendAsync(600);
+        }
+
+        Assert.Equal(0, metrics.Total(Hits));
+        for (var i = 0; i < 3; i++)
+        {
+            await SendAsync(20);
+        }
+
+        // The job fields are in memory since the first requests: the first small one is kept, the next two replayed.
+        Assert.Equal(2, metrics.Total(Hits));
+    }
+
     private static async Task<(HttpStatusCode Status, string Body, string? ContentType)> PostAsync(GatewayHost gateway, string query, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query }) };

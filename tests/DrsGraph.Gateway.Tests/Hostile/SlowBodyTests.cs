@@ -13,6 +13,9 @@ public sealed class SlowBodyTests : IAsyncLifetime
 {
     private const string Headers = "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: 1000\r\n\r\n";
 
+    // Bodies up to 16 KB announced by Content-Length are read into an array of their size, longer ones in chunks.
+    private static string HeadersFor(int length) => Headers.Replace("Content-Length: 1000", $"Content-Length: {length}", StringComparison.Ordinal);
+
     private GatewayRig _rig = null!;
 
     public Task InitializeAsync()
@@ -74,13 +77,15 @@ public sealed class SlowBodyTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_client_that_goes_away_mid_body_leaves_no_error(bool reset)
+    [InlineData(false, 1000)]
+    [InlineData(true, 1000)]
+    [InlineData(false, 100_000)]
+    [InlineData(true, 100_000)]
+    public async Task A_client_that_goes_away_mid_body_leaves_no_error(bool reset, int announced)
     {
         using (var socket = await ConnectAsync())
         {
-            await SendAsync(socket, Headers + "{\"query\":\"{ __typ");
+            await SendAsync(socket, HeadersFor(announced) + "{\"query\":\"{ __typ");
             await Task.Delay(200);
             if (reset)
             {
@@ -96,6 +101,33 @@ public sealed class SlowBodyTests : IAsyncLifetime
         }
 
         await AssertOneQuietLineAsync(null);
+    }
+
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(16 * 1024)]
+    [InlineData((16 * 1024) + 1)]
+    [InlineData(200_000)]
+    public async Task A_whole_body_of_any_size_within_the_limit_is_read_whole(int length)
+    {
+        using var socket = await ConnectAsync();
+        var prefix = "{\"query\":\"{ __typename }\\n#";
+        var body = prefix + new string('x', length - prefix.Length - 2) + "\"}";
+        Assert.Equal(length, Encoding.ASCII.GetByteCount(body));
+        await SendAsync(socket, HeadersFor(length) + body);
+
+        var response = new StringBuilder();
+        var buffer = new byte[4096];
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!response.ToString().Contains("}}", StringComparison.Ordinal))
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
+            Assert.NotEqual(0, read);
+            response.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        Assert.StartsWith("HTTP/1.1 200", response.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith("{\"data\":{\"__typename\":\"Query\"}}", response.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]
