@@ -5,9 +5,10 @@ using GraphQL.Transport;
 namespace DrsGraph.Gateway.ResponseCaching;
 
 /// <summary>
-/// What a parsed request kept with an answer costs the answer cache, in bytes (an estimate on the high side): its
-/// strings as UTF-16 with their headers, and the maps, lists and boxed values its variables and extensions were read
-/// into. A variable list of small numbers costs several times its JSON text, so the text's length alone would not bound it.
+/// What a parsed request kept with an answer costs the answer cache, in bytes (an estimate: object headers, references
+/// and UTF-16 text; a collection's spare capacity is not counted): its strings, and the maps, lists and boxed values its
+/// variables and extensions were read into. A variable list of small numbers costs several times its JSON text, so the
+/// text's length alone would not bound it.
 /// </summary>
 internal static class RequestFootprint
 {
