@@ -111,8 +111,8 @@ public sealed class CacheFixture : IAsyncLifetime
 
     public Task ClearFaultsAsync() => Emulator.ClearFaultsAsync();
 
-    public Task<IReadOnlyList<string>> CreateJobsAsync(int count, string status = "FULL_TRANSFER_STARTED", string project = Project) =>
-        Emulator.CreateJobsAsync(count, status, project);
+    public Task<IReadOnlyList<string>> CreateJobsAsync(int count, string status = "FULL_TRANSFER_STARTED", string project = Project, string? name = null) =>
+        Emulator.CreateJobsAsync(count, status, project, name);
 
     public Task CreateJobAsync(string id, string status = "FULL_TRANSFER_STARTED", string project = Project) => Emulator.CreateJobAsync(id, status, project);
 

@@ -105,7 +105,9 @@ public sealed class ResponseCacheTests(CacheFixture fixture) : IAsyncLifetime
         var clock = CacheFixture.NewCacheClock();
         await using var gateway = fixture.StartGateway(clock);
         using var metrics = new CacheMeterRecorder(gateway.Services);
-        var ids = await fixture.CreateJobsAsync(2);
+        // Named, so the job list below finds them however many jobs other tests have added to the project.
+        var name = $"newer-status-{Guid.NewGuid():N}";
+        var ids = await fixture.CreateJobsAsync(2, name: name);
         var query = $"{{ jobs(ids: {GatewayFixture.IdList(ids)}) {{ id status }} }}";
         await PostAsync(gateway, query, CacheFixture.TokenA);
         await PostAsync(gateway, query, CacheFixture.TokenA);
@@ -114,8 +116,8 @@ public sealed class ResponseCacheTests(CacheFixture fixture) : IAsyncLifetime
 
         (await fixture.Emulator.Control.PostAsJsonAsync($"/_emulator/jobs/{ids[0]}/transition", new { projectId = CacheFixture.Project, status = "INCRE_TRANSFER_STARTED", frozen = true })).EnsureSuccessStatusCode();
         // The job list carries every listed job's status, and the gateway stores them as fresh statuses.
-        var listed = (await gateway.QueryAsync("{ projectJobs(first: 50) { edges { node { id status } } } }", CacheFixture.TokenA)).AssertNoErrors();
-        Assert.Contains(listed.Data!["projectJobs"]!["edges"]!.AsArray(), edge => (string?)edge!["node"]!["status"] == "INCRE_TRANSFER_STARTED");
+        var listed = (await gateway.QueryAsync($"{{ projectJobs(first: 50, where: {{ name: {{ eq: \"{name}\" }} }}) {{ edges {{ node {{ id status }} }} }} }}", CacheFixture.TokenA)).AssertNoErrors();
+        Assert.Contains(listed.Data!["projectJobs"]!["edges"]!.AsArray(), edge => (string?)edge!["node"]!["id"] == ids[0] && (string?)edge["node"]!["status"] == "INCRE_TRANSFER_STARTED");
 
         // The same request as the kept answer's, within the status TTL: executed, since memory holds a newer status.
         var answer = JsonNode.Parse((await PostAsync(gateway, query, CacheFixture.TokenA)).Body)!;

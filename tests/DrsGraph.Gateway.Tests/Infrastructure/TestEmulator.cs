@@ -76,10 +76,10 @@ public sealed class TestEmulator : IAsyncDisposable
 
     public async Task ClearFaultsAsync() => (await Control.DeleteAsync("/_emulator/faults")).EnsureSuccessStatusCode();
 
-    /// <summary>Creates <paramref name="count"/> frozen jobs and returns their IDs.</summary>
-    public async Task<IReadOnlyList<string>> CreateJobsAsync(int count, string status = "FULL_TRANSFER_STARTED", string project = DemoProject)
+    /// <summary>Creates <paramref name="count"/> frozen jobs (all named <paramref name="name"/> when given) and returns their IDs.</summary>
+    public async Task<IReadOnlyList<string>> CreateJobsAsync(int count, string status = "FULL_TRANSFER_STARTED", string project = DemoProject, string? name = null)
     {
-        var response = await Control.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, count, status, frozen = true });
+        var response = await Control.PostAsJsonAsync("/_emulator/jobs", new { projectId = project, count, status, frozen = true, name });
         response.EnsureSuccessStatusCode();
         var created = await response.Content.ReadFromJsonAsync<JsonObject>();
         return [.. created!["jobs"]!.AsArray().Select(job => job!["id"]!.GetValue<string>())];
