@@ -43,6 +43,8 @@ public sealed class WarmUpCopyTests
         Assert.DoesNotContain("drsgraph_dataloader_batch_size_count", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("http_route=\"/graphql\"", metrics, StringComparison.Ordinal);
         Assert.Single(gateway.Entries, line => line.Contains("Start-up warm-up completed", StringComparison.Ordinal) && line.Contains("(120 cold requests", StringComparison.Ordinal));
+        // Its answers are thrown away: the copy's memory level is a small one, not the replica's 64 MB beside the replica's own.
+        Assert.Single(gateway.Entries, line => line.Contains("120 cold requests through a copy of the gateway before it starts (its memory level 8 MB;", StringComparison.Ordinal));
         Assert.DoesNotContain("warn:", gateway.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("fail:", gateway.Output, StringComparison.Ordinal);
 
@@ -69,6 +71,7 @@ public sealed class WarmUpCopyTests
         {
             ["Gateway:Health:WarmUpRequests"] = "1000000",
             ["Gateway:Health:WarmUpTimeout"] = "00:00:03",
+            ["Gateway:Cache:MaxMemoryMegabytes"] = "3",
         }, StartTimeout);
 
         var (status, body) = await OperationsFixture.HealthAsync(gateway.Client, HealthExtensions.ReadyPath);
@@ -78,6 +81,8 @@ public sealed class WarmUpCopyTests
         Assert.Equal("timed out", warmUp["outcome"]!.GetValue<string>());
         Assert.InRange(int.Parse(warmUp["requests"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture), 0, 999_999);
         Assert.Single(gateway.Entries, line => line.Contains("Gateway:Health:WarmUpTimeout (00:00:03) ran out after", StringComparison.Ordinal));
+        // A replica whose own level is smaller than the copy's usual one lends it its own size.
+        Assert.Single(gateway.Entries, line => line.Contains("(its memory level 3 MB;", StringComparison.Ordinal));
         Assert.Single(gateway.Entries, line => line.Contains("Start-up warm-up timed out", StringComparison.Ordinal));
         Assert.DoesNotContain("fail:", gateway.Output, StringComparison.Ordinal);
     }

@@ -5,8 +5,11 @@
 #   perf  - 10 s of `perf record -g` on the gateway under the same load (JIT'd frames resolved through perf maps)
 #   redis - Redis's own command statistics over 10 s of that load (INFO commandstats, memory, keyspace)
 #   top   - what every process of the machine uses meanwhile (top, vmstat)
+#   alloc - 8 s of `dotnet-trace collect --profile gc-verbose` (allocation ticks with stacks; summarise with
+#           alloc-summary/: `dotnet run -c Release --project bench/results/issue15/cold-path-probe/alloc-summary` with the
+#           trace as its argument)
 # Run from the repository root after `bench/run.sh` (it builds the publish and the emulator):
-#   bench/results/issue15/cold-path-probe/probe.sh perf|redis|top NAME [gateway arguments...]
+#   bench/results/issue15/cold-path-probe/probe.sh perf|redis|top|alloc NAME [gateway arguments...]
 #   e.g. ... probe.sh redis with-redis --ConnectionStrings:Redis=127.0.0.1:5602
 #        ... probe.sh perf memory-only          ... probe.sh perf no-cache --Gateway:Cache:Enabled=false
 # Output in ${PROBE_OUT:-/tmp/probe}. Categorise a perf profile with categorise.py (same folder). PROBE_TOKEN=bench-token
@@ -47,5 +50,6 @@ case $MODE in
   redis) redis-cli -p $REDIS_PORT config resetstat >/dev/null; sleep 10
          for section in commandstats memory stats keyspace; do redis-cli -p $REDIS_PORT info $section; done >"$OUT/redis-$NAME.txt" ;;
   top) vmstat 1 10 >"$OUT/vmstat-$NAME.txt" & top -b -d 5 -n 2 >"$OUT/top-$NAME.txt"; wait ;;
+  alloc) "${DOTNET_TRACE:-dotnet-trace}" collect -p $GW --profile gc-verbose --duration 00:00:00:08 -o "$OUT/alloc-$NAME.nettrace" >/dev/null ;;
 esac
 wait $LP
