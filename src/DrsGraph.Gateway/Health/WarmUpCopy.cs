@@ -98,8 +98,9 @@ internal static partial class WarmUpCopy
             return;
         }
 
-        var level = Math.Min(CopyMemoryMegabytes, services.GetRequiredService<IOptions<JobCacheOptions>>().Value.MaxMemoryMegabytes);
-        LogStarting(logger, options.WarmUpRequests, level, options.WarmUpTimeout);
+        var cache = services.GetRequiredService<IOptions<JobCacheOptions>>().Value;
+        var level = Math.Min(CopyMemoryMegabytes, cache.MaxMemoryMegabytes);
+        LogStarting(logger, options.WarmUpRequests, cache.Enabled ? $"{level} MB" : "off, as the gateway's cache", options.WarmUpTimeout);
         var started = time.GetTimestamp();
         using var deadline = new CancellationTokenSource(options.WarmUpTimeout, time);
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, lifetime.Token);
@@ -246,8 +247,8 @@ internal static partial class WarmUpCopy
         return text.ReplaceLineEndings(" ");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up: {Requests} cold requests through a copy of the gateway before it starts (its memory level {MemoryMegabytes} MB; at most {Timeout}; Gateway:Health:WarmUpRequests)")]
-    private static partial void LogStarting(ILogger logger, int requests, int memoryMegabytes, TimeSpan timeout);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Start-up warm-up: {Requests} cold requests through a copy of the gateway before it starts (its memory level {MemoryLevel}; at most {Timeout}; Gateway:Health:WarmUpRequests)")]
+    private static partial void LogStarting(ILogger logger, int requests, string memoryLevel, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Start-up warm-up: its copy of the gateway failed after {Succeeded} cold requests: {Failure}; the gateway starts anyway")]
     private static partial void LogFailed(ILogger logger, int succeeded, string failure);

@@ -95,6 +95,7 @@ public sealed class WarmUpCopyTests
         {
             ["Gateway:Health:WarmUpRequests"] = "500",
             ["GraphQL:Http:MaxResponseBytes"] = "1024",
+            ["Gateway:Cache:Enabled"] = "false",
         }, StartTimeout);
 
         var (status, body) = await OperationsFixture.HealthAsync(gateway.Client, HealthExtensions.ReadyPath);
@@ -108,6 +109,8 @@ public sealed class WarmUpCopyTests
             && line.Contains("RESPONSE_TOO_LARGE", StringComparison.Ordinal));
         Assert.Single(gateway.Entries, line => line.StartsWith("warn:", StringComparison.Ordinal));
         Assert.Single(gateway.Entries, line => line.Contains("Start-up warm-up failed in", StringComparison.Ordinal));
+        // The copy takes the replica's cache settings, so no memory level at all here.
+        Assert.Single(gateway.Entries, line => line.Contains("(its memory level off, as the gateway's cache;", StringComparison.Ordinal));
     }
 
     // SIGTERM is what Kubernetes and Docker send; SIGINT is Ctrl+C in a terminal.
